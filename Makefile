@@ -1,0 +1,38 @@
+# lbcheck — the two contract targets are `make demo` and `make test`.
+GO ?= go
+PKGS := ./...
+
+.PHONY: all build demo test bench fuzz vet clean
+
+all: build
+
+build:
+	$(GO) build -o bin/lbcheck ./cmd/lbcheck
+
+## demo: lint the shipped example deployment
+demo: build
+	./bin/lbcheck lint fixtures/examples/
+
+## test: the whole test suite (namespace tests need root and skip without it)
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+## bench: every benchmark, figures printed
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	@$(GO) list -f '{{.ImportPath}} {{.Dir}}' $(PKGS) | while read pkg dir; do \
+		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+vet:
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,121 @@
+// Package reports holds the versioned result documents that lbcheck writes
+// (conformance and lint) and renders them for people (self-contained HTML)
+// and for CI (JUnit). It depends on nothing else in lbcheck: the engines copy
+// their results into these plain structs.
+package reports
+
+import "time"
+
+// ConformanceAPIVersion is the version of the ConformanceReport JSON
+// document. Change it whenever a field changes meaning or is removed.
+const ConformanceAPIVersion = "lbcheck.io/v1alpha1"
+
+// ConformanceKind is the Kind of a ConformanceReport document.
+const ConformanceKind = "ConformanceReport"
+
+// Result values for a whole report or a profile.
+const (
+	ResultSuccess = "success" // every case ran and passed
+	ResultPartial = "partial" // no failure, but some cases were skipped
+	ResultFailure = "failure" // at least one case failed
+)
+
+// Status values for one case.
+const (
+	StatusPassed  = "passed"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped"
+)
+
+// ConformanceReport is the versioned JSON document `lbcheck conform` writes.
+type ConformanceReport struct {
+	APIVersion     string          `json:"apiVersion"`
+	Kind           string          `json:"kind"`
+	Implementation Implementation  `json:"implementation"`
+	Environment    Environment     `json:"environment"`
+	Date           time.Time       `json:"date"`
+	DurationSec    float64         `json:"durationSeconds"`
+	Result         string          `json:"result"`
+	Profiles       []ProfileResult `json:"profiles"`
+	Cases          []CaseResult    `json:"cases"`
+}
+
+// Implementation names the target under test.
+type Implementation struct {
+	Name     string `json:"name"`               // "ref" or the manifest's name
+	Version  string `json:"version,omitempty"`  // free text from the manifest
+	Manifest string `json:"manifest,omitempty"` // path of the target manifest
+}
+
+// Environment describes where the suite ran.
+type Environment struct {
+	Kernel    string `json:"kernel"`
+	GoVersion string `json:"goVersion"`
+	LBCheck   string `json:"lbcheck"`
+	Hostname  string `json:"hostname,omitempty"`
+}
+
+// ProfileResult summarises one profile ("core" or "extended").
+type ProfileResult struct {
+	Name       string     `json:"name"`
+	Result     string     `json:"result"`
+	Statistics Statistics `json:"statistics"`
+}
+
+// Statistics counts case outcomes.
+type Statistics struct {
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+// CaseResult is the outcome of one conformance case.
+type CaseResult struct {
+	Name        string   `json:"name"`        // short name, e.g. "FloatingIPOnDestination"
+	Description string   `json:"description"` // one sentence
+	Profile     string   `json:"profile"`     // core | extended
+	Features    []string `json:"features,omitempty"`
+	// Expectation is the documented behaviour the case checks, in words.
+	Expectation string `json:"expectation"`
+	// Source is a link to the documentation the expectation comes from.
+	Source      string  `json:"source"`
+	Status      string  `json:"status"`
+	Reason      string  `json:"reason,omitempty"` // why it failed or was skipped
+	DurationSec float64 `json:"durationSeconds"`
+	// Checks are the packet expectations the case made, in order.
+	Checks []Check `json:"checks,omitempty"`
+	// Hops is the flow as observed at each capture point, for the packet ladder.
+	Hops []Hop `json:"hops,omitempty"`
+	// Pcap is the path of the case's capture, relative to the report file.
+	Pcap string `json:"pcap,omitempty"`
+}
+
+// Check is one expectation about a packet at one observation point.
+type Check struct {
+	Point    string   `json:"point"` // client | mux | host | vm
+	What     string   `json:"what"`  // e.g. "SYN delivered to the VM"
+	Negative bool     `json:"negative,omitempty"`
+	Expected Headers  `json:"expected"`
+	Observed *Headers `json:"observed,omitempty"` // nil: nothing matching arrived
+	OK       bool     `json:"ok"`
+	Message  string   `json:"message,omitempty"`
+}
+
+// Headers are the header fields a check compares. Empty fields mean "any".
+type Headers struct {
+	Proto    string `json:"proto,omitempty"` // tcp | udp | icmp
+	SrcIP    string `json:"srcIP,omitempty"`
+	SrcPort  int    `json:"srcPort,omitempty"`
+	DstIP    string `json:"dstIP,omitempty"`
+	DstPort  int    `json:"dstPort,omitempty"`
+	TCPFlags string `json:"tcpFlags,omitempty"` // e.g. "SYN", "SYN|ACK"
+}
+
+// Hop is a packet seen (or missed) at one capture point, in flow order.
+type Hop struct {
+	Point     string  `json:"point"`     // client | mux | host | vm
+	Direction string  `json:"direction"` // request | reply
+	Seen      bool    `json:"seen"`
+	Headers   Headers `json:"headers"`
+	Note      string  `json:"note,omitempty"` // e.g. "dropped: strong-host receive"
+}
