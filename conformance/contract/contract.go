@@ -1,0 +1,117 @@
+// Package contract defines the target contract: what the conformance runner
+// hands to an implementation's mux and host processes. The runner writes a
+// Config as JSON, starts each role inside its network namespace with the
+// environment variables below, waits for the line "ready" on stdout, and
+// stops the process with SIGTERM (then SIGKILL after a grace period).
+//
+// The reference forwarder (lbcheck forward) implements the same contract, so
+// the contract is exercised by every conformance run.
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// Environment variables set for every role process.
+const (
+	EnvRole      = "LBCHECK_ROLE"       // "mux" or "host"
+	EnvConfig    = "LBCHECK_CONFIG"     // path of the Config JSON file
+	EnvIface     = "LBCHECK_IFACE"      // the role's fabric-facing interface
+	EnvVMIface   = "LBCHECK_VM_IFACE"   // host role: the interface towards its VM
+	EnvHostIndex = "LBCHECK_HOST_INDEX" // host role: index into Config.Hosts
+)
+
+// Roles.
+const (
+	RoleMux  = "mux"
+	RoleHost = "host"
+)
+
+// ReadyLine is what a role prints on stdout once it forwards packets.
+const ReadyLine = "ready"
+
+// ProbeSource is the address Azure health probes come from. Host agents
+// source their probes from it; the topology routes it back to the host.
+const ProbeSource = "168.63.129.16"
+
+// Config is the resolved deployment plus the topology the runner built.
+// Addresses are plain IPv4 strings; MACs are colon-separated hex.
+type Config struct {
+	Deployment *schema.Deployment `json:"deployment"`
+	Mux        Mux                `json:"mux"`
+	Hosts      []Host             `json:"hosts"`
+	// Clients are the client addresses (for reference only: the forwarder
+	// must work for any source address).
+	Clients []string `json:"clients,omitempty"`
+	// EncapPort is the UDP port host agents receive encapsulated packets on.
+	EncapPort int `json:"encapPort"`
+	// ControlPort is the UDP port the mux listens on for health reports from
+	// host agents (implementation-defined use; the reference forwarder uses it).
+	ControlPort int `json:"controlPort"`
+}
+
+// Mux describes the mux namespace. Clients route every frontend IP to Address.
+type Mux struct {
+	Address string `json:"address"` // fabric address
+	MAC     string `json:"mac"`
+	Iface   string `json:"iface"`
+}
+
+// Host describes one host (hypervisor) namespace and the VM behind it.
+type Host struct {
+	Index   int    `json:"index"`
+	Address string `json:"address"` // fabric (provider) address, the encapsulation target
+	MAC     string `json:"mac"`
+	Iface   string `json:"iface"`   // fabric-facing interface in the host namespace
+	VMIface string `json:"vmIface"` // interface towards the VM in the host namespace
+	// VMIfaceMAC is the MAC of VMIface: the VM's default gateway.
+	VMIfaceMAC string `json:"vmIfaceMac"`
+	// Gateway is the address the VM uses as its default gateway (on VMIface).
+	Gateway string `json:"gateway"`
+	VM      VM     `json:"vm"`
+}
+
+// VM is the guest behind a host.
+type VM struct {
+	Name  string `json:"name"`  // schema VM name
+	MAC   string `json:"mac"`   // MAC of the VM's NIC (eth0 in the VM namespace)
+	Iface string `json:"iface"` // NIC name inside the VM namespace
+	// DIPs are the VM's IP configuration addresses (primary first).
+	DIPs []string `json:"dips"`
+}
+
+// Load reads the Config named by LBCHECK_CONFIG (or path when not empty).
+func Load(path string) (*Config, error) {
+	if path == "" {
+		path = os.Getenv(EnvConfig)
+	}
+	if path == "" {
+		return nil, fmt.Errorf("no target config: set %s to the JSON file the conformance runner wrote", EnvConfig)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading target config: %w", err)
+	}
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("target config %s: %w", path, err)
+	}
+	if c.Deployment == nil {
+		return nil, fmt.Errorf("target config %s: no deployment", path)
+	}
+	return &c, nil
+}
+
+// HostForVM returns the host that runs the named VM, or nil.
+func (c *Config) HostForVM(vm string) *Host {
+	for i := range c.Hosts {
+		if c.Hosts[i].VM.Name == vm {
+			return &c.Hosts[i]
+		}
+	}
+	return nil
+}
