@@ -1,0 +1,195 @@
+package pkt
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/reports"
+)
+
+var (
+	cip = netip.MustParseAddr("198.51.100.101")
+	fip = netip.MustParseAddr("203.0.113.10")
+	dip = netip.MustParseAddr("10.0.0.4")
+)
+
+func mustFrame(t testing.TB, s Spec) []byte {
+	t.Helper()
+	b, err := s.Frame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestBuildDecodeRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		spec Spec
+		want Packet
+	}{
+		{"defaults are a TCP SYN", Spec{},
+			Packet{Proto: TCP, Src: DefaultSrc, Dst: DefaultDst, SrcPort: DefaultSrcPort, DstPort: DefaultDstPort, Flags: SYN, Seq: 1000, TTL: 64}},
+		{"tcp data", Spec{Src: cip, Dst: fip, SrcPort: 1234, DstPort: 443, Flags: PSH | ACK, Seq: 7, Ack: 9, Payload: []byte("hello")},
+			Packet{Proto: TCP, Src: cip, Dst: fip, SrcPort: 1234, DstPort: 443, Flags: PSH | ACK, Seq: 7, Ack: 9, TTL: 64, Payload: []byte("hello")}},
+		{"udp", Spec{Proto: UDP, Src: cip, Dst: fip, DstPort: 53, TTL: 3, Payload: []byte("q")},
+			Packet{Proto: UDP, Src: cip, Dst: fip, SrcPort: DefaultSrcPort, DstPort: 53, TTL: 3, Payload: []byte("q")}},
+		{"icmp echo", Spec{Proto: ICMP, Src: cip, Dst: fip},
+			Packet{Proto: ICMP, Src: cip, Dst: fip, ICMPType: 8, TTL: 64}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Decode(mustFrame(t, tt.spec))
+			got := *p
+			got.Data, got.SrcMAC, got.DstMAC, got.EtherType, got.IPProto = nil, nil, nil, 0, 0
+			if len(got.Payload) == 0 {
+				got.Payload = nil
+			}
+			if got.String() != tt.want.String() || string(got.Payload) != string(tt.want.Payload) || got.TTL != tt.want.TTL {
+				t.Errorf("decoded %v (ttl %d, payload %q), want %v (ttl %d, payload %q)", &got, got.TTL, got.Payload, &tt.want, tt.want.TTL, tt.want.Payload)
+			}
+			if p.SrcMAC.String() != DefaultSrcMAC.String() || p.DstMAC.String() != DefaultDstMAC.String() {
+				t.Errorf("MACs %s > %s, want the defaults", p.SrcMAC, p.DstMAC)
+			}
+		})
+	}
+}
+
+// TestChecksums verifies the IPv4 header checksum the builder computes: the
+// one's-complement sum over a correct header is 0xffff.
+func TestChecksums(t *testing.T) {
+	b := mustFrame(t, Spec{Src: cip, Dst: fip, Payload: []byte("x")})
+	hdr := b[14:34]
+	var sum uint32
+	for i := 0; i < len(hdr); i += 2 {
+		sum += uint32(hdr[i])<<8 | uint32(hdr[i+1])
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	if sum != 0xffff {
+		t.Errorf("IPv4 header checksum does not verify: sum %#x", sum)
+	}
+	if total := int(b[16])<<8 | int(b[17]); total != 20+20+1 {
+		t.Errorf("IPv4 total length %d, want 41 (frame padded to %d bytes)", total, len(b))
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	for _, s := range []Spec{
+		{Proto: "sctp"},
+		{Src: netip.MustParseAddr("2001:db8::1")},
+	} {
+		if _, err := s.Frame(); err == nil {
+			t.Errorf("%+v: built a frame, want an error", s)
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	syn := Decode(mustFrame(t, Spec{Src: cip, Dst: dip, SrcPort: 40001, DstPort: 8080, Payload: []byte("vm=vm0 local=10.0.0.4:8080")}))
+	synack := Decode(mustFrame(t, Spec{Src: fip, Dst: cip, SrcPort: 80, DstPort: 40001, Flags: SYN | ACK}))
+	data := Decode(mustFrame(t, Spec{Src: fip, Dst: cip, Flags: PSH | ACK}))
+	tests := []struct {
+		m       Match
+		p       *Packet
+		ok      bool
+		whyPart string
+	}{
+		{Match{}, syn, true, ""},
+		{Match{Proto: TCP, Src: cip, SrcPort: 40001, Dst: dip, DstPort: 8080, Flags: SYN}, syn, true, ""},
+		{Match{Proto: UDP}, syn, false, "proto tcp, want udp"},
+		{Match{Dst: fip}, syn, false, "dst 10.0.0.4, want 203.0.113.10"},
+		{Match{Src: fip}, syn, false, "src 198.51.100.101"},
+		{Match{DstPort: 80}, syn, false, "dport 8080, want 80"},
+		{Match{SrcPort: 1}, syn, false, "sport 40001, want 1"},
+		{Match{Flags: SYN}, synack, false, "flags [SYN|ACK], want [SYN]"},
+		{Match{Flags: SYN | ACK}, synack, true, ""},
+		{Match{Flags: ACK}, data, true, ""}, // PSH is not compared
+		{Match{Payload: "vm=vm0"}, syn, true, ""},
+		{Match{Payload: "vm=vm1"}, syn, false, `does not contain "vm=vm1"`},
+		{Match{}, Decode([]byte{1, 2, 3}), false, "not an IPv4 packet"},
+		{Match{}, nil, false, "not an IPv4 packet"},
+	}
+	for _, tt := range tests {
+		ok, why := tt.m.Match(tt.p)
+		if ok != tt.ok || !strings.Contains(why, tt.whyPart) {
+			t.Errorf("%v.Match(%v) = %v, %q; want %v, %q", tt.m, tt.p, ok, why, tt.ok, tt.whyPart)
+		}
+	}
+}
+
+func TestHeadersRoundTrip(t *testing.T) {
+	m := Match{Proto: TCP, Src: cip, SrcPort: 5, Dst: fip, DstPort: 80, Flags: SYN | ACK}
+	h := m.Headers()
+	want := reports.Headers{Proto: "tcp", SrcIP: "198.51.100.101", SrcPort: 5, DstIP: "203.0.113.10", DstPort: 80, TCPFlags: "SYN|ACK"}
+	if h != want {
+		t.Fatalf("Headers() = %+v, want %+v", h, want)
+	}
+	back, err := MatchHeaders(h)
+	if err != nil || back != m {
+		t.Fatalf("MatchHeaders(%+v) = %+v, %v; want %+v", h, back, err, m)
+	}
+	if got := FormatHeaders(h); got != "proto=tcp src=198.51.100.101 sport=5 dst=203.0.113.10 dport=80 flags=SYN|ACK" {
+		t.Errorf("FormatHeaders = %q", got)
+	}
+	if got := FormatHeaders(reports.Headers{}); got != "any packet" {
+		t.Errorf("FormatHeaders(zero) = %q", got)
+	}
+	p := Decode(mustFrame(t, Spec{Src: fip, Dst: cip, SrcPort: 80, DstPort: 5, Flags: SYN | ACK}))
+	if ph := p.Headers(); ph.TCPFlags != "SYN|ACK" || ph.SrcIP != fip.String() || ph.DstPort != 5 {
+		t.Errorf("Packet.Headers() = %+v", ph)
+	}
+	for _, bad := range []reports.Headers{{Proto: "sctp"}, {SrcIP: "nope"}, {DstIP: "2001:db8::1"}, {DstPort: 70000}, {SrcPort: -1}, {TCPFlags: "SYN|BOGUS"}} {
+		if _, err := MatchHeaders(bad); err == nil {
+			t.Errorf("MatchHeaders(%+v): no error", bad)
+		}
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, s := range []string{"", "SYN", "SYN|ACK", "FIN|ACK", "RST", "PSH|ACK", "RST|ACK"} {
+		f, err := ParseFlags(s)
+		if err != nil || f.String() != s {
+			t.Errorf("ParseFlags(%q) = %v (%q), %v", s, f, f, err)
+		}
+	}
+	if f, err := ParseFlags("ack, syn"); err != nil || f != SYN|ACK {
+		t.Errorf("ParseFlags(ack, syn) = %v, %v", f, err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []Spec{{}, {Proto: UDP, Payload: []byte("x")}, {Proto: ICMP}, {Flags: FIN | ACK, Payload: []byte("data")}} {
+		b, err := s.Frame()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		f.Add(b[:len(b)/2])
+	}
+	f.Add([]byte{})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 2, 3, 4, 5, 0x08, 0x06, 0, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := Decode(data)
+		_ = p.String()
+		h := p.Headers()
+		if p.IsIPv4() {
+			if _, err := MatchHeaders(h); err != nil {
+				t.Errorf("headers of a decoded packet do not convert back: %v", err)
+			}
+			if ok, why := (Match{}).Match(p); !ok {
+				t.Errorf("the empty Match rejects %v: %s", p, why)
+			}
+		}
+	})
+}
+
+func BenchmarkDecode(b *testing.B) {
+	frame := mustFrame(b, Spec{Payload: []byte("hello")})
+	b.ReportAllocs()
+	for b.Loop() {
+		Decode(frame)
+	}
+}
