@@ -1,0 +1,320 @@
+// Package capture implements observation ports: an AF_PACKET socket on one
+// interface that records every frame it sees (with time and direction),
+// injects crafted frames, and waits for frames matching an expectation.
+//
+// A Port must be opened inside the namespace that owns the interface (the
+// socket stays bound to that namespace afterwards), and before the case
+// sends anything. Everything a port sees is kept until Reset, so a case's
+// capture can be written to a pcapng file (WritePcap) whatever the outcome.
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/lbcheck/lbcheck/conformance/pkt"
+)
+
+// Direction says how a frame relates to the observed interface.
+type Direction uint8
+
+// Directions. A Want with Dir 0 accepts In and Out: frames addressed to
+// another MAC (OtherHost, e.g. a bridge flooding an unknown unicast) are on
+// the wire but are not the interface's traffic.
+const (
+	In        Direction = iota + 1 // received, addressed to this interface (or broadcast/multicast)
+	Out                            // sent by this interface's namespace, or injected by the port
+	OtherHost                      // received, addressed to another MAC
+)
+
+func (d Direction) String() string {
+	switch d {
+	case In:
+		return "in"
+	case Out:
+		return "out"
+	case OtherHost:
+		return "other"
+	default:
+		return "any"
+	}
+}
+
+// Frame is one frame a port saw.
+type Frame struct {
+	Time   time.Time
+	Dir    Direction
+	Packet *pkt.Packet
+}
+
+// Want is an expectation about a frame at a port.
+type Want struct {
+	pkt.Match
+	Dir Direction // 0: In or Out
+}
+
+// Matches reports whether f satisfies w and, if not, why.
+func (w Want) Matches(f Frame) (bool, string) {
+	switch {
+	case w.Dir == 0 && f.Dir == OtherHost:
+		return false, "addressed to another host"
+	case w.Dir != 0 && f.Dir != w.Dir:
+		return false, fmt.Sprintf("direction %s, want %s", f.Dir, w.Dir)
+	}
+	return w.Match.Match(f.Packet)
+}
+
+func (w Want) String() string {
+	if w.Dir == 0 {
+		return w.Match.String()
+	}
+	return w.Dir.String() + " " + w.Match.String()
+}
+
+// recentFrames is how many of the latest frames an ExpectError shows.
+const recentFrames = 8
+
+// Port is an observation port on one interface.
+type Port struct {
+	Point   string           // observation point, e.g. "client", "mux", "vm0"
+	Iface   string           // interface name inside its namespace
+	MAC     net.HardwareAddr // the interface's MAC
+	ifindex int
+	file    *os.File
+	rc      syscall.RawConn
+	done    chan struct{}
+
+	mu      sync.Mutex
+	frames  []Frame
+	mark    int           // Expect and ExpectNone look at frames[mark:]
+	changed chan struct{} // closed when a frame is added
+	readErr error
+}
+
+// Open starts observing iface. Call it inside the interface's namespace; the
+// returned port may be used from any goroutine. Close it when done.
+func Open(point, iface string) (*Port, error) {
+	ifc, err := net.InterfaceByName(iface)
+	if err != nil {
+		return nil, fmt.Errorf("capture %s: %w (is the port opened inside the interface's namespace?)", point, err)
+	}
+	// Protocol 0 receives nothing until bind, so no frame of another
+	// interface slips in between socket and bind.
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("capture %s: AF_PACKET socket: %w (needs CAP_NET_RAW: run as root)", point, err)
+	}
+	all := htons(unix.ETH_P_ALL)
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: all, Ifindex: ifc.Index}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("capture %s: binding to %s: %w", point, iface, err)
+	}
+	// A larger buffer so bursts are not lost while a case is busy; failure
+	// only means the default size.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20)
+	file := os.NewFile(uintptr(fd), "packet:"+iface)
+	rc, err := file.SyscallConn()
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("capture %s: %w", point, err)
+	}
+	p := &Port{
+		Point: point, Iface: iface, MAC: ifc.HardwareAddr, ifindex: ifc.Index,
+		file: file, rc: rc, done: make(chan struct{}), changed: make(chan struct{}),
+	}
+	go p.readLoop()
+	return p, nil
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func (p *Port) readLoop() {
+	defer close(p.done)
+	buf := make([]byte, 1<<16)
+	for {
+		var (
+			n    int
+			from unix.Sockaddr
+			rerr error
+		)
+		err := p.rc.Read(func(fd uintptr) bool {
+			n, from, rerr = unix.Recvfrom(int(fd), buf, 0)
+			return !errors.Is(rerr, unix.EAGAIN)
+		})
+		if err == nil {
+			err = rerr
+		}
+		if err != nil {
+			if !errors.Is(err, os.ErrClosed) {
+				p.mu.Lock()
+				p.readErr = err
+				p.mu.Unlock()
+			}
+			return
+		}
+		ll, ok := from.(*unix.SockaddrLinklayer)
+		if !ok || ll.Ifindex != p.ifindex {
+			continue
+		}
+		p.add(Frame{Time: time.Now(), Dir: direction(ll.Pkttype), Packet: pkt.Decode(append([]byte(nil), buf[:n]...))})
+	}
+}
+
+func direction(pkttype uint8) Direction {
+	switch pkttype {
+	case unix.PACKET_OUTGOING:
+		return Out
+	case unix.PACKET_OTHERHOST:
+		return OtherHost
+	default:
+		return In
+	}
+}
+
+func (p *Port) add(f Frame) {
+	p.mu.Lock()
+	p.frames = append(p.frames, f)
+	close(p.changed)
+	p.changed = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// Close stops the port. Recorded frames stay readable.
+func (p *Port) Close() error {
+	err := p.file.Close()
+	<-p.done
+	return err
+}
+
+// Send injects a frame on the interface. The port records it as Out (the
+// kernel does not loop a socket's own frames back to it).
+func (p *Port) Send(frame []byte) error {
+	if _, err := p.file.Write(frame); err != nil {
+		return fmt.Errorf("capture %s: sending on %s: %w", p.Point, p.Iface, err)
+	}
+	p.add(Frame{Time: time.Now(), Dir: Out, Packet: pkt.Decode(append([]byte(nil), frame...))})
+	return nil
+}
+
+// Reset forgets every recorded frame (the start of a case).
+func (p *Port) Reset() {
+	p.mu.Lock()
+	p.frames, p.mark = nil, 0
+	p.mu.Unlock()
+}
+
+// Drain makes Expect and ExpectNone ignore the frames seen so far. The frames
+// stay recorded for the capture file.
+func (p *Port) Drain() {
+	p.mu.Lock()
+	p.mark = len(p.frames)
+	p.mu.Unlock()
+}
+
+// Frames returns a copy of every frame recorded since Reset.
+func (p *Port) Frames() []Frame {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Frame(nil), p.frames...)
+}
+
+// snapshot returns frames[from:], the current length, the change channel and
+// a read error, atomically.
+func (p *Port) snapshot(from int) ([]Frame, int, <-chan struct{}, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if from < p.mark {
+		from = p.mark
+	}
+	if from > len(p.frames) {
+		from = len(p.frames)
+	}
+	return p.frames[from:len(p.frames):len(p.frames)], len(p.frames), p.changed, p.readErr
+}
+
+// Expect waits until a frame satisfying w arrives (frames since the last
+// Drain count) or timeout passes. The error is an *ExpectError listing the
+// most recent frames.
+func (p *Port) Expect(ctx context.Context, w Want, timeout time.Duration) (Frame, error) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	next := 0
+	for {
+		frames, n, changed, rerr := p.snapshot(next)
+		for _, f := range frames {
+			if ok, _ := w.Matches(f); ok {
+				return f, nil
+			}
+		}
+		next = n
+		if rerr != nil {
+			return Frame{}, fmt.Errorf("capture %s: %w", p.Point, rerr)
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return Frame{}, p.expectError(w, fmt.Sprintf("no matching packet within %v", timeout), nil)
+		case <-ctx.Done():
+			return Frame{}, p.expectError(w, ctx.Err().Error(), nil)
+		}
+	}
+}
+
+// ExpectNone waits for window and fails if a frame satisfying w was seen
+// since the last Drain, returning that frame in the *ExpectError.
+func (p *Port) ExpectNone(ctx context.Context, w Want, window time.Duration) error {
+	f, err := p.Expect(ctx, w, window)
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		return nil
+	}
+	return p.expectError(w, "unexpected matching packet", &f)
+}
+
+func (p *Port) expectError(w Want, reason string, got *Frame) *ExpectError {
+	all, _, _, _ := p.snapshot(0)
+	e := &ExpectError{Point: p.Point, Iface: p.Iface, Want: w, Reason: reason, Got: got, Total: len(all)}
+	if len(all) > recentFrames {
+		all = all[len(all)-recentFrames:]
+	}
+	e.Recent = append([]Frame(nil), all...)
+	return e
+}
+
+// ExpectError explains a failed Expect or ExpectNone: what was expected and
+// what the port actually received.
+type ExpectError struct {
+	Point, Iface string
+	Want         Want
+	Reason       string
+	Got          *Frame  // ExpectNone: the frame that should not have arrived
+	Recent       []Frame // the most recent frames since the last Drain
+	Total        int     // how many frames since the last Drain
+}
+
+func (e *ExpectError) Error() string {
+	s := fmt.Sprintf("at %s (%s): %s\n  EXPECTED  %s", e.Point, e.Iface, e.Reason, e.Want)
+	if e.Got != nil {
+		s += fmt.Sprintf("\n  RECEIVED  %-5s %v", e.Got.Dir, e.Got.Packet)
+		return s
+	}
+	if e.Total == 0 {
+		return s + "\n  RECEIVED  nothing"
+	}
+	s += fmt.Sprintf("\n  RECEIVED  (last %d of %d frames)", len(e.Recent), e.Total)
+	for _, f := range e.Recent {
+		_, why := e.Want.Matches(f)
+		s += fmt.Sprintf("\n    %-5s %v  (%s)", f.Dir, f.Packet, why)
+	}
+	return s
+}

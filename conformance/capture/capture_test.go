@@ -1,0 +1,210 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket/pcapgo"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/lbcheck/lbcheck/conformance/pkt"
+)
+
+// vethPair opens ports on both ends of a veth pair that lives in a fresh
+// anonymous namespace. The namespace disappears with its last socket, so
+// nothing outlives the test.
+func vethPair(t *testing.T) (a, b *Port) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("capture tests create a network namespace: run as root (CAP_NET_ADMIN, CAP_NET_RAW)")
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked if restoring fails: the thread then dies with the goroutine
+		orig, err := netns.Get()
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer orig.Close()
+		ns, err := netns.New()
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer ns.Close()
+		err = func() error {
+			veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "a"}, PeerName: "b"}
+			if err := netlink.LinkAdd(veth); err != nil {
+				return err
+			}
+			for _, n := range []string{"a", "b"} {
+				l, err := netlink.LinkByName(n)
+				if err != nil {
+					return err
+				}
+				if err := netlink.LinkSetUp(l); err != nil {
+					return err
+				}
+			}
+			if a, err = Open("client", "a"); err != nil {
+				return err
+			}
+			b, err = Open("vm", "b")
+			return err
+		}()
+		if rerr := netns.Set(orig); rerr != nil {
+			errc <- errors.Join(err, rerr)
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- err
+	}()
+	if err := <-errc; err != nil {
+		t.Fatalf("setting up a veth pair: %v", err)
+	}
+	t.Cleanup(func() {
+		a.Close()
+		b.Close()
+	})
+	a.Drain() // ignore anything the kernel sent while the links came up
+	b.Drain()
+	return a, b
+}
+
+var (
+	src = netip.MustParseAddr("198.51.100.101")
+	dst = netip.MustParseAddr("203.0.113.10")
+)
+
+func TestSendExpect(t *testing.T) {
+	a, b := vethPair(t)
+	frame, err := pkt.Spec{SrcMAC: a.MAC, DstMAC: b.MAC, Src: src, Dst: dst, DstPort: 8080, Payload: []byte("hello")}.Frame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Send(frame); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	want := Want{Match: pkt.Match{Proto: pkt.TCP, Src: src, Dst: dst, DstPort: 8080, Flags: pkt.SYN, Payload: "hello"}}
+	f, err := b.Expect(ctx, want, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Dir != In {
+		t.Errorf("frame received on b has direction %s, want in", f.Dir)
+	}
+	// The sender records its own frame as outgoing.
+	if _, err := a.Expect(ctx, Want{Match: want.Match, Dir: Out}, time.Second); err != nil {
+		t.Errorf("sender did not record its frame: %v", err)
+	}
+	if err := b.ExpectNone(ctx, Want{Match: pkt.Match{DstPort: 8080}, Dir: Out}, 50*time.Millisecond); err != nil {
+		t.Errorf("b never sent anything, ExpectNone(out) failed: %v", err)
+	}
+	if err := b.ExpectNone(ctx, want, 50*time.Millisecond); err == nil {
+		t.Error("ExpectNone accepted a frame that matches")
+	} else if !strings.Contains(err.Error(), "RECEIVED  in") {
+		t.Errorf("ExpectNone error does not show the received frame:\n%v", err)
+	}
+	// After Drain the frame no longer counts, but it stays recorded.
+	b.Drain()
+	if err := b.ExpectNone(ctx, want, 50*time.Millisecond); err != nil {
+		t.Errorf("after Drain: %v", err)
+	}
+	if n := len(b.Frames()); n == 0 {
+		t.Error("Drain dropped the recorded frames")
+	}
+}
+
+func TestExpectErrorShowsExpectedAndReceived(t *testing.T) {
+	a, b := vethPair(t)
+	frame, err := pkt.Spec{SrcMAC: a.MAC, DstMAC: b.MAC, Src: src, Dst: dst, DstPort: 80}.Frame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Send(frame); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := b.Expect(ctx, Want{Match: pkt.Match{DstPort: 80}}, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Expect(ctx, Want{Match: pkt.Match{Proto: pkt.TCP, Dst: dst, DstPort: 81}}, 100*time.Millisecond)
+	var ee *ExpectError
+	if !errors.As(err, &ee) {
+		t.Fatalf("Expect of a frame that never came: %v, want an *ExpectError", err)
+	}
+	msg := err.Error()
+	for _, part := range []string{"at vm (b)", "EXPECTED  proto=tcp dst=203.0.113.10 dport=81", "RECEIVED  (last", "tcp 198.51.100.101:40000 > 203.0.113.10:80 [SYN]", "dport 80, want 81"} {
+		if !strings.Contains(msg, part) {
+			t.Errorf("error lacks %q:\n%s", part, msg)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := b.Expect(ctx, Want{Match: pkt.Match{DstPort: 9}}, time.Minute); err == nil || !strings.Contains(err.Error(), "canceled") {
+		t.Errorf("Expect with a cancelled context: %v", err)
+	}
+}
+
+func TestWritePcap(t *testing.T) {
+	a, b := vethPair(t)
+	for i := range 3 {
+		frame, err := pkt.Spec{SrcMAC: a.MAC, DstMAC: b.MAC, Src: src, Dst: dst, SrcPort: uint16(1000 + i)}.Frame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Send(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Expect(context.Background(), Want{Match: pkt.Match{SrcPort: 1002}}, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "Case.pcapng")
+	if err := WritePcap(path, a, b); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perIntf := map[int]int{}
+	var last time.Time
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			break
+		}
+		if ci.Timestamp.Before(last) {
+			t.Errorf("frames out of time order")
+		}
+		last = ci.Timestamp
+		if p := pkt.Decode(data); p.Dst == dst {
+			perIntf[ci.InterfaceIndex]++
+		}
+	}
+	if perIntf[0] != 3 || perIntf[1] != 3 {
+		t.Errorf("frames per interface = %v, want 3 on client (0) and 3 on vm (1)", perIntf)
+	}
+	if n := r.NInterfaces(); n != 2 {
+		t.Fatalf("%d interfaces, want 2", n)
+	}
+	if intf, _ := r.Interface(1); intf.Name != "vm" || intf.Description != "b" {
+		t.Errorf("interface 1 = %q (%q), want vm (b)", intf.Name, intf.Description)
+	}
+}
