@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -42,6 +43,10 @@ func vethPair(t *testing.T) (a, b *Port) {
 		}
 		defer ns.Close()
 		err = func() error {
+			// No IPv6 noise (router solicitations, MLD) on the test links.
+			if err := os.WriteFile("/proc/sys/net/ipv6/conf/default/disable_ipv6", []byte("1"), 0o644); err != nil {
+				return err
+			}
 			veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "a"}, PeerName: "b"}
 			if err := netlink.LinkAdd(veth); err != nil {
 				return err
@@ -54,6 +59,9 @@ func vethPair(t *testing.T) (a, b *Port) {
 				if err := netlink.LinkSetUp(l); err != nil {
 					return err
 				}
+			}
+			if err := waitUp("a", "b"); err != nil {
+				return err
 			}
 			if a, err = Open("client", "a"); err != nil {
 				return err
@@ -78,6 +86,27 @@ func vethPair(t *testing.T) (a, b *Port) {
 	a.Drain() // ignore anything the kernel sent while the links came up
 	b.Drain()
 	return a, b
+}
+
+// waitUp waits (at most 2 s) until the links have carrier: frames sent
+// before that are dropped.
+func waitUp(names ...string) error {
+	for _, n := range names {
+		for i := 0; ; i++ {
+			l, err := netlink.LinkByName(n)
+			if err != nil {
+				return err
+			}
+			if l.Attrs().OperState == netlink.OperUp {
+				break
+			}
+			if i == 200 {
+				return fmt.Errorf("%s: no carrier after 2s", n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return nil
 }
 
 var (
