@@ -1,0 +1,34 @@
+// Package labtest holds test helpers for code that builds namespaces.
+package labtest
+
+import (
+	"os"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/conformance/netlab"
+)
+
+// RequireRoot skips the test unless the process runs as root, which
+// creating named network namespaces needs.
+func RequireRoot(tb testing.TB) {
+	tb.Helper()
+	if os.Geteuid() != 0 {
+		tb.Skip("skipping: needs root to create network namespaces (CAP_SYS_ADMIN and CAP_NET_ADMIN); run the tests as root")
+	}
+}
+
+// NewLab returns a lab closed at the end of the test; it skips unless root.
+func NewLab(tb testing.TB) *netlab.Lab {
+	tb.Helper()
+	RequireRoot(tb)
+	l, err := netlab.New(netlab.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			tb.Errorf("closing lab: %v", err)
+		}
+	})
+	return l
+}

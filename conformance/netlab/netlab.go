@@ -1,0 +1,218 @@
+// Package netlab creates throwaway named network namespaces for one
+// conformance run and removes them again: on success, on failure, on Ctrl-C,
+// and (through GC) after a run that was killed.
+//
+// Every namespace of a run shares the run prefix "lbc<owner pid in hex>-<rand>"
+// (e.g. "lbc1f3a-k2x9-mux"). The owner PID lets a later run tell leftovers of a
+// dead run apart from namespaces of runs that are still alive; GC removes only
+// the former.
+//
+// Namespaces are configured through netlink handles bound to them
+// (netlink.NewHandleAt), so configuration never moves the caller's thread.
+// Code that must run inside a namespace (opening sockets, writing /proc/sys,
+// starting processes) uses NS.Do.
+package netlab
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+)
+
+// NamePrefix starts the name of every namespace and run directory lbcheck
+// creates.
+const NamePrefix = "lbc"
+
+// netnsDir is where named namespaces are bind-mounted (as ip-netns does).
+const netnsDir = "/var/run/netns"
+
+// ErrClosed is returned when a closed Lab or one of its namespaces is used.
+var ErrClosed = errors.New("netlab: lab already closed")
+
+// Options configure a Lab.
+type Options struct {
+	// Dir is the run directory (config files, logs). Empty: a new directory
+	// named after the run prefix under os.TempDir, removed by Close. A Dir
+	// given here is created if needed and never removed.
+	Dir string
+}
+
+// Lab owns the namespaces of one run. It is safe for concurrent use; Close is
+// idempotent and may be called from a signal handler while other goroutines
+// still use the lab (they then get errors).
+type Lab struct {
+	prefix string
+	dir    string
+	ownDir bool
+
+	mu     sync.RWMutex
+	closed bool
+	ns     []*NS
+	err    error // result of the first Close
+}
+
+// New collects leftovers of dead runs (see GC) and starts a new run with a
+// fresh prefix.
+func New(opts Options) (*Lab, error) {
+	if _, err := GC(); err != nil {
+		return nil, err
+	}
+	prefix, err := newPrefix()
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{prefix: prefix, dir: opts.Dir}
+	if l.dir == "" {
+		l.dir = filepath.Join(os.TempDir(), prefix)
+		l.ownDir = true
+	}
+	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("netlab: run directory: %w", err)
+	}
+	return l, nil
+}
+
+// newPrefix returns "lbc<pid hex>-<4 random base36 chars>" not yet used by
+// any namespace.
+func newPrefix() (string, error) {
+	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+	for range 16 {
+		var b [4]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		for i := range b {
+			b[i] = alphabet[int(b[i])%len(alphabet)]
+		}
+		p := fmt.Sprintf("%s%x-%s", NamePrefix, os.Getpid(), b[:])
+		used, _ := filepath.Glob(filepath.Join(netnsDir, p+"-*"))
+		if len(used) == 0 {
+			return p, nil
+		}
+	}
+	return "", errors.New("netlab: no free run prefix after 16 tries")
+}
+
+// Prefix returns the run prefix shared by all namespaces of the lab.
+func (l *Lab) Prefix() string { return l.prefix }
+
+// Dir returns the run directory.
+func (l *Lab) Dir() string { return l.dir }
+
+// Namespaces returns the lab's namespaces in creation order.
+func (l *Lab) Namespaces() []*NS {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]*NS(nil), l.ns...)
+}
+
+// NewNS creates the namespace "<prefix>-<role>" with loopback up, IPv6
+// disabled for every current and future link, and rp_filter off.
+func (l *Lab) NewNS(role string) (*NS, error) {
+	if role == "" || strings.ContainsAny(role, "/ \x00") {
+		return nil, fmt.Errorf("netlab: invalid namespace role %q", role)
+	}
+	n, err := l.register(role)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.init(); err != nil {
+		return nil, fmt.Errorf("netlab: initialising %s: %w", n.Name, err)
+	}
+	return n, nil
+}
+
+// register creates the namespace and its netlink handle and records it, so
+// that Close removes it from then on.
+func (l *Lab) register(role string) (*NS, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, ErrClosed
+	}
+	name := l.prefix + "-" + role
+	h, err := newNamed(name)
+	if err != nil {
+		return nil, fmt.Errorf("netlab: creating namespace %s: %w", name, err)
+	}
+	n := &NS{Name: name, Role: role, lab: l, h: h}
+	l.ns = append(l.ns, n)
+	if n.nl, err = netlink.NewHandleAt(h); err != nil {
+		return nil, fmt.Errorf("netlab: netlink handle for %s: %w", name, err)
+	}
+	return n, nil
+}
+
+// newNamed creates a named namespace on a locked thread and moves the thread
+// back; the calling goroutine's thread is never touched.
+func newNamed(name string) (netns.NsHandle, error) {
+	type result struct {
+		h   netns.NsHandle
+		err error
+	}
+	c := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			runtime.UnlockOSThread()
+			c <- result{netns.None(), err}
+			return
+		}
+		defer orig.Close()
+		h, err := netns.NewNamed(name)
+		if rerr := netns.Set(orig); rerr != nil {
+			// Leave the thread locked: the runtime terminates it when this
+			// goroutine exits, so no goroutine ever runs in the wrong namespace.
+			if err == nil {
+				h.Close()
+				_ = netns.DeleteNamed(name)
+			}
+			c <- result{netns.None(), fmt.Errorf("restoring thread namespace: %w", rerr)}
+			return
+		}
+		runtime.UnlockOSThread()
+		c <- result{h, err}
+	}()
+	r := <-c
+	return r.h, r.err
+}
+
+// Close kills every process left inside the lab's namespaces, deletes the
+// namespaces and removes the run directory (when the lab created it). It is
+// idempotent and returns the first call's result.
+func (l *Lab) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return l.err
+	}
+	l.closed = true
+	var errs []error
+	for i := len(l.ns) - 1; i >= 0; i-- {
+		if err := l.ns[i].remove(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if l.ownDir {
+		if err := os.RemoveAll(l.dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	l.err = errors.Join(errs...)
+	return l.err
+}
+
+func (l *Lab) isClosed() bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.closed
+}

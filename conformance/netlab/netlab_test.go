@@ -1,0 +1,373 @@
+package netlab
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+)
+
+func requireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: needs root to create network namespaces")
+	}
+}
+
+func newLab(t testing.TB) *Lab {
+	t.Helper()
+	requireRoot(t)
+	l, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	return l
+}
+
+func TestOwnerPID(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pid  int
+		ok   bool
+	}{
+		{"lbc1f3a-k2x9-mux", 0x1f3a, true},
+		{"lbc1f3a-k2x9", 0x1f3a, true},
+		{"lbcff-", 0xff, true},
+		{"lbc-k2-mux", 0, false},
+		{"lbc0-k2", 0, false},
+		{"lbcxyz-k2", 0, false},
+		{"lbc123456789-k2", 0, false},
+		{"foo1f3a-k2", 0, false},
+		{"lbc1f3a", 0, false},
+	} {
+		pid, ok := OwnerPID(tc.name)
+		if pid != tc.pid || ok != tc.ok {
+			t.Errorf("OwnerPID(%q) = %d, %v; want %d, %v", tc.name, pid, ok, tc.pid, tc.ok)
+		}
+	}
+}
+
+func TestSysctlPath(t *testing.T) {
+	for _, tc := range []struct {
+		key, path, err string
+	}{
+		{"net.ipv4.conf.all.rp_filter", "/proc/sys/net/ipv4/conf/all/rp_filter", ""},
+		{"net.ipv4.conf.eth-1.arp_ignore", "/proc/sys/net/ipv4/conf/eth-1/arp_ignore", ""},
+		{"kernel.panic", "", "only net.*"},
+		{"net.ipv4..x", "", "empty path element"},
+		{"net.ipv4/../../kernel", "", "invalid character"},
+		{"net.ipv4.", "", "empty path element"},
+	} {
+		p, err := SysctlPath(tc.key)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("SysctlPath(%q) error = %v; want %q", tc.key, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || p != tc.path {
+			t.Errorf("SysctlPath(%q) = %q, %v; want %q", tc.key, p, err, tc.path)
+		}
+	}
+}
+
+func TestPrefixAndNames(t *testing.T) {
+	l := newLab(t)
+	pid, ok := OwnerPID(l.Prefix())
+	if !ok || pid != os.Getpid() {
+		t.Fatalf("prefix %q does not encode our pid %d", l.Prefix(), os.Getpid())
+	}
+	n, err := l.NewNS("mux")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Name != l.Prefix()+"-mux" {
+		t.Errorf("name %q, want %q", n.Name, l.Prefix()+"-mux")
+	}
+	if _, err := os.Stat(filepath.Join(netnsDir, n.Name)); err != nil {
+		t.Errorf("named namespace not mounted: %v", err)
+	}
+	if _, err := l.NewNS("a/b"); err == nil {
+		t.Error("role with a slash accepted")
+	}
+}
+
+func TestDoRunsInNamespaceAndRestores(t *testing.T) {
+	l := newLab(t)
+	n, err := l.NewNS("do")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := NSInode(n.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootLink, _ := os.Readlink("/proc/self/ns/net")
+	for range 20 { // many times: a thread left in the namespace would show up
+		var inside string
+		if err := n.Do(func() error {
+			inside, err = os.Readlink("/proc/thread-self/ns/net")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if inside != fmt.Sprintf("net:[%d]", want) {
+			t.Fatalf("Do ran in %s, want net:[%d]", inside, want)
+		}
+	}
+	cur, _ := os.Readlink("/proc/thread-self/ns/net")
+	if cur != rootLink {
+		t.Fatalf("caller thread is in %s after Do, want %s", cur, rootLink)
+	}
+	if v, err := n.Sysctl("net.ipv6.conf.lo.disable_ipv6"); err != nil || v != "1" {
+		t.Errorf("lo disable_ipv6 = %q, %v; want 1", v, err)
+	}
+	if err := n.Sysctls([][2]string{{"net.ipv4.no_such_key", "1"}}); err == nil || !strings.Contains(err.Error(), "unknown key") {
+		t.Errorf("unknown sysctl: got %v, want an 'unknown key' error", err)
+	}
+}
+
+// TestBridgedVeths builds two namespaces joined by a bridge in a third and
+// carries a real TCP exchange between them.
+func TestBridgedVeths(t *testing.T) {
+	l := newLab(t)
+	fab, err := l.NewNS("fabric")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := l.NewNS("a")
+	b, _ := l.NewNS("b")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(fab.AddBridge("br0"))
+	macA, _ := net.ParseMAC("02:00:00:00:00:0a")
+	for _, x := range []struct {
+		ns   *NS
+		port string
+		mac  net.HardwareAddr
+		addr string
+	}{{a, "pa", macA, "10.9.0.1/24"}, {b, "pb", nil, "10.9.0.2/24"}} {
+		must(fab.AddVeth(x.port, nil, x.ns, "eth0", x.mac))
+		must(fab.SetMaster(x.port, "br0"))
+		must(fab.Up(x.port))
+		must(x.ns.AddAddr("eth0", netip.MustParsePrefix(x.addr)))
+		must(x.ns.Up("eth0"))
+	}
+	must(fab.Up("br0"))
+	must(a.AddRoute(Route{Dst: netip.MustParsePrefix("203.0.113.0/24"), Via: netip.MustParseAddr("10.9.0.2"), Dev: "eth0"}))
+	if mac, err := a.LinkMAC("eth0"); err != nil || mac.String() != macA.String() {
+		t.Errorf("a/eth0 MAC = %v, %v; want %v", mac, err, macA)
+	}
+	if v, err := a.Sysctl("net.ipv6.conf.eth0.disable_ipv6"); err != nil || v != "1" {
+		t.Errorf("a/eth0 disable_ipv6 = %q, %v; want 1", v, err)
+	}
+	if _, err := netlink.LinkByName("pa"); err == nil {
+		t.Fatal("veth end pa appeared in the root namespace")
+	}
+
+	var ln net.Listener
+	must(b.Do(func() (err error) { ln, err = net.Listen("tcp4", "10.9.0.2:7000"); return }))
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "hello %s\n", c.RemoteAddr())
+	}()
+	var c net.Conn
+	must(a.Do(func() (err error) {
+		c, err = net.DialTimeout("tcp4", "10.9.0.2:7000", 2*time.Second)
+		return
+	}))
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "hello 10.9.0.1:") {
+		t.Fatalf("got %q, %v; want hello from 10.9.0.1", line, err)
+	}
+}
+
+// TestCloseLeavesNothing is the leak test: after Close no namespace with the
+// prefix, no process inside them and no handle to them remain, the root
+// namespace's links are unchanged, and Close is idempotent.
+func TestCloseLeavesNothing(t *testing.T) {
+	requireRoot(t)
+	rootLinks := linkNames(t)
+	l, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inodes []uint64
+	for _, role := range []string{"fabric", "x", "y"} {
+		n, err := l.NewNS(role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ino, _ := NSInode(n.Name)
+		inodes = append(inodes, ino)
+	}
+	ns := l.Namespaces()
+	if err := ns[0].AddVeth("vx", nil, ns[1], "eth0", nil); err != nil {
+		t.Fatal(err)
+	}
+	// A process inside a namespace, started the way proc starts targets.
+	cmd := exec.Command("sleep", "60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := ns[2].Do(cmd.Start); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	select {
+	case <-waited:
+	case <-time.After(3 * time.Second):
+		t.Fatal("process inside the namespace survived Close")
+	}
+	if left, _ := filepath.Glob(filepath.Join(netnsDir, l.Prefix()+"*")); len(left) > 0 {
+		t.Errorf("namespaces left: %v", left)
+	}
+	for _, ino := range inodes {
+		if pids := ProcsInNS(ino); len(pids) > 0 {
+			t.Errorf("processes left in net:[%d]: %v", ino, pids)
+		}
+		if fds := fdsOn(ino); len(fds) > 0 {
+			t.Errorf("this process still holds net:[%d] open: fds %v", ino, fds)
+		}
+	}
+	if _, err := os.Stat(l.Dir()); !os.IsNotExist(err) {
+		t.Errorf("run directory %s left: %v", l.Dir(), err)
+	}
+	if got := linkNames(t); strings.Join(got, ",") != strings.Join(rootLinks, ",") {
+		t.Errorf("root namespace links changed: %v -> %v", rootLinks, got)
+	}
+	if _, err := l.NewNS("late"); err != ErrClosed {
+		t.Errorf("NewNS after Close: %v, want ErrClosed", err)
+	}
+	if err := ns[0].Do(func() error { return nil }); err != ErrClosed {
+		t.Errorf("Do after Close: %v, want ErrClosed", err)
+	}
+}
+
+func linkNames(t *testing.T) []string {
+	links, err := netlink.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range links {
+		names = append(names, l.Attrs().Name)
+	}
+	return names
+}
+
+func fdsOn(ino uint64) []string {
+	want := fmt.Sprintf("net:[%d]", ino)
+	ents, _ := os.ReadDir("/proc/self/fd")
+	var fds []string
+	for _, e := range ents {
+		if l, _ := os.Readlink("/proc/self/fd/" + e.Name()); l == want {
+			fds = append(fds, e.Name())
+		}
+	}
+	return fds
+}
+
+// TestGC creates a namespace owned by a dead PID (with a process inside) and
+// one owned by a live PID, and checks GC removes exactly the first.
+func TestGC(t *testing.T) {
+	requireRoot(t)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+
+	deadName := fmt.Sprintf("%s%x-gct-x", NamePrefix, dead.Process.Pid)
+	liveName := fmt.Sprintf("%s%x-gct-x", NamePrefix, live.Process.Pid)
+	for _, name := range []string{deadName, liveName} {
+		h, err := newNamed(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Close()
+	}
+	defer func() { _ = netns.DeleteNamed(liveName); _ = netns.DeleteNamed(deadName) }()
+	deadDir := filepath.Join(os.TempDir(), fmt.Sprintf("%s%x-gct", NamePrefix, dead.Process.Pid))
+	if err := os.MkdirAll(deadDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// A process inside the dead run's namespace (not our child: it is
+	// started by a shell that exits, like a target orphaned by a killed run).
+	h, err := netns.GetFromName(deadName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := exec.Command("sh", "-c", "sleep 60 >/dev/null 2>&1 & echo $!")
+	var out []byte
+	err = (&NS{Name: deadName, lab: &Lab{}, h: h}).Do(func() (err error) { out, err = sh.Output(); return })
+	h.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan := strings.TrimSpace(string(out))
+
+	removed, err := GC()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(removed, deadName) || contains(removed, liveName) {
+		t.Errorf("GC removed %v; want %s and not %s", removed, deadName, liveName)
+	}
+	if _, err := os.Stat(filepath.Join(netnsDir, liveName)); err != nil {
+		t.Errorf("live owner's namespace was touched: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(netnsDir, deadName)); !os.IsNotExist(err) {
+		t.Errorf("dead owner's namespace still there: %v", err)
+	}
+	if _, err := os.Stat(deadDir); !os.IsNotExist(err) {
+		t.Errorf("dead run's directory still there: %v", err)
+	}
+	if _, err := os.Stat("/proc/" + orphan); err == nil {
+		if st, _ := os.ReadFile("/proc/" + orphan + "/stat"); !strings.Contains(string(st), ") Z") {
+			t.Errorf("process %s inside the dead namespace survived GC", orphan)
+		}
+	}
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
