@@ -1,0 +1,150 @@
+package proc
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/netlab"
+	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
+)
+
+// script writes a shell script into dir and returns its argv.
+func script(t *testing.T, dir, name, body string) []string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return []string{p}
+}
+
+func setup(t *testing.T) (*netlab.NS, string) {
+	l := labtest.NewLab(t)
+	ns, err := l.NewNS("proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns, l.Dir()
+}
+
+func gone(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return os.IsNotExist(err)
+}
+
+func TestReadyRunsInNamespaceAndStops(t *testing.T) {
+	ns, dir := setup(t)
+	argv := script(t, dir, "good.sh", `echo starting; readlink /proc/self/ns/net; echo "$LBX_VAR"; echo ready; trap 'exit 0' TERM; while :; do sleep 0.05; done`)
+	p, err := Start(context.Background(), Spec{Name: "good", Argv: argv, Env: []string{"LBX_VAR=hello"}, NS: ns, LogDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Alive(); err != nil {
+		t.Fatalf("Alive after ready: %v", err)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	if !gone(p.Pid()) {
+		t.Errorf("process %d not reaped", p.Pid())
+	}
+	ino, _ := netlab.NSInode(ns.Name)
+	out, _ := os.ReadFile(filepath.Join(dir, "good.stdout.log"))
+	want := fmt.Sprintf("starting\nnet:[%d]\nhello\nready\n", ino)
+	if string(out) != want {
+		t.Errorf("stdout log = %q, want %q (process must run in the namespace with the env)", out, want)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	ns, dir := setup(t)
+	for _, tc := range []struct {
+		name, body string
+		want       []string // substrings of the Start error
+	}{
+		{"crash", `echo "boom: cannot open device" >&2; exit 3`, []string{"exited before printing \"ready\"", "exit status 3", "boom: cannot open device"}},
+		{"silent", `echo working >&2; sleep 30`, []string{"did not print \"ready\" within 300ms", "working"}},
+		{"missing", "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			argv := script(t, dir, tc.name+".sh", tc.body)
+			if tc.name == "missing" {
+				argv = []string{filepath.Join(dir, "no-such-binary")}
+				tc.want = []string{"starting", "no-such-binary"}
+			}
+			start := time.Now()
+			_, err := Start(context.Background(), Spec{Name: tc.name, Argv: argv, NS: ns, LogDir: dir, ReadyTimeout: 300 * time.Millisecond})
+			if err == nil {
+				t.Fatal("Start succeeded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("Start took %v", d)
+			}
+			if ino, _ := netlab.NSInode(ns.Name); len(netlab.ProcsInNS(ino)) > 0 {
+				t.Errorf("processes left in the namespace: %v", netlab.ProcsInNS(ino))
+			}
+		})
+	}
+}
+
+func TestIgnoresSIGTERM(t *testing.T) {
+	ns, dir := setup(t)
+	argv := script(t, dir, "stubborn.sh", `trap '' TERM; echo ready; while :; do sleep 0.05; done`)
+	p, err := Start(context.Background(), Spec{Name: "stubborn", Argv: argv, NS: ns, LogDir: dir, Grace: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Stop()
+	if err == nil || !strings.Contains(err.Error(), "ignored SIGTERM for 200ms") {
+		t.Fatalf("Stop = %v, want an 'ignored SIGTERM' error", err)
+	}
+	if !gone(p.Pid()) {
+		t.Errorf("process %d not reaped", p.Pid())
+	}
+	if ino, _ := netlab.NSInode(ns.Name); len(netlab.ProcsInNS(ino)) > 0 {
+		t.Errorf("children left in the namespace: %v", netlab.ProcsInNS(ino))
+	}
+}
+
+func TestCrashAfterReady(t *testing.T) {
+	ns, dir := setup(t)
+	argv := script(t, dir, "late.sh", `echo ready; sleep 0.1; echo "panic: flow table" >&2; exit 2`)
+	p, err := Start(context.Background(), Spec{Name: "late", Argv: argv, NS: ns, LogDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Exited():
+	case <-time.After(3 * time.Second):
+		t.Fatal("process did not exit")
+	}
+	for _, err := range []error{p.Alive(), p.Stop()} {
+		if err == nil || !strings.Contains(err.Error(), "exited unexpectedly (exit status 2)") || !strings.Contains(err.Error(), "panic: flow table") {
+			t.Errorf("got %v, want the unexpected exit with stderr", err)
+		}
+	}
+}
+
+func TestContextCancel(t *testing.T) {
+	ns, dir := setup(t)
+	argv := script(t, dir, "slow.sh", `sleep 30`)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := Start(ctx, Spec{Name: "slow", Argv: argv, NS: ns, LogDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("Start = %v, want cancelled", err)
+	}
+}
