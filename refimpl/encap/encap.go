@@ -1,0 +1,63 @@
+// Package encap is the mux-to-host encapsulation of the reference forwarder:
+// the client's IPv4 packet, unchanged, as the payload of a UDP datagram to
+// the host's EncapPort (foo-over-UDP style, done in user space because the
+// kernel has no ipip/gre modules), behind an 8-byte header naming the rule
+// and the backend the mux chose:
+//
+//	0      2      3      4         6          8
+//	+------+------+------+---------+----------+---------------
+//	| "LB" | ver  | 0    | rule    | backend  | inner IPv4 ...
+//	+------+------+------+---------+----------+---------------
+//
+// rule and backend are big-endian indexes into the compiled rule set
+// (ruleset.Set.Rules and Rule.Backends), which mux and host compile from the
+// same deployment. ver is Version.
+package encap
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// HeaderLen is the size of the encapsulation header.
+const HeaderLen = 8
+
+// Version is the header version this package writes and accepts.
+const Version = 1
+
+// Header names the rule and backend chosen by the mux.
+type Header struct {
+	Rule    uint16
+	Backend uint16
+}
+
+// Errors returned by Decode.
+var (
+	ErrShort   = errors.New("encap: datagram shorter than the header")
+	ErrMagic   = errors.New("encap: not an lbcheck encapsulation header")
+	ErrVersion = errors.New("encap: unsupported header version")
+)
+
+// Put writes h into the first HeaderLen bytes of b, which must be that long.
+func Put(b []byte, h Header) {
+	_ = b[HeaderLen-1]
+	b[0], b[1], b[2], b[3] = 'L', 'B', Version, 0
+	binary.BigEndian.PutUint16(b[4:], h.Rule)
+	binary.BigEndian.PutUint16(b[6:], h.Backend)
+}
+
+// Decode splits a datagram into its header and the inner packet (a subslice
+// of b).
+func Decode(b []byte) (Header, []byte, error) {
+	if len(b) < HeaderLen {
+		return Header{}, nil, ErrShort
+	}
+	if b[0] != 'L' || b[1] != 'B' {
+		return Header{}, nil, ErrMagic
+	}
+	if b[2] != Version {
+		return Header{}, nil, ErrVersion
+	}
+	h := Header{Rule: binary.BigEndian.Uint16(b[4:]), Backend: binary.BigEndian.Uint16(b[6:])}
+	return h, b[HeaderLen:], nil
+}

@@ -1,0 +1,39 @@
+package encap_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/refimpl/encap"
+)
+
+func TestRoundTrip(t *testing.T) {
+	inner := []byte{0x45, 0, 0, 20}
+	b := make([]byte, encap.HeaderLen+len(inner))
+	encap.Put(b, encap.Header{Rule: 3, Backend: 258})
+	copy(b[encap.HeaderLen:], inner)
+	if !bytes.Equal(b[:encap.HeaderLen], []byte{'L', 'B', 1, 0, 0, 3, 1, 2}) {
+		t.Fatalf("header bytes %x", b[:encap.HeaderLen])
+	}
+	h, got, err := encap.Decode(b)
+	if err != nil || h != (encap.Header{Rule: 3, Backend: 258}) || !bytes.Equal(got, inner) {
+		t.Fatalf("Decode = %+v %x %v", h, got, err)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for _, tt := range []struct {
+		b   []byte
+		err error
+	}{
+		{nil, encap.ErrShort},
+		{[]byte("LB\x01\x00\x00"), encap.ErrShort},
+		{[]byte("XX\x01\x00\x00\x00\x00\x00"), encap.ErrMagic},
+		{[]byte("LB\x02\x00\x00\x00\x00\x00"), encap.ErrVersion},
+	} {
+		if _, _, err := encap.Decode(tt.b); !errors.Is(err, tt.err) {
+			t.Errorf("Decode(%q) = %v, want %v", tt.b, err, tt.err)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package flow_test
+
+import (
+	"testing"
+
+	"github.com/lbcheck/lbcheck/refimpl/flow"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
+)
+
+func key(port uint16) packet.Tuple {
+	return packet.Tuple{Src: [4]byte{198, 51, 100, 100}, Dst: [4]byte{203, 0, 113, 10}, SrcPort: port, DstPort: 80, Proto: 6}
+}
+
+func TestLookupPutIdle(t *testing.T) {
+	const idle = 100
+	tab := flow.New[int](4)
+	if _, st := tab.Lookup(key(1), 0); st != flow.Miss {
+		t.Fatalf("empty table: %v", st)
+	}
+	tab.Put(key(1), 7, 0, idle)
+	if v, st := tab.Lookup(key(1), 100); st != flow.Hit || v != 7 {
+		t.Fatalf("at idle limit: %v %v, want hit 7", v, st)
+	}
+	// The hit at 100 reset the idle clock: still alive at 200.
+	if _, st := tab.Lookup(key(1), 200); st != flow.Hit {
+		t.Fatalf("refreshed entry: %v, want hit", st)
+	}
+	if _, st := tab.Lookup(key(1), 301); st != flow.Expired {
+		t.Fatalf("idle entry: %v, want expired", st)
+	}
+	if _, st := tab.Lookup(key(1), 302); st != flow.Miss || tab.Len() != 0 {
+		t.Fatalf("expired entry must be gone: %v len %d", st, tab.Len())
+	}
+}
+
+func TestLRUEviction(t *testing.T) {
+	tab := flow.New[uint16](3)
+	for p := uint16(1); p <= 3; p++ {
+		if tab.Put(key(p), p, int64(p), 1000) {
+			t.Fatalf("eviction before full at %d", p)
+		}
+	}
+	tab.Lookup(key(1), 10) // 1 is now the most recent; 2 the least
+	if !tab.Put(key(4), 4, 11, 1000) {
+		t.Fatal("full table must evict")
+	}
+	if _, st := tab.Lookup(key(2), 12); st != flow.Miss {
+		t.Errorf("LRU flow 2 still present: %v", st)
+	}
+	for _, p := range []uint16{1, 3, 4} {
+		if v, st := tab.Lookup(key(p), 12); st != flow.Hit || v != p {
+			t.Errorf("flow %d: %v %v", p, v, st)
+		}
+	}
+	if tab.Evicted() != 1 || tab.Len() != 3 {
+		t.Errorf("evicted %d len %d, want 1 and 3", tab.Evicted(), tab.Len())
+	}
+	// Replacing an existing key never evicts.
+	if tab.Put(key(3), 33, 13, 1000) {
+		t.Error("replace evicted")
+	}
+	tab.Delete(key(3))
+	if _, st := tab.Lookup(key(3), 14); st != flow.Miss || tab.Len() != 2 {
+		t.Errorf("deleted flow: %v len %d", st, tab.Len())
+	}
+}
+
+func TestExpire(t *testing.T) {
+	tab := flow.New[int](8)
+	tab.Put(key(1), 1, 0, 10)   // expires after 10
+	tab.Put(key(2), 2, 5, 1000) // long-lived
+	tab.Put(key(3), 3, 6, 10)
+	if n := tab.Expire(20, 8); n != 2 {
+		t.Fatalf("Expire removed %d, want 2", n)
+	}
+	if _, st := tab.Lookup(key(2), 21); st != flow.Hit {
+		t.Fatalf("live flow removed: %v", st)
+	}
+}
+
+func TestReuseAfterChurn(t *testing.T) {
+	tab := flow.New[int](16)
+	for i := range 10000 {
+		tab.Put(key(uint16(i)), i, int64(i), 1<<40)
+		if tab.Len() > 16 {
+			t.Fatalf("len %d exceeds limit", tab.Len())
+		}
+	}
+	for i := 10000 - 16; i < 10000; i++ {
+		if v, st := tab.Lookup(key(uint16(i)), 10001); st != flow.Hit || v != i {
+			t.Fatalf("recent flow %d: %v %v", i, v, st)
+		}
+	}
+}
+
+func BenchmarkLookupHit(b *testing.B) {
+	tab := flow.New[int](1 << 16)
+	for i := range 1 << 16 {
+		tab.Put(key(uint16(i)), i, 0, 1<<40)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		tab.Lookup(key(uint16(i)), int64(i))
+	}
+}
+
+func BenchmarkPutEvict(b *testing.B) {
+	tab := flow.New[int](1 << 12)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		k := key(uint16(i))
+		k.Src[3] = byte(i >> 16)
+		tab.Put(k, i, int64(i), 1<<40)
+	}
+}

@@ -1,0 +1,416 @@
+package mux_test
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
+	"github.com/lbcheck/lbcheck/refimpl/internal/pkttest"
+	"github.com/lbcheck/lbcheck/refimpl/mux"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
+	"github.com/lbcheck/lbcheck/refimpl/ruleset"
+	"github.com/lbcheck/lbcheck/refimpl/stats"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+const client = "198.51.100.100"
+
+// hostOf places vm<i> on host 198.51.100.(11+i), encapsulation port 4789.
+func hostOf(vm string) (netip.AddrPort, bool) {
+	var i int
+	if _, err := fmt.Sscanf(vm, "vm%d", &i); err != nil {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{198, 51, 100, byte(11 + i)}), 4789), true
+}
+
+func newMux(t testing.TB, n int, opts mux.Options, rules ...*schema.Rule) (*mux.Mux, *ruleset.Set) {
+	t.Helper()
+	set, err := ruleset.Compile(fixture.Deployment(n, rules...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mux.New(set, hostOf, opts), set
+}
+
+var (
+	web    = &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 8080}
+	dns    = &schema.Rule{Name: "dns", Protocol: "Udp", FrontendPort: 53, BackendPort: 53}
+	syn    = pkttest.Flags{SYN: true}
+	ack    = pkttest.Flags{ACK: true}
+	minute = int64(time.Minute)
+)
+
+func clone(r *schema.Rule) *schema.Rule { c := *r; return &c }
+
+func TestProcessVerdicts(t *testing.T) {
+	m, _ := newMux(t, 2, mux.Options{}, clone(web), clone(dns),
+		&schema.Rule{Name: "ha", FrontendIPConfiguration: "ha", Protocol: "All"})
+	set := fixtureHA(t)
+	mha := mux.New(set, hostOf, mux.Options{})
+	padded := append(pkttest.UDP(t, client, 5000, fixture.FIP, 53, []byte("q")), 0, 0, 0)
+	frag := pkttest.UDP(t, client, 5000, fixture.FIP, 53, []byte("q"))
+	frag[6] |= 0x20
+	binary.BigEndian.PutUint16(frag[10:], 0)
+	binary.BigEndian.PutUint16(frag[10:], packet.HeaderChecksum(frag))
+	for _, tt := range []struct {
+		name string
+		m    *mux.Mux
+		b    []byte
+		want stats.Reason
+		len  int
+	}{
+		{"tcp to rule", m, pkttest.TCP(t, client, 40000, fixture.FIP, 80, syn, nil), stats.Forwarded, 40},
+		{"udp to rule, padding not forwarded", m, padded, stats.Forwarded, len(padded) - 3},
+		{"tcp port without rule", m, pkttest.TCP(t, client, 40000, fixture.FIP, 81, syn, nil), stats.NoRule, 0},
+		{"udp to tcp rule port", m, pkttest.UDP(t, client, 40000, fixture.FIP, 80, nil), stats.NoRule, 0},
+		{"icmp to frontend", m, pkttest.ICMPEcho(t, client, fixture.FIP), stats.NoRule, 0},
+		{"not a frontend", m, pkttest.TCP(t, client, 40000, "198.51.100.2", 80, syn, nil), stats.NotFrontend, 0},
+		{"truncated", m, pkttest.TCP(t, client, 40000, fixture.FIP, 80, syn, nil)[:30], stats.Malformed, 0},
+		{"garbage", m, []byte("hello, mux"), stats.Malformed, 0},
+		{"fragment", m, frag, stats.Fragment, 0},
+		{"ha ports tcp 4444", mha, pkttest.TCP(t, client, 40000, "203.0.113.20", 4444, syn, nil), stats.Forwarded, 40},
+		{"ha ports udp 1", mha, pkttest.UDP(t, client, 40000, "203.0.113.20", 1, nil), stats.Forwarded, 28},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.m.Process(tt.b, 0)
+			if d.Reason != tt.want {
+				t.Fatalf("reason %v, want %v", d.Reason, tt.want)
+			}
+			if d.Reason == stats.Forwarded {
+				if d.Len != tt.len {
+					t.Errorf("len %d, want %d", d.Len, tt.len)
+				}
+				if want, _ := hostOf(fmt.Sprintf("vm%d", d.Backend)); d.Host != want {
+					t.Errorf("host %v for backend %d, want %v", d.Host, d.Backend, want)
+				}
+			}
+		})
+	}
+}
+
+func fixtureHA(t *testing.T) *ruleset.Set {
+	d := fixture.Deployment(2, &schema.Rule{Name: "ha", FrontendIPConfiguration: "ha", Protocol: "All"})
+	d.LoadBalancers[0].FrontendIPConfigurations = append(d.LoadBalancers[0].FrontendIPConfigurations,
+		&schema.Frontend{Name: "ha", IPAddress: "203.0.113.20"})
+	set, err := ruleset.Compile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// backends sends one new flow per source port and returns the chosen backends.
+func backends(t *testing.T, m *mux.Mux, mk func(sport uint16) []byte, n int, now int64) map[uint16]int {
+	t.Helper()
+	got := map[uint16]int{}
+	for p := range n {
+		d := m.Process(mk(uint16(10000+p)), now)
+		if d.Reason != stats.Forwarded {
+			t.Fatalf("sport %d: %v", 10000+p, d.Reason)
+		}
+		got[d.Backend]++
+	}
+	return got
+}
+
+func TestDistribution(t *testing.T) {
+	tcp := func(dst string) func(uint16) []byte {
+		return func(sport uint16) []byte { return pkttest.TCP(t, client, sport, dst, 80, syn, nil) }
+	}
+	t.Run("Default spreads client ports", func(t *testing.T) {
+		m, _ := newMux(t, 3, mux.Options{}, clone(web))
+		if got := backends(t, m, tcp(fixture.FIP), 300, 0); len(got) != 3 {
+			t.Errorf("300 flows from one client hit %d of 3 backends: %v", len(got), got)
+		}
+	})
+	for _, dist := range []string{"SourceIP", "SourceIPProtocol"} {
+		t.Run(dist+" pins a client", func(t *testing.T) {
+			w, d := clone(web), clone(dns)
+			w.LoadDistribution, d.LoadDistribution = dist, dist
+			m, _ := newMux(t, 3, mux.Options{}, w, d)
+			got := backends(t, m, tcp(fixture.FIP), 100, 0)
+			if len(got) != 1 {
+				t.Fatalf("one client hit %d backends: %v", len(got), got)
+			}
+			udp := backends(t, m, func(sport uint16) []byte { return pkttest.UDP(t, client, sport, fixture.FIP, 53, nil) }, 50, 0)
+			if len(udp) != 1 {
+				t.Fatalf("one client's UDP hit %d backends: %v", len(udp), udp)
+			}
+			// SourceIP pins (client, frontend) across protocols too.
+			if dist == "SourceIP" {
+				for b := range got {
+					if udp[b] == 0 {
+						t.Errorf("SourceIP: TCP went to %v but UDP to %v", got, udp)
+					}
+				}
+			}
+			// Different clients spread.
+			clients := map[uint16]int{}
+			for i := range 200 {
+				src := fmt.Sprintf("198.51.100.%d", i+1)
+				dd := m.Process(pkttest.TCP(t, src, 40000, fixture.FIP, 80, syn, nil), 0)
+				clients[dd.Backend]++
+			}
+			if len(clients) != 3 {
+				t.Errorf("200 clients hit %d of 3 backends", len(clients))
+			}
+		})
+	}
+}
+
+func TestHashFields(t *testing.T) {
+	a := packet.Tuple{Src: [4]byte{198, 51, 100, 100}, Dst: [4]byte{203, 0, 113, 10}, SrcPort: 1, DstPort: 80, Proto: 6}
+	b := a
+	b.SrcPort = 2
+	c := a
+	c.Proto = 17
+	for _, tt := range []struct {
+		d          ruleset.Distribution
+		sport, pro bool // whether the hash changes with the source port / protocol
+	}{
+		{ruleset.FiveTuple, true, true},
+		{ruleset.SourceIP, false, false},
+		{ruleset.SourceIPProtocol, false, true},
+	} {
+		if got := mux.Hash(a, tt.d) != mux.Hash(b, tt.d); got != tt.sport {
+			t.Errorf("dist %d: hash changes with source port = %v, want %v", tt.d, got, tt.sport)
+		}
+		if got := mux.Hash(a, tt.d) != mux.Hash(c, tt.d); got != tt.pro {
+			t.Errorf("dist %d: hash changes with protocol = %v, want %v", tt.d, got, tt.pro)
+		}
+	}
+}
+
+// TestProbeDown covers Azure's probe-down table: established TCP flows stay,
+// new flows avoid the member, UDP flows move.
+func TestProbeDown(t *testing.T) {
+	m, set := newMux(t, 3, mux.Options{}, clone(web), clone(dns))
+	tcpFlows := map[uint16]uint16{} // sport -> backend
+	udpFlows := map[uint16]uint16{}
+	for p := uint16(10000); p < 10300; p++ {
+		tcpFlows[p] = m.Process(pkttest.TCP(t, client, p, fixture.FIP, 80, syn, nil), 0).Backend
+		udpFlows[p] = m.Process(pkttest.UDP(t, client, p, fixture.FIP, 53, nil), 0).Backend
+	}
+	down := uint16(1)
+	if !m.SetHealth(set.Rules[0].Backends[down].Probe, false) {
+		t.Fatal("SetHealth reported no change")
+	}
+	movedTCP, movedUDP, udpOnDown := 0, 0, 0
+	for p := uint16(10000); p < 10300; p++ {
+		d := m.Process(pkttest.TCP(t, client, p, fixture.FIP, 80, ack, nil), minute)
+		if d.Reason != stats.Forwarded || d.Backend != tcpFlows[p] {
+			movedTCP++
+		}
+		u := m.Process(pkttest.UDP(t, client, p, fixture.FIP, 53, nil), minute)
+		if u.Backend == down {
+			udpOnDown++
+		}
+		if u.Backend != udpFlows[p] {
+			movedUDP++
+		}
+		if udpFlows[p] != down && u.Backend != udpFlows[p] {
+			t.Errorf("UDP flow %d on a healthy member moved", p)
+		}
+	}
+	if movedTCP != 0 {
+		t.Errorf("%d established TCP flows moved; they must continue", movedTCP)
+	}
+	if udpOnDown != 0 || movedUDP == 0 {
+		t.Errorf("UDP flows still on the down member: %d (moved %d)", udpOnDown, movedUDP)
+	}
+	fresh := map[uint16]int{}
+	for p := uint16(20000); p < 20300; p++ {
+		fresh[m.Process(pkttest.TCP(t, client, p, fixture.FIP, 80, syn, nil), minute).Backend]++
+	}
+	if fresh[down] != 0 || len(fresh) != 2 {
+		t.Errorf("new flows with member %d down: %v", down, fresh)
+	}
+}
+
+func TestAllDown(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		n            int
+		behavior     string
+		newFlows     stats.Reason
+		established  stats.Reason
+		udpEstablish stats.Reason
+	}{
+		{"AllProbedDown, 2 instances", 2, "AllProbedDown", stats.NoHealthyBackend, stats.Forwarded, stats.NoHealthyBackend},
+		{"AllProbedDown, 1 instance", 1, "AllProbedDown", stats.NoHealthyBackend, stats.NoHealthyBackend, stats.NoHealthyBackend},
+		{"AllProbedUp", 2, "AllProbedUp", stats.Forwarded, stats.Forwarded, stats.Forwarded},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := fixture.Deployment(tt.n, clone(web), clone(dns))
+			d.LoadBalancers[0].Probes[0].NoHealthyBackendsBehavior = tt.behavior
+			set, err := ruleset.Compile(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := mux.New(set, hostOf, mux.Options{})
+			m.Process(pkttest.TCP(t, client, 1, fixture.FIP, 80, syn, nil), 0)
+			m.Process(pkttest.UDP(t, client, 1, fixture.FIP, 53, nil), 0)
+			for i := range set.Probes {
+				m.SetHealth(i, false)
+			}
+			if got := m.Process(pkttest.TCP(t, client, 1, fixture.FIP, 80, ack, nil), 1).Reason; got != tt.established {
+				t.Errorf("established TCP: %v, want %v", got, tt.established)
+			}
+			if got := m.Process(pkttest.UDP(t, client, 1, fixture.FIP, 53, nil), 1).Reason; got != tt.udpEstablish {
+				t.Errorf("established UDP: %v, want %v", got, tt.udpEstablish)
+			}
+			spread := map[uint16]int{}
+			for p := uint16(2); p < 100; p++ {
+				dd := m.Process(pkttest.TCP(t, client, p, fixture.FIP, 80, syn, nil), 1)
+				if dd.Reason != tt.newFlows {
+					t.Fatalf("new flow: %v, want %v", dd.Reason, tt.newFlows)
+				}
+				spread[dd.Backend]++
+			}
+			if tt.newFlows == stats.Forwarded && len(spread) != tt.n {
+				t.Errorf("AllProbedUp spread new flows over %d of %d members", len(spread), tt.n)
+			}
+		})
+	}
+}
+
+// TestRemoveOneOfN measures how many new-flow decisions change when one of
+// N members goes down (fresh muxes, so no flow stickiness is involved).
+func TestRemoveOneOfN(t *testing.T) {
+	const n, flows = 5, 20000
+	before, set := newMux(t, n, mux.Options{FlowLimit: 1}, clone(web))
+	after := mux.New(set, hostOf, mux.Options{FlowLimit: 1})
+	after.SetHealth(set.Rules[0].Backends[2].Probe, false)
+	moved := 0
+	for i := range flows {
+		src := fmt.Sprintf("198.51.100.%d", 1+i%200)
+		b := pkttest.TCP(t, src, uint16(1024+i/200), fixture.FIP, 80, syn, nil)
+		if before.Process(b, 0).Backend != after.Process(b, 0).Backend {
+			moved++
+		}
+	}
+	frac := float64(moved) / flows
+	t.Logf("member down: %.2f%% of %d flows remapped (1/N = %.2f%%)", frac*100, flows, 100.0/n)
+	if frac < 0.9/n || frac > 1.15/n {
+		t.Errorf("remapped fraction %.4f, want close to %.4f", frac, 1.0/n)
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	w := clone(web)
+	w.IdleTimeoutInMinutes = 4
+	m, _ := newMux(t, 2, mux.Options{}, w, clone(dns))
+	m.Process(pkttest.TCP(t, client, 1, fixture.FIP, 80, syn, nil), 0)
+	if got := m.Process(pkttest.TCP(t, client, 1, fixture.FIP, 80, ack, nil), 4*minute).Reason; got != stats.Forwarded {
+		t.Fatalf("within idle timeout: %v", got)
+	}
+	if got := m.Process(pkttest.TCP(t, client, 1, fixture.FIP, 80, ack, nil), 8*minute+1).Reason; got != stats.FlowExpired {
+		t.Fatalf("after idle timeout: %v, want flow_expired", got)
+	}
+	m.Process(pkttest.TCP(t, client, 2, fixture.FIP, 80, syn, nil), 0)
+	if got := m.Process(pkttest.TCP(t, client, 2, fixture.FIP, 80, syn, nil), 5*minute).Reason; got != stats.Forwarded {
+		t.Fatalf("SYN after idle timeout opens a new flow: %v", got)
+	}
+	m.Process(pkttest.UDP(t, client, 3, fixture.FIP, 53, nil), 0)
+	if got := m.Process(pkttest.UDP(t, client, 3, fixture.FIP, 53, nil), 60*minute).Reason; got != stats.Forwarded {
+		t.Fatalf("UDP has no idle timeout drop: %v", got)
+	}
+	m.Process(pkttest.TCP(t, client, 4, fixture.FIP, 80, syn, nil), 0)
+	if n := m.ExpireFlows(10 * minute); n == 0 {
+		t.Error("ExpireFlows removed nothing")
+	}
+}
+
+func TestFlowLimit(t *testing.T) {
+	m, _ := newMux(t, 2, mux.Options{FlowLimit: 8}, clone(web))
+	for p := uint16(1); p <= 100; p++ {
+		m.Process(pkttest.TCP(t, client, p, fixture.FIP, 80, syn, nil), 0)
+	}
+	if n, ev := m.Flows(); n != 8 || ev != 92 {
+		t.Errorf("flows %d evicted %d, want 8 and 92", n, ev)
+	}
+}
+
+func TestProcessDoesNotAllocate(t *testing.T) {
+	m, _ := newMux(t, 3, mux.Options{}, clone(web))
+	b := pkttest.TCP(t, client, 1, fixture.FIP, 80, syn, nil)
+	now := int64(0)
+	if a := testing.AllocsPerRun(1000, func() { now++; m.Process(b, now) }); a != 0 {
+		t.Errorf("Process (established flow) allocates %.1f times", a)
+	}
+	i := 0
+	if a := testing.AllocsPerRun(1000, func() { i++; b[21] = byte(i); b[20] = byte(i >> 8); fixup(b); m.Process(b, 0) }); a != 0 {
+		t.Errorf("Process (new flow) allocates %.1f times", a)
+	}
+}
+
+// fixup recomputes the TCP checksum after a test changed the source port.
+func fixup(b []byte) {
+	in, err := packet.Parse(b)
+	if err != nil {
+		panic(err)
+	}
+	binary.BigEndian.PutUint16(b[in.L4+16:], 0)
+	binary.BigEndian.PutUint16(b[in.L4+16:], packet.TransportChecksum(b, &in))
+}
+
+func FuzzProcess(f *testing.F) {
+	f.Add(pkttest.TCP(f, client, 40000, fixture.FIP, 80, syn, []byte("GET /")))
+	f.Add(pkttest.UDP(f, client, 5000, fixture.FIP, 53, []byte("q")))
+	f.Add(pkttest.UDP(f, client, 5000, "203.0.113.20", 9, []byte("q")))
+	f.Add(pkttest.ICMPEcho(f, client, fixture.FIP))
+	f.Add([]byte{0x45, 0, 0, 20})
+	d := fixture.Deployment(3, clone(web), clone(dns), &schema.Rule{Name: "ha", FrontendIPConfiguration: "ha", Protocol: "All"})
+	d.LoadBalancers[0].FrontendIPConfigurations = append(d.LoadBalancers[0].FrontendIPConfigurations,
+		&schema.Frontend{Name: "ha", IPAddress: "203.0.113.20"})
+	set, err := ruleset.Compile(d)
+	if err != nil {
+		f.Fatal(err)
+	}
+	m := mux.New(set, hostOf, mux.Options{FlowLimit: 64})
+	var now int64
+	f.Fuzz(func(t *testing.T, b []byte) {
+		now += int64(time.Second)
+		d := m.Process(b, now)
+		if d.Reason == stats.Forwarded {
+			if d.Len > len(b) || !d.Host.IsValid() || int(d.Rule) >= len(set.Rules) || int(d.Backend) >= len(set.Rules[d.Rule].Backends) {
+				t.Fatalf("bad decision %+v for %d bytes", d, len(b))
+			}
+		}
+		if len(b) > 0 && b[0]&1 == 1 {
+			m.SetHealth(int(b[0]>>1)%len(set.Probes), b[0]&2 == 0)
+		}
+	})
+}
+
+func BenchmarkProcess(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		flow bool
+	}{{"established", true}, {"new-flow", false}} {
+		b.Run(bc.name, func(b *testing.B) {
+			m, _ := newMux(b, 5, mux.Options{}, clone(web))
+			pkts := make([][]byte, 1024)
+			for i := range pkts {
+				pkts[i] = pkttest.TCP(b, fmt.Sprintf("198.51.100.%d", 1+i%250), uint16(1024+i), fixture.FIP, 80, syn, make([]byte, 64))
+				m.Process(pkts[i], 0)
+			}
+			if !bc.flow {
+				m, _ = newMux(b, 5, mux.Options{FlowLimit: 1}, clone(web))
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(pkts[0])))
+			i := 0
+			for b.Loop() {
+				if d := m.Process(pkts[i&1023], int64(i)); d.Reason != stats.Forwarded {
+					b.Fatal(d.Reason)
+				}
+				i++
+			}
+		})
+	}
+}

@@ -1,0 +1,175 @@
+package packet_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/refimpl/internal/pkttest"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
+)
+
+func a4(s string) [4]byte { return netip.MustParseAddr(s).As4() }
+
+func TestParse(t *testing.T) {
+	syn := pkttest.TCP(t, "198.51.100.100", 40000, "203.0.113.10", 80, pkttest.Flags{SYN: true}, nil)
+	udp := pkttest.UDP(t, "198.51.100.100", 5353, "203.0.113.10", 53, []byte("q"))
+	padded := append(append([]byte(nil), udp...), 0, 0, 0, 0)
+	badSum := append([]byte(nil), syn...)
+	badSum[10] ^= 0xff
+	frag := pkttest.UDP(t, "198.51.100.100", 5353, "203.0.113.10", 53, []byte("q"))
+	frag[6] |= 0x20 // more fragments
+	binary.BigEndian.PutUint16(frag[10:], 0)
+	binary.BigEndian.PutUint16(frag[10:], packet.HeaderChecksum(frag))
+	shortTCP := append([]byte(nil), syn[:30]...)
+	binary.BigEndian.PutUint16(shortTCP[2:], 30)
+	binary.BigEndian.PutUint16(shortTCP[10:], 0)
+	binary.BigEndian.PutUint16(shortTCP[10:], packet.HeaderChecksum(shortTCP))
+
+	tests := []struct {
+		name    string
+		b       []byte
+		want    packet.Tuple
+		flags   uint8
+		wantLen int
+		err     error
+	}{
+		{"tcp syn", syn, packet.Tuple{Src: a4("198.51.100.100"), Dst: a4("203.0.113.10"), SrcPort: 40000, DstPort: 80, Proto: 6}, packet.TCPSyn, len(syn), nil},
+		{"udp", udp, packet.Tuple{Src: a4("198.51.100.100"), Dst: a4("203.0.113.10"), SrcPort: 5353, DstPort: 53, Proto: 17}, 0, len(udp), nil},
+		{"link padding ignored", padded, packet.Tuple{Src: a4("198.51.100.100"), Dst: a4("203.0.113.10"), SrcPort: 5353, DstPort: 53, Proto: 17}, 0, len(udp), nil},
+		{"icmp has no ports", pkttest.ICMPEcho(t, "198.51.100.100", "203.0.113.10"), packet.Tuple{Src: a4("198.51.100.100"), Dst: a4("203.0.113.10"), Proto: 1}, 0, 32, nil},
+		{"empty", nil, packet.Tuple{}, 0, 0, packet.ErrTruncated},
+		{"ipv6", append([]byte{0x60}, make([]byte, 39)...), packet.Tuple{}, 0, 0, packet.ErrNotIPv4},
+		{"truncated total length", syn[:len(syn)-1], packet.Tuple{}, 0, 0, packet.ErrTruncated},
+		{"bad header checksum", badSum, packet.Tuple{}, 0, 0, packet.ErrChecksum},
+		{"fragment", frag, packet.Tuple{}, 0, 0, packet.ErrFragment},
+		{"tcp header cut", shortTCP, packet.Tuple{}, 0, 0, packet.ErrTruncated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := packet.Parse(tt.b)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if err != nil {
+				return
+			}
+			if in.Tuple != tt.want || in.TCPFlags != tt.flags || in.Len != tt.wantLen || in.L4 != 20 {
+				t.Errorf("got %+v, want tuple %+v flags %#x len %d", in, tt.want, tt.flags, tt.wantLen)
+			}
+		})
+	}
+}
+
+func TestRewriteKeepsChecksumsValid(t *testing.T) {
+	type rewrite func(b []byte, in *packet.Info)
+	fip, dip := a4("203.0.113.10"), a4("10.1.0.4")
+	tests := []struct {
+		name string
+		b    []byte
+		do   rewrite
+		want packet.Tuple
+	}{
+		{"tcp dnat ip+port", pkttest.TCP(t, "198.51.100.100", 40000, "203.0.113.10", 80, pkttest.Flags{SYN: true}, []byte("hello")),
+			func(b []byte, in *packet.Info) { packet.SetDst(b, in, dip); packet.SetDstPort(b, in, 8080) },
+			packet.Tuple{Src: a4("198.51.100.100"), Dst: dip, SrcPort: 40000, DstPort: 8080, Proto: 6}},
+		{"tcp port only (odd payload)", pkttest.TCP(t, "198.51.100.100", 40000, "203.0.113.10", 80, pkttest.Flags{ACK: true}, []byte("odd")),
+			func(b []byte, in *packet.Info) { packet.SetDstPort(b, in, 81) },
+			packet.Tuple{Src: a4("198.51.100.100"), Dst: fip, SrcPort: 40000, DstPort: 81, Proto: 6}},
+		{"udp reverse snat", pkttest.UDP(t, "10.1.0.4", 5300, "198.51.100.100", 40001, []byte("answer")),
+			func(b []byte, in *packet.Info) { packet.SetSrc(b, in, fip); packet.SetSrcPort(b, in, 5000) },
+			packet.Tuple{Src: fip, Dst: a4("198.51.100.100"), SrcPort: 5000, DstPort: 40001, Proto: 17}},
+		{"tcp reverse snat", pkttest.TCP(t, "10.1.0.4", 8080, "198.51.100.100", 40000, pkttest.Flags{SYN: true, ACK: true}, nil),
+			func(b []byte, in *packet.Info) { packet.SetSrc(b, in, fip); packet.SetSrcPort(b, in, 80) },
+			packet.Tuple{Src: fip, Dst: a4("198.51.100.100"), SrcPort: 80, DstPort: 40000, Proto: 6}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := packet.Parse(tt.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.do(tt.b, &in)
+			if in.Tuple != tt.want {
+				t.Errorf("info tuple %+v, want %+v", in.Tuple, tt.want)
+			}
+			again, err := packet.Parse(tt.b)
+			if err != nil {
+				t.Fatalf("rewritten packet does not parse: %v", err)
+			}
+			if again.Tuple != tt.want {
+				t.Errorf("parsed tuple %+v, want %+v", again.Tuple, tt.want)
+			}
+			pkttest.Decode(t, tt.b) // fails unless checksums equal a full recompute
+			if got, want := binary.BigEndian.Uint16(tt.b[in.L4+csumOff(in.Proto):]), packet.TransportChecksum(tt.b, &in); got != want {
+				t.Errorf("transport checksum %#04x, full recompute %#04x", got, want)
+			}
+		})
+	}
+}
+
+func csumOff(proto uint8) int {
+	if proto == packet.ProtoUDP {
+		return 6
+	}
+	return 16
+}
+
+// TestUDPZeroChecksumStaysZero: a UDP packet sent without a checksum must
+// not grow a wrong one.
+func TestUDPZeroChecksumStaysZero(t *testing.T) {
+	b := pkttest.UDP(t, "198.51.100.100", 1, "203.0.113.10", 2, []byte("x"))
+	in, _ := packet.Parse(b)
+	binary.BigEndian.PutUint16(b[in.L4+6:], 0)
+	packet.SetDst(b, &in, a4("10.1.0.4"))
+	packet.SetDstPort(b, &in, 3)
+	if c := binary.BigEndian.Uint16(b[in.L4+6:]); c != 0 {
+		t.Fatalf("checksum = %#x, want 0 (none)", c)
+	}
+	if _, err := packet.Parse(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(pkttest.TCP(f, "198.51.100.100", 40000, "203.0.113.10", 80, pkttest.Flags{SYN: true}, []byte("x")))
+	f.Add(pkttest.UDP(f, "198.51.100.100", 1, "203.0.113.10", 53, nil))
+	f.Add(pkttest.ICMPEcho(f, "198.51.100.100", "203.0.113.10"))
+	f.Add([]byte{0x45})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in, err := packet.Parse(b)
+		if err != nil {
+			return
+		}
+		if in.Len > len(b) || in.L4 > in.Len {
+			t.Fatalf("bad offsets %+v for %d bytes", in, len(b))
+		}
+		if in.Proto != packet.ProtoTCP && in.Proto != packet.ProtoUDP {
+			return
+		}
+		// Give the packet a valid transport checksum, rewrite everything,
+		// and require the incremental result to equal a full recompute.
+		off := in.L4 + csumOff(in.Proto)
+		binary.BigEndian.PutUint16(b[off:], 0)
+		binary.BigEndian.PutUint16(b[off:], packet.TransportChecksum(b, &in))
+		packet.SetDst(b, &in, [4]byte{10, 1, 0, 4})
+		packet.SetDstPort(b, &in, 8080)
+		packet.SetSrc(b, &in, [4]byte{203, 0, 113, 10})
+		packet.SetSrcPort(b, &in, 80)
+		again, err := packet.Parse(b)
+		if err != nil {
+			t.Fatalf("rewritten packet rejected: %v", err)
+		}
+		if again.Tuple != in.Tuple {
+			t.Fatalf("tuple %+v, want %+v", again.Tuple, in.Tuple)
+		}
+		got := binary.BigEndian.Uint16(b[off:])
+		binary.BigEndian.PutUint16(b[off:], 0)
+		want := packet.TransportChecksum(b, &in)
+		// 0x0000 and 0xffff are the same one's complement value.
+		if got != want && got^want != 0xffff {
+			t.Fatalf("incremental checksum %#04x, full recompute %#04x", got, want)
+		}
+	})
+}

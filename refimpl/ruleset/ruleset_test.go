@@ -1,0 +1,80 @@
+package ruleset_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
+	"github.com/lbcheck/lbcheck/refimpl/ruleset"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+func TestCompileAndMatch(t *testing.T) {
+	d := fixture.Deployment(2,
+		&schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 8080, IdleTimeoutInMinutes: 10, LoadDistribution: "SourceIP"},
+		&schema.Rule{Name: "dns", Protocol: "Udp", FrontendPort: 53, BackendPort: 53, EnableFloatingIP: true},
+	)
+	d.LoadBalancers[0].FrontendIPConfigurations = append(d.LoadBalancers[0].FrontendIPConfigurations,
+		&schema.Frontend{Name: "ha", IPAddress: "203.0.113.20"}, &schema.Frontend{Name: "v6", IPAddress: "2001:db8::1"})
+	d.LoadBalancers[0].LoadBalancingRules = append(d.LoadBalancers[0].LoadBalancingRules,
+		&schema.Rule{Name: "haports", FrontendIPConfiguration: "ha", BackendAddressPool: "pool", Protocol: "All"},
+		&schema.Rule{Name: "v6", FrontendIPConfiguration: "v6", BackendAddressPool: "pool", Protocol: "Tcp", FrontendPort: 80, BackendPort: 80},
+	)
+	s, err := ruleset.Compile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Rules) != 3 || len(s.Warnings) != 1 {
+		t.Fatalf("rules %d warnings %q; want 3 rules and the IPv6 warning", len(s.Rules), s.Warnings)
+	}
+	web := s.Rules[0]
+	if web.Idle != 10*time.Minute || web.Distribution != ruleset.SourceIP || web.Floating || len(web.Backends) != 2 {
+		t.Errorf("web = %+v", web)
+	}
+	if s.Rules[1].Idle != ruleset.DefaultIdle || !s.Rules[1].Floating || !s.Rules[2].HAPorts {
+		t.Errorf("dns/ha = %+v / %+v", s.Rules[1], s.Rules[2])
+	}
+	if b := web.Backends[1]; b.Name != "vm1/nic/ipconfig1" || b.DIP != netip.MustParseAddr("10.1.1.4").As4() || b.Probe != 1 {
+		t.Errorf("backend = %+v", b)
+	}
+	if len(s.Probes) != 2 || s.Probes[0].Key != "lb/p/10.1.0.4" || s.Probes[0].Interval != 5*time.Second || s.Probes[0].Threshold != 2 {
+		t.Errorf("probes = %+v", s.Probes)
+	}
+	fip := netip.MustParseAddr(fixture.FIP).As4()
+	ha := netip.MustParseAddr("203.0.113.20").As4()
+	for _, tt := range []struct {
+		name      string
+		dst       [4]byte
+		proto     uint8
+		port      uint16
+		rule      int
+		ok, isFIP bool
+	}{
+		{"tcp 80", fip, packet.ProtoTCP, 80, 0, true, true},
+		{"udp 53", fip, packet.ProtoUDP, 53, 1, true, true},
+		{"udp 80: wrong protocol", fip, packet.ProtoUDP, 80, -1, false, true},
+		{"tcp 81: no rule", fip, packet.ProtoTCP, 81, -1, false, true},
+		{"icmp", fip, packet.ProtoICMP, 0, -1, false, true},
+		{"ha ports tcp any port", ha, packet.ProtoTCP, 4444, 2, true, true},
+		{"ha ports udp any port", ha, packet.ProtoUDP, 1, 2, true, true},
+		{"not a frontend", [4]byte{198, 51, 100, 2}, packet.ProtoTCP, 80, -1, false, false},
+	} {
+		rule, ok, isFIP := s.Match(tt.dst, tt.proto, tt.port)
+		if rule != tt.rule || ok != tt.ok || isFIP != tt.isFIP {
+			t.Errorf("%s: Match = %d %v %v, want %d %v %v", tt.name, rule, ok, isFIP, tt.rule, tt.ok, tt.isFIP)
+		}
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	for _, r := range []*schema.Rule{
+		{Name: "bad-proto", Protocol: "Icmp", FrontendPort: 1, BackendPort: 1},
+		{Name: "bad-dist", Protocol: "Tcp", FrontendPort: 1, BackendPort: 1, LoadDistribution: "Sticky"},
+	} {
+		if _, err := ruleset.Compile(fixture.Deployment(1, r)); err == nil {
+			t.Errorf("%s: no error", r.Name)
+		}
+	}
+}
