@@ -71,28 +71,41 @@ type Decoded struct {
 // checksum and the TCP/UDP checksum are exactly what a full recompute gives.
 func Decode(tb testing.TB, b []byte) Decoded {
 	tb.Helper()
-	p := gopacket.NewPacket(b, layers.LayerTypeIPv4, gopacket.Default)
-	if el := p.ErrorLayer(); el != nil {
-		tb.Fatalf("decode: %v", el.Error())
+	var (
+		d       Decoded
+		ip      layers.IPv4
+		tcp     layers.TCP
+		udp     layers.UDP
+		payload gopacket.Payload
+		found   []gopacket.LayerType
+	)
+	// A parser of exactly these layers: payloads are never decoded as
+	// applications (port 53 is not DNS here).
+	p := gopacket.NewDecodingLayerParser(layers.LayerTypeIPv4, &ip, &tcp, &udp, &payload)
+	p.IgnoreUnsupported = true
+	if err := p.DecodeLayers(b, &found); err != nil {
+		tb.Fatalf("decode: %v", err)
 	}
-	var d Decoded
-	var ok bool
-	if d.IP, ok = p.NetworkLayer().(*layers.IPv4); !ok {
-		tb.Fatalf("not IPv4: %v", p)
+	d.IP = &ip
+	for _, l := range found {
+		switch l {
+		case layers.LayerTypeTCP:
+			d.TCP = &tcp
+		case layers.LayerTypeUDP:
+			d.UDP = &udp
+		}
 	}
 	want := *d.IP
 	ls := []gopacket.SerializableLayer{&want}
-	switch l := p.TransportLayer().(type) {
-	case *layers.TCP:
-		d.TCP = l
-		c := *l
+	switch {
+	case d.TCP != nil:
+		c := *d.TCP
 		_ = c.SetNetworkLayerForChecksum(&want)
-		ls = append(ls, &c, gopacket.Payload(l.Payload))
-	case *layers.UDP:
-		d.UDP = l
-		c := *l
+		ls = append(ls, &c, gopacket.Payload(d.TCP.Payload))
+	case d.UDP != nil:
+		c := *d.UDP
 		_ = c.SetNetworkLayerForChecksum(&want)
-		ls = append(ls, &c, gopacket.Payload(l.Payload))
+		ls = append(ls, &c, gopacket.Payload(d.UDP.Payload))
 	}
 	buf := gopacket.NewSerializeBuffer()
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{ComputeChecksums: true}, ls...); err != nil {
