@@ -1,0 +1,238 @@
+package schema
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+	cuejson "cuelang.org/go/encoding/json"
+	cueyaml "cuelang.org/go/encoding/yaml"
+)
+
+// Issue is a problem the loader found in otherwise readable input. Rule is
+// LB0001 (the input does not match the schema), LB1001 (a reference to a
+// frontend, pool, probe, VM, NIC, IP configuration or guest VM that does not
+// exist) or LB1002 (a duplicate name). The lint engine reports issues as
+// findings of those rules.
+type Issue struct {
+	Pos     Pos
+	Rule    string
+	Message string
+}
+
+// Rule IDs of the issues the loader reports.
+const (
+	RuleSchema    = "LB0001"
+	RuleReference = "LB1001"
+	RuleDuplicate = "LB1002"
+)
+
+// inputExts are the file extensions Load reads from a directory.
+var inputExts = []string{".yaml", ".yml", ".json", ".cue"}
+
+// Load reads, validates and merges the named files and directories into one
+// Deployment. A directory contributes its *.yaml, *.yml, *.json and *.cue
+// files, recursively, in lexical order. The error is non-nil only for
+// unusable input (a missing or unreadable file, a syntax error); it then
+// reads "file:line:col: what is wrong". Schema violations and broken
+// references are returned as Issues alongside a Deployment holding every
+// object that could be decoded.
+func Load(paths ...string) (*Deployment, []Issue, error) {
+	var files []string
+	for _, p := range paths {
+		found, err := expand(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, found...)
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("%s: no .yaml, .yml, .json or .cue files found", strings.Join(paths, ", "))
+	}
+	l, err := newLoader()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := l.file(f, src); err != nil {
+			return nil, nil, err
+		}
+	}
+	return l.finish()
+}
+
+// LoadBytes is Load for one file already in memory; filename picks the
+// format by extension (.yaml, .yml, .json or .cue) and names positions.
+func LoadBytes(filename string, src []byte) (*Deployment, []Issue, error) {
+	l, err := newLoader()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.file(filename, src); err != nil {
+		return nil, nil, err
+	}
+	return l.finish()
+}
+
+// expand turns a path into the input files it names.
+func expand(p string) ([]string, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{p}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && slices.Contains(inputExts, strings.ToLower(filepath.Ext(path))) {
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files, err // WalkDir visits in lexical order
+}
+
+// loader accumulates the documents of all files into one Deployment.
+type loader struct {
+	c      *compiled
+	dep    *Deployment
+	issues []Issue
+	files  []string // in load order, to sort issues
+}
+
+func newLoader() (*loader, error) {
+	c, err := schemaValue()
+	if err != nil {
+		return nil, err
+	}
+	return &loader{c: c, dep: &Deployment{}}, nil
+}
+
+// file parses one file into documents and loads each.
+func (l *loader) file(filename string, src []byte) error {
+	l.files = append(l.files, filename)
+	l.c.mu.Lock()
+	defer l.c.mu.Unlock()
+	switch ext := strings.ToLower(filepath.Ext(filename)); ext {
+	case ".yaml", ".yml":
+		dec := cueyaml.NewDecoder(filename, bytes.NewReader(src))
+		for {
+			expr, err := dec.Extract()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return syntaxError(filename, err)
+			}
+			l.document(filename, l.c.ctx.BuildExpr(expr), expr)
+		}
+	case ".json":
+		expr, err := cuejson.Extract(filename, src)
+		if err != nil {
+			return syntaxError(filename, err)
+		}
+		l.document(filename, l.c.ctx.BuildExpr(expr), expr)
+	case ".cue":
+		f, err := parser.ParseFile(filename, src)
+		if err != nil {
+			return syntaxError(filename, err)
+		}
+		v := l.c.ctx.BuildFile(f)
+		if err := v.Err(); err != nil && !isValueError(v) {
+			return syntaxError(filename, err)
+		}
+		l.document(filename, v, f)
+	default:
+		return fmt.Errorf("%s: unknown file type %q: use .yaml, .yml, .json or .cue", filename, ext)
+	}
+	return nil
+}
+
+// isValueError reports whether a CUE file's evaluation error is about
+// values (conflicts the schema check will explain), rather than about the
+// file being unusable (an unresolved reference or import).
+func isValueError(v cue.Value) bool {
+	return v.Kind() == cue.BottomKind && v.IncompleteKind() != cue.BottomKind
+}
+
+// syntaxError renders err as "file:line:col: message" using the first
+// position CUE attached, and the file name alone when there is none.
+func syntaxError(filename string, err error) error {
+	for _, e := range cueerrors.Errors(err) {
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		if p := e.Position(); p.IsValid() {
+			return fmt.Errorf("%s: %s", toPos(p, filename), msg)
+		}
+		if ps := cueerrors.Positions(e); len(ps) > 0 {
+			return fmt.Errorf("%s: %s", toPos(ps[0], filename), msg)
+		}
+		return fmt.Errorf("%s: %s", filename, msg)
+	}
+	return fmt.Errorf("%s: %v", filename, err)
+}
+
+// toPos converts a CUE position; filename replaces CUE's when CUE has none.
+func toPos(p token.Pos, filename string) Pos {
+	if !p.IsValid() {
+		return Pos{File: filename}
+	}
+	pos := p.Position()
+	if pos.Filename == "" {
+		pos.Filename = filename
+	}
+	return Pos{File: pos.Filename, Line: pos.Line, Column: pos.Column}
+}
+
+// keyPositions maps the position of each field's value to the position of
+// its key, so that a field is reported on the line where its name is
+// written even when the value starts on a later line.
+func keyPositions(n ast.Node) map[token.Pos]token.Pos {
+	m := make(map[token.Pos]token.Pos)
+	ast.Walk(n, func(n ast.Node) bool {
+		if f, ok := n.(*ast.Field); ok && f.Value != nil {
+			m[f.Value.Pos()] = f.Label.Pos()
+		}
+		return true
+	}, nil)
+	return m
+}
+
+// finish resolves references across all documents and orders the issues
+// by file (in load order), line and column.
+func (l *loader) finish() (*Deployment, []Issue, error) {
+	l.issues = append(l.issues, resolve(l.dep)...)
+	order := make(map[string]int, len(l.files))
+	for i, f := range l.files {
+		if _, ok := order[f]; !ok {
+			order[f] = i
+		}
+	}
+	slices.SortStableFunc(l.issues, func(a, b Issue) int {
+		return cmp.Or(
+			cmp.Compare(order[a.Pos.File], order[b.Pos.File]),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Column, b.Pos.Column),
+		)
+	})
+	return l.dep, l.issues, nil
+}

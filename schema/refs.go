@@ -1,0 +1,199 @@
+package schema
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// resolve checks names across the merged deployment: duplicates (LB1002)
+// and references to objects that do not exist (LB1001). Issues point at
+// the repeated name or at the referencing field. Empty names and
+// references were already reported as schema violations and are skipped.
+func resolve(d *Deployment) []Issue {
+	r := &resolver{d: d}
+	unique(r, "load balancer", d.LoadBalancers, "name")
+	unique(r, "VM", d.VMs, "name")
+	guests := make([]guestByVM, len(d.Guests))
+	for i, g := range d.Guests {
+		guests[i] = guestByVM{g}
+	}
+	unique(r, "guest for VM", guests, "vm")
+	for _, lb := range d.LoadBalancers {
+		r.loadBalancer(lb)
+	}
+	for _, vm := range d.VMs {
+		unique(r, "network interface in VM "+quote(vm.Name), vm.NetworkInterfaces, "name")
+		for _, nic := range vm.NetworkInterfaces {
+			unique(r, "IP configuration in network interface "+quote(nic.Name), nic.IPConfigurations, "name")
+		}
+	}
+	for _, g := range d.Guests {
+		if g.VM != "" && d.VM(g.VM) == nil {
+			r.missing(g, "vm", "VM", g.VM, "the deployment", names(d.VMs))
+		}
+		unique(r, "interface in guest "+quote(g.VM), g.Interfaces, "name")
+	}
+	return r.issues
+}
+
+type resolver struct {
+	d      *Deployment
+	issues []Issue
+}
+
+// object is what every model type provides through Node.
+type object interface {
+	At(field string) Pos
+	Path() string
+}
+
+// named is a model object with a name.
+type named interface {
+	object
+	name() string
+}
+
+func (x *LoadBalancer) name() string     { return x.Name }
+func (x *Frontend) name() string         { return x.Name }
+func (x *BackendPool) name() string      { return x.Name }
+func (x *Probe) name() string            { return x.Name }
+func (x *Rule) name() string             { return x.Name }
+func (x *NatRule) name() string          { return x.Name }
+func (x *OutboundRule) name() string     { return x.Name }
+func (x *VM) name() string               { return x.Name }
+func (x *NetworkInterface) name() string { return x.Name }
+func (x *IPConfig) name() string         { return x.Name }
+func (x *Interface) name() string        { return x.Name }
+
+// guestByVM names a guest by the VM it describes.
+type guestByVM struct{ *Guest }
+
+func (g guestByVM) name() string { return g.VM }
+
+// unique reports each object whose name (in field) repeats an earlier one.
+func unique[T named](r *resolver, what string, objs []T, field string) {
+	first := make(map[string]T, len(objs))
+	for _, o := range objs {
+		n := o.name()
+		if n == "" {
+			continue
+		}
+		if prev, dup := first[n]; dup {
+			r.issues = append(r.issues, Issue{
+				Pos:     o.At(field),
+				Rule:    RuleDuplicate,
+				Message: fmt.Sprintf("%s: duplicate %s name %q; the first is at %s", o.Path(), what, n, prev.At(field)),
+			})
+			continue
+		}
+		first[n] = o
+	}
+}
+
+// names lists the names of objs for messages.
+func names[T named](objs []T) []string {
+	out := make([]string, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, o.name())
+	}
+	return out
+}
+
+// missing reports a reference (field of o) to a name that does not exist.
+func (r *resolver) missing(o object, field, what, name, where string, have []string) {
+	msg := fmt.Sprintf("%s: %s %q does not exist in %s", o.Path(), what, name, where)
+	if len(have) > 0 {
+		msg += " (there: " + strings.Join(have, ", ") + ")"
+	}
+	r.issues = append(r.issues, Issue{Pos: o.At(field), Rule: RuleReference, Message: msg})
+}
+
+// loadBalancer checks the names inside one load balancer and every
+// reference its rules and pools make.
+func (r *resolver) loadBalancer(lb *LoadBalancer) {
+	unique(r, "frontend IP configuration", lb.FrontendIPConfigurations, "name")
+	unique(r, "backend pool", lb.BackendAddressPools, "name")
+	unique(r, "probe", lb.Probes, "name")
+	unique(r, "load-balancing rule", lb.LoadBalancingRules, "name")
+	unique(r, "inbound NAT rule", lb.InboundNatRules, "name")
+	unique(r, "outbound rule", lb.OutboundRules, "name")
+
+	where := "load balancer " + quote(lb.Name)
+	frontend := func(o object, field, name string) {
+		if name != "" && lb.Frontend(name) == nil {
+			r.missing(o, field, "frontend IP configuration", name, where, names(lb.FrontendIPConfigurations))
+		}
+	}
+	pool := func(o object, field, name string) {
+		if name != "" && lb.Pool(name) == nil {
+			r.missing(o, field, "backend pool", name, where, names(lb.BackendAddressPools))
+		}
+	}
+	for _, rule := range lb.LoadBalancingRules {
+		frontend(rule, "frontendIPConfiguration", rule.FrontendIPConfiguration)
+		pool(rule, "backendAddressPool", rule.BackendAddressPool)
+		if rule.Probe != "" && lb.Probe(rule.Probe) == nil {
+			r.missing(rule, "probe", "probe", rule.Probe, where, names(lb.Probes))
+		}
+	}
+	for _, nat := range lb.InboundNatRules {
+		frontend(nat, "frontendIPConfiguration", nat.FrontendIPConfiguration)
+		pool(nat, "backendAddressPool", nat.BackendAddressPool)
+		if nat.Target != nil {
+			r.member(nat.Target)
+		}
+	}
+	for _, out := range lb.OutboundRules {
+		for _, fe := range out.FrontendIPConfigurations {
+			frontend(out, "frontendIPConfigurations", fe)
+		}
+		pool(out, "backendAddressPool", out.BackendAddressPool)
+	}
+	for _, p := range lb.BackendAddressPools {
+		for _, m := range p.Members {
+			r.member(m)
+		}
+	}
+}
+
+// member checks that a pool member (or NAT target) names an existing VM,
+// NIC and IP configuration.
+func (r *resolver) member(m *PoolMember) {
+	if m.VM == "" {
+		return
+	}
+	vm := r.d.VM(m.VM)
+	if vm == nil {
+		r.missing(m, "vm", "VM", m.VM, "the deployment", names(r.d.VMs))
+		return
+	}
+	nics := vm.NetworkInterfaces
+	if m.NetworkInterface != "" {
+		i := slices.IndexFunc(nics, func(n *NetworkInterface) bool { return n.Name == m.NetworkInterface })
+		if i < 0 {
+			r.missing(m, "networkInterface", "network interface", m.NetworkInterface, "VM "+quote(vm.Name), names(nics))
+			return
+		}
+		nics = nics[i : i+1]
+	}
+	if m.IPConfiguration == "" {
+		return
+	}
+	var have []string
+	for _, nic := range nics {
+		for _, c := range nic.IPConfigurations {
+			if c.Name == m.IPConfiguration {
+				return
+			}
+			have = append(have, c.Name)
+		}
+	}
+	where := "VM " + quote(vm.Name)
+	if m.NetworkInterface != "" {
+		where = "network interface " + quote(m.NetworkInterface) + " of " + where
+	}
+	r.missing(m, "ipConfiguration", "IP configuration", m.IPConfiguration, where, have)
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }
