@@ -88,6 +88,17 @@ type Finding struct {
 	Fix string `json:"fix,omitempty"`
 	// Source is the rule's documentation URL.
 	Source string `json:"source,omitempty"`
+	// Suppressed is set when an lbcheck:ignore directive hides the finding.
+	// Outputs leave suppressed findings out unless asked to show them.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression records the directive that hid a finding.
+type Suppression struct {
+	// Reason is the justification written after the rule list.
+	Reason string `json:"reason"`
+	// Pos is where the directive is.
+	Pos schema.Pos `json:"-"`
 }
 
 // Pass carries one rule's run over one deployment.

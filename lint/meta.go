@@ -1,0 +1,105 @@
+package lint
+
+// IDs of the meta rules the engine reports itself (Run is nil for each).
+const (
+	SchemaViolation      = "LB0001"
+	UnusedSuppression    = "LB0002"
+	MalformedSuppression = "LB0003"
+	InternalError        = "LB0004"
+	MissingReference     = "LB1001"
+	DuplicateName        = "LB1002"
+)
+
+// docsURL is where lbcheck documents its own behaviour; meta rules link to
+// sections of it.
+const docsURL = "https://github.com/lbcheck/lbcheck/blob/main/ARCHITECTURE.md"
+
+// BugURL is where an internal error asks the user to file a bug.
+const BugURL = "https://github.com/lbcheck/lbcheck/issues/new"
+
+// Meta is the catalogue of rules the engine reports itself: schema issues
+// from the loader, suppression problems, and rules that crashed. Their Run
+// is nil. `lbcheck rules`, SARIF descriptors and HTML reports describe them
+// like any other rule.
+var Meta = []*Rule{
+	{
+		ID:       SchemaViolation,
+		Severity: Error,
+		Doc: Doc{
+			Title: "schema violation",
+			Text: "The file does not match the lbcheck schema: a field has the wrong type, a value is " +
+				"outside the allowed set or range, a required field is missing, or a field is unknown. " +
+				"Nothing else about the object can be checked until it is valid.",
+			Fix:    "Change the value at the reported position; `lbcheck schema` prints the full schema.",
+			Source: docsURL + "#schema-violations",
+		},
+	},
+	{
+		ID:       UnusedSuppression,
+		Severity: Warning,
+		Doc: Doc{
+			Title: "unused suppression",
+			Text: "An `lbcheck:ignore` directive matched no finding. Either the problem it hid was fixed, " +
+				"it names the wrong rule, or it sits on the wrong line; left in place it would hide a " +
+				"future problem nobody reviewed.",
+			Fix:    "Delete the directive, or move it to the line just above the finding it is meant to hide.",
+			Source: docsURL + "#suppressions",
+		},
+	},
+	{
+		ID:       MalformedSuppression,
+		Severity: Error,
+		Doc: Doc{
+			Title: "malformed suppression",
+			Text: "An `lbcheck:ignore` directive lacks a rule list or the reason that says why the finding " +
+				"is acceptable, or a rule pattern is not a valid glob. A malformed directive suppresses nothing.",
+			Fix:    "Write `# lbcheck:ignore LB2001[,LB3*] reason` (`// lbcheck:ignore ...` in CUE files).",
+			Source: docsURL + "#suppressions",
+		},
+	},
+	{
+		ID:       InternalError,
+		Severity: Error,
+		Doc: Doc{
+			Title: "internal error in a rule",
+			Text: "A lint rule crashed. lbcheck kept going with the other rules, but the crashed rule's " +
+				"verdict on this input is unknown. This is a bug in lbcheck, not in your files.",
+			Fix:    "File a bug at " + BugURL + " with the message and, if you can, the input files.",
+			Source: docsURL + "#internal-errors",
+		},
+	},
+	{
+		ID:       MissingReference,
+		Severity: Error,
+		Doc: Doc{
+			Title: "reference to a missing object",
+			Text: "A field names a frontend, backend pool, probe, VM, NIC or IP configuration that is not " +
+				"declared. Azure Resource Manager rejects a load balancer whose rules reference resources " +
+				"that do not exist.",
+			Fix:    "Declare the missing object, or correct the name so that it matches an existing one.",
+			Source: "https://learn.microsoft.com/azure/load-balancer/components",
+		},
+	},
+	{
+		ID:       DuplicateName,
+		Severity: Error,
+		Doc: Doc{
+			Title: "duplicate name",
+			Text: "Two objects of the same kind in the same scope share a name (two rules of one load " +
+				"balancer, two VMs, two guests for one VM). Azure requires child resource names to be unique, " +
+				"and lbcheck could not tell which object a reference means.",
+			Fix:    "Rename one of the objects and update the references to it.",
+			Source: "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules",
+		},
+	},
+}
+
+// MetaRule returns the meta rule with the given ID, or nil.
+func MetaRule(id string) *Rule {
+	for _, r := range Meta {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package lint
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// Run lints one deployment. It turns the loader's schema issues into
+// findings, runs every rule (a rule that panics yields an LB0004 finding
+// instead of crashing), applies the lbcheck:ignore directives found in
+// sources (file name to content, as read for schema.Load; nil disables
+// suppressions), and returns every finding sorted by file, line, column and
+// rule. Suppressed findings are included with Suppressed set; callers that
+// print findings normally drop them (see Unsuppressed).
+func Run(d *schema.Deployment, issues []schema.Issue, rules []*Rule, sources map[string][]byte) []Finding {
+	catalogue := map[string]*Rule{}
+	for _, r := range slices.Concat(Meta, rules) {
+		catalogue[r.ID] = r
+	}
+	var findings []Finding
+	for _, is := range issues {
+		findings = append(findings, issueFinding(is, catalogue[is.Rule]))
+	}
+	if d != nil {
+		for _, r := range rules {
+			if r.Run != nil {
+				findings = append(findings, runRule(r, d)...)
+			}
+		}
+	}
+	known := map[string]bool{}
+	for id := range catalogue {
+		known[id] = true
+	}
+	findings = applySuppressions(findings, d, sources, known)
+	Sort(findings)
+	return findings
+}
+
+// issueFinding converts a loader issue. An issue whose rule is not in the
+// catalogue is still reported, as an error without documentation.
+func issueFinding(is schema.Issue, r *Rule) Finding {
+	f := Finding{Rule: is.Rule, Severity: Error, Message: is.Message, Pos: is.Pos}
+	if r != nil {
+		f.Severity, f.Source = r.Severity, r.Doc.Source
+	}
+	return f
+}
+
+// runRule runs one rule and recovers from a panic in it.
+func runRule(r *Rule, d *schema.Deployment) (findings []Finding) {
+	defer func() {
+		if p := recover(); p != nil {
+			findings = append(findings, metaFinding(InternalError, schema.Pos{}, fmt.Sprintf(
+				"internal error: rule %s crashed (%v) and was skipped; this is a bug in lbcheck, please file it at %s",
+				r.ID, p, BugURL)))
+		}
+	}()
+	r.Run(NewPass(r, d, func(f Finding) { findings = append(findings, f) }))
+	return findings
+}
+
+// metaFinding builds a finding of one of the Meta rules.
+func metaFinding(id string, pos schema.Pos, msg string) Finding {
+	r := MetaRule(id)
+	return Finding{Rule: id, Severity: r.Severity, Message: msg, Pos: pos, Source: r.Doc.Source}
+}
+
+// Sort orders findings by file, line, column, rule, object and message, so
+// that every output is deterministic.
+func Sort(findings []Finding) {
+	slices.SortStableFunc(findings, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Column, b.Pos.Column),
+			cmp.Compare(a.Rule, b.Rule),
+			cmp.Compare(a.Object, b.Object),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}
+
+// Unsuppressed returns the findings no directive hides.
+func Unsuppressed(findings []Finding) []Finding {
+	var out []Finding
+	for _, f := range findings {
+		if f.Suppressed == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Count returns the number of unsuppressed findings per severity.
+func Count(findings []Finding) map[Severity]int {
+	n := map[Severity]int{}
+	for _, f := range findings {
+		if f.Suppressed == nil {
+			n[f.Severity]++
+		}
+	}
+	return n
+}
+
+// AtLeast reports whether an unsuppressed finding has severity min or
+// higher; it decides the exit status for --fail-on.
+func AtLeast(findings []Finding, min Severity) bool {
+	for _, f := range findings {
+		if f.Suppressed == nil && f.Severity >= min {
+			return true
+		}
+	}
+	return false
+}
