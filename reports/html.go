@@ -1,0 +1,222 @@
+package reports
+
+import (
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"path"
+	"regexp"
+	"time"
+)
+
+//go:embed assets/*.tmpl assets/style.css assets/report.js
+var assets embed.FS
+
+// Page assets, read once. The CSS and JS are inlined into every page so the
+// file is self-contained; the page's Content-Security-Policy forbids any
+// fetch, so a stray reference shows up as a blocked request, not a leak.
+var (
+	pageCSS = template.CSS(mustAsset("assets/style.css"))
+	pageJS  = template.JS(mustAsset("assets/report.js"))
+	pages   = template.Must(template.New("").Funcs(template.FuncMap{
+		"when":    formatDate,
+		"secs":    formatSeconds,
+		"add":     func(a, b int) int { return a + b },
+		"list":    func(s ...string) []string { return s },
+		"filters": filterButtons,
+	}).ParseFS(assets, "assets/*.tmpl"))
+)
+
+func mustAsset(name string) string {
+	b, err := assets.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at build time: cannot happen
+	}
+	return string(b)
+}
+
+// MaxInlinePcap is the largest capture embedded in an HTML report. Larger
+// captures are left next to the report and the page says so.
+const MaxInlinePcap = 2 << 20
+
+// PcapTooLargeError is returned by a pcap source for a capture over
+// MaxInlinePcap; the page then names the file instead of embedding it.
+type PcapTooLargeError struct {
+	Name string
+	Size int64
+}
+
+func (e *PcapTooLargeError) Error() string {
+	return fmt.Sprintf("capture %s is %s, over the %s embedding limit", e.Name, formatBytes(e.Size), formatBytes(MaxInlinePcap))
+}
+
+// PcapSource returns the bytes of the capture a case names (CaseResult.Pcap,
+// relative to the report). It may return a *PcapTooLargeError.
+type PcapSource func(name string) ([]byte, error)
+
+// header is the part of the page shared by both reports.
+type header struct {
+	Title string
+	CSS   template.CSS
+	JS    template.JS
+}
+
+// filterButton is one button of the status filter.
+type filterButton struct {
+	Name, Label string
+	N           int
+}
+
+func filterButtons(s Statistics) []filterButton {
+	return []filterButton{
+		{"all", "All", s.Total()},
+		{StatusPassed, "Passed", s.Passed},
+		{StatusFailed, "Failed", s.Failed},
+		{StatusSkipped, "Skipped", s.Skipped},
+	}
+}
+
+// conformancePage is what the conformance template renders.
+type conformancePage struct {
+	Head     header
+	R        *ConformanceReport
+	Profiles []profileView
+	Total    Statistics
+	Cases    []caseView
+}
+
+// profileView is a profile's summary card: its counts and links to its cases.
+type profileView struct {
+	ProfileResult
+	Cases []caseView
+}
+
+type caseView struct {
+	CaseResult
+	ID     string
+	Checks []checkView
+	Ladder *ladder
+	Pcap   pcapView
+}
+
+type checkView struct {
+	Check
+	Fields []FieldDiff
+}
+
+type pcapView struct {
+	Name string       // file name offered for the download
+	URL  template.URL // data: URI; empty when not embedded
+	Size string
+	Note string // why the capture is not embedded
+}
+
+// WriteConformanceHTML renders r as one self-contained HTML page: summary
+// per profile, a status filter, and per case the expectation with its
+// source, an expected-versus-observed field diff per check, a packet ladder
+// and the capture as a download. pcaps may be nil (no captures embedded).
+func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) error {
+	p := conformancePage{
+		Head: header{Title: "lbcheck conformance: " + r.Implementation.Name, CSS: pageCSS, JS: pageJS},
+		R:    r,
+	}
+	profiles, result := Summarize(r.Cases)
+	if len(r.Profiles) > 0 {
+		profiles = r.Profiles
+	}
+	if r.Result == "" {
+		r = withResult(r, result)
+		p.R = r
+	}
+	ids := map[string]int{}
+	for _, c := range r.Cases {
+		p.Total.add(c.Status)
+		cv := caseView{CaseResult: c, ID: uniqueID(ids, "case-"+c.Name), Ladder: buildLadder(c.Hops, c.Checks)}
+		for _, ch := range c.Checks {
+			cv.Checks = append(cv.Checks, checkView{Check: ch, Fields: DiffHeaders(ch.Expected, ch.Observed)})
+		}
+		cv.Pcap = loadPcap(c.Pcap, pcaps)
+		p.Cases = append(p.Cases, cv)
+	}
+	for _, pr := range profiles {
+		pv := profileView{ProfileResult: pr}
+		for _, c := range p.Cases {
+			if c.Profile == pr.Name {
+				pv.Cases = append(pv.Cases, c)
+			}
+		}
+		p.Profiles = append(p.Profiles, pv)
+	}
+	return pages.ExecuteTemplate(w, "conformance.html.tmpl", p)
+}
+
+func withResult(r *ConformanceReport, result string) *ConformanceReport {
+	c := *r
+	c.Result = result
+	return &c
+}
+
+// loadPcap embeds the capture as a data: URI, or explains why it is not.
+func loadPcap(name string, pcaps PcapSource) pcapView {
+	if name == "" {
+		return pcapView{}
+	}
+	v := pcapView{Name: path.Base(name)}
+	if pcaps == nil {
+		v.Note = "capture " + name + " is next to the report (not embedded)"
+		return v
+	}
+	data, err := pcaps(name)
+	var big *PcapTooLargeError
+	switch {
+	case errors.As(err, &big):
+		v.Note = big.Error() + "; open it next to the report"
+	case err != nil:
+		v.Note = "capture not available: " + err.Error()
+	case len(data) > MaxInlinePcap:
+		v.Note = (&PcapTooLargeError{Name: name, Size: int64(len(data))}).Error() + "; open it next to the report"
+	default:
+		v.Size = formatBytes(int64(len(data)))
+		v.URL = template.URL("data:application/vnd.tcpdump.pcap;base64," + base64.StdEncoding.EncodeToString(data))
+	}
+	return v
+}
+
+var nonID = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// uniqueID turns s into an HTML id, adding a suffix when it was used before.
+func uniqueID(seen map[string]int, s string) string {
+	id := nonID.ReplaceAllString(s, "-")
+	seen[id]++
+	if n := seen[id]; n > 1 {
+		id = fmt.Sprintf("%s-%d", id, n)
+	}
+	return id
+}
+
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return "unknown date"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+func formatSeconds(s float64) string {
+	if s < 1 {
+		return fmt.Sprintf("%.0f ms", s*1000)
+	}
+	return fmt.Sprintf("%.1f s", s)
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,147 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// JUnit XML documents, in the dialect CI systems (GitLab, Jenkins, GitHub
+// test reporters) read: testsuites > testsuite > testcase with failure or
+// skipped children.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes r as JUnit XML: one testsuite per profile, one testcase
+// per case. A failed case's failure message is its reason; the body lists
+// the failed checks with their field differences, the expectation and its
+// source.
+func WriteJUnit(w io.Writer, r *ConformanceReport) error {
+	doc := junitSuites{Name: "lbcheck conformance: " + r.Implementation.Name, Time: junitTime(r.DurationSec)}
+	profiles, _ := Summarize(r.Cases)
+	props := []junitProperty{
+		{"implementation", r.Implementation.Name},
+		{"implementation.version", r.Implementation.Version},
+		{"kernel", r.Environment.Kernel},
+		{"lbcheck", r.Environment.LBCheck},
+	}
+	for _, p := range profiles {
+		s := junitSuite{Name: p.Name, Properties: props}
+		if !r.Date.IsZero() {
+			s.Timestamp = r.Date.UTC().Format("2006-01-02T15:04:05")
+		}
+		var secs float64
+		for _, c := range r.Cases {
+			if c.Profile != p.Name {
+				continue
+			}
+			secs += c.DurationSec
+			s.Cases = append(s.Cases, junitCaseOf(c))
+		}
+		s.Tests, s.Failures, s.Skipped = p.Statistics.Total(), p.Statistics.Failed, p.Statistics.Skipped
+		s.Time = junitTime(secs)
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Skipped += s.Skipped
+		doc.Suites = append(doc.Suites, s)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func junitCaseOf(c CaseResult) junitCase {
+	jc := junitCase{Name: c.Name, Classname: "lbcheck.conformance." + c.Profile, Time: junitTime(c.DurationSec)}
+	switch c.Status {
+	case StatusPassed:
+	case StatusSkipped:
+		jc.Skipped = &junitMessage{Message: c.Reason}
+	default:
+		msg := c.Reason
+		if msg == "" {
+			msg = "case " + c.Status
+		}
+		jc.Failure = &junitMessage{Message: msg, Type: "ConformanceFailure", Text: failureText(c)}
+	}
+	return jc
+}
+
+// failureText explains a failed case for a CI log.
+func failureText(c CaseResult) string {
+	var b strings.Builder
+	for _, ch := range c.Checks {
+		if ch.OK {
+			continue
+		}
+		fmt.Fprintf(&b, "%s: %s", ch.Point, ch.What)
+		switch {
+		case ch.Negative && ch.Observed != nil:
+			fmt.Fprintf(&b, ": unexpected packet %s", FormatHeaders(*ch.Observed))
+		case ch.Observed == nil && !ch.Negative:
+			fmt.Fprintf(&b, ": nothing arrived (expected %s)", FormatHeaders(ch.Expected))
+		default:
+			if m := Mismatches(DiffHeaders(ch.Expected, ch.Observed)); len(m) > 0 {
+				fmt.Fprintf(&b, ": %s", strings.Join(m, "; "))
+			}
+		}
+		if ch.Message != "" {
+			fmt.Fprintf(&b, " (%s)", ch.Message)
+		}
+		b.WriteByte('\n')
+	}
+	if c.Expectation != "" {
+		fmt.Fprintf(&b, "expectation: %s\n", c.Expectation)
+	}
+	if c.Source != "" {
+		fmt.Fprintf(&b, "source: %s\n", c.Source)
+	}
+	return b.String()
+}
+
+func junitTime(secs float64) string { return fmt.Sprintf("%.3f", secs) }
