@@ -1,0 +1,125 @@
+package format
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// sarifSchema compiles the official SARIF 2.1.0 schema from testdata.
+func sarifSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open("testdata/sarif-2.1.0-rtm.5.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("sarif.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("sarif.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func validateSARIF(t *testing.T, s *jsonschema.Schema, out []byte) {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(doc); err != nil {
+		t.Errorf("SARIF output is not valid SARIF 2.1.0: %v\n%s", err, out)
+	}
+}
+
+func TestSARIFValid(t *testing.T) {
+	s := sarifSchema(t)
+	validateSARIF(t, s, render(t, "sarif"))
+	var empty bytes.Buffer
+	if err := SARIF(&empty, &Report{}); err != nil {
+		t.Fatal(err)
+	}
+	validateSARIF(t, s, empty.Bytes())
+}
+
+// TestSARIFSchemaRejects proves the validation can fail: a result with a
+// level SARIF does not define must be rejected.
+func TestSARIFSchemaRejects(t *testing.T) {
+	var log map[string]any
+	if err := json.Unmarshal(render(t, "sarif"), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log["runs"].([]any)[0].(map[string]any)
+	run["results"].([]any)[0].(map[string]any)["level"] = "fatal"
+	bad, _ := json.Marshal(log)
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sarifSchema(t).Validate(doc) == nil {
+		t.Error("schema accepted level \"fatal\"")
+	}
+}
+
+func TestSARIFContent(t *testing.T) {
+	var log sarifLog
+	if err := json.Unmarshal(render(t, "sarif"), &log); err != nil {
+		t.Fatal(err)
+	}
+	d := log.Runs[0].Tool.Driver
+	if d.Name != "lbcheck" || d.Version != "v1.2.3" || d.InformationURI == "" || len(d.Rules) != 4 {
+		t.Fatalf("driver = %+v", d)
+	}
+	r := d.Rules[2]
+	if r.ID != "LB2001" || r.ShortDescription.Text != "two rules give the same destination" ||
+		r.DefaultConfiguration.Level != "error" || r.HelpURI == "" || r.Help.Text == "" {
+		t.Errorf("rule descriptor = %+v", r)
+	}
+	res := log.Runs[0].Results
+	if len(res) != 6 {
+		t.Fatalf("%d results, want 6", len(res))
+	}
+	if res[0].Locations != nil {
+		t.Errorf("a finding without position got locations %+v", res[0].Locations)
+	}
+	loc := res[1].Locations[0].PhysicalLocation
+	if loc.ArtifactLocation.URI != "dir/a%20b,c:d.yaml" || loc.Region.StartLine != 3 || loc.Region.StartColumn != 11 {
+		t.Errorf("location = %+v / %+v", loc.ArtifactLocation, loc.Region)
+	}
+	if res[2].RuleIndex == nil || *res[2].RuleIndex != 2 {
+		t.Errorf("LB2001 ruleIndex = %v", res[2].RuleIndex)
+	}
+	if res[4].Suppressions == nil || res[4].Suppressions[0].Kind != "inSource" || res[4].Suppressions[0].Justification != "lab only & temporary" {
+		t.Errorf("suppressed result = %+v", res[4])
+	}
+	if res[5].RuleIndex != nil || res[5].Level != "note" {
+		t.Errorf("uncatalogued info result = %+v", res[5])
+	}
+}
+
+func TestFileURI(t *testing.T) {
+	tests := map[string]string{
+		"lb.yaml":        "lb.yaml",
+		"./dir/lb.yaml":  "dir/lb.yaml",
+		"/abs/x y.yaml":  "file:///abs/x%20y.yaml",
+		"dir/a#b?c.yaml": "dir/a%23b%3Fc.yaml",
+		"../up/lb.yaml":  "../up/lb.yaml",
+	}
+	for in, want := range tests {
+		if got := fileURI(in); got != want {
+			t.Errorf("fileURI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

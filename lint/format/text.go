@@ -1,0 +1,50 @@
+package format
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
+
+// Text writes one line per finding in the form editors and CI logs
+// understand, followed by its fix, if any, indented:
+//
+//	lb.yaml:12:7: error: two rules ... (LB2001)
+//	    fix: ip addr add 203.0.113.10/32 dev lo
+//	         ip addr ...
+func Text(w io.Writer, r *Report) error {
+	bw := bufio.NewWriter(w)
+	for _, f := range r.Findings {
+		fmt.Fprintf(bw, "%s: %s: %s (%s)\n", location(f), f.Severity, f.Message, tag(f))
+		for i, line := range strings.Split(strings.TrimRight(f.Fix, "\n"), "\n") {
+			switch {
+			case f.Fix == "":
+			case i == 0:
+				fmt.Fprintf(bw, "    fix: %s\n", line)
+			default:
+				fmt.Fprintf(bw, "         %s\n", line)
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+// location is file:line:col, or "lbcheck" for a finding with no position
+// (an internal error).
+func location(f lint.Finding) string {
+	if f.Pos.File == "" {
+		return "lbcheck"
+	}
+	return f.Pos.String()
+}
+
+// tag is the rule ID, plus the reason when the finding is suppressed.
+func tag(f lint.Finding) string {
+	if f.Suppressed != nil {
+		return fmt.Sprintf("%s, suppressed: %s", f.Rule, f.Suppressed.Reason)
+	}
+	return f.Rule
+}
