@@ -1,0 +1,114 @@
+// Package suite is the conformance suite framework: the Case type and its
+// registry, the T a case runs with (expectations at observation points that
+// are recorded as report checks and packet-ladder hops, real socket helpers),
+// and the Runner that builds topologies, starts targets, runs the selected
+// cases and turns the results into a reports.ConformanceReport and JUnit.
+//
+// A case lives in its own file in package cases and registers itself:
+//
+//	func init() {
+//		suite.Register(&suite.Case{
+//			ShortName:  "FloatingIPOnDestination",
+//			Profile:    suite.Core,
+//			Deployment: "floating.yaml",
+//			Run:        func(t *suite.T) { ... },
+//		})
+//	}
+package suite
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+)
+
+// Profiles.
+const (
+	Core     = "core"     // the documented mapping, DSR and guest behaviours
+	Extended = "extended" // distribution, stickiness, probes
+)
+
+// Case is one conformance case.
+type Case struct {
+	// ShortName identifies the case (CamelCase, unique): --run matches it.
+	ShortName string
+	// Description is one sentence: what the case does.
+	Description string
+	// Profile is Core or Extended.
+	Profile string
+	// Features are the features the case exercises, e.g. "floating-ip".
+	Features []string
+	// Expectation is the documented behaviour the case checks, in words.
+	Expectation string
+	// Source is the URL of the documentation the expectation comes from.
+	Source string
+	// Deployment names the embedded fixture the case runs on. Empty: a
+	// generic case that runs on each user deployment (--config), or on the
+	// built-in GenericFixture when there is none.
+	Deployment string
+	// Run performs the case. It must stop by itself (every wait is bounded).
+	Run func(t *T)
+}
+
+// GenericFixture is the deployment generic cases run on when the user gives
+// no deployment of their own.
+const GenericFixture = "generic.yaml"
+
+var registry = struct {
+	sync.Mutex
+	cases map[string]*Case
+}{cases: map[string]*Case{}}
+
+// Register adds c to the suite. It is called from init functions; an
+// invalid or duplicate case is a programming error and panics at start-up.
+func Register(c *Case) {
+	if err := c.validate(); err != nil {
+		panic(err)
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if _, dup := registry.cases[c.ShortName]; dup {
+		panic(fmt.Sprintf("suite: case %s registered twice", c.ShortName))
+	}
+	registry.cases[c.ShortName] = c
+}
+
+var shortName = regexp.MustCompile(`^[A-Z][A-Za-z0-9]+$`)
+
+func (c *Case) validate() error {
+	switch {
+	case !shortName.MatchString(c.ShortName):
+		return fmt.Errorf("suite: case name %q is not CamelCase", c.ShortName)
+	case c.Profile != Core && c.Profile != Extended:
+		return fmt.Errorf("suite: case %s: profile %q (want %s or %s)", c.ShortName, c.Profile, Core, Extended)
+	case c.Description == "" || c.Expectation == "" || c.Source == "":
+		return fmt.Errorf("suite: case %s needs a description, an expectation and a source", c.ShortName)
+	case c.Run == nil:
+		return fmt.Errorf("suite: case %s has no Run", c.ShortName)
+	}
+	return nil
+}
+
+// Generic reports whether the case runs on user deployments.
+func (c *Case) Generic() bool { return c.Deployment == "" }
+
+// Cases returns the registered cases whose short name matches run (nil: all),
+// core before extended, then by name.
+func Cases(run *regexp.Regexp) []*Case {
+	registry.Lock()
+	defer registry.Unlock()
+	var out []*Case
+	for _, c := range registry.cases {
+		if run == nil || run.MatchString(c.ShortName) {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Profile != out[j].Profile {
+			return out[i].Profile == Core
+		}
+		return out[i].ShortName < out[j].ShortName
+	})
+	return out
+}

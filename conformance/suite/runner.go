@@ -1,0 +1,352 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/reports"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// DefaultCaseTimeout bounds one case.
+const DefaultCaseTimeout = 30 * time.Second
+
+// UserDeployment is a deployment given with --config: generic cases run on it.
+type UserDeployment struct {
+	Name       string // shown in case names, e.g. the file name
+	Deployment *schema.Deployment
+}
+
+// Options configure a Runner.
+type Options struct {
+	// Select picks cases by short name (--run); nil selects all.
+	Select *regexp.Regexp
+	// Users are the user deployments. When set, only generic cases run (on
+	// each of them); otherwise every selected case runs on its fixture.
+	Users []UserDeployment
+	// Fixtures resolves a fixture name to its deployment.
+	Fixtures func(name string) (*schema.Deployment, error)
+	// PcapDir receives one <case>.pcapng per case; empty: no captures kept.
+	PcapDir string
+	// PcapRel is PcapDir relative to the report file (for CaseResult.Pcap).
+	PcapRel string
+	// CaseTimeout bounds each case; 0 means DefaultCaseTimeout.
+	CaseTimeout time.Duration
+	// Progress receives one line per case; nil discards them.
+	Progress io.Writer
+	// Implementation and Version describe the target and lbcheck.
+	Implementation reports.Implementation
+	LBCheckVersion string
+}
+
+// SetupError is a failure to build a topology or start the target: not a
+// verdict on the implementation (exit code 2).
+type SetupError struct {
+	Deployment string
+	Err        error
+}
+
+func (e *SetupError) Error() string {
+	return fmt.Sprintf("setting up deployment %s: %v", e.Deployment, e.Err)
+}
+
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// planned is one case run on one deployment.
+type planned struct {
+	c    *Case
+	name string // result name: the short name, suffixed for user deployments
+}
+
+// group is the cases that share one deployment (and so one Env).
+type group struct {
+	name  string
+	dep   *schema.Deployment
+	cases []planned
+}
+
+// plan groups the selected cases by deployment, in first-use order.
+func plan(cases []*Case, opts *Options) ([]*group, error) {
+	var groups []*group
+	index := map[string]*group{}
+	add := func(depName string, dep *schema.Deployment, p planned) {
+		g := index[depName]
+		if g == nil {
+			g = &group{name: depName, dep: dep}
+			index[depName] = g
+			groups = append(groups, g)
+		}
+		g.cases = append(g.cases, p)
+	}
+	for _, c := range cases {
+		switch {
+		case len(opts.Users) > 0 && !c.Generic():
+			continue
+		case len(opts.Users) > 0:
+			for _, u := range opts.Users {
+				name := c.ShortName
+				if len(opts.Users) > 1 {
+					name += "[" + u.Name + "]"
+				}
+				add(u.Name, u.Deployment, planned{c, name})
+			}
+		default:
+			fixture := c.Deployment
+			if c.Generic() {
+				fixture = GenericFixture
+			}
+			if index[fixture] == nil {
+				if opts.Fixtures == nil {
+					return nil, fmt.Errorf("case %s: no fixture loader", c.ShortName)
+				}
+				d, err := opts.Fixtures(fixture)
+				if err != nil {
+					return nil, fmt.Errorf("case %s: fixture %s: %w", c.ShortName, fixture, err)
+				}
+				add(fixture, d, planned{c, c.ShortName})
+				continue
+			}
+			add(fixture, nil, planned{c, c.ShortName})
+		}
+	}
+	return groups, nil
+}
+
+// Runner runs cases against a target.
+type Runner struct {
+	Provider Provider
+	Options
+}
+
+// Run runs the selected cases and returns the report. A *SetupError (with
+// the report of the cases run so far) means a deployment could not be set
+// up. Every Env is closed before Run returns, also when ctx is cancelled.
+func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
+	start := time.Now()
+	rep := &reports.ConformanceReport{
+		APIVersion:     reports.ConformanceAPIVersion,
+		Kind:           reports.ConformanceKind,
+		Implementation: r.Implementation,
+		Environment:    environment(r.LBCheckVersion),
+		Date:           start.UTC(),
+	}
+	finish := func(err error) (*reports.ConformanceReport, error) {
+		rep.DurationSec = time.Since(start).Seconds()
+		rep.Profiles, rep.Result = reports.Summarize(rep.Cases)
+		return rep, err
+	}
+	groups, err := plan(Cases(r.Select), &r.Options)
+	if err != nil {
+		return finish(err)
+	}
+	total := 0
+	for _, g := range groups {
+		total += len(g.cases)
+	}
+	if total == 0 {
+		return finish(errors.New("no case selected (check --run)"))
+	}
+	if r.PcapDir != "" {
+		if err := os.MkdirAll(r.PcapDir, 0o755); err != nil {
+			return finish(fmt.Errorf("capture directory: %w", err))
+		}
+	}
+
+	// Set up the next deployment while the current one runs: the work is
+	// mostly netlink calls and process start-up, which overlap well with
+	// cases that mostly wait for packets.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type ready struct {
+		env *Env
+		err error
+	}
+	envs := make(chan ready, 1)
+	go func() {
+		defer close(envs)
+		for _, g := range groups {
+			env, err := r.Provider.Setup(ctx, g.name, g.dep)
+			if err != nil {
+				err = &SetupError{Deployment: g.name, Err: err}
+			}
+			select {
+			case envs <- ready{env, err}:
+			case <-ctx.Done():
+				if env != nil {
+					env.Close()
+				}
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() { // close an Env set up ahead but never used
+		cancel()
+		for rd := range envs {
+			if rd.env != nil {
+				rd.env.Close()
+			}
+		}
+	}()
+
+	var ports atomic.Uint32
+	n := 0
+	for _, g := range groups {
+		var rd ready
+		select {
+		case rd = <-envs:
+		case <-ctx.Done():
+			return finish(ctx.Err())
+		}
+		if rd.err != nil {
+			return finish(rd.err)
+		}
+		if rd.env == nil {
+			return finish(ctx.Err())
+		}
+		err := r.runGroup(ctx, g, rd.env, &ports, &n, total, rep)
+		if cerr := rd.env.Close(); cerr != nil && err == nil {
+			err = &SetupError{Deployment: g.name, Err: fmt.Errorf("cleaning up: %w", cerr)}
+		}
+		if err != nil {
+			return finish(err)
+		}
+	}
+	return finish(ctx.Err())
+}
+
+func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic.Uint32, n *int, total int, rep *reports.ConformanceReport) error {
+	restart := false
+	for _, p := range g.cases {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if restart && env.Restart != nil {
+			// The previous case failed: its flows may linger in the target.
+			if err := env.Restart(ctx); err != nil {
+				return &SetupError{Deployment: g.name, Err: fmt.Errorf("restarting the target: %w", err)}
+			}
+		}
+		*n++
+		if r.Progress != nil {
+			fmt.Fprintf(r.Progress, "[%d/%d] %s ... ", *n, total, p.name)
+		}
+		res := r.runCase(ctx, p, env, ports)
+		restart = res.Status == reports.StatusFailed
+		if r.Progress != nil {
+			status := map[string]string{reports.StatusPassed: "ok", reports.StatusFailed: "FAIL", reports.StatusSkipped: "skip"}[res.Status]
+			fmt.Fprintf(r.Progress, "%s (%.1fs)\n", status, res.DurationSec)
+			if res.Status != reports.StatusPassed {
+				fmt.Fprintf(r.Progress, "%s\n", indent(res.Reason))
+			}
+		}
+		rep.Cases = append(rep.Cases, res)
+	}
+	return nil
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// runCase runs one case with its timeout and turns the T into a result.
+func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic.Uint32) reports.CaseResult {
+	c := p.c
+	timeout := r.CaseTimeout
+	if timeout == 0 {
+		timeout = DefaultCaseTimeout
+	}
+	for _, port := range env.Ports() {
+		port.Reset()
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	t := newT(cctx, c, env, ports)
+	start := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer t.runCleanups()
+		defer func() {
+			if v := recover(); v != nil {
+				buf := make([]byte, 4096)
+				buf = buf[:runtime.Stack(buf, false)]
+				t.Errorf("panic: %v\n%s", v, buf)
+			}
+		}()
+		c.Run(t)
+	}()
+	select {
+	case <-done:
+	case <-cctx.Done():
+		t.Errorf("%s", timeoutReason(ctx, timeout))
+		// Every wait in a case honours the context: give it a moment to
+		// return so its cleanups run before the next case.
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
+	}
+	res := reports.CaseResult{
+		Name: p.name, Description: c.Description, Profile: c.Profile, Features: c.Features,
+		Expectation: c.Expectation, Source: c.Source, DurationSec: time.Since(start).Seconds(),
+	}
+	t.mu.Lock()
+	res.Checks = append(res.Checks, t.checks...)
+	res.Hops = append(res.Hops, t.hops...)
+	switch {
+	case t.failed:
+		res.Status = reports.StatusFailed
+	case t.skipped:
+		res.Status = reports.StatusSkipped
+	default:
+		res.Status = reports.StatusPassed
+	}
+	res.Reason = strings.Join(t.reasons, "\n")
+	t.mu.Unlock()
+	if r.PcapDir != "" {
+		file := pcapName(p.name)
+		if err := capture.WritePcap(filepath.Join(r.PcapDir, file), env.Ports()...); err != nil {
+			res.Reason = strings.TrimSpace(res.Reason + "\n(capture not written: " + err.Error() + ")")
+		} else {
+			res.Pcap = filepath.ToSlash(filepath.Join(r.PcapRel, file))
+		}
+	}
+	return res
+}
+
+func timeoutReason(parent context.Context, timeout time.Duration) string {
+	if parent.Err() != nil {
+		return "interrupted"
+	}
+	return fmt.Sprintf("case timed out after %v", timeout)
+}
+
+var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// pcapName is the capture file of a case: its name with anything but
+// letters, digits, dot, dash and underscore replaced.
+func pcapName(caseName string) string {
+	return unsafeFileChars.ReplaceAllString(caseName, "_") + ".pcapng"
+}
+
+func environment(version string) reports.Environment {
+	env := reports.Environment{GoVersion: runtime.Version(), LBCheck: version}
+	env.Hostname, _ = os.Hostname()
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		env.Kernel = strings.TrimSpace(string(b))
+	}
+	return env
+}

@@ -1,0 +1,112 @@
+package suite
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+func TestValidate(t *testing.T) {
+	ok := Case{ShortName: "GoodCase", Description: "d", Profile: Core, Expectation: "e", Source: "s", Run: func(*T) {}}
+	if err := ok.validate(); err != nil {
+		t.Fatalf("valid case rejected: %v", err)
+	}
+	for _, mut := range []func(c *Case){
+		func(c *Case) { c.ShortName = "bad name" },
+		func(c *Case) { c.Profile = "gold" },
+		func(c *Case) { c.Source = "" },
+		func(c *Case) { c.Run = nil },
+	} {
+		c := ok
+		mut(&c)
+		if err := c.validate(); err == nil {
+			t.Errorf("%+v: accepted", c)
+		}
+	}
+}
+
+func TestPlanGroupsByDeployment(t *testing.T) {
+	mk := func(name, dep, profile string) *Case {
+		return &Case{ShortName: name, Deployment: dep, Profile: profile}
+	}
+	cases := []*Case{mk("A", "f1.yaml", Core), mk("B", "f2.yaml", Core), mk("C", "f1.yaml", Core), mk("G", "", Core)}
+	loads := map[string]int{}
+	opts := &Options{Fixtures: func(name string) (*schema.Deployment, error) {
+		loads[name]++
+		if name == "broken.yaml" {
+			return nil, errors.New("boom")
+		}
+		return &schema.Deployment{}, nil
+	}}
+	groups, err := plan(cases, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range groups {
+		var names []string
+		for _, p := range g.cases {
+			names = append(names, p.name)
+		}
+		got = append(got, g.name+":"+strings.Join(names, ","))
+		if g.dep == nil {
+			t.Errorf("group %s has no deployment", g.name)
+		}
+	}
+	if want := "f1.yaml:A,C f2.yaml:B generic.yaml:G"; strings.Join(got, " ") != want {
+		t.Errorf("plan = %q, want %q", strings.Join(got, " "), want)
+	}
+	for name, n := range loads {
+		if n != 1 {
+			t.Errorf("fixture %s loaded %d times, want once", name, n)
+		}
+	}
+
+	// User deployments: only generic cases, once per deployment, suffixed.
+	users := &Options{Users: []UserDeployment{{Name: "a.yaml", Deployment: &schema.Deployment{}}, {Name: "b.yaml", Deployment: &schema.Deployment{}}}}
+	groups, err = plan(cases, users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 2 || groups[0].cases[0].name != "G[a.yaml]" || groups[1].cases[0].name != "G[b.yaml]" || len(groups[0].cases) != 1 {
+		t.Errorf("user plan: %+v", groups)
+	}
+
+	if _, err := plan([]*Case{mk("X", "broken.yaml", Core)}, opts); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("broken fixture: %v", err)
+	}
+}
+
+func TestCasesOrderAndSelect(t *testing.T) {
+	// The registry is global; use names no real case has.
+	for _, c := range []*Case{
+		{ShortName: "ZzSelExt", Profile: Extended},
+		{ShortName: "ZzSelCoreB", Profile: Core},
+		{ShortName: "ZzSelCoreA", Profile: Core},
+	} {
+		c.Description, c.Expectation, c.Source, c.Run = "d", "e", "s", func(*T) {}
+		Register(c)
+	}
+	var names []string
+	for _, c := range Cases(regexp.MustCompile("^ZzSel")) {
+		names = append(names, c.ShortName)
+	}
+	if got := strings.Join(names, " "); got != "ZzSelCoreA ZzSelCoreB ZzSelExt" {
+		t.Errorf("Cases = %s", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("duplicate Register did not panic")
+		}
+	}()
+	Register(&Case{ShortName: "ZzSelExt", Profile: Extended, Description: "d", Expectation: "e", Source: "s", Run: func(*T) {}})
+}
+
+func TestPcapName(t *testing.T) {
+	if got := pcapName("Rule[my deploy.yaml]"); got != "Rule_my_deploy.yaml_.pcapng" {
+		t.Errorf("pcapName = %q", got)
+	}
+}

@@ -1,0 +1,407 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/pkt"
+	"github.com/lbcheck/lbcheck/reports"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// Default waits. The forwarder answers within milliseconds; the windows are
+// generous enough for a loaded 2-core machine.
+const (
+	DefaultExpectTimeout = 2 * time.Second
+	DefaultNoneWindow    = 300 * time.Millisecond
+)
+
+// T is what a case runs with. It works under go test and from the CLI.
+// Fatalf and Skipf stop the case (runtime.Goexit), so call them only from
+// the goroutine running the case.
+type T struct {
+	c     *Case
+	env   *Env
+	ctx   context.Context
+	ports *atomic.Uint32 // source-port allocator shared by the whole run
+
+	mu       sync.Mutex
+	failed   bool
+	skipped  bool
+	reasons  []string
+	logs     []string
+	checks   []reports.Check
+	hops     []reports.Hop
+	cleanups []func()
+}
+
+func newT(ctx context.Context, c *Case, env *Env, ports *atomic.Uint32) *T {
+	return &T{c: c, env: env, ctx: ctx, ports: ports}
+}
+
+// Context is cancelled when the case times out or the run is interrupted.
+func (t *T) Context() context.Context { return t.ctx }
+
+// Name is the case's short name.
+func (t *T) Name() string { return t.c.ShortName }
+
+// Deployment is the deployment the case runs on.
+func (t *T) Deployment() *schema.Deployment { return t.env.Deployment }
+
+// Config is the topology the runner built (addresses, MACs, VM names).
+func (t *T) Config() *contract.Config { return t.env.Config }
+
+// Logf records a line in the case's log.
+func (t *T) Logf(format string, args ...any) {
+	t.mu.Lock()
+	t.logs = append(t.logs, fmt.Sprintf(format, args...))
+	t.mu.Unlock()
+}
+
+// Errorf marks the case failed and records the reason; the case goes on.
+func (t *T) Errorf(format string, args ...any) {
+	t.mu.Lock()
+	t.failed = true
+	t.reasons = append(t.reasons, fmt.Sprintf(format, args...))
+	t.mu.Unlock()
+}
+
+// Fatalf marks the case failed and stops it.
+func (t *T) Fatalf(format string, args ...any) {
+	t.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+// Skipf marks the case skipped (unless it already failed) and stops it.
+func (t *T) Skipf(format string, args ...any) {
+	t.mu.Lock()
+	if !t.failed {
+		t.skipped = true
+		t.reasons = append(t.reasons, fmt.Sprintf(format, args...))
+	}
+	t.mu.Unlock()
+	runtime.Goexit()
+}
+
+// Failed reports whether the case has failed so far.
+func (t *T) Failed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.failed
+}
+
+// Cleanup registers f to run when the case ends (last registered first).
+func (t *T) Cleanup(f func()) {
+	t.mu.Lock()
+	t.cleanups = append(t.cleanups, f)
+	t.mu.Unlock()
+}
+
+func (t *T) runCleanups() {
+	for {
+		t.mu.Lock()
+		if len(t.cleanups) == 0 {
+			t.mu.Unlock()
+			return
+		}
+		f := t.cleanups[len(t.cleanups)-1]
+		t.cleanups = t.cleanups[:len(t.cleanups)-1]
+		t.mu.Unlock()
+		f()
+	}
+}
+
+// SrcPort returns a client source port no other case of the run uses, so
+// flow state left by one case never meets another.
+func (t *T) SrcPort() uint16 {
+	return uint16(20000 + t.ports.Add(1)%40000)
+}
+
+// ClientIP is the address of the client namespace.
+func (t *T) ClientIP() netip.Addr { return t.env.ClientIP }
+
+// Point is an observation point: where a case expects (or forbids) packets.
+type Point struct {
+	Kind  string // client | mux | vm (the report's point names)
+	Label string // "client", "mux" or the VM name
+	port  *capture.Port
+}
+
+// Client is the client's interface.
+func (t *T) Client() Point { return Point{"client", "client", t.env.Client} }
+
+// Mux is the mux's fabric interface.
+func (t *T) Mux() Point { return Point{"mux", "mux", t.env.Mux} }
+
+// VM is the named VM's NIC. An unknown VM stops the case.
+func (t *T) VM(name string) Point {
+	p, ok := t.env.VMPorts[name]
+	if !ok {
+		t.Fatalf("no VM %q in deployment %s", name, t.env.Name)
+	}
+	return Point{"vm", name, p}
+}
+
+// VMs returns the NICs of the named VMs (all VMs when none are named).
+func (t *T) VMs(names ...string) []Point {
+	if len(names) == 0 {
+		names = t.env.vmNames()
+	}
+	out := make([]Point, 0, len(names))
+	for _, n := range names {
+		out = append(out, t.VM(n))
+	}
+	return out
+}
+
+// Step describes one expectation at a point.
+type Step struct {
+	What    string    // e.g. "SYN delivered with dst DIP:8080"
+	Reply   bool      // part of the reply (for the packet ladder)
+	Match   pkt.Match // the headers expected
+	Dir     capture.Direction
+	Timeout time.Duration // 0: DefaultExpectTimeout / DefaultNoneWindow
+	Note    string        // hop note, e.g. "dropped: strong-host receive"
+}
+
+func (s Step) direction() string {
+	if s.Reply {
+		return "reply"
+	}
+	return "request"
+}
+
+// Send injects a frame from the client towards the mux. Unset fields take
+// the client's defaults: MACs (client -> mux), source address (the client)
+// and a fresh source port. It returns the spec as sent.
+func (t *T) Send(s pkt.Spec) pkt.Spec {
+	if s.SrcMAC == nil {
+		s.SrcMAC = t.env.Client.MAC
+	}
+	if s.DstMAC == nil {
+		mac, err := net.ParseMAC(t.env.Config.Mux.MAC)
+		if err != nil {
+			t.Fatalf("mux MAC %q: %v", t.env.Config.Mux.MAC, err)
+		}
+		s.DstMAC = mac
+	}
+	if !s.Src.IsValid() {
+		s.Src = t.env.ClientIP
+	}
+	if s.SrcPort == 0 && s.Proto != pkt.ICMP {
+		s.SrcPort = t.SrcPort()
+	}
+	frame, err := s.Frame()
+	if err != nil {
+		t.Fatalf("building frame: %v", err)
+	}
+	if err := t.env.Client.Send(frame); err != nil {
+		t.Fatalf("%v", err)
+	}
+	p := pkt.Decode(frame)
+	t.hop(reports.Hop{Point: "client", Direction: "request", Seen: true, Headers: p.Headers(), Note: "sent by the harness"})
+	return s
+}
+
+func (t *T) hop(h reports.Hop) {
+	t.mu.Lock()
+	t.hops = append(t.hops, h)
+	t.mu.Unlock()
+}
+
+func (t *T) record(at Point, s Step, negative bool, observed *pkt.Packet, err error) {
+	c := reports.Check{Point: at.Kind, What: s.What, Negative: negative, Expected: s.Match.Headers(), OK: err == nil}
+	if at.Kind == "vm" && !strings.Contains(s.What, at.Label) {
+		c.What = fmt.Sprintf("%s (%s)", s.What, at.Label)
+	}
+	h := reports.Hop{Point: at.Kind, Direction: s.direction(), Seen: observed != nil, Headers: s.Match.Headers(), Note: s.Note}
+	if observed != nil {
+		oh := observed.Headers()
+		c.Observed = &oh
+		h.Headers = oh
+	}
+	if h.Note == "" && at.Kind == "vm" {
+		h.Note = at.Label
+	}
+	if err != nil {
+		c.Message = err.Error()
+	}
+	t.mu.Lock()
+	t.checks = append(t.checks, c)
+	t.hops = append(t.hops, h)
+	t.mu.Unlock()
+}
+
+// Expect waits for a packet matching s at the point. It records a check and
+// a hop; on failure it marks the case failed (showing EXPECTED vs RECEIVED)
+// and returns nil.
+func (t *T) Expect(at Point, s Step) *pkt.Packet {
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = DefaultExpectTimeout
+	}
+	f, err := at.port.Expect(t.ctx, capture.Want{Match: s.Match, Dir: s.Dir}, timeout)
+	if err != nil {
+		t.record(at, s, false, nil, err)
+		t.Errorf("%s: %v", s.What, err)
+		return nil
+	}
+	t.record(at, s, false, f.Packet, nil)
+	return f.Packet
+}
+
+// MustExpect is Expect that stops the case when nothing matches.
+func (t *T) MustExpect(at Point, s Step) *pkt.Packet {
+	p := t.Expect(at, s)
+	if p == nil {
+		runtime.Goexit()
+	}
+	return p
+}
+
+// ExpectNone checks that no packet matching s arrives at the point within
+// the step's window. It records a negative check and a hop.
+func (t *T) ExpectNone(at Point, s Step) {
+	window := s.Timeout
+	if window == 0 {
+		window = DefaultNoneWindow
+	}
+	err := at.port.ExpectNone(t.ctx, capture.Want{Match: s.Match, Dir: s.Dir}, window)
+	var observed *pkt.Packet
+	var ee *capture.ExpectError
+	if errors.As(err, &ee) && ee.Got != nil {
+		observed = ee.Got.Packet
+	}
+	c := reports.Check{Point: at.Kind, What: s.What, Negative: true, Expected: s.Match.Headers(), OK: err == nil}
+	if observed != nil {
+		oh := observed.Headers()
+		c.Observed = &oh
+	}
+	h := reports.Hop{Point: at.Kind, Direction: s.direction(), Seen: observed != nil, Headers: s.Match.Headers(), Note: s.Note}
+	if observed != nil {
+		h.Headers = *c.Observed
+		h.Note = "seen, but must not be: " + s.What
+	}
+	if err != nil {
+		c.Message = err.Error()
+	}
+	t.mu.Lock()
+	t.checks = append(t.checks, c)
+	t.hops = append(t.hops, h)
+	t.mu.Unlock()
+	if err != nil {
+		t.Errorf("%s: %v", s.What, err)
+	}
+}
+
+// ExpectAny waits for a packet matching s at any of the points (e.g. "some
+// VM of the pool"). It returns the point where it arrived, or a zero Point
+// and nil after marking the case failed.
+func (t *T) ExpectAny(points []Point, s Step) (Point, *pkt.Packet) {
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = DefaultExpectTimeout
+	}
+	ctx, cancel := context.WithCancel(t.ctx)
+	defer cancel()
+	type result struct {
+		at Point
+		f  capture.Frame
+	}
+	found := make(chan result, len(points))
+	var wg sync.WaitGroup
+	for _, at := range points {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if f, err := at.port.Expect(ctx, capture.Want{Match: s.Match, Dir: s.Dir}, timeout); err == nil {
+				found <- result{at, f}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(found) }()
+	if r, ok := <-found; ok {
+		cancel()
+		t.record(r.at, s, false, r.f.Packet, nil)
+		return r.at, r.f.Packet
+	}
+	labels := make([]string, len(points))
+	for i, p := range points {
+		labels[i] = p.Label
+	}
+	err := fmt.Errorf("no packet matching %s at any of %s within %v", s.Match, strings.Join(labels, ", "), timeout)
+	if len(points) > 0 {
+		// Show what the first point received, for the EXPECTED/RECEIVED view.
+		if _, perr := points[0].port.Expect(t.ctx, capture.Want{Match: s.Match, Dir: s.Dir}, 0); perr != nil {
+			err = fmt.Errorf("%w\n%v", err, perr)
+		}
+		t.record(Point{Kind: "vm", Label: strings.Join(labels, "|"), port: points[0].port}, s, false, nil, err)
+	}
+	t.Errorf("%s: %v", s.What, err)
+	return Point{}, nil
+}
+
+// Drain makes later expectations at every port ignore what was seen so far.
+func (t *T) Drain() {
+	for _, p := range t.env.Ports() {
+		p.Drain()
+	}
+}
+
+// InClient runs f inside the client namespace (sockets created there stay
+// there).
+func (t *T) InClient(f func() error) error { return t.env.ClientNS.Do(f) }
+
+// InVM runs f inside the named VM's namespace.
+func (t *T) InVM(vm string, f func() error) error {
+	ns, ok := t.env.VMSpaces[vm]
+	if !ok {
+		return fmt.Errorf("no VM %q", vm)
+	}
+	return ns.Do(f)
+}
+
+// DialTCP opens a real TCP connection from the client namespace. The
+// connection is closed when the case ends.
+func (t *T) DialTCP(addr netip.AddrPort, timeout time.Duration) (net.Conn, error) {
+	return t.dial("tcp", addr, timeout)
+}
+
+// DialUDP opens a connected UDP socket from the client namespace, closed
+// when the case ends.
+func (t *T) DialUDP(addr netip.AddrPort) (net.Conn, error) {
+	return t.dial("udp", addr, time.Second)
+}
+
+func (t *T) dial(network string, addr netip.AddrPort, timeout time.Duration) (net.Conn, error) {
+	var conn net.Conn
+	err := t.InClient(func() error {
+		d := net.Dialer{Timeout: timeout, LocalAddr: localAddr(network, t.env.ClientIP, t.SrcPort())}
+		var err error
+		conn, err = d.DialContext(t.ctx, network, addr.String())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s dial %s from the client: %w", network, addr, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn, nil
+}
+
+func localAddr(network string, ip netip.Addr, port uint16) net.Addr {
+	ap := netip.AddrPortFrom(ip, port)
+	if network == "udp" {
+		return net.UDPAddrFromAddrPort(ap)
+	}
+	return net.TCPAddrFromAddrPort(ap)
+}
