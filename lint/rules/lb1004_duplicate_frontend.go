@@ -1,0 +1,73 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
+
+// DuplicateFrontend is LB1004: two rules listening on the same frontend,
+// protocol and port.
+var DuplicateFrontend = &lint.Rule{
+	ID:       "LB1004",
+	Severity: lint.Error,
+	Doc: lint.Doc{
+		Title: "Two rules listen on the same frontend, protocol and port",
+		Text: "A flow is matched to a rule by frontend IP configuration, protocol and frontend port, so these must be " +
+			"unique within a load balancer (\"Port numbers for each rule must be unique within the Load Balancer\"). " +
+			"Protocol All overlaps Tcp and Udp, an HA-ports rule (All, port 0) covers every port of its frontend, " +
+			"and inbound NAT rules (including port ranges of NAT rules v2) share the frontend's port space. " +
+			"Azure rejects the deployment. An HA-ports rule next to another load-balancing rule on its frontend is " +
+			"left to LB1006 (allowed when both have Floating IP) and LB1009 (one HA-ports rule per frontend).",
+		Fix:    "Use a different frontend port or a second frontend IP configuration for one of the rules.",
+		Source: docMultiVIP,
+	},
+	Run: runDuplicateFrontend,
+}
+
+func runDuplicateFrontend(pass *lint.Pass) {
+	ix := newIndex(pass.Deployment)
+	type entry struct {
+		b     *binding
+		order int
+		ports portRange
+	}
+	for _, v := range ix.lbs {
+		groups := map[[2]string][]entry{} // (frontend, Tcp|Udp) -> entries
+		var keys [][2]string
+		for i, b := range v.bindings() {
+			for _, p := range protocols(b.protocol) {
+				k := [2]string{b.frontend, p}
+				if groups[k] == nil {
+					keys = append(keys, k)
+				}
+				groups[k] = append(groups[k], entry{b, i, b.frontendPorts()})
+			}
+		}
+		isNew := once()
+		for _, k := range keys {
+			es := groups[k]
+			sort.SliceStable(es, func(i, j int) bool { return es[i].ports.lo < es[j].ports.lo })
+			// Sweep: any entry that overlaps an earlier one overlaps the
+			// earlier entry reaching furthest.
+			widest := es[0]
+			for _, e := range es[1:] {
+				if e.ports.lo <= widest.ports.hi && !haPortsPair(e.b, widest.b) {
+					first, second := widest, e
+					if second.order < first.order {
+						first, second = second, first
+					}
+					if isNew([2]*binding{first.b, second.b}) {
+						pass.Report(second.b.node.At(second.b.frontendPortField()), second.b.node.Path(), "",
+							fmt.Sprintf("%s (%s, %s) and %s (%s, %s) both listen on frontend %q; Azure rejects duplicate frontend, protocol and port: use another frontend port or frontend",
+								first.b, first.b.protocol, first.ports, second.b, second.b.protocol, second.ports, k[0]))
+					}
+				}
+				if e.ports.hi > widest.ports.hi {
+					widest = e
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
+
+// WindowsNICWeakHostReceive is LB3002: a Windows guest behind a Floating IP
+// rule whose NIC does not accept packets for the loopback's address.
+var WindowsNICWeakHostReceive = &lint.Rule{
+	ID:       "LB3002",
+	Severity: lint.Error,
+	Doc: lint.Doc{
+		Title: "Windows NIC lacks weakHostReceive for a Floating IP rule",
+		Text: "Windows uses the strong host model: the NIC accepts only packets addressed to its own addresses. The " +
+			"frontend IP lives on a loopback, so the Azure NIC needs weakhostreceive=enabled; without it Windows " +
+			"silently discards the load-balanced packets (RFC 1122 3.3.4.2) while probes to the DIP still succeed.",
+		Fix:    "netsh interface ipv4 set interface \"<nic name>\" weakhostreceive=enabled",
+		Source: docFloatingIP,
+	},
+	Run: runWindowsNICWeakHostReceive,
+}
+
+func runWindowsNICWeakHostReceive(pass *lint.Pass) {
+	ix := newIndex(pass.Deployment)
+	isNew := once()
+	ix.deliveries(func(d delivery) {
+		if !d.b.floating || !d.fip.IsValid() || !d.g.isWindows() {
+			return
+		}
+		if x, ok := d.g.holder(d.fip); ok && x.iface.Kind == "nic" {
+			return // the NIC owns the frontend IP itself
+		}
+		nic := d.g.nic(d.dip)
+		if nic == nil || nic.WeakHostReceive || !isNew(nic) {
+			return
+		}
+		pass.Report(nic.At("weakHostReceive"), nic.Path(), weakHostFix(nic.Name, d.fip, true, false),
+			fmt.Sprintf("Windows guest %q: NIC %q lacks weakHostReceive, so it drops packets for frontend IP %s of Floating IP %s: enable weakhostreceive on the NIC",
+				d.g.g.VM, nic.Name, d.fip, d.b))
+	})
+}

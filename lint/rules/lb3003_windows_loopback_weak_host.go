@@ -1,0 +1,62 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
+
+// WindowsLoopbackWeakHost is LB3003: a Windows loopback holding a frontend
+// IP lacks weakHostReceive or weakHostSend.
+var WindowsLoopbackWeakHost = &lint.Rule{
+	ID:       "LB3003",
+	Severity: lint.Error,
+	Doc: lint.Doc{
+		Title: "Windows loopback holding the frontend IP lacks weakHostReceive/weakHostSend",
+		Text: "Azure's Windows steps enable weakhostreceive and weakhostsend on the loopback that holds the frontend " +
+			"IP. Without weakhostsend, replies sourced from the frontend IP cannot leave through the NIC (strong host " +
+			"send, RFC 1122 3.3.4.2): the SYN arrives, the SYN-ACK never leaves. weakHostSend on the NIC is accepted " +
+			"as an alternative for the send side (which interface's flag Windows checks is not documented).",
+		Fix:    "netsh interface ipv4 set interface \"<loopback name>\" weakhostreceive=enabled weakhostsend=enabled",
+		Source: docFloatingIP,
+	},
+	Run: runWindowsLoopbackWeakHost,
+}
+
+func runWindowsLoopbackWeakHost(pass *lint.Pass) {
+	ix := newIndex(pass.Deployment)
+	isNew := once()
+	ix.deliveries(func(d delivery) {
+		if !d.b.floating || !d.fip.IsValid() || !d.g.isWindows() {
+			return
+		}
+		x, ok := d.g.holder(d.fip)
+		if !ok || x.iface.Kind != "loopback" {
+			return
+		}
+		lo, nic := x.iface, d.g.nic(d.dip)
+		nicSends := nic != nil && nic.WeakHostSend
+		var missing []string
+		field := ""
+		if !lo.WeakHostReceive {
+			missing, field = append(missing, "weakHostReceive"), "weakHostReceive"
+		}
+		if !lo.WeakHostSend && !nicSends {
+			missing = append(missing, "weakHostSend (on neither the loopback nor the NIC)")
+			if field == "" {
+				field = "weakHostSend"
+			}
+		}
+		if len(missing) == 0 || !isNew(lo) {
+			return
+		}
+		note := ""
+		if !lo.WeakHostSend && nicSends {
+			note = fmt.Sprintf(" (weakHostSend is set on NIC %q only, which is accepted but not Azure's documented setup)", nic.Name)
+		}
+		pass.Report(lo.At(field), lo.Path(), weakHostFix(lo.Name, d.fip, true, true),
+			fmt.Sprintf("Windows guest %q: loopback %q holds frontend IP %s of Floating IP %s but lacks %s%s: enable both flags on the loopback",
+				d.g.g.VM, lo.Name, d.fip, d.b, strings.Join(missing, " and "), note))
+	})
+}

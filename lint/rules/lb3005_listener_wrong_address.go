@@ -1,0 +1,42 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
+
+// ListenerWrongAddress is LB3005: the guest's service is not bound to the
+// address the rule delivers to.
+var ListenerWrongAddress = &lint.Rule{
+	ID:       "LB3005",
+	Severity: lint.Error,
+	Doc: lint.Doc{
+		Title: "Service not listening on the address the rule delivers to",
+		Text: "With Floating IP on the backend receives FrontendIP:backendPort; with it off, DIP:backendPort. A " +
+			"service bound only to the other address (or to nothing on that port) refuses the flows while the probe " +
+			"may still pass. Checked only for guests that declare listeners, for Tcp/Udp rules (not HA ports).",
+		Fix:    "Bind the service to the address the rule delivers to (FIP with Floating IP on, DIP with it off) or to the wildcard address (0.0.0.0 / ::).",
+		Source: docMultiVIP,
+	},
+	Run: runListenerWrongAddress,
+}
+
+func runListenerWrongAddress(pass *lint.Pass) {
+	ix := newIndex(pass.Deployment)
+	isNew := once()
+	ix.deliveries(func(d delivery) {
+		dst := d.dst()
+		if len(d.g.g.Listeners) == 0 || d.b.protocol == "All" || !dst.IsValid() {
+			return
+		}
+		proto := sockProto(d.b.protocol)
+		if ok, _ := d.g.listenerFor(proto, dst, d.b.backendPort); ok || !isNew([4]any{d.g, dst, proto, d.b.backendPort}) {
+			return
+		}
+		why, pos, object := d.g.missingListener(proto, dst, d.b.backendPort)
+		pass.Report(pos, object, fmt.Sprintf("bind the service to %s or to the wildcard address", hostPort(dst, d.b.backendPort)),
+			fmt.Sprintf("guest %q: %s (%s) delivers %s to %s, but %s: bind the service to %s or the wildcard address",
+				d.g.g.VM, d.b, d.mode(), proto, hostPort(dst, d.b.backendPort), why, hostPort(dst, d.b.backendPort)))
+	})
+}

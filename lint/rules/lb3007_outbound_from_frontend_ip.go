@@ -1,0 +1,45 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
+
+// OutboundFromFrontendIP is LB3007: a guest application opens outbound
+// connections from the frontend IP.
+var OutboundFromFrontendIP = &lint.Rule{
+	ID:       "LB3007",
+	Severity: lint.Error,
+	Doc: lint.Doc{
+		Title: "Application uses the frontend IP as outbound source",
+		Text: "With Floating IP the application must use the primary IP configuration for outbound flows. \"If your " +
+			"application binds to the frontend IP address configured on the loopback ... Azure's outbound won't " +
+			"rewrite the outbound flow, and the flow fails.\"",
+		Fix:    "Bind outbound sockets to the DIP (or leave the source unbound so the kernel picks the NIC address).",
+		Source: docFloatingIP,
+	},
+	Run: runOutboundFromFrontendIP,
+}
+
+func runOutboundFromFrontendIP(pass *lint.Pass) {
+	ix := newIndex(pass.Deployment)
+	isNew := once()
+	ix.deliveries(func(d delivery) {
+		if !d.b.floating || !d.fip.IsValid() {
+			return
+		}
+		for _, f := range d.g.g.Outbound {
+			if parseAddr(f.SourceAddress) != d.fip || !isNew(f) {
+				continue
+			}
+			fix := "bind outbound sockets to the DIP or leave the source unbound"
+			if d.dip.IsValid() {
+				fix = fmt.Sprintf("bind outbound sockets to the DIP %s or leave the source unbound", d.dip)
+			}
+			pass.Report(f.At("sourceAddress"), f.Path(), fix,
+				fmt.Sprintf("guest %q: outbound flow %q uses frontend IP %s of Floating IP %s as source; Azure does not SNAT it and the flow fails: %s",
+					d.g.g.VM, f.Name, d.fip, d.b, fix))
+		}
+	})
+}

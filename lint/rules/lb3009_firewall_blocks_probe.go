@@ -1,0 +1,42 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
+
+// FirewallBlocksProbe is LB3009: the guest firewall drops health probes.
+var FirewallBlocksProbe = &lint.Rule{
+	ID:       "LB3009",
+	Severity: lint.Error,
+	Doc: lint.Doc{
+		Title: "Guest firewall blocks the health probe",
+		Text: "IPv4 health probes come from 168.63.129.16 (service tag AzureLoadBalancer) to DIP:probePort over TCP " +
+			"(Tcp, Http and Https probes). If the guest firewall drops them the backend is marked down and receives no flows.",
+		Fix: "Windows: netsh advfirewall firewall add rule name=\"Azure LB probe\" dir=in action=allow protocol=TCP localport=<port> remoteip=168.63.129.16. " +
+			"Linux: nft add rule inet filter input ip saddr 168.63.129.16 tcp dport <port> accept.",
+		Source: docProbes,
+	},
+	Run: runFirewallBlocksProbe,
+}
+
+func runFirewallBlocksProbe(pass *lint.Pass) {
+	ix := newIndex(pass.Deployment)
+	isNew := once()
+	ix.deliveries(func(d delivery) {
+		pr := d.b.probe()
+		if pr == nil || !d.dip.IsValid() || !d.dip.Is4() {
+			return
+		}
+		p := packet{proto: "tcp", src: probeSource, dst: d.dip, port: pr.Port}
+		ok, block := d.g.firewallAllows(p)
+		if ok || !isNew([2]any{d.g, p}) {
+			return
+		}
+		pos, object, why := d.g.firewallPos(block)
+		pass.Report(pos, object, d.g.allowFix("Azure LB probe", p.proto, p.src, p.dst, p.port),
+			fmt.Sprintf("guest %q: the firewall drops probe %q from %s to %s: %s; allow it or the backend is marked down",
+				d.g.g.VM, pr.Name, probeSource, hostPort(d.dip, pr.Port), why))
+	})
+}

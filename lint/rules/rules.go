@@ -1,0 +1,49 @@
+// Package rules is lbcheck's lint rule catalogue. Each rule lives in its own
+// file named after its ID (lb1003_backend_port_clash.go); helpers.go holds
+// the indexes and pure functions they share. All lists every rule.
+package rules
+
+import "github.com/lbcheck/lbcheck/lint"
+
+// All is the rule catalogue in ID order.
+var All = []*lint.Rule{
+	BackendPortClash,
+	DuplicateFrontend,
+	HAPortsPublicOrBasic,
+	HAPortsMixedWithNonHA,
+	HAPortsNotExclusive,
+	SNATConflict,
+	CountLimits,
+	SameFloatingDestination,
+	FloatingIPSecondaryIPConfig,
+	RuleWithoutProbe,
+	SQLListenerWithoutFloatingIP,
+	GuestLacksFrontendIP,
+	WindowsNICWeakHostReceive,
+	WindowsLoopbackWeakHost,
+	LoopbackPrefixTooWide,
+	ListenerWrongAddress,
+	ProbePortNotServed,
+	OutboundFromFrontendIP,
+	FirewallBlocksService,
+	FirewallBlocksProbe,
+	TCPTimestamps,
+	NumberOfProbesIgnored,
+	TCPResetOnUDP,
+	FloatingMixSharesBackendPort,
+}
+
+// Documentation URLs the rules cite.
+const (
+	docFloatingIP = "https://learn.microsoft.com/azure/load-balancer/load-balancer-floating-ip"
+	docMultiVIP   = "https://learn.microsoft.com/azure/load-balancer/load-balancer-multivip-overview"
+	docHAPorts    = "https://learn.microsoft.com/azure/load-balancer/load-balancer-ha-ports-overview"
+	docProbes     = "https://learn.microsoft.com/azure/load-balancer/load-balancer-custom-probe-overview"
+	docErrors     = "https://learn.microsoft.com/azure/load-balancer/load-balancer-common-deployment-errors"
+	docOutbound   = "https://learn.microsoft.com/azure/load-balancer/outbound-rules"
+	docLimits     = "https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#load-balancer"
+	docTCPReset   = "https://learn.microsoft.com/azure/load-balancer/load-balancer-tcp-reset"
+	docSQLAG      = "https://learn.microsoft.com/azure/azure-sql/virtual-machines/windows/availability-group-load-balancer-portal-configure"
+	docRFC1122    = "https://www.rfc-editor.org/rfc/rfc1122#section-3.3.4.2"
+	docFibLocal   = "https://github.com/torvalds/linux/blob/master/net/ipv4/fib_frontend.c"
+)

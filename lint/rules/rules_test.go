@@ -1,0 +1,127 @@
+package rules
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/lint/linttest"
+	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/schematest"
+)
+
+const fixtures = "../../fixtures"
+
+func TestCatalogueValid(t *testing.T) {
+	if err := lint.Validate(slices.Concat(lint.Meta, All)); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range All {
+		if r.Run == nil {
+			t.Errorf("%s has no Run", r.ID)
+		}
+		if i > 0 && All[i-1].ID >= r.ID {
+			t.Errorf("All is not in ID order at %s", r.ID)
+		}
+	}
+}
+
+// fixtureFiles lists the fixture files of one rule's directory.
+func fixtureFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("every rule needs fixtures in %s: %v", dir, err)
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	return files
+}
+
+// TestRuleFixtures runs each rule over each file of fixtures/lint/<ID>/ and
+// checks the findings against the # want marks. Files named good*.yaml must
+// also be clean for every rule; at least one other file must produce the
+// rule.
+func TestRuleFixtures(t *testing.T) {
+	for _, r := range All {
+		t.Run(r.ID, func(t *testing.T) {
+			files := fixtureFiles(t, filepath.Join(fixtures, "lint", r.ID))
+			var good, produced int
+			for _, f := range files {
+				findings := linttest.Run(t, []*lint.Rule{r}, f)
+				if strings.HasPrefix(filepath.Base(f), "good") {
+					good++
+					for _, x := range lint.Unsuppressed(linttest.Run(t, All, f)) {
+						t.Errorf("%s: good fixture has finding %s: %s", x.Pos, x.Rule, x.Message)
+					}
+					continue
+				}
+				for _, x := range findings {
+					if x.Rule == r.ID {
+						produced++
+					}
+				}
+			}
+			if good == 0 {
+				t.Errorf("fixtures/lint/%s has no good*.yaml", r.ID)
+			}
+			if produced == 0 {
+				t.Errorf("no fixture in fixtures/lint/%s produces %s", r.ID, r.ID)
+			}
+		})
+	}
+}
+
+// TestExampleIsClean lints the shipped example with every rule.
+func TestExampleIsClean(t *testing.T) {
+	findings := lint.Unsuppressed(linttest.Run(t, All, filepath.Join(fixtures, "examples")))
+	for _, x := range findings {
+		t.Errorf("%s: %s: %s", x.Pos, x.Rule, x.Message)
+	}
+}
+
+// TestBrokenExamples lints each broken variant with every rule: each must
+// produce findings, all of them marked with # want.
+func TestBrokenExamples(t *testing.T) {
+	files := fixtureFiles(t, filepath.Join(fixtures, "broken"))
+	if len(files) == 0 {
+		t.Fatal("fixtures/broken is empty")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			if len(lint.Unsuppressed(linttest.Run(t, All, f))) == 0 {
+				t.Errorf("%s produces no findings", f)
+			}
+		})
+	}
+}
+
+// BenchmarkAll lints a generated deployment of 1,500 rules, 600 frontends
+// and 1,000 guests with every rule, then each rule alone.
+func BenchmarkAll(b *testing.B) {
+	d, issues, err := schema.LoadBytes("bench.yaml", schematest.Generate(1500, 600, 1000))
+	if err != nil || len(issues) > 0 {
+		b.Fatalf("generated deployment: %v %v", err, issues)
+	}
+	b.Run("all", func(b *testing.B) {
+		var n int
+		for b.Loop() {
+			n = len(lint.Run(d, nil, All, nil))
+		}
+		b.ReportMetric(float64(n), "findings")
+	})
+	for _, r := range All {
+		b.Run(r.ID, func(b *testing.B) {
+			for b.Loop() {
+				lint.Run(d, nil, []*lint.Rule{r}, nil)
+			}
+		})
+	}
+}
