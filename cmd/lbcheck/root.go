@@ -50,6 +50,7 @@ with real packets in Linux network namespaces, and ships a reference forwarder.`
 	})
 	root.AddCommand(
 		newVersionCmd(),
+		newResponderCmd(),
 	)
 	return root
 }

@@ -344,8 +344,10 @@ func TestGC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !contains(removed, deadName) || contains(removed, liveName) {
-		t.Errorf("GC removed %v; want %s and not %s", removed, deadName, liveName)
+	// Test processes running concurrently GC too, so the dead namespace may
+	// already be gone; what matters is the state afterwards.
+	if contains(removed, liveName) {
+		t.Errorf("GC removed %v, including the live owner's %s", removed, liveName)
 	}
 	if _, err := os.Stat(filepath.Join(netnsDir, liveName)); err != nil {
 		t.Errorf("live owner's namespace was touched: %v", err)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -219,6 +220,29 @@ func (n *NS) Up(links ...string) error {
 		}
 		if err := n.nl.LinkSetUp(l); err != nil {
 			return fmt.Errorf("setting %s/%s up: %w", n.Role, name, err)
+		}
+	}
+	return nil
+}
+
+// WaitUp waits until the links are operationally up (carrier on and the
+// kernel's link watcher has activated the queueing discipline: before that
+// a veth silently drops what it sends). It gives up after timeout.
+func (n *NS) WaitUp(timeout time.Duration, links ...string) error {
+	deadline := time.Now().Add(timeout)
+	for _, name := range links {
+		for {
+			l, err := n.link(name)
+			if err != nil {
+				return err
+			}
+			if l.Attrs().OperState == netlink.OperUp {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("link %s in %s not operationally up after %v (state %s): is its peer up?", name, n.Name, timeout, l.Attrs().OperState)
+			}
+			time.Sleep(2 * time.Millisecond)
 		}
 	}
 	return nil
