@@ -192,3 +192,19 @@ func SetDstPort(b []byte, in *Info, port uint16) {
 	setPort(b, in, 2, port)
 	in.DstPort = port
 }
+
+// CompleteChecksum writes the full TCP/UDP checksum into a packet whose
+// checksum was left to offload (its field holds only the pseudo-header sum,
+// as packets read from a veth with AF_PACKET often do). Packets Parse
+// rejects, and other protocols, are left alone.
+func CompleteChecksum(b []byte) {
+	in, err := Parse(b)
+	if err != nil || (in.Proto != ProtoTCP && in.Proto != ProtoUDP) {
+		return
+	}
+	off := in.L4 + 16
+	if in.Proto == ProtoUDP {
+		off = in.L4 + 6
+	}
+	binary.BigEndian.PutUint16(b[off:], TransportChecksum(b, &in))
+}

@@ -1,0 +1,209 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/refimpl/host"
+	"github.com/lbcheck/lbcheck/refimpl/netio"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
+	"github.com/lbcheck/lbcheck/refimpl/probe"
+	"github.com/lbcheck/lbcheck/refimpl/ruleset"
+	"github.com/lbcheck/lbcheck/refimpl/stats"
+)
+
+// HostRole is the running host agent.
+type HostRole struct {
+	log     *log.Logger
+	ctr     stats.Counters
+	index   int
+	set     *ruleset.Set
+	agent   *host.Agent
+	mux     netip.AddrPort // health reports go here
+	muxAddr netip.Addr     // encapsulated packets must come from here
+	vmMAC   [6]byte
+	prober  probe.Prober
+	probes  []int // indexes into set.Probes aimed at this host's VM
+
+	encap *net.UDPConn
+	vm    *netio.PacketConn
+	raw   *netio.RawConn
+}
+
+// NewHost compiles the deployment and binds the host agent's sockets.
+func NewHost(o Options) (*HostRole, error) {
+	c := o.Config
+	if o.HostIndex < 0 || o.HostIndex >= len(c.Hosts) {
+		return nil, fmt.Errorf("host index %d: the target config has %d hosts (set %s)", o.HostIndex, len(c.Hosts), contract.EnvHostIndex)
+	}
+	hc := c.Hosts[o.HostIndex]
+	h := &HostRole{log: newLogger(o.Log, fmt.Sprintf("host %d", o.HostIndex)), index: o.HostIndex}
+	set, err := compile(o, h.log)
+	if err != nil {
+		return nil, err
+	}
+	h.set = set
+	if err := checkPort("encapPort", c.EncapPort); err != nil {
+		return nil, err
+	}
+	if err := checkPort("controlPort", c.ControlPort); err != nil {
+		return nil, err
+	}
+	if h.muxAddr, err = parseAddr("mux address", c.Mux.Address); err != nil {
+		return nil, err
+	}
+	h.mux = netip.AddrPortFrom(h.muxAddr, uint16(c.ControlPort))
+	if h.vmMAC, err = parseMAC("VM MAC", hc.VM.MAC); err != nil {
+		return nil, err
+	}
+	h.agent = host.New(set, hc.VM.Name, o.FlowLimit)
+	for i, p := range set.Probes {
+		if p.VM == hc.VM.Name {
+			h.probes = append(h.probes, i)
+		}
+	}
+	src := netip.MustParseAddr(contract.ProbeSource)
+	if h.prober.Source = probe.LocalSource(src); !h.prober.Source.IsValid() && len(h.probes) > 0 {
+		h.log.Printf("warning: %s is not a local address here; probes use the kernel's source address", src)
+	}
+	vmIface := o.VMIface
+	if vmIface == "" {
+		vmIface = hc.VMIface
+	}
+	if err := h.open(vmIface, c.EncapPort); err != nil {
+		h.close()
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *HostRole) open(vmIface string, port int) error {
+	var err error
+	if h.vm, err = netio.ListenPacket(vmIface, readTimeout); err != nil {
+		return err
+	}
+	if h.raw, err = netio.ListenRaw(); err != nil {
+		return err
+	}
+	if h.encap, err = net.ListenUDP("udp4", &net.UDPAddr{Port: port}); err != nil {
+		return fmt.Errorf("encapsulation socket on UDP port %d: %w", port, err)
+	}
+	return nil
+}
+
+func (h *HostRole) close() {
+	if h.vm != nil {
+		h.vm.Close()
+	}
+	if h.raw != nil {
+		h.raw.Close()
+	}
+	if h.encap != nil {
+		h.encap.Close()
+	}
+}
+
+// Counters returns the host agent's counters.
+func (h *HostRole) Counters() *stats.Counters { return &h.ctr }
+
+// Run forwards and probes until ctx is done, then closes the sockets.
+func (h *HostRole) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	start := time.Now()
+	wg.Go(func() { errc <- h.inbound(ctx, start) })
+	wg.Go(func() { errc <- h.replies(ctx, start) })
+	wg.Go(func() { h.prober.Run(ctx, h.set.Probes, h.probes, h.report) })
+	wg.Wait()
+	h.close()
+	return errors.Join(<-errc, <-errc)
+}
+
+func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
+	buf := make([]byte, 65536)
+	for ctx.Err() == nil {
+		if err := h.encap.SetReadDeadline(time.Now().Add(readTimeout)); err != nil {
+			return err
+		}
+		n, from, err := h.encap.ReadFromUDPAddrPort(buf)
+		if isTimeout(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("encapsulation socket: %w", err)
+		}
+		h.ctr.Inc(stats.EncapRx)
+		if from.Addr().Unmap() != h.muxAddr {
+			h.ctr.Inc(stats.EncapError)
+			continue
+		}
+		inner, r := h.agent.Inbound(buf[:n], int64(time.Since(start)))
+		if r != stats.Delivered {
+			h.ctr.Inc(r)
+			continue
+		}
+		if err := h.vm.WriteTo(inner, h.vmMAC); err != nil {
+			h.ctr.Inc(stats.TxError)
+			continue
+		}
+		h.ctr.Inc(stats.Delivered)
+	}
+	return nil
+}
+
+func (h *HostRole) replies(ctx context.Context, start time.Time) error {
+	buf := make([]byte, 65536)
+	var lastExpire int64
+	for ctx.Err() == nil {
+		n, partial, err := h.vm.Read(buf)
+		now := int64(time.Since(start))
+		if now-lastExpire > int64(expireEvery) {
+			lastExpire = now
+			h.agent.ExpireFlows(now)
+		}
+		if errors.Is(err, netio.ErrTimeout) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		h.ctr.Inc(stats.VMRx)
+		if partial {
+			packet.CompleteChecksum(buf[:n])
+		}
+		out, dst, r := h.agent.Reply(buf[:n], now)
+		if r != stats.Reply {
+			h.ctr.Inc(r)
+			continue
+		}
+		if err := h.raw.WriteTo(out, dst); err != nil {
+			h.ctr.Inc(stats.TxError)
+			continue
+		}
+		h.ctr.Inc(stats.Reply)
+	}
+	return nil
+}
+
+// report sends one probe result to the mux.
+func (h *HostRole) report(r probe.Result) {
+	if r.Up {
+		h.ctr.Inc(stats.ProbeUp)
+	} else {
+		h.ctr.Inc(stats.ProbeDown)
+	}
+	if r.Changed {
+		h.log.Printf("probe %s: %s (last error: %v)", r.Key, upDown(r.Up), r.Err)
+	}
+	msg := HealthReport{V: ControlVersion, Host: h.index, Probe: r.Key, Up: r.Up}.Marshal()
+	if _, err := h.encap.WriteToUDPAddrPort(msg, h.mux); err != nil {
+		h.ctr.Inc(stats.TxError)
+	}
+}

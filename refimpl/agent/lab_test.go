@@ -1,0 +1,231 @@
+package agent_test
+
+// Test topology per /work/notes/topology.md, built with conformance/netlab:
+// fabric (bridge br0), client c0, mux, hosts hN with a veth vm0 to VM vmN.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/netlab"
+	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
+	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+const (
+	clientAddr = "198.51.100.100"
+	muxAddr    = "198.51.100.2"
+	encapPort  = 4789
+	ctrlPort   = 4790
+)
+
+func hostAddr(i int) string { return fmt.Sprintf("198.51.100.%d", 11+i) }
+func gateway(i int) string  { return fmt.Sprintf("10.1.%d.1", i) }
+func mac(kind, i int) net.HardwareAddr {
+	return net.HardwareAddr{0x02, 0, 0, 0, byte(kind), byte(i)}
+}
+
+type topo struct {
+	lab                 *netlab.Lab
+	fabric, client, mux *netlab.NS
+	hosts, vms          []*netlab.NS
+	cfg                 *contract.Config
+	cfgPath             string
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+// buildTopo builds the namespaces for d, whose VMs vm0..vm<n-1> each get a
+// host, and writes the target config. Frontend IPs of floating rules are put
+// on every VM's lo.
+func buildTopo(t testing.TB, d *schema.Deployment) *topo {
+	t.Helper()
+	lab := labtest.NewLab(t)
+	tp := &topo{lab: lab}
+	var err error
+	tp.fabric, err = lab.NewNS("fabric")
+	must(t, err)
+	must(t, tp.fabric.AddBridge("br0"))
+	must(t, tp.fabric.Up("br0"))
+	attach := func(role string, i int, addr string) *netlab.NS {
+		ns, err := lab.NewNS(role)
+		must(t, err)
+		must(t, ns.AddVeth("eth0", mac(0, i), tp.fabric, role, nil))
+		must(t, tp.fabric.SetMaster(role, "br0"))
+		must(t, tp.fabric.Up(role))
+		must(t, ns.Up("eth0"))
+		must(t, ns.AddAddr("eth0", pfx(addr+"/24")))
+		return ns
+	}
+	tp.client = attach("c0", 100, clientAddr)
+	tp.mux = attach("mux", 2, muxAddr)
+	tp.cfg = &contract.Config{Deployment: d, EncapPort: encapPort, ControlPort: ctrlPort, Clients: []string{clientAddr},
+		Mux: contract.Mux{Address: muxAddr, MAC: mac(0, 2).String(), Iface: "eth0"}}
+	floating, routed := map[string]bool{}, map[string]bool{}
+	for _, lb := range d.LoadBalancers {
+		for _, r := range lb.LoadBalancingRules {
+			fe := lb.Frontend(r.FrontendIPConfiguration)
+			if fe == nil {
+				continue
+			}
+			if !routed[fe.IPAddress] {
+				routed[fe.IPAddress] = true
+				must(t, tp.client.AddRoute(netlab.Route{Dst: pfx(fe.IPAddress + "/32"), Via: netip.MustParseAddr(muxAddr), Dev: "eth0"}))
+			}
+			if r.EnableFloatingIP {
+				floating[fe.IPAddress] = true
+			}
+		}
+	}
+	for i := range d.VMs {
+		h := attach(fmt.Sprintf("h%d", i), 11+i, hostAddr(i))
+		vm, err := lab.NewNS(fmt.Sprintf("vm%d", i))
+		must(t, err)
+		must(t, h.AddVeth("vm0", mac(2, i), vm, "eth0", mac(1, i)))
+		must(t, h.Up("vm0"))
+		must(t, vm.Up("eth0"))
+		must(t, h.AddAddr("vm0", pfx(gateway(i)+"/32")))
+		must(t, h.AddAddr("vm0", pfx(contract.ProbeSource+"/32")))
+		must(t, h.AddRoute(netlab.Route{Dst: pfx(fixture.DIP(i) + "/32"), Dev: "vm0"}))
+		must(t, vm.AddAddr("eth0", pfx(fixture.DIP(i)+"/24")))
+		must(t, vm.AddRoute(netlab.Route{Dst: pfx("0.0.0.0/0"), Via: netip.MustParseAddr(gateway(i)), Dev: "eth0", OnLink: true}))
+		for fip := range floating {
+			must(t, vm.AddAddr("lo", pfx(fip+"/32")))
+		}
+		tp.hosts = append(tp.hosts, h)
+		tp.vms = append(tp.vms, vm)
+		tp.cfg.Hosts = append(tp.cfg.Hosts, contract.Host{Index: i, Address: hostAddr(i), MAC: mac(0, 11+i).String(),
+			Iface: "eth0", VMIface: "vm0", VMIfaceMAC: mac(2, i).String(), Gateway: gateway(i),
+			VM: contract.VM{Name: d.VMs[i].Name, MAC: mac(1, i).String(), Iface: "eth0", DIPs: []string{fixture.DIP(i)}}})
+	}
+	b, err := json.MarshalIndent(tp.cfg, "", "  ")
+	must(t, err)
+	tp.cfgPath = filepath.Join(lab.Dir(), "target.json")
+	must(t, os.WriteFile(tp.cfgPath, b, 0o644))
+	return tp
+}
+
+// role is a forwarder process (this test binary re-executed, see TestMain)
+// running one role inside a namespace.
+type role struct {
+	name     string
+	cmd      *exec.Cmd
+	stderr   *syncBuffer
+	counters string
+	done     chan error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs a role in ns with the contract's environment and waits for
+// "ready". It is stopped (SIGTERM) at the end of the test.
+func (tp *topo) start(t testing.TB, ns *netlab.NS, env ...string) *role {
+	t.Helper()
+	r := &role{name: ns.Role, stderr: &syncBuffer{}, done: make(chan error, 1),
+		counters: filepath.Join(tp.lab.Dir(), ns.Role+"-counters.json")}
+	r.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	r.cmd.Env = append(os.Environ(), append([]string{childEnv + "=1", contract.EnvConfig + "=" + tp.cfgPath,
+		childCounters + "=" + r.counters}, env...)...)
+	r.cmd.Stderr = r.stderr
+	out, err := r.cmd.StdoutPipe()
+	must(t, err)
+	must(t, ns.Do(r.cmd.Start)) // the child inherits the namespace of the thread that forks it
+	ready := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(out)
+		line := ""
+		if s.Scan() {
+			line = s.Text()
+		}
+		ready <- line
+		io.Copy(io.Discard, out)
+		r.done <- r.cmd.Wait()
+	}()
+	t.Cleanup(func() { r.stop(t) })
+	select {
+	case line := <-ready:
+		if line != contract.ReadyLine {
+			t.Fatalf("%s printed %q, want %q; stderr:\n%s", r.name, line, contract.ReadyLine, r.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s not ready after 10 s; stderr:\n%s", r.name, r.stderr)
+	}
+	return r
+}
+
+// stop sends SIGTERM and checks the role exits 0 within 5 s, printing its
+// counters. It is idempotent.
+func (r *role) stop(t testing.TB) {
+	if r.cmd.ProcessState != nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("%s exited with %v; stderr:\n%s", r.name, err, r.stderr)
+		}
+	case <-time.After(5 * time.Second):
+		_ = r.cmd.Process.Kill()
+		<-r.done
+		t.Errorf("%s did not stop within 5 s of SIGTERM", r.name)
+	}
+}
+
+// finalCounters returns the counters the role printed when it stopped.
+func (r *role) finalCounters(t testing.TB) map[string]uint64 {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(r.stderr.String()), "\n")
+	var m map[string]uint64
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil {
+		t.Fatalf("%s: last stderr line is not counters JSON: %v\n%s", r.name, err, r.stderr)
+	}
+	return m
+}
+
+// liveCounters reads the role's counters file.
+func (r *role) liveCounters() map[string]uint64 {
+	var m map[string]uint64
+	b, err := os.ReadFile(r.counters)
+	if err == nil {
+		_ = json.Unmarshal(b, &m)
+	}
+	return m
+}

@@ -1,0 +1,175 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/lbcheck/lbcheck/refimpl/encap"
+	"github.com/lbcheck/lbcheck/refimpl/mux"
+	"github.com/lbcheck/lbcheck/refimpl/netio"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
+	"github.com/lbcheck/lbcheck/refimpl/stats"
+)
+
+// MuxRole is the running mux: it reads client packets on the fabric
+// interface, decides, and encapsulates them to host agents; it takes health
+// reports on ControlPort.
+type MuxRole struct {
+	log    *log.Logger
+	ctr    stats.Counters
+	mux    *mux.Mux
+	probes map[string]int
+	in     *netio.PacketConn
+	udp    *net.UDPConn // ControlPort: health reports in, encapsulated packets out
+}
+
+// NewMux compiles the deployment and binds the mux's sockets.
+func NewMux(o Options) (*MuxRole, error) {
+	m := &MuxRole{log: newLogger(o.Log, "mux")}
+	set, err := compile(o, m.log)
+	if err != nil {
+		return nil, err
+	}
+	c := o.Config
+	if err := checkPort("encapPort", c.EncapPort); err != nil {
+		return nil, err
+	}
+	if err := checkPort("controlPort", c.ControlPort); err != nil {
+		return nil, err
+	}
+	hosts := map[string]netip.AddrPort{}
+	for _, h := range c.Hosts {
+		a, err := parseAddr("host address", h.Address)
+		if err != nil {
+			return nil, err
+		}
+		hosts[h.VM.Name] = netip.AddrPortFrom(a, uint16(c.EncapPort))
+	}
+	m.mux = mux.New(set, func(vm string) (netip.AddrPort, bool) {
+		a, ok := hosts[vm]
+		if !ok {
+			m.log.Printf("warning: VM %s is in a backend pool but runs on no host; it never gets flows", vm)
+		}
+		return a, ok
+	}, mux.Options{FlowLimit: o.FlowLimit})
+	m.probes = map[string]int{}
+	for i, p := range set.Probes {
+		m.probes[p.Key] = i
+	}
+	iface := o.Iface
+	if iface == "" {
+		iface = c.Mux.Iface
+	}
+	if m.in, err = netio.ListenPacket(iface, readTimeout); err != nil {
+		return nil, err
+	}
+	m.udp, err = net.ListenUDP("udp4", &net.UDPAddr{Port: c.ControlPort})
+	if err != nil {
+		m.in.Close()
+		return nil, fmt.Errorf("control socket on UDP port %d: %w", c.ControlPort, err)
+	}
+	return m, nil
+}
+
+// Counters returns the mux's counters.
+func (m *MuxRole) Counters() *stats.Counters { return &m.ctr }
+
+// Run forwards until ctx is done, then closes the sockets.
+func (m *MuxRole) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Go(func() { errc <- m.forward(ctx) })
+	wg.Go(func() { errc <- m.control(ctx) })
+	wg.Wait()
+	m.in.Close()
+	m.udp.Close()
+	return errors.Join(<-errc, <-errc)
+}
+
+func (m *MuxRole) forward(ctx context.Context) error {
+	buf := make([]byte, encap.HeaderLen+65536)
+	pkt := buf[encap.HeaderLen:]
+	start := time.Now()
+	var lastExpire int64
+	var evicted uint64
+	for ctx.Err() == nil {
+		n, partial, err := m.in.Read(pkt)
+		now := int64(time.Since(start))
+		if now-lastExpire > int64(expireEvery) {
+			lastExpire = now
+			m.mux.ExpireFlows(now)
+			_, ev := m.mux.Flows()
+			m.ctr.Add(stats.FlowsEvicted, ev-evicted)
+			evicted = ev
+		}
+		if errors.Is(err, netio.ErrTimeout) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		m.ctr.Inc(stats.Rx)
+		if partial {
+			packet.CompleteChecksum(pkt[:n])
+		}
+		d := m.mux.Process(pkt[:n], now)
+		if d.Reason != stats.Forwarded {
+			m.ctr.Inc(d.Reason)
+			continue
+		}
+		encap.Put(buf, encap.Header{Rule: d.Rule, Backend: d.Backend})
+		if _, err := m.udp.WriteToUDPAddrPort(buf[:encap.HeaderLen+d.Len], d.Host); err != nil {
+			m.ctr.Inc(stats.TxError)
+			continue
+		}
+		m.ctr.Inc(stats.Forwarded)
+	}
+	return nil
+}
+
+func (m *MuxRole) control(ctx context.Context) error {
+	buf := make([]byte, 2048)
+	for ctx.Err() == nil {
+		if err := m.udp.SetReadDeadline(time.Now().Add(readTimeout)); err != nil {
+			return err
+		}
+		n, from, err := m.udp.ReadFromUDPAddrPort(buf)
+		if isTimeout(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("control socket: %w", err)
+		}
+		r, err := ParseHealthReport(buf[:n])
+		if err != nil {
+			m.ctr.Inc(stats.ControlError)
+			m.log.Printf("from %v: %v", from, err)
+			continue
+		}
+		i, ok := m.probes[r.Probe]
+		if !ok {
+			m.ctr.Inc(stats.ControlError)
+			m.log.Printf("from %v: unknown probe %q", from, r.Probe)
+			continue
+		}
+		m.ctr.Inc(stats.HealthReport)
+		if m.mux.SetHealth(i, r.Up) {
+			m.ctr.Inc(stats.HealthChange)
+			m.log.Printf("probe %s: %s (reported by host %d)", r.Probe, upDown(r.Up), r.Host)
+		}
+	}
+	return nil
+}
+
+func upDown(up bool) string {
+	if up {
+		return "up"
+	}
+	return "down"
+}
