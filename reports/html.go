@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -22,11 +23,11 @@ var (
 	pageCSS = template.CSS(mustAsset("assets/style.css"))
 	pageJS  = template.JS(mustAsset("assets/report.js"))
 	pages   = template.Must(template.New("").Funcs(template.FuncMap{
-		"when":    formatDate,
-		"secs":    formatSeconds,
-		"add":     func(a, b int) int { return a + b },
-		"list":    func(s ...string) []string { return s },
-		"filters": filterButtons,
+		"when":  formatDate,
+		"secs":  formatSeconds,
+		"add":   func(a, b int) int { return a + b },
+		"list":  func(s ...string) []string { return s },
+		"split": func(s string) []string { return strings.SplitN(s, ":", 2) },
 	}).ParseFS(assets, "assets/*.tmpl"))
 )
 
@@ -70,13 +71,20 @@ type filterButton struct {
 	N           int
 }
 
-func filterButtons(s Statistics) []filterButton {
-	return []filterButton{
+// filterBar is the status filter; Expand adds expand/collapse-all buttons
+// for pages whose items are <details>.
+type filterBar struct {
+	Buttons []filterButton
+	Expand  bool
+}
+
+func statusFilter(s Statistics) filterBar {
+	return filterBar{Expand: true, Buttons: []filterButton{
 		{"all", "All", s.Total()},
 		{StatusPassed, "Passed", s.Passed},
 		{StatusFailed, "Failed", s.Failed},
 		{StatusSkipped, "Skipped", s.Skipped},
-	}
+	}}
 }
 
 // conformancePage is what the conformance template renders.
@@ -85,6 +93,7 @@ type conformancePage struct {
 	R        *ConformanceReport
 	Profiles []profileView
 	Total    Statistics
+	Filter   filterBar
 	Cases    []caseView
 }
 
@@ -141,6 +150,7 @@ func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) e
 		cv.Pcap = loadPcap(c.Pcap, pcaps)
 		p.Cases = append(p.Cases, cv)
 	}
+	p.Filter = statusFilter(p.Total)
 	for _, pr := range profiles {
 		pv := profileView{ProfileResult: pr}
 		for _, c := range p.Cases {

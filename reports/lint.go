@@ -41,12 +41,12 @@ var lintSeverities = []string{"error", "warning", "info"}
 const lintContext = 2
 
 type lintPage struct {
-	Head    header
-	R       *LintReport
-	Counts  map[string]int
-	Buttons []filterButton
-	Files   []lintFile
-	Rules   []lintRule
+	Head   header
+	R      *LintReport
+	Counts map[string]int
+	Filter filterBar
+	Files  []lintFile
+	Rules  []lintRule
 }
 
 type lintFile struct {
@@ -90,9 +90,9 @@ func WriteLintHTML(w io.Writer, r *LintReport) error {
 		}
 		rules[f.Rule].Count++
 	}
-	p.Buttons = []filterButton{{"all", "All", len(r.Findings)}}
+	p.Filter.Buttons = []filterButton{{"all", "All", len(r.Findings)}}
 	for _, s := range lintSeverities {
-		p.Buttons = append(p.Buttons, filterButton{s, strings.ToUpper(s[:1]) + s[1:], p.Counts[s]})
+		p.Filter.Buttons = append(p.Filter.Buttons, filterButton{s, strings.ToUpper(s[:1]) + s[1:], p.Counts[s]})
 	}
 	for name, fs := range byFile {
 		slices.SortStableFunc(fs, func(a, b LintFinding) int {
