@@ -18,9 +18,13 @@ test:
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 
-## bench: every benchmark, figures printed
-bench:
+## bench: every benchmark, figures printed; BenchmarkLint compares lbcheck with cue vet on the same data
+bench: build bin/cue
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## bin/cue: the cue CLI at the version lbcheck embeds, for the lint benchmark
+bin/cue:
+	GOBIN=$(CURDIR)/bin $(GO) install cuelang.org/go/cmd/cue@$$($(GO) list -m -f '{{.Version}}' cuelang.org/go)
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

@@ -51,6 +51,8 @@ with real packets in Linux network namespaces, and ships a reference forwarder.`
 	root.AddCommand(
 		newVersionCmd(),
 		newResponderCmd(),
+		newLintCmd(),
+		newRulesCmd(),
 	)
 	return root
 }

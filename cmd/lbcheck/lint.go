@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/lint/format"
+	"github.com/lbcheck/lbcheck/lint/rules"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// lintOptions are the parsed flags and arguments of `lbcheck lint`.
+type lintOptions struct {
+	paths          []string
+	format         string
+	output         string
+	failOn         string
+	showSuppressed bool
+}
+
+func newLintCmd() *cobra.Command {
+	opts := &lintOptions{}
+	cmd := &cobra.Command{
+		Use:   "lint [PATH...]",
+		Short: "Check load balancer and guest declarations for Floating IP / DSR mistakes",
+		Long: `Lint loads the YAML, JSON and CUE files named (directories are searched
+recursively; default "."), validates them against the lbcheck schema, and runs
+every rule in the catalogue ('lbcheck rules' lists them). Each finding names
+the file:line:col it is about and, for guest configuration, the command that
+fixes it.
+
+A finding can be suppressed with a comment on the line above it, or at the end
+of its line, that gives a reason:
+
+    # lbcheck:ignore LB2003,LB3* probe is handled by the NVA vendor
+
+(CUE files use // instead of #.) A directive without a reason is reported as
+LB0003; one that suppresses nothing as LB0002.
+
+Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on a usage
+error or unreadable input (a missing file or a syntax error).`,
+		Example: `  # lint every file under the current directory
+  lbcheck lint
+
+  # lint two files, fail the build on warnings too
+  lbcheck lint --fail-on warning lb.yaml guests.yaml
+
+  # upload results to code scanning
+  lbcheck lint --format sarif --output lbcheck.sarif deploy/
+
+  # annotate a pull request from a GitHub Actions step
+  lbcheck lint --format github deploy/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.paths = args
+			if len(opts.paths) == 0 {
+				opts.paths = []string{"."}
+			}
+			return runLint(cmd.OutOrStdout(), cmd.ErrOrStderr(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.format, "format", "text", "output format: "+strings.Join(format.Names(), ", "))
+	f.StringVarP(&opts.output, "output", "o", "", "write the findings to `FILE` instead of standard output")
+	f.StringVar(&opts.failOn, "fail-on", "error", "lowest severity that makes lint exit 1: error, warning or never")
+	f.BoolVar(&opts.showSuppressed, "show-suppressed", false, "also print findings hidden by lbcheck:ignore, marked as suppressed")
+	return cmd
+}
+
+// parseFailOn returns the threshold for --fail-on, and false for "never".
+func parseFailOn(s string) (lint.Severity, bool, error) {
+	switch s {
+	case "error":
+		return lint.Error, true, nil
+	case "warning":
+		return lint.Warning, true, nil
+	case "never":
+		return 0, false, nil
+	}
+	return 0, false, usagef("invalid --fail-on %q (want error, warning or never)", s)
+}
+
+func runLint(stdout, stderr io.Writer, o *lintOptions) error {
+	formatter, ok := format.Lookup(o.format)
+	if !ok {
+		return usagef("unknown --format %q (want one of %s)", o.format, strings.Join(format.Names(), ", "))
+	}
+	threshold, failing, err := parseFailOn(o.failOn)
+	if err != nil {
+		return err
+	}
+	d, issues, err := schema.Load(o.paths...)
+	if err != nil {
+		return err
+	}
+	files := lint.Files(d, issues)
+	sources := make(map[string][]byte, len(files))
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		sources[f] = src
+	}
+	findings := lint.Run(d, issues, rules.All, sources)
+	shown := findings
+	if !o.showSuppressed {
+		shown = lint.Unsuppressed(findings)
+	}
+	report := &format.Report{Findings: shown, Rules: catalogue(), Files: files, Version: version()}
+	if err := writeReport(stdout, o.output, formatter, report); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "lbcheck: %s\n", report.Summary())
+	if failing && lint.AtLeast(findings, threshold) {
+		return errFindings
+	}
+	return nil
+}
+
+// writeReport renders the report to stdout, or to the file named by output.
+func writeReport(stdout io.Writer, output string, f format.Formatter, r *format.Report) error {
+	if output == "" {
+		return f.Format(stdout, r)
+	}
+	file, err := os.Create(output)
+	if err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	if err := f.Format(file, r); err != nil {
+		file.Close()
+		return fmt.Errorf("writing %s: %w", output, err)
+	}
+	return file.Close()
+}

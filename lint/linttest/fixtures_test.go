@@ -1,0 +1,83 @@
+package linttest_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/lint/linttest"
+	"github.com/lbcheck/lbcheck/lint/rules"
+)
+
+// root is the repository root, relative to this package.
+const root = "../.."
+
+// TestFixtures runs the engine's own fixtures (suppressions) and the schema
+// fixtures, whose expectations are LB0001, LB1001 and LB1002 findings.
+func TestFixtures(t *testing.T) {
+	dirs := []string{"fixtures/lint/LB0002", "fixtures/lint/LB0003"}
+	schemaDirs, _ := filepath.Glob(filepath.Join(root, "fixtures/schema/*"))
+	for _, d := range schemaDirs {
+		rel, _ := filepath.Rel(root, d)
+		dirs = append(dirs, rel)
+	}
+	for _, dir := range dirs {
+		t.Run(dir, func(t *testing.T) {
+			if fs := linttest.Run(t, rules.All, filepath.Join(root, dir)); len(fs) == 0 && !slices.Contains([]string{"fixtures/schema/valid"}, dir) {
+				t.Errorf("%s produced no findings; its fixtures test nothing", dir)
+			}
+		})
+	}
+}
+
+type recorder struct{ errs []string }
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// TestRunReportsMismatches runs a fixture whose expectations are wrong and
+// checks that Run reports both kinds of mismatch.
+func TestRunReportsMismatches(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lb.yaml")
+	src := `loadBalancers:
+  - name: web
+    type: public
+    frontendIPConfigurations:
+      - {name: fe, ipAddress: 203.0.113.10}
+    backendAddressPools:
+      - name: pool
+    loadBalancingRules:
+      - name: http # want LB2003:"has a probe"
+        frontendIPConfiguration: fe
+        backendAddressPool: pool
+        protocol: Tcp
+        frontendPort: 80
+        backendPort: 80
+`
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var r recorder
+	fs := linttest.Run(&r, rules.All, dir)
+	if len(fs) == 0 {
+		t.Fatal("no findings")
+	}
+	want := []string{
+		fmt.Sprintf("%s:9: unexpected finding LB2003: %s", file, fs[0].Message),
+		fmt.Sprintf(`%s:9: no finding LB2003 matching "has a probe"`, file),
+	}
+	if !slices.Equal(r.errs, want) {
+		t.Errorf("errors:\n%q\nwant:\n%q", r.errs, want)
+	}
+}
+
+func TestRunLoadError(t *testing.T) {
+	var r recorder
+	if fs := linttest.Run(&r, rules.All, filepath.Join(t.TempDir(), "missing.yaml")); fs != nil || len(r.errs) != 1 {
+		t.Errorf("missing file: findings %v, errors %q; want one error", fs, r.errs)
+	}
+}
