@@ -201,15 +201,23 @@ func (b *binding) frontendPortField() string {
 }
 
 // bindings lists the load-balancing rules and then the inbound NAT rules
-// of one load balancer, in declaration order.
+// of one load balancer, in declaration order. Rules with a field only
+// known at deployment (imported ARM expressions, Terraform unknowns) are
+// left out: their zero values would mislead every check.
 func (v *lbView) bindings() []*binding {
 	bs := make([]*binding, 0, len(v.lb.LoadBalancingRules)+len(v.lb.InboundNatRules))
 	for _, r := range v.lb.LoadBalancingRules {
+		if len(r.UnknownFields()) > 0 {
+			continue
+		}
 		bs = append(bs, &binding{lbv: v, node: &r.Node, kind: "rule", name: r.Name,
 			frontend: r.FrontendIPConfiguration, protocol: r.Protocol,
 			backendPort: r.BackendPort, floating: r.EnableFloatingIP, rule: r})
 	}
 	for _, n := range v.lb.InboundNatRules {
+		if len(n.UnknownFields()) > 0 {
+			continue
+		}
 		bs = append(bs, &binding{lbv: v, node: &n.Node, kind: "NAT rule", name: n.Name,
 			frontend: n.FrontendIPConfiguration, protocol: n.Protocol,
 			backendPort: n.BackendPort, floating: n.EnableFloatingIP, nat: n})
@@ -693,4 +701,27 @@ func pair(a, b *binding) string {
 // decided by LB1006 and LB1009, not by port overlap.
 func haPortsPair(a, b *binding) bool {
 	return a.rule != nil && b.rule != nil && (a.isHAPorts() || b.isHAPorts())
+}
+
+// unknown reports whether any of the named fields of n is only known at
+// deployment (see schema.Node.Unknown). Rules skip such objects rather
+// than judge a zero value.
+func unknown(n *schema.Node, fields ...string) bool {
+	for _, f := range fields {
+		if _, ok := n.Unknown(f); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// firstBeyond returns the node and description of the rule at index i of
+// lb's load-balancing rules followed by its inbound NAT rules.
+func firstBeyond(lb *schema.LoadBalancer, i int) (*schema.Node, string) {
+	if i < len(lb.LoadBalancingRules) {
+		r := lb.LoadBalancingRules[i]
+		return &r.Node, fmt.Sprintf("rule %q", r.Name)
+	}
+	n := lb.InboundNatRules[i-len(lb.LoadBalancingRules)]
+	return &n.Node, fmt.Sprintf("NAT rule %q", n.Name)
 }

@@ -21,7 +21,7 @@ var HAPortsNotExclusive = &lint.Rule{
 func runHAPortsNotExclusive(pass *lint.Pass) {
 	for _, lb := range pass.Deployment.LoadBalancers {
 		for _, h := range lb.LoadBalancingRules {
-			if !h.IsHAPorts() || h.EnableFloatingIP {
+			if !h.IsHAPorts() || h.EnableFloatingIP || unknown(&h.Node, "enableFloatingIP", "protocol", "frontendPort", "backendPort") {
 				continue
 			}
 			var others []string

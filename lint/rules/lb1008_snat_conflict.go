@@ -28,6 +28,9 @@ func runSNATConflict(pass *lint.Pass) {
 		// owner[frontend][Tcp|Udp] is the first outbound rule using it.
 		owner := map[string]map[string]string{}
 		for _, o := range lb.OutboundRules {
+			if unknown(&o.Node, "protocol", "frontendIPConfigurations") {
+				continue
+			}
 			for _, fe := range o.FrontendIPConfigurations {
 				if owner[fe] == nil {
 					owner[fe] = map[string]string{}
@@ -44,7 +47,7 @@ func runSNATConflict(pass *lint.Pass) {
 			}
 		}
 		for _, r := range lb.LoadBalancingRules {
-			if r.DisableOutboundSnat || owner[r.FrontendIPConfiguration] == nil {
+			if r.DisableOutboundSnat || owner[r.FrontendIPConfiguration] == nil || unknown(&r.Node, "disableOutboundSnat", "frontendIPConfiguration") {
 				continue
 			}
 			by := owner[r.FrontendIPConfiguration]["Tcp"]

@@ -39,12 +39,11 @@ func runCountLimits(pass *lint.Pass) {
 	}
 	for _, v := range ix.lbs {
 		lb, max := v.lb, skuLimits(v.lb.SKU)
-		bs := v.bindings()
-		if len(bs) > max.rules {
-			b := bs[max.rules]
-			pass.Report(b.node.Pos(), b.node.Path(), "",
+		if n := len(lb.LoadBalancingRules) + len(lb.InboundNatRules); n > max.rules {
+			node, what := firstBeyond(lb, max.rules)
+			pass.Report(node.Pos(), node.Path(), "",
 				fmt.Sprintf("load balancer %q (%s) has %d rules (load-balancing + inbound NAT); the limit is %d: %s is the first beyond it",
-					lb.Name, skuName(lb.SKU), len(bs), max.rules, b))
+					lb.Name, skuName(lb.SKU), n, max.rules, what))
 		}
 		if n := len(lb.FrontendIPConfigurations); n > max.frontends {
 			f := lb.FrontendIPConfigurations[max.frontends]
@@ -69,7 +68,7 @@ func runCountLimits(pass *lint.Pass) {
 			}
 			haOn[r.FrontendIPConfiguration] = r
 		}
-		for _, b := range bs {
+		for _, b := range v.bindings() {
 			reach(b.node, ix.targets(b))
 		}
 		for _, o := range lb.OutboundRules {

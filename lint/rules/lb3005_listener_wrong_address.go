@@ -15,7 +15,7 @@ var ListenerWrongAddress = &lint.Rule{
 		Title: "Service not listening on the address the rule delivers to",
 		Text: "With Floating IP on the backend receives FrontendIP:backendPort; with it off, DIP:backendPort. A " +
 			"service bound only to the other address (or to nothing on that port) refuses the flows while the probe " +
-			"may still pass. Checked only for guests that declare listeners, for Tcp/Udp rules (not HA ports).",
+			"may still pass. Checked only for guests that declare listeners; HA-ports rules (any port) are not checked.",
 		Fix:    "Bind the service to the address the rule delivers to (FIP with Floating IP on, DIP with it off) or to the wildcard address (0.0.0.0 / ::).",
 		Source: docMultiVIP,
 	},
@@ -27,16 +27,18 @@ func runListenerWrongAddress(pass *lint.Pass) {
 	isNew := once()
 	ix.deliveries(func(d delivery) {
 		dst := d.dst()
-		if len(d.g.g.Listeners) == 0 || d.b.protocol == "All" || !dst.IsValid() {
+		if len(d.g.g.Listeners) == 0 || d.b.backendPort == 0 || !dst.IsValid() {
 			return
 		}
-		proto := sockProto(d.b.protocol)
-		if ok, _ := d.g.listenerFor(proto, dst, d.b.backendPort); ok || !isNew([4]any{d.g, dst, proto, d.b.backendPort}) {
-			return
+		for _, p := range protocols(d.b.protocol) {
+			proto, at := sockProto(p), hostPort(dst, d.b.backendPort)
+			if ok, _ := d.g.listenerFor(proto, dst, d.b.backendPort); ok || !isNew([4]any{d.g, dst, proto, d.b.backendPort}) {
+				continue
+			}
+			why, pos, object := d.g.missingListener(proto, dst, d.b.backendPort)
+			pass.Report(pos, object, fmt.Sprintf("bind the service to %s or to the wildcard address", at),
+				fmt.Sprintf("guest %q: %s (%s) delivers %s to %s, but %s: bind the service to %s or the wildcard address",
+					d.g.g.VM, d.b, d.mode(), proto, at, why, at))
 		}
-		why, pos, object := d.g.missingListener(proto, dst, d.b.backendPort)
-		pass.Report(pos, object, fmt.Sprintf("bind the service to %s or to the wildcard address", hostPort(dst, d.b.backendPort)),
-			fmt.Sprintf("guest %q: %s (%s) delivers %s to %s, but %s: bind the service to %s or the wildcard address",
-				d.g.g.VM, d.b, d.mode(), proto, hostPort(dst, d.b.backendPort), why, hostPort(dst, d.b.backendPort)))
 	})
 }

@@ -16,7 +16,7 @@ var FirewallBlocksService = &lint.Rule{
 		Text: "The guest firewall must allow the destination the load balancer delivers: FrontendIP:backendPort with " +
 			"Floating IP on (a rule limited to the DIP does not match), DIP:backendPort with it off. Windows " +
 			"Defender Firewall lets a matching block rule win; Linux takes the first matching rule. Rules limited " +
-			"to some remote addresses do not count as allowing every client. HA-ports rules are not checked.",
+			"to some remote addresses do not count as allowing every client. HA-ports rules (any port) are not checked.",
 		Fix: "Windows: netsh advfirewall firewall add rule name=... dir=in action=allow protocol=TCP localip=<FIP> localport=<port>. " +
 			"Linux: nft add rule inet filter input ip daddr <FIP> tcp dport <port> accept (or ufw allow to <FIP> port <port> proto tcp).",
 		Source: docFloatingIP,
@@ -29,17 +29,19 @@ func runFirewallBlocksService(pass *lint.Pass) {
 	isNew := once()
 	ix.deliveries(func(d delivery) {
 		dst := d.dst()
-		if d.b.protocol == "All" || !dst.IsValid() {
+		if d.b.backendPort == 0 || !dst.IsValid() {
 			return
 		}
-		p := packet{proto: sockProto(d.b.protocol), dst: dst, port: d.b.backendPort}
-		ok, block := d.g.firewallAllows(p)
-		if ok || !isNew([2]any{d.g, p}) {
-			return
+		for _, proto := range protocols(d.b.protocol) {
+			p := packet{proto: sockProto(proto), dst: dst, port: d.b.backendPort}
+			ok, block := d.g.firewallAllows(p)
+			if ok || !isNew([2]any{d.g, p}) {
+				continue
+			}
+			pos, object, why := d.g.firewallPos(block)
+			pass.Report(pos, object, d.g.allowFix("lbcheck "+d.b.name, p.proto, p.src, dst, p.port),
+				fmt.Sprintf("guest %q: the firewall drops %s to %s, where %s (%s) delivers: %s; allow it",
+					d.g.g.VM, p.proto, hostPort(dst, p.port), d.b, d.mode(), why))
 		}
-		pos, object, why := d.g.firewallPos(block)
-		pass.Report(pos, object, d.g.allowFix("lbcheck "+d.b.name, p.proto, p.src, dst, p.port),
-			fmt.Sprintf("guest %q: the firewall drops %s to %s, where %s (%s) delivers: %s; allow it",
-				d.g.g.VM, p.proto, hostPort(dst, p.port), d.b, d.mode(), why))
 	})
 }

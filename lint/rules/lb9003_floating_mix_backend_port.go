@@ -31,7 +31,7 @@ func runFloatingMixSharesBackendPort(pass *lint.Pass) {
 	for _, lb := range pass.Deployment.LoadBalancers {
 		first := map[key]*schema.Rule{}
 		for _, r := range lb.LoadBalancingRules {
-			if r.IsHAPorts() {
+			if r.IsHAPorts() || unknown(&r.Node, "enableFloatingIP", "protocol", "backendPort", "backendAddressPool") {
 				continue
 			}
 			k := key{r.BackendAddressPool, r.Protocol, r.BackendPort, r.EnableFloatingIP}

@@ -125,3 +125,42 @@ func BenchmarkAll(b *testing.B) {
 		})
 	}
 }
+
+// TestUnknownValuesAreNotJudged marks a field of every rule as known only
+// at deployment (as importers do for ARM expressions) and checks that the
+// rule no longer reports the bad fixture, which it did before.
+func TestUnknownValuesAreNotJudged(t *testing.T) {
+	for _, tt := range []struct{ id, field string }{
+		{"LB1003", "enableFloatingIP"},
+		{"LB1007", "enableFloatingIP"},
+		{"LB1008", "disableOutboundSnat"},
+		{"LB2003", "probe"},
+		{"LB2004", "enableFloatingIP"},
+		{"LB9003", "enableFloatingIP"},
+	} {
+		t.Run(tt.id, func(t *testing.T) {
+			d, _, err := schema.Load(filepath.Join(fixtures, "lint", tt.id, "bad.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := All[slices.IndexFunc(All, func(r *lint.Rule) bool { return r.ID == tt.id })]
+			if len(lint.Run(d, nil, []*lint.Rule{r}, nil)) == 0 {
+				t.Fatal("the bad fixture produces nothing to begin with")
+			}
+			for _, lb := range d.LoadBalancers {
+				for _, x := range lb.LoadBalancingRules {
+					x.SetUnknown(tt.field, x.At(tt.field), "[parameters('x')]")
+				}
+				for _, x := range lb.InboundNatRules {
+					x.SetUnknown(tt.field, x.At(tt.field), "[parameters('x')]")
+				}
+			}
+			for _, f := range lint.Run(d, nil, []*lint.Rule{r}, nil) {
+				if !strings.Contains(f.Object, ".loadBalancingRules.") && !strings.Contains(f.Object, ".inboundNatRules.") {
+					continue // about another object, e.g. an outbound rule
+				}
+				t.Errorf("%s with %s unknown: %s: %s", tt.id, tt.field, f.Pos, f.Message)
+			}
+		})
+	}
+}
