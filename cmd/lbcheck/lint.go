@@ -111,7 +111,7 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 	if !o.showSuppressed {
 		shown = lint.Unsuppressed(findings)
 	}
-	report := &format.Report{Findings: shown, Rules: catalogue(), Files: files, Version: version()}
+	report := &format.Report{Findings: shown, Rules: catalogue(), Files: files, Sources: sources, Version: version()}
 	if err := writeReport(stdout, o.output, formatter, report); err != nil {
 		return err
 	}

@@ -23,6 +23,9 @@ type Report struct {
 	Rules []*lint.Rule
 	// Files are the files that were checked.
 	Files []string
+	// Sources maps each checked file to its content, for formats that show
+	// the offending lines (html).
+	Sources map[string][]byte
 	// Version is the lbcheck version, for tool descriptors.
 	Version string
 }
