@@ -1,0 +1,256 @@
+// Package topo builds the conformance topology for a deployment (see
+// notes/topology.md and conformance/contract): a fabric bridge, the mux,
+// clients, and one host plus one VM per backend VM, all in namespaces of one
+// netlab.Lab. Plan computes every address, MAC and name without touching
+// the system; Build creates the namespaces, configures the guests and writes
+// the contract.Config the targets read.
+package topo
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+
+	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/guest"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// Fixed parts of the topology.
+const (
+	// EncapPort is the UDP port host roles receive encapsulated packets on
+	// (Geneve's well-known port; the reference forwarder's encapsulation is
+	// plain UDP carrying the inner IPv4 packet, FOU-style).
+	EncapPort = 6081
+	// ControlPort is the UDP port the mux role receives health reports on.
+	ControlPort = 6090
+	// Iface is the fabric-facing interface of every client, mux and host.
+	Iface = "eth0"
+	// VMIface is the host's interface towards its VM.
+	VMIface = "vm0"
+	// Bridge is the fabric bridge.
+	Bridge = "br0"
+	// MaxClients and MaxHosts keep addresses inside the fabric /24.
+	MaxClients = 100
+	MaxHosts   = 88
+)
+
+// Fabric addressing (documentation range 198.51.100.0/24).
+var (
+	FabricNet = netip.MustParsePrefix("198.51.100.0/24")
+	MuxAddr   = netip.MustParseAddr("198.51.100.2")
+)
+
+// ClientAddr is client k's address: 198.51.100.(100+k).
+func ClientAddr(k int) netip.Addr { return netip.AddrFrom4([4]byte{198, 51, 100, byte(100 + k)}) }
+
+// HostAddr is host n's provider address: 198.51.100.(11+n).
+func HostAddr(n int) netip.Addr { return netip.AddrFrom4([4]byte{198, 51, 100, byte(11 + n)}) }
+
+// MAC kinds: the second-to-last but one byte of every MAC says what it is.
+const (
+	macClient = 0x01
+	macMux    = 0x02
+	macHost   = 0x03 // host eth0
+	macHostVM = 0x04 // host vm0 (the VM's gateway)
+	macVM     = 0x05 // VM NIC
+)
+
+// MAC returns the locally administered unicast MAC 02:00:00:<kind>:<i>.
+func MAC(kind byte, i int) net.HardwareAddr {
+	return net.HardwareAddr{0x02, 0x00, 0x00, kind, byte(i >> 8), byte(i)}
+}
+
+// portMAC is the MAC of the fabric-side peer of a link (first byte 06).
+func portMAC(m net.HardwareAddr) net.HardwareAddr {
+	p := slices.Clone(m)
+	p[0] = 0x06
+	return p
+}
+
+// Options control Build.
+type Options struct {
+	// Clients is the number of client namespaces (default 1).
+	Clients int
+	// Dir is the run directory; empty: a temporary one removed by Close.
+	Dir string
+	// Responder overrides the guest responder command (guest.Options).
+	Responder []string
+	// EncapPort and ControlPort default to the constants above.
+	EncapPort, ControlPort int
+}
+
+// Spec is the computed topology: the contract.Config plus the guest plans,
+// in host order.
+type Spec struct {
+	Config    *contract.Config
+	Guests    []*guest.Plan
+	DIPs      [][]netip.Addr // per host, primary first
+	Frontends []netip.Addr // every frontend IP, routed by clients to the mux
+}
+
+// Plan computes the topology for d without touching the system. Every VM
+// that is a member of a backend pool (or the target of an inbound NAT rule)
+// gets a host, in the order of d.VMs.
+func Plan(d *schema.Deployment, opts Options) (*Spec, error) {
+	if d == nil {
+		return nil, fmt.Errorf("no deployment")
+	}
+	if opts.Clients == 0 {
+		opts.Clients = 1
+	}
+	if opts.Clients < 0 || opts.Clients > MaxClients {
+		return nil, fmt.Errorf("%d clients: want 1 to %d", opts.Clients, MaxClients)
+	}
+	if opts.EncapPort == 0 {
+		opts.EncapPort = EncapPort
+	}
+	if opts.ControlPort == 0 {
+		opts.ControlPort = ControlPort
+	}
+	fips, err := frontends(d)
+	if err != nil {
+		return nil, err
+	}
+	vms := backendVMs(d)
+	if len(vms) == 0 {
+		return nil, fmt.Errorf("no VM is a member of a backend pool: nothing to forward to (add pool members)")
+	}
+	if len(vms) > MaxHosts {
+		return nil, fmt.Errorf("%d backend VMs: the conformance fabric holds at most %d", len(vms), MaxHosts)
+	}
+	s := &Spec{Frontends: fips, Config: &contract.Config{
+		Deployment:  d,
+		Mux:         contract.Mux{Address: MuxAddr.String(), MAC: MAC(macMux, 0).String(), Iface: Iface},
+		EncapPort:   opts.EncapPort,
+		ControlPort: opts.ControlPort,
+	}}
+	for k := range opts.Clients {
+		s.Config.Clients = append(s.Config.Clients, ClientAddr(k).String())
+	}
+	owner := map[netip.Addr]string{}
+	for n, vm := range vms {
+		dips, err := vmDIPs(vm)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range dips {
+			if err := checkInside("vm "+vm.Name+" DIP", a); err != nil {
+				return nil, err
+			}
+			if o, dup := owner[a]; dup {
+				return nil, fmt.Errorf("DIP %s is used by both vm %s and vm %s", a, o, vm.Name)
+			}
+			if slices.Contains(fips, a) {
+				return nil, fmt.Errorf("vm %s: DIP %s is also a frontend IP", vm.Name, a)
+			}
+			owner[a] = vm.Name
+		}
+		gp, err := guest.NewPlan(vm.Name, d.Guest(vm.Name), dips)
+		if err != nil {
+			return nil, err
+		}
+		s.Guests = append(s.Guests, gp)
+		s.DIPs = append(s.DIPs, dips)
+		h := contract.Host{
+			Index: n, Address: HostAddr(n).String(), MAC: MAC(macHost, n).String(),
+			Iface: Iface, VMIface: VMIface, VMIfaceMAC: MAC(macHostVM, n).String(),
+			Gateway: gp.Gateway.String(),
+			VM:      contract.VM{Name: vm.Name, MAC: MAC(macVM, n).String(), Iface: gp.NIC},
+		}
+		for _, a := range dips {
+			h.VM.DIPs = append(h.VM.DIPs, a.String())
+		}
+		s.Config.Hosts = append(s.Config.Hosts, h)
+	}
+	return s, nil
+}
+
+// frontends collects and checks every frontend IP of every load balancer.
+func frontends(d *schema.Deployment) ([]netip.Addr, error) {
+	var out []netip.Addr
+	for _, lb := range d.LoadBalancers {
+		for _, f := range lb.FrontendIPConfigurations {
+			if f.IPAddress == "" {
+				return nil, fmt.Errorf("load balancer %s frontend %s has no ipAddress: conformance needs a concrete address (use a documentation range such as 203.0.113.10)", lb.Name, f.Name)
+			}
+			a, err := netip.ParseAddr(f.IPAddress)
+			if err != nil || !a.Is4() {
+				return nil, fmt.Errorf("load balancer %s frontend %s: ipAddress %q is not an IPv4 address", lb.Name, f.Name, f.IPAddress)
+			}
+			if err := checkInside(fmt.Sprintf("load balancer %s frontend %s", lb.Name, f.Name), a); err != nil {
+				return nil, err
+			}
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out, nil
+}
+
+// checkInside rejects addresses the topology itself uses or cannot route.
+func checkInside(what string, a netip.Addr) error {
+	switch {
+	case FabricNet.Contains(a):
+		return fmt.Errorf("%s %s collides with the conformance fabric %s; use another range (e.g. 203.0.113.0/24 or 10.x)", what, a, FabricNet)
+	case a.String() == contract.ProbeSource:
+		return fmt.Errorf("%s %s is Azure's health probe source address", what, a)
+	case a.IsLoopback(), a.IsMulticast(), a.IsUnspecified(), a.IsLinkLocalUnicast(), a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return fmt.Errorf("%s %s is not a unicast address a VM can own", what, a)
+	}
+	return nil
+}
+
+// backendVMs returns the VMs referenced by a backend pool or a NAT rule
+// target, in deployment order.
+func backendVMs(d *schema.Deployment) []*schema.VM {
+	used := map[string]bool{}
+	for _, lb := range d.LoadBalancers {
+		for _, p := range lb.BackendAddressPools {
+			for _, m := range p.Members {
+				used[m.VM] = true
+			}
+		}
+		for _, r := range lb.InboundNatRules {
+			if r.Target != nil {
+				used[r.Target.VM] = true
+			}
+		}
+	}
+	var out []*schema.VM
+	for _, vm := range d.VMs {
+		if used[vm.Name] {
+			out = append(out, vm)
+		}
+	}
+	return out
+}
+
+// vmDIPs lists a VM's IP configuration addresses, the primary
+// configuration of the first NIC first.
+func vmDIPs(vm *schema.VM) ([]netip.Addr, error) {
+	var primary, rest []netip.Addr
+	for _, nic := range vm.NetworkInterfaces {
+		for _, c := range nic.IPConfigurations {
+			if c.PrivateIPAddress == "" {
+				continue
+			}
+			a, err := netip.ParseAddr(c.PrivateIPAddress)
+			if err != nil || !a.Is4() {
+				return nil, fmt.Errorf("vm %s ipConfiguration %s: privateIPAddress %q is not an IPv4 address", vm.Name, c.Name, c.PrivateIPAddress)
+			}
+			if c.Primary && len(primary) == 0 {
+				primary = append(primary, a)
+			} else {
+				rest = append(rest, a)
+			}
+		}
+	}
+	dips := append(primary, rest...)
+	if len(dips) == 0 {
+		return nil, fmt.Errorf("vm %s is a backend but has no privateIPAddress (DIP): give its NIC an ipConfiguration with one", vm.Name)
+	}
+	return dips, nil
+}

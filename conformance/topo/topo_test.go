@@ -1,0 +1,281 @@
+package topo
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/guest"
+	"github.com/lbcheck/lbcheck/conformance/netlab"
+	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == guest.ResponderCommand {
+		os.Exit(guest.ResponderMain(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func vm(name, dip string) *schema.VM {
+	return &schema.VM{Name: name, NetworkInterfaces: []*schema.NetworkInterface{{Name: "nic", IPConfigurations: []*schema.IPConfig{{Name: "ipc", PrivateIPAddress: dip, Primary: true}}}}}
+}
+
+// deployment: one LB, frontend 203.0.113.10, pool {vm-a, vm-b}; vm-c is in
+// no pool. vm-a is a Windows guest set up for Floating IP, vm-b Linux.
+func deployment() *schema.Deployment {
+	listen := []*schema.Listener{{Proto: "tcp", Address: "0.0.0.0", Port: 80}}
+	return &schema.Deployment{
+		LoadBalancers: []*schema.LoadBalancer{{
+			Name: "lb", SKU: "Standard", Type: "public",
+			FrontendIPConfigurations: []*schema.Frontend{{Name: "fe", IPAddress: "203.0.113.10"}},
+			BackendAddressPools:      []*schema.BackendPool{{Name: "pool", Members: []*schema.PoolMember{{VM: "vm-b", IPConfiguration: "ipc"}, {VM: "vm-a", IPConfiguration: "ipc"}}}},
+			LoadBalancingRules:       []*schema.Rule{{Name: "web", FrontendIPConfiguration: "fe", BackendAddressPool: "pool", Protocol: "Tcp", FrontendPort: 80, BackendPort: 80, EnableFloatingIP: true}},
+		}},
+		VMs: []*schema.VM{vm("vm-a", "10.0.0.4"), vm("vm-c", "10.0.0.9"), vm("vm-b", "10.0.1.5")},
+		Guests: []*schema.Guest{
+			{VM: "vm-a", OS: "windows", Listeners: listen, Interfaces: []*schema.Interface{
+				{Name: "Ethernet", Kind: "nic", WeakHostReceive: true},
+				{Name: "Loopback", Kind: "loopback", Addresses: []string{"203.0.113.10/32"}, WeakHostSend: true},
+			}},
+			{VM: "vm-b", OS: "linux", Listeners: listen},
+		},
+	}
+}
+
+func TestPlan(t *testing.T) {
+	s, err := Plan(deployment(), Options{Clients: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Config
+	if c.EncapPort != EncapPort || c.ControlPort != ControlPort || c.Mux.Address != "198.51.100.2" || c.Mux.MAC != "02:00:00:02:00:00" {
+		t.Errorf("mux/ports = %+v %d %d", c.Mux, c.EncapPort, c.ControlPort)
+	}
+	if got := strings.Join(c.Clients, " "); got != "198.51.100.100 198.51.100.101" {
+		t.Errorf("clients = %s", got)
+	}
+	if len(c.Hosts) != 2 {
+		t.Fatalf("hosts = %+v; want vm-a and vm-b (vm-c is in no pool)", c.Hosts)
+	}
+	want := []contract.Host{
+		{Index: 0, Address: "198.51.100.11", MAC: "02:00:00:03:00:00", Iface: "eth0", VMIface: "vm0", VMIfaceMAC: "02:00:00:04:00:00", Gateway: "10.0.0.1",
+			VM: contract.VM{Name: "vm-a", MAC: "02:00:00:05:00:00", Iface: "eth0", DIPs: []string{"10.0.0.4"}}},
+		{Index: 1, Address: "198.51.100.12", MAC: "02:00:00:03:00:01", Iface: "eth0", VMIface: "vm0", VMIfaceMAC: "02:00:00:04:00:01", Gateway: "10.0.1.1",
+			VM: contract.VM{Name: "vm-b", MAC: "02:00:00:05:00:01", Iface: "eth0", DIPs: []string{"10.0.1.5"}}},
+	}
+	if fmt.Sprintf("%+v", c.Hosts) != fmt.Sprintf("%+v", want) {
+		t.Errorf("hosts = %+v\nwant    %+v", c.Hosts, want)
+	}
+	if fmt.Sprint(s.Frontends) != "[203.0.113.10]" {
+		t.Errorf("frontends = %v", s.Frontends)
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(d *schema.Deployment)
+		opts   Options
+		want   string
+	}{
+		{"frontend in fabric", func(d *schema.Deployment) { d.LoadBalancers[0].FrontendIPConfigurations[0].IPAddress = "198.51.100.7" }, Options{}, "collides with the conformance fabric"},
+		{"frontend is probe source", func(d *schema.Deployment) { d.LoadBalancers[0].FrontendIPConfigurations[0].IPAddress = "168.63.129.16" }, Options{}, "health probe source"},
+		{"frontend missing", func(d *schema.Deployment) { d.LoadBalancers[0].FrontendIPConfigurations[0].IPAddress = "" }, Options{}, "has no ipAddress"},
+		{"frontend v6", func(d *schema.Deployment) { d.LoadBalancers[0].FrontendIPConfigurations[0].IPAddress = "2001:db8::1" }, Options{}, "not an IPv4"},
+		{"VM without DIP", func(d *schema.Deployment) { d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "" }, Options{}, "vm vm-a is a backend but has no privateIPAddress"},
+		{"DIP in fabric", func(d *schema.Deployment) { d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "198.51.100.20" }, Options{}, "vm vm-a DIP 198.51.100.20 collides"},
+		{"duplicate DIP", func(d *schema.Deployment) { d.VMs[2].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "10.0.0.4" }, Options{}, "used by both vm vm-a and vm vm-b"},
+		{"DIP is frontend", func(d *schema.Deployment) { d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "203.0.113.10" }, Options{}, "also a frontend IP"},
+		{"no members", func(d *schema.Deployment) { d.LoadBalancers[0].BackendAddressPools[0].Members = nil }, Options{}, "no VM is a member"},
+		{"too many clients", func(*schema.Deployment) {}, Options{Clients: 101}, "101 clients"},
+		{"bad guest", func(d *schema.Deployment) { d.Guests[0].OS = "plan9" }, Options{}, `os "plan9"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := deployment()
+			tc.mutate(d)
+			_, err := Plan(d, tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func build(tb testing.TB, d *schema.Deployment, opts Options) *Topology {
+	tb.Helper()
+	labtest.RequireRoot(tb)
+	self, _ := os.Executable()
+	opts.Responder = []string{self, guest.ResponderCommand}
+	top, err := Build(context.Background(), d, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return top
+}
+
+func TestBuild(t *testing.T) {
+	top := build(t, deployment(), Options{Clients: 2})
+	closed := false
+	defer func() {
+		if !closed {
+			top.Close()
+		}
+	}()
+
+	// The config the targets read.
+	c, err := contract.Load(top.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Hosts) != 2 || c.HostForVM("vm-b").Address != "198.51.100.12" || c.Deployment.LoadBalancers[0].Name != "lb" {
+		t.Errorf("config on disk = %+v", c)
+	}
+
+	// Clients route the frontend IP to the mux.
+	rs, err := top.Clients[1].NS.Netlink().RouteGet(net.ParseIP("203.0.113.10"))
+	if err != nil || len(rs) != 1 || rs[0].Gw.String() != "198.51.100.2" {
+		t.Errorf("client route to the frontend = %+v, %v; want via 198.51.100.2", rs, err)
+	}
+
+	// MACs as configured.
+	for _, h := range top.Hosts {
+		for _, x := range []struct {
+			ns   *netlab.NS
+			link string
+			want net.HardwareAddr
+		}{{h.NS, h.Iface, h.MAC}, {h.NS, h.VMIface, h.VMIfaceMAC}, {h.VM.NS, h.VM.Iface, h.VM.MAC}} {
+			if got, err := x.ns.LinkMAC(x.link); err != nil || got.String() != x.want.String() {
+				t.Errorf("%s/%s MAC = %v, %v; want %v", x.ns.Role, x.link, got, err, x.want)
+			}
+		}
+		if v, _ := h.VM.NS.Sysctl("net.ipv6.conf." + h.VM.Iface + ".disable_ipv6"); v != "1" {
+			t.Errorf("%s: IPv6 enabled on %s", h.VM.Name, h.VM.Iface)
+		}
+	}
+
+	// The probe path: host -> DIP from 168.63.129.16 -> responder -> back
+	// through the VM's default gateway (the host's vm0).
+	for _, h := range top.Hosts {
+		id := exchange(t, h.NS, contract.ProbeSource, netip.AddrPortFrom(h.VM.DIPs[0], 80))
+		if id.VM != h.VM.Name || id.Remote.Addr().String() != contract.ProbeSource || id.Local.Addr() != h.VM.DIPs[0] {
+			t.Errorf("probe to %s answered by %+v", h.VM.Name, id)
+		}
+	}
+
+	// The fabric: a client reaches a host's provider address.
+	var ln net.Listener
+	h1 := top.Hosts[1]
+	if err := h1.NS.Do(func() (err error) { ln, err = net.Listen("tcp4", h1.Addr.String()+":7777"); return }); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Close()
+		}
+	}()
+	if err := top.Clients[0].NS.Do(func() error {
+		c, err := net.DialTimeout("tcp4", h1.Addr.String()+":7777", time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}); err != nil {
+		t.Errorf("client -> host over the fabric: %v", err)
+	}
+	ln.Close()
+
+	// Leak check.
+	prefix, dir := top.Lab.Prefix(), top.Dir()
+	var inodes []uint64
+	var pids []int
+	for _, n := range top.Lab.Namespaces() {
+		ino, _ := netlab.NSInode(n.Name)
+		inodes = append(inodes, ino)
+	}
+	for _, h := range top.Hosts {
+		pids = append(pids, h.VM.Guest.Responder().Pid())
+	}
+	if err := top.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed = true
+	if left, _ := filepath.Glob("/var/run/netns/" + prefix + "*"); len(left) > 0 {
+		t.Errorf("namespaces left: %v", left)
+	}
+	for _, ino := range inodes {
+		if p := netlab.ProcsInNS(ino); len(p) > 0 {
+			t.Errorf("processes left in net:[%d]: %v", ino, p)
+		}
+	}
+	for _, p := range pids {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", p)); err == nil {
+			t.Errorf("responder %d still exists", p)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("run dir %s left", dir)
+	}
+}
+
+// exchange sends one line over TCP from src inside ns and parses the ident.
+func exchange(t *testing.T, ns *netlab.NS, src string, dst netip.AddrPort) guest.Ident {
+	t.Helper()
+	var conn net.Conn
+	if err := ns.Do(func() (err error) {
+		d := net.Dialer{Timeout: time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+		conn, err = d.Dial("tcp4", dst.String())
+		return
+	}); err != nil {
+		t.Fatalf("%s -> %s: %v", src, dst, err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	fmt.Fprintln(conn, "probe")
+	r := bufio.NewReader(conn)
+	a, _ := r.ReadString('\n')
+	b, _ := r.ReadString('\n')
+	_, id, err := guest.ParseReply([]byte(a + b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestBuildFailureCleansUp(t *testing.T) {
+	labtest.RequireRoot(t)
+	d := deployment()
+	d.Guests[1].Listeners = []*schema.Listener{{Proto: "tcp", Address: "10.9.9.9", Port: 80}} // not configured in the guest
+	self, _ := os.Executable()
+	before, _ := filepath.Glob(fmt.Sprintf("/var/run/netns/lbc%x-*", os.Getpid()))
+	_, err := Build(context.Background(), d, Options{Responder: []string{self, guest.ResponderCommand}})
+	if err == nil || !strings.Contains(err.Error(), "10.9.9.9:80") {
+		t.Fatalf("Build = %v; want the responder's bind error", err)
+	}
+	after, _ := filepath.Glob(fmt.Sprintf("/var/run/netns/lbc%x-*", os.Getpid()))
+	if len(after) != len(before) {
+		t.Errorf("namespaces left after a failed Build: %v", after)
+	}
+}
+
+// BenchmarkBuild measures building and tearing down the two-VM topology
+// (five namespaces plus the fabric, two guests with responders).
+func BenchmarkBuild(b *testing.B) {
+	d := deployment()
+	for b.Loop() {
+		top := build(b, d, Options{})
+		if err := top.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
