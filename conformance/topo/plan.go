@@ -87,7 +87,7 @@ type Spec struct {
 	Config    *contract.Config
 	Guests    []*guest.Plan
 	DIPs      [][]netip.Addr // per host, primary first
-	Frontends []netip.Addr // every frontend IP, routed by clients to the mux
+	Frontends []netip.Addr   // every frontend IP, routed by clients to the mux
 }
 
 // Plan computes the topology for d without touching the system. Every VM

@@ -93,9 +93,15 @@ func TestPlanErrors(t *testing.T) {
 		{"frontend missing", func(d *schema.Deployment) { d.LoadBalancers[0].FrontendIPConfigurations[0].IPAddress = "" }, Options{}, "has no ipAddress"},
 		{"frontend v6", func(d *schema.Deployment) { d.LoadBalancers[0].FrontendIPConfigurations[0].IPAddress = "2001:db8::1" }, Options{}, "not an IPv4"},
 		{"VM without DIP", func(d *schema.Deployment) { d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "" }, Options{}, "vm vm-a is a backend but has no privateIPAddress"},
-		{"DIP in fabric", func(d *schema.Deployment) { d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "198.51.100.20" }, Options{}, "vm vm-a DIP 198.51.100.20 collides"},
-		{"duplicate DIP", func(d *schema.Deployment) { d.VMs[2].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "10.0.0.4" }, Options{}, "used by both vm vm-a and vm vm-b"},
-		{"DIP is frontend", func(d *schema.Deployment) { d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "203.0.113.10" }, Options{}, "also a frontend IP"},
+		{"DIP in fabric", func(d *schema.Deployment) {
+			d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "198.51.100.20"
+		}, Options{}, "vm vm-a DIP 198.51.100.20 collides"},
+		{"duplicate DIP", func(d *schema.Deployment) {
+			d.VMs[2].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "10.0.0.4"
+		}, Options{}, "used by both vm vm-a and vm vm-b"},
+		{"DIP is frontend", func(d *schema.Deployment) {
+			d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress = "203.0.113.10"
+		}, Options{}, "also a frontend IP"},
 		{"no members", func(d *schema.Deployment) { d.LoadBalancers[0].BackendAddressPools[0].Members = nil }, Options{}, "no VM is a member"},
 		{"too many clients", func(*schema.Deployment) {}, Options{Clients: 101}, "101 clients"},
 		{"bad guest", func(d *schema.Deployment) { d.Guests[0].OS = "plan9" }, Options{}, `os "plan9"`},
