@@ -53,6 +53,7 @@ with real packets in Linux network namespaces, and ships a reference forwarder.`
 		newResponderCmd(),
 		newLintCmd(),
 		newRulesCmd(),
+		newReportCmd(),
 	)
 	return root
 }
