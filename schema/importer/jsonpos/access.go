@@ -67,3 +67,11 @@ func (v *Value) Int() (int, bool) {
 
 // IsNull reports whether v is absent or JSON null.
 func (v *Value) IsNull() bool { return v == nil || v.Kind == Null }
+
+// Fields returns the members of an object, or nil for anything else.
+func (v *Value) Fields() []*Value {
+	if v == nil || v.Kind != Object {
+		return nil
+	}
+	return v.Members
+}

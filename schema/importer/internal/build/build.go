@@ -1,0 +1,163 @@
+// Package build holds what every importer shares: turning jsonpos
+// positions into schema positions, recording issues and unknown values, and
+// pool memberships that name a load balancer declared in another file.
+package build
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
+)
+
+// Rule IDs the importers report.
+const (
+	// RuleSchema is a file whose structure is not what the format requires
+	// (the native loader's schema-violation rule).
+	RuleSchema = "LB0001"
+	// RuleUnknown is a value lbcheck cannot know before deployment (an ARM
+	// expression it does not evaluate, a Terraform after_unknown attribute).
+	RuleUnknown = "LB0010"
+	// RuleTerraformFloatingIP is a Terraform rule that sets both
+	// enable_floating_ip and floating_ip_enabled to different values.
+	RuleTerraformFloatingIP = "LB1010"
+)
+
+// Membership is a NIC IP configuration that joins a backend pool (Pool set)
+// or is the target of a classic inbound NAT rule (NatRule set), recorded on
+// the NIC side and attached to the load balancer once it is known.
+type Membership struct {
+	LB      string
+	Pool    string
+	NatRule string
+	Member  *schema.PoolMember
+}
+
+// Result is one imported file.
+type Result struct {
+	Deployment *schema.Deployment
+	Issues     []schema.Issue
+	// Pending are memberships whose load balancer is not in this file.
+	Pending []Membership
+}
+
+// File accumulates the result of importing one file.
+type File struct {
+	Name   string
+	Result Result
+}
+
+// NewFile starts importing the named file.
+func NewFile(name string) *File {
+	return &File{Name: name, Result: Result{Deployment: &schema.Deployment{}}}
+}
+
+// Pos is the position of v's value token.
+func (f *File) Pos(v *jsonpos.Value) schema.Pos {
+	if v == nil {
+		return schema.Pos{File: f.Name}
+	}
+	return schema.Pos{File: f.Name, Line: v.Pos.Line, Column: v.Pos.Col}
+}
+
+// KeyPos is the position of v's key when v is an object member (where the
+// user wrote the field), else of v itself.
+func (f *File) KeyPos(v *jsonpos.Value) schema.Pos {
+	if v == nil {
+		return schema.Pos{File: f.Name}
+	}
+	return schema.Pos{File: f.Name, Line: v.KeyPos.Line, Column: v.KeyPos.Col}
+}
+
+// Issuef records an issue at p.
+func (f *File) Issuef(p schema.Pos, rule, format string, args ...any) {
+	f.Result.Issues = append(f.Result.Issues, schema.Issue{Pos: p, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+// Unknown marks field of n unknown at v's key and reports it: why names the
+// expression or attribute that could not be known.
+func (f *File) Unknown(n *schema.Node, field string, v *jsonpos.Value, why string) {
+	p := f.KeyPos(v)
+	n.SetUnknown(field, p, why)
+	f.Issuef(p, RuleUnknown, "%s.%s is unknown until deployment (%s); rules that need it are not checked", n.Path(), field, why)
+}
+
+// Object positions n at v with the given path.
+func (f *File) Object(n *schema.Node, v *jsonpos.Value, path string) {
+	n.SetPos(f.Pos(v), path)
+}
+
+// Join records a membership to resolve once every load balancer is known.
+func (f *File) Join(m Membership) {
+	f.Result.Pending = append(f.Result.Pending, m)
+}
+
+// Resolve attaches memberships to the load balancers of d (names compare
+// case-insensitively, as Azure's do) and returns those whose load balancer,
+// pool or NAT rule d does not contain.
+func Resolve(d *schema.Deployment, ms []Membership) []Membership {
+	var left []Membership
+	for _, m := range ms {
+		if !attach(d, m) {
+			left = append(left, m)
+		}
+	}
+	return left
+}
+
+func attach(d *schema.Deployment, m Membership) bool {
+	for _, lb := range d.LoadBalancers {
+		if !strings.EqualFold(lb.Name, m.LB) {
+			continue
+		}
+		if m.NatRule != "" {
+			for _, r := range lb.InboundNatRules {
+				if strings.EqualFold(r.Name, m.NatRule) {
+					r.Target = m.Member
+					return true
+				}
+			}
+			continue
+		}
+		for _, p := range lb.BackendAddressPools {
+			if strings.EqualFold(p.Name, m.Pool) {
+				addMember(p, m.Member)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// addMember adds m to p. A member naming the same NIC IP configuration
+// (az CLI lists members on the load balancer too, without the VM) is
+// replaced, because the NIC side knows the VM.
+func addMember(p *schema.BackendPool, m *schema.PoolMember) {
+	for i, old := range p.Members {
+		if strings.EqualFold(old.NetworkInterface, m.NetworkInterface) && strings.EqualFold(old.IPConfiguration, m.IPConfiguration) {
+			p.Members[i] = m
+			return
+		}
+	}
+	p.Members = append(p.Members, m)
+}
+
+// Describe names what a membership refers to, for messages.
+func (m Membership) Describe() string {
+	if m.NatRule != "" {
+		return fmt.Sprintf("inbound NAT rule %s of load balancer %s", m.NatRule, m.LB)
+	}
+	return fmt.Sprintf("backend pool %s of load balancer %s", m.Pool, m.LB)
+}
+
+// ReportUnresolved records an issue for each membership that names a load
+// balancer, pool or NAT rule in none of the input files.
+func ReportUnresolved(issues []schema.Issue, ms []Membership) []schema.Issue {
+	for _, m := range ms {
+		issues = append(issues, schema.Issue{Pos: m.Member.Pos(), Rule: RuleSchema,
+			Message: fmt.Sprintf("IP configuration %s of VM %s refers to %s, which is in none of the input files; add the file that declares it",
+				m.Member.IPConfiguration, m.Member.VM, m.Describe())})
+	}
+	return issues
+}

@@ -1,0 +1,94 @@
+package terraform
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
+	tu "github.com/lbcheck/lbcheck/schema/importer/internal/testutil"
+)
+
+// plan is a minimal plan with one rule; attrs are the rule's extra
+// attributes.
+func plan(attrs string) string {
+	return `{
+  "format_version": "1.2",
+  "resource_changes": [
+    {
+      "address": "azurerm_lb.x", "mode": "managed", "type": "azurerm_lb", "name": "x",
+      "change": {"actions": ["create"], "after": {"name": "lb", "sku": "Standard",
+        "frontend_ip_configuration": [{"name": "fe", "private_ip_address": "10.0.0.5"}]}, "after_unknown": {"id": true}}
+    },
+    {
+      "address": "azurerm_lb_rule.r", "mode": "managed", "type": "azurerm_lb_rule", "name": "r",
+      "change": {"actions": ["create"], "after": {"name": "r", "protocol": "Tcp", "frontend_port": 80, "backend_port": 80,
+        "frontend_ip_configuration_name": "fe", ` + attrs + `}, "after_unknown": {"loadbalancer_id": true, "idle_timeout_in_minutes": true}}
+    }
+  ],
+  "configuration": {"root_module": {"resources": [
+    {"address": "azurerm_lb_rule.r", "expressions": {"loadbalancer_id": {"references": ["azurerm_lb.x.id", "azurerm_lb.x"]}}}
+  ]}}
+}`
+}
+
+func TestFloatingIPAttributes(t *testing.T) {
+	tests := []struct {
+		attrs    string
+		want     bool
+		conflict bool
+	}{
+		{`"enable_floating_ip": true`, true, false},
+		{`"floating_ip_enabled": true`, true, false},
+		{`"floating_ip_enabled": false, "enable_floating_ip": false`, false, false},
+		{`"floating_ip_enabled": false, "enable_floating_ip": true`, true, true},
+		{`"floating_ip_enabled": true, "enable_floating_ip": false`, true, true},
+	}
+	for _, tt := range tests {
+		src := plan(tt.attrs)
+		r, err := Import("plan.json", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lb := r.Deployment.LoadBalancers[0]
+		if len(lb.LoadBalancingRules) != 1 {
+			t.Fatalf("%s: rules = %v, issues %v", tt.attrs, lb.LoadBalancingRules, r.Issues)
+		}
+		rule := lb.LoadBalancingRules[0]
+		if rule.EnableFloatingIP != tt.want || !rule.Has("enableFloatingIP") {
+			t.Errorf("%s: enableFloatingIP = %v, want %v", tt.attrs, rule.EnableFloatingIP, tt.want)
+		}
+		var conflicts []string
+		for _, i := range r.Issues {
+			if i.Rule == build.RuleTerraformFloatingIP {
+				conflicts = append(conflicts, i.Message)
+				tu.CheckPos(t, "conflict", i.Pos, tu.PosOf(t, "plan.json", []byte(src), `"enable_floating_ip"`, 1))
+			}
+		}
+		if (len(conflicts) > 0) != tt.conflict {
+			t.Errorf("%s: conflicts %v, want conflict=%v", tt.attrs, conflicts, tt.conflict)
+		}
+		if _, ok := rule.Unknown("idleTimeoutInMinutes"); !ok || rule.Has("idleTimeoutInMinutes") != true {
+			t.Errorf("%s: idle timeout in after_unknown should be unknown", tt.attrs)
+		}
+	}
+}
+
+func TestNotAPlan(t *testing.T) {
+	_, err := Import("x.json", []byte(`{"resources": []}`))
+	if err == nil || !strings.Contains(err.Error(), "terraform show -json") {
+		t.Errorf("err = %v, want a hint to terraform show -json", err)
+	}
+}
+
+// FuzzImport checks that no plan makes the importer panic.
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(plan(`"enable_floating_ip": true, "floating_ip_enabled": false, "backend_address_pool_ids": ["/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/p"]`)))
+	f.Add([]byte(`{"format_version": "1.0", "planned_values": {"root_module": {"resources": [{"address": "azurerm_network_interface.n[\"a\"]", "type": "azurerm_network_interface", "values": {"name": "n", "ip_configuration": [{"name": "c"}, {"name": "d", "primary": true}]}}], "child_modules": [{"resources": []}]}}}`))
+	f.Add([]byte(`{"format_version": "1.2", "resource_changes": [{"address": "azurerm_network_interface_backend_address_pool_association.a[0]", "type": "azurerm_network_interface_backend_address_pool_association", "change": {"after": {"ip_configuration_name": "c"}, "after_unknown": {"network_interface_id": true}}}], "configuration": {"root_module": {"module_calls": {"m": {"module": {"resources": [{"address": "x", "expressions": {"a": [{"b": {"references": ["azurerm_lb.y[\"k\"]"]}}]}}]}}}}}}`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		r, err := Import("f.json", src)
+		if err == nil && r.Deployment == nil {
+			t.Fatal("nil deployment without error")
+		}
+	})
+}

@@ -1,0 +1,101 @@
+package importer
+
+import (
+	"strings"
+
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// Merge adds src's objects to dst. Load balancers are appended (the same
+// name twice is a duplicate the loader's rules report). VMs with the same
+// name (case-insensitively) are combined NIC by NIC, and guests of the same
+// VM interface by interface, so that Get-NetIPInterface and Get-NetIPAddress
+// output in two files make one guest.
+func Merge(dst, src *schema.Deployment) {
+	dst.LoadBalancers = append(dst.LoadBalancers, src.LoadBalancers...)
+	for _, vm := range src.VMs {
+		if old := findVM(dst, vm.Name); old != nil {
+			old.NetworkInterfaces = append(old.NetworkInterfaces, vm.NetworkInterfaces...)
+			continue
+		}
+		dst.VMs = append(dst.VMs, vm)
+	}
+	for _, g := range src.Guests {
+		if old := findGuest(dst, g.VM); old != nil {
+			MergeGuest(old, g)
+			continue
+		}
+		dst.Guests = append(dst.Guests, g)
+	}
+}
+
+func findVM(d *schema.Deployment, name string) *schema.VM {
+	for _, vm := range d.VMs {
+		if strings.EqualFold(vm.Name, name) {
+			return vm
+		}
+	}
+	return nil
+}
+
+func findGuest(d *schema.Deployment, vm string) *schema.Guest {
+	for _, g := range d.Guests {
+		if strings.EqualFold(g.VM, vm) {
+			return g
+		}
+	}
+	return nil
+}
+
+// MergeGuest adds src's interfaces, sysctls and listeners to dst. An
+// interface both declare keeps dst's position and flags and gains src's
+// addresses; flags src wrote and dst did not are taken from src.
+func MergeGuest(dst, src *schema.Guest) {
+	if dst.OS == "" {
+		dst.OS = src.OS
+	}
+	for _, i := range src.Interfaces {
+		old := dst.Interface(i.Name)
+		if old == nil {
+			dst.Interfaces = append(dst.Interfaces, i)
+			continue
+		}
+		for _, a := range i.Addresses {
+			if !contains(old.Addresses, a) {
+				old.Addresses = append(old.Addresses, a)
+			}
+		}
+		if i.Has("addresses") && !old.Has("addresses") {
+			old.SetField("addresses", i.At("addresses"))
+		}
+		if i.Has("weakHostReceive") && !old.Has("weakHostReceive") {
+			old.WeakHostReceive = i.WeakHostReceive
+			old.SetField("weakHostReceive", i.At("weakHostReceive"))
+		}
+		if i.Has("weakHostSend") && !old.Has("weakHostSend") {
+			old.WeakHostSend = i.WeakHostSend
+			old.SetField("weakHostSend", i.At("weakHostSend"))
+		}
+		if i.Kind == "loopback" {
+			old.Kind = "loopback"
+		}
+	}
+	for k, v := range src.Sysctls {
+		if dst.Sysctls == nil {
+			dst.Sysctls = map[string]string{}
+		}
+		if _, ok := dst.Sysctls[k]; !ok {
+			dst.Sysctls[k] = v
+		}
+	}
+	dst.Listeners = append(dst.Listeners, src.Listeners...)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
