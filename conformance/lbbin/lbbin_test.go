@@ -1,0 +1,31 @@
+package lbbin
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestPathBuildsLbcheck checks that a test binary gets a freshly built
+// lbcheck that has the hidden responder command.
+func TestPathBuildsLbcheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds lbcheck")
+	}
+	os.Unsetenv(EnvBin)
+	p, err := Path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasSuffix(p, ".test") {
+		t.Fatalf("Path = %s, the test binary itself", p)
+	}
+	out, err := exec.Command(p, "internal-responder", "--listen", "bogus").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "want tcp:ADDR:PORT") {
+		t.Errorf("%s internal-responder: %v\n%s", p, err, out)
+	}
+	if p2, _ := Path(); p2 != p {
+		t.Errorf("second Path = %s, want the cached %s", p2, p)
+	}
+}

@@ -1,0 +1,215 @@
+// Package target describes an implementation under test (a target manifest)
+// and starts its mux and host roles inside the topology's namespaces under
+// the target contract (conformance/contract): environment variables, the
+// "ready" line on stdout, SIGTERM then SIGKILL.
+package target
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	cueyaml "cuelang.org/go/encoding/yaml"
+
+	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/lbbin"
+)
+
+// Schema is the CUE schema of a target manifest (YAML, JSON or CUE):
+//
+//	name: "mylb"
+//	version: "1.2"
+//	mux:  command: ["/usr/bin/mylb", "--mux"]
+//	host: command: ["/usr/bin/mylb", "--host"]
+//	readyTimeout: "10s"   // wait for "ready" on stdout (default 10s)
+//	stopTimeout: "2s"     // SIGTERM grace before SIGKILL (default 2s)
+//	env: {MYLB_LOG: "debug"}
+//
+// A command path with a slash that is not absolute is relative to the
+// manifest's directory; a bare name is looked up in PATH.
+const Schema = `
+#Duration: =~"^[0-9]+(\\.[0-9]+)?(ms|s|m)$"
+#Role: close({command: [string & !="", ...string]})
+#Target: close({
+	name:          string & !=""
+	version?:      string | number
+	mux:           #Role
+	host:          #Role
+	readyTimeout?: #Duration
+	stopTimeout?:  #Duration
+	env?: [=~"^[A-Za-z_][A-Za-z0-9_]*$"]: string
+})
+`
+
+// Manifest is a loaded target manifest.
+type Manifest struct {
+	Name         string
+	Version      string
+	Mux, Host    Role
+	ReadyTimeout time.Duration
+	StopTimeout  time.Duration
+	// Env is added to every role's environment (NAME=value).
+	Env []string
+}
+
+// Role is the command of one role.
+type Role struct {
+	Command []string
+}
+
+// Defaults for the manifest's timeouts.
+const (
+	DefaultReadyTimeout = 10 * time.Second
+	DefaultStopTimeout  = 2 * time.Second
+)
+
+// Load reads a manifest file (.yaml, .yml, .json or .cue).
+func Load(path string) (*Manifest, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("target manifest: %w", err)
+	}
+	m, err := Parse(path, b)
+	if err != nil {
+		return nil, err
+	}
+	dir, _ := filepath.Abs(filepath.Dir(path))
+	for _, r := range []*Role{&m.Mux, &m.Host} {
+		if c := r.Command[0]; strings.Contains(c, "/") && !filepath.IsAbs(c) {
+			r.Command[0] = filepath.Join(dir, c)
+		}
+	}
+	return m, nil
+}
+
+// Parse decodes and validates a manifest; filename picks the syntax (.cue
+// is CUE, anything else YAML, which includes JSON) and appears in errors.
+func Parse(filename string, data []byte) (*Manifest, error) {
+	ctx := cuecontext.New()
+	schema := ctx.CompileString(Schema).LookupPath(cue.ParsePath("#Target"))
+	var v cue.Value
+	if strings.HasSuffix(filename, ".cue") {
+		v = ctx.CompileBytes(data, cue.Filename(filename))
+	} else {
+		f, err := cueyaml.Extract(filename, data)
+		if err != nil {
+			return nil, fmt.Errorf("target manifest %s: %v", filename, cueerrors.Details(err, nil))
+		}
+		v = ctx.BuildFile(f)
+	}
+	if v.Err() != nil {
+		return nil, fmt.Errorf("target manifest %s: %s", filename, describe(v.Err(), filename))
+	}
+	for _, f := range []string{"name", "mux", "host"} {
+		if !v.LookupPath(cue.ParsePath(f)).Exists() {
+			return nil, fmt.Errorf("target manifest %s: missing %s (see lbcheck's target manifest schema: name, mux.command, host.command)", filename, f)
+		}
+	}
+	v = schema.Unify(v)
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		return nil, fmt.Errorf("target manifest %s: %s", filename, describe(err, filename))
+	}
+	var raw struct {
+		Name         string            `json:"name"`
+		Version      any               `json:"version"`
+		Mux          struct {
+			Command []string `json:"command"`
+		} `json:"mux"`
+		Host struct {
+			Command []string `json:"command"`
+		} `json:"host"`
+		ReadyTimeout string            `json:"readyTimeout"`
+		StopTimeout  string            `json:"stopTimeout"`
+		Env          map[string]string `json:"env"`
+	}
+	if err := v.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("target manifest %s: %v", filename, err)
+	}
+	m := &Manifest{Name: raw.Name, Mux: Role{raw.Mux.Command}, Host: Role{raw.Host.Command},
+		ReadyTimeout: DefaultReadyTimeout, StopTimeout: DefaultStopTimeout}
+	if raw.Version != nil {
+		m.Version = fmt.Sprint(raw.Version)
+	}
+	for _, d := range []struct {
+		s   string
+		dst *time.Duration
+	}{{raw.ReadyTimeout, &m.ReadyTimeout}, {raw.StopTimeout, &m.StopTimeout}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.ParseDuration(d.s)
+		if err != nil || t <= 0 {
+			return nil, fmt.Errorf("target manifest %s: duration %q: want e.g. 10s", filename, d.s)
+		}
+		*d.dst = t
+	}
+	for k, val := range raw.Env {
+		if strings.HasPrefix(k, "LBCHECK_") {
+			return nil, fmt.Errorf("target manifest %s: env %s: LBCHECK_* variables are set by the runner", filename, k)
+		}
+		m.Env = append(m.Env, k+"="+val)
+	}
+	return m, nil
+}
+
+// describe renders CUE errors with the positions in the user's file only
+// (not in the embedded schema).
+func describe(err error, filename string) string {
+	var lines []string
+	for _, e := range cueerrors.Errors(err) {
+		msg := strings.TrimPrefix(e.Error(), "#Target.")
+		for _, p := range cueerrors.Positions(e) {
+			if p.Filename() == filename {
+				msg = fmt.Sprintf("%s:%d:%d: %s", filename, p.Line(), p.Column(), msg)
+				break
+			}
+		}
+		lines = append(lines, msg)
+	}
+	return strings.Join(lines, "; ")
+}
+
+// RefName is the --target value of the reference forwarder.
+const RefName = "ref"
+
+// Ref is the manifest of the reference forwarder: `lbcheck forward --role
+// mux|host` from the lbcheck binary lbbin.Path finds (this executable in
+// lbcheck; a fresh build under go test; LBCHECK_BIN when set).
+func Ref() (*Manifest, error) {
+	bin, err := lbbin.Path()
+	if err != nil {
+		return nil, fmt.Errorf("reference target: %w", err)
+	}
+	return &Manifest{
+		Name:         "lbcheck-ref",
+		Mux:          Role{[]string{bin, "forward", "--role", contract.RoleMux}},
+		Host:         Role{[]string{bin, "forward", "--role", contract.RoleHost}},
+		ReadyTimeout: DefaultReadyTimeout,
+		StopTimeout:  DefaultStopTimeout,
+	}, nil
+}
+
+// Resolve returns Ref() for "ref" and Load(arg) otherwise (the --target flag).
+func Resolve(arg string) (*Manifest, error) {
+	if arg == RefName || arg == "" {
+		return Ref()
+	}
+	return Load(arg)
+}
+
+// Command returns the role's argv.
+func (m *Manifest) Command(role string) ([]string, error) {
+	switch role {
+	case contract.RoleMux:
+		return m.Mux.Command, nil
+	case contract.RoleHost:
+		return m.Host.Command, nil
+	}
+	return nil, errors.New("unknown role " + role + ": want mux or host")
+}

@@ -1,0 +1,218 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/lbbin"
+	"github.com/lbcheck/lbcheck/conformance/netlab"
+	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
+	"github.com/lbcheck/lbcheck/conformance/topo"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		file, src string
+		want      string // fmt of the manifest
+	}{
+		{"t.yaml", "name: myimpl\nversion: 1.2\nmux: {command: [\"/usr/bin/mylb\", \"--mux\"]}\nhost: {command: [mylb, --host]}\nreadyTimeout: 3s\nenv: {MYLB_LOG: debug}\n",
+			"myimpl 1.2 [/usr/bin/mylb --mux] [mylb --host] 3s 2s [MYLB_LOG=debug]"},
+		{"t.json", `{"name":"j","mux":{"command":["a"]},"host":{"command":["b"]},"stopTimeout":"500ms"}`,
+			"j  [a] [b] 10s 500ms []"},
+		{"t.cue", "name: \"c\"\nversion: \"2\"\nmux: command: [\"a\"]\nhost: command: [\"b\", \"x\"]\n",
+			"c 2 [a] [b x] 10s 2s []"},
+	} {
+		m, err := Parse(tc.file, []byte(tc.src))
+		if err != nil {
+			t.Errorf("%s: %v", tc.file, err)
+			continue
+		}
+		got := fmt.Sprintf("%s %s %v %v %v %v %v", m.Name, m.Version, m.Mux.Command, m.Host.Command, m.ReadyTimeout, m.StopTimeout, m.Env)
+		if got != tc.want {
+			t.Errorf("%s: got %s\nwant %s", tc.file, got, tc.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"no host", "name: x\nmux: {command: [a]}\n", "host"},
+		{"empty command", "name: x\nmux: {command: []}\nhost: {command: [b]}\n", "mux.command"},
+		{"unknown field", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nreadytimeout: 1s\n", "readytimeout"},
+		{"bad duration", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nreadyTimeout: soon\n", "readyTimeout"},
+		{"reserved env", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nenv: {LBCHECK_ROLE: mux}\n", "set by the runner"},
+		{"yaml syntax", "name: [x\n", "t.yaml"},
+	} {
+		_, err := Parse("t.yaml", []byte(tc.src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want it to mention %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestLoadRelativeCommand(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "target.yaml")
+	os.WriteFile(p, []byte("name: x\nmux: {command: [./bin/lb, --mux]}\nhost: {command: [lb]}\n"), 0o644)
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Mux.Command[0] != filepath.Join(dir, "bin/lb") || m.Host.Command[0] != "lb" {
+		t.Errorf("commands = %v %v", m.Mux.Command, m.Host.Command)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("missing manifest loaded")
+	}
+}
+
+func TestRef(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "lbcheck")
+	os.WriteFile(bin, nil, 0o755)
+	t.Setenv(lbbin.EnvBin, bin)
+	m, err := Resolve("ref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(m.Mux.Command, m.Host.Command); got != fmt.Sprintf("[%s forward --role mux] [%s forward --role host]", bin, bin) {
+		t.Errorf("ref commands = %s", got)
+	}
+}
+
+// fake writes a fake target script and returns its path.
+func fake(t *testing.T, dir, name, body string) string {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const (
+	good     = `env | grep '^LBCHECK_' | sort; readlink /proc/self/ns/net; echo ready; trap 'exit 0' TERM; while :; do sleep 0.05; done`
+	crash    = `echo "mylb: cannot open AF_PACKET socket: operation not permitted" >&2; exit 3`
+	silent   = `echo "mylb: waiting for config" >&2; sleep 30`
+	stubborn = `trap '' TERM; echo ready; while :; do sleep 0.05; done`
+	dies     = `echo ready; sleep 0.2; echo "mylb: flow table corrupt" >&2; exit 4`
+)
+
+func topology(t *testing.T) *topo.Topology {
+	labtest.RequireRoot(t)
+	vm := func(n, ip string) *schema.VM {
+		return &schema.VM{Name: n, NetworkInterfaces: []*schema.NetworkInterface{{Name: "nic", IPConfigurations: []*schema.IPConfig{{Name: "ipc", PrivateIPAddress: ip, Primary: true}}}}}
+	}
+	d := &schema.Deployment{
+		LoadBalancers: []*schema.LoadBalancer{{Name: "lb",
+			FrontendIPConfigurations: []*schema.Frontend{{Name: "fe", IPAddress: "203.0.113.10"}},
+			BackendAddressPools:      []*schema.BackendPool{{Name: "p", Members: []*schema.PoolMember{{VM: "a", IPConfiguration: "ipc"}, {VM: "b", IPConfiguration: "ipc"}}}},
+		}},
+		VMs: []*schema.VM{vm("a", "10.0.0.4"), vm("b", "10.0.0.5")},
+	}
+	top, err := topo.Build(context.Background(), d, topo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { top.Close() })
+	return top
+}
+
+func noProcs(t *testing.T, top *topo.Topology) {
+	t.Helper()
+	for _, n := range top.Lab.Namespaces() {
+		ino, _ := netlab.NSInode(n.Name)
+		if p := netlab.ProcsInNS(ino); len(p) > 0 {
+			t.Errorf("processes left in %s: %v", n.Role, p)
+		}
+	}
+}
+
+func TestStartAllContract(t *testing.T) {
+	top := topology(t)
+	dir := t.TempDir()
+	m := &Manifest{Name: "fake", Mux: Role{[]string{fake(t, dir, "good.sh", good)}}, Host: Role{[]string{fake(t, dir, "good.sh", good)}},
+		ReadyTimeout: 5 * time.Second, StopTimeout: time.Second, Env: []string{"MYLB_LOG=debug"}}
+	r, err := StartAll(context.Background(), m, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Alive(); err != nil {
+		t.Errorf("Alive: %v", err)
+	}
+	if err := r.Stop(); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	noProcs(t, top)
+	check := func(name string, ns *netlab.NS, want ...string) {
+		b, err := os.ReadFile(filepath.Join(top.Dir(), name+".stdout.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ino, _ := netlab.NSInode(ns.Name)
+		want = append(want, fmt.Sprintf("LBCHECK_CONFIG=%s", top.ConfigPath), fmt.Sprintf("net:[%d]", ino), "ready")
+		for _, w := range want {
+			if !strings.Contains(string(b), w+"\n") {
+				t.Errorf("%s output lacks %q:\n%s", name, w, b)
+			}
+		}
+	}
+	check("mux", top.Mux.NS, "LBCHECK_ROLE=mux", "LBCHECK_IFACE=eth0")
+	check("host-1", top.Hosts[1].NS, "LBCHECK_ROLE=host", "LBCHECK_IFACE=eth0", "LBCHECK_VM_IFACE=vm0", "LBCHECK_HOST_INDEX=1")
+}
+
+func TestStartAllFailures(t *testing.T) {
+	top := topology(t)
+	dir := t.TempDir()
+	goodSh := fake(t, dir, "good.sh", good)
+	for _, tc := range []struct {
+		name, host string
+		want       []string
+	}{
+		{"crash", crash, []string{"host-0", "host-1", "exited before printing \"ready\" (exit status 3)", "cannot open AF_PACKET socket"}},
+		{"never ready", silent, []string{"host-0", "did not print \"ready\" within 300ms", "waiting for config"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &Manifest{Name: "fake", Mux: Role{[]string{goodSh}}, Host: Role{[]string{fake(t, dir, tc.name+".sh", tc.host)}},
+				ReadyTimeout: 300 * time.Millisecond, StopTimeout: time.Second}
+			_, err := StartAll(context.Background(), m, top)
+			if err == nil {
+				t.Fatal("StartAll succeeded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			noProcs(t, top) // the mux that did start was stopped too
+		})
+	}
+}
+
+func TestStopAndCrashAfterReady(t *testing.T) {
+	top := topology(t)
+	dir := t.TempDir()
+	m := &Manifest{Name: "fake", Mux: Role{[]string{fake(t, dir, "stubborn.sh", stubborn)}}, Host: Role{[]string{fake(t, dir, "dies.sh", dies)}},
+		ReadyTimeout: 5 * time.Second, StopTimeout: 300 * time.Millisecond}
+	r, err := StartAll(context.Background(), m, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for r.Alive() == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	err = r.Alive()
+	if err == nil || !strings.Contains(err.Error(), "host-0") || !strings.Contains(err.Error(), "exited unexpectedly (exit status 4)") || !strings.Contains(err.Error(), "flow table corrupt") {
+		t.Errorf("Alive = %v; want the hosts' crash with stderr", err)
+	}
+	err = r.Stop()
+	if err == nil || !strings.Contains(err.Error(), "mux") || !strings.Contains(err.Error(), "ignored SIGTERM for 300ms") {
+		t.Errorf("Stop = %v; want the mux's ignored SIGTERM", err)
+	}
+	noProcs(t, top)
+}
