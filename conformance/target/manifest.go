@@ -116,9 +116,9 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("target manifest %s: %s", filename, describe(err, filename))
 	}
 	var raw struct {
-		Name         string            `json:"name"`
-		Version      any               `json:"version"`
-		Mux          struct {
+		Name    string `json:"name"`
+		Version any    `json:"version"`
+		Mux     struct {
 			Command []string `json:"command"`
 		} `json:"mux"`
 		Host struct {
