@@ -333,6 +333,7 @@ func TestConformanceHTMLInChromium(t *testing.T) {
 	if open := evaluate[int](t, tb, `document.querySelectorAll("details.case[open]").length`); open != 5 {
 		t.Errorf("after Expand all: %d cases open, want 5", open)
 	}
+	tb.screenshot(t, outDir, "conformance-report-expanded.png")
 	tb.onlyItself(t, pageURL)
 }
 

@@ -68,7 +68,7 @@ func fixtureDir(t testing.TB) string {
 		"report.json":                   data,
 		"pcaps/NonFloatingInbound.pcap": samplePcap(3),
 		"pcaps/FloatingInbound.pcap":    samplePcap(5),
-		"pcaps/ReplyBypassesMux.pcap":   make([]byte, MaxInlinePcap+1),
+		"pcaps/ReplyBypassesMux.pcap":   make([]byte, MaxInlinePcap+300<<10),
 	}
 	for name, b := range files {
 		p := filepath.Join(dir, name)

@@ -201,6 +201,11 @@ func TestConformanceHTMLLadder(t *testing.T) {
 			{"client", "request", kindRequest}, {"mux", "request", kindRequest}, {"host", "request", kindRequest},
 			{"vm", "request", kindBad}, {"vm", "reply", kindReply}, {"host", "reply", kindDied}, {"client", "reply", kindUnreached},
 		}},
+		{"case-ReplyBypassesMux", []hop{
+			{"client", "request", kindRequest}, {"mux", "request", kindRequest}, {"host", "request", kindRequest},
+			{"vm", "request", kindRequest}, {"vm", "reply", kindReply}, {"host", "reply", kindReply}, {"client", "reply", kindReply},
+			{"mux", "reply", kindAbsent},
+		}},
 		{"case-StrongHostReceiveDrops", []hop{
 			{"client", "request", kindRequest}, {"mux", "request", kindRequest}, {"host", "request", kindRequest}, {"vm", "request", kindDied},
 		}},

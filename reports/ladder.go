@@ -24,6 +24,7 @@ const (
 	kindBad       = "bad"       // seen, but a check about it failed
 	kindDied      = "died"      // expected here, not seen: the packet died on the way
 	kindUnreached = "unreached" // not seen, and neither was the hop before it
+	kindAbsent    = "absent"    // not seen, as a negative check required
 )
 
 // ladder is the drawing of a case's flow: one lifeline per observation point
@@ -60,6 +61,9 @@ type ladderRow struct {
 // Dead reports whether the row ends in a ✗.
 func (r ladderRow) Dead() bool { return r.Kind == kindDied }
 
+// Absent reports whether the row is a packet that rightly never came.
+func (r ladderRow) Absent() bool { return r.Kind == kindAbsent }
+
 // buildLadder lays out hops as a ladder. Failed checks mark the hop they are
 // about. It returns nil when there are no hops.
 func buildLadder(hops []Hop, checks []Check) *ladder {
@@ -81,6 +85,8 @@ func buildLadder(hops []Hop, checks []Check) *ladder {
 		addColumn(h.Point)
 	}
 	notes := failedCheckNotes(hops, checks)
+	absent := absentHops(hops, checks)
+	prev := -1 // the last hop of the flow; absent hops are not part of it
 	for i, h := range hops {
 		row := ladderRow{
 			Y:         ladderTop + i*ladderRowH + ladderRowH/2,
@@ -88,12 +94,22 @@ func buildLadder(hops []Hop, checks []Check) *ladder {
 			Direction: h.Direction,
 			X1:        x[h.Point],
 			X2:        x[h.Point],
+			MarkX:     x[h.Point],
+			Label:     FormatHeaders(h.Headers),
 			Note:      joinNotes(h.Note, notes[i]),
 		}
-		row.Origin = i == 0 || hops[i-1].Direction != h.Direction || hops[i-1].Point == h.Point
-		if !row.Origin {
-			row.X1 = x[hops[i-1].Point]
+		if absent[i] != "" {
+			row.Kind, row.Origin = kindAbsent, true
+			row.Label = "none, as expected: " + row.Label
+			row.Note = joinNotes(h.Note, absent[i])
+			l.Rows = append(l.Rows, row)
+			continue
 		}
+		// A hop at a new point is an arrow from the previous hop's point,
+		// also when the direction turns (the reply leaves where the request
+		// ended); a hop at the same point, or the first, is where a packet
+		// starts.
+		row.Origin = prev < 0 || hops[prev].Point == h.Point
 		switch {
 		case h.Seen && notes[i] != "":
 			row.Kind = kindBad
@@ -101,17 +117,16 @@ func buildLadder(hops []Hop, checks []Check) *ladder {
 			row.Kind = kindReply
 		case h.Seen:
 			row.Kind = kindRequest
-		case i == 0 || hops[i-1].Seen:
+		case prev < 0 || hops[prev].Seen:
 			row.Kind = kindDied
 		default:
 			row.Kind = kindUnreached
 		}
-		row.Label = FormatHeaders(h.Headers)
 		if !h.Seen {
 			row.Label = "not seen; expected " + row.Label
 		}
-		row.MarkX = row.X2
 		if !row.Origin {
+			row.X1 = x[hops[prev].Point]
 			dir := 1
 			if row.X2 < row.X1 {
 				dir = -1
@@ -124,6 +139,7 @@ func buildLadder(hops []Hop, checks []Check) *ladder {
 			row.X2 -= dir * stop
 		}
 		l.Rows = append(l.Rows, row)
+		prev = i
 	}
 	l.LabelX = l.Columns[len(l.Columns)-1].X + 40
 	l.HeadersX = l.LabelX + ladderWhereW
@@ -154,6 +170,25 @@ func failedCheckNotes(hops []Hop, checks []Check) []string {
 		notes[i] = joinNotes(notes[i], msg)
 	}
 	return notes
+}
+
+// absentHops finds the hops that record a packet rightly not seen: unseen,
+// with a negative check at the same point about the same headers. It
+// returns that check's description per hop index ("" for other hops).
+func absentHops(hops []Hop, checks []Check) []string {
+	out := make([]string, len(hops))
+	for i, h := range hops {
+		if h.Seen {
+			continue
+		}
+		for _, c := range checks {
+			if c.Negative && c.Point == h.Point && c.Expected == h.Headers {
+				out[i] = c.What
+				break
+			}
+		}
+	}
+	return out
 }
 
 func hopForCheck(hops []Hop, c Check) int {
