@@ -1,0 +1,30 @@
+package cases
+
+import (
+	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/pkt"
+	"github.com/lbcheck/lbcheck/conformance/suite"
+)
+
+func init() {
+	suite.Register(&suite.Case{
+		ShortName:   "GuestWithoutFrontendIP",
+		Description: "With Floating IP on, a guest that does not hold the frontend IP receives the SYN but never answers it.",
+		Profile:     suite.Core,
+		Features:    []string{"floating-ip", "guest-os"},
+		Expectation: "The loopback configuration is performed within the guest OS; without it the rules do not function: the packet to dst = FIP is not local to the guest and is dropped, the client gets no SYN-ACK.",
+		Source:      docMultiVIP,
+		Deployment:  "mapping.yaml",
+		Run: func(t *suite.T) {
+			fip := frontendIP(t, "fip-missing")
+			s := syn(t, fip, 80)
+			m := fromClient(s)
+			m.Dst, m.DstPort = fip, 80
+			vm := t.VM("web")
+			t.Expect(vm, suite.Step{What: "SYN delivered to the VM with dst FIP:80", Match: m, Dir: capture.In})
+			t.ExpectNone(vm, suite.Step{What: "the VM does not answer (no address 203.0.113.14)", Reply: true,
+				Match: pkt.Match{Src: fip, Dst: s.Src}, Note: "dropped by the guest: frontend IP not local"})
+			t.ExpectNone(t.Client(), suite.Step{What: "the client gets no reply", Reply: true, Match: replyTo(s)})
+		},
+	})
+}

@@ -1,0 +1,102 @@
+package cases
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+
+	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/pkt"
+	"github.com/lbcheck/lbcheck/conformance/suite"
+)
+
+func init() {
+	suite.Register(&suite.Case{
+		ShortName:   "ProbeDownNoNewFlows",
+		Description: "When one member's health probe fails, new flows avoid it while an established TCP connection to it keeps working.",
+		Profile:     suite.Extended,
+		Features:    []string{"health-probe"},
+		Expectation: "One backend probed down: new TCP flows go to the healthy instances, existing TCP flows to the probed-down instance continue.",
+		Source:      docProbes,
+		Deployment:  "probe.yaml",
+		Run: func(t *suite.T) {
+			fe := frontendIP(t, "fe")
+			pool := t.VMs("app1", "app2")
+
+			// An established connection, and the member that serves it.
+			conn, err := t.DialTCP(ap(fe, 80), exchangeTimeout)
+			if err != nil {
+				t.Fatalf("connecting to the frontend: %v", err)
+			}
+			id, err := lineExchange(conn, "before")
+			if err != nil {
+				t.Fatalf("first exchange: %v", err)
+			}
+			down := id.VM
+			t.Logf("established connection served by %s; taking its probe down", down)
+
+			// Refuse the probe port to the probe source: the next probe fails.
+			if err := t.InVM(down, func() error { return refuseProbes(8090) }); err != nil {
+				t.Fatalf("refusing probes in %s: %v", down, err)
+			}
+			t.Cleanup(func() { _ = t.InVM(down, removeRefuse) })
+			t.Drain()
+			probe := pkt.Match{Proto: pkt.TCP, Src: dip(t, down), SrcPort: 8090, Dst: netip.MustParseAddr(contract.ProbeSource), Flags: pkt.RST | pkt.ACK}
+			t.MustExpect(t.VM(down), suite.Step{What: "the next probe of " + down + " is refused", Reply: true, Match: probe, Dir: capture.Out,
+				Timeout: 12 * time.Second, Note: "probe failed: member goes down"})
+			time.Sleep(500 * time.Millisecond) // the host reports the verdict to the mux
+
+			for range 12 {
+				if got := backendOf(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8080, "a new flow reaches a healthy member"); got == down {
+					t.Errorf("a new flow went to %s, which is probed down", down)
+				}
+			}
+			id, err = lineExchange(conn, "after")
+			switch {
+			case err != nil:
+				t.Errorf("the established connection to %s broke after its probe went down: %v", down, err)
+			case id.VM != down:
+				t.Errorf("the established connection is now answered by %s, want %s", id.VM, down)
+			}
+		},
+	})
+}
+
+const refuseTable = "lbcheck_probe_down"
+
+// refuseProbes answers TCP probes to port from the probe source with a RST
+// (in the calling thread's namespace).
+func refuseProbes(port uint16) error {
+	c, err := nftables.New()
+	if err != nil {
+		return err
+	}
+	tbl := c.AddTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: refuseTable})
+	ch := c.AddChain(&nftables.Chain{Name: "input", Table: tbl, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter})
+	src := netip.MustParseAddr(contract.ProbeSource).As4()
+	c.AddRule(&nftables.Rule{Table: tbl, Chain: ch, Exprs: []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: src[:]},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(port)},
+		&expr.Reject{Type: unix.NFT_REJECT_TCP_RST},
+	}})
+	return c.Flush()
+}
+
+func removeRefuse() error {
+	c, err := nftables.New()
+	if err != nil {
+		return err
+	}
+	c.DelTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: refuseTable})
+	return c.Flush()
+}

@@ -1,0 +1,36 @@
+package cases
+
+import (
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/suite"
+)
+
+func init() {
+	suite.Register(&suite.Case{
+		ShortName:   "RuleDeliversToPool",
+		Description: "For every load-balancing rule of the deployment, a flow to frontendIP:frontendPort reaches one of the rule's pool members with the destination its Floating IP mode prescribes.",
+		Profile:     suite.Core,
+		Features:    []string{"load-balancing-rule", "user-deployment"},
+		Expectation: "A flow matching a rule is delivered to a pool member as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on), with the client's source preserved.",
+		Source:      docMultiVIP,
+		Run: func(t *suite.T) {
+			for _, f := range ruleFlows(t) {
+				if len(f.backends) == 0 {
+					t.Errorf("%s: the pool has no member with a VM in the deployment", f)
+					continue
+				}
+				s := f.send(t)
+				m := fromClient(s)
+				m.DstPort = f.bport
+				at, p := t.ExpectAny(f.points(t), suite.Step{What: f.String() + ": delivered to a pool member", Match: m, Dir: capture.In})
+				if p == nil {
+					continue
+				}
+				m.Dst = f.backends[at.Label]
+				t.Expect(at, suite.Step{What: f.String() + ": destination as the Floating IP mode prescribes", Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond})
+			}
+		},
+	})
+}
