@@ -102,7 +102,7 @@ type sniffer struct {
 	done chan struct{}
 }
 
-func sniff(t *testing.T, ns *netlab.NS, iface string) *sniffer {
+func sniff(t testing.TB, ns *netlab.NS, iface string) *sniffer {
 	t.Helper()
 	var c *netio.PacketConn
 	must(t, ns.Do(func() (err error) { c, err = netio.ListenPacket(iface, 50*time.Millisecond); return err }))

@@ -77,6 +77,8 @@ func buildTopo(t testing.TB, d *schema.Deployment) *topo {
 		must(t, tp.fabric.Up(role))
 		must(t, ns.Up("eth0"))
 		must(t, ns.AddAddr("eth0", pfx(addr+"/24")))
+		must(t, ns.WaitUp(5*time.Second, "eth0"))
+		must(t, tp.fabric.WaitUp(5*time.Second, role))
 		return ns
 	}
 	tp.client = attach("c0", 100, clientAddr)
@@ -106,6 +108,8 @@ func buildTopo(t testing.TB, d *schema.Deployment) *topo {
 		must(t, h.AddVeth("vm0", mac(2, i), vm, "eth0", mac(1, i)))
 		must(t, h.Up("vm0"))
 		must(t, vm.Up("eth0"))
+		must(t, h.WaitUp(5*time.Second, "vm0"))
+		must(t, vm.WaitUp(5*time.Second, "eth0"))
 		must(t, h.AddAddr("vm0", pfx(gateway(i)+"/32")))
 		must(t, h.AddAddr("vm0", pfx(contract.ProbeSource+"/32")))
 		must(t, h.AddRoute(netlab.Route{Dst: pfx(fixture.DIP(i) + "/32"), Dev: "vm0"}))
