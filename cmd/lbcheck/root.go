@@ -54,6 +54,7 @@ with real packets in Linux network namespaces, and ships a reference forwarder.`
 		newLintCmd(),
 		newRulesCmd(),
 		newReportCmd(),
+		newForwardCmd(),
 		newGuestCmd(),
 	)
 	return root
