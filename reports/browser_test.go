@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -188,7 +189,7 @@ func (tb *tab) onlyItself(t *testing.T, pageURL string) {
 		t.Errorf("saw no network request at all, not even for the page: the recorder is broken")
 	}
 	for _, r := range requests {
-		if r != pageURL {
+		if r != pageURL && !strings.HasPrefix(r, "data:") { // data: is the page's own content (the capture download)
 			t.Errorf("the page fetched %s; a report must fetch nothing", r)
 		}
 	}
@@ -334,6 +335,23 @@ func TestConformanceHTMLInChromium(t *testing.T) {
 		t.Errorf("after Expand all: %d cases open, want 5", open)
 	}
 	tb.screenshot(t, outDir, "conformance-report-expanded.png")
+
+	// The capture link downloads the very bytes of the capture file.
+	downloads := t.TempDir()
+	if _, err := chromedp.CallBrowser(tb.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+	}); err != nil {
+		t.Fatalf("allowing downloads: %v", err)
+	}
+	tb.click(t, `#case-NonFloatingInbound a.download`)
+	want, err := os.ReadFile(filepath.Join(dir, "pcaps", "NonFloatingInbound.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := waitForFile(filepath.Join(downloads, "NonFloatingInbound.pcap"), 15*time.Second)
+	if err != nil || !bytes.Equal(saved, want) {
+		t.Errorf("downloading the capture: got %d bytes (%v), want the %d bytes of the file", len(saved), err, len(want))
+	}
 	tb.onlyItself(t, pageURL)
 }
 
@@ -394,6 +412,19 @@ func TestChromiumRecorderSeesFetches(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("recorder missed the page's fetch or exception: requests %v, problems %v (page %s)", requests, problems, pageURL)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitForFile returns the file's content once it exists (Chromium renames a
+// finished download into place).
+func waitForFile(path string, timeout time.Duration) ([]byte, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		data, err := os.ReadFile(path)
+		if err == nil || time.Now().After(deadline) {
+			return data, err
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
