@@ -131,8 +131,14 @@ func buildTopo(t testing.TB, d *schema.Deployment) *topo {
 	return tp
 }
 
-// role is a forwarder process (this test binary re-executed, see TestMain)
-// running one role inside a namespace.
+// binaryEnv names an lbcheck binary to run the roles with ("lbcheck
+// forward") instead of this test binary, e.g.
+//
+//	go build -o /tmp/lbcheck ./cmd/lbcheck && LBCHECK_TEST_BINARY=/tmp/lbcheck go test ./refimpl/agent
+const binaryEnv = "LBCHECK_TEST_BINARY"
+
+// role is a forwarder process (this test binary re-executed, see TestMain,
+// or $LBCHECK_TEST_BINARY forward) running one role inside a namespace.
 type role struct {
 	name     string
 	cmd      *exec.Cmd
@@ -165,6 +171,9 @@ func (tp *topo) start(t testing.TB, ns *netlab.NS, env ...string) *role {
 	r := &role{name: ns.Role, stderr: &syncBuffer{}, done: make(chan error, 1),
 		counters: filepath.Join(tp.lab.Dir(), ns.Role+"-counters.json")}
 	r.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	if bin := os.Getenv(binaryEnv); bin != "" {
+		r.cmd = exec.Command(bin, "forward", "--counters", r.counters, "--counters-interval", "100ms")
+	}
 	r.cmd.Env = append(os.Environ(), append([]string{childEnv + "=1", contract.EnvConfig + "=" + tp.cfgPath,
 		childCounters + "=" + r.counters}, env...)...)
 	r.cmd.Stderr = r.stderr
