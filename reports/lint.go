@@ -32,6 +32,10 @@ type LintFinding struct {
 	Fix      string `json:"fix,omitempty"`    // how to repair this instance
 	Source   string `json:"source,omitempty"` // URL of the rule's documentation
 	Title    string `json:"title,omitempty"`  // the rule's one-line title
+	// Suppressed is the reason of the lbcheck:ignore directive that hides
+	// the finding; "" when it is not suppressed. Suppressed findings are
+	// shown dimmed and left out of the severity counts.
+	Suppressed string `json:"suppressed,omitempty"`
 }
 
 // Lint severities, most severe first.
@@ -83,7 +87,11 @@ func WriteLintHTML(w io.Writer, r *LintReport) error {
 	byFile := map[string][]LintFinding{}
 	rules := map[string]*lintRule{}
 	for _, f := range r.Findings {
-		p.Counts[f.Severity]++
+		if f.Suppressed != "" {
+			p.Counts["suppressed"]++
+		} else {
+			p.Counts[f.Severity]++
+		}
 		byFile[f.File] = append(byFile[f.File], f)
 		if rules[f.Rule] == nil {
 			rules[f.Rule] = &lintRule{ID: f.Rule, Title: f.Title, Severity: f.Severity, Source: f.Source}

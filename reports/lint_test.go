@@ -151,6 +151,25 @@ func TestLintHTMLExcerpt(t *testing.T) {
 	}
 }
 
+func TestLintHTMLSuppressed(t *testing.T) {
+	r := sampleLint()
+	r.Findings[1].Suppressed = "handled by the NVA"
+	doc := renderLint(t, r)
+	if got := text(findAll(doc, func(n *html.Node) bool { return sel("dd")(n) && attr(n, "data-count") == "error" })[0]); got != "1" {
+		t.Errorf("errors counted %s, want 1 (the suppressed one left out)", got)
+	}
+	var suppressed []string
+	for _, n := range findAll(doc, sel("article", "suppressed")) {
+		suppressed = append(suppressed, attr(n, "data-rule")+": "+text(findAll(n, sel("span", "suppression"))[0]))
+	}
+	if want := []string{"LB2001: suppressed: handled by the NVA"}; !slices.Equal(suppressed, want) {
+		t.Errorf("suppressed findings %q, want %q", suppressed, want)
+	}
+	if !strings.Contains(text(doc), "1 suppressed") {
+		t.Errorf("header does not count the suppressed finding")
+	}
+}
+
 func TestLintHTMLNoFindings(t *testing.T) {
 	doc := renderLint(t, &LintReport{})
 	if n := len(findAll(doc, sel("article", "finding"))); n != 0 {
