@@ -29,3 +29,14 @@ func TestPathBuildsLbcheck(t *testing.T) {
 		t.Errorf("second Path = %s, want the cached %s", p2, p)
 	}
 }
+
+func TestEnvOverride(t *testing.T) {
+	t.Setenv(EnvBin, "/no/such/lbcheck")
+	if _, err := find(); err == nil || !strings.Contains(err.Error(), EnvBin) {
+		t.Errorf("find with a missing %s = %v", EnvBin, err)
+	}
+	t.Setenv(EnvBin, os.Args[0])
+	if p, err := find(); err != nil || p != os.Args[0] {
+		t.Errorf("find = %s, %v; want %s", p, err, os.Args[0])
+	}
+}

@@ -6,11 +6,12 @@ import (
 	"syscall"
 )
 
-// CloseOnSignal closes the lab when the process gets SIGINT or SIGTERM:
-// cancel (e.g. the run's context.CancelFunc) is called first so the run
-// unwinds, then the lab is closed. A second signal exits the process with
-// status 130 after closing. The returned stop function uninstalls the
-// handler; call it when the lab is closed normally.
+// CloseOnSignal closes the lab when the process gets SIGINT or SIGTERM,
+// then calls cancel (e.g. the run's context.CancelFunc) so the run unwinds
+// and reports. Closing first means the namespaces are gone even if the run
+// exits as soon as it sees the cancellation; a concurrent deferred Close
+// waits for the handler's. A second signal exits the process with status
+// 130. The returned stop function uninstalls the handler.
 func (l *Lab) CloseOnSignal(cancel func()) (stop func()) {
 	c := make(chan os.Signal, 2)
 	done := make(chan struct{})
@@ -21,9 +22,6 @@ func (l *Lab) CloseOnSignal(cancel func()) (stop func()) {
 		case <-done:
 			return
 		}
-		if cancel != nil {
-			cancel()
-		}
 		go func() {
 			select {
 			case <-c:
@@ -33,6 +31,9 @@ func (l *Lab) CloseOnSignal(cancel func()) (stop func()) {
 			}
 		}()
 		_ = l.Close()
+		if cancel != nil {
+			cancel()
+		}
 	}()
 	return func() {
 		signal.Stop(c)

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -194,6 +195,7 @@ func (p *Process) Stop() error {
 			p.stopErr = err
 			close(p.stopping)
 			p.killGroup()
+			p.waitGroupGone()
 			return
 		}
 		close(p.stopping)
@@ -203,6 +205,7 @@ func (p *Process) Stop() error {
 		select {
 		case <-p.exited:
 			p.killGroup() // children that outlived the leader
+			p.waitGroupGone()
 		case <-t.C:
 			p.kill()
 			p.stopErr = p.errorf("ignored SIGTERM for %v; killed with SIGKILL", p.spec.Grace)
@@ -211,10 +214,47 @@ func (p *Process) Stop() error {
 	return p.stopErr
 }
 
-// kill SIGKILLs the group and waits for the reaper.
+// kill SIGKILLs the group and waits until the leader is reaped and the
+// rest of the group is gone.
 func (p *Process) kill() {
 	p.killGroup()
 	<-p.exited
+	p.waitGroupGone()
+}
+
+// waitGroupGone waits (at most two seconds) until no live process of the
+// group is left. Members other than the leader are reaped by init, whenever
+// it gets to it; a zombie holds no namespace and counts as gone.
+func (p *Process) waitGroupGone() {
+	deadline := time.Now().Add(2 * time.Second)
+	for groupAlive(p.Pid()) && time.Now().Before(deadline) {
+		p.killGroup()
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// groupAlive reports whether a process in group pgid is not yet a zombie.
+func groupAlive(pgid int) bool {
+	if syscall.Kill(-pgid, 0) != nil {
+		return false
+	}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...; comm may contain spaces.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" && f[0] != "X" {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Process) killGroup() { _ = syscall.Kill(-p.Pid(), syscall.SIGKILL) }

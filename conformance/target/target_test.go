@@ -73,9 +73,13 @@ func TestLoadRelativeCommand(t *testing.T) {
 }
 
 func TestRef(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "lbcheck")
-	os.WriteFile(bin, nil, 0o755)
-	t.Setenv(lbbin.EnvBin, bin)
+	fakeBin := filepath.Join(t.TempDir(), "lbcheck")
+	os.WriteFile(fakeBin, nil, 0o755)
+	t.Setenv(lbbin.EnvBin, fakeBin) // used unless an earlier test found lbcheck already
+	bin, err := lbbin.Path()
+	if err != nil {
+		t.Fatal(err)
+	}
 	m, err := Resolve("ref")
 	if err != nil {
 		t.Fatal(err)
@@ -202,9 +206,12 @@ func TestStopAndCrashAfterReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	for r.Alive() == nil && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	for _, h := range r.Hosts {
+		select {
+		case <-h.Exited():
+		case <-time.After(3 * time.Second):
+			t.Fatal("host role did not crash")
+		}
 	}
 	err = r.Alive()
 	if err == nil || !strings.Contains(err.Error(), "host-0") || !strings.Contains(err.Error(), "exited unexpectedly (exit status 4)") || !strings.Contains(err.Error(), "flow table corrupt") {
