@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 )
 
@@ -20,25 +21,31 @@ var schemaSource string
 // with `cue vet -d '#Deployment' schema.cue deploy.yaml`.
 func SchemaSource() string { return schemaSource }
 
-// compiled is the schema compiled once per process. A cue.Context is not
-// safe for concurrent use, so every use of ctx or of values built from it
-// holds mu.
+// compiled is one compiled copy of the schema with its own cue.Context.
+// A cue.Context is not safe for concurrent use, so each compiled is used by
+// one goroutine at a time: take one with acquire and give it back with
+// release. Validation runs on as many copies as there are CPUs.
 type compiled struct {
-	mu         sync.Mutex
 	ctx        *cue.Context
 	deployment cue.Value
 	// defs describes the definition behind each model struct type.
 	defs map[reflect.Type]*defInfo
 }
 
-// defInfo is what the loader needs to know about one closed definition.
+// defInfo is what the loader needs to know about one closed definition
+// and the Go type it decodes into.
 type defInfo struct {
 	name   string
+	typ    reflect.Type
+	value  cue.Value
 	fields map[string]*fieldInfo // by JSON name
 	// names lists the field names in schema order, for suggestions.
 	names []string
-	// goFields maps JSON names to the index of the Go struct field.
-	goFields map[string]int
+	// required lists the fields marked with ! in the definition.
+	required []string
+	// conditional is set when the definition requires fields only under
+	// conditions (an if clause), which only CUE can evaluate.
+	conditional bool
 }
 
 // fieldInfo describes one field of a definition.
@@ -47,6 +54,13 @@ type fieldInfo struct {
 	// want describes a valid value in words, from @lbcheck(want="...");
 	// empty when the constraint itself says enough (enums, bounds).
 	want string
+	// goIndex is the index of the Go struct field, or -1.
+	goIndex int
+	// def describes the field's objects when it holds one or a list.
+	def *defInfo
+	// dflt is the schema's default converted to the Go field's type; it is
+	// invalid when the field has no default.
+	dflt reflect.Value
 }
 
 // defNames maps each model type to its definition in schema.cue.
@@ -71,17 +85,32 @@ var defNames = map[reflect.Type]string{
 	reflect.TypeFor[OutboundFlow]():     "#OutboundFlow",
 }
 
-var (
-	compileOnce sync.Once
-	theSchema   *compiled
-	compileErr  error
-)
+// schemas holds compiled copies of the schema not in use.
+var schemas struct {
+	mu   sync.Mutex
+	free []*compiled
+}
 
-// schemaValue returns the compiled schema. An error means schema.cue
-// itself is broken, which the package's tests catch.
-func schemaValue() (*compiled, error) {
-	compileOnce.Do(func() { theSchema, compileErr = compileSchema() })
-	return theSchema, compileErr
+// acquire returns a compiled schema for the caller's exclusive use. An
+// error means schema.cue itself is broken, which the package's tests
+// catch.
+func acquire() (*compiled, error) {
+	schemas.mu.Lock()
+	if n := len(schemas.free); n > 0 {
+		c := schemas.free[n-1]
+		schemas.free = schemas.free[:n-1]
+		schemas.mu.Unlock()
+		return c, nil
+	}
+	schemas.mu.Unlock()
+	return compileSchema()
+}
+
+// release returns c, which the caller must no longer use.
+func release(c *compiled) {
+	schemas.mu.Lock()
+	schemas.free = append(schemas.free, c)
+	schemas.mu.Unlock()
 }
 
 func compileSchema() (*compiled, error) {
@@ -96,42 +125,75 @@ func compileSchema() (*compiled, error) {
 		if !def.Exists() {
 			return nil, fmt.Errorf("embedded schema lacks %s", name)
 		}
-		info, err := describeDef(name, def, t)
-		if err != nil {
+		c.defs[t] = &defInfo{name: name, typ: t, value: def, fields: make(map[string]*fieldInfo)}
+	}
+	for t, info := range c.defs {
+		if err := c.describeDef(info, t); err != nil {
 			return nil, err
 		}
-		c.defs[t] = info
-		if name == "#Deployment" {
-			c.deployment = def
-		}
 	}
+	c.deployment = c.defs[reflect.TypeFor[Deployment]()].value
 	return c, nil
 }
 
-func describeDef(name string, def cue.Value, t reflect.Type) (*defInfo, error) {
-	info := &defInfo{name: name, fields: make(map[string]*fieldInfo), goFields: make(map[string]int)}
+// describeDef fills info from the definition and the Go type t.
+func (c *compiled) describeDef(info *defInfo, t reflect.Type) error {
+	goFields := make(map[string]int)
 	for i := range t.NumField() {
 		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		if tag != "" && tag != "-" {
-			info.goFields[tag] = i
+			goFields[tag] = i
 		}
 	}
-	it, err := def.Fields(cue.Optional(true))
+	it, err := info.value.Fields(cue.Optional(true))
 	if err != nil {
-		return nil, fmt.Errorf("embedded schema: %s: %w", name, err)
+		return fmt.Errorf("embedded schema: %s: %w", info.name, err)
 	}
 	for it.Next() {
 		label := it.Selector().Unquoted()
-		fi := &fieldInfo{value: it.Value()}
+		fi := &fieldInfo{value: it.Value(), goIndex: -1}
 		if a := it.Value().Attribute("lbcheck"); a.Err() == nil {
 			if want, ok, _ := a.Lookup(0, "want"); ok {
 				fi.want = want
 			}
 		}
+		if i, ok := goFields[label]; ok {
+			fi.goIndex = i
+			ft := t.Field(i).Type
+			for ft.Kind() == reflect.Slice || ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			fi.def = c.defs[ft]
+			regular := it.Selector().ConstraintType() == cue.InvalidSelectorType
+			if d, ok := it.Value().Default(); ok && regular && d.Validate(cue.Concrete(true)) == nil {
+				fi.dflt = reflect.New(t.Field(i).Type).Elem()
+				if err := d.Decode(fi.dflt.Addr().Interface()); err != nil {
+					return fmt.Errorf("embedded schema: %s.%s: default: %w", info.name, label, err)
+				}
+			}
+		}
+		if it.Selector().ConstraintType() == cue.RequiredConstraint {
+			info.required = append(info.required, label)
+		}
 		info.fields[label] = fi
 		info.names = append(info.names, label)
 	}
-	return info, nil
+	info.conditional = hasComprehension(info.value.Source())
+	return nil
+}
+
+// hasComprehension reports whether n contains an if or for clause.
+func hasComprehension(n ast.Node) bool {
+	found := false
+	if n != nil {
+		ast.Walk(n, func(n ast.Node) bool {
+			if _, ok := n.(*ast.Comprehension); ok {
+				found = true
+			}
+			return !found
+		}, nil)
+	}
+	return found
 }
 
 // suggest returns the field of d whose name matches name ignoring case,

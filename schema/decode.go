@@ -3,70 +3,60 @@ package schema
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
 )
 
 // A document is checked in two complementary ways. CUE validates the
 // document unified with #Deployment and reports wrong values (enums,
-// ranges, types, addresses). The walker below visits the document and the
-// unified value side by side: it decodes values into the model (so defaults
-// come from the schema), records the user's position of every object and
-// field, and itself reports unknown and missing required fields, which CUE
-// leaves out whenever a document also holds a wrong value.
+// ranges, types, addresses). The walker below decodes the document's
+// syntax tree into the model: it records the user's position of every
+// object and field, fills defaults taken from the schema, and itself
+// reports unknown and missing required fields, which CUE leaves out
+// whenever a document also holds a wrong value. Walking the syntax tree
+// rather than CUE values keeps loading large deployments fast.
 
 // walker decodes one document.
 type walker struct {
 	c        *compiled
 	filename string
-	keyPos   map[token.Pos]token.Pos
-	issues   []Issue
-	// paths records, for every data path ("loadBalancers.0.name"), where it
-	// is and what the schema says about it, to explain CUE's errors.
-	paths map[string]pathInfo
-	// reported holds paths that already carry an issue.
+	root     ast.Expr // the document's syntax
+	// doc is the document's value; value positions come from it when
+	// the syntax tree has none (a CUE file that computes its values).
+	doc   cue.Value
+	stack []cue.Selector // path of the value being decoded, for doc
+	// reported holds the paths that already carry an issue.
 	reported map[string]bool
+	issues   []Issue
 }
 
-// pathInfo describes one value in the user's document.
-type pathInfo struct {
-	pos   Pos
-	data  cue.Value
-	def   *defInfo // the definition holding the field
-	field string   // the field's JSON name
-	elem  bool     // the value is an element of the field's list or map
-}
-
-// document loads one document (a YAML document, a JSON file or a CUE
-// file) into l.dep. Callers hold l.c.mu.
-func (l *loader) document(filename string, data cue.Value, src ast.Node) {
-	w := &walker{
-		c:        l.c,
-		filename: filename,
-		keyPos:   keyPositions(src),
-		paths:    make(map[string]pathInfo),
-		reported: make(map[string]bool),
-	}
-	switch data.IncompleteKind() {
-	case cue.NullKind:
-		return // an empty YAML document
-	case cue.StructKind:
-	default:
-		w.issue(w.pos(data), "", fmt.Sprintf("a document must be a mapping with loadBalancers, vms and guests, not %s", kindWord(data.IncompleteKind())))
-		l.issues = append(l.issues, w.issues...)
+// document decodes one document (a YAML document, a JSON file or a CUE
+// file) into l.dep and queues it for validation. expr is the document's
+// syntax, with positions; data is its value for a CUE file that computes
+// values (positions come from it), and the zero Value otherwise.
+func (l *loader) document(filename string, data cue.Value, expr ast.Expr) {
+	w := &walker{c: l.c, filename: filename, root: expr, doc: data, reported: make(map[string]bool)}
+	l.walkers = append(l.walkers, w)
+	st, ok := expr.(*ast.StructLit)
+	if !ok {
+		if k := exprKind(expr); k != cue.NullKind { // null: an empty YAML document
+			w.issue(w.pos(expr.Pos()), "", "a document must be a mapping with loadBalancers, vms and guests, not "+kindWord(k))
+		}
 		return
 	}
-	u := l.c.deployment.Unify(data)
+	def := w.c.defs[reflect.TypeFor[Deployment]()]
 	var doc Deployment
-	w.object(reflect.ValueOf(&doc), u, data, "", "", -1)
-	w.schemaErrors(u.Validate(cue.Concrete(true), cue.All()))
+	w.object(reflect.ValueOf(&doc), def, st, w.pos(st.Pos()), "", "", -1)
+	l.units = split(w, def, st, "", l.units)
 	l.dep.LoadBalancers = append(l.dep.LoadBalancers, doc.LoadBalancers...)
 	l.dep.VMs = append(l.dep.VMs, doc.VMs...)
 	l.dep.Guests = append(l.dep.Guests, doc.Guests...)
-	l.issues = append(l.issues, w.issues...)
 }
 
 // issue records an LB0001 issue for the value at path.
@@ -78,14 +68,17 @@ func (w *walker) issue(pos Pos, path, msg string) {
 	w.issues = append(w.issues, Issue{Pos: pos, Rule: RuleSchema, Message: msg})
 }
 
-// pos returns where v was written: its key when it is a field's value.
-func (w *walker) pos(v cue.Value) Pos {
-	p := v.Pos()
-	if k, ok := w.keyPos[p]; ok {
-		p = k
+// pos converts p, asking the document's value for the position of the
+// value being decoded when the syntax tree has none.
+func (w *walker) pos(p token.Pos) Pos {
+	if !p.IsValid() && len(w.stack) > 0 && w.doc.Exists() {
+		p = w.doc.LookupPath(cue.MakePath(w.stack...)).Pos()
 	}
 	return toPos(p, w.filename)
 }
+
+func (w *walker) push(sel cue.Selector) { w.stack = append(w.stack, sel) }
+func (w *walker) pop()                  { w.stack = w.stack[:len(w.stack)-1] }
 
 // nodeSetter is implemented by every model type through its embedded Node.
 type nodeSetter interface {
@@ -93,103 +86,128 @@ type nodeSetter interface {
 	SetField(field string, p Pos)
 }
 
-// dataField is one field the user wrote.
-type dataField struct {
-	value cue.Value
-	pos   Pos
+// fields returns the fields of a struct literal by name.
+func fields(st *ast.StructLit) ([]string, []*ast.Field) {
+	var names []string
+	var fs []*ast.Field
+	for _, d := range st.Elts {
+		f, ok := d.(*ast.Field)
+		if !ok || f.Value == nil {
+			continue
+		}
+		name, _, err := ast.LabelName(f.Label)
+		if err != nil {
+			continue
+		}
+		names = append(names, name)
+		fs = append(fs, f)
+	}
+	return names, fs
 }
 
-// object decodes the struct ptr points to from u (the value unified with
-// the schema) and data (the user's value). ipath is the index path used in
-// messages; base and index build the object's named path: base.name, or
-// base.index when the object has no name, or base alone when index < 0.
-func (w *walker) object(ptr reflect.Value, u, data cue.Value, ipath, base string, index int) {
-	ti := w.c.defs[ptr.Elem().Type()]
-	objPos := w.pos(data)
-
-	// The fields the user wrote: positions, and unknown fields.
-	written := make(map[string]dataField)
-	if it, err := data.Fields(); err == nil {
-		for it.Next() {
-			label := it.Selector().Unquoted()
-			fpath := join(ipath, label)
-			df := dataField{value: it.Value(), pos: w.pos(it.Value())}
-			written[label] = df
-			w.paths[fpath] = pathInfo{pos: df.pos, data: df.value, def: ti, field: label}
-			if _, ok := ti.fields[label]; !ok {
-				msg := fmt.Sprintf("unknown field %q", label)
-				if s := ti.suggest(label); s != "" {
-					msg += fmt.Sprintf(" (did you mean %s?)", s)
-				}
-				w.issue(df.pos, ipath, msg)
-				w.reported[fpath] = true
-			}
-		}
-	}
-
-	// The values, with defaults, from the unified value; missing required
-	// fields. Nested objects wait until the object's name is known.
-	it, err := u.Fields(cue.Optional(true))
-	if err != nil {
-		if it, err = data.Fields(); err != nil {
-			return
-		}
-	}
+// object decodes st, written at objPos, into the struct ptr points to. ipath is the index path
+// used in messages ("loadBalancers.0.loadBalancingRules.3"); base and index
+// build the object's named path: base.name, or base.index when the object
+// has no name, or base alone when index < 0.
+func (w *walker) object(ptr reflect.Value, def *defInfo, st *ast.StructLit, objPos Pos, ipath, base string, index int) {
+	elem := ptr.Elem()
+	names, fs := fields(st)
+	written := make(map[string]*ast.Field, len(fs))
+	fieldPos := make(map[string]Pos, len(fs))
 	type nested struct {
+		fi    *fieldInfo
 		label string
-		field reflect.Value
-		value cue.Value
+		value ast.Expr
+		pos   Pos
 	}
 	var later []nested
-	elem := ptr.Elem()
-	for it.Next() {
-		sel := it.Selector()
-		label := sel.Unquoted()
-		if sel.ConstraintType() == cue.RequiredConstraint {
-			if _, ok := written[label]; !ok {
-				w.issue(objPos, ipath, "missing required field "+label)
-				w.reported[join(ipath, label)] = true
+	for i, label := range names {
+		f := fs[i]
+		written[label] = f
+		w.push(cue.Str(label))
+		p := w.pos(f.Label.Pos())
+		fieldPos[label] = p
+		fi := def.fields[label]
+		switch {
+		case fi == nil:
+			msg := fmt.Sprintf("unknown field %q", label)
+			if s := def.suggest(label); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
-			continue
+			w.issue(p, ipath, msg)
+			w.reported[join(ipath, label)] = true
+		case fi.goIndex < 0:
+		case fi.def != nil:
+			later = append(later, nested{fi, label, f.Value, p})
+		default:
+			w.scalar(elem.Field(fi.goIndex), f.Value)
 		}
-		if sel.ConstraintType() == cue.OptionalConstraint {
-			continue
+		w.pop()
+	}
+	for _, label := range def.required {
+		if _, ok := written[label]; !ok {
+			w.missing(objPos, ipath, label)
 		}
-		i, ok := ti.goFields[label]
-		if !ok {
-			continue
+	}
+	if def.conditional {
+		w.conditional(def, st, written, objPos, ipath)
+	}
+	for _, label := range def.names {
+		if fi := def.fields[label]; written[label] == nil && fi.dflt.IsValid() {
+			elem.Field(fi.goIndex).Set(fi.dflt)
 		}
-		f := elem.Field(i)
-		switch f.Kind() {
-		case reflect.Slice, reflect.Pointer:
-			if f.Type().Elem().Kind() != reflect.String {
-				later = append(later, nested{label, f, it.Value()})
-				continue
-			}
-		}
-		w.scalar(f, it.Value(), written[label].value, join(ipath, label), ti, label)
 	}
 
 	path := base
 	if index >= 0 {
-		path = join(base, w.key(elem, index))
+		path = join(base, key(elem, index))
 	}
 	if n, ok := ptr.Interface().(nodeSetter); ok {
 		n.SetPos(objPos, path)
-		for label, df := range written {
-			if _, known := ti.fields[label]; known {
-				n.SetField(label, df.pos)
+		for label, p := range fieldPos {
+			if def.fields[label] != nil {
+				n.SetField(label, p)
 			}
 		}
 	}
 	for _, n := range later {
-		w.nested(n.field, n.value, written[n.label].value, join(ipath, n.label), join(path, n.label), ti, n.label)
+		w.push(cue.Str(n.label))
+		w.nested(elem.Field(n.fi.goIndex), n.fi.def, n.value, n.pos, join(ipath, n.label), join(path, n.label))
+		w.pop()
+	}
+}
+
+// missing reports a required field the object lacks.
+func (w *walker) missing(objPos Pos, ipath, label string) {
+	if fpath := join(ipath, label); !w.reported[fpath] {
+		w.issue(objPos, ipath, "missing required field "+label)
+		w.reported[fpath] = true
+	}
+}
+
+// conditional reports fields the definition requires given the object's
+// other values (requestPath of an Http probe), which only CUE can tell.
+func (w *walker) conditional(def *defInfo, st *ast.StructLit, written map[string]*ast.Field, objPos Pos, ipath string) {
+	v := w.doc.LookupPath(cue.MakePath(w.stack...))
+	if !w.doc.Exists() {
+		v = w.c.ctx.BuildExpr(st)
+	}
+	u := def.value.Unify(v)
+	it, err := u.Fields(cue.Optional(true))
+	if err != nil {
+		return
+	}
+	for it.Next() {
+		label := it.Selector().Unquoted()
+		if it.Selector().ConstraintType() == cue.RequiredConstraint && written[label] == nil {
+			w.missing(objPos, ipath, label)
+		}
 	}
 }
 
 // key names an object in a path: its name (or VM for a guest), else its
 // index.
-func (w *walker) key(elem reflect.Value, index int) string {
+func key(elem reflect.Value, index int) string {
 	for _, name := range []string{"Name", "VM"} {
 		if f := elem.FieldByName(name); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
 			return f.String()
@@ -198,92 +216,137 @@ func (w *walker) key(elem reflect.Value, index int) string {
 	return strconv.Itoa(index)
 }
 
-// scalar decodes a string, int, bool, []string or map[string]string field.
-// A value CUE rejects leaves the field at its zero value; the schema
-// errors explain why.
-func (w *walker) scalar(f reflect.Value, u, data cue.Value, ipath string, def *defInfo, label string) {
-	if d, ok := u.Default(); ok {
-		u = d
+// nested decodes a list of objects or one object, whose field is at pos.
+// Elements the user did not write as mappings are skipped (CUE reports
+// them), so lists never hold nil.
+func (w *walker) nested(f reflect.Value, def *defInfo, x ast.Expr, pos Pos, ipath, npath string) {
+	if f.Kind() == reflect.Pointer {
+		if st, ok := x.(*ast.StructLit); ok {
+			p := reflect.New(f.Type().Elem())
+			w.object(p, def, st, pos, ipath, npath, -1)
+			f.Set(p)
+		}
+		return
 	}
+	list, ok := x.(*ast.ListLit)
+	if !ok {
+		return
+	}
+	for i, e := range list.Elts {
+		st, ok := e.(*ast.StructLit)
+		if !ok {
+			continue
+		}
+		w.push(cue.Index(i))
+		p := reflect.New(f.Type().Elem().Elem())
+		w.object(p, def, st, w.pos(st.Pos()), join(ipath, strconv.Itoa(i)), npath, i)
+		f.Set(reflect.Append(f, p))
+		w.pop()
+	}
+}
+
+// scalar decodes a string, int, bool, []string or map[string]string. A
+// value of the wrong kind leaves the field at its zero value; CUE's errors
+// explain why.
+func (w *walker) scalar(f reflect.Value, x ast.Expr) {
 	switch f.Kind() {
 	case reflect.String:
-		if s, err := u.String(); err == nil {
+		if s, ok := stringLit(x); ok {
 			f.SetString(s)
 		}
 	case reflect.Int:
-		if n, err := u.Int64(); err == nil && !f.OverflowInt(n) {
+		if n, ok := intLit(x); ok && !f.OverflowInt(n) {
 			f.SetInt(n)
 		}
 	case reflect.Bool:
-		if b, err := u.Bool(); err == nil {
-			f.SetBool(b)
+		if lit, ok := x.(*ast.BasicLit); ok && (lit.Kind == token.TRUE || lit.Kind == token.FALSE) {
+			f.SetBool(lit.Kind == token.TRUE)
 		}
 	case reflect.Slice: // []string
-		for i := range w.elems(data, ipath, def, label) {
-			if s, err := index(u, i).String(); err == nil {
-				f.Set(reflect.Append(f, reflect.ValueOf(s)))
+		if list, ok := x.(*ast.ListLit); ok {
+			for _, e := range list.Elts {
+				if s, ok := stringLit(e); ok {
+					f.Set(reflect.Append(f, reflect.ValueOf(s)))
+				}
 			}
 		}
-	case reflect.Map: // map[string]string
-		it, err := data.Fields()
-		if err != nil {
-			return
-		}
-		m := reflect.MakeMap(f.Type())
-		for it.Next() {
-			key := it.Selector().Unquoted()
-			w.paths[join(ipath, key)] = pathInfo{pos: w.pos(it.Value()), data: it.Value(), def: def, field: label, elem: true}
-			if s, ok := text(u.LookupPath(cue.MakePath(it.Selector()))); ok {
-				m.SetMapIndex(reflect.ValueOf(key), reflect.ValueOf(s))
+	case reflect.Map: // map[string]string; sysctl values may be numbers
+		if st, ok := x.(*ast.StructLit); ok {
+			m := reflect.MakeMap(f.Type())
+			names, fs := fields(st)
+			for i, name := range names {
+				s, ok := stringLit(fs[i].Value)
+				if n, isInt := intLit(fs[i].Value); isInt {
+					s, ok = strconv.FormatInt(n, 10), true
+				}
+				if ok {
+					m.SetMapIndex(reflect.ValueOf(name), reflect.ValueOf(s))
+				}
 			}
+			f.Set(m)
 		}
-		f.Set(m)
 	}
 }
 
-// elems lists the elements of the user's list value and records their
-// paths; it returns nil when data is not a list.
-func (w *walker) elems(data cue.Value, ipath string, def *defInfo, label string) []cue.Value {
-	list, err := data.List()
+// stringLit returns the value of a string literal.
+func stringLit(x ast.Expr) (string, bool) {
+	lit, ok := x.(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return "", false
+	}
+	s, err := literal.Unquote(lit.Value)
+	return s, err == nil
+}
+
+// intLit returns the value of an integer literal, possibly negated.
+func intLit(x ast.Expr) (int64, bool) {
+	neg := false
+	if u, ok := x.(*ast.UnaryExpr); ok && (u.Op == token.SUB || u.Op == token.ADD) {
+		neg, x = u.Op == token.SUB, u.X
+	}
+	lit, ok := x.(*ast.BasicLit)
+	if !ok || lit.Kind != token.INT {
+		return 0, false
+	}
+	var info literal.NumInfo
+	if err := literal.ParseNum(lit.Value, &info); err != nil || !info.IsInt() {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(info.String(), 10, 64)
 	if err != nil {
-		return nil
+		return 0, false
 	}
-	var out []cue.Value
-	for i := 0; list.Next(); i++ {
-		v := list.Value()
-		w.paths[join(ipath, strconv.Itoa(i))] = pathInfo{pos: w.pos(v), data: v, def: def, field: label, elem: true}
-		out = append(out, v)
+	if neg {
+		n = -n
 	}
-	return out
+	return n, true
 }
 
-// nested decodes a list of objects or a pointer to one object. Elements
-// the user did not write as mappings are skipped, so lists never hold nil.
-func (w *walker) nested(f reflect.Value, u, data cue.Value, ipath, npath string, def *defInfo, label string) {
-	if f.Kind() == reflect.Pointer {
-		if data.IncompleteKind() != cue.StructKind {
-			return
-		}
-		p := reflect.New(f.Type().Elem())
-		w.object(p, u, data, ipath, npath, -1)
-		f.Set(p)
-		return
+// exprKind is the kind of a literal, or BottomKind for anything else.
+func exprKind(x ast.Expr) cue.Kind {
+	if u, ok := x.(*ast.UnaryExpr); ok {
+		x = u.X
 	}
-	for i, elem := range w.elems(data, ipath, def, label) {
-		if elem.IncompleteKind() != cue.StructKind {
-			continue
+	switch x := x.(type) {
+	case *ast.StructLit:
+		return cue.StructKind
+	case *ast.ListLit:
+		return cue.ListKind
+	case *ast.BasicLit:
+		switch x.Kind {
+		case token.STRING:
+			return cue.StringKind
+		case token.INT:
+			return cue.IntKind
+		case token.FLOAT:
+			return cue.FloatKind
+		case token.TRUE, token.FALSE:
+			return cue.BoolKind
+		case token.NULL:
+			return cue.NullKind
 		}
-		p := reflect.New(f.Type().Elem().Elem())
-		w.object(p, index(u, i), elem, join(ipath, strconv.Itoa(i)), npath, i)
-		f.Set(reflect.Append(f, p))
 	}
-}
-
-// index returns element i of the unified list u. It looks the element up
-// rather than iterating u, because one wrong element makes the whole list
-// an error while its other elements stay usable.
-func index(u cue.Value, i int) cue.Value {
-	return u.LookupPath(cue.MakePath(cue.Index(i)))
+	return cue.BottomKind
 }
 
 // join appends a path element.
@@ -294,14 +357,56 @@ func join(path, elem string) string {
 	return path + "." + elem
 }
 
-// text returns a string or integer value as text: sysctl values may be
-// written either way.
-func text(v cue.Value) (string, bool) {
-	if s, err := v.String(); err == nil {
-		return s, true
+// pathInfo describes the value at one path of a document.
+type pathInfo struct {
+	pos   Pos
+	expr  ast.Expr
+	def   *defInfo // the definition holding field
+	field string   // the field's JSON name
+	elem  bool     // the value is an element of field's list or map
+}
+
+// lookup finds the syntax at path (dot-separated labels and indexes, as in
+// CUE's errors) below the document root, and the definition and field that
+// constrain it. When the path leaves the syntax tree, ok is false and
+// info.pos is the position of the deepest value found.
+func (w *walker) lookup(path string) (info pathInfo, ok bool) {
+	info.expr = w.root
+	info.pos = w.pos(w.root.Pos())
+	w.stack = w.stack[:0]
+	for _, seg := range strings.Split(path, ".") {
+		switch x := info.expr.(type) {
+		case *ast.StructLit:
+			names, fs := fields(x)
+			j := slices.Index(names, seg)
+			if j < 0 {
+				return info, false
+			}
+			w.push(cue.Str(seg))
+			info.expr, info.pos = fs[j].Value, w.pos(fs[j].Label.Pos())
+			def := w.c.defs[reflect.TypeFor[Deployment]()]
+			if info.def != nil {
+				def = info.def.fields[info.field].def
+			}
+			if def == nil { // an entry of a map such as sysctls
+				info.elem = true
+				continue
+			}
+			if def.fields[seg] == nil {
+				return info, false
+			}
+			info.def, info.field, info.elem = def, seg, false
+		case *ast.ListLit:
+			n, err := strconv.Atoi(seg)
+			if err != nil || n < 0 || n >= len(x.Elts) {
+				return info, false
+			}
+			w.push(cue.Index(n))
+			info.expr = x.Elts[n]
+			info.pos, info.elem = w.pos(info.expr.Pos()), true
+		default:
+			return info, false
+		}
 	}
-	if n, err := v.Int64(); err == nil {
-		return strconv.FormatInt(n, 10), true
-	}
-	return "", false
+	return info, info.def != nil
 }

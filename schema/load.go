@@ -64,6 +64,7 @@ func Load(paths ...string) (*Deployment, []Issue, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	defer l.close()
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
@@ -83,6 +84,7 @@ func LoadBytes(filename string, src []byte) (*Deployment, []Issue, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	defer l.close()
 	if err := l.file(filename, src); err != nil {
 		return nil, nil, err
 	}
@@ -113,25 +115,27 @@ func expand(p string) ([]string, error) {
 
 // loader accumulates the documents of all files into one Deployment.
 type loader struct {
-	c      *compiled
-	dep    *Deployment
-	issues []Issue
-	files  []string // in load order, to sort issues
+	c       *compiled // for decoding; validation uses more copies
+	dep     *Deployment
+	walkers []*walker // one per document
+	units   []unit    // what to validate, from all documents
+	files   []string  // in load order, to sort issues
 }
 
 func newLoader() (*loader, error) {
-	c, err := schemaValue()
+	c, err := acquire()
 	if err != nil {
 		return nil, err
 	}
 	return &loader{c: c, dep: &Deployment{}}, nil
 }
 
+// close releases the loader's compiled schema.
+func (l *loader) close() { release(l.c) }
+
 // file parses one file into documents and loads each.
 func (l *loader) file(filename string, src []byte) error {
 	l.files = append(l.files, filename)
-	l.c.mu.Lock()
-	defer l.c.mu.Unlock()
 	switch ext := strings.ToLower(filepath.Ext(filename)); ext {
 	case ".yaml", ".yml":
 		dec := cueyaml.NewDecoder(filename, bytes.NewReader(src))
@@ -143,14 +147,14 @@ func (l *loader) file(filename string, src []byte) error {
 			if err != nil {
 				return syntaxError(filename, err)
 			}
-			l.document(filename, l.c.ctx.BuildExpr(expr), expr)
+			l.document(filename, cue.Value{}, expr)
 		}
 	case ".json":
 		expr, err := cuejson.Extract(filename, src)
 		if err != nil {
 			return syntaxError(filename, err)
 		}
-		l.document(filename, l.c.ctx.BuildExpr(expr), expr)
+		l.document(filename, cue.Value{}, expr)
 	case ".cue":
 		f, err := parser.ParseFile(filename, src)
 		if err != nil {
@@ -160,7 +164,7 @@ func (l *loader) file(filename string, src []byte) error {
 		if err := v.Err(); err != nil && !isValueError(v) {
 			return syntaxError(filename, err)
 		}
-		l.document(filename, v, f)
+		l.document(filename, v, cueData(f, v))
 	default:
 		return fmt.Errorf("%s: unknown file type %q: use .yaml, .yml, .json or .cue", filename, ext)
 	}
@@ -203,36 +207,87 @@ func toPos(p token.Pos, filename string) Pos {
 	return Pos{File: pos.Filename, Line: pos.Line, Column: pos.Column}
 }
 
-// keyPositions maps the position of each field's value to the position of
-// its key, so that a field is reported on the line where its name is
-// written even when the value starts on a later line.
-func keyPositions(n ast.Node) map[token.Pos]token.Pos {
-	m := make(map[token.Pos]token.Pos)
-	ast.Walk(n, func(n ast.Node) bool {
-		if f, ok := n.(*ast.Field); ok && f.Value != nil {
-			m[f.Value.Pos()] = f.Label.Pos()
+// cueData returns the syntax of a CUE file's data: the file itself when it
+// only writes literal values (so every position is exact), otherwise the
+// evaluated value's syntax, whose positions the walker asks the value for.
+func cueData(f *ast.File, v cue.Value) ast.Expr {
+	plain := true
+	st := &ast.StructLit{}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.Package, *ast.CommentGroup, *ast.Attribute:
+		case *ast.Field:
+			st.Elts = append(st.Elts, d)
+		default:
+			plain = false
+		}
+	}
+	if plain && isLiteral(st) {
+		return st
+	}
+	if x, ok := v.Syntax(cue.Final(), cue.Concrete(true)).(ast.Expr); ok {
+		return x
+	}
+	return st
+}
+
+// isLiteral reports whether x only writes values: no references,
+// operators (other than a sign), comprehensions or definitions.
+func isLiteral(x ast.Expr) bool {
+	switch x := x.(type) {
+	case *ast.BasicLit:
+		return true
+	case *ast.UnaryExpr:
+		_, ok := x.X.(*ast.BasicLit)
+		return ok && (x.Op == token.SUB || x.Op == token.ADD)
+	case *ast.ListLit:
+		for _, e := range x.Elts {
+			if !isLiteral(e) {
+				return false
+			}
 		}
 		return true
-	}, nil)
-	return m
+	case *ast.StructLit:
+		for _, d := range x.Elts {
+			f, ok := d.(*ast.Field)
+			if !ok || f.Constraint != token.ILLEGAL || !isLiteral(f.Value) {
+				return false
+			}
+			if name, isIdent, err := ast.LabelName(f.Label); err != nil || isIdent && (strings.HasPrefix(name, "#") || strings.HasPrefix(name, "_")) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // finish resolves references across all documents and orders the issues
 // by file (in load order), line and column.
 func (l *loader) finish() (*Deployment, []Issue, error) {
-	l.issues = append(l.issues, resolve(l.dep)...)
+	if err := validate(l.units); err != nil {
+		return nil, nil, err
+	}
+	for _, u := range l.units {
+		u.w.schemaErrors(u)
+	}
+	var issues []Issue
+	for _, w := range l.walkers {
+		issues = append(issues, w.issues...)
+	}
+	issues = append(issues, resolve(l.dep)...)
 	order := make(map[string]int, len(l.files))
 	for i, f := range l.files {
 		if _, ok := order[f]; !ok {
 			order[f] = i
 		}
 	}
-	slices.SortStableFunc(l.issues, func(a, b Issue) int {
+	slices.SortStableFunc(issues, func(a, b Issue) int {
 		return cmp.Or(
 			cmp.Compare(order[a.Pos.File], order[b.Pos.File]),
 			cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Column, b.Pos.Column),
 		)
 	})
-	return l.dep, l.issues, nil
+	return l.dep, issues, nil
 }

@@ -2,22 +2,22 @@ package schema
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
 )
 
-// schemaErrors turns CUE's validation errors into one LB0001 issue per
-// offending value, positioned at the value in the user's file. CUE reports
-// a wrong enum value once per alternative; they collapse into one message
-// that lists the allowed values.
-func (w *walker) schemaErrors(err error) {
+// schemaErrors turns CUE's validation errors for one unit into one LB0001
+// issue per offending value, positioned at the value in the user's file.
+// CUE reports a wrong enum value once per alternative; they collapse into
+// one message that lists the allowed values.
+func (w *walker) schemaErrors(u unit) {
 	var order []string
 	byPath := make(map[string][]cueerrors.Error)
-	for _, e := range cueerrors.Errors(err) {
+	for _, e := range cueerrors.Errors(u.err) {
 		format, _ := e.Msg()
 		switch {
 		case strings.Contains(format, "errors in empty disjunction"),
@@ -25,7 +25,7 @@ func (w *walker) schemaErrors(err error) {
 			strings.HasPrefix(format, "field is required but not present"):
 			continue // summaries, or found by the walker with better positions
 		}
-		path := errPath(e)
+		path := u.path(e.Path())
 		if w.reported[path] {
 			continue
 		}
@@ -39,53 +39,19 @@ func (w *walker) schemaErrors(err error) {
 	}
 }
 
-// errPath renders an error's path relative to the document.
-func errPath(e cueerrors.Error) string {
-	p := slices.Clone(e.Path())
-	if len(p) > 0 && strings.HasPrefix(p[0], "#") {
-		p = p[1:]
-	}
-	for i, elem := range p {
-		if s, err := strconv.Unquote(elem); err == nil {
-			p[i] = s
-		}
-	}
-	return strings.Join(p, ".")
-}
-
 // explain reports the value at path, which CUE rejected with errs.
 func (w *walker) explain(path string, errs []cueerrors.Error) {
-	info, ok := w.paths[path]
-	if !ok {
-		// A value the user did not write directly, such as a field a
-		// CUE input computes: report CUE's own words at the nearest
-		// enclosing value.
-		w.issue(w.nearest(path), path, cueMessage(errs[0]))
-		return
-	}
+	info, ok := w.lookup(path)
 	msg := ""
-	if fi := info.def.fields[info.field]; fi != nil {
-		msg = describe(info, fi)
+	if ok {
+		msg = describe(info, info.def.fields[info.field])
 	}
 	if msg == "" {
+		// Also a value the user did not write directly, such as one a
+		// CUE input computes: CUE's own words at the nearest value.
 		msg = cueMessage(errs[0])
 	}
 	w.issue(info.pos, path, msg)
-}
-
-// nearest returns the position of the closest recorded ancestor of path.
-func (w *walker) nearest(path string) Pos {
-	for path != "" {
-		i := strings.LastIndexByte(path, '.')
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-		if info, ok := w.paths[path]; ok {
-			return info.pos
-		}
-	}
-	return Pos{File: w.filename}
 }
 
 // cueMessage is CUE's message for e on one line.
@@ -109,17 +75,16 @@ func describe(info pathInfo, fi *fieldInfo) string {
 		}
 		constraint = elem.Eval()
 	}
-	data := info.data
-	got := render(data)
+	got := render(info.expr)
 	want := constraint.IncompleteKind()
-	if k := data.IncompleteKind(); k&want == 0 {
+	if k := exprKind(info.expr); k != cue.BottomKind && k&want == 0 {
 		return fmt.Sprintf("%s is %s, want %s", got, kindWord(k), kindWord(want))
 	}
 	if values := enumValues(constraint); len(values) > 0 {
 		return fmt.Sprintf("%s is not allowed; use one of %s", got, strings.Join(values, ", "))
 	}
 	if lo, hi, ok := bounds(constraint); ok {
-		if n, err := data.Int64(); err == nil && (n < lo || n > hi) {
+		if n, ok := intLit(info.expr); ok && (n < lo || n > hi) {
 			switch {
 			case hi == maxBound:
 				return fmt.Sprintf("%s is below the minimum %d", got, lo)
@@ -135,14 +100,21 @@ func describe(info pathInfo, fi *fieldInfo) string {
 	return ""
 }
 
-// render shows a scalar as CUE (and YAML) would write it, and a list or
-// mapping by its kind.
-func render(v cue.Value) string {
-	switch v.IncompleteKind() {
-	case cue.StructKind, cue.ListKind:
-		return kindWord(v.IncompleteKind())
+// render shows a literal as the user wrote it (strings quoted), and
+// anything else by its kind.
+func render(x ast.Expr) string {
+	switch k := exprKind(x); k {
+	case cue.StructKind, cue.ListKind, cue.BottomKind:
+		return kindWord(k)
 	}
-	return fmt.Sprint(v)
+	if u, ok := x.(*ast.UnaryExpr); ok {
+		return u.Op.String() + render(u.X)
+	}
+	lit := x.(*ast.BasicLit)
+	if s, ok := stringLit(lit); ok {
+		return strconv.Quote(s)
+	}
+	return lit.Value
 }
 
 // kindWord names a CUE kind for messages.
@@ -162,6 +134,8 @@ func kindWord(k cue.Kind) string {
 		return "a list"
 	case cue.StructKind:
 		return "a mapping"
+	case cue.BottomKind:
+		return "a computed value"
 	}
 	return k.String()
 }

@@ -1,0 +1,153 @@
+package schema
+
+import (
+	"errors"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+)
+
+// Validation cuts each document into units so that large deployments are
+// validated in parallel, each worker on its own compiled schema. An object
+// whose lists of objects hold many elements is validated with those lists
+// emptied, and the lists in chunks of elements; a chunk of one element is
+// split again (a deployment with one large load balancer). The errors'
+// paths are made relative to the document. The schema has no constraint
+// between a list element and its parent, so the split reports the same
+// errors as validating the whole document.
+
+const (
+	// splitAt is the number of list elements from which an object is split.
+	splitAt = 64
+	// chunk is the number of list elements validated together.
+	chunk = 128
+)
+
+// unit is one piece of a document validated on its own: an object of def
+// at path prefix or, when field is set, a chunk of the list in that field
+// of such an object, starting at element offset.
+type unit struct {
+	w      *walker  // the document's walker
+	def    *defInfo // the loader's copy; workers look theirs up by type
+	field  string
+	offset int
+	expr   ast.Expr
+	prefix string // the document path of the object
+	err    error  // CUE's validation errors
+	strip  int    // leading error path elements naming the constraint
+}
+
+// split appends the units of expr, an object of def at path prefix.
+func split(w *walker, def *defInfo, expr ast.Expr, prefix string, out []unit) []unit {
+	st, ok := expr.(*ast.StructLit)
+	if !ok || elements(def, st) < splitAt {
+		return append(out, unit{w: w, def: def, expr: expr, prefix: prefix})
+	}
+	shallow := &ast.StructLit{Elts: make([]ast.Decl, 0, len(st.Elts))}
+	for _, d := range st.Elts {
+		f, list, name := objectList(def, d)
+		if list == nil {
+			shallow.Elts = append(shallow.Elts, d)
+			continue
+		}
+		empty := *f
+		empty.Value = &ast.ListLit{}
+		shallow.Elts = append(shallow.Elts, &empty)
+		if len(list.Elts) == 1 {
+			out = split(w, def.fields[name].def, list.Elts[0], join(join(prefix, name), "0"), out)
+			continue
+		}
+		for i := 0; i < len(list.Elts); i += chunk {
+			part := &ast.ListLit{Elts: list.Elts[i:min(i+chunk, len(list.Elts))]}
+			out = append(out, unit{w: w, def: def, field: name, offset: i, expr: part, prefix: prefix})
+		}
+	}
+	return append(out, unit{w: w, def: def, expr: shallow, prefix: prefix})
+}
+
+// objectList returns d as a field of def holding a list of objects, with
+// its name, or a nil list.
+func objectList(def *defInfo, d ast.Decl) (*ast.Field, *ast.ListLit, string) {
+	f, ok := d.(*ast.Field)
+	if !ok {
+		return nil, nil, ""
+	}
+	list, ok := f.Value.(*ast.ListLit)
+	name, _, err := ast.LabelName(f.Label)
+	if !ok || err != nil || def.fields[name] == nil || def.fields[name].def == nil {
+		return nil, nil, ""
+	}
+	return f, list, name
+}
+
+// elements counts the elements of st's lists of objects.
+func elements(def *defInfo, st *ast.StructLit) int {
+	n := 0
+	for _, d := range st.Elts {
+		if _, list, _ := objectList(def, d); list != nil {
+			n += len(list.Elts)
+		}
+	}
+	return n
+}
+
+// validate runs CUE on every unit, in parallel, and stores each unit's
+// errors in it. The error is only about the embedded schema.
+func validate(units []unit) error {
+	workers := min(runtime.GOMAXPROCS(0), len(units))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for k := range workers {
+		wg.Go(func() {
+			c, err := acquire()
+			if err != nil {
+				errs[k] = err
+				return
+			}
+			defer release(c)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(units) {
+					return
+				}
+				u := &units[i]
+				constraint := c.defs[u.def.typ].value
+				if u.field != "" {
+					constraint = c.defs[u.def.typ].fields[u.field].value
+				}
+				u.strip = len(constraint.Path().Selectors())
+				v := c.ctx.BuildExpr(u.expr)
+				u.err = constraint.Unify(v).Validate(cue.Concrete(true), cue.All())
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// path returns the document path of an error in u.
+func (u *unit) path(e []string) string {
+	e = e[min(u.strip, len(e)):]
+	p := make([]string, 0, len(e)+2)
+	if u.prefix != "" {
+		p = append(p, u.prefix)
+	}
+	for i, elem := range e {
+		if s, err := strconv.Unquote(elem); err == nil {
+			elem = s
+		}
+		if i == 0 && u.field != "" {
+			n, _ := strconv.Atoi(elem)
+			p = append(p, u.field)
+			elem = strconv.Itoa(n + u.offset)
+		}
+		p = append(p, elem)
+	}
+	return strings.Join(p, ".")
+}
