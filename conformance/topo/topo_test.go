@@ -14,6 +14,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/conformance/guest"
+	"github.com/lbcheck/lbcheck/conformance/lbbin"
 	"github.com/lbcheck/lbcheck/conformance/netlab"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/schema"
@@ -280,6 +281,25 @@ func BenchmarkBuild(b *testing.B) {
 	d := deployment()
 	for b.Loop() {
 		top := build(b, d, Options{})
+		if err := top.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildLbcheck is BenchmarkBuild with the real lbcheck binary as
+// the guests' responder (built once before timing), as lbcheck conform runs.
+func BenchmarkBuildLbcheck(b *testing.B) {
+	labtest.RequireRoot(b)
+	if _, err := lbbin.Path(); err != nil {
+		b.Skip(err)
+	}
+	d := deployment()
+	for b.Loop() {
+		top, err := Build(context.Background(), d, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
 		if err := top.Close(); err != nil {
 			b.Fatal(err)
 		}
