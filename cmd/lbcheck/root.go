@@ -56,6 +56,7 @@ with real packets in Linux network namespaces, and ships a reference forwarder.`
 		newReportCmd(),
 		newForwardCmd(),
 		newGuestCmd(),
+		newSchemaCmd(),
 	)
 	return root
 }
