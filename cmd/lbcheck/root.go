@@ -55,6 +55,7 @@ with real packets in Linux network namespaces, and ships a reference forwarder.`
 		newRulesCmd(),
 		newReportCmd(),
 		newForwardCmd(),
+		newConformCmd(),
 		newGuestCmd(),
 		newSchemaCmd(),
 	)

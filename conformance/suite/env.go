@@ -31,6 +31,8 @@ type Env struct {
 	VMSpaces  map[string]Namespace
 	HostSpace map[string]Namespace // host namespace by VM name
 
+	// Alive returns nil while every target process runs.
+	Alive func() error
 	// Restart stops and starts the target again (fresh flow state).
 	Restart func(ctx context.Context) error
 	// Close stops the target and removes the topology.

@@ -31,6 +31,9 @@ type UserDeployment struct {
 type Options struct {
 	// Select picks cases by short name (--run); nil selects all.
 	Select *regexp.Regexp
+	// Profile restricts the run to one profile (Core or Extended); empty
+	// runs both.
+	Profile string
 	// Users are the user deployments. When set, only generic cases run (on
 	// each of them); otherwise every selected case runs on its fixture.
 	Users []UserDeployment
@@ -90,6 +93,8 @@ func plan(cases []*Case, opts *Options) ([]*group, error) {
 	}
 	for _, c := range cases {
 		switch {
+		case opts.Profile != "" && c.Profile != opts.Profile:
+			continue
 		case len(opts.Users) > 0 && !c.Generic():
 			continue
 		case len(opts.Users) > 0:
@@ -244,6 +249,12 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 			fmt.Fprintf(r.Progress, "[%d/%d] %s ... ", *n, total, p.name)
 		}
 		res := r.runCase(ctx, p, env, ports)
+		if env.Alive != nil {
+			if err := env.Alive(); err != nil {
+				res.Status = reports.StatusFailed
+				res.Reason = strings.TrimSpace(res.Reason + "\ntarget process died: " + err.Error())
+			}
+		}
 		restart = res.Status == reports.StatusFailed
 		if r.Progress != nil {
 			status := map[string]string{reports.StatusPassed: "ok", reports.StatusFailed: "FAIL", reports.StatusSkipped: "skip"}[res.Status]

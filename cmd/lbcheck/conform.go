@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/lbcheck/lbcheck/conformance/cases"
+	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/target"
+	"github.com/lbcheck/lbcheck/reports"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// conformOptions are the parsed flags of `lbcheck conform`.
+type conformOptions struct {
+	target  string
+	configs []string
+	run     string
+	profile string
+	report  string
+	json    string
+	junit   string
+	list    bool
+	timeout time.Duration
+}
+
+func newConformCmd() *cobra.Command {
+	o := &conformOptions{}
+	cmd := &cobra.Command{
+		Use:   "conform",
+		Short: "Prove Floating IP / DSR behaviour with real packets in network namespaces",
+		Long: `Conform builds client, fabric, mux, host and VM network namespaces for each
+deployment, starts the target's mux and host roles in them (the reference
+forwarder with --target ref, or any implementation described by a target
+manifest), sends crafted packets and real connections, and checks what the
+client, the mux and each VM NIC observe against Azure's documented semantics.
+
+Without --config the built-in suite runs: core cases (address mapping with
+Floating IP on and off, DSR replies, guest host models) and extended cases
+(distribution, stickiness, health probes), each on a small embedded
+deployment. With --config the generic cases run on your deployment instead:
+for every load-balancing rule, a flow to frontendIP:frontendPort must reach a
+pool member with the right destination and be answered from the frontend,
+bypassing the mux.
+
+Conform needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN for namespaces,
+CAP_NET_RAW for captures). Every namespace and process it creates is removed
+on success, failure and Ctrl-C; leftovers of a killed run are collected by
+the next run.
+
+Exit status: 0 every case passed, 1 a case failed, 2 usage or setup error.`,
+		Example: `  # the whole suite against the reference forwarder
+  sudo lbcheck conform
+
+  # only the core cases about Floating IP, with an HTML report and captures
+  sudo lbcheck conform --profile core --run FloatingIP --report out/
+
+  # your own implementation, JUnit for CI
+  sudo lbcheck conform --target my-lb.yaml --junit conformance.xml
+
+  # does my deployment work? (generic cases for every rule; a directory's
+  # files form one deployment, each --config is a topology of its own)
+  sudo lbcheck conform --config deploy/
+  sudo lbcheck conform --config site-a.yaml --config site-b.yaml
+
+  # what would run
+  lbcheck conform --list`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runConform(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.target, "target", target.RefName, "implementation under test: ref, or a target manifest `FILE`")
+	f.StringArrayVar(&o.configs, "config", nil, "run the generic cases on this deployment `FILE` or directory (repeatable: one topology each)")
+	f.StringVar(&o.run, "run", "", "run only cases whose name matches `REGEX`")
+	f.StringVar(&o.profile, "profile", "", "run only the core or the extended profile")
+	f.StringVar(&o.report, "report", "", "write report.json, report.html and per-case captures (pcap/) to `DIR`")
+	f.StringVar(&o.json, "json", "", "write the JSON report to `FILE`")
+	f.StringVar(&o.junit, "junit", "", "write JUnit XML to `FILE`")
+	f.BoolVar(&o.list, "list", false, "list the cases that would run and exit")
+	f.DurationVar(&o.timeout, "case-timeout", suite.DefaultCaseTimeout, "fail a case that runs longer than this")
+	return cmd
+}
+
+func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions) error {
+	var sel *regexp.Regexp
+	if o.run != "" {
+		var err error
+		if sel, err = regexp.Compile(o.run); err != nil {
+			return usagef("--run: %v", err)
+		}
+	}
+	if o.profile != "" && o.profile != suite.Core && o.profile != suite.Extended {
+		return usagef("--profile %q: want %s or %s", o.profile, suite.Core, suite.Extended)
+	}
+	users, err := loadUserDeployments(o.configs)
+	if err != nil {
+		return err
+	}
+	if o.list {
+		return listCases(stdout, sel, o.profile, users)
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("conform builds network namespaces and captures packets: run it as root (it needs CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_NET_RAW), e.g. sudo lbcheck conform")
+	}
+	m, err := target.Resolve(o.target)
+	if err != nil {
+		return err
+	}
+	opts := suite.Options{
+		Select: sel, Profile: o.profile, Users: users, Fixtures: cases.Fixture,
+		CaseTimeout: o.timeout, Progress: stderr,
+		Implementation: reports.Implementation{Name: m.Name, Version: m.Version},
+		LBCheckVersion: version(),
+	}
+	if o.target != target.RefName {
+		opts.Implementation.Manifest = o.target
+	}
+	if o.report != "" {
+		opts.PcapDir, opts.PcapRel = filepath.Join(o.report, "pcap"), "pcap"
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	rep, runErr := (&suite.Runner{Provider: &suite.Lab{Target: m}, Options: opts}).Run(ctx)
+	if rep != nil && len(rep.Cases) > 0 {
+		if err := writeConformOutputs(rep, o); err != nil {
+			return err
+		}
+		st := total(rep)
+		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped\n", st.Passed, st.Failed, st.Skipped)
+	}
+	fmt.Fprintf(stderr, "conformance suite: %.1fs\n", time.Since(start).Seconds())
+	switch {
+	case ctx.Err() != nil && runErr != nil:
+		return fmt.Errorf("interrupted: %w (namespaces and processes were removed)", runErr)
+	case runErr != nil:
+		return explainSetup(runErr)
+	case rep.Result == reports.ResultFailure:
+		return errFindings
+	}
+	return nil
+}
+
+func total(r *reports.ConformanceReport) reports.Statistics {
+	var s reports.Statistics
+	for _, p := range r.Profiles {
+		s.Passed += p.Statistics.Passed
+		s.Failed += p.Statistics.Failed
+		s.Skipped += p.Statistics.Skipped
+	}
+	return s
+}
+
+// explainSetup names the missing kernel feature when the topology could not
+// be built for lack of one.
+func explainSetup(err error) error {
+	switch {
+	case errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.EAFNOSUPPORT), errors.Is(err, unix.EPROTONOSUPPORT):
+		return fmt.Errorf("%w\nthe kernel lacks a feature the conformance topology needs: network namespaces, veth, bridge, AF_PACKET and nftables (nf_tables) must be available", err)
+	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+		return fmt.Errorf("%w\nconform needs root with CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_NET_RAW (a container may need --privileged)", err)
+	}
+	return err
+}
+
+// loadUserDeployments reads each --config; schema problems stop the run.
+func loadUserDeployments(paths []string) ([]suite.UserDeployment, error) {
+	var out []suite.UserDeployment
+	for _, p := range paths {
+		d, issues, err := schema.Load(p)
+		if err != nil {
+			return nil, fmt.Errorf("--config %s: %w", p, err)
+		}
+		if len(issues) > 0 {
+			var msgs []string
+			for _, is := range issues {
+				msgs = append(msgs, fmt.Sprintf("%s: %s %s", is.Pos, is.Rule, is.Message))
+			}
+			return nil, fmt.Errorf("--config %s is not a valid deployment (see lbcheck lint):\n%s", p, strings.Join(msgs, "\n"))
+		}
+		out = append(out, suite.UserDeployment{Name: filepath.Base(p), Deployment: d})
+	}
+	return out, nil
+}
+
+func listCases(w io.Writer, sel *regexp.Regexp, profile string, users []suite.UserDeployment) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CASE\tPROFILE\tDEPLOYMENT\tDESCRIPTION")
+	n := 0
+	for _, c := range suite.Cases(sel) {
+		if (profile != "" && c.Profile != profile) || (len(users) > 0 && !c.Generic()) {
+			continue
+		}
+		dep := c.Deployment
+		if c.Generic() {
+			dep = "--config (default " + suite.GenericFixture + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ShortName, c.Profile, dep, c.Description)
+		n++
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if n == 0 {
+		return usagef("no case matches --run %q", sel)
+	}
+	return nil
+}
+
+func writeConformOutputs(r *reports.ConformanceReport, o *conformOptions) error {
+	write := func(path string, render func(io.Writer) error) error {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := render(f); err != nil {
+			f.Close()
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return f.Close()
+	}
+	jsonOut := func(w io.Writer) error { return reports.WriteConformanceJSON(w, r) }
+	if o.report != "" {
+		if err := write(filepath.Join(o.report, "report.json"), jsonOut); err != nil {
+			return err
+		}
+		pcaps := reports.PcapsFromDir(o.report)
+		if err := write(filepath.Join(o.report, "report.html"), func(w io.Writer) error {
+			return reports.WriteConformanceHTML(w, r, pcaps)
+		}); err != nil {
+			return err
+		}
+	}
+	if o.json != "" {
+		if err := write(o.json, jsonOut); err != nil {
+			return err
+		}
+	}
+	if o.junit != "" {
+		if err := write(o.junit, func(w io.Writer) error { return reports.WriteJUnit(w, r) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}

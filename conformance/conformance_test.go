@@ -1,0 +1,76 @@
+// Package conformance_test runs the conformance suite against the reference
+// forwarder (lbcheck forward) through the target contract, in real network
+// namespaces. It needs root.
+package conformance_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/cases"
+	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/target"
+	"github.com/lbcheck/lbcheck/reports"
+)
+
+func runAgainstRef(t *testing.T, profile string) {
+	if os.Geteuid() != 0 {
+		t.Skip("the conformance suite builds network namespaces: run the tests as root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
+	}
+	ref, err := target.Ref()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	r := suite.Runner{
+		Provider: &suite.Lab{Target: ref},
+		Options: suite.Options{
+			Profile:        profile,
+			Fixtures:       cases.Fixture,
+			PcapDir:        t.TempDir(),
+			Progress:       &progress,
+			Implementation: reports.Implementation{Name: ref.Name},
+		},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	rep, err := r.Run(ctx)
+	t.Logf("%s suite against ref:\n%s", profile, progress.String())
+	t.Logf("%s suite: %d cases in %.1fs", profile, len(rep.Cases), time.Since(start).Seconds())
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	if len(rep.Cases) == 0 {
+		t.Fatal("no case ran")
+	}
+	for _, c := range rep.Cases {
+		if c.Profile != profile {
+			t.Errorf("case %s of profile %s ran in the %s run", c.Name, c.Profile, profile)
+		}
+		if c.Status != reports.StatusPassed {
+			t.Errorf("%s: %s\n%s", c.Name, c.Status, c.Reason)
+		}
+		if len(c.Checks) == 0 {
+			t.Errorf("%s recorded no packet check", c.Name)
+		}
+	}
+	if rep.Result != reports.ResultSuccess {
+		t.Errorf("report result %s, want %s", rep.Result, reports.ResultSuccess)
+	}
+}
+
+// TestCoreSuiteAgainstRef runs every core case; the whole run must stay
+// under a minute on a 2-core machine (the time is logged).
+func TestCoreSuiteAgainstRef(t *testing.T) { runAgainstRef(t, suite.Core) }
+
+// TestExtendedSuiteAgainstRef runs distribution, stickiness and probes.
+func TestExtendedSuiteAgainstRef(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extended profile waits for health probes; skipped with -short")
+	}
+	runAgainstRef(t, suite.Extended)
+}

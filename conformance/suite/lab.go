@@ -1,0 +1,100 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/netlab"
+	"github.com/lbcheck/lbcheck/conformance/target"
+	"github.com/lbcheck/lbcheck/conformance/topo"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// Lab is the Provider that builds real topologies in network namespaces
+// (conformance/topo) and starts the target in them (conformance/target).
+type Lab struct {
+	Target *target.Manifest
+}
+
+// Setup builds the topology for d, opens the observation ports (client,
+// mux, every VM NIC) and starts the target. On error nothing is left behind.
+func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment) (env *Env, err error) {
+	tp, err := topo.Build(ctx, d, topo.Options{})
+	if err != nil {
+		return nil, err
+	}
+	var ports []*capture.Port
+	var running *target.Running
+	defer func() {
+		if err != nil {
+			for _, p := range ports {
+				p.Close()
+			}
+			if running != nil {
+				_ = running.Stop()
+			}
+			_ = tp.Close()
+		}
+	}()
+	open := func(point string, ns *netlab.NS, iface string) (*capture.Port, error) {
+		var p *capture.Port
+		err := ns.Do(func() error {
+			var err error
+			p, err = capture.Open(point, iface)
+			return err
+		})
+		if err == nil {
+			ports = append(ports, p)
+		}
+		return p, err
+	}
+	if len(tp.Clients) == 0 {
+		return nil, errors.New("topology has no client")
+	}
+	client := tp.Clients[0]
+	env = &Env{
+		Name: name, Deployment: d, Config: tp.Config,
+		ClientIP: client.Addr, ClientNS: client.NS,
+		VMPorts: map[string]*capture.Port{}, VMSpaces: map[string]Namespace{}, HostSpace: map[string]Namespace{},
+	}
+	if env.Client, err = open("client", client.NS, client.Iface); err != nil {
+		return nil, err
+	}
+	if env.Mux, err = open("mux", tp.Mux.NS, tp.Mux.Iface); err != nil {
+		return nil, err
+	}
+	for _, h := range tp.Hosts {
+		if env.VMPorts[h.VM.Name], err = open(h.VM.Name, h.VM.NS, h.VM.Iface); err != nil {
+			return nil, err
+		}
+		env.VMSpaces[h.VM.Name] = h.VM.NS
+		env.HostSpace[h.VM.Name] = h.NS
+	}
+	if running, err = target.StartAll(ctx, l.Target, tp); err != nil {
+		return nil, err
+	}
+	env.Alive = func() error { return running.Alive() }
+	env.Restart = func(ctx context.Context) error {
+		_ = running.Stop() // a crashed role may be why we restart: its error is known
+		r, err := target.StartAll(ctx, l.Target, tp)
+		if err != nil {
+			return err
+		}
+		running = r
+		return nil
+	}
+	env.Close = func() error {
+		var errs []error
+		for _, p := range ports {
+			errs = append(errs, p.Close())
+		}
+		if err := running.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stopping the target: %w", err))
+		}
+		errs = append(errs, tp.Close())
+		return errors.Join(errs...)
+	}
+	return env, nil
+}
