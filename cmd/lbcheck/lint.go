@@ -11,7 +11,7 @@ import (
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/lint/format"
 	"github.com/lbcheck/lbcheck/lint/rules"
-	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/importer"
 )
 
 // lintOptions are the parsed flags and arguments of `lbcheck lint`.
@@ -21,6 +21,9 @@ type lintOptions struct {
 	output         string
 	failOn         string
 	showSuppressed bool
+	inputFormat    string // importer.Format: auto, native, arm, terraform, windows
+	parameters     string // ARM deploymentParameters file
+	vm             string // VM of Windows Get-NetIP* input
 }
 
 func newLintCmd() *cobra.Command {
@@ -42,6 +45,15 @@ of its line, that gives a reason:
 (CUE files use // instead of #.) A directive without a reason is reported as
 LB0003; one that suppresses nothing as LB0002.
 
+Lint also reads what you already have, detected from each file's content
+(--input-format forces one format): ARM templates (what Bicep compiles to;
+--parameters gives a deploymentParameters file), 'az network lb show' /
+'az network nic list' / 'az resource show' JSON, Terraform plans
+('terraform show -json plan.out'), and Windows 'Get-NetIPInterface |
+ConvertTo-Json' and 'Get-NetIPAddress | ConvertTo-Json' output (the VM name
+comes from --vm or the file name). Values only known at deployment are
+reported as LB0010 and the rules that need them skip the object.
+
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on a usage
 error or unreadable input (a missing file or a syntax error).`,
 		Example: `  # lint every file under the current directory
@@ -54,7 +66,11 @@ error or unreadable input (a missing file or a syntax error).`,
   lbcheck lint --format sarif --output lbcheck.sarif deploy/
 
   # annotate a pull request from a GitHub Actions step
-  lbcheck lint --format github deploy/`,
+  lbcheck lint --format github deploy/
+
+  # an ARM template with its parameters, and a Windows guest
+  lbcheck lint --parameters azuredeploy.parameters.json azuredeploy.json \
+    sqlvm0-netipinterface.json sqlvm0-netipaddress.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.paths = args
 			if len(opts.paths) == 0 {
@@ -68,6 +84,9 @@ error or unreadable input (a missing file or a syntax error).`,
 	f.StringVarP(&opts.output, "output", "o", "", "write the findings to `FILE` instead of standard output")
 	f.StringVar(&opts.failOn, "fail-on", "error", "lowest severity that makes lint exit 1: error, warning or never")
 	f.BoolVar(&opts.showSuppressed, "show-suppressed", false, "also print findings hidden by lbcheck:ignore, marked as suppressed")
+	f.StringVar(&opts.inputFormat, "input-format", "auto", "format of the inputs: auto (detected per file), native, arm, terraform or windows")
+	f.StringVar(&opts.parameters, "parameters", "", "ARM deploymentParameters `FILE` whose values replace the template's defaultValues")
+	f.StringVar(&opts.vm, "vm", "", "VM `NAME` of Windows Get-NetIPInterface/Get-NetIPAddress input (default: from the file name)")
 	return cmd
 }
 
@@ -93,7 +112,17 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 	if err != nil {
 		return err
 	}
-	d, issues, err := schema.Load(o.paths...)
+	in, err := importer.ParseFormat(o.inputFormat)
+	if err != nil {
+		return usagef("--input-format: %v", err)
+	}
+	iopts := importer.Options{VM: o.vm, ParametersFile: o.parameters}
+	if o.parameters != "" {
+		if iopts.Parameters, err = os.ReadFile(o.parameters); err != nil {
+			return fmt.Errorf("--parameters: %w", err)
+		}
+	}
+	d, issues, err := importer.LoadFiles(in, o.paths, iopts)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,11 @@ const (
 	Windows   Format = "windows"   // Get-NetIPInterface / Get-NetIPAddress | ConvertTo-Json
 )
 
+// Parameters is what Detect returns for an ARM deploymentParameters file:
+// not a deployment but the values of a template's parameters, passed with
+// Options.Parameters. LoadFiles skips such files when detecting formats.
+const Parameters Format = "arm-parameters"
+
 // Formats lists the values --input-format accepts.
 var Formats = []Format{Auto, Native, ARM, Terraform, Windows}
 
@@ -83,6 +88,8 @@ func Detect(filename string, src []byte) Format {
 		return Native
 	}
 	switch {
+	case arm.IsParameters(root):
+		return Parameters
 	case arm.IsTemplate(root), arm.IsResource(root):
 		return ARM
 	case terraform.IsPlan(root):
@@ -100,14 +107,18 @@ func Import(format Format, filename string, src []byte, opts Options) (*schema.D
 	if format == Auto || format == "" {
 		format = Detect(filename, src)
 	}
-	if format == Native {
+	switch format {
+	case Native:
 		return schema.LoadBytes(filename, src)
+	case Parameters:
+		return nil, nil, fmt.Errorf("%s is an ARM parameters file: pass it with --parameters next to its template", filename)
 	}
 	r, err := importOne(format, filename, src, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	return r.Deployment, build.ReportUnresolved(r.Issues, r.Pending), nil
+	issues := build.ReportUnresolved(r.Deployment, r.Issues, r.Pending)
+	return r.Deployment, append(issues, schema.Resolve(r.Deployment)...), nil
 }
 
 func importOne(format Format, filename string, src []byte, opts Options) (*build.Result, error) {
@@ -130,8 +141,9 @@ func importOne(format Format, filename string, src []byte, opts Options) (*build
 var inputExts = []string{".yaml", ".yml", ".json", ".cue"}
 
 // LoadFiles reads files and directories (recursively: *.yaml, *.yml, *.json,
-// *.cue), imports each in the given format (Auto: detected per file), loads
-// native files with schema.Load, and merges everything into one Deployment.
+// *.cue), imports each in the given format (Auto: detected per file, and
+// ARM parameters files skipped), loads native files with schema.Load, and
+// merges everything into one Deployment.
 // Pool memberships are resolved across all files. The error is non-nil only
 // for unusable input.
 func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment, []schema.Issue, error) {
@@ -150,9 +162,12 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 		if ff == Auto || ff == "" {
 			ff = Detect(f, src)
 		}
-		if ff == Native {
+		switch ff {
+		case Native:
 			native = append(native, f)
 			continue
+		case Parameters:
+			continue // read through Options.Parameters
 		}
 		r, err := importOne(ff, f, src, opts)
 		if err != nil {
@@ -167,7 +182,13 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 		if err != nil {
 			return nil, nil, err
 		}
-		d, issues = nd, nissues
+		if len(results) == 0 {
+			return nd, nissues, nil
+		}
+		// Names and references are checked again below, across all files.
+		d, issues = nd, slices.DeleteFunc(nissues, func(i schema.Issue) bool {
+			return i.Rule == schema.RuleReference || i.Rule == schema.RuleDuplicate
+		})
 	}
 	var pending []build.Membership
 	for _, r := range results {
@@ -175,7 +196,8 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 		issues = append(issues, r.Issues...)
 		pending = append(pending, r.Pending...)
 	}
-	return d, build.ReportUnresolved(issues, build.Resolve(d, pending)), nil
+	issues = build.ReportUnresolved(d, issues, build.Resolve(d, pending))
+	return d, append(issues, schema.Resolve(d)...), nil
 }
 
 func expand(paths []string) ([]string, error) {

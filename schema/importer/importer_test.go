@@ -2,6 +2,7 @@ package importer
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func TestDetect(t *testing.T) {
 		want Format
 	}{
 		{"arm/sql-ag-listener.json", ARM},
-		{"arm/sql-ag-listener.parameters.json", Native},
+		{"arm/sql-ag-listener.parameters.json", Parameters},
 		{"az/web-lb.json", ARM},
 		{"az/web-nics.json", ARM},
 		{"terraform/iis-sql-2tier.plan.json", Terraform},
@@ -87,7 +88,7 @@ func TestDetect(t *testing.T) {
 func TestARMTemplateWithParameters(t *testing.T) {
 	pname, params := tu.ReadFixture(t, "arm/sql-ag-listener.parameters.json")
 	name, src, d, issues := importFixture(t, "arm/sql-ag-listener.json", Options{Parameters: params, ParametersFile: pname})
-	lb := onlyLB(t, d, "sql-ag-ilb")
+	lb := onlyLB(t, d, "sqlprod-ilb") // the parameters file renames it
 	if lb.SKU != "Standard" || lb.Type != "internal" {
 		t.Errorf("sku %s type %s, want Standard internal", lb.SKU, lb.Type)
 	}
@@ -107,31 +108,35 @@ func TestARMTemplateWithParameters(t *testing.T) {
 	if r.Has("loadDistribution") || r.LoadDistribution != "Default" {
 		t.Errorf("loadDistribution = %q (written %v), want the unwritten default", r.LoadDistribution, r.Has("loadDistribution"))
 	}
-	// EnableTcpReset (matched case-insensitively) uses equals(): unknown.
-	resetAt := tu.PosOf(t, name, src, `"EnableTcpReset"`, 1)
-	if why, ok := r.Unknown("enableTcpReset"); !ok || !strings.Contains(why, "equals()") {
-		t.Errorf("enableTcpReset unknown = %v (%q), want unknown naming equals()", ok, why)
+	if r.EnableTcpReset || !r.Has("enableTcpReset") || len(r.UnknownFields()) != 0 {
+		t.Errorf("enableTcpReset = %v, unknown fields %v", r.EnableTcpReset, r.UnknownFields())
 	}
-	if !hasIssue(issues, RuleUnknown, resetAt, "enableTcpReset") {
-		t.Errorf("no %s issue at %v naming enableTcpReset: %v", RuleUnknown, resetAt, issues)
+	// The probe's ProbeThreshold (matched case-insensitively) uses if()
+	// and equals(): unknown, reported where it is written.
+	thresholdAt := tu.PosOf(t, name, src, `"ProbeThreshold"`, 1)
+	if why, ok := lb.Probe("SqlAgProbe").Unknown("probeThreshold"); !ok || !strings.Contains(why, "equals()") {
+		t.Errorf("probeThreshold unknown = %v (%q), want unknown naming equals()", ok, why)
+	}
+	if !hasIssue(issues, RuleUnknown, thresholdAt, "probeThreshold") {
+		t.Errorf("no %s issue at %v naming probeThreshold: %v", RuleUnknown, thresholdAt, issues)
 	}
 
 	if p := lb.Probe("SqlAgProbe"); p == nil || p.Port != 59999 || p.IntervalInSeconds != 5 {
 		t.Errorf("probe = %+v", p)
 	}
-	if len(lb.InboundNatRules) != 1 || lb.InboundNatRules[0].Name != "rdp-sqlag0" || lb.InboundNatRules[0].FrontendPort != 50001 {
+	if len(lb.InboundNatRules) != 1 || lb.InboundNatRules[0].Name != "rdp-sqlvm0" || lb.InboundNatRules[0].FrontendPort != 50001 {
 		t.Fatalf("NAT rules = %+v", lb.InboundNatRules)
 	}
 	tu.CheckPos(t, "NAT rule name", lb.InboundNatRules[0].At("name"), tu.PosOf(t, name, src, `"name": "[concat(parameters('loadBalancerName'), '/'`, 1))
 
 	got := members(lb.Pool("SqlAgBackendPool"))
-	if strings.Join(got, " ") != "sqlag0/sqlag-nic0/ipconfig1 sqlag1/sqlag-nic1/ipconfig1" {
+	if strings.Join(got, " ") != "sqlvm0/sqlvm-nic0/ipconfig1 sqlvm1/sqlvm-nic1/ipconfig1" {
 		t.Errorf("pool members = %v", got)
 	}
 	for i, want := range []string{"10.0.1.4", "10.0.1.5"} {
-		vm := d.VM("sqlag" + string(rune('0'+i)))
+		vm := d.VM("sqlvm" + string(rune('0'+i)))
 		if vm == nil {
-			t.Fatalf("VM sqlag%d missing", i)
+			t.Fatalf("VM sqlvm%d missing", i)
 		}
 		c := vm.NetworkInterfaces[0].IPConfigurations[0]
 		if c.PrivateIPAddress != want || !c.Primary {
@@ -154,9 +159,10 @@ func TestARMTemplateWithoutParameters(t *testing.T) {
 	if !hasIssue(issues, RuleUnknown, at, "no defaultValue") {
 		t.Errorf("no unknown-value issue at %v: %v", at, issues)
 	}
-	// Without the parameters file vmNamePrefix takes its default.
-	if d.VM("sqlvm0") == nil || d.VM("sqlvm1") == nil {
-		t.Errorf("VMs = %v, want sqlvm0 and sqlvm1", d.VMs)
+	// Without the parameters file loadBalancerName takes its default, in
+	// the load balancer and in its separately declared NAT rule.
+	if lb := onlyLB(t, d, "sql-ag-ilb"); len(lb.InboundNatRules) != 1 {
+		t.Errorf("NAT rules of sql-ag-ilb = %v", lb.InboundNatRules)
 	}
 }
 
@@ -206,13 +212,17 @@ func TestAzShowAcrossFiles(t *testing.T) {
 		t.Errorf("ipconfig2 = %+v, want secondary 10.1.0.20", *c)
 	}
 
-	// Alone, the load balancer keeps the members it lists, named by NIC.
-	d, _, err = Import(Auto, lbName, lbSrc, Options{})
+	// Alone, the load balancer's members name no VM: reported, not checked.
+	d, issues, err = Import(Auto, lbName, lbSrc, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := members(onlyLB(t, d, "web-lb").Pool("web-pool"))[0]; got != "web-vm1-nic/web-vm1-nic/ipconfig1" {
+	if got := members(onlyLB(t, d, "web-lb").Pool("web-pool"))[0]; got != "/web-vm1-nic/ipconfig1" {
 		t.Errorf("LB-side member = %s", got)
+	}
+	firstMember := tu.PosAfter(t, lbName, lbSrc, `"backendIPConfigurations"`, "{")
+	if !hasIssue(issues, RuleUnknown, firstMember, "add `az network nic show` output") {
+		t.Errorf("no issue for the LB-side member at %v: %v", firstMember, issues)
 	}
 	// Alone, the NICs' memberships have no load balancer: reported.
 	_, issues, err = Import(Auto, nicName, nicSrc, Options{})
@@ -269,8 +279,13 @@ func TestWindowsPair(t *testing.T) {
 	ifName, ifSrc := tu.ReadFixture(t, "windows/sqlvm0-netipinterface.json")
 	addrName, addrSrc := tu.ReadFixture(t, "windows/sqlvm0-netipaddress.json")
 	d, issues, err := LoadFiles(Auto, []string{ifName, addrName}, Options{})
-	if err != nil || len(issues) != 0 {
-		t.Fatal(err, issues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Names are checked across the inputs as for native files: without
+	// the Azure side, the guest's VM is missing.
+	if len(issues) != 1 || issues[0].Rule != schema.RuleReference || !strings.Contains(issues[0].Message, `VM "sqlvm0" does not exist`) {
+		t.Fatalf("issues = %v, want only the missing VM", issues)
 	}
 	g := d.Guest("sqlvm0")
 	if g == nil || g.OS != "windows" || len(d.Guests) != 1 {
@@ -319,15 +334,16 @@ func TestParseFormat(t *testing.T) {
 func TestLoadFilesMixesNative(t *testing.T) {
 	dir := t.TempDir()
 	native := dir + "/guest.yaml"
-	if err := os.WriteFile(native, []byte("guests:\n  - vm: sqlag0\n    os: windows\n"), 0o644); err != nil {
+	if err := os.WriteFile(native, []byte("guests:\n  - vm: sqlvm0\n    os: windows\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	arm := tu.Fixture(t, "arm/sql-ag-listener.json")
-	d, _, err := LoadFiles(Auto, []string{native, arm}, Options{})
+	// The template's directory also holds its parameters file, skipped.
+	armDir := filepath.Dir(tu.Fixture(t, "arm/sql-ag-listener.json"))
+	d, _, err := LoadFiles(Auto, []string{native, armDir}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Guest("sqlag0") == nil || len(d.LoadBalancers) != 1 || d.VM("sqlvm0") == nil {
+	if d.Guest("sqlvm0") == nil || len(d.LoadBalancers) != 1 || d.VM("sqlvm0") == nil {
 		t.Errorf("mixed load = %d LBs, guests %v", len(d.LoadBalancers), d.Guests)
 	}
 }

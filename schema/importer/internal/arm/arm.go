@@ -91,6 +91,12 @@ func IsTemplate(root *jsonpos.Value) bool {
 	return strings.Contains(strings.ToLower(s), "deploymenttemplate") && root.Get("resources") != nil
 }
 
+// IsParameters reports whether root is a deploymentParameters file.
+func IsParameters(root *jsonpos.Value) bool {
+	s, _ := root.Get("$schema").Str()
+	return strings.Contains(strings.ToLower(s), "deploymentparameters")
+}
+
 // IsResource reports whether v is az CLI output for a resource of a type
 // this package reads (or an array starting with one).
 func IsResource(v *jsonpos.Value) bool {

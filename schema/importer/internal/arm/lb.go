@@ -106,7 +106,8 @@ func (im *importer) pool(lbr *reader, v *jsonpos.Value, base string) *schema.Bac
 	path := base + ".backendAddressPools." + p.Name
 	p.SetPos(im.f.Pos(v), path)
 	p.SetField("name", im.f.KeyPos(v.Get("name")))
-	// az CLI output lists members on the load balancer side too.
+	// az CLI output lists members on the load balancer side too, without
+	// the VM: the NIC's own entry (az network nic show) replaces them.
 	for _, ref := range r.prop("backendIPConfigurations").Items() {
 		if m := r.member(ref, im.vmByNIC, path+".members"); m != nil {
 			p.Members = append(p.Members, m.Member)

@@ -144,19 +144,16 @@ func (r *reader) ref(dst *string, field string, v *jsonpos.Value, seg string) {
 	r.typeError(field, v, "an ID containing /"+seg+"/NAME", out)
 }
 
-// member turns a NIC IP configuration ID into a pool member. It returns nil
-// when the ID does not name one.
+// member turns a NIC IP configuration ID into a pool member, with the VM
+// when a VM resource in the file names the NIC (else VM is empty). It
+// returns nil when the ID does not name an IP configuration.
 func (r *reader) member(v *jsonpos.Value, vmByNIC map[string]vmRef, path string) *build.Membership {
 	id, ok := r.eval(v.Get("id"))
 	nic, cfg := segment(id, "networkInterfaces"), segment(id, "ipConfigurations")
 	if !ok || nic == "" || cfg == "" {
 		return nil
 	}
-	vm := vmByNIC[strings.ToLower(nic)].name
-	if vm == "" {
-		vm = nic
-	}
-	m := &schema.PoolMember{VM: vm, NetworkInterface: nic, IPConfiguration: cfg}
+	m := &schema.PoolMember{VM: vmByNIC[strings.ToLower(nic)].name, NetworkInterface: nic, IPConfiguration: cfg}
 	r.f.Object(&m.Node, v, path)
 	return &build.Membership{Member: m}
 }

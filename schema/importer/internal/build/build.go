@@ -152,12 +152,25 @@ func (m Membership) Describe() string {
 }
 
 // ReportUnresolved records an issue for each membership that names a load
-// balancer, pool or NAT rule in none of the input files.
-func ReportUnresolved(issues []schema.Issue, ms []Membership) []schema.Issue {
+// balancer, pool or NAT rule in none of the input files, and for each pool
+// member az CLI listed on the load balancer side whose NIC (and so VM) is in
+// none of them; such members name no VM and rules skip them.
+func ReportUnresolved(d *schema.Deployment, issues []schema.Issue, ms []Membership) []schema.Issue {
 	for _, m := range ms {
 		issues = append(issues, schema.Issue{Pos: m.Member.Pos(), Rule: RuleSchema,
 			Message: fmt.Sprintf("IP configuration %s of VM %s refers to %s, which is in none of the input files; add the file that declares it",
 				m.Member.IPConfiguration, m.Member.VM, m.Describe())})
+	}
+	for _, lb := range d.LoadBalancers {
+		for _, p := range lb.BackendAddressPools {
+			for _, m := range p.Members {
+				if m.VM == "" {
+					issues = append(issues, schema.Issue{Pos: m.Pos(), Rule: RuleUnknown,
+						Message: fmt.Sprintf("%s: member %s/%s is not checked: its network interface is in none of the input files; add `az network nic show` output for it",
+							p.Path(), m.NetworkInterface, m.IPConfiguration)})
+				}
+			}
+		}
 	}
 	return issues
 }
