@@ -373,3 +373,20 @@ func contains(s []string, x string) bool {
 	}
 	return false
 }
+
+func TestMissingCaps(t *testing.T) {
+	all := uint64(1<<21 | 1<<12 | 1<<13)
+	if m := missing(all); len(m) != 0 {
+		t.Errorf("missing(all) = %v", m)
+	}
+	if m := fmt.Sprint(missing(1 << 21)); m != "[CAP_NET_ADMIN CAP_NET_RAW]" {
+		t.Errorf("missing(SYS_ADMIN only) = %s", m)
+	}
+}
+
+func TestPreflight(t *testing.T) {
+	requireRoot(t)
+	if err := Preflight(); err != nil {
+		t.Fatal(err)
+	}
+}

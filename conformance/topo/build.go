@@ -181,11 +181,16 @@ func (t *Topology) build(ctx context.Context, opts Options) error {
 	var waits []func() error
 	for _, n := range nodes {
 		waits = append(waits, func() error { return n.NS.WaitUp(linkTimeout, n.Iface) })
+		waits = append(waits, func() error { return t.Fabric.WaitUp(linkTimeout, n.NS.Role) })
 	}
 	for _, h := range t.Hosts {
 		waits = append(waits, func() error { return h.NS.WaitUp(linkTimeout, h.VMIface) })
 	}
 	if err := parallel(waits); err != nil {
+		return err
+	}
+	// The bridge is up once a port forwards.
+	if err := t.Fabric.WaitUp(linkTimeout, Bridge); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(t.Config, "", "  ")

@@ -305,3 +305,10 @@ func BenchmarkBuildLbcheck(b *testing.B) {
 		}
 	}
 }
+
+func TestPreflight(t *testing.T) {
+	labtest.RequireRoot(t)
+	if err := Preflight(); err != nil {
+		t.Fatal(err)
+	}
+}
