@@ -70,13 +70,10 @@ func Import(file string, src []byte, opts Options) (*build.Result, error) {
 		}
 		im.collect(root.Get("resources"), "", "", sc)
 	} else {
-		sc := &scope{literal: true}
-		if root.Kind == jsonpos.Array {
-			root = &jsonpos.Value{Kind: jsonpos.Array, Elems: root.Elems}
-		} else {
+		if root.Kind != jsonpos.Array { // az ... show prints one object, list an array
 			root = &jsonpos.Value{Kind: jsonpos.Array, Elems: []*jsonpos.Value{root}}
 		}
-		im.collect(root, "", "", sc)
+		im.collect(root, "", "", &scope{literal: true})
 	}
 	im.run()
 	r := &im.f.Result
@@ -170,6 +167,14 @@ func (im *importer) collectCopy(v, cp *jsonpos.Value, parentType, parentName str
 }
 
 func (im *importer) collectOne(v *jsonpos.Value, parentType, parentName string, sc *scope) {
+	if existing := v.Get("existing"); existing != nil && existing.Kind == jsonpos.Bool && existing.Bool {
+		return // a reference to a resource deployed elsewhere, without its properties
+	}
+	if cond := v.Get("condition"); cond != nil {
+		if on, err := sc.fromJSON(cond, true); err == nil && on == false {
+			return // not deployed
+		}
+	}
 	typ, okT := im.evalStr(sc, v.Get("type"))
 	name, okN := im.evalStr(sc, v.Get("name"))
 	if !okT || !okN {
