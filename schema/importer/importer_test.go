@@ -347,3 +347,27 @@ func TestLoadFilesMixesNative(t *testing.T) {
 		t.Errorf("mixed load = %d LBs, guests %v", len(d.LoadBalancers), d.Guests)
 	}
 }
+
+// BenchmarkLoadFiles imports every fixture format once per iteration.
+func BenchmarkLoadFiles(b *testing.B) {
+	paths := []string{tu.Fixture(b, "arm"), tu.Fixture(b, "az"), tu.Fixture(b, "terraform"), tu.Fixture(b, "windows")}
+	_, params := tu.ReadFixture(b, "arm/sql-ag-listener.parameters.json")
+	var size int64
+	for _, p := range paths {
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil {
+				size += info.Size()
+			}
+		}
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		if _, _, err := LoadFiles(Auto, paths, Options{Parameters: params}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

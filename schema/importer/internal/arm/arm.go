@@ -95,15 +95,18 @@ func IsParameters(root *jsonpos.Value) bool {
 }
 
 // IsResource reports whether v is az CLI output for a resource of a type
-// this package reads (or an array starting with one).
+// this package reads, or an array (az ... list) holding one.
 func IsResource(v *jsonpos.Value) bool {
-	if items := v.Items(); len(items) > 0 {
-		v = items[0]
+	items := v.Items()
+	if v.Kind == jsonpos.Object {
+		items = []*jsonpos.Value{v}
 	}
-	t, _ := v.Get("type").Str()
-	switch strings.ToLower(t) {
-	case typeLB, typeNIC:
-		return true
+	for _, it := range items {
+		t, _ := it.Get("type").Str()
+		switch strings.ToLower(t) {
+		case typeLB, typeNIC:
+			return true
+		}
 	}
 	return false
 }

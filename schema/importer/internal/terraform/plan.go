@@ -10,6 +10,7 @@ package terraform
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
@@ -116,8 +117,12 @@ func (im *importer) add(v, after, unknown *jsonpos.Value, refs map[string]map[st
 	}
 	base, index := splitIndex(addr)
 	im.resources = append(im.resources, &res{v: v, addr: addr, base: base, typ: typ, index: index,
-		after: after, unknown: unknown, refs: refs[base]})
+		after: after, unknown: unknown, refs: refs[moduleIndexes.ReplaceAllString(base, "")]})
 }
+
+// moduleIndexes matches the instance keys of modules called with count or
+// for_each ("module.web[0]."), which configuration addresses do not have.
+var moduleIndexes = regexp.MustCompile(`\[[^\]]*\]`)
 
 // splitIndex splits `a.b[0]` or `a.b["k"]` into the address and the key.
 func splitIndex(addr string) (string, string) {

@@ -73,6 +73,31 @@ func TestFloatingIPAttributes(t *testing.T) {
 	}
 }
 
+// TestModuleInstances resolves references inside a module called with
+// count: configuration addresses have no module index.
+func TestModuleInstances(t *testing.T) {
+	src := `{
+  "format_version": "1.2",
+  "resource_changes": [
+    {"address": "module.tier[1].azurerm_lb.this", "mode": "managed", "type": "azurerm_lb", "name": "this",
+     "change": {"actions": ["create"], "after": {"name": "lb1", "frontend_ip_configuration": []}, "after_unknown": {"id": true}}},
+    {"address": "module.tier[1].azurerm_lb_probe.p", "mode": "managed", "type": "azurerm_lb_probe", "name": "p",
+     "change": {"actions": ["create"], "after": {"name": "probe", "port": 8080, "protocol": "Tcp"}, "after_unknown": {"loadbalancer_id": true}}}
+  ],
+  "configuration": {"root_module": {"module_calls": {"tier": {"module": {"resources": [
+    {"address": "azurerm_lb_probe.p", "expressions": {"loadbalancer_id": {"references": ["azurerm_lb.this.id", "azurerm_lb.this"]}}}
+  ]}}}}}
+}`
+	r, err := Import("plan.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbs := r.Deployment.LoadBalancers
+	if len(lbs) != 1 || len(lbs[0].Probes) != 1 || lbs[0].Probes[0].Port != 8080 {
+		t.Errorf("load balancers = %+v, issues %v", lbs, r.Issues)
+	}
+}
+
 func TestNotAPlan(t *testing.T) {
 	_, err := Import("x.json", []byte(`{"resources": []}`))
 	if err == nil || !strings.Contains(err.Error(), "terraform show -json") {
