@@ -284,6 +284,19 @@ func (p *Port) ExpectNone(ctx context.Context, w Want, window time.Duration) err
 func (p *Port) expectError(w Want, reason string, got *Frame) *ExpectError {
 	all, _, _, _ := p.snapshot(0)
 	e := &ExpectError{Point: p.Point, Iface: p.Iface, Want: w, Reason: reason, Got: got, Total: len(all)}
+	if got == nil {
+		var cands []*pkt.Packet
+		var frames []Frame
+		for _, f := range all {
+			if w.Dir == 0 && f.Dir == OtherHost || w.Dir != 0 && f.Dir != w.Dir {
+				continue
+			}
+			cands, frames = append(cands, f.Packet), append(frames, f)
+		}
+		if i := w.Match.Closest(cands); i >= 0 {
+			e.Closest = &frames[i]
+		}
+	}
 	if len(all) > recentFrames {
 		all = all[len(all)-recentFrames:]
 	}
@@ -298,6 +311,7 @@ type ExpectError struct {
 	Want         Want
 	Reason       string
 	Got          *Frame  // ExpectNone: the frame that should not have arrived
+	Closest      *Frame  // Expect: the received frame nearest to Want, if any is close
 	Recent       []Frame // the most recent frames since the last Drain
 	Total        int     // how many frames since the last Drain
 }
@@ -310,6 +324,10 @@ func (e *ExpectError) Error() string {
 	}
 	if e.Total == 0 {
 		return s + "\n  RECEIVED  nothing"
+	}
+	if e.Closest != nil {
+		_, why := e.Want.Matches(*e.Closest)
+		s += fmt.Sprintf("\n  CLOSEST   %-5s %v  (%s)", e.Closest.Dir, e.Closest.Packet, why)
 	}
 	s += fmt.Sprintf("\n  RECEIVED  (last %d of %d frames)", len(e.Recent), e.Total)
 	for _, f := range e.Recent {

@@ -133,3 +133,44 @@ func port(field string, p int) (uint16, error) {
 	}
 	return uint16(p), nil
 }
+
+// Score counts how many of m's set fields p satisfies, out of how many are
+// set (payload excluded). Harnesses use it to show the closest packet when
+// nothing matches.
+func (m Match) Score(p *Packet) (score, of int) {
+	if p == nil || !p.IsIPv4() {
+		return 0, 0
+	}
+	check := func(set, eq bool) {
+		if set {
+			of++
+			if eq {
+				score++
+			}
+		}
+	}
+	check(m.Proto != "", p.Proto == m.Proto)
+	check(m.Src.IsValid(), p.Src == m.Src)
+	check(m.SrcPort != 0, p.SrcPort == m.SrcPort)
+	check(m.Dst.IsValid(), p.Dst == m.Dst)
+	check(m.DstPort != 0, p.DstPort == m.DstPort)
+	check(m.Flags != 0, p.Flags&CoreFlags == m.Flags&CoreFlags)
+	return score, of
+}
+
+// Closest returns the index of the packet that satisfies most of m's set
+// fields, provided it has m's protocol and satisfies more than half of the
+// set fields; -1 when none is that close.
+func (m Match) Closest(ps []*Packet) int {
+	best, bestScore := -1, 0
+	for i, p := range ps {
+		if p == nil || (m.Proto != "" && p.Proto != m.Proto) {
+			continue
+		}
+		score, of := m.Score(p)
+		if 2*score > of && score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	return best
+}

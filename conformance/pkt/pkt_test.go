@@ -193,3 +193,19 @@ func BenchmarkDecode(b *testing.B) {
 		Decode(frame)
 	}
 }
+
+func TestClosest(t *testing.T) {
+	want := Match{Proto: TCP, Src: fip, SrcPort: 80, Dst: cip, DstPort: 40001, Flags: SYN | ACK}
+	wrongPort := Decode(mustFrame(t, Spec{Src: fip, Dst: cip, SrcPort: 8080, DstPort: 40001, Flags: SYN | ACK}))
+	unrelated := Decode(mustFrame(t, Spec{Src: cip, Dst: dip, SrcPort: 1, DstPort: 2}))
+	udp := Decode(mustFrame(t, Spec{Proto: UDP, Src: fip, Dst: cip, SrcPort: 80, DstPort: 40001}))
+	if got := want.Closest([]*Packet{unrelated, udp, wrongPort}); got != 2 {
+		t.Errorf("Closest = %d, want 2 (same flow, wrong source port)", got)
+	}
+	if got := want.Closest([]*Packet{unrelated, udp, nil}); got != -1 {
+		t.Errorf("Closest = %d, want -1 (nothing close)", got)
+	}
+	if s, of := want.Score(wrongPort); s != 5 || of != 6 {
+		t.Errorf("Score = %d/%d, want 5/6", s, of)
+	}
+}

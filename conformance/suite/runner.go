@@ -318,6 +318,9 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 	res.Checks = append(res.Checks, t.checks...)
 	res.Hops = append(res.Hops, t.hops...)
 	switch {
+	case ctx.Err() != nil:
+		// The run was interrupted: the case has no verdict.
+		res.Status, t.reasons = reports.StatusSkipped, []string{"interrupted before the case finished"}
 	case t.failed:
 		res.Status = reports.StatusFailed
 	case t.skipped:

@@ -230,6 +230,10 @@ func (t *T) record(at Point, s Step, negative bool, observed *pkt.Packet, err er
 		c.Observed = &oh
 		h.Headers = oh
 	}
+	if err != nil && observed != nil {
+		_, why := s.Match.Match(observed)
+		h.Note = "arrived with the wrong header: " + why
+	}
 	if h.Note == "" && at.Kind == "vm" {
 		h.Note = at.Label
 	}
@@ -252,7 +256,14 @@ func (t *T) Expect(at Point, s Step) *pkt.Packet {
 	}
 	f, err := at.port.Expect(t.ctx, capture.Want{Match: s.Match, Dir: s.Dir}, timeout)
 	if err != nil {
-		t.record(at, s, false, nil, err)
+		// Show the nearest packet (same flow, a field off) as observed, so
+		// the report's field diff points at what differs.
+		var closest *pkt.Packet
+		var ee *capture.ExpectError
+		if errors.As(err, &ee) && ee.Closest != nil {
+			closest = ee.Closest.Packet
+		}
+		t.record(at, s, false, closest, err)
 		t.Errorf("%s: %v", s.What, err)
 		return nil
 	}
