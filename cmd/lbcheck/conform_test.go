@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/reports"
+)
+
+// userDeployment is a working user deployment: floating TCP over a guest
+// holding the frontend on lo, plain UDP to a listener. broken drops the
+// frontend from the guest's loopback.
+const userDeployment = `
+loadBalancers:
+  - name: lb
+    type: public
+    frontendIPConfigurations: [{name: fe, ipAddress: 203.0.113.60}]
+    backendAddressPools: [{name: pool, members: [{vm: vm1, ipConfiguration: ipconfig1}]}]
+    loadBalancingRules:
+      - {name: web, frontendIPConfiguration: fe, backendAddressPool: pool, protocol: Tcp, frontendPort: 80, backendPort: 80, enableFloatingIP: true}
+      - {name: dns, frontendIPConfiguration: fe, backendAddressPool: pool, protocol: Udp, frontendPort: 53, backendPort: 5353}
+vms:
+  - name: vm1
+    networkInterfaces: [{name: nic1, ipConfigurations: [{name: ipconfig1, privateIPAddress: 10.0.7.4, primary: true}]}]
+guests:
+  - vm: vm1
+    os: linux
+    interfaces:
+      - {name: eth0, kind: nic, addresses: [10.0.7.4/24]}
+      - {name: lo, kind: loopback, addresses: [127.0.0.1/8, LOOPBACK]}
+    listeners: [{proto: tcp, address: 0.0.0.0, port: 80}, {proto: udp, address: 0.0.0.0, port: 5353}]
+`
+
+func TestConformUserDeployment(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("conform builds network namespaces: run as root")
+	}
+	for _, tt := range []struct {
+		name     string
+		loopback string
+		exit     int
+		failed   string
+	}{
+		{"working", "203.0.113.60/32", exitOK, ""},
+		{"frontend missing in the guest", "127.0.0.2/32", exitFindings, "RuleReplyDirect"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := filepath.Join(dir, "deploy.yaml")
+			if err := os.WriteFile(cfg, []byte(strings.Replace(userDeployment, "LOOPBACK", tt.loopback, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "report")
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"conform", "--config", cfg, "--report", out, "--junit", filepath.Join(dir, "junit.xml")}, &stdout, &stderr)
+			if code != tt.exit {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.exit, &stdout, &stderr)
+			}
+			for _, want := range []string{"[1/2] RuleDeliversToPool ...", "[2/2] RuleReplyDirect ...", "conformance suite: "} {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, &stderr)
+				}
+			}
+			rep, err := reports.ReadConformance(filepath.Join(out, "report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range rep.Cases {
+				wantStatus := reports.StatusPassed
+				if c.Name == tt.failed {
+					wantStatus = reports.StatusFailed
+				}
+				if c.Status != wantStatus {
+					t.Errorf("%s: %s, want %s\n%s", c.Name, c.Status, wantStatus, c.Reason)
+				}
+				if _, err := os.Stat(filepath.Join(out, c.Pcap)); c.Pcap == "" || err != nil {
+					t.Errorf("%s: capture %q missing: %v", c.Name, c.Pcap, err)
+				}
+			}
+			for _, f := range []string{filepath.Join(out, "report.html"), filepath.Join(dir, "junit.xml")} {
+				if _, err := os.Stat(f); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
