@@ -5,6 +5,7 @@ package conformance_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -16,29 +17,34 @@ import (
 	"github.com/lbcheck/lbcheck/reports"
 )
 
-func runAgainstRef(t *testing.T, profile string) {
+// runSuite runs one profile against the reference forwarder.
+func runSuite(tb testing.TB, profile string, progress io.Writer) (*reports.ConformanceReport, error) {
 	if os.Geteuid() != 0 {
-		t.Skip("the conformance suite builds network namespaces: run the tests as root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
+		tb.Skip("the conformance suite builds network namespaces: run the tests as root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
 	}
 	ref, err := target.Ref()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	var progress strings.Builder
 	r := suite.Runner{
 		Provider: &suite.Lab{Target: ref},
 		Options: suite.Options{
 			Profile:        profile,
 			Fixtures:       cases.Fixture,
-			PcapDir:        t.TempDir(),
-			Progress:       &progress,
+			PcapDir:        tb.TempDir(),
+			Progress:       progress,
 			Implementation: reports.Implementation{Name: ref.Name},
 		},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	return r.Run(ctx)
+}
+
+func runAgainstRef(t *testing.T, profile string) {
+	var progress strings.Builder
 	start := time.Now()
-	rep, err := r.Run(ctx)
+	rep, err := runSuite(t, profile, &progress)
 	t.Logf("%s suite against ref:\n%s", profile, progress.String())
 	t.Logf("%s suite: %d cases in %.1fs", profile, len(rep.Cases), time.Since(start).Seconds())
 	if err != nil {
@@ -73,4 +79,17 @@ func TestExtendedSuiteAgainstRef(t *testing.T) {
 		t.Skip("extended profile waits for health probes; skipped with -short")
 	}
 	runAgainstRef(t, suite.Extended)
+}
+
+// BenchmarkCoreSuite reports how long the whole core profile takes against
+// the reference forwarder (topologies, target start-up and every case).
+func BenchmarkCoreSuite(b *testing.B) {
+	for b.Loop() {
+		rep, err := runSuite(b, suite.Core, io.Discard)
+		if err != nil || rep.Result != reports.ResultSuccess {
+			b.Fatalf("core suite: %v (result %s)", err, rep.Result)
+		}
+		b.ReportMetric(rep.DurationSec, "suite-s")
+		b.ReportMetric(float64(len(rep.Cases)), "cases")
+	}
 }
