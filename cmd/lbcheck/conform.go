@@ -20,6 +20,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/cases"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
+	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -116,6 +117,9 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("conform builds network namespaces and captures packets: run it as root (it needs CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_NET_RAW), e.g. sudo lbcheck conform")
+	}
+	if err := topo.Preflight(); err != nil {
+		return explainSetup(err)
 	}
 	m, err := target.Resolve(o.target)
 	if err != nil {
