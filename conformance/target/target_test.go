@@ -73,9 +73,9 @@ func TestLoadRelativeCommand(t *testing.T) {
 }
 
 func TestRef(t *testing.T) {
-	fakeBin := filepath.Join(t.TempDir(), "lbcheck")
-	os.WriteFile(fakeBin, nil, 0o755)
-	t.Setenv(lbbin.EnvBin, fakeBin) // used unless an earlier test found lbcheck already
+	if testing.Short() {
+		t.Skip("builds lbcheck")
+	}
 	bin, err := lbbin.Path()
 	if err != nil {
 		t.Fatal(err)
@@ -221,5 +221,29 @@ func TestStopAndCrashAfterReady(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "mux") || !strings.Contains(err.Error(), "ignored SIGTERM for 300ms") {
 		t.Errorf("Stop = %v; want the mux's ignored SIGTERM", err)
 	}
+	noProcs(t, top)
+}
+
+// TestRefStartStop runs the reference forwarder (a freshly built lbcheck)
+// through the contract: it must become ready and stop on SIGTERM.
+func TestRefStartStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds lbcheck")
+	}
+	top := topology(t)
+	m, err := Ref()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := StartAll(context.Background(), m, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	if err := r.Stop(); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	t.Logf("stopped in %v", time.Since(start))
 	noProcs(t, top)
 }
