@@ -13,7 +13,6 @@ import (
 	"log"
 	"net"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/contract"
@@ -103,7 +102,7 @@ func parseMAC(what, s string) ([6]byte, error) {
 
 func checkPort(what string, p int) error {
 	if p <= 0 || p > 65535 {
-		return fmt.Errorf("target config: %s %s is not a UDP port (set it to 1..65535)", what, strconv.Itoa(p))
+		return fmt.Errorf("target config: %s %d is not a UDP port (set it to 1..65535)", what, p)
 	}
 	return nil
 }

@@ -159,11 +159,24 @@ func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
 }
 
 func (h *HostRole) replies(ctx context.Context, start time.Time) error {
-	buf := make([]byte, 65536)
-	var lastExpire int64
+	rbuf := make([]byte, netio.HeaderRoom+65536)
+	segs := make([]byte, 65536) // segments of offload super-packets
+	var now, lastExpire int64
+	reply := func(pkt []byte) {
+		out, dst, r := h.agent.Reply(pkt, now)
+		if r != stats.Reply {
+			h.ctr.Inc(r)
+			return
+		}
+		if err := h.raw.WriteTo(out, dst); err != nil {
+			h.ctr.Inc(stats.TxError)
+			return
+		}
+		h.ctr.Inc(stats.Reply)
+	}
 	for ctx.Err() == nil {
-		n, partial, err := h.vm.Read(buf)
-		now := int64(time.Since(start))
+		pkt, meta, err := h.vm.Read(rbuf)
+		now = int64(time.Since(start))
 		if now-lastExpire > int64(expireEvery) {
 			lastExpire = now
 			h.agent.ExpireFlows(now)
@@ -175,19 +188,19 @@ func (h *HostRole) replies(ctx context.Context, start time.Time) error {
 			return err
 		}
 		h.ctr.Inc(stats.VMRx)
-		if partial {
-			packet.CompleteChecksum(buf[:n])
+		switch {
+		case meta.GSOSize > 0:
+			if err := packet.Segment(pkt, meta.GSOSize, 0, segs, reply); err != nil {
+				h.ctr.Inc(stats.Malformed)
+			}
+		case meta.GSOOther:
+			h.ctr.Inc(stats.Offload)
+		default:
+			if meta.NeedsChecksum {
+				packet.CompleteChecksum(pkt)
+			}
+			reply(pkt)
 		}
-		out, dst, r := h.agent.Reply(buf[:n], now)
-		if r != stats.Reply {
-			h.ctr.Inc(r)
-			continue
-		}
-		if err := h.raw.WriteTo(out, dst); err != nil {
-			h.ctr.Inc(stats.TxError)
-			continue
-		}
-		h.ctr.Inc(stats.Reply)
 	}
 	return nil
 }

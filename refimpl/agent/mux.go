@@ -93,14 +93,30 @@ func (m *MuxRole) Run(ctx context.Context) error {
 }
 
 func (m *MuxRole) forward(ctx context.Context) error {
-	buf := make([]byte, encap.HeaderLen+65536)
-	pkt := buf[encap.HeaderLen:]
+	rbuf := make([]byte, netio.HeaderRoom+65536)
+	segs := make([]byte, encap.HeaderLen+65536) // segments of offload super-packets
 	start := time.Now()
-	var lastExpire int64
+	var now, lastExpire int64
 	var evicted uint64
+	// send decides on the packet in frame[encap.HeaderLen:] and sends it
+	// encapsulated, the header written into the room in front of it.
+	send := func(frame []byte) {
+		d := m.mux.Process(frame[encap.HeaderLen:], now)
+		if d.Reason != stats.Forwarded {
+			m.ctr.Inc(d.Reason)
+			return
+		}
+		encap.Put(frame, encap.Header{Rule: d.Rule, Backend: d.Backend})
+		if _, err := m.udp.WriteToUDPAddrPort(frame[:encap.HeaderLen+d.Len], d.Host); err != nil {
+			m.ctr.Inc(stats.TxError)
+			return
+		}
+		m.ctr.Inc(stats.Forwarded)
+	}
+	emit := func(seg []byte) { send(segs[:encap.HeaderLen+len(seg)]) }
 	for ctx.Err() == nil {
-		n, partial, err := m.in.Read(pkt)
-		now := int64(time.Since(start))
+		pkt, meta, err := m.in.Read(rbuf)
+		now = int64(time.Since(start))
 		if now-lastExpire > int64(expireEvery) {
 			lastExpire = now
 			m.mux.ExpireFlows(now)
@@ -115,20 +131,19 @@ func (m *MuxRole) forward(ctx context.Context) error {
 			return err
 		}
 		m.ctr.Inc(stats.Rx)
-		if partial {
-			packet.CompleteChecksum(pkt[:n])
+		switch {
+		case meta.GSOSize > 0:
+			if err := packet.Segment(pkt, meta.GSOSize, encap.HeaderLen, segs, emit); err != nil {
+				m.ctr.Inc(stats.Malformed)
+			}
+		case meta.GSOOther:
+			m.ctr.Inc(stats.Offload)
+		default:
+			if meta.NeedsChecksum {
+				packet.CompleteChecksum(pkt)
+			}
+			send(rbuf[netio.HeaderRoom-encap.HeaderLen : netio.HeaderRoom+len(pkt)])
 		}
-		d := m.mux.Process(pkt[:n], now)
-		if d.Reason != stats.Forwarded {
-			m.ctr.Inc(d.Reason)
-			continue
-		}
-		encap.Put(buf, encap.Header{Rule: d.Rule, Backend: d.Backend})
-		if _, err := m.udp.WriteToUDPAddrPort(buf[:encap.HeaderLen+d.Len], d.Host); err != nil {
-			m.ctr.Inc(stats.TxError)
-			continue
-		}
-		m.ctr.Inc(stats.Forwarded)
 	}
 	return nil
 }

@@ -1,8 +1,9 @@
 // Package netio opens the sockets the forwarder's I/O shells use, with
 // golang.org/x/sys/unix and no cgo: AF_PACKET sockets bound to one interface
-// (IPv4 frames, link header stripped, outgoing frames ignored) and a raw IPv4
-// socket for sending complete packets. Reads time out (SO_RCVTIMEO) so read
-// loops can notice shutdown; reads and writes do not allocate.
+// (IPv4 frames, link header stripped, outgoing frames ignored, offload state
+// reported) and a raw IPv4 socket for sending complete packets. Reads time
+// out (SO_RCVTIMEO) so read loops can notice shutdown; reads and writes do
+// not allocate.
 package netio
 
 import (
@@ -11,7 +12,6 @@ import (
 	"fmt"
 	"net"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,30 +19,47 @@ import (
 // ErrTimeout is returned by Read when nothing arrived within the read timeout.
 var ErrTimeout = errors.New("netio: read timeout")
 
-// packetIgnoreOutgoing is PACKET_IGNORE_OUTGOING (Linux 4.20+).
-const packetIgnoreOutgoing = 23
+// Socket options and constants not named in x/sys/unix.
+const (
+	packetIgnoreOutgoing = 23 // PACKET_IGNORE_OUTGOING (Linux 4.20+)
+	packetVnetHdr        = 15 // PACKET_VNET_HDR
+	vnetHdrLen           = 10 // sizeof(struct virtio_net_hdr)
+	ethHdrLen            = 14
+	vnetNeedsCsum        = 1  // VIRTIO_NET_HDR_F_NEEDS_CSUM
+	vnetGSOTCPv4         = 1  // VIRTIO_NET_HDR_GSO_TCPV4
+)
 
-// tpStatusCsumNotReady is TP_STATUS_CSUMNOTREADY in tpacket_auxdata.tp_status:
-// the sender left the transport checksum to offload (CHECKSUM_PARTIAL, as
-// on veth), so the checksum field holds only the pseudo-header sum.
-const tpStatusCsumNotReady = 1 << 3
+// HeaderRoom is how many bytes Read keeps in front of the packet it
+// returns (virtio-net and Ethernet headers): callers may reuse them, e.g.
+// for an encapsulation header.
+const HeaderRoom = vnetHdrLen + ethHdrLen
 
 // htons converts a 16-bit value to network byte order for socket(2).
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
-// PacketConn is an AF_PACKET SOCK_DGRAM socket bound to one interface for
-// ETH_P_IP: Read returns IPv4 packets the interface received, WriteTo sends
-// an IPv4 packet in an Ethernet frame to a MAC address (the source MAC is the
-// interface's). A PacketConn may be read by one goroutine and written by
-// another; Close it only after both stopped.
+// Meta is the offload work the sender left undone for a packet. Packets
+// crossing a veth keep it: the transport checksum may hold only the
+// pseudo-header sum, and a TCP "packet" may be a segmentation-offload
+// super-packet of up to 64 KiB.
+type Meta struct {
+	// NeedsChecksum: complete the TCP/UDP checksum (packet.CompleteChecksum).
+	NeedsChecksum bool
+	// GSOSize > 0: a TCP/IPv4 super-packet to split into segments of this
+	// payload size (packet.Segment).
+	GSOSize int
+	// GSOOther: a segmentation-offload packet of a kind other than TCP/IPv4.
+	GSOOther bool
+}
+
+// PacketConn is a pair of AF_PACKET sockets on one interface: Read returns
+// the IPv4 packets the interface received (ETH_P_IP, not its own outgoing
+// ones; a SOCK_RAW socket, which PACKET_VNET_HDR needs), WriteTo sends an IPv4 packet in an Ethernet frame to
+// a MAC address (the source MAC is the interface's). One goroutine may read
+// while another writes; Close only after both stopped.
 type PacketConn struct {
-	fd    int
-	iface string
-	sa    unix.SockaddrLinklayer
-	// recvmsg state, reused so that reads do not allocate.
-	iov unix.Iovec
-	msg unix.Msghdr
-	oob [128]byte
+	rfd, wfd int
+	iface    string
+	sa       unix.SockaddrLinklayer
 }
 
 // ListenPacket opens a PacketConn on the named interface of the current
@@ -52,98 +69,96 @@ func ListenPacket(iface string, readTimeout time.Duration) (*PacketConn, error) 
 	if err != nil {
 		return nil, fmt.Errorf("interface %q: %w (start the role inside the namespace that has it, and check --iface / --vm-iface)", iface, err)
 	}
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_IP)))
-	if err != nil {
-		return nil, fmt.Errorf("AF_PACKET socket on %s: %w (needs root or CAP_NET_RAW)", iface, err)
-	}
-	c := &PacketConn{fd: fd, iface: iface, sa: unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: ifi.Index, Halen: 6}}
-	if err := c.setup(readTimeout); err != nil {
-		unix.Close(fd)
+	c := &PacketConn{rfd: -1, wfd: -1, iface: iface,
+		sa: unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: ifi.Index, Halen: 6}}
+	if err := c.open(readTimeout); err != nil {
+		c.Close()
 		return nil, fmt.Errorf("AF_PACKET socket on %s: %w", iface, err)
 	}
 	return c, nil
 }
 
-func (c *PacketConn) setup(readTimeout time.Duration) error {
-	if err := unix.Bind(c.fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: c.sa.Ifindex}); err != nil {
-		return fmt.Errorf("bind: %w", err)
+func (c *PacketConn) open(readTimeout time.Duration) error {
+	var err error
+	// The write socket has protocol 0: it receives nothing.
+	if c.wfd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err != nil {
+		return fmt.Errorf("%w (needs root or CAP_NET_RAW)", err)
 	}
-	if err := unix.SetsockoptInt(c.fd, unix.SOL_PACKET, packetIgnoreOutgoing, 1); err != nil {
-		return fmt.Errorf("PACKET_IGNORE_OUTGOING (needs Linux 4.20 or later): %w", err)
+	if c.rfd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_IP))); err != nil {
+		return fmt.Errorf("%w (needs root or CAP_NET_RAW)", err)
 	}
-	if err := unix.SetsockoptInt(c.fd, unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
-		return fmt.Errorf("PACKET_AUXDATA: %w", err)
+	for _, o := range []struct {
+		name       string
+		level, opt int
+		value      int
+	}{
+		{"PACKET_IGNORE_OUTGOING (needs Linux 4.20 or later)", unix.SOL_PACKET, packetIgnoreOutgoing, 1},
+		{"PACKET_VNET_HDR", unix.SOL_PACKET, packetVnetHdr, 1},
+		{"SO_RCVBUF", unix.SOL_SOCKET, unix.SO_RCVBUF, 4 << 20},
+	} {
+		if err := unix.SetsockoptInt(c.rfd, o.level, o.opt, o.value); err != nil {
+			return fmt.Errorf("%s: %w", o.name, err)
+		}
 	}
-	if err := unix.SetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20); err != nil {
-		return fmt.Errorf("SO_RCVBUF: %w", err)
-	}
-	return setRcvTimeout(c.fd, readTimeout)
-}
-
-func setRcvTimeout(fd int, d time.Duration) error {
-	tv := unix.NsecToTimeval(d.Nanoseconds())
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+	tv := unix.NsecToTimeval(readTimeout.Nanoseconds())
+	if err := unix.SetsockoptTimeval(c.rfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
 		return fmt.Errorf("SO_RCVTIMEO: %w", err)
+	}
+	if err := unix.Bind(c.rfd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: c.sa.Ifindex}); err != nil {
+		return fmt.Errorf("bind: %w", err)
 	}
 	return nil
 }
 
-// Read reads one IPv4 packet into b. partial reports that its TCP/UDP
-// checksum was left to offload and must be completed before the packet
-// leaves the host (packet.CompleteChecksum). Read returns ErrTimeout when
-// the read timeout passed without a packet.
-func (c *PacketConn) Read(b []byte) (n int, partial bool, err error) {
-	if len(b) == 0 {
-		return 0, false, errors.New("netio: Read into an empty buffer")
-	}
-	c.iov.Base = &b[0]
-	c.iov.SetLen(len(b))
+// Read reads one IPv4 packet into b and returns it without its link
+// header (a subslice of b, starting at HeaderRoom) with the offload work left to do. It returns
+// ErrTimeout when the read timeout passed without a packet.
+func (c *PacketConn) Read(b []byte) ([]byte, Meta, error) {
 	for {
-		c.msg = unix.Msghdr{Iov: &c.iov, Iovlen: 1, Control: &c.oob[0]}
-		c.msg.SetControllen(len(c.oob))
-		r, _, errno := unix.Syscall(unix.SYS_RECVMSG, uintptr(c.fd), uintptr(unsafe.Pointer(&c.msg)), 0)
-		switch errno {
-		case 0:
-			return int(r), c.csumNotReady(), nil
+		n, err := unix.Read(c.rfd, b)
+		switch err {
+		case nil:
+			if n < HeaderRoom {
+				return nil, Meta{}, fmt.Errorf("reading from %s: %d bytes, shorter than the virtio-net and Ethernet headers", c.iface, n)
+			}
+			var m Meta
+			m.NeedsChecksum = b[0]&vnetNeedsCsum != 0
+			switch gso := b[1] &^ 0x80; gso { // 0x80: ECN bit
+			case 0:
+			case vnetGSOTCPv4:
+				m.GSOSize = int(binary.NativeEndian.Uint16(b[4:6]))
+			default:
+				m.GSOOther = true
+			}
+			return b[HeaderRoom:n], m, nil
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
-			return 0, false, ErrTimeout
+			return nil, Meta{}, ErrTimeout
 		}
-		return 0, false, fmt.Errorf("reading from %s: %w", c.iface, errno)
+		return nil, Meta{}, fmt.Errorf("reading from %s: %w", c.iface, err)
 	}
-}
-
-// csumNotReady looks for PACKET_AUXDATA in the control messages of the last
-// read and reports TP_STATUS_CSUMNOTREADY.
-func (c *PacketConn) csumNotReady() bool {
-	oob := c.oob[:c.msg.Controllen]
-	for len(oob) >= unix.SizeofCmsghdr {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := int(h.Len)
-		if l < unix.SizeofCmsghdr || l > len(oob) {
-			return false
-		}
-		if h.Level == unix.SOL_PACKET && h.Type == unix.PACKET_AUXDATA && l >= unix.CmsgLen(4) {
-			status := binary.NativeEndian.Uint32(oob[unix.CmsgLen(0):])
-			return status&tpStatusCsumNotReady != 0
-		}
-		oob = oob[min(unix.CmsgSpace(l-unix.CmsgLen(0)), len(oob)):]
-	}
-	return false
 }
 
 // WriteTo sends the IPv4 packet b in an Ethernet frame to mac.
 func (c *PacketConn) WriteTo(b []byte, mac [6]byte) error {
 	copy(c.sa.Addr[:6], mac[:])
-	if err := unix.Sendto(c.fd, b, 0, &c.sa); err != nil {
+	if err := unix.Sendto(c.wfd, b, 0, &c.sa); err != nil {
 		return fmt.Errorf("writing to %s: %w", c.iface, err)
 	}
 	return nil
 }
 
-// Close closes the socket.
-func (c *PacketConn) Close() error { return unix.Close(c.fd) }
+// Close closes the sockets.
+func (c *PacketConn) Close() error {
+	var errs []error
+	for _, fd := range []int{c.rfd, c.wfd} {
+		if fd >= 0 {
+			errs = append(errs, unix.Close(fd))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // RawConn is a raw IPv4 socket (IPPROTO_RAW, so IP_HDRINCL): it sends
 // complete IPv4 packets, whatever their source address, and the kernel

@@ -45,13 +45,13 @@ func TestPacketConn(t *testing.T) {
 	for i := range n {
 		p := pkttest.UDP(t, "198.51.100.1", uint16(1000+i), "203.0.113.10", 53, []byte("payload"))
 		must(t, a.WriteTo(p, [6]byte(macB)))
-		got, partial, err := b.Read(buf)
+		got, meta, err := b.Read(buf)
 		if err != nil {
 			t.Fatalf("packet %d: %v", i, err)
 		}
-		in, err := packet.Parse(buf[:got])
-		if err != nil || in.SrcPort != uint16(1000+i) || partial {
-			t.Fatalf("packet %d: %+v partial=%v err=%v", i, in, partial, err)
+		in, err := packet.Parse(got)
+		if err != nil || in.SrcPort != uint16(1000+i) || meta != (netio.Meta{}) {
+			t.Fatalf("packet %d: %+v meta=%+v err=%v", i, in, meta, err)
 		}
 	}
 	// a ignores its own outgoing packets; nothing else arrives.

@@ -20,6 +20,7 @@ const (
 	NoRule                         // mux: frontend IP, but no rule matches protocol and port (dropped)
 	Malformed                      // truncated or invalid IPv4/TCP/UDP packet (dropped)
 	Fragment                       // fragmented TCP/UDP packet (dropped)
+	Offload                        // segmentation-offload packet that is not TCP/IPv4 (dropped)
 	NoHealthyBackend               // mux: no healthy member for a new flow (dropped)
 	FlowExpired                    // idle-timed-out TCP flow, non-SYN packet (dropped)
 	FlowsEvicted                   // flows pushed out of a full flow table
@@ -41,7 +42,7 @@ const (
 
 var names = [numReasons]string{
 	Rx: "rx", Forwarded: "forwarded", NotFrontend: "not_frontend", NoRule: "no_rule",
-	Malformed: "malformed", Fragment: "fragment", NoHealthyBackend: "no_healthy_backend",
+	Malformed: "malformed", Fragment: "fragment", Offload: "unsupported_offload", NoHealthyBackend: "no_healthy_backend",
 	FlowExpired: "flow_expired", FlowsEvicted: "flows_evicted",
 	EncapRx: "encap_rx", EncapError: "encap_errors", WrongHost: "wrong_host", Delivered: "delivered",
 	VMRx: "vm_rx", Reply: "replies", VMOther: "vm_other", TxError: "tx_errors",
