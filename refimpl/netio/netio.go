@@ -25,8 +25,8 @@ const (
 	packetVnetHdr        = 15 // PACKET_VNET_HDR
 	vnetHdrLen           = 10 // sizeof(struct virtio_net_hdr)
 	ethHdrLen            = 14
-	vnetNeedsCsum        = 1  // VIRTIO_NET_HDR_F_NEEDS_CSUM
-	vnetGSOTCPv4         = 1  // VIRTIO_NET_HDR_GSO_TCPV4
+	vnetNeedsCsum        = 1 // VIRTIO_NET_HDR_F_NEEDS_CSUM
+	vnetGSOTCPv4         = 1 // VIRTIO_NET_HDR_GSO_TCPV4
 )
 
 // HeaderRoom is how many bytes Read keeps in front of the packet it
