@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -26,6 +25,7 @@ import (
 type walker struct {
 	c        *compiled
 	filename string
+	src      []byte   // the file's content
 	root     ast.Expr // the document's syntax
 	// doc is the document's value; value positions come from it when
 	// the syntax tree has none (a CUE file that computes its values).
@@ -40,13 +40,13 @@ type walker struct {
 // file) into l.dep and queues it for validation. expr is the document's
 // syntax, with positions; data is its value for a CUE file that computes
 // values (positions come from it), and the zero Value otherwise.
-func (l *loader) document(filename string, data cue.Value, expr ast.Expr) {
-	w := &walker{c: l.c, filename: filename, root: expr, doc: data, reported: make(map[string]bool)}
+func (l *loader) document(filename string, src []byte, data cue.Value, expr ast.Expr) {
+	w := &walker{c: l.c, filename: filename, src: src, root: expr, doc: data, reported: make(map[string]bool)}
 	l.walkers = append(l.walkers, w)
 	st, ok := expr.(*ast.StructLit)
 	if !ok {
 		if k := exprKind(expr); k != cue.NullKind { // null: an empty YAML document
-			w.issue(w.pos(expr.Pos()), "", "a document must be a mapping with loadBalancers, vms and guests, not "+kindWord(k))
+			w.issue(w.pos(expr.Pos()), "", "a document must be a mapping with loadBalancers, vms and guests, not "+kindWord(k, false))
 		}
 		return
 	}
@@ -75,6 +75,16 @@ func (w *walker) pos(p token.Pos) Pos {
 		p = w.doc.LookupPath(cue.MakePath(w.stack...)).Pos()
 	}
 	return toPos(p, w.filename)
+}
+
+// labelPos is the position of a field's name, including the opening quote
+// of a quoted name (CUE points inside it).
+func (w *walker) labelPos(l ast.Label) Pos {
+	p := w.pos(l.Pos())
+	if off := l.Pos().Offset(); l.Pos().IsValid() && off > 0 && off <= len(w.src) && w.src[off-1] == '"' && p.Column > 1 {
+		p.Column--
+	}
+	return p
 }
 
 func (w *walker) push(sel cue.Selector) { w.stack = append(w.stack, sel) }
@@ -125,7 +135,7 @@ func (w *walker) object(ptr reflect.Value, def *defInfo, st *ast.StructLit, objP
 		f := fs[i]
 		written[label] = f
 		w.push(cue.Str(label))
-		p := w.pos(f.Label.Pos())
+		p := w.labelPos(f.Label)
 		fieldPos[label] = p
 		fi := def.fields[label]
 		switch {
@@ -205,13 +215,15 @@ func (w *walker) conditional(def *defInfo, st *ast.StructLit, written map[string
 	}
 }
 
-// key names an object in a path: its name (or VM for a guest), else its
+// key names an object in a path: its name (the VM for a guest), else its
 // index.
 func key(elem reflect.Value, index int) string {
-	for _, name := range []string{"Name", "VM"} {
-		if f := elem.FieldByName(name); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
-			return f.String()
-		}
+	name := "Name"
+	if elem.Type() == reflect.TypeFor[Guest]() {
+		name = "VM"
+	}
+	if f := elem.FieldByName(name); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
+		return f.String()
 	}
 	return strconv.Itoa(index)
 }
@@ -366,15 +378,15 @@ type pathInfo struct {
 	elem  bool     // the value is an element of field's list or map
 }
 
-// lookup finds the syntax at path (dot-separated labels and indexes, as in
-// CUE's errors) below the document root, and the definition and field that
+// lookup finds the syntax at path (labels and indexes) below the document
+// root, and the definition and field that
 // constrain it. When the path leaves the syntax tree, ok is false and
 // info.pos is the position of the deepest value found.
-func (w *walker) lookup(path string) (info pathInfo, ok bool) {
+func (w *walker) lookup(path []string) (info pathInfo, ok bool) {
 	info.expr = w.root
 	info.pos = w.pos(w.root.Pos())
 	w.stack = w.stack[:0]
-	for _, seg := range strings.Split(path, ".") {
+	for _, seg := range path {
 		switch x := info.expr.(type) {
 		case *ast.StructLit:
 			names, fs := fields(x)
@@ -383,7 +395,7 @@ func (w *walker) lookup(path string) (info pathInfo, ok bool) {
 				return info, false
 			}
 			w.push(cue.Str(seg))
-			info.expr, info.pos = fs[j].Value, w.pos(fs[j].Label.Pos())
+			info.expr, info.pos = fs[j].Value, w.labelPos(fs[j].Label)
 			def := w.c.defs[reflect.TypeFor[Deployment]()]
 			if info.def != nil {
 				def = info.def.fields[info.field].def

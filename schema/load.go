@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -147,14 +148,14 @@ func (l *loader) file(filename string, src []byte) error {
 			if err != nil {
 				return syntaxError(filename, err)
 			}
-			l.document(filename, cue.Value{}, expr)
+			l.document(filename, src, cue.Value{}, expr)
 		}
 	case ".json":
 		expr, err := cuejson.Extract(filename, src)
 		if err != nil {
 			return syntaxError(filename, err)
 		}
-		l.document(filename, cue.Value{}, expr)
+		l.document(filename, src, cue.Value{}, expr)
 	case ".cue":
 		f, err := parser.ParseFile(filename, src)
 		if err != nil {
@@ -164,7 +165,7 @@ func (l *loader) file(filename string, src []byte) error {
 		if err := v.Err(); err != nil && !isValueError(v) {
 			return syntaxError(filename, err)
 		}
-		l.document(filename, v, cueData(f, v))
+		l.document(filename, src, v, cueData(f, v))
 	default:
 		return fmt.Errorf("%s: unknown file type %q: use .yaml, .yml, .json or .cue", filename, ext)
 	}
@@ -178,17 +179,20 @@ func isValueError(v cue.Value) bool {
 	return v.Kind() == cue.BottomKind && v.IncompleteKind() != cue.BottomKind
 }
 
-// syntaxError renders err as "file:line:col: message" using the first
-// position CUE attached, and the file name alone when there is none.
+// syntaxError renders err as "file:line:col: message". The YAML parser
+// only knows the line, and its errors already read "file:line: message".
 func syntaxError(filename string, err error) error {
 	for _, e := range cueerrors.Errors(err) {
-		format, args := e.Msg()
-		msg := fmt.Sprintf(format, args...)
-		if p := e.Position(); p.IsValid() {
-			return fmt.Errorf("%s: %s", toPos(p, filename), msg)
+		msg := strings.TrimPrefix(e.Error(), fmt.Sprintf("invalid JSON for file %q: ", filename))
+		p := e.Position()
+		if ps := cueerrors.Positions(e); !p.IsValid() && len(ps) > 0 {
+			p = ps[0]
 		}
-		if ps := cueerrors.Positions(e); len(ps) > 0 {
-			return fmt.Errorf("%s: %s", toPos(ps[0], filename), msg)
+		switch {
+		case p.IsValid():
+			return fmt.Errorf("%s: %s", toPos(p, filename), msg)
+		case strings.HasPrefix(msg, filename+":"):
+			return errors.New(msg)
 		}
 		return fmt.Errorf("%s: %s", filename, msg)
 	}

@@ -15,7 +15,7 @@ import (
 // CUE reports a wrong enum value once per alternative; they collapse into
 // one message that lists the allowed values.
 func (w *walker) schemaErrors(u unit) {
-	var order []string
+	var order [][]string
 	byPath := make(map[string][]cueerrors.Error)
 	for _, e := range cueerrors.Errors(u.err) {
 		format, _ := e.Msg()
@@ -26,21 +26,22 @@ func (w *walker) schemaErrors(u unit) {
 			continue // summaries, or found by the walker with better positions
 		}
 		path := u.path(e.Path())
-		if w.reported[path] {
+		key := strings.Join(path, ".")
+		if w.reported[key] {
 			continue
 		}
-		if _, seen := byPath[path]; !seen {
+		if _, seen := byPath[key]; !seen {
 			order = append(order, path)
 		}
-		byPath[path] = append(byPath[path], e)
+		byPath[key] = append(byPath[key], e)
 	}
 	for _, path := range order {
-		w.explain(path, byPath[path])
+		w.explain(path, byPath[strings.Join(path, ".")])
 	}
 }
 
 // explain reports the value at path, which CUE rejected with errs.
-func (w *walker) explain(path string, errs []cueerrors.Error) {
+func (w *walker) explain(path []string, errs []cueerrors.Error) {
 	info, ok := w.lookup(path)
 	msg := ""
 	if ok {
@@ -51,12 +52,24 @@ func (w *walker) explain(path string, errs []cueerrors.Error) {
 		// CUE input computes: CUE's own words at the nearest value.
 		msg = cueMessage(errs[0])
 	}
-	w.issue(info.pos, path, msg)
+	w.issue(info.pos, strings.Join(path, "."), msg)
 }
 
-// cueMessage is CUE's message for e on one line.
+// unquoted renders a concrete value, strings without quotes.
+func unquoted(v cue.Value) string {
+	if s, err := v.String(); err == nil {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+// cueMessage is CUE's message for e on one line, reworded where CUE's
+// words are about its own syntax.
 func cueMessage(e cueerrors.Error) string {
 	format, args := e.Msg()
+	if format == "invalid value %v (out of bound %s)" && len(args) == 2 {
+		return fmt.Sprintf("%v must be %s", args[0], args[1])
+	}
 	msg := fmt.Sprintf(format, args...)
 	msg, _, _ = strings.Cut(msg, "\n")
 	return strings.TrimSuffix(msg, ":")
@@ -77,11 +90,27 @@ func describe(info pathInfo, fi *fieldInfo) string {
 	}
 	got := render(info.expr)
 	want := constraint.IncompleteKind()
-	if k := exprKind(info.expr); k != cue.BottomKind && k&want == 0 {
-		return fmt.Sprintf("%s is %s, want %s", got, kindWord(k), kindWord(want))
+	switch k := exprKind(info.expr); {
+	case k == cue.NullKind:
+		return "has no value, want " + kindWord(want, true)
+	case k == cue.StructKind || k == cue.ListKind:
+		if k&want == 0 {
+			return fmt.Sprintf("is %s, want %s", kindWord(k, false), kindWord(want, true))
+		}
+		if list, ok := info.expr.(*ast.ListLit); ok && len(list.Elts) == 0 {
+			return "must not be empty"
+		}
+	case k != cue.BottomKind && k&want == 0:
+		return fmt.Sprintf("%s is %s, want %s", got, kindWord(k, false), kindWord(want, true))
+	}
+	if s, ok := stringLit(info.expr); ok && s == "" {
+		return "must not be empty"
 	}
 	if values := enumValues(constraint); len(values) > 0 {
 		return fmt.Sprintf("%s is not allowed; use one of %s", got, strings.Join(values, ", "))
+	}
+	if constraint.IsConcrete() {
+		return fmt.Sprintf("%s is not allowed; use %s", got, unquoted(constraint))
 	}
 	if lo, hi, ok := bounds(constraint); ok {
 		if n, ok := intLit(info.expr); ok && (n < lo || n > hi) {
@@ -94,7 +123,7 @@ func describe(info pathInfo, fi *fieldInfo) string {
 			return fmt.Sprintf("%s is out of range %d..%d", got, lo, hi)
 		}
 	}
-	if fi.want != "" && !info.elem || fi.want != "" && constraint.IncompleteKind() == cue.StringKind {
+	if fi.want != "" && constraint.IncompleteKind() == cue.StringKind {
 		return fmt.Sprintf("%s is not %s", got, fi.want)
 	}
 	return ""
@@ -105,39 +134,49 @@ func describe(info pathInfo, fi *fieldInfo) string {
 func render(x ast.Expr) string {
 	switch k := exprKind(x); k {
 	case cue.StructKind, cue.ListKind, cue.BottomKind:
-		return kindWord(k)
+		return kindWord(k, false)
 	}
 	if u, ok := x.(*ast.UnaryExpr); ok {
 		return u.Op.String() + render(u.X)
 	}
-	lit := x.(*ast.BasicLit)
-	if s, ok := stringLit(lit); ok {
+	if s, ok := stringLit(x); ok {
 		return strconv.Quote(s)
 	}
-	return lit.Value
+	if lit, ok := x.(*ast.BasicLit); ok {
+		return lit.Value
+	}
+	return kindWord(cue.BottomKind, false)
 }
 
-// kindWord names a CUE kind for messages.
-func kindWord(k cue.Kind) string {
-	switch k {
-	case cue.StringKind:
-		return "a string"
-	case cue.IntKind:
-		return "an integer"
-	case cue.FloatKind, cue.NumberKind:
-		return "a number"
-	case cue.BoolKind:
-		return "true or false"
-	case cue.NullKind:
-		return "empty (null)"
-	case cue.ListKind:
-		return "a list"
-	case cue.StructKind:
-		return "a mapping"
-	case cue.BottomKind:
+// kindWord names a CUE kind for messages: as the kind of a value, or, for
+// want, as what is expected ("true or false"). A kind with several bits
+// lists them.
+func kindWord(k cue.Kind, want bool) string {
+	var words []string
+	for _, c := range []struct {
+		k          cue.Kind
+		word, want string
+	}{
+		{cue.StringKind, "a string", "a string"},
+		{cue.IntKind, "an integer", "an integer"},
+		{cue.FloatKind, "a number", "a number"},
+		{cue.BoolKind, "a boolean", "true or false"},
+		{cue.NullKind, "null", "null"},
+		{cue.ListKind, "a list", "a list"},
+		{cue.StructKind, "a mapping", "a mapping"},
+	} {
+		if k&c.k != 0 {
+			if want {
+				words = append(words, c.want)
+			} else {
+				words = append(words, c.word)
+			}
+		}
+	}
+	if len(words) == 0 {
 		return "a computed value"
 	}
-	return k.String()
+	return strings.Join(words, " or ")
 }
 
 // enumValues returns the alternatives of a disjunction of concrete values
@@ -155,11 +194,7 @@ func enumValues(v cue.Value) []string {
 		if !a.IsConcrete() {
 			return nil
 		}
-		s, err := a.String()
-		if err != nil {
-			s = fmt.Sprint(a)
-		}
-		out = append(out, s)
+		out = append(out, unquoted(a))
 	}
 	return out
 }

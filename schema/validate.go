@@ -131,12 +131,13 @@ func validate(units []unit) error {
 	return errors.Join(errs...)
 }
 
-// path returns the document path of an error in u.
-func (u *unit) path(e []string) string {
+// path returns the document path of an error in u, one element per
+// label or index (a sysctl name may contain dots).
+func (u *unit) path(e []string) []string {
 	e = e[min(u.strip, len(e)):]
-	p := make([]string, 0, len(e)+2)
+	var p []string
 	if u.prefix != "" {
-		p = append(p, u.prefix)
+		p = strings.Split(u.prefix, ".")
 	}
 	for i, elem := range e {
 		if s, err := strconv.Unquote(elem); err == nil {
@@ -149,5 +150,5 @@ func (u *unit) path(e []string) string {
 		}
 		p = append(p, elem)
 	}
-	return strings.Join(p, ".")
+	return p
 }
