@@ -247,3 +247,20 @@ func TestRefStartStop(t *testing.T) {
 	t.Logf("stopped in %v", time.Since(start))
 	noProcs(t, top)
 }
+
+// FuzzParse: any input is either a valid manifest with both commands or an
+// error; never a panic.
+func FuzzParse(f *testing.F) {
+	f.Add("t.yaml", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nreadyTimeout: 1s\n")
+	f.Add("t.cue", "name: \"c\"\nmux: command: [\"a\"]\nhost: command: [\"b\"]\n")
+	f.Add("t.json", `{"name":"j","mux":{"command":["a"]},"host":{"command":["b"]},"env":{"A":"1"}}`)
+	f.Fuzz(func(t *testing.T, name, src string) {
+		m, err := Parse(name, []byte(src))
+		if err != nil {
+			return
+		}
+		if m.Name == "" || len(m.Mux.Command) == 0 || len(m.Host.Command) == 0 || m.ReadyTimeout <= 0 || m.StopTimeout <= 0 {
+			t.Fatalf("accepted an incomplete manifest: %+v", m)
+		}
+	})
+}
