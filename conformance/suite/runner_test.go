@@ -1,0 +1,139 @@
+package suite
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/pkt"
+	"github.com/lbcheck/lbcheck/conformance/target"
+	"github.com/lbcheck/lbcheck/reports"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// runnerFixture is one VM behind one plain TCP rule.
+const runnerFixture = `
+loadBalancers:
+  - name: lb
+    type: public
+    frontendIPConfigurations: [{name: fe, ipAddress: 203.0.113.70}]
+    backendAddressPools: [{name: pool, members: [{vm: vm1, ipConfiguration: ipconfig1}]}]
+    loadBalancingRules:
+      - {name: web, frontendIPConfiguration: fe, backendAddressPool: pool, protocol: Tcp, frontendPort: 80, backendPort: 8080}
+vms:
+  - name: vm1
+    networkInterfaces: [{name: nic1, ipConfigurations: [{name: ipconfig1, privateIPAddress: 10.0.8.4, primary: true}]}]
+`
+
+// The runner's own behaviour, on a real topology with the reference
+// forwarder: a failing case restarts the target, a panic and a timeout fail
+// only their case, passing cases keep their checks and captures.
+func init() {
+	fe := func(t *T) pkt.Spec {
+		return t.Send(pkt.Spec{Dst: netipMust("203.0.113.70"), DstPort: 80})
+	}
+	for _, c := range []*Case{
+		{ShortName: "ZzRunnerA1Passes", Run: func(t *T) {
+			s := fe(t)
+			t.Expect(t.VM("vm1"), Step{What: "delivered", Match: pkt.Match{Src: s.Src, SrcPort: s.SrcPort, DstPort: 8080}})
+		}},
+		{ShortName: "ZzRunnerA2Fails", Run: func(t *T) {
+			s := fe(t)
+			t.Expect(t.VM("vm1"), Step{What: "delivered to the wrong port", Match: pkt.Match{Src: s.Src, SrcPort: s.SrcPort, DstPort: 9999}, Timeout: 200 * time.Millisecond})
+		}},
+		{ShortName: "ZzRunnerA3Panics", Run: func(t *T) { panic("boom") }},
+		{ShortName: "ZzRunnerA4TimesOut", Run: func(t *T) {
+			t.ExpectNone(t.Mux(), Step{What: "waits past the case timeout", Match: pkt.Match{DstPort: 1}, Timeout: time.Minute})
+		}},
+		{ShortName: "ZzRunnerA5Skips", Run: func(t *T) { t.Skipf("not applicable") }},
+		{ShortName: "ZzRunnerA6PassesAfterRestart", Run: func(t *T) {
+			s := fe(t)
+			t.Expect(t.VM("vm1"), Step{What: "delivered", Match: pkt.Match{Src: s.Src, SrcPort: s.SrcPort, DstPort: 8080}})
+		}},
+	} {
+		c.Description, c.Expectation, c.Source, c.Profile, c.Deployment = "runner test", "runner test", "runner_test.go", Extended, "runner.yaml"
+		Register(c)
+	}
+}
+
+func TestRunnerOnRealTopology(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the runner test builds network namespaces: run as root")
+	}
+	ref, err := target.Ref()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	pcaps := t.TempDir()
+	lab := &restartCounter{Lab: Lab{Target: ref}}
+	r := Runner{Provider: lab, Options: Options{
+		Select: regexp.MustCompile("^ZzRunnerA"),
+		Fixtures: func(name string) (*schema.Deployment, error) {
+			d, _, err := schema.LoadBytes(name, []byte(runnerFixture))
+			return d, err
+		},
+		PcapDir: pcaps, PcapRel: "pcap", CaseTimeout: 2 * time.Second, Progress: &progress,
+	}}
+	rep, err := r.Run(context.Background())
+	t.Logf("progress:\n%s", &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"ZzRunnerA1Passes": reports.StatusPassed, "ZzRunnerA2Fails": reports.StatusFailed,
+		"ZzRunnerA3Panics": reports.StatusFailed, "ZzRunnerA4TimesOut": reports.StatusFailed,
+		"ZzRunnerA5Skips": reports.StatusSkipped, "ZzRunnerA6PassesAfterRestart": reports.StatusPassed,
+	}
+	reasons := map[string]string{"ZzRunnerA2Fails": "dport 8080, want 9999", "ZzRunnerA3Panics": "panic: boom", "ZzRunnerA4TimesOut": "timed out after 2s", "ZzRunnerA5Skips": "not applicable"}
+	if len(rep.Cases) != len(want) {
+		t.Fatalf("%d cases ran, want %d", len(rep.Cases), len(want))
+	}
+	for _, c := range rep.Cases {
+		if c.Status != want[c.Name] {
+			t.Errorf("%s: %s, want %s (%s)", c.Name, c.Status, want[c.Name], c.Reason)
+		}
+		if !strings.Contains(c.Reason, reasons[c.Name]) {
+			t.Errorf("%s: reason %q lacks %q", c.Name, c.Reason, reasons[c.Name])
+		}
+		if _, err := os.Stat(filepath.Join(pcaps, filepath.Base(c.Pcap))); err != nil {
+			t.Errorf("%s: capture: %v", c.Name, err)
+		}
+	}
+	if c := rep.Cases[1]; len(c.Checks) != 1 || c.Checks[0].OK || c.Checks[0].Observed == nil || c.Checks[0].Observed.DstPort != 8080 {
+		t.Errorf("failed check should show the closest packet (dport 8080): %+v", c.Checks)
+	}
+	// After each of the three failures the target is restarted.
+	if lab.restarts != 3 {
+		t.Errorf("target restarted %d times, want 3 (after each failed case)", lab.restarts)
+	}
+	if rep.Result != reports.ResultFailure || !strings.Contains(progress.String(), "[2/6] ZzRunnerA2Fails ... FAIL") {
+		t.Errorf("result %s; progress:\n%s", rep.Result, &progress)
+	}
+}
+
+func netipMust(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// restartCounter is the real Lab, counting target restarts.
+type restartCounter struct {
+	Lab
+	restarts int
+}
+
+func (l *restartCounter) Setup(ctx context.Context, name string, d *schema.Deployment) (*Env, error) {
+	env, err := l.Lab.Setup(ctx, name, d)
+	if err != nil {
+		return nil, err
+	}
+	restart := env.Restart
+	env.Restart = func(ctx context.Context) error {
+		l.restarts++
+		return restart(ctx)
+	}
+	return env, nil
+}
