@@ -2,12 +2,14 @@ package lint
 
 // IDs of the meta rules the engine reports itself (Run is nil for each).
 const (
-	SchemaViolation      = "LB0001"
-	UnusedSuppression    = "LB0002"
-	MalformedSuppression = "LB0003"
-	InternalError        = "LB0004"
-	MissingReference     = "LB1001"
-	DuplicateName        = "LB1002"
+	SchemaViolation       = "LB0001"
+	UnusedSuppression     = "LB0002"
+	MalformedSuppression  = "LB0003"
+	InternalError         = "LB0004"
+	UnknownValue          = "LB0010"
+	MissingReference      = "LB1001"
+	DuplicateName         = "LB1002"
+	ConflictingFloatingIP = "LB1010"
 )
 
 // docsURL is where lbcheck documents its own behaviour; meta rules link to
@@ -69,6 +71,20 @@ var Meta = []*Rule{
 		},
 	},
 	{
+		ID:       UnknownValue,
+		Severity: Warning,
+		Doc: Doc{
+			Title: "value only known at deployment",
+			Text: "An imported file (ARM template, Terraform plan) leaves a value to be computed at deployment: " +
+				"an ARM expression lbcheck does not evaluate, a Terraform attribute listed in after_unknown, or a " +
+				"pool member whose NIC is in none of the input files. Rules that need the value skip the object, " +
+				"so the deployment is only partly checked.",
+			Fix: "Pass the ARM parameters file (--parameters), lint the Terraform plan after values are known, " +
+				"or add the missing `az network nic show` output; or accept the gap.",
+			Source: docsURL + "#importers",
+		},
+	},
+	{
 		ID:       MissingReference,
 		Severity: Error,
 		Doc: Doc{
@@ -90,6 +106,18 @@ var Meta = []*Rule{
 				"and lbcheck could not tell which object a reference means.",
 			Fix:    "Rename one of the objects and update the references to it.",
 			Source: "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules",
+		},
+	},
+	{
+		ID:       ConflictingFloatingIP,
+		Severity: Error,
+		Doc: Doc{
+			Title: "conflicting Floating IP attributes in a Terraform rule",
+			Text: "A Terraform load-balancing or inbound NAT rule sets both floating_ip_enabled and its deprecated " +
+				"alias enable_floating_ip, to different values. Which one the azurerm provider applies depends on " +
+				"its version, so the deployed Floating IP setting is not what one of them says.",
+			Fix:    "Keep only floating_ip_enabled (azurerm 4.x) and delete enable_floating_ip.",
+			Source: "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/lb_rule",
 		},
 	},
 }
