@@ -33,6 +33,7 @@ func runSuite(tb testing.TB, profile string, progress io.Writer) (*reports.Confo
 			Fixtures:       cases.Fixture,
 			PcapDir:        tb.TempDir(),
 			Progress:       progress,
+			Verbose:        testing.Verbose(),
 			Implementation: reports.Implementation{Name: ref.Name},
 		},
 	}

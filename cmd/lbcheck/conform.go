@@ -35,6 +35,7 @@ type conformOptions struct {
 	json    string
 	junit   string
 	list    bool
+	verbose bool
 	timeout time.Duration
 }
 
@@ -93,6 +94,7 @@ Exit status: 0 every case passed, 1 a case failed, 2 usage or setup error.`,
 	f.StringVar(&o.json, "json", "", "write the JSON report to `FILE`")
 	f.StringVar(&o.junit, "junit", "", "write JUnit XML to `FILE`")
 	f.BoolVar(&o.list, "list", false, "list the cases that would run and exit")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "show what each case logged (which VM answered, flow counts)")
 	f.DurationVar(&o.timeout, "case-timeout", suite.DefaultCaseTimeout, "fail a case that runs longer than this")
 	return cmd
 }
@@ -127,7 +129,7 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	}
 	opts := suite.Options{
 		Select: sel, Profile: o.profile, Users: users, Fixtures: cases.Fixture,
-		CaseTimeout: o.timeout, Progress: stderr,
+		CaseTimeout: o.timeout, Progress: stderr, Verbose: o.verbose,
 		Implementation: reports.Implementation{Name: m.Name, Version: m.Version},
 		LBCheckVersion: version(),
 	}

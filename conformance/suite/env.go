@@ -23,13 +23,12 @@ type Env struct {
 	Deployment *schema.Deployment
 	Config     *contract.Config
 
-	ClientIP  netip.Addr
-	ClientNS  Namespace
-	Client    *capture.Port // client eth0
-	Mux       *capture.Port // mux eth0
-	VMPorts   map[string]*capture.Port
-	VMSpaces  map[string]Namespace
-	HostSpace map[string]Namespace // host namespace by VM name
+	ClientIP netip.Addr
+	ClientNS Namespace
+	Client   *capture.Port // client eth0
+	Mux      *capture.Port // mux eth0
+	VMPorts  map[string]*capture.Port
+	VMSpaces map[string]Namespace
 
 	// Alive returns nil while every target process runs.
 	Alive func() error

@@ -57,7 +57,7 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment) (env
 	env = &Env{
 		Name: name, Deployment: d, Config: tp.Config,
 		ClientIP: client.Addr, ClientNS: client.NS,
-		VMPorts: map[string]*capture.Port{}, VMSpaces: map[string]Namespace{}, HostSpace: map[string]Namespace{},
+		VMPorts: map[string]*capture.Port{}, VMSpaces: map[string]Namespace{},
 	}
 	if env.Client, err = open("client", client.NS, client.Iface); err != nil {
 		return nil, err
@@ -70,7 +70,6 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment) (env
 			return nil, err
 		}
 		env.VMSpaces[h.VM.Name] = h.VM.NS
-		env.HostSpace[h.VM.Name] = h.NS
 	}
 	if running, err = target.StartAll(ctx, l.Target, tp); err != nil {
 		return nil, err

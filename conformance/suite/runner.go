@@ -47,6 +47,8 @@ type Options struct {
 	CaseTimeout time.Duration
 	// Progress receives one line per case; nil discards them.
 	Progress io.Writer
+	// Verbose adds each case's Logf lines to the progress output.
+	Verbose bool
 	// Implementation and Version describe the target and lbcheck.
 	Implementation reports.Implementation
 	LBCheckVersion string
@@ -248,7 +250,7 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 		if r.Progress != nil {
 			fmt.Fprintf(r.Progress, "[%d/%d] %s ... ", *n, total, p.name)
 		}
-		res := r.runCase(ctx, p, env, ports)
+		res, logs := r.runCase(ctx, p, env, ports)
 		if env.Alive != nil {
 			if err := env.Alive(); err != nil {
 				res.Status = reports.StatusFailed
@@ -262,6 +264,9 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 			if res.Status != reports.StatusPassed {
 				fmt.Fprintf(r.Progress, "%s\n", indent(res.Reason))
 			}
+			if r.Verbose && len(logs) > 0 {
+				fmt.Fprintf(r.Progress, "%s\n", indent(strings.Join(logs, "\n")))
+			}
 		}
 		rep.Cases = append(rep.Cases, res)
 	}
@@ -272,8 +277,9 @@ func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }
 
-// runCase runs one case with its timeout and turns the T into a result.
-func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic.Uint32) reports.CaseResult {
+// runCase runs one case with its timeout and turns the T into a result and
+// the case's log lines.
+func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic.Uint32) (reports.CaseResult, []string) {
 	c := p.c
 	timeout := r.CaseTimeout
 	if timeout == 0 {
@@ -329,6 +335,7 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 		res.Status = reports.StatusPassed
 	}
 	res.Reason = strings.Join(t.reasons, "\n")
+	logs := append([]string(nil), t.logs...)
 	t.mu.Unlock()
 	if r.PcapDir != "" {
 		file := pcapName(p.name)
@@ -338,7 +345,7 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 			res.Pcap = filepath.ToSlash(filepath.Join(r.PcapRel, file))
 		}
 	}
-	return res
+	return res, logs
 }
 
 func timeoutReason(parent context.Context, timeout time.Duration) string {
