@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lbcheck/lbcheck/lint/linttest"
@@ -14,21 +15,36 @@ import (
 // root is the repository root, relative to this package.
 const root = "../.."
 
-// TestFixtures runs the engine's own fixtures (suppressions) and the schema
-// fixtures, whose expectations are LB0001, LB1001 and LB1002 findings.
+// TestFixtures runs the engine's own fixtures (suppressions) with every
+// rule.
 func TestFixtures(t *testing.T) {
-	dirs := []string{"fixtures/lint/LB0002", "fixtures/lint/LB0003"}
-	schemaDirs, _ := filepath.Glob(filepath.Join(root, "fixtures/schema/*"))
-	for _, d := range schemaDirs {
-		rel, _ := filepath.Rel(root, d)
-		dirs = append(dirs, rel)
-	}
-	for _, dir := range dirs {
+	for _, dir := range []string{"fixtures/lint/LB0002", "fixtures/lint/LB0003"} {
 		t.Run(dir, func(t *testing.T) {
-			if fs := linttest.Run(t, rules.All, filepath.Join(root, dir)); len(fs) == 0 && !slices.Contains([]string{"fixtures/schema/valid"}, dir) {
+			if fs := linttest.Run(t, rules.All, filepath.Join(root, dir)); len(fs) == 0 {
 				t.Errorf("%s produced no findings; its fixtures test nothing", dir)
 			}
 		})
+	}
+}
+
+// TestSchemaFixtures runs each schema fixture file on its own with no rules,
+// so that only the loader's issues (LB0001, LB1001, LB1002) and the engine's
+// own findings are expected: valid files must produce none, invalid ones
+// some.
+func TestSchemaFixtures(t *testing.T) {
+	for _, kind := range []string{"valid", "invalid"} {
+		files, err := filepath.Glob(filepath.Join(root, "fixtures/schema", kind, "*"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no fixtures/schema/%s files (%v)", kind, err)
+		}
+		for _, file := range files {
+			t.Run(filepath.ToSlash(strings.TrimPrefix(file, root+"/")), func(t *testing.T) {
+				fs := linttest.Run(t, nil, file)
+				if kind == "invalid" && len(fs) == 0 {
+					t.Errorf("%s produced no findings", file)
+				}
+			})
+		}
 	}
 }
 
