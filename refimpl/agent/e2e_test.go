@@ -89,6 +89,24 @@ func serveEcho(t *testing.T, ns *netlab.NS, addr string) *echoServer {
 	return e
 }
 
+// serveUDPEcho echoes UDP datagrams in a VM.
+func serveUDPEcho(t *testing.T, ns *netlab.NS, addr string) {
+	t.Helper()
+	var c net.PacketConn
+	must(t, ns.Do(func() (err error) { c, err = net.ListenPacket("udp4", addr); return err }))
+	t.Cleanup(func() { c.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := c.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			_, _ = c.WriteTo(buf[:n], from)
+		}
+	}()
+}
+
 func (e *echoServer) seen() [][2]netip.AddrPort {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -185,6 +203,7 @@ func TestEndToEnd(t *testing.T) {
 	d := fixture.Deployment(2,
 		&schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 8080},
 		&schema.Rule{Name: "fweb", Protocol: "Tcp", FrontendPort: 443, BackendPort: 8443, EnableFloatingIP: true},
+		&schema.Rule{Name: "dns", Protocol: "Udp", FrontendPort: 53, BackendPort: 5353},
 	)
 	d.LoadBalancers[0].Probes[0].IntervalInSeconds = 1
 	tp := buildTopo(t, d)
@@ -192,6 +211,7 @@ func TestEndToEnd(t *testing.T) {
 	probe := serveEcho(t, tp.vms[0], dip0+":8080") // also the backend of "web"
 	floating := serveEcho(t, tp.vms[0], fixture.FIP+":8443")
 	serveEcho(t, tp.vms[1], fixture.FIP+":8443") // vm1 would serve, but fails its probe
+	serveUDPEcho(t, tp.vms[0], dip0+":5353")
 	muxSniff := sniff(t, tp.mux, "eth0")
 
 	mux := tp.start(t, tp.mux, contract.EnvRole+"=mux", contract.EnvIface+"=eth0")
@@ -223,6 +243,18 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("client used %v", local)
 		}
 		dialEcho(t, tp.client, fixture.FIP+":443", fmt.Sprintf("floating %d", i))
+	}
+	// UDP: the reply must come from FIP:53 (a connected socket takes nothing else).
+	var uc net.Conn
+	must(t, tp.client.Do(func() (err error) { uc, err = net.Dial("udp4", fixture.FIP+":53"); return err }))
+	defer uc.Close()
+	must(t, uc.SetDeadline(time.Now().Add(3*time.Second)))
+	if _, err := uc.Write([]byte("query")); err != nil {
+		t.Fatal(err)
+	}
+	ubuf := make([]byte, 64)
+	if n, err := uc.Read(ubuf); err != nil || string(ubuf[:n]) != "query" {
+		t.Fatalf("UDP echo via FIP:53: %q, %v", ubuf[:n], err)
 	}
 	// Bulk data both ways: the kernels hand AF_PACKET TCP segmentation
 	// offload super-packets (up to 64 KiB) that the forwarder must split.
