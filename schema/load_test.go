@@ -107,13 +107,13 @@ func TestLoadPositionsAndPaths(t *testing.T) {
 		}
 	}
 	paths := map[string]string{
-		lb.Path():                                  "loadBalancers.sql-ilb",
-		rule.Path():                                "loadBalancers.sql-ilb.loadBalancingRules.sql",
+		lb.Path():   "loadBalancers.sql-ilb",
+		rule.Path(): "loadBalancers.sql-ilb.loadBalancingRules.sql",
 		lb.BackendAddressPools[0].Members[0].Path(): "loadBalancers.sql-ilb.backendAddressPools.pool.members.0",
-		g.Path():                                   "guests.sql-1",
-		lo.Path():                                  "guests.sql-1.interfaces.Loopback",
-		g.Firewall.Path():                          "guests.sql-1.firewall",
-		g.Firewall.Rules[0].Path():                 "guests.sql-1.firewall.rules.0",
+		g.Path():                   "guests.sql-1",
+		lo.Path():                  "guests.sql-1.interfaces.Loopback",
+		g.Firewall.Path():          "guests.sql-1.firewall",
+		g.Firewall.Rules[0].Path(): "guests.sql-1.firewall.rules.0",
 	}
 	for got, want := range paths {
 		if got != want {
