@@ -68,9 +68,17 @@ func newLogger(w io.Writer, role string) *log.Logger {
 	return log.New(w, "lbcheck forward "+role+": ", log.LstdFlags|log.Lmicroseconds)
 }
 
+// compile checks the parts of the target config both roles use and
+// compiles the deployment, logging what it had to leave out.
 func compile(o Options, logger *log.Logger) (*ruleset.Set, error) {
 	if o.Config == nil || o.Config.Deployment == nil {
 		return nil, fmt.Errorf("no deployment in the target config")
+	}
+	if err := checkPort("encapPort", o.Config.EncapPort); err != nil {
+		return nil, err
+	}
+	if err := checkPort("controlPort", o.Config.ControlPort); err != nil {
+		return nil, err
 	}
 	set, err := ruleset.Compile(o.Config.Deployment)
 	if err != nil {

@@ -39,23 +39,17 @@ type HostRole struct {
 
 // NewHost compiles the deployment and binds the host agent's sockets.
 func NewHost(o Options) (*HostRole, error) {
-	c := o.Config
-	if o.HostIndex < 0 || o.HostIndex >= len(c.Hosts) {
-		return nil, fmt.Errorf("host index %d: the target config has %d hosts (set %s)", o.HostIndex, len(c.Hosts), contract.EnvHostIndex)
-	}
-	hc := c.Hosts[o.HostIndex]
 	h := &HostRole{log: newLogger(o.Log, fmt.Sprintf("host %d", o.HostIndex)), index: o.HostIndex}
 	set, err := compile(o, h.log)
 	if err != nil {
 		return nil, err
 	}
 	h.set = set
-	if err := checkPort("encapPort", c.EncapPort); err != nil {
-		return nil, err
+	c := o.Config
+	if o.HostIndex < 0 || o.HostIndex >= len(c.Hosts) {
+		return nil, fmt.Errorf("host index %d: the target config has %d hosts (set %s)", o.HostIndex, len(c.Hosts), contract.EnvHostIndex)
 	}
-	if err := checkPort("controlPort", c.ControlPort); err != nil {
-		return nil, err
-	}
+	hc := c.Hosts[o.HostIndex]
 	if h.muxAddr, err = parseAddr("mux address", c.Mux.Address); err != nil {
 		return nil, err
 	}

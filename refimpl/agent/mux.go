@@ -37,12 +37,6 @@ func NewMux(o Options) (*MuxRole, error) {
 		return nil, err
 	}
 	c := o.Config
-	if err := checkPort("encapPort", c.EncapPort); err != nil {
-		return nil, err
-	}
-	if err := checkPort("controlPort", c.ControlPort); err != nil {
-		return nil, err
-	}
 	hosts := map[string]netip.AddrPort{}
 	for _, h := range c.Hosts {
 		a, err := parseAddr("host address", h.Address)

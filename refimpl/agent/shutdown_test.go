@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/refimpl/agent"
 	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
 	"github.com/lbcheck/lbcheck/schema"
@@ -71,6 +72,8 @@ func TestNewErrors(t *testing.T) {
 		{"missing interface", "mux", agent.Options{Config: tp.cfg, Iface: "nope0"}},
 		{"host index out of range", "host", agent.Options{Config: tp.cfg, HostIndex: 7}},
 		{"missing VM interface", "host", agent.Options{Config: tp.cfg, VMIface: "nope0"}},
+		{"no config", "host", agent.Options{}},
+		{"no encapsulation port", "mux", agent.Options{Config: &contract.Config{Deployment: d, ControlPort: 1}}},
 	} {
 		ns := tp.mux
 		if tt.role == "host" {
