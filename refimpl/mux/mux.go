@@ -168,6 +168,7 @@ func (m *Mux) Process(b []byte, now int64) Decision {
 	s := m.state.Load()
 	rs := &s.rules[ri]
 	tcp := in.Proto == packet.ProtoTCP
+	syn := tcp && in.TCPFlags&(packet.TCPSyn|packet.TCPAck) == packet.TCPSyn // opens a connection
 	p, st := m.flows.Lookup(in.Tuple, now)
 	switch {
 	case st == flow.Hit && int(p.rule) == ri:
@@ -175,15 +176,15 @@ func (m *Mux) Process(b []byte, now int64) Decision {
 		case s.memberUp(r, p.backend), rs.table != nil && !rs.anyUp:
 			// Healthy, or every member is down and AllProbedUp keeps them all.
 			return m.forward(ri, p.backend, in.Len)
-		case tcp && (rs.anyUp || len(r.Backends) > 1):
+		case tcp && !syn && (rs.anyUp || len(r.Backends) > 1):
 			// Probe-down member: established TCP flows continue (with every
 			// member down only when the pool has more than one instance).
 			return m.forward(ri, p.backend, in.Len)
 		}
-		// UDP flows move to a healthy member; a lone down instance's TCP
-		// flows end.
+		// UDP flows move to a healthy member, a reused 5-tuple's new
+		// connection is a new flow, and a lone down instance's TCP flows end.
 		m.flows.Delete(in.Tuple)
-	case st == flow.Expired && tcp && in.TCPFlags&packet.TCPSyn == 0:
+	case st == flow.Expired && tcp && !syn:
 		return Decision{Reason: stats.FlowExpired}
 	}
 	if rs.table == nil {

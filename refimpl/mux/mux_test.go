@@ -219,6 +219,17 @@ func TestProbeDown(t *testing.T) {
 	if movedTCP != 0 {
 		t.Errorf("%d established TCP flows moved; they must continue", movedTCP)
 	}
+	// A new connection (SYN) on a reused 5-tuple pinned to the down member
+	// is a new flow.
+	for p, b := range tcpFlows {
+		if b != down {
+			continue
+		}
+		if d := m.Process(pkttest.TCP(t, client, p, fixture.FIP, 80, syn, nil), minute); d.Backend == down {
+			t.Errorf("SYN on reused tuple %d went to the down member", p)
+		}
+		break
+	}
 	if udpOnDown != 0 || movedUDP == 0 {
 		t.Errorf("UDP flows still on the down member: %d (moved %d)", udpOnDown, movedUDP)
 	}
