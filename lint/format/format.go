@@ -95,6 +95,7 @@ var registry = map[string]Formatter{
 	"sarif":  Func(SARIF),
 	"junit":  Func(JUnit),
 	"github": Func(GitHub),
+	"html":   Func(HTML),
 }
 
 // Register adds a format under name. It is meant for package initialisation

@@ -86,7 +86,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	want := []string{"github", "json", "junit", "sarif", "text"}
+	want := []string{"github", "html", "json", "junit", "sarif", "text"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %q, want %q", got, want)
 	}
