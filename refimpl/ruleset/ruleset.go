@@ -162,6 +162,12 @@ func (s *Set) addRule(d *schema.Deployment, lb *schema.LoadBalancer, r *schema.R
 				s.warnf("%s/%s: pool member %s/%s not found", lb.Name, r.Name, m.VM, m.IPConfiguration)
 				continue
 			}
+			if r.EnableFloatingIP && !ipc.Primary {
+				// Azure: "Floating IP isn't currently supported on secondary
+				// IP configurations"; such members get no flows.
+				s.warnf("%s/%s: member %s/%s is a secondary IP configuration; Floating IP does not deliver to it", lb.Name, r.Name, m.VM, ipc.Name)
+				continue
+			}
 			dip, err := netip.ParseAddr(ipc.PrivateIPAddress)
 			if err != nil || !dip.Is4() {
 				s.warnf("%s/%s: member %s/%s address %q is not IPv4; skipped", lb.Name, r.Name, m.VM, ipc.Name, ipc.PrivateIPAddress)

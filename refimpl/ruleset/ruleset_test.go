@@ -68,6 +68,29 @@ func TestCompileAndMatch(t *testing.T) {
 	}
 }
 
+// TestFloatingSkipsSecondary: Floating IP rules do not deliver to secondary
+// IP configurations (spec (b) 20); non-floating rules do.
+func TestFloatingSkipsSecondary(t *testing.T) {
+	for _, floating := range []bool{false, true} {
+		d := fixture.Deployment(1, &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 80, EnableFloatingIP: floating})
+		nic := d.VMs[0].NetworkInterfaces[0]
+		nic.IPConfigurations = append(nic.IPConfigurations, &schema.IPConfig{Name: "ipconfig2", PrivateIPAddress: "10.1.0.5"})
+		d.LoadBalancers[0].BackendAddressPools[0].Members = append(d.LoadBalancers[0].BackendAddressPools[0].Members,
+			&schema.PoolMember{VM: "vm0", IPConfiguration: "ipconfig2"})
+		s, err := ruleset.Compile(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 2
+		if floating {
+			want = 1
+		}
+		if got := len(s.Rules[0].Backends); got != want {
+			t.Errorf("floating=%v: %d backends, want %d (warnings %q)", floating, got, want, s.Warnings)
+		}
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	for _, r := range []*schema.Rule{
 		{Name: "bad-proto", Protocol: "Icmp", FrontendPort: 1, BackendPort: 1},
