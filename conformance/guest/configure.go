@@ -95,7 +95,7 @@ func Configure(ctx context.Context, ns *netlab.NS, p *Plan, opts Options) (*Gues
 	var err error
 	g.responder, err = proc.Start(ctx, proc.Spec{
 		Name: "responder-" + p.VM, Argv: argv, NS: ns, LogDir: logDir,
-		ReadyTimeout: timeout, Grace: time.Second,
+		ReadyTimeout: timeout, Grace: proc.DefaultGrace,
 	})
 	if err != nil {
 		return nil, wrap(err)

@@ -165,9 +165,20 @@ func Serve(ctx context.Context, vm string, ls []Listener, ready func()) error {
 	return nil
 }
 
+// serveTCP accepts until the listener is closed, then closes the open
+// connections so that shutdown does not wait for idle clients.
 func serveTCP(vm string, ln *net.TCPListener) {
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	var mu sync.Mutex
+	open := map[*net.TCPConn]bool{}
+	defer func() {
+		mu.Lock()
+		for c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	}()
 	for {
 		c, err := ln.AcceptTCP()
 		if err != nil {
@@ -176,7 +187,15 @@ func serveTCP(vm string, ln *net.TCPListener) {
 			}
 			continue
 		}
-		wg.Go(func() { handleTCP(vm, c) })
+		mu.Lock()
+		open[c] = true
+		mu.Unlock()
+		wg.Go(func() {
+			handleTCP(vm, c)
+			mu.Lock()
+			delete(open, c)
+			mu.Unlock()
+		})
 	}
 }
 
