@@ -281,6 +281,12 @@ func (p *Port) ExpectNone(ctx context.Context, w Want, window time.Duration) err
 	return p.expectError(w, "unexpected matching packet", &f)
 }
 
+// Explain describes, as an *ExpectError with reason, what the port received
+// since the last Drain compared with w (for expectations spanning ports).
+func (p *Port) Explain(w Want, reason string) *ExpectError {
+	return p.expectError(w, reason, nil)
+}
+
 func (p *Port) expectError(w Want, reason string, got *Frame) *ExpectError {
 	all, _, _, _ := p.snapshot(0)
 	e := &ExpectError{Point: p.Point, Iface: p.Iface, Want: w, Reason: reason, Got: got, Total: len(all)}

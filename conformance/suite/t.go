@@ -347,17 +347,13 @@ func (t *T) ExpectAny(points []Point, s Step) (Point, *pkt.Packet) {
 		return r.at, r.f.Packet
 	}
 	labels := make([]string, len(points))
+	var details []string
 	for i, p := range points {
 		labels[i] = p.Label
+		details = append(details, p.port.Explain(capture.Want{Match: s.Match, Dir: s.Dir}, "not here").Error())
 	}
-	err := fmt.Errorf("no packet matching %s at any of %s within %v", s.Match, strings.Join(labels, ", "), timeout)
-	if len(points) > 0 {
-		// Show what the first point received, for the EXPECTED/RECEIVED view.
-		if _, perr := points[0].port.Expect(t.ctx, capture.Want{Match: s.Match, Dir: s.Dir}, 0); perr != nil {
-			err = fmt.Errorf("%w\n%v", err, perr)
-		}
-		t.record(Point{Kind: "vm", Label: strings.Join(labels, "|"), port: points[0].port}, s, false, nil, err)
-	}
+	err := fmt.Errorf("no packet matching %s at any of %s within %v\n%s", s.Match, strings.Join(labels, ", "), timeout, strings.Join(details, "\n"))
+	t.record(Point{Kind: "vm", Label: strings.Join(labels, "|")}, s, false, nil, err)
 	t.Errorf("%s: %v", s.What, err)
 	return Point{}, nil
 }
