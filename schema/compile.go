@@ -46,6 +46,9 @@ type defInfo struct {
 	// conditional is set when the definition requires fields only under
 	// conditions (an if clause), which only CUE can evaluate.
 	conditional bool
+	// extensions is set when the definition admits fields named x-...
+	// (a pattern constraint), which the loader ignores.
+	extensions bool
 }
 
 // fieldInfo describes one field of a definition.
@@ -179,6 +182,7 @@ func (c *compiled) describeDef(info *defInfo, t reflect.Type) error {
 		info.names = append(info.names, label)
 	}
 	info.conditional = hasComprehension(info.value.Source())
+	info.extensions = info.value.Allows(cue.Str("x-a")) && !info.value.Allows(cue.Str("a"))
 	return nil
 }
 

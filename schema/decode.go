@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -45,7 +46,8 @@ func (l *loader) document(filename string, src []byte, data cue.Value, expr ast.
 	l.walkers = append(l.walkers, w)
 	st, ok := expr.(*ast.StructLit)
 	if !ok {
-		if k := exprKind(expr); k != cue.NullKind { // null: an empty YAML document
+		v, _ := w.c.ctx.BuildExpr(expr).Default()
+		if k := v.IncompleteKind(); k != cue.NullKind { // null: an empty YAML document
 			w.issue(w.pos(expr.Pos()), "", "a document must be a mapping with loadBalancers, vms and guests, not "+kindWord(k, false))
 		}
 		return
@@ -139,6 +141,7 @@ func (w *walker) object(ptr reflect.Value, def *defInfo, st *ast.StructLit, objP
 		fieldPos[label] = p
 		fi := def.fields[label]
 		switch {
+		case fi == nil && def.extensions && strings.HasPrefix(label, "x-"):
 		case fi == nil:
 			msg := fmt.Sprintf("unknown field %q", label)
 			if s := def.suggest(label); s != "" {

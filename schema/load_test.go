@@ -225,6 +225,11 @@ func TestLoadSchemaMessages(t *testing.T) {
 			[]string{`x.yaml:5:127 LB0001 loadBalancers.0.inboundNatRules.0.frontendPortRangeEnd: 50 must be >=100`}},
 		{"document not a mapping", "- a\n- b\n",
 			[]string{`x.yaml:1:1 LB0001 a document must be a mapping with loadBalancers, vms and guests, not a list`}},
+		{"scalar document", "42\n",
+			[]string{`x.yaml:1:1 LB0001 a document must be a mapping with loadBalancers, vms and guests, not an integer`}},
+		{"empty documents", "# nothing\n---\n---\n", nil},
+		{"empty file", "", nil},
+		{"extension fields hold YAML anchors", "x-rule: &r {protocol: Tcp}\nloadBalancers:\n- name: lb\n  type: internal\n  x-note: no\n", []string{`x.yaml:5:3 LB0001 loadBalancers.0: unknown field "x-note"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -470,4 +475,33 @@ func TestLoadConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestLoadYAMLAnchors(t *testing.T) {
+	src := `x-floating: &floating
+  protocol: Tcp
+  enableFloatingIP: true
+loadBalancers:
+- name: lb
+  type: internal
+  loadBalancingRules:
+  - <<: *floating
+    name: r
+    frontendPort: 0x50
+    backendPort: 8_0
+    frontendIPConfiguration: fe
+    backendAddressPool: pool
+`
+	d, issues := load(t, "a.yaml", src)
+	issues = slices.DeleteFunc(issues, func(s string) bool { return strings.Contains(s, " LB1001 ") })
+	if len(issues) > 0 {
+		t.Fatalf("issues: %q", issues)
+	}
+	r := d.LoadBalancers[0].LoadBalancingRules[0]
+	if r.Protocol != "Tcp" || !r.EnableFloatingIP || r.FrontendPort != 80 || r.BackendPort != 80 {
+		t.Errorf("rule %+v: want the anchor's protocol and floating IP, ports 80", *r)
+	}
+	if p := r.At("enableFloatingIP"); p.Line != 3 {
+		t.Errorf("enableFloatingIP at %s, want the anchor's line 3", p)
+	}
 }
