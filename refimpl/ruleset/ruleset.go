@@ -42,7 +42,6 @@ type Backend struct {
 type Rule struct {
 	Name         string // "lb/rule"
 	FIP          [4]byte
-	Proto        uint8 // packet.ProtoTCP or packet.ProtoUDP; 0 for protocol All
 	FrontendPort uint16
 	BackendPort  uint16
 	HAPorts      bool
@@ -86,8 +85,9 @@ type matchKey struct {
 	port  uint16
 }
 
-// Compile resolves every load-balancing rule of d. Inbound NAT and outbound
-// rules are not forwarded by the reference forwarder and are ignored.
+// Compile resolves every load-balancing rule and inbound NAT rule of d.
+// Outbound rules are not forwarded by the reference forwarder and are
+// ignored.
 func Compile(d *schema.Deployment) (*Set, error) {
 	s := &Set{exact: map[matchKey]uint16{}, ha: map[matchKey]uint16{}, frontends: map[[4]byte]bool{}}
 	probeIndex := map[string]int{}
@@ -97,31 +97,25 @@ func Compile(d *schema.Deployment) (*Set, error) {
 				return nil, fmt.Errorf("load balancer %s rule %s: %w", lb.Name, r.Name, err)
 			}
 		}
+		for _, r := range lb.InboundNatRules {
+			if err := s.addNatRule(d, lb, r); err != nil {
+				return nil, fmt.Errorf("load balancer %s inbound NAT rule %s: %w", lb.Name, r.Name, err)
+			}
+		}
 	}
 	return s, nil
 }
 
 func (s *Set) addRule(d *schema.Deployment, lb *schema.LoadBalancer, r *schema.Rule, probeIndex map[string]int) error {
-	fe := lb.Frontend(r.FrontendIPConfiguration)
-	if fe == nil {
-		s.warnf("%s/%s: frontend %q not found; rule skipped", lb.Name, r.Name, r.FrontendIPConfiguration)
+	name := lb.Name + "/" + r.Name
+	fip, ok := s.frontendIP(lb, name, r.FrontendIPConfiguration)
+	if !ok {
 		return nil
-	}
-	fip, err := netip.ParseAddr(fe.IPAddress)
-	if err != nil || !fip.Is4() {
-		s.warnf("%s/%s: frontend address %q is not IPv4; rule skipped", lb.Name, r.Name, fe.IPAddress)
-		return nil
-	}
-	if len(s.Rules) >= 1<<16 {
-		return fmt.Errorf("more than %d rules", 1<<16)
 	}
 	cr := Rule{
-		Name: lb.Name + "/" + r.Name, FIP: fip.As4(),
+		Name: name, FIP: fip,
 		FrontendPort: uint16(r.FrontendPort), BackendPort: uint16(r.BackendPort),
-		HAPorts: r.IsHAPorts(), Floating: r.EnableFloatingIP, Idle: DefaultIdle,
-	}
-	if r.IdleTimeoutInMinutes > 0 {
-		cr.Idle = time.Duration(r.IdleTimeoutInMinutes) * time.Minute
+		HAPorts: r.IsHAPorts(), Floating: r.EnableFloatingIP, Idle: idle(r.IdleTimeoutInMinutes),
 	}
 	switch r.LoadDistribution {
 	case "", "Default":
@@ -132,21 +126,14 @@ func (s *Set) addRule(d *schema.Deployment, lb *schema.LoadBalancer, r *schema.R
 	default:
 		return fmt.Errorf("unknown loadDistribution %q (want Default, SourceIP or SourceIPProtocol)", r.LoadDistribution)
 	}
-	var protos []uint8
-	switch r.Protocol {
-	case "Tcp":
-		cr.Proto, protos = packet.ProtoTCP, []uint8{packet.ProtoTCP}
-	case "Udp":
-		cr.Proto, protos = packet.ProtoUDP, []uint8{packet.ProtoUDP}
-	case "All":
-		protos = []uint8{packet.ProtoTCP, packet.ProtoUDP}
-	default:
-		return fmt.Errorf("unknown protocol %q (want Tcp, Udp or All)", r.Protocol)
+	protos, err := protocols(r.Protocol)
+	if err != nil {
+		return err
 	}
 	var probe *schema.Probe
 	if r.Probe != "" {
 		if probe = lb.Probe(r.Probe); probe == nil {
-			s.warnf("%s/%s: probe %q not found; members treated as always healthy", lb.Name, r.Name, r.Probe)
+			s.warnf("%s: probe %q not found; members treated as always healthy", name, r.Probe)
 		}
 	}
 	if probe != nil {
@@ -154,34 +141,127 @@ func (s *Set) addRule(d *schema.Deployment, lb *schema.LoadBalancer, r *schema.R
 	}
 	pool := lb.Pool(r.BackendAddressPool)
 	if pool == nil {
-		s.warnf("%s/%s: backend pool %q not found; rule has no members", lb.Name, r.Name, r.BackendAddressPool)
+		s.warnf("%s: backend pool %q not found; rule has no members", name, r.BackendAddressPool)
 	} else {
 		for _, m := range pool.Members {
-			nic, ipc := d.IPConfig(m)
-			if ipc == nil {
-				s.warnf("%s/%s: pool member %s/%s not found", lb.Name, r.Name, m.VM, m.IPConfiguration)
+			b, ok := s.member(d, name, m, r.EnableFloatingIP)
+			if !ok {
 				continue
 			}
-			if r.EnableFloatingIP && !ipc.Primary {
-				// Azure: "Floating IP isn't currently supported on secondary
-				// IP configurations"; such members get no flows.
-				s.warnf("%s/%s: member %s/%s is a secondary IP configuration; Floating IP does not deliver to it", lb.Name, r.Name, m.VM, ipc.Name)
-				continue
-			}
-			dip, err := netip.ParseAddr(ipc.PrivateIPAddress)
-			if err != nil || !dip.Is4() {
-				s.warnf("%s/%s: member %s/%s address %q is not IPv4; skipped", lb.Name, r.Name, m.VM, ipc.Name, ipc.PrivateIPAddress)
-				continue
-			}
-			b := Backend{Name: m.VM + "/" + nic.Name + "/" + ipc.Name, VM: m.VM, DIP: dip.As4(), Probe: -1}
 			if probe != nil {
-				b.Probe = s.probe(lb, probe, m.VM, dip, probeIndex)
+				b.Probe = s.probe(lb, probe, m.VM, netip.AddrFrom4(b.DIP), probeIndex)
 			}
 			cr.Backends = append(cr.Backends, b)
 		}
 	}
-	if len(cr.Backends) >= 1<<16 {
-		return fmt.Errorf("more than %d backends", 1<<16)
+	return s.register(cr, protos)
+}
+
+// addNatRule compiles an inbound NAT rule into rules with one backend each
+// and no probe: a classic rule (Target) maps frontendPort to its target; a
+// v2 rule (BackendAddressPool) gives the pool's k-th member
+// frontendPortRangeStart+k, up to frontendPortRangeEnd.
+func (s *Set) addNatRule(d *schema.Deployment, lb *schema.LoadBalancer, r *schema.NatRule) error {
+	name := lb.Name + "/" + r.Name
+	fip, ok := s.frontendIP(lb, name, r.FrontendIPConfiguration)
+	if !ok {
+		return nil
+	}
+	protos, err := protocols(r.Protocol)
+	if err != nil {
+		return err
+	}
+	add := func(m *schema.PoolMember, fport int) error {
+		b, ok := s.member(d, name, m, r.EnableFloatingIP)
+		if !ok {
+			return nil
+		}
+		return s.register(Rule{Name: name + "/" + m.VM, FIP: fip, FrontendPort: uint16(fport), BackendPort: uint16(r.BackendPort),
+			Floating: r.EnableFloatingIP, Idle: idle(r.IdleTimeoutInMinutes), Backends: []Backend{b}}, protos)
+	}
+	if r.Target != nil {
+		return add(r.Target, r.FrontendPort)
+	}
+	pool := lb.Pool(r.BackendAddressPool)
+	if pool == nil {
+		s.warnf("%s: backend pool %q not found; NAT rule skipped", name, r.BackendAddressPool)
+		return nil
+	}
+	for k, m := range pool.Members {
+		port := r.FrontendPortRangeStart + k
+		if port > r.FrontendPortRangeEnd {
+			s.warnf("%s: frontend port range %d-%d has no port for member %s/%s", name, r.FrontendPortRangeStart, r.FrontendPortRangeEnd, m.VM, m.IPConfiguration)
+			break
+		}
+		if err := add(m, port); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// frontendIP resolves a frontend IP configuration to its IPv4 address.
+func (s *Set) frontendIP(lb *schema.LoadBalancer, rule, frontend string) ([4]byte, bool) {
+	fe := lb.Frontend(frontend)
+	if fe == nil {
+		s.warnf("%s: frontend %q not found; rule skipped", rule, frontend)
+		return [4]byte{}, false
+	}
+	fip, err := netip.ParseAddr(fe.IPAddress)
+	if err != nil || !fip.Is4() {
+		s.warnf("%s: frontend address %q is not IPv4; rule skipped", rule, fe.IPAddress)
+		return [4]byte{}, false
+	}
+	return fip.As4(), true
+}
+
+// member resolves a pool member or NAT target to a backend without a probe.
+func (s *Set) member(d *schema.Deployment, rule string, m *schema.PoolMember, floating bool) (Backend, bool) {
+	nic, ipc := d.IPConfig(m)
+	if ipc == nil {
+		s.warnf("%s: pool member %s/%s not found", rule, m.VM, m.IPConfiguration)
+		return Backend{}, false
+	}
+	if floating && !ipc.Primary {
+		// Azure: "Floating IP isn't currently supported on secondary IP
+		// configurations"; such members get no flows.
+		s.warnf("%s: member %s/%s is a secondary IP configuration; Floating IP does not deliver to it", rule, m.VM, ipc.Name)
+		return Backend{}, false
+	}
+	dip, err := netip.ParseAddr(ipc.PrivateIPAddress)
+	if err != nil || !dip.Is4() {
+		s.warnf("%s: member %s/%s address %q is not IPv4; skipped", rule, m.VM, ipc.Name, ipc.PrivateIPAddress)
+		return Backend{}, false
+	}
+	return Backend{Name: m.VM + "/" + nic.Name + "/" + ipc.Name, VM: m.VM, DIP: dip.As4(), Probe: -1}, true
+}
+
+// protocols maps a rule's protocol to the IP protocols it matches.
+func protocols(p string) ([]uint8, error) {
+	switch p {
+	case "Tcp":
+		return []uint8{packet.ProtoTCP}, nil
+	case "Udp":
+		return []uint8{packet.ProtoUDP}, nil
+	case "All":
+		return []uint8{packet.ProtoTCP, packet.ProtoUDP}, nil
+	}
+	return nil, fmt.Errorf("unknown protocol %q (want Tcp, Udp or All)", p)
+}
+
+func idle(minutes int) time.Duration {
+	if minutes > 0 {
+		return time.Duration(minutes) * time.Minute
+	}
+	return DefaultIdle
+}
+
+// register adds a compiled rule and its match keys. A later rule with the
+// same frontend, protocol and port as an earlier one is kept out of the
+// match maps (with a warning).
+func (s *Set) register(cr Rule, protos []uint8) error {
+	if len(s.Rules) >= 1<<16 || len(cr.Backends) >= 1<<16 {
+		return fmt.Errorf("more than %d rules or backends", 1<<16)
 	}
 	idx := uint16(len(s.Rules))
 	s.Rules = append(s.Rules, cr)

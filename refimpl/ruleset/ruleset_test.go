@@ -91,6 +91,50 @@ func TestFloatingSkipsSecondary(t *testing.T) {
 	}
 }
 
+func TestInboundNatRules(t *testing.T) {
+	d := fixture.Deployment(3)
+	lb := d.LoadBalancers[0]
+	lb.InboundNatRules = []*schema.NatRule{
+		{Name: "ssh-vm1", FrontendIPConfiguration: "fe", Protocol: "Tcp", FrontendPort: 2201, BackendPort: 22,
+			Target: &schema.PoolMember{VM: "vm1", IPConfiguration: "ipconfig1"}},
+		{Name: "rdp", FrontendIPConfiguration: "fe", Protocol: "Tcp", BackendPort: 3389, BackendAddressPool: "pool",
+			FrontendPortRangeStart: 50000, FrontendPortRangeEnd: 50001, EnableFloatingIP: true, IdleTimeoutInMinutes: 30},
+	}
+	s, err := ruleset.Compile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fip := netip.MustParseAddr(fixture.FIP).As4()
+	for _, tt := range []struct {
+		port     uint16
+		ok       bool
+		vm       string
+		bport    uint16
+		floating bool
+	}{
+		{2201, true, "vm1", 22, false},
+		{50000, true, "vm0", 3389, true},
+		{50001, true, "vm1", 3389, true},
+		{50002, false, "", 0, false}, // range exhausted: vm2 has no port
+	} {
+		ri, ok, _ := s.Match(fip, packet.ProtoTCP, tt.port)
+		if ok != tt.ok {
+			t.Errorf("port %d: matched %v, want %v", tt.port, ok, tt.ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		r := s.Rules[ri]
+		if len(r.Backends) != 1 || r.Backends[0].VM != tt.vm || r.BackendPort != tt.bport || r.Floating != tt.floating || r.Backends[0].Probe != -1 {
+			t.Errorf("port %d: rule %+v", tt.port, r)
+		}
+	}
+	if len(s.Warnings) != 1 {
+		t.Errorf("warnings %q, want one about the exhausted port range", s.Warnings)
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	for _, r := range []*schema.Rule{
 		{Name: "bad-proto", Protocol: "Icmp", FrontendPort: 1, BackendPort: 1},
