@@ -32,7 +32,8 @@ type walker struct {
 	// the syntax tree has none (a CUE file that computes its values).
 	doc   cue.Value
 	stack []cue.Selector // path of the value being decoded, for doc
-	// reported holds the paths that already carry an issue.
+	// reported holds the paths of fields reported unknown or missing,
+	// whose CUE errors would repeat the issue.
 	reported map[string]bool
 	issues   []Issue
 }
@@ -61,9 +62,8 @@ func (l *loader) document(filename string, src []byte, data cue.Value, expr ast.
 	l.dep.Guests = append(l.dep.Guests, doc.Guests...)
 }
 
-// issue records an LB0001 issue for the value at path.
+// issue records an LB0001 issue, its message prefixed with path.
 func (w *walker) issue(pos Pos, path, msg string) {
-	w.reported[path] = true
 	if path != "" {
 		msg = path + ": " + msg
 	}
@@ -117,10 +117,11 @@ func fields(st *ast.StructLit) ([]string, []*ast.Field) {
 	return names, fs
 }
 
-// object decodes st, written at objPos, into the struct ptr points to. ipath is the index path
-// used in messages ("loadBalancers.0.loadBalancingRules.3"); base and index
-// build the object's named path: base.name, or base.index when the object
-// has no name, or base alone when index < 0.
+// object decodes st, written at objPos, into the struct ptr points to.
+// ipath is the index path used in messages
+// ("loadBalancers.0.loadBalancingRules.3"); base and index build the
+// object's named path: base.name, or base.index when the object has no
+// name, or base alone when index < 0.
 func (w *walker) object(ptr reflect.Value, def *defInfo, st *ast.StructLit, objPos Pos, ipath, base string, index int) {
 	elem := ptr.Elem()
 	names, fs := fields(st)
@@ -382,9 +383,9 @@ type pathInfo struct {
 }
 
 // lookup finds the syntax at path (labels and indexes) below the document
-// root, and the definition and field that
-// constrain it. When the path leaves the syntax tree, ok is false and
-// info.pos is the position of the deepest value found.
+// root, and the definition and field that constrain it. When the path
+// leaves the syntax tree, ok is false and info.pos is the position of the
+// deepest value found.
 func (w *walker) lookup(path []string) (info pathInfo, ok bool) {
 	info.expr = w.root
 	info.pos = w.pos(w.root.Pos())

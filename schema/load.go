@@ -134,42 +134,76 @@ func newLoader() (*loader, error) {
 // close releases the loader's compiled schema.
 func (l *loader) close() { release(l.c) }
 
-// file parses one file into documents and loads each.
+// file parses one file into documents and decodes each.
 func (l *loader) file(filename string, src []byte) error {
 	l.files = append(l.files, filename)
+	var docs []parsed
+	err := catch(filename, func() (err error) {
+		docs, err = l.parse(filename, src)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		l.document(filename, src, d.data, d.expr)
+	}
+	return nil
+}
+
+// parsed is one document of a file: its syntax, with positions, and for a
+// CUE file that computes values, its value.
+type parsed struct {
+	expr ast.Expr
+	data cue.Value
+}
+
+// parse splits a file into documents by its extension.
+func (l *loader) parse(filename string, src []byte) ([]parsed, error) {
 	switch ext := strings.ToLower(filepath.Ext(filename)); ext {
 	case ".yaml", ".yml":
+		var docs []parsed
 		dec := cueyaml.NewDecoder(filename, bytes.NewReader(src))
 		for {
 			expr, err := dec.Extract()
 			if err == io.EOF {
-				return nil
+				return docs, nil
 			}
 			if err != nil {
-				return syntaxError(filename, err)
+				return nil, syntaxError(filename, err)
 			}
-			l.document(filename, src, cue.Value{}, expr)
+			docs = append(docs, parsed{expr: expr})
 		}
 	case ".json":
 		expr, err := cuejson.Extract(filename, src)
 		if err != nil {
-			return syntaxError(filename, err)
+			return nil, syntaxError(filename, err)
 		}
-		l.document(filename, src, cue.Value{}, expr)
+		return []parsed{{expr: expr}}, nil
 	case ".cue":
 		f, err := parser.ParseFile(filename, src)
 		if err != nil {
-			return syntaxError(filename, err)
+			return nil, syntaxError(filename, err)
 		}
 		v := l.c.ctx.BuildFile(f)
 		if err := v.Err(); err != nil && !isValueError(v) {
-			return syntaxError(filename, err)
+			return nil, syntaxError(filename, err)
 		}
-		l.document(filename, src, v, cueData(f, v))
-	default:
-		return fmt.Errorf("%s: unknown file type %q: use .yaml, .yml, .json or .cue", filename, ext)
+		return []parsed{{expr: cueData(f, v), data: v}}, nil
 	}
-	return nil
+	return nil, fmt.Errorf("%s: unknown file type %q: use .yaml, .yml, .json or .cue", filename, filepath.Ext(filename))
+}
+
+// catch runs f and turns a panic in it (a bug in the CUE library, such as
+// its YAML decoder on a merge key of a list) into an error, so that no
+// input crashes lbcheck.
+func catch(filename string, f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: the CUE library lbcheck uses failed on this file (%v); please report it at https://github.com/lbcheck/lbcheck/issues with the file", filename, r)
+		}
+	}()
+	return f()
 }
 
 // isValueError reports whether a CUE file's evaluation error is about

@@ -122,8 +122,10 @@ func validate(units []unit) error {
 					constraint = c.defs[u.def.typ].fields[u.field].value
 				}
 				u.strip = len(constraint.Path().Selectors())
-				v := c.ctx.BuildExpr(u.expr)
-				u.err = constraint.Unify(v).Validate(cue.Concrete(true), cue.All())
+				u.err = catch(u.w.filename, func() error {
+					v := c.ctx.BuildExpr(u.expr)
+					return constraint.Unify(v).Validate(cue.Concrete(true), cue.All())
+				})
 			}
 		})
 	}
