@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // runSuite runs one profile against the reference forwarder.
@@ -92,5 +94,69 @@ func BenchmarkCoreSuite(b *testing.B) {
 		}
 		b.ReportMetric(rep.DurationSec, "suite-s")
 		b.ReportMetric(float64(len(rep.Cases)), "cases")
+	}
+}
+
+// TestGuestCasesDetectBrokenGuests runs the guest cases on fixtures changed
+// so that what each case forbids happens: every one of them must fail.
+func TestGuestCasesDetectBrokenGuests(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the conformance suite builds network namespaces: run the tests as root")
+	}
+	ref, err := target.Ref()
+	if err != nil {
+		t.Fatal(err)
+	}
+	iface := func(d *schema.Deployment, vm, name string) *schema.Interface {
+		g := d.Guest(vm)
+		if g == nil || g.Interface(name) == nil {
+			t.Fatalf("fixture has no interface %s on %s", name, vm)
+		}
+		return g.Interface(name)
+	}
+	broken := func(name string) (*schema.Deployment, error) {
+		d, err := cases.Fixture(name)
+		if err != nil {
+			return nil, err
+		}
+		switch name {
+		case "mapping.yaml": // the guest now holds the "missing" frontend
+			lo := iface(d, "web", "lo")
+			lo.Addresses = append(lo.Addresses, "203.0.113.14/32")
+		case "windows.yaml": // the flags each case relies on being off
+			iface(d, "win-recv", "Ethernet").WeakHostReceive = true
+			iface(d, "win-send", "Loopback Pseudo-Interface 1").WeakHostSend = true
+		case "loopback24.yaml": // the doc's /24 fixed to /32
+			iface(d, "vm24", "lo").Addresses = []string{"127.0.0.1/8", "10.1.0.100/32"}
+		}
+		return d, nil
+	}
+	var progress strings.Builder
+	r := suite.Runner{Provider: &suite.Lab{Target: ref}, Options: suite.Options{
+		Select:   regexp.MustCompile("^(GuestWithoutFrontendIP|WindowsNoWeakHostReceive|WindowsNoWeakHostSend|LinuxLoopbackSlash24BreaksSubnet)$"),
+		Fixtures: broken, Progress: &progress,
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := r.Run(ctx)
+	t.Logf("guest cases on broken guests:\n%s", &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Cases) != 4 {
+		t.Fatalf("%d cases ran, want 4", len(rep.Cases))
+	}
+	for _, c := range rep.Cases {
+		if c.Status != reports.StatusFailed {
+			t.Errorf("%s %s on a guest that does what it forbids", c.Name, c.Status)
+		}
+		// It failed because it saw the packet it forbids, not for another reason.
+		caught := false
+		for _, ch := range c.Checks {
+			caught = caught || (ch.Negative && !ch.OK && ch.Observed != nil)
+		}
+		if !caught {
+			t.Errorf("%s failed without observing a forbidden packet: %s", c.Name, c.Reason)
+		}
 	}
 }
