@@ -201,24 +201,27 @@ func (b *binding) frontendPortField() string {
 }
 
 // bindings lists the load-balancing rules and then the inbound NAT rules
-// of one load balancer, in declaration order. Rules with a field only
-// known at deployment (imported ARM expressions, Terraform unknowns) are
-// left out: their zero values would mislead every check.
-func (v *lbView) bindings() []*binding {
+// of one load balancer, in declaration order. needs names the fields (JSON
+// names) the calling rule reads; a rule or NAT rule with one of them only
+// known at deployment (imported ARM expressions, Terraform unknowns) is
+// left out, since its zero value would mislead the check and the importer
+// has reported it (LB0010). Fields the caller does not read do not matter.
+// The backend pool and NAT target need not be named: an unknown one
+// reaches no backends.
+func (v *lbView) bindings(needs ...string) []*binding {
 	bs := make([]*binding, 0, len(v.lb.LoadBalancingRules)+len(v.lb.InboundNatRules))
-	for _, r := range v.lb.LoadBalancingRules {
-		if len(r.UnknownFields()) > 0 {
-			continue
+	add := func(b *binding) {
+		if !unknown(b.node, needs...) {
+			bs = append(bs, b)
 		}
-		bs = append(bs, &binding{lbv: v, node: &r.Node, kind: "rule", name: r.Name,
+	}
+	for _, r := range v.lb.LoadBalancingRules {
+		add(&binding{lbv: v, node: &r.Node, kind: "rule", name: r.Name,
 			frontend: r.FrontendIPConfiguration, protocol: r.Protocol,
 			backendPort: r.BackendPort, floating: r.EnableFloatingIP, rule: r})
 	}
 	for _, n := range v.lb.InboundNatRules {
-		if len(n.UnknownFields()) > 0 {
-			continue
-		}
-		bs = append(bs, &binding{lbv: v, node: &n.Node, kind: "NAT rule", name: n.Name,
+		add(&binding{lbv: v, node: &n.Node, kind: "NAT rule", name: n.Name,
 			frontend: n.FrontendIPConfiguration, protocol: n.Protocol,
 			backendPort: n.BackendPort, floating: n.EnableFloatingIP, nat: n})
 	}
@@ -300,10 +303,11 @@ func (d delivery) mode() string {
 }
 
 // deliveries calls fn for every (binding, backend with a guest) pair in
-// the deployment. Its cost is the sum of the bindings' pool sizes.
-func (ix *index) deliveries(fn func(delivery)) {
+// the deployment, leaving out bindings with a field in needs unknown (see
+// bindings). Its cost is the sum of the bindings' pool sizes.
+func (ix *index) deliveries(needs []string, fn func(delivery)) {
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings() {
+		for _, b := range v.bindings(needs...) {
 			fip := b.frontendAddr()
 			for _, t := range ix.targets(b) {
 				if g := ix.guests[t.vm.Name]; g != nil {

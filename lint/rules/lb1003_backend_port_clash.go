@@ -52,7 +52,7 @@ func runBackendPortClash(pass *lint.Pass) {
 				pair(first, b), b.protocol, b.backendPort, where, code))
 	}
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings() {
+		for _, b := range v.bindings("enableFloatingIP", "protocol", "backendPort", "backendAddressPool") {
 			if b.floating {
 				continue
 			}

@@ -36,7 +36,9 @@ func runDuplicateFrontend(pass *lint.Pass) {
 	for _, v := range ix.lbs {
 		groups := map[[2]string][]entry{} // (frontend, Tcp|Udp) -> entries
 		var keys [][2]string
-		for i, b := range v.bindings() {
+		// backendPort tells HA-ports rules (All, 0, 0) apart.
+		for i, b := range v.bindings("frontendIPConfiguration", "protocol", "frontendPort",
+			"frontendPortRangeStart", "frontendPortRangeEnd", "backendPort") {
 			for _, p := range protocols(b.protocol) {
 				k := [2]string{b.frontend, p}
 				if groups[k] == nil {

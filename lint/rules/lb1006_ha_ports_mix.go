@@ -30,7 +30,7 @@ func runHAPortsMixedWithNonHA(pass *lint.Pass) {
 		ha := map[string][]*binding{}
 		var others []*binding
 		order := map[*binding]int{}
-		for i, b := range v.bindings() {
+		for i, b := range v.bindings("frontendIPConfiguration", "protocol", "frontendPort", "backendPort", "enableFloatingIP") {
 			if b.rule == nil {
 				continue
 			}

@@ -35,7 +35,7 @@ func runSameFloatingDestination(pass *lint.Pass) {
 	}
 	for _, v := range ix.lbs {
 		groups := map[key][]*binding{}
-		for _, b := range v.bindings() {
+		for _, b := range v.bindings("enableFloatingIP", "frontendIPConfiguration", "protocol", "frontendPort", "backendPort") {
 			if b.rule == nil || !b.floating || b.isHAPorts() {
 				continue
 			}

@@ -25,7 +25,7 @@ var FloatingIPSecondaryIPConfig = &lint.Rule{
 func runFloatingIPSecondaryIPConfig(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings() {
+		for _, b := range v.bindings("enableFloatingIP") {
 			if !b.floating {
 				continue
 			}

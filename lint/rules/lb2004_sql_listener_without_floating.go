@@ -22,7 +22,7 @@ var SQLListenerWithoutFloatingIP = &lint.Rule{
 func runSQLListenerWithoutFloatingIP(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings() {
+		for _, b := range v.bindings("enableFloatingIP", "probe", "frontendPort", "backendPort") {
 			if b.rule == nil || b.floating || !looksLikeSQLListener(b) {
 				continue
 			}

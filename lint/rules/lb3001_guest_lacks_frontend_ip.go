@@ -26,7 +26,7 @@ var GuestLacksFrontendIP = &lint.Rule{
 func runGuestLacksFrontendIP(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	isNew := once()
-	ix.deliveries(func(d delivery) {
+	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
 		if !d.b.floating || !d.fip.IsValid() {
 			return
 		}

@@ -25,7 +25,7 @@ var WindowsNICWeakHostReceive = &lint.Rule{
 func runWindowsNICWeakHostReceive(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	isNew := once()
-	ix.deliveries(func(d delivery) {
+	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
 		if !d.b.floating || !d.fip.IsValid() || !d.g.isWindows() {
 			return
 		}

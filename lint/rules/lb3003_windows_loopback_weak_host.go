@@ -27,7 +27,7 @@ var WindowsLoopbackWeakHost = &lint.Rule{
 func runWindowsLoopbackWeakHost(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	isNew := once()
-	ix.deliveries(func(d delivery) {
+	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
 		if !d.b.floating || !d.fip.IsValid() || !d.g.isWindows() {
 			return
 		}

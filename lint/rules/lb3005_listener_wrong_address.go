@@ -25,7 +25,7 @@ var ListenerWrongAddress = &lint.Rule{
 func runListenerWrongAddress(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	isNew := once()
-	ix.deliveries(func(d delivery) {
+	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration", "protocol", "backendPort"}, func(d delivery) {
 		dst := d.dst()
 		if len(d.g.g.Listeners) == 0 || d.b.backendPort == 0 || !dst.IsValid() {
 			return

@@ -25,7 +25,7 @@ var ProbePortNotServed = &lint.Rule{
 func runProbePortNotServed(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	isNew := once()
-	ix.deliveries(func(d delivery) {
+	ix.deliveries([]string{"probe"}, func(d delivery) {
 		p := d.b.probe()
 		if p == nil || len(d.g.g.Listeners) == 0 || !d.dip.IsValid() {
 			return

@@ -25,7 +25,7 @@ var OutboundFromFrontendIP = &lint.Rule{
 func runOutboundFromFrontendIP(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	isNew := once()
-	ix.deliveries(func(d delivery) {
+	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
 		if !d.b.floating || !d.fip.IsValid() {
 			return
 		}

@@ -27,7 +27,7 @@ var FirewallBlocksService = &lint.Rule{
 func runFirewallBlocksService(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	isNew := once()
-	ix.deliveries(func(d delivery) {
+	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration", "protocol", "backendPort"}, func(d delivery) {
 		dst := d.dst()
 		if d.b.backendPort == 0 || !dst.IsValid() {
 			return

@@ -24,7 +24,7 @@ var FirewallBlocksProbe = &lint.Rule{
 func runFirewallBlocksProbe(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	isNew := once()
-	ix.deliveries(func(d delivery) {
+	ix.deliveries([]string{"probe"}, func(d delivery) {
 		pr := d.b.probe()
 		if pr == nil || !d.dip.IsValid() || !d.dip.Is4() {
 			return

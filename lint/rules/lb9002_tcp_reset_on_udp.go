@@ -18,7 +18,7 @@ var TCPResetOnUDP = &lint.Rule{
 func runTCPResetOnUDP(pass *lint.Pass) {
 	ix := newIndex(pass.Deployment)
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings() {
+		for _, b := range v.bindings("protocol", "enableTcpReset") {
 			reset := (b.rule != nil && b.rule.EnableTcpReset) || (b.nat != nil && b.nat.EnableTcpReset)
 			if reset && b.protocol == "Udp" {
 				pass.Reportf(b.node, "enableTcpReset", "%s is Udp but sets enableTcpReset, which applies only to TCP: remove it", b)
