@@ -26,8 +26,7 @@ func SchemaSource() string { return schemaSource }
 // one goroutine at a time: take one with acquire and give it back with
 // release. Validation runs on as many copies as there are CPUs.
 type compiled struct {
-	ctx        *cue.Context
-	deployment cue.Value
+	ctx *cue.Context
 	// defs describes the definition behind each model struct type.
 	defs map[reflect.Type]*defInfo
 }
@@ -135,7 +134,6 @@ func compileSchema() (*compiled, error) {
 			return nil, err
 		}
 	}
-	c.deployment = c.defs[reflect.TypeFor[Deployment]()].value
 	return c, nil
 }
 
