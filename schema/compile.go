@@ -40,7 +40,8 @@ type defInfo struct {
 	fields map[string]*fieldInfo // by JSON name
 	// names lists the field names in schema order, for suggestions.
 	names []string
-	// required lists the fields marked with ! in the definition.
+	// required lists the fields marked with ! in the definition, for a
+	// definition that is not conditional.
 	required []string
 	// conditional is set when the definition requires fields only under
 	// conditions (an if clause), which only CUE can evaluate.
@@ -153,11 +154,7 @@ func (c *compiled) describeDef(info *defInfo, t reflect.Type) error {
 	for it.Next() {
 		label := it.Selector().Unquoted()
 		fi := &fieldInfo{value: it.Value(), goIndex: -1}
-		if a := it.Value().Attribute("lbcheck"); a.Err() == nil {
-			if want, ok, _ := a.Lookup(0, "want"); ok {
-				fi.want = want
-			}
-		}
+		fi.want = attr(it.Value(), "want")
 		if i, ok := goFields[label]; ok {
 			fi.goIndex = i
 			ft := t.Field(i).Type
@@ -182,6 +179,21 @@ func (c *compiled) describeDef(info *defInfo, t reflect.Type) error {
 	info.conditional = hasComprehension(info.value.Source())
 	info.extensions = info.value.Allows(cue.Str("x-a")) && !info.value.Allows(cue.Str("a"))
 	return nil
+}
+
+// attr returns key's value in v's @lbcheck(key="...") field attributes,
+// or "". A field can have several, from its declaration and from an if
+// clause that constrains it further.
+func attr(v cue.Value, key string) string {
+	for _, a := range v.Attributes(cue.FieldAttr) {
+		if a.Name() != "lbcheck" {
+			continue
+		}
+		if s, ok, _ := a.Lookup(0, key); ok {
+			return s
+		}
+	}
+	return ""
 }
 
 // hasComprehension reports whether n contains an if or for clause.

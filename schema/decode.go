@@ -158,13 +158,14 @@ func (w *walker) object(ptr reflect.Value, def *defInfo, st *ast.StructLit, objP
 		}
 		w.pop()
 	}
-	for _, label := range def.required {
-		if _, ok := written[label]; !ok {
-			w.missing(objPos, ipath, label)
-		}
-	}
 	if def.conditional {
 		w.conditional(def, st, written, objPos, ipath)
+	} else {
+		for _, label := range def.required {
+			if _, ok := written[label]; !ok {
+				w.missing(objPos, ipath, label, "")
+			}
+		}
 	}
 	for _, label := range def.names {
 		if fi := def.fields[label]; written[label] == nil && fi.dflt.IsValid() {
@@ -191,16 +192,22 @@ func (w *walker) object(ptr reflect.Value, def *defInfo, st *ast.StructLit, objP
 	}
 }
 
-// missing reports a required field the object lacks.
-func (w *walker) missing(objPos Pos, ipath, label string) {
+// missing reports a required field the object lacks; why, from the
+// schema's @lbcheck(why=...), says when a field is only sometimes required.
+func (w *walker) missing(objPos Pos, ipath, label, why string) {
 	if fpath := join(ipath, label); !w.reported[fpath] {
-		w.issue(objPos, ipath, "missing required field "+label)
+		msg := "missing required field " + label
+		if why != "" {
+			msg += " (" + why + ")"
+		}
+		w.issue(objPos, ipath, msg)
 		w.reported[fpath] = true
 	}
 }
 
-// conditional reports fields the definition requires given the object's
-// other values (requestPath of an Http probe), which only CUE can tell.
+// conditional reports the fields the definition requires given the
+// object's other values (requestPath of an Http probe), which only CUE can
+// tell: the definition's own required fields may depend on them too.
 func (w *walker) conditional(def *defInfo, st *ast.StructLit, written map[string]*ast.Field, objPos Pos, ipath string) {
 	v := w.doc.LookupPath(cue.MakePath(w.stack...))
 	if !w.doc.Exists() {
@@ -214,7 +221,7 @@ func (w *walker) conditional(def *defInfo, st *ast.StructLit, written map[string
 	for it.Next() {
 		label := it.Selector().Unquoted()
 		if it.Selector().ConstraintType() == cue.RequiredConstraint && written[label] == nil {
-			w.missing(objPos, ipath, label)
+			w.missing(objPos, ipath, label, attr(it.Value(), "why"))
 		}
 	}
 }
