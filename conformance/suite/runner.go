@@ -182,10 +182,7 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	go func() {
 		defer close(envs)
 		for _, g := range groups {
-			env, err := r.Provider.Setup(ctx, g.name, g.dep)
-			if err != nil {
-				err = &SetupError{Deployment: g.name, Err: err}
-			}
+			env, err := r.setup(ctx, g)
 			select {
 			case envs <- ready{env, err}:
 			case <-ctx.Done():
@@ -232,6 +229,29 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		}
 	}
 	return finish(ctx.Err())
+}
+
+// setupAttempts is how often the runner tries to set up a deployment. On a
+// busy host, namespace teardown in the kernel (other runs, the previous
+// deployment) can hold the rtnl lock for seconds and starve a target's
+// start-up; one retry makes such a stall a delay instead of an error.
+const setupAttempts = 2
+
+func (r *Runner) setup(ctx context.Context, g *group) (*Env, error) {
+	var err error
+	for attempt := 1; attempt <= setupAttempts && ctx.Err() == nil; attempt++ {
+		var env *Env
+		if env, err = r.Provider.Setup(ctx, g.name, g.dep); err == nil {
+			return env, nil
+		}
+		if r.Progress != nil && attempt < setupAttempts && ctx.Err() == nil {
+			fmt.Fprintf(r.Progress, "setting up %s failed, retrying once:\n%s\n", g.name, indent(err.Error()))
+		}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return nil, &SetupError{Deployment: g.name, Err: err}
 }
 
 func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic.Uint32, n *int, total int, rep *reports.ConformanceReport) error {

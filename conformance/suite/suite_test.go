@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"context"
 	"errors"
 	"regexp"
 	"strings"
@@ -108,5 +109,38 @@ func TestCasesOrderAndSelect(t *testing.T) {
 func TestPcapName(t *testing.T) {
 	if got := pcapName("Rule[my deploy.yaml]"); got != "Rule_my_deploy.yaml_.pcapng" {
 		t.Errorf("pcapName = %q", got)
+	}
+}
+
+// failingProvider cannot set anything up (e.g. a target that never starts).
+type failingProvider struct{ calls int }
+
+func (p *failingProvider) Setup(ctx context.Context, name string, d *schema.Deployment) (*Env, error) {
+	p.calls++
+	return nil, errors.New("target never printed ready")
+}
+
+func TestSetupRetriedOnceThenSetupError(t *testing.T) {
+	Register(&Case{ShortName: "ZzSetupCase", Profile: Extended, Description: "d", Expectation: "e", Source: "s", Deployment: "x.yaml", Run: func(*T) {}})
+	p := &failingProvider{}
+	var progress strings.Builder
+	r := Runner{Provider: p, Options: Options{
+		Select:   regexp.MustCompile("^ZzSetupCase$"),
+		Fixtures: func(string) (*schema.Deployment, error) { return &schema.Deployment{}, nil },
+		Progress: &progress,
+	}}
+	rep, err := r.Run(context.Background())
+	var se *SetupError
+	if !errors.As(err, &se) || se.Deployment != "x.yaml" || !strings.Contains(err.Error(), "never printed ready") {
+		t.Fatalf("Run error = %v, want a SetupError for x.yaml", err)
+	}
+	if p.calls != setupAttempts {
+		t.Errorf("Setup called %d times, want %d", p.calls, setupAttempts)
+	}
+	if !strings.Contains(progress.String(), "setting up x.yaml failed, retrying once") {
+		t.Errorf("progress does not mention the retry:\n%s", &progress)
+	}
+	if rep == nil || len(rep.Cases) != 0 {
+		t.Errorf("report %+v, want one with no cases", rep)
 	}
 }
