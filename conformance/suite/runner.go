@@ -262,7 +262,11 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 		}
 		if restart && env.Restart != nil {
 			// The previous case failed: its flows may linger in the target.
-			if err := env.Restart(ctx); err != nil {
+			err := env.Restart(ctx)
+			if err != nil && ctx.Err() == nil {
+				err = env.Restart(ctx) // see setupAttempts
+			}
+			if err != nil {
 				return &SetupError{Deployment: g.name, Err: fmt.Errorf("restarting the target: %w", err)}
 			}
 		}
