@@ -2,16 +2,25 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build demo test bench fuzz vet clean
+.PHONY: all build demo conform test bench fuzz vet clean
 
 all: build
 
 build:
 	$(GO) build -o bin/lbcheck ./cmd/lbcheck
 
-## demo: lint the shipped example deployment
+## demo: lint the shipped example deployment, then (as root) prove it with
+## packets in network namespaces and write an HTML report to out/demo/
 demo: build
 	./bin/lbcheck lint fixtures/examples/
+	@if [ "$$(id -u)" = 0 ]; then \
+		./bin/lbcheck conform --config fixtures/examples/ --report out/demo && \
+		echo "report: out/demo/report.html"; \
+	else echo "lbcheck conform needs root (network namespaces): run 'sudo make demo' for the packet part"; fi
+
+## conform: the built-in conformance suite against the reference forwarder (root)
+conform: build
+	./bin/lbcheck conform --target ref --report out/conform
 
 ## test: the whole test suite (namespace tests need root and skip without it)
 test:
@@ -39,4 +48,4 @@ vet:
 	$(GO) vet $(PKGS)
 
 clean:
-	rm -rf bin
+	rm -rf bin out
