@@ -69,7 +69,7 @@ func Load(paths ...string) (*Deployment, []Issue, error) {
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fileError(err)
 		}
 		if err := l.file(f, src); err != nil {
 			return nil, nil, err
@@ -96,7 +96,7 @@ func LoadBytes(filename string, src []byte) (*Deployment, []Issue, error) {
 func expand(p string) ([]string, error) {
 	info, err := os.Stat(p)
 	if err != nil {
-		return nil, err
+		return nil, fileError(err)
 	}
 	if !info.IsDir() {
 		return []string{p}, nil
@@ -111,7 +111,17 @@ func expand(p string) ([]string, error) {
 		}
 		return nil
 	})
-	return files, err // WalkDir visits in lexical order
+	return files, fileError(err) // WalkDir visits in lexical order
+}
+
+// fileError renders an I/O error as "path: what is wrong", like the
+// other errors Load returns, rather than "open path: ...".
+func fileError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
 }
 
 // loader accumulates the documents of all files into one Deployment.

@@ -421,8 +421,8 @@ func TestLoadPaths(t *testing.T) {
 	}
 
 	for _, bad := range []string{filepath.Join(dir, "missing.yaml"), filepath.Join(dir, "other", "none.yaml")} {
-		if _, _, err := Load(bad); err == nil || !strings.Contains(err.Error(), bad) {
-			t.Errorf("Load(%s): error %v, want one naming the path", bad, err)
+		if _, _, err := Load(bad); err == nil || err.Error() != bad+": no such file or directory" {
+			t.Errorf("Load(%s): error %v, want \"%s: no such file or directory\"", bad, err, bad)
 		}
 	}
 	empty := t.TempDir()
