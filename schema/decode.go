@@ -73,7 +73,7 @@ func (w *walker) issue(pos Pos, path, msg string) {
 // pos converts p, asking the document's value for the position of the
 // value being decoded when the syntax tree has none.
 func (w *walker) pos(p token.Pos) Pos {
-	if !p.IsValid() && len(w.stack) > 0 && w.doc.Exists() {
+	if !p.IsValid() && w.doc.Exists() {
 		p = w.doc.LookupPath(cue.MakePath(w.stack...)).Pos()
 	}
 	return toPos(p, w.filename)

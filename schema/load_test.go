@@ -346,6 +346,14 @@ func TestLoadCUEErrorPosition(t *testing.T) {
 	}
 }
 
+func TestLoadCUETypeForValue(t *testing.T) {
+	_, got := load(t, "d.cue", "_x: 1\nloadBalancers: [{name: \"lb\", type: string}]\n")
+	want := []string{`d.cue:2:30 LB0001 loadBalancers.0.type: string is not allowed; use one of internal, public`}
+	if !slices.Equal(got, want) {
+		t.Errorf("issues:\n got %q\nwant %q", got, want)
+	}
+}
+
 func TestLoadMultiDocument(t *testing.T) {
 	src := "loadBalancers:\n- {name: a, type: public}\n---\n---\nloadBalancers:\n- {name: b, type: public, sku: Premium}\nvms: []\n"
 	d, got := load(t, "m.yaml", src)

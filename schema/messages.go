@@ -1,12 +1,14 @@
 package schema
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/format"
 	cueerrors "cuelang.org/go/cue/errors"
 )
 
@@ -129,11 +131,11 @@ func describe(info pathInfo, fi *fieldInfo) string {
 	return ""
 }
 
-// render shows a literal as the user wrote it (strings quoted), and
-// anything else by its kind.
+// render shows a literal as the user wrote it (strings quoted), a short
+// CUE expression as CUE, and anything else by its kind.
 func render(x ast.Expr) string {
 	switch k := exprKind(x); k {
-	case cue.StructKind, cue.ListKind, cue.BottomKind:
+	case cue.StructKind, cue.ListKind:
 		return kindWord(k, false)
 	}
 	if u, ok := x.(*ast.UnaryExpr); ok {
@@ -144,6 +146,9 @@ func render(x ast.Expr) string {
 	}
 	if lit, ok := x.(*ast.BasicLit); ok {
 		return lit.Value
+	}
+	if b, err := format.Node(x); err == nil && len(b) <= 40 && !bytes.ContainsRune(b, '\n') {
+		return string(b) // a CUE input's type or expression, such as string
 	}
 	return kindWord(cue.BottomKind, false)
 }
