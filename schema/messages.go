@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,10 +109,13 @@ func describe(info pathInfo, fi *fieldInfo) string {
 	if s, ok := stringLit(info.expr); ok && s == "" {
 		return "must not be empty"
 	}
-	if values := enumValues(constraint); len(values) > 0 {
+	// An enum or a single allowed value explains the error only when the
+	// value is not one of them (an if clause may reject an allowed one).
+	s, isString := stringLit(info.expr)
+	if values := enumValues(constraint); len(values) > 0 && !(isString && slices.Contains(values, s)) {
 		return fmt.Sprintf("%s is not allowed; use one of %s", got, strings.Join(values, ", "))
 	}
-	if constraint.IsConcrete() {
+	if constraint.IsConcrete() && !(isString && s == unquoted(constraint)) {
 		return fmt.Sprintf("%s is not allowed; use %s", got, unquoted(constraint))
 	}
 	if lo, hi, ok := bounds(constraint); ok {
