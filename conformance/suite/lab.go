@@ -72,14 +72,14 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment) (env
 		env.VMSpaces[h.VM.Name] = h.VM.NS
 	}
 	if running, err = target.StartAll(ctx, l.Target, tp); err != nil {
-		return nil, err
+		return nil, &TargetError{Err: err}
 	}
 	env.Alive = func() error { return running.Alive() }
 	env.Restart = func(ctx context.Context) error {
 		_ = running.Stop() // a crashed role may be why we restart: its error is known
 		r, err := target.StartAll(ctx, l.Target, tp)
 		if err != nil {
-			return err
+			return &TargetError{Err: err}
 		}
 		running = r
 		return nil
@@ -89,11 +89,16 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment) (env
 		for _, p := range ports {
 			errs = append(errs, p.Close())
 		}
-		if err := running.Stop(); err != nil {
-			errs = append(errs, fmt.Errorf("stopping the target: %w", err))
-		}
+		stopErr := running.Stop()
 		errs = append(errs, tp.Close())
-		return errors.Join(errs...)
+		switch err := errors.Join(errs...); {
+		case err == nil && stopErr != nil:
+			return &TargetError{Err: stopErr} // the target's fault alone
+		case stopErr != nil:
+			return errors.Join(err, fmt.Errorf("stopping the target: %w", stopErr))
+		default:
+			return err
+		}
 	}
 	return env, nil
 }

@@ -191,7 +191,7 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 				}
 				return
 			}
-			if err != nil {
+			if err != nil && targetFault(err) == nil {
 				return
 			}
 		}
@@ -214,14 +214,22 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		case <-ctx.Done():
 			return finish(ctx.Err())
 		}
+		if te := targetFault(rd.err); te != nil && ctx.Err() == nil {
+			r.failCases(g.cases, "the target did not start: "+te.Error(), &n, total, rep)
+			continue
+		}
 		if rd.err != nil {
 			return finish(rd.err)
 		}
 		if rd.env == nil {
 			return finish(ctx.Err())
 		}
+		ran := len(rep.Cases)
 		err := r.runGroup(ctx, g, rd.env, &ports, &n, total, rep)
-		if cerr := rd.env.Close(); cerr != nil && err == nil {
+		cerr := rd.env.Close()
+		if te, ok := cerr.(*TargetError); ok && len(rep.Cases) > ran {
+			r.failLast(rep, "stopping the target: "+te.Error())
+		} else if cerr != nil && err == nil {
 			err = &SetupError{Deployment: g.name, Err: fmt.Errorf("cleaning up: %w", cerr)}
 		}
 		if err != nil {
@@ -256,7 +264,7 @@ func (r *Runner) setup(ctx context.Context, g *group) (*Env, error) {
 
 func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic.Uint32, n *int, total int, rep *reports.ConformanceReport) error {
 	restart := false
-	for _, p := range g.cases {
+	for i, p := range g.cases {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -265,6 +273,10 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 			err := env.Restart(ctx)
 			if err != nil && ctx.Err() == nil {
 				err = env.Restart(ctx) // see setupAttempts
+			}
+			if te := targetFault(err); te != nil && ctx.Err() == nil {
+				r.failCases(g.cases[i:], "restarting the target: "+te.Error(), n, total, rep)
+				return nil
 			}
 			if err != nil {
 				return &SetupError{Deployment: g.name, Err: fmt.Errorf("restarting the target: %w", err)}

@@ -1,0 +1,61 @@
+package suite
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/lbcheck/lbcheck/reports"
+)
+
+// TargetError is a fault of the implementation under test, not of
+// lbcheck's setup: its roles did not start (crashed, never printed ready),
+// did not start again after a failed case, or ignored SIGTERM when stopped.
+// The runner fails the affected cases with it and goes on with the next
+// ones; a Provider returns it for such faults.
+type TargetError struct{ Err error }
+
+func (e *TargetError) Error() string { return e.Err.Error() }
+
+func (e *TargetError) Unwrap() error { return e.Err }
+
+// targetFault returns the TargetError in err's chain, or nil.
+func targetFault(err error) *TargetError {
+	var te *TargetError
+	if errors.As(err, &te) {
+		return te
+	}
+	return nil
+}
+
+// failCases records cases as failed with reason, without running them.
+func (r *Runner) failCases(cases []planned, reason string, n *int, total int, rep *reports.ConformanceReport) {
+	for _, p := range cases {
+		*n++
+		c := p.c
+		rep.Cases = append(rep.Cases, reports.CaseResult{
+			Name: p.name, Description: c.Description, Profile: c.Profile, Features: c.Features,
+			Expectation: c.Expectation, Source: c.Source, Status: reports.StatusFailed, Reason: reason,
+		})
+		if r.Progress != nil {
+			fmt.Fprintf(r.Progress, "[%d/%d] %s ... FAIL (not run)\n%s\n", *n, total, p.name, indent(reason))
+		}
+	}
+}
+
+// failLast fails the last case run (the target misbehaved after it, e.g.
+// ignored SIGTERM when stopped) and says so in the progress output.
+func (r *Runner) failLast(rep *reports.ConformanceReport, reason string) {
+	c := &rep.Cases[len(rep.Cases)-1]
+	c.Status = reports.StatusFailed
+	c.Reason = joinReason(c.Reason, reason)
+	if r.Progress != nil {
+		fmt.Fprintf(r.Progress, "%s now FAIL:\n%s\n", c.Name, indent(reason))
+	}
+}
+
+func joinReason(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "\n" + b
+}
