@@ -209,14 +209,3 @@ func hasComprehension(n ast.Node) bool {
 	}
 	return found
 }
-
-// suggest returns the field of d whose name matches name ignoring case,
-// or "".
-func (d *defInfo) suggest(name string) string {
-	for _, n := range d.names {
-		if strings.EqualFold(n, name) {
-			return n
-		}
-	}
-	return ""
-}

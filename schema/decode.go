@@ -145,7 +145,7 @@ func (w *walker) object(ptr reflect.Value, def *defInfo, st *ast.StructLit, objP
 		case fi == nil && def.extensions && strings.HasPrefix(label, "x-"):
 		case fi == nil:
 			msg := fmt.Sprintf("unknown field %q", label)
-			if s := def.suggest(label); s != "" {
+			if s := closest(label, def.names); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
 			w.issue(p, ipath, msg)

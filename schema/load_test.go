@@ -291,9 +291,9 @@ vms:
     ipConfigurations: []
 `)
 	want := []string{
-		`r.yaml:10:43 LB1001 loadBalancers.lb.backendAddressPools.pool.members.1: IP configuration "ipconfig2" does not exist in network interface "nic-1" of VM "vm-1" (there: ipconfig1)`,
+		`r.yaml:10:43 LB1001 loadBalancers.lb.backendAddressPools.pool.members.1: IP configuration "ipconfig2" does not exist in network interface "nic-1" of VM "vm-1" (did you mean ipconfig1?)`,
 		`r.yaml:12:70 LB1001 loadBalancers.lb.loadBalancingRules.r: probe "p" does not exist in load balancer "lb"`,
-		`r.yaml:14:15 LB1001 loadBalancers.lb.outboundRules.o: frontend IP configuration "fe2" does not exist in load balancer "lb" (there: fe)`,
+		`r.yaml:14:15 LB1001 loadBalancers.lb.outboundRules.o: frontend IP configuration "fe2" does not exist in load balancer "lb" (did you mean fe?)`,
 		`r.yaml:21:5 LB1002 vms.vm-1.networkInterfaces.nic-1: duplicate network interface in VM "vm-1" name "nic-1"; the first is at r.yaml:18:5`,
 	}
 	if !slices.Equal(got, want) {

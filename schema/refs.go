@@ -101,9 +101,13 @@ func names[T named](objs []T) []string {
 }
 
 // missing reports a reference (field of o) to a name that does not exist.
+// The message suggests the closest existing name, or lists a few.
 func (r *resolver) missing(o object, field, what, name, where string, have []string) {
 	msg := fmt.Sprintf("%s: %s %q does not exist in %s", o.Path(), what, name, where)
-	if len(have) > 0 {
+	switch c := closest(name, have); {
+	case c != "":
+		msg += fmt.Sprintf(" (did you mean %s?)", c)
+	case len(have) > 0 && len(have) <= 5:
 		msg += " (there: " + strings.Join(have, ", ") + ")"
 	}
 	r.issues = append(r.issues, Issue{Pos: o.At(field), Rule: RuleReference, Message: msg})
