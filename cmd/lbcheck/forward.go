@@ -6,12 +6,14 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/netlab"
 	"github.com/lbcheck/lbcheck/refimpl/agent"
 )
 
@@ -79,8 +81,12 @@ func runForward(cmd *cobra.Command, o forwardOptions) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("forward needs root (AF_PACKET and raw IPv4 sockets): run it as root inside the role's network namespace")
+	missing, err := netlab.MissingOf("CAP_NET_RAW")
+	if err != nil {
+		return fmt.Errorf("checking capabilities: %w", err)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("forward needs %s for its AF_PACKET and raw IPv4 sockets: run it as root inside the role's network namespace", strings.Join(missing, ", "))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
