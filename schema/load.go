@@ -21,11 +21,12 @@ import (
 	cueyaml "cuelang.org/go/encoding/yaml"
 )
 
-// Issue is a problem the loader found in otherwise readable input. Rule is
-// LB0001 (the input does not match the schema), LB1001 (a reference to a
-// frontend, pool, probe, VM, NIC, IP configuration or guest VM that does not
-// exist) or LB1002 (a duplicate name). The lint engine reports issues as
-// findings of those rules.
+// Issue is a problem found in otherwise readable input, at a position in
+// the user's file. The loader reports Rule LB0001 (the input does not match
+// the schema), LB1001 (a reference to a frontend, pool, probe, VM, NIC, IP
+// configuration or guest VM that does not exist) and LB1002 (a duplicate
+// name); importers add their own rules. The lint engine reports issues as
+// findings of their rules.
 type Issue struct {
 	Pos     Pos
 	Rule    string
