@@ -210,8 +210,20 @@ func (t *T) Send(s pkt.Spec) pkt.Spec {
 	}
 	p := pkt.Decode(frame)
 	t.hop(reports.Hop{Point: "client", Direction: "request", Seen: true, Headers: p.Headers(), Note: "sent by the harness"})
+	// The ladder's next step: the frame goes to the mux's MAC, so the mux
+	// sees it unless the fabric lost it. A hop, not a check.
+	want := pkt.Match{Proto: s.Proto, Src: s.Src, SrcPort: s.SrcPort, Dst: s.Dst, DstPort: s.DstPort}
+	if f, err := t.env.Mux.Expect(t.ctx, capture.Want{Match: want, Dir: capture.In}, muxHopWait); err == nil {
+		t.hop(reports.Hop{Point: "mux", Direction: "request", Seen: true, Headers: f.Packet.Headers()})
+	} else {
+		t.hop(reports.Hop{Point: "mux", Direction: "request", Headers: p.Headers(), Note: "not seen at the mux"})
+	}
 	return s
 }
+
+// muxHopWait bounds the wait for an injected frame at the mux (it takes
+// microseconds over the bridge).
+const muxHopWait = 500 * time.Millisecond
 
 func (t *T) hop(h reports.Hop) {
 	t.mu.Lock()
