@@ -294,7 +294,7 @@ vms:
 		`r.yaml:10:43 LB1001 loadBalancers.lb.backendAddressPools.pool.members.1: IP configuration "ipconfig2" does not exist in network interface "nic-1" of VM "vm-1" (did you mean ipconfig1?)`,
 		`r.yaml:12:70 LB1001 loadBalancers.lb.loadBalancingRules.r: probe "p" does not exist in load balancer "lb"`,
 		`r.yaml:14:15 LB1001 loadBalancers.lb.outboundRules.o: frontend IP configuration "fe2" does not exist in load balancer "lb" (did you mean fe?)`,
-		`r.yaml:21:5 LB1002 vms.vm-1.networkInterfaces.nic-1: duplicate network interface in VM "vm-1" name "nic-1"; the first is at r.yaml:18:5`,
+		`r.yaml:21:5 LB1002 vms.vm-1.networkInterfaces.nic-1: network interface "nic-1" of VM "vm-1" is declared twice; the first is at r.yaml:18:5`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("issues:\n got %q\nwant %q", got, want)
@@ -424,7 +424,7 @@ func TestLoadPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := issueStrings(issues); len(got) != 1 || !strings.Contains(got[0], dup+":2:4 LB1002 vms.a: duplicate VM name \"a\"; the first is at "+filepath.Join(dir, "a.json")+":1:11") {
+	if got := issueStrings(issues); len(got) != 1 || !strings.Contains(got[0], dup+":2:4 LB1002 vms.a: VM \"a\" is declared twice; the first is at "+filepath.Join(dir, "a.json")+":1:11") {
 		t.Errorf("duplicate across files: %q", got)
 	}
 

@@ -12,27 +12,27 @@ import (
 // references were already reported as schema violations and are skipped.
 func resolve(d *Deployment) []Issue {
 	r := &resolver{d: d}
-	unique(r, "load balancer", d.LoadBalancers, "name")
-	unique(r, "VM", d.VMs, "name")
+	unique(r, "load balancer %q", d.LoadBalancers, "name")
+	unique(r, "VM %q", d.VMs, "name")
 	guests := make([]guestByVM, len(d.Guests))
 	for i, g := range d.Guests {
 		guests[i] = guestByVM{g}
 	}
-	unique(r, "guest for VM", guests, "vm")
+	unique(r, "guest for VM %q", guests, "vm")
 	for _, lb := range d.LoadBalancers {
 		r.loadBalancer(lb)
 	}
 	for _, vm := range d.VMs {
-		unique(r, "network interface in VM "+quote(vm.Name), vm.NetworkInterfaces, "name")
+		unique(r, "network interface %q of VM "+quote(vm.Name), vm.NetworkInterfaces, "name")
 		for _, nic := range vm.NetworkInterfaces {
-			unique(r, "IP configuration in network interface "+quote(nic.Name), nic.IPConfigurations, "name")
+			unique(r, "IP configuration %q of network interface "+quote(nic.Name), nic.IPConfigurations, "name")
 		}
 	}
 	for _, g := range d.Guests {
 		if g.VM != "" && d.VM(g.VM) == nil {
 			r.missing(g, "vm", "VM", g.VM, "the deployment", names(d.VMs))
 		}
-		unique(r, "interface in guest "+quote(g.VM), g.Interfaces, "name")
+		unique(r, "interface %q of guest "+quote(g.VM), g.Interfaces, "name")
 	}
 	return r.issues
 }
@@ -72,6 +72,7 @@ type guestByVM struct{ *Guest }
 func (g guestByVM) name() string { return g.VM }
 
 // unique reports each object whose name (in field) repeats an earlier one.
+// what describes the object with a %q for its name.
 func unique[T named](r *resolver, what string, objs []T, field string) {
 	first := make(map[string]T, len(objs))
 	for _, o := range objs {
@@ -83,7 +84,7 @@ func unique[T named](r *resolver, what string, objs []T, field string) {
 			r.issues = append(r.issues, Issue{
 				Pos:     o.At(field),
 				Rule:    RuleDuplicate,
-				Message: fmt.Sprintf("%s: duplicate %s name %q; the first is at %s", o.Path(), what, n, prev.At(field)),
+				Message: fmt.Sprintf("%s: "+what+" is declared twice; the first is at %s", o.Path(), n, prev.At(field)),
 			})
 			continue
 		}
@@ -116,12 +117,12 @@ func (r *resolver) missing(o object, field, what, name, where string, have []str
 // loadBalancer checks the names inside one load balancer and every
 // reference its rules and pools make.
 func (r *resolver) loadBalancer(lb *LoadBalancer) {
-	unique(r, "frontend IP configuration", lb.FrontendIPConfigurations, "name")
-	unique(r, "backend pool", lb.BackendAddressPools, "name")
-	unique(r, "probe", lb.Probes, "name")
-	unique(r, "load-balancing rule", lb.LoadBalancingRules, "name")
-	unique(r, "inbound NAT rule", lb.InboundNatRules, "name")
-	unique(r, "outbound rule", lb.OutboundRules, "name")
+	unique(r, "frontend IP configuration %q", lb.FrontendIPConfigurations, "name")
+	unique(r, "backend pool %q", lb.BackendAddressPools, "name")
+	unique(r, "probe %q", lb.Probes, "name")
+	unique(r, "load-balancing rule %q", lb.LoadBalancingRules, "name")
+	unique(r, "inbound NAT rule %q", lb.InboundNatRules, "name")
+	unique(r, "outbound rule %q", lb.OutboundRules, "name")
 
 	where := "load balancer " + quote(lb.Name)
 	frontend := func(o object, field, name string) {
