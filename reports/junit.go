@@ -1,71 +1,26 @@
 package reports
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 )
-
-// JUnit XML documents, in the dialect CI systems (GitLab, Jenkins, GitHub
-// test reporters) read: testsuites > testsuite > testcase with failure or
-// skipped children.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr,omitempty"`
-	Properties []junitProperty `xml:"properties>property,omitempty"`
-	Cases      []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
-}
 
 // WriteJUnit writes r as JUnit XML: one testsuite per profile, one testcase
 // per case. A failed case's failure message is its reason; the body lists
 // the failed checks with their field differences, the expectation and its
 // source.
 func WriteJUnit(w io.Writer, r *ConformanceReport) error {
-	doc := junitSuites{Name: "lbcheck conformance: " + r.Implementation.Name, Time: junitTime(r.DurationSec)}
+	doc := JUnitSuites{Name: "lbcheck conformance: " + r.Implementation.Name, Time: junitTime(r.DurationSec)}
 	profiles, _ := Summarize(r.Cases)
-	props := []junitProperty{
+	props := &JUnitProperties{Property: []JUnitProperty{
 		{"implementation", r.Implementation.Name},
 		{"implementation.version", r.Implementation.Version},
 		{"kernel", r.Environment.Kernel},
 		{"lbcheck", r.Environment.LBCheck},
-	}
+	}}
 	for _, p := range profiles {
-		s := junitSuite{Name: p.Name, Properties: props}
+		s := JUnitSuite{Name: p.Name, Errors: new(0), Properties: props}
 		if !r.Date.IsZero() {
 			s.Timestamp = r.Date.UTC().Format("2006-01-02T15:04:05")
 		}
@@ -79,35 +34,23 @@ func WriteJUnit(w io.Writer, r *ConformanceReport) error {
 		}
 		s.Tests, s.Failures, s.Skipped = p.Statistics.Total(), p.Statistics.Failed, p.Statistics.Skipped
 		s.Time = junitTime(secs)
-		doc.Tests += s.Tests
-		doc.Failures += s.Failures
-		doc.Skipped += s.Skipped
-		doc.Suites = append(doc.Suites, s)
+		doc.Add(s)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return EncodeJUnit(w, &doc)
 }
 
-func junitCaseOf(c CaseResult) junitCase {
-	jc := junitCase{Name: c.Name, Classname: "lbcheck.conformance." + c.Profile, Time: junitTime(c.DurationSec)}
+func junitCaseOf(c CaseResult) JUnitCase {
+	jc := JUnitCase{Name: c.Name, Classname: "lbcheck.conformance." + c.Profile, Time: junitTime(c.DurationSec)}
 	switch c.Status {
 	case StatusPassed:
 	case StatusSkipped:
-		jc.Skipped = &junitMessage{Message: c.Reason}
+		jc.Skipped = &JUnitMessage{Message: c.Reason}
 	default:
 		msg := c.Reason
 		if msg == "" {
 			msg = "case " + c.Status
 		}
-		jc.Failure = &junitMessage{Message: msg, Type: "ConformanceFailure", Text: failureText(c)}
+		jc.Failure = &JUnitMessage{Message: msg, Type: "ConformanceFailure", Text: failureText(c)}
 	}
 	return jc
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
@@ -147,7 +148,7 @@ func TestJSONEmptyFindingsIsArray(t *testing.T) {
 }
 
 func TestJUnit(t *testing.T) {
-	var doc junitSuites
+	var doc reports.JUnitSuites
 	if err := xml.Unmarshal(render(t, "junit"), &doc); err != nil {
 		t.Fatal(err)
 	}

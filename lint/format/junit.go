@@ -1,47 +1,13 @@
 package format
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/reports"
 )
-
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
 
 // noFile names the suite of findings that have no file (internal errors).
 const noFile = "lbcheck"
@@ -67,14 +33,14 @@ func JUnit(w io.Writer, r *Report) error {
 		}
 	}
 	names = append(names, r.files()...)
-	out := junitSuites{Name: "lbcheck lint"}
+	out := reports.JUnitSuites{Name: "lbcheck lint"}
 	for _, name := range names {
-		s := junitSuite{Name: name}
+		s := reports.JUnitSuite{Name: name}
 		for _, f := range byFile[name] {
 			s.Cases = append(s.Cases, junitTestcase(name, f))
 		}
 		if len(s.Cases) == 0 {
-			s.Cases = []junitCase{{Name: "lint", Classname: name}}
+			s.Cases = []reports.JUnitCase{{Name: "lint", Classname: name}}
 		}
 		for _, c := range s.Cases {
 			s.Tests++
@@ -85,24 +51,12 @@ func JUnit(w io.Writer, r *Report) error {
 				s.Skipped++
 			}
 		}
-		out.Tests += s.Tests
-		out.Failures += s.Failures
-		out.Skipped += s.Skipped
-		out.Suites = append(out.Suites, s)
+		out.Add(s)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return reports.EncodeJUnit(w, &out)
 }
 
-func junitTestcase(suite string, f lint.Finding) junitCase {
+func junitTestcase(suite string, f lint.Finding) reports.JUnitCase {
 	name := f.Rule
 	switch {
 	case f.Object != "":
@@ -110,9 +64,9 @@ func junitTestcase(suite string, f lint.Finding) junitCase {
 	case f.Pos.Line > 0:
 		name += fmt.Sprintf(" line %d", f.Pos.Line)
 	}
-	c := junitCase{Name: name, Classname: suite}
+	c := reports.JUnitCase{Name: name, Classname: suite}
 	if f.Suppressed != nil {
-		c.Skipped = &junitSkipped{Message: "suppressed: " + f.Suppressed.Reason}
+		c.Skipped = &reports.JUnitMessage{Message: "suppressed: " + f.Suppressed.Reason}
 		return c
 	}
 	var text strings.Builder
@@ -123,6 +77,6 @@ func junitTestcase(suite string, f lint.Finding) junitCase {
 	if f.Source != "" {
 		fmt.Fprintf(&text, "\nsee: %s", f.Source)
 	}
-	c.Failure = &junitFailure{Message: f.Message, Type: f.Severity.String(), Text: text.String()}
+	c.Failure = &reports.JUnitMessage{Message: f.Message, Type: f.Severity.String(), Text: text.String()}
 	return c
 }
