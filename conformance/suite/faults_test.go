@@ -89,6 +89,18 @@ func TestTargetFaults(t *testing.T) {
 			},
 		},
 		{
+			name: "crashes for good",
+			// Crashes after the first start and never starts again: the
+			// cases after the crash fail for the failed restart.
+			host: inA(`if [ -e "$FAULT_DIR/crashed" ]; then echo "mylb: state lost, cannot start" >&2; exit 5; fi; touch "$FAULT_DIR/crashed"; echo ready; sleep 0.2; touch "$FAULT_DIR/died"; exit 4`),
+			want: map[string][]string{
+				"ZzFaultA1Waits":           {"target process died: host-0", "exited unexpectedly (exit status 4)"},
+				"ZzFaultA2ExpectsDelivery": {"restarting the target: target fake: host-0", `exited before printing "ready" (exit status 5)`, "state lost, cannot start"},
+				"ZzFaultA3Passes":          {"restarting the target"},
+				"ZzFaultB1Passes":          nil,
+			},
+		},
+		{
 			name: "hangs",
 			// Ready, then stuck (stopped): nothing is forwarded, SIGTERM
 			// does nothing, so the last case run on it fails at the stop.

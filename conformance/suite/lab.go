@@ -79,6 +79,7 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment) (env
 		_ = running.Stop() // a crashed role may be why we restart: its error is known
 		r, err := target.StartAll(ctx, l.Target, tp)
 		if err != nil {
+			running = &target.Running{Target: l.Target} // stopped, its error known: Close has nothing to report
 			return &TargetError{Err: err}
 		}
 		running = r
