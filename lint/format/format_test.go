@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,9 +11,8 @@ import (
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
+	"gotest.tools/v3/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // sampleReport covers every case a formatter must handle: fixes over
 // several lines, every severity, a suppressed finding, a finding without a
@@ -65,23 +61,12 @@ func render(t *testing.T, name string) []byte {
 	return buf.Bytes()
 }
 
+// TestGolden compares every format with its golden file in testdata
+// (gotest.tools golden: `go test -update` rewrites them; review the diff).
 func TestGolden(t *testing.T) {
 	for _, name := range []string{"text", "json", "sarif", "junit", "github"} {
 		t.Run(name, func(t *testing.T) {
-			got := render(t, name)
-			golden := filepath.Join("testdata", "report."+name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s output differs from %s (go test -update, then review the diff):\n%s", name, golden, got)
-			}
+			golden.Assert(t, string(render(t, name)), "report."+name+".golden")
 		})
 	}
 }
