@@ -13,7 +13,6 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/refimpl/host"
 	"github.com/lbcheck/lbcheck/refimpl/netio"
-	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/probe"
 	"github.com/lbcheck/lbcheck/refimpl/ruleset"
 	"github.com/lbcheck/lbcheck/refimpl/stats"
@@ -121,82 +120,41 @@ func (h *HostRole) Run(ctx context.Context) error {
 }
 
 func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
-	buf := make([]byte, 65536)
-	for ctx.Err() == nil {
-		if err := h.encap.SetReadDeadline(time.Now().Add(readTimeout)); err != nil {
-			return err
-		}
-		n, from, err := h.encap.ReadFromUDPAddrPort(buf)
-		if isTimeout(err) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("encapsulation socket: %w", err)
-		}
+	return readUDP(ctx, h.encap, make([]byte, 65536), "encapsulation", func(b []byte, from netip.AddrPort) {
 		h.ctr.Inc(stats.EncapRx)
 		if from.Addr().Unmap() != h.muxAddr {
 			h.ctr.Inc(stats.EncapError)
-			continue
+			return
 		}
-		inner, r := h.agent.Inbound(buf[:n], int64(time.Since(start)))
+		inner, r := h.agent.Inbound(b, int64(time.Since(start)))
 		if r != stats.Delivered {
 			h.ctr.Inc(r)
-			continue
+			return
 		}
 		if err := h.vm.WriteTo(inner, h.vmMAC); err != nil {
 			h.ctr.Inc(stats.TxError)
-			continue
+			return
 		}
 		h.ctr.Inc(stats.Delivered)
-	}
-	return nil
+	})
 }
 
 func (h *HostRole) replies(ctx context.Context, start time.Time) error {
-	rbuf := make([]byte, netio.HeaderRoom+65536)
-	segs := make([]byte, 65536) // segments of offload super-packets
-	var now, lastExpire int64
-	reply := func(pkt []byte) {
-		out, dst, r := h.agent.Reply(pkt, now)
-		if r != stats.Reply {
-			h.ctr.Inc(r)
-			return
-		}
-		if err := h.raw.WriteTo(out, dst); err != nil {
-			h.ctr.Inc(stats.TxError)
-			return
-		}
-		h.ctr.Inc(stats.Reply)
+	return packetLoop{conn: h.vm, ctr: &h.ctr, rx: stats.VMRx, expire: func(now int64) { h.agent.ExpireFlows(now) }, handle: h.reply}.run(ctx, start)
+}
+
+// reply sends one packet from the VM straight to the client.
+func (h *HostRole) reply(pkt []byte, now int64) {
+	out, dst, r := h.agent.Reply(pkt, now)
+	if r != stats.Reply {
+		h.ctr.Inc(r)
+		return
 	}
-	for ctx.Err() == nil {
-		pkt, meta, err := h.vm.Read(rbuf)
-		now = int64(time.Since(start))
-		if now-lastExpire > int64(expireEvery) {
-			lastExpire = now
-			h.agent.ExpireFlows(now)
-		}
-		if errors.Is(err, netio.ErrTimeout) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		h.ctr.Inc(stats.VMRx)
-		switch {
-		case meta.GSOSize > 0:
-			if err := packet.Segment(pkt, meta.GSOSize, 0, segs, reply); err != nil {
-				h.ctr.Inc(stats.Malformed)
-			}
-		case meta.GSOOther:
-			h.ctr.Inc(stats.Offload)
-		default:
-			if meta.NeedsChecksum {
-				packet.CompleteChecksum(pkt)
-			}
-			reply(pkt)
-		}
+	if err := h.raw.WriteTo(out, dst); err != nil {
+		h.ctr.Inc(stats.TxError)
+		return
 	}
-	return nil
+	h.ctr.Inc(stats.Reply)
 }
 
 // report sends one probe result to the mux.

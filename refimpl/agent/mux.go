@@ -13,7 +13,6 @@ import (
 	"github.com/lbcheck/lbcheck/refimpl/encap"
 	"github.com/lbcheck/lbcheck/refimpl/mux"
 	"github.com/lbcheck/lbcheck/refimpl/netio"
-	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/stats"
 )
 
@@ -87,93 +86,52 @@ func (m *MuxRole) Run(ctx context.Context) error {
 }
 
 func (m *MuxRole) forward(ctx context.Context) error {
-	rbuf := make([]byte, netio.HeaderRoom+65536)
-	segs := make([]byte, encap.HeaderLen+65536) // segments of offload super-packets
-	start := time.Now()
-	var now, lastExpire int64
 	var evicted uint64
-	// send decides on the packet in frame[encap.HeaderLen:] and sends it
-	// encapsulated, the header written into the room in front of it.
-	send := func(frame []byte) {
-		d := m.mux.Process(frame[encap.HeaderLen:], now)
-		if d.Reason != stats.Forwarded {
-			m.ctr.Inc(d.Reason)
-			return
-		}
-		encap.Put(frame, encap.Header{Rule: d.Rule, Backend: d.Backend})
-		if _, err := m.udp.WriteToUDPAddrPort(frame[:encap.HeaderLen+d.Len], d.Host); err != nil {
-			m.ctr.Inc(stats.TxError)
-			return
-		}
-		m.ctr.Inc(stats.Forwarded)
+	expire := func(now int64) {
+		m.mux.ExpireFlows(now)
+		_, ev := m.mux.Flows()
+		m.ctr.Add(stats.FlowsEvicted, ev-evicted)
+		evicted = ev
 	}
-	emit := func(seg []byte) { send(segs[:encap.HeaderLen+len(seg)]) }
-	for ctx.Err() == nil {
-		pkt, meta, err := m.in.Read(rbuf)
-		now = int64(time.Since(start))
-		if now-lastExpire > int64(expireEvery) {
-			lastExpire = now
-			m.mux.ExpireFlows(now)
-			_, ev := m.mux.Flows()
-			m.ctr.Add(stats.FlowsEvicted, ev-evicted)
-			evicted = ev
-		}
-		if errors.Is(err, netio.ErrTimeout) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		m.ctr.Inc(stats.Rx)
-		switch {
-		case meta.GSOSize > 0:
-			if err := packet.Segment(pkt, meta.GSOSize, encap.HeaderLen, segs, emit); err != nil {
-				m.ctr.Inc(stats.Malformed)
-			}
-		case meta.GSOOther:
-			m.ctr.Inc(stats.Offload)
-		default:
-			if meta.NeedsChecksum {
-				packet.CompleteChecksum(pkt)
-			}
-			send(rbuf[netio.HeaderRoom-encap.HeaderLen : netio.HeaderRoom+len(pkt)])
-		}
+	return packetLoop{conn: m.in, ctr: &m.ctr, rx: stats.Rx, room: encap.HeaderLen, expire: expire, handle: m.send}.run(ctx, time.Now())
+}
+
+// send decides on the packet in frame[encap.HeaderLen:] and sends it
+// encapsulated, the header written into the room in front of it.
+func (m *MuxRole) send(frame []byte, now int64) {
+	d := m.mux.Process(frame[encap.HeaderLen:], now)
+	if d.Reason != stats.Forwarded {
+		m.ctr.Inc(d.Reason)
+		return
 	}
-	return nil
+	encap.Put(frame, encap.Header{Rule: d.Rule, Backend: d.Backend})
+	if _, err := m.udp.WriteToUDPAddrPort(frame[:encap.HeaderLen+d.Len], d.Host); err != nil {
+		m.ctr.Inc(stats.TxError)
+		return
+	}
+	m.ctr.Inc(stats.Forwarded)
 }
 
 func (m *MuxRole) control(ctx context.Context) error {
-	buf := make([]byte, 2048)
-	for ctx.Err() == nil {
-		if err := m.udp.SetReadDeadline(time.Now().Add(readTimeout)); err != nil {
-			return err
-		}
-		n, from, err := m.udp.ReadFromUDPAddrPort(buf)
-		if isTimeout(err) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("control socket: %w", err)
-		}
-		r, err := ParseHealthReport(buf[:n])
+	return readUDP(ctx, m.udp, make([]byte, 2048), "control", func(b []byte, from netip.AddrPort) {
+		r, err := ParseHealthReport(b)
 		if err != nil {
 			m.ctr.Inc(stats.ControlError)
 			m.log.Printf("from %v: %v", from, err)
-			continue
+			return
 		}
 		i, ok := m.probes[r.Probe]
 		if !ok {
 			m.ctr.Inc(stats.ControlError)
 			m.log.Printf("from %v: unknown probe %q", from, r.Probe)
-			continue
+			return
 		}
 		m.ctr.Inc(stats.HealthReport)
 		if m.mux.SetHealth(i, r.Up) {
 			m.ctr.Inc(stats.HealthChange)
 			m.log.Printf("probe %s: %s (reported by host %d)", r.Probe, upDown(r.Up), r.Host)
 		}
-	}
-	return nil
+	})
 }
 
 func upDown(up bool) string {

@@ -1,0 +1,87 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/lbcheck/lbcheck/refimpl/netio"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
+	"github.com/lbcheck/lbcheck/refimpl/stats"
+)
+
+// readUDP reads datagrams from c into buf until ctx is done and hands each
+// to handle with its sender. name says which socket in errors.
+func readUDP(ctx context.Context, c *net.UDPConn, buf []byte, name string, handle func(b []byte, from netip.AddrPort)) error {
+	for ctx.Err() == nil {
+		if err := c.SetReadDeadline(time.Now().Add(readTimeout)); err != nil {
+			return err
+		}
+		n, from, err := c.ReadFromUDPAddrPort(buf)
+		if isTimeout(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s socket: %w", name, err)
+		}
+		handle(buf[:n], from)
+	}
+	return nil
+}
+
+// packetLoop reads IPv4 packets from an interface for a forwarding role.
+type packetLoop struct {
+	conn *netio.PacketConn
+	ctr  *stats.Counters
+	rx   stats.Reason // counted for every packet read
+	// room is how many free bytes handle finds in front of each packet.
+	room int
+	// expire is called with the current time at most every expireEvery.
+	expire func(now int64)
+	// handle takes one packet, room bytes into frame, and the current time
+	// in nanoseconds since start.
+	handle func(frame []byte, now int64)
+}
+
+// run reads packets until ctx is done. An offload super-packet is segmented
+// (one that does not parse counts stats.Malformed), other offload types
+// count stats.Offload, and a packet whose checksum the kernel left to the
+// device has it completed before handle sees it.
+func (l packetLoop) run(ctx context.Context, start time.Time) error {
+	rbuf := make([]byte, netio.HeaderRoom+65536)
+	segs := make([]byte, l.room+65536) // segments of offload super-packets
+	var now, lastExpire int64
+	emit := func(seg []byte) { l.handle(segs[:l.room+len(seg)], now) }
+	for ctx.Err() == nil {
+		pkt, meta, err := l.conn.Read(rbuf)
+		now = int64(time.Since(start))
+		if now-lastExpire > int64(expireEvery) {
+			lastExpire = now
+			l.expire(now)
+		}
+		if errors.Is(err, netio.ErrTimeout) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		l.ctr.Inc(l.rx)
+		switch {
+		case meta.GSOSize > 0:
+			if err := packet.Segment(pkt, meta.GSOSize, l.room, segs, emit); err != nil {
+				l.ctr.Inc(stats.Malformed)
+			}
+		case meta.GSOOther:
+			l.ctr.Inc(stats.Offload)
+		default:
+			if meta.NeedsChecksum {
+				packet.CompleteChecksum(pkt)
+			}
+			l.handle(rbuf[netio.HeaderRoom-l.room:netio.HeaderRoom+len(pkt)], now)
+		}
+	}
+	return nil
+}
