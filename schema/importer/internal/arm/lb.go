@@ -8,15 +8,6 @@ import (
 	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
 
-// Defaults Azure applies when a template omits a property (REST API
-// 2024-07-01). They are set without recording a field position, so that
-// Node.Has tells them apart from values the user wrote.
-const (
-	defaultIdleTimeout = 4
-	defaultInterval    = 15
-	defaultThreshold   = 1
-)
-
 func (im *importer) loadBalancer(res resource) {
 	lb := &schema.LoadBalancer{Name: lastName(res.name), SKU: "Basic", Type: "internal"}
 	base := "loadBalancers." + lb.Name
@@ -117,7 +108,7 @@ func (im *importer) pool(lbr *reader, v *jsonpos.Value, base string) *schema.Bac
 }
 
 func probe(lbr *reader, v *jsonpos.Value, base string) *schema.Probe {
-	p := &schema.Probe{IntervalInSeconds: defaultInterval, ProbeThreshold: defaultThreshold, NoHealthyBackendsBehavior: "AllProbedDown"}
+	p := &schema.Probe{IntervalInSeconds: build.DefaultInterval, ProbeThreshold: build.DefaultThreshold, NoHealthyBackendsBehavior: "AllProbedDown"}
 	r := lbr.sub(v, &p.Node, "")
 	p.Name = r.name()
 	p.SetPos(lbr.f.Pos(v), base+".probes."+p.Name)
@@ -133,7 +124,7 @@ func probe(lbr *reader, v *jsonpos.Value, base string) *schema.Probe {
 }
 
 func rule(lbr *reader, v *jsonpos.Value, base string) *schema.Rule {
-	ru := &schema.Rule{IdleTimeoutInMinutes: defaultIdleTimeout, LoadDistribution: "Default"}
+	ru := &schema.Rule{IdleTimeoutInMinutes: build.DefaultIdleTimeout, LoadDistribution: "Default"}
 	r := lbr.sub(v, &ru.Node, "")
 	ru.Name = r.name()
 	ru.SetPos(lbr.f.Pos(v), base+".loadBalancingRules."+ru.Name)
@@ -159,7 +150,7 @@ func rule(lbr *reader, v *jsonpos.Value, base string) *schema.Rule {
 }
 
 func (im *importer) natRule(lbr *reader, v *jsonpos.Value, base string) *schema.NatRule {
-	nr := &schema.NatRule{IdleTimeoutInMinutes: defaultIdleTimeout}
+	nr := &schema.NatRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
 	r := lbr.sub(v, &nr.Node, "")
 	nr.Name = r.name()
 	path := base + ".inboundNatRules." + nr.Name
@@ -186,7 +177,7 @@ func (im *importer) natRule(lbr *reader, v *jsonpos.Value, base string) *schema.
 }
 
 func outboundRule(lbr *reader, v *jsonpos.Value, base string) *schema.OutboundRule {
-	or := &schema.OutboundRule{IdleTimeoutInMinutes: defaultIdleTimeout}
+	or := &schema.OutboundRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
 	r := lbr.sub(v, &or.Node, "")
 	or.Name = r.name()
 	or.SetPos(lbr.f.Pos(v), base+".outboundRules."+or.Name)

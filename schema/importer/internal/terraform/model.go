@@ -8,13 +8,6 @@ import (
 	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
 
-// Defaults of the azurerm provider for attributes a plan may omit.
-const (
-	defaultIdleTimeout = 4
-	defaultInterval    = 15
-	defaultThreshold   = 1
-)
-
 // reader reads attributes of one resource (or nested block) into one node.
 type reader struct {
 	f          *build.File
@@ -186,7 +179,7 @@ func (im *importer) probe(r *res) {
 	if lb == nil {
 		return
 	}
-	p := &schema.Probe{IntervalInSeconds: defaultInterval, ProbeThreshold: defaultThreshold, NoHealthyBackendsBehavior: "AllProbedDown"}
+	p := &schema.Probe{IntervalInSeconds: build.DefaultInterval, ProbeThreshold: build.DefaultThreshold, NoHealthyBackendsBehavior: "AllProbedDown"}
 	rd := im.reader(r, &p.Node, path)
 	rd.str(&p.Name, "name", "name")
 	rd.str(&p.Protocol, "protocol", "protocol")
@@ -203,7 +196,7 @@ func (im *importer) rule(r *res) {
 	if lb == nil {
 		return
 	}
-	ru := &schema.Rule{IdleTimeoutInMinutes: defaultIdleTimeout, LoadDistribution: "Default"}
+	ru := &schema.Rule{IdleTimeoutInMinutes: build.DefaultIdleTimeout, LoadDistribution: "Default"}
 	rd := im.reader(r, &ru.Node, path)
 	rd.str(&ru.Name, "name", "name")
 	rd.str(&ru.FrontendIPConfiguration, "frontendIPConfiguration", "frontend_ip_configuration_name")
@@ -239,7 +232,7 @@ func (im *importer) natRule(r *res) {
 	if lb == nil {
 		return
 	}
-	nr := &schema.NatRule{IdleTimeoutInMinutes: defaultIdleTimeout}
+	nr := &schema.NatRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
 	rd := im.reader(r, &nr.Node, path)
 	rd.str(&nr.Name, "name", "name")
 	rd.str(&nr.FrontendIPConfiguration, "frontendIPConfiguration", "frontend_ip_configuration_name")
@@ -263,7 +256,7 @@ func (im *importer) outboundRule(r *res) {
 	if lb == nil {
 		return
 	}
-	or := &schema.OutboundRule{IdleTimeoutInMinutes: defaultIdleTimeout}
+	or := &schema.OutboundRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
 	rd := im.reader(r, &or.Node, path)
 	rd.str(&or.Name, "name", "name")
 	for _, fe := range r.after.Get("frontend_ip_configuration").Items() {
