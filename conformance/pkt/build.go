@@ -1,6 +1,7 @@
 package pkt
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/netip"
@@ -56,42 +57,22 @@ type Spec struct {
 
 // withDefaults returns s with every zero field replaced by its default.
 func (s Spec) withDefaults() Spec {
-	if s.Proto == "" {
-		s.Proto = TCP
-	}
 	if s.SrcMAC == nil {
 		s.SrcMAC = DefaultSrcMAC
 	}
 	if s.DstMAC == nil {
 		s.DstMAC = DefaultDstMAC
 	}
-	if !s.Src.IsValid() {
-		s.Src = DefaultSrc
-	}
-	if !s.Dst.IsValid() {
-		s.Dst = DefaultDst
-	}
-	if s.SrcPort == 0 {
-		s.SrcPort = DefaultSrcPort
-	}
-	if s.DstPort == 0 {
-		s.DstPort = DefaultDstPort
-	}
-	if s.TTL == 0 {
-		s.TTL = defaultTTL
-	}
-	if s.ID == 0 {
-		s.ID = defaultID
-	}
-	if s.Flags == 0 {
-		s.Flags = SYN
-	}
-	if s.Seq == 0 {
-		s.Seq = defaultSeq
-	}
-	if s.Window == 0 {
-		s.Window = defaultWindow
-	}
+	s.Proto = cmp.Or(s.Proto, TCP)
+	s.Src = cmp.Or(s.Src, DefaultSrc) // the zero Addr is the only invalid one
+	s.Dst = cmp.Or(s.Dst, DefaultDst)
+	s.SrcPort = cmp.Or(s.SrcPort, DefaultSrcPort)
+	s.DstPort = cmp.Or(s.DstPort, DefaultDstPort)
+	s.TTL = cmp.Or(s.TTL, defaultTTL)
+	s.ID = cmp.Or(s.ID, defaultID)
+	s.Flags = cmp.Or(s.Flags, SYN)
+	s.Seq = cmp.Or(s.Seq, defaultSeq)
+	s.Window = cmp.Or(s.Window, defaultWindow)
 	if s.ICMPType == 0 && s.ICMPCode == 0 {
 		s.ICMPType = layers.ICMPv4TypeEchoRequest
 	}
