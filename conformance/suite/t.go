@@ -231,16 +231,36 @@ func (t *T) hop(h reports.Hop) {
 	t.mu.Unlock()
 }
 
-func (t *T) record(at Point, s Step, negative bool, observed *pkt.Packet, err error) {
+// outcome is the check and the hop a step records at a point: observed,
+// when set, is the packet that arrived (the check's observed headers and
+// the hop's), err, when set, fails the check with its message.
+func outcome(at Point, s Step, negative bool, observed *pkt.Packet, err error) (reports.Check, reports.Hop) {
 	c := reports.Check{Point: at.Kind, What: s.What, Negative: negative, Expected: s.Match.Headers(), OK: err == nil}
-	if at.Kind == "vm" && !strings.Contains(s.What, at.Label) {
-		c.What = fmt.Sprintf("%s (%s)", s.What, at.Label)
-	}
 	h := reports.Hop{Point: at.Kind, Direction: s.direction(), Seen: observed != nil, Headers: s.Match.Headers(), Note: s.Note}
 	if observed != nil {
 		oh := observed.Headers()
 		c.Observed = &oh
 		h.Headers = oh
+	}
+	if err != nil {
+		c.Message = err.Error()
+	}
+	return c, h
+}
+
+// add appends a check and its hop to the case's record.
+func (t *T) add(c reports.Check, h reports.Hop) {
+	t.mu.Lock()
+	t.checks = append(t.checks, c)
+	t.hops = append(t.hops, h)
+	t.mu.Unlock()
+}
+
+// record records the outcome of an expectation at a point.
+func (t *T) record(at Point, s Step, observed *pkt.Packet, err error) {
+	c, h := outcome(at, s, false, observed, err)
+	if at.Kind == "vm" && !strings.Contains(s.What, at.Label) {
+		c.What = fmt.Sprintf("%s (%s)", s.What, at.Label)
 	}
 	if err != nil && observed != nil {
 		_, why := s.Match.Match(observed)
@@ -249,13 +269,7 @@ func (t *T) record(at Point, s Step, negative bool, observed *pkt.Packet, err er
 	if h.Note == "" && at.Kind == "vm" {
 		h.Note = at.Label
 	}
-	if err != nil {
-		c.Message = err.Error()
-	}
-	t.mu.Lock()
-	t.checks = append(t.checks, c)
-	t.hops = append(t.hops, h)
-	t.mu.Unlock()
+	t.add(c, h)
 }
 
 // Expect waits for a packet matching s at the point. It records a check and
@@ -275,11 +289,11 @@ func (t *T) Expect(at Point, s Step) *pkt.Packet {
 		if errors.As(err, &ee) && ee.Closest != nil {
 			closest = ee.Closest.Packet
 		}
-		t.record(at, s, false, closest, err)
+		t.record(at, s, closest, err)
 		t.Errorf("%s: %v", s.What, err)
 		return nil
 	}
-	t.record(at, s, false, f.Packet, nil)
+	t.record(at, s, f.Packet, nil)
 	return f.Packet
 }
 
@@ -305,23 +319,11 @@ func (t *T) ExpectNone(at Point, s Step) {
 	if errors.As(err, &ee) && ee.Got != nil {
 		observed = ee.Got.Packet
 	}
-	c := reports.Check{Point: at.Kind, What: s.What, Negative: true, Expected: s.Match.Headers(), OK: err == nil}
+	c, h := outcome(at, s, true, observed, err)
 	if observed != nil {
-		oh := observed.Headers()
-		c.Observed = &oh
-	}
-	h := reports.Hop{Point: at.Kind, Direction: s.direction(), Seen: observed != nil, Headers: s.Match.Headers(), Note: s.Note}
-	if observed != nil {
-		h.Headers = *c.Observed
 		h.Note = "seen, but must not be: " + s.What
 	}
-	if err != nil {
-		c.Message = err.Error()
-	}
-	t.mu.Lock()
-	t.checks = append(t.checks, c)
-	t.hops = append(t.hops, h)
-	t.mu.Unlock()
+	t.add(c, h)
 	if err != nil {
 		t.Errorf("%s: %v", s.What, err)
 	}
@@ -355,7 +357,7 @@ func (t *T) ExpectAny(points []Point, s Step) (Point, *pkt.Packet) {
 	go func() { wg.Wait(); close(found) }()
 	if r, ok := <-found; ok {
 		cancel()
-		t.record(r.at, s, false, r.f.Packet, nil)
+		t.record(r.at, s, r.f.Packet, nil)
 		return r.at, r.f.Packet
 	}
 	labels := make([]string, len(points))
@@ -365,7 +367,7 @@ func (t *T) ExpectAny(points []Point, s Step) (Point, *pkt.Packet) {
 		details = append(details, p.port.Explain(capture.Want{Match: s.Match, Dir: s.Dir}, "not here").Error())
 	}
 	err := fmt.Errorf("no packet matching %s at any of %s within %v\n%s", s.Match, strings.Join(labels, ", "), timeout, strings.Join(details, "\n"))
-	t.record(Point{Kind: "vm", Label: strings.Join(labels, "|")}, s, false, nil, err)
+	t.record(Point{Kind: "vm", Label: strings.Join(labels, "|")}, s, nil, err)
 	t.Errorf("%s: %v", s.What, err)
 	return Point{}, nil
 }
