@@ -85,7 +85,13 @@ func fixtureDir(t testing.TB) string {
 // renderFixture renders the fixture with its captures and returns the page.
 func renderFixture(t testing.TB) []byte {
 	t.Helper()
-	dir := fixtureDir(t)
+	return renderDir(t, fixtureDir(t))
+}
+
+// renderDir renders dir/report.json with the captures in dir/pcaps and
+// returns the page.
+func renderDir(t testing.TB, dir string) []byte {
+	t.Helper()
 	r, err := ReadConformance(filepath.Join(dir, "report.json"))
 	if err != nil {
 		t.Fatal(err)

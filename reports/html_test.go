@@ -250,15 +250,7 @@ func TestConformanceHTMLLadder(t *testing.T) {
 
 func TestConformanceHTMLPcap(t *testing.T) {
 	dir := fixtureDir(t)
-	r, err := ReadConformance(filepath.Join(dir, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := WriteConformanceHTML(&buf, r, PcapsFromDir(dir)); err != nil {
-		t.Fatal(err)
-	}
-	doc := parseHTML(t, buf.Bytes())
+	doc := parseHTML(t, renderDir(t, dir))
 	for _, name := range []string{"NonFloatingInbound", "FloatingInbound"} {
 		links := findAll(byID(t, doc, "case-"+name), sel("a", "download"))
 		if len(links) != 1 {
