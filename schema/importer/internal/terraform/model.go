@@ -241,10 +241,7 @@ func (im *importer) natRule(r *res) {
 	rd.int(&nr.BackendPort, "backendPort", "backend_port")
 	rd.int(&nr.FrontendPortRangeStart, "frontendPortRangeStart", "frontend_port_start")
 	rd.int(&nr.FrontendPortRangeEnd, "frontendPortRangeEnd", "frontend_port_end")
-	if _, pool := im.poolRef(r, r.after.Get("backend_address_pool_id"), "backend_address_pool_id", 0); pool != "" {
-		nr.BackendAddressPool = pool
-		nr.SetField("backendAddressPool", im.f.KeyPos(r.after.Get("backend_address_pool_id")))
-	}
+	im.backendPool(r, &nr.Node, &nr.BackendAddressPool)
 	rd.either(&nr.EnableFloatingIP, "enableFloatingIP", "floating_ip_enabled", "enable_floating_ip", build.RuleTerraformFloatingIP)
 	rd.either(&nr.EnableTcpReset, "enableTcpReset", "tcp_reset_enabled", "enable_tcp_reset", "")
 	rd.int(&nr.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idle_timeout_in_minutes")
@@ -265,15 +262,22 @@ func (im *importer) outboundRule(r *res) {
 			or.SetField("frontendIPConfigurations", im.f.KeyPos(r.after.Get("frontend_ip_configuration")))
 		}
 	}
-	if _, pool := im.poolRef(r, r.after.Get("backend_address_pool_id"), "backend_address_pool_id", 0); pool != "" {
-		or.BackendAddressPool = pool
-		or.SetField("backendAddressPool", im.f.KeyPos(r.after.Get("backend_address_pool_id")))
-	}
+	im.backendPool(r, &or.Node, &or.BackendAddressPool)
 	rd.str(&or.Protocol, "protocol", "protocol")
 	rd.int(&or.AllocatedOutboundPorts, "allocatedOutboundPorts", "allocated_outbound_ports")
 	rd.int(&or.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idle_timeout_in_minutes")
 	rd.either(&or.EnableTcpReset, "enableTcpReset", "tcp_reset_enabled", "enable_tcp_reset", "")
 	lb.OutboundRules = append(lb.OutboundRules, or)
+}
+
+// backendPool sets *dst, and n's backendAddressPool field position, from
+// the resource's backend_address_pool_id when it resolves to a pool.
+func (im *importer) backendPool(r *res, n *schema.Node, dst *string) {
+	v := r.after.Get("backend_address_pool_id")
+	if _, pool := im.poolRef(r, v, "backend_address_pool_id", 0); pool != "" {
+		*dst = pool
+		n.SetField("backendAddressPool", im.f.KeyPos(v))
+	}
 }
 
 // vmName is the VM that owns a NIC: the VM resource's name, else the NIC's.
