@@ -52,10 +52,7 @@ func isPublic(r *reader, fe *jsonpos.Value) bool {
 
 func (im *importer) frontend(lbr *reader, v *jsonpos.Value, base string) *schema.Frontend {
 	fe := &schema.Frontend{}
-	r := lbr.sub(v, &fe.Node, "")
-	fe.Name = r.name()
-	fe.SetPos(im.f.Pos(v), base+".frontendIPConfigurations."+fe.Name)
-	fe.SetField("name", im.f.KeyPos(v.Get("name")))
+	r := lbr.child(v, &fe.Node, &fe.Name, base+".frontendIPConfigurations.")
 	if ip := r.prop("privateIPAddress"); !ip.IsNull() {
 		r.str(&fe.IPAddress, "ipAddress", "privateIPAddress")
 		return fe
@@ -92,11 +89,8 @@ func (im *importer) publicIP(r *reader, fe *schema.Frontend, ref *jsonpos.Value)
 
 func (im *importer) pool(lbr *reader, v *jsonpos.Value, base string) *schema.BackendPool {
 	p := &schema.BackendPool{}
-	r := lbr.sub(v, &p.Node, "")
-	p.Name = r.name()
-	path := base + ".backendAddressPools." + p.Name
-	p.SetPos(im.f.Pos(v), path)
-	p.SetField("name", im.f.KeyPos(v.Get("name")))
+	r := lbr.child(v, &p.Node, &p.Name, base+".backendAddressPools.")
+	path := p.Path()
 	// az CLI output lists members on the load balancer side too, without
 	// the VM: the NIC's own entry (az network nic show) replaces them.
 	for _, ref := range r.prop("backendIPConfigurations").Items() {
@@ -109,10 +103,7 @@ func (im *importer) pool(lbr *reader, v *jsonpos.Value, base string) *schema.Bac
 
 func probe(lbr *reader, v *jsonpos.Value, base string) *schema.Probe {
 	p := &schema.Probe{IntervalInSeconds: build.DefaultInterval, ProbeThreshold: build.DefaultThreshold, NoHealthyBackendsBehavior: "AllProbedDown"}
-	r := lbr.sub(v, &p.Node, "")
-	p.Name = r.name()
-	p.SetPos(lbr.f.Pos(v), base+".probes."+p.Name)
-	p.SetField("name", lbr.f.KeyPos(v.Get("name")))
+	r := lbr.child(v, &p.Node, &p.Name, base+".probes.")
 	r.str(&p.Protocol, "protocol", "protocol")
 	r.int(&p.Port, "port", "port")
 	r.int(&p.IntervalInSeconds, "intervalInSeconds", "intervalInSeconds")
@@ -125,10 +116,7 @@ func probe(lbr *reader, v *jsonpos.Value, base string) *schema.Probe {
 
 func rule(lbr *reader, v *jsonpos.Value, base string) *schema.Rule {
 	ru := &schema.Rule{IdleTimeoutInMinutes: build.DefaultIdleTimeout, LoadDistribution: "Default"}
-	r := lbr.sub(v, &ru.Node, "")
-	ru.Name = r.name()
-	ru.SetPos(lbr.f.Pos(v), base+".loadBalancingRules."+ru.Name)
-	ru.SetField("name", lbr.f.KeyPos(v.Get("name")))
+	r := lbr.child(v, &ru.Node, &ru.Name, base+".loadBalancingRules.")
 	r.ref(&ru.FrontendIPConfiguration, "frontendIPConfiguration", r.prop("frontendIPConfiguration"), "frontendIPConfigurations")
 	pool := r.prop("backendAddressPool")
 	if pool.IsNull() {
@@ -151,11 +139,8 @@ func rule(lbr *reader, v *jsonpos.Value, base string) *schema.Rule {
 
 func (im *importer) natRule(lbr *reader, v *jsonpos.Value, base string) *schema.NatRule {
 	nr := &schema.NatRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
-	r := lbr.sub(v, &nr.Node, "")
-	nr.Name = r.name()
-	path := base + ".inboundNatRules." + nr.Name
-	nr.SetPos(lbr.f.Pos(v), path)
-	nr.SetField("name", lbr.f.KeyPos(v.Get("name")))
+	r := lbr.child(v, &nr.Node, &nr.Name, base+".inboundNatRules.")
+	path := nr.Path()
 	r.ref(&nr.FrontendIPConfiguration, "frontendIPConfiguration", r.prop("frontendIPConfiguration"), "frontendIPConfigurations")
 	r.ref(&nr.BackendAddressPool, "backendAddressPool", r.prop("backendAddressPool"), "backendAddressPools")
 	r.str(&nr.Protocol, "protocol", "protocol")
@@ -178,10 +163,7 @@ func (im *importer) natRule(lbr *reader, v *jsonpos.Value, base string) *schema.
 
 func outboundRule(lbr *reader, v *jsonpos.Value, base string) *schema.OutboundRule {
 	or := &schema.OutboundRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
-	r := lbr.sub(v, &or.Node, "")
-	or.Name = r.name()
-	or.SetPos(lbr.f.Pos(v), base+".outboundRules."+or.Name)
-	or.SetField("name", lbr.f.KeyPos(v.Get("name")))
+	r := lbr.child(v, &or.Node, &or.Name, base+".outboundRules.")
 	for _, fe := range r.prop("frontendIPConfigurations").Items() {
 		var name string
 		r.ref(&name, "frontendIPConfigurations", fe, "frontendIPConfigurations")

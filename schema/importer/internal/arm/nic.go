@@ -62,11 +62,8 @@ func (im *importer) vm(name string, v *jsonpos.Value) *schema.VM {
 
 func (im *importer) ipConfig(nicr *reader, v *jsonpos.Value, vm, nic, base string) *schema.IPConfig {
 	c := &schema.IPConfig{}
-	r := nicr.sub(v, &c.Node, "")
-	c.Name = r.name()
-	path := base + ".ipConfigurations." + c.Name
-	c.SetPos(im.f.Pos(v), path)
-	c.SetField("name", im.f.KeyPos(v.Get("name")))
+	r := nicr.child(v, &c.Node, &c.Name, base+".ipConfigurations.")
+	path := c.Path()
 	if ip := r.prop("privateIPAddress"); !ip.IsNull() {
 		r.str(&c.PrivateIPAddress, "privateIPAddress", "privateIPAddress")
 	} else {

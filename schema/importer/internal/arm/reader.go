@@ -24,6 +24,17 @@ func (r *reader) sub(v *jsonpos.Value, n *schema.Node, path string) *reader {
 	return &reader{f: r.f, sc: r.sc, obj: v, node: n}
 }
 
+// child returns a reader for the named child object v, read into n: it
+// sets *name to the object's name, positions n at v with path
+// prefix+name, and records where the name is written.
+func (r *reader) child(v *jsonpos.Value, n *schema.Node, name *string, prefix string) *reader {
+	c := &reader{f: r.f, sc: r.sc, obj: v, node: n}
+	*name = c.name()
+	r.f.Object(n, v, prefix+*name)
+	n.SetField("name", r.f.KeyPos(v.Get("name")))
+	return c
+}
+
 // prop finds a property in the REST shape (properties.name) or the
 // flattened shape az CLI prints (name).
 func (r *reader) prop(name string) *jsonpos.Value {
