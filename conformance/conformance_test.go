@@ -6,13 +6,13 @@ package conformance_test
 import (
 	"context"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/cases"
+	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
@@ -21,9 +21,7 @@ import (
 
 // runSuite runs one profile against the reference forwarder.
 func runSuite(tb testing.TB, profile string, progress io.Writer) (*reports.ConformanceReport, error) {
-	if os.Geteuid() != 0 {
-		tb.Skip("the conformance suite builds network namespaces: run the tests as root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
-	}
+	labtest.RequireRoot(tb)
 	ref, err := target.Ref()
 	if err != nil {
 		tb.Fatal(err)
@@ -100,9 +98,7 @@ func BenchmarkCoreSuite(b *testing.B) {
 // TestGuestCasesDetectBrokenGuests runs the guest cases on fixtures changed
 // so that what each case forbids happens: every one of them must fail.
 func TestGuestCasesDetectBrokenGuests(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the conformance suite builds network namespaces: run the tests as root")
-	}
+	labtest.RequireRoot(t)
 	ref, err := target.Ref()
 	if err != nil {
 		t.Fatal(err)

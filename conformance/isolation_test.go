@@ -205,9 +205,7 @@ func TestFullSuiteIsolation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole suite; skipped with -short")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("the conformance suite builds network namespaces: run the tests as root (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW)")
-	}
+	labtest.RequireRoot(t)
 	// The test process never leaves the namespace it started in (netlab
 	// switches only locked threads): the machine's root namespace, unless
 	// the tests themselves run in a container.

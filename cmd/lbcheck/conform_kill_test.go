@@ -17,6 +17,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/lbbin"
 	"github.com/lbcheck/lbcheck/conformance/netlab"
+	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 )
 
 // lockedBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -59,9 +60,7 @@ func rootLinks(t *testing.T) []string {
 // them and the veths in them), no live process it started, and no new link in
 // the root namespace.
 func TestConformKilledIsCollected(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("conform builds network namespaces: run as root")
-	}
+	labtest.RequireRoot(t)
 	bin, err := lbbin.Path()
 	if err != nil {
 		t.Fatal(err)

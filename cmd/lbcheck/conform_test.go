@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/reports"
 )
 
@@ -35,9 +36,7 @@ guests:
 `
 
 func TestConformUserDeployment(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("conform builds network namespaces: run as root")
-	}
+	labtest.RequireRoot(t)
 	for _, tt := range []struct {
 		name     string
 		loopback string

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
@@ -66,9 +67,7 @@ func faultFixture(name string) (*schema.Deployment, error) {
 // the affected cases with a reason that names the fault, run deployment B's
 // case, and leave no target process behind (every script records its PID).
 func TestTargetFaults(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the fault test builds network namespaces: run as root")
-	}
+	labtest.RequireRoot(t)
 	const good = `echo ready; trap 'exit 0' TERM; while :; do sleep 0.05; done`
 	// inA runs its argument in deployment A only, else behaves.
 	inA := func(fault string) string {

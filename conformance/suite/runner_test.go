@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
@@ -69,9 +70,7 @@ func init() {
 }
 
 func TestRunnerOnRealTopology(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the runner test builds network namespaces: run as root")
-	}
+	labtest.RequireRoot(t)
 	ref, err := target.Ref()
 	if err != nil {
 		t.Fatal(err)
