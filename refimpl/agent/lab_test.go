@@ -5,7 +5,6 @@ package agent_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -142,33 +140,16 @@ const binaryEnv = "LBCHECK_TEST_BINARY"
 type role struct {
 	name     string
 	cmd      *exec.Cmd
-	stderr   *syncBuffer
+	stderr   *labtest.Buffer
 	counters string
 	done     chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // start runs a role in ns with the contract's environment and waits for
 // "ready". It is stopped (SIGTERM) at the end of the test.
 func (tp *topo) start(t testing.TB, ns *netlab.NS, env ...string) *role {
 	t.Helper()
-	r := &role{name: ns.Role, stderr: &syncBuffer{}, done: make(chan error, 1),
+	r := &role{name: ns.Role, stderr: &labtest.Buffer{}, done: make(chan error, 1),
 		counters: filepath.Join(tp.lab.Dir(), ns.Role+"-counters.json")}
 	r.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	if bin := os.Getenv(binaryEnv); bin != "" {

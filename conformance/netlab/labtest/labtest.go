@@ -2,7 +2,9 @@
 package labtest
 
 import (
+	"bytes"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/lbcheck/lbcheck/conformance/netlab"
@@ -31,4 +33,25 @@ func NewLab(tb testing.TB) *netlab.Lab {
 		}
 	})
 	return l
+}
+
+// Buffer is a bytes.Buffer that a writer (a child process's stderr, say) and
+// a reader goroutine may use at the same time.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p to the buffer.
+func (l *Buffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns what has been written so far.
+func (l *Buffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
