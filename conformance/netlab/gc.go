@@ -63,8 +63,19 @@ func GC() ([]string, error) {
 		switch {
 		case err == nil:
 			removed = append(removed, e.Name())
-		case errors.Is(err, os.ErrNotExist), errors.Is(err, unix.EINVAL):
+		case errors.Is(err, os.ErrNotExist):
 			// Another run collected it at the same time.
+		case errors.Is(err, unix.EINVAL):
+			// Not a mount point in this view. A plain file is left by a run
+			// killed between creating the name and mounting the namespace
+			// on it: remove it. EBUSY means the mount exists but is hidden
+			// (iproute2 bind-mounted /var/run/netns over itself after the
+			// name was made): it cannot be reached from here, so leave it.
+			if rmErr := os.Remove(path); rmErr == nil {
+				removed = append(removed, e.Name())
+			} else if !errors.Is(rmErr, os.ErrNotExist) && !errors.Is(rmErr, unix.EBUSY) {
+				errs = append(errs, fmt.Errorf("netlab: removing stale namespace file %s: %w", path, rmErr))
+			}
 		default:
 			errs = append(errs, fmt.Errorf("netlab: removing leftover namespace %s: %w", e.Name(), err))
 		}

@@ -390,3 +390,28 @@ func TestPreflight(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestGCStaleFile checks GC removes a dead run's namespace file that is not a
+// mount point (the run was killed between naming the namespace and mounting
+// it), so no listing shows a namespace that cannot be entered.
+func TestGCStaleFile(t *testing.T) {
+	requireRoot(t)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(netnsDir, fmt.Sprintf("%s%x-gcs-x", NamePrefix, dead.Process.Pid))
+	if err := os.WriteFile(stale, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(stale)
+	if _, err := GC(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale namespace file of a dead run still there: %v", err)
+	}
+}
