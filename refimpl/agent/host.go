@@ -88,6 +88,9 @@ func (h *HostRole) open(vmIface string, port int) error {
 	if h.encap, err = net.ListenUDP("udp4", &net.UDPAddr{Port: port}); err != nil {
 		return fmt.Errorf("encapsulation socket on UDP port %d: %w", port, err)
 	}
+	if err := netio.SetUDPBuffers(h.encap); err != nil {
+		return fmt.Errorf("encapsulation socket: %w", err)
+	}
 	return nil
 }
 

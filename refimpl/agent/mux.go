@@ -67,6 +67,11 @@ func NewMux(o Options) (*MuxRole, error) {
 		m.in.Close()
 		return nil, fmt.Errorf("control socket on UDP port %d: %w", c.ControlPort, err)
 	}
+	if err := netio.SetUDPBuffers(m.udp); err != nil {
+		m.in.Close()
+		m.udp.Close()
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
 	return m, nil
 }
 

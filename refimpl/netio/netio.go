@@ -94,10 +94,14 @@ func (c *PacketConn) open(readTimeout time.Duration) error {
 	}{
 		{"PACKET_IGNORE_OUTGOING (needs Linux 4.20 or later)", unix.SOL_PACKET, packetIgnoreOutgoing, 1},
 		{"PACKET_VNET_HDR", unix.SOL_PACKET, packetVnetHdr, 1},
-		{"SO_RCVBUF", unix.SOL_SOCKET, unix.SO_RCVBUF, 4 << 20},
 	} {
 		if err := unix.SetsockoptInt(c.rfd, o.level, o.opt, o.value); err != nil {
 			return fmt.Errorf("%s: %w", o.name, err)
+		}
+	}
+	for _, fd := range []int{c.rfd, c.wfd} {
+		if err := SetBuffers(fd); err != nil {
+			return err
 		}
 	}
 	tv := unix.NsecToTimeval(readTimeout.Nanoseconds())
@@ -108,6 +112,42 @@ func (c *PacketConn) open(readTimeout time.Duration) error {
 		return fmt.Errorf("bind: %w", err)
 	}
 	return nil
+}
+
+// BufferSize is the receive and send buffer size SetBuffers asks for. The
+// kernel doubles it for its bookkeeping and charges each small packet
+// about 800 bytes, so a receive queue holds about 40 000 small packets:
+// a burst of half a second at the forwarder's rate waits instead of being
+// dropped. Memory is only used while packets are queued.
+const BufferSize = 16 << 20
+
+// SetBuffers sets the receive and send buffers of the socket fd to
+// BufferSize. It uses SO_RCVBUFFORCE/SO_SNDBUFFORCE (CAP_NET_ADMIN), which
+// ignore net.core.rmem_max/wmem_max, and falls back to SO_RCVBUF/SO_SNDBUF,
+// which the kernel caps to those sysctls.
+func SetBuffers(fd int) error {
+	for _, o := range [][2]int{{unix.SO_RCVBUFFORCE, unix.SO_RCVBUF}, {unix.SO_SNDBUFFORCE, unix.SO_SNDBUF}} {
+		if unix.SetsockoptInt(fd, unix.SOL_SOCKET, o[0], BufferSize) == nil {
+			continue
+		}
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, o[1], BufferSize); err != nil {
+			return fmt.Errorf("socket buffer size: %w", err)
+		}
+	}
+	return nil
+}
+
+// SetUDPBuffers is SetBuffers for a UDP socket.
+func SetUDPBuffers(c *net.UDPConn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = SetBuffers(int(fd)) }); err != nil {
+		return err
+	}
+	return serr
 }
 
 // Read reads one IPv4 packet into b and returns it without its link
@@ -173,6 +213,10 @@ func ListenRaw() (*RawConn, error) {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
 	if err != nil {
 		return nil, fmt.Errorf("raw IPv4 socket: %w (needs root or CAP_NET_RAW)", err)
+	}
+	if err := SetBuffers(fd); err != nil {
+		unix.Close(fd)
+		return nil, err
 	}
 	return &RawConn{fd: fd}, nil
 }
