@@ -1,0 +1,85 @@
+package cases
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/suite"
+)
+
+// natRangeFlows is how many flows InboundNatRulePortRange sends to each
+// frontend port: two, so a port that hashed flows over the pool instead of
+// pinning one member would be caught half the time per port, and the three
+// ports together would miss it with probability (1/3)^3 < 4%.
+const natRangeFlows = 2
+
+func init() {
+	suite.Register(&suite.Case{
+		ShortName:   "InboundNatRulePortRange",
+		Description: "A v2 inbound NAT rule over a three-VM pool (frontend ports 50100-50109, backendPort 2222, Floating IP off) gives each member its own frontend port: every flow to one of the first three ports reaches the same single member as DIP:2222, and distinct ports reach distinct members.",
+		Profile:     suite.Core,
+		Features:    []string{"inbound-nat-rule", "inbound-nat-rule-v2", "floating-ip-off"},
+		Expectation: "Azure preallocates frontendPortRangeStart..End and creates one port mapping per backend address of the pool, each to backendPort. " +
+			"Which member gets which port is not documented (mappings are made \"from the preallocated range\" and persist when the pool scales), so the case asserts only what is: " +
+			"each of the first len(pool) ports reaches exactly one member, every flow to it the same one, as dst = DIP:backendPort with the client's source; distinct ports reach distinct members, so every member is reachable. " +
+			"It does not assert that port start+i belongs to the pool's i-th member.",
+		Source:     docInboundNAT,
+		Deployment: "nat.yaml",
+		Run: func(t *suite.T) {
+			const start, bport = 50100, 2222
+			fip := frontendIP(t, "fe-nat")
+			pool := t.VMs(natVMs...)
+			owner := map[string]uint16{} // member -> the frontend port that reached it
+			for i := range natVMs {
+				port := uint16(start + i)
+				vm := natRangeMember(t, pool, port, bport)
+				if vm == "" {
+					continue
+				}
+				if prev, dup := owner[vm]; dup {
+					t.Errorf("frontend ports %d and %d both reach %s; each member of the pool must have its own port", prev, port, vm)
+					continue
+				}
+				owner[vm] = port
+				id := tcpExchange(t, ap(fip, port))
+				checkIdent(t, fmt.Sprintf("real TCP connection to FIP:%d", port), id, vm, ap(dip(t, vm), bport), t.ClientIP())
+			}
+			t.Logf("port mapping seen: %v", owner)
+		},
+	})
+}
+
+// natRangeMember sends natRangeFlows SYNs to FIP:port and returns the one
+// member they all reached as DIP:bport, or "" (case failed) if a flow was
+// not delivered, went to different members, or also reached another VM.
+func natRangeMember(t *suite.T, pool []suite.Point, port, bport uint16) string {
+	t.Drain()
+	fip := frontendIP(t, "fe-nat")
+	member := ""
+	var none []noneCheck
+	for n := range natRangeFlows {
+		s := syn(t, fip, port)
+		m := fromClient(s)
+		m.DstPort = bport
+		what := fmt.Sprintf("flow %d to FIP:%d delivered to a pool member", n+1, port)
+		at, p := t.ExpectAny(pool, suite.Step{What: what, Match: m, Dir: capture.In})
+		if p == nil {
+			return ""
+		}
+		m.Dst = dip(t, at.Label)
+		t.Expect(at, suite.Step{What: fmt.Sprintf("flow %d to FIP:%d arrives as %s's DIP:%d", n+1, port, at.Label, bport), Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond})
+		if member != "" && at.Label != member {
+			t.Errorf("frontend port %d: flow 1 reached %s, flow %d reached %s; a NAT port mapping names one member", port, member, n+1, at.Label)
+			return ""
+		}
+		member = at.Label
+		for _, other := range pool {
+			if other.Label != member {
+				none = append(none, noneCheck{other, suite.Step{What: fmt.Sprintf("flow %d to FIP:%d does not also reach %s", n+1, port, other.Label), Match: fromClient(s), Dir: capture.In}})
+			}
+		}
+	}
+	expectNone(t, none...)
+	return member
+}
