@@ -129,24 +129,30 @@ func sniff(t testing.TB, ns *netlab.NS, iface string) *sniffer {
 	go func() {
 		defer close(s.done)
 		defer c.Close()
-		buf := make([]byte, 65536)
+		batch := netio.NewBatch(8, 65536)
 		for {
 			select {
 			case <-s.stop:
 				return
 			default:
 			}
-			pkt, _, err := c.Read(buf)
+			n, err := c.ReadBatch(batch)
 			if errors.Is(err, netio.ErrTimeout) {
 				continue
 			}
 			if err != nil {
 				return
 			}
-			if in, err := packet.Parse(pkt); err == nil {
-				s.mu.Lock()
-				s.pkts = append(s.pkts, in.Tuple)
-				s.mu.Unlock()
+			for i := range n {
+				pkt, _, err := batch.Packet(i)
+				if err != nil {
+					continue
+				}
+				if in, err := packet.Parse(pkt); err == nil {
+					s.mu.Lock()
+					s.pkts = append(s.pkts, in.Tuple)
+					s.mu.Unlock()
+				}
 			}
 		}
 	}()

@@ -32,6 +32,10 @@ func readUDP(ctx context.Context, c *net.UDPConn, buf []byte, name string, handl
 	return nil
 }
 
+// batchSize is how many packets one read (recvmmsg) or one UDP send
+// (sendmmsg) moves at most.
+const batchSize = 32
+
 // packetLoop reads IPv4 packets from an interface for a forwarding role.
 type packetLoop struct {
 	conn *netio.PacketConn
@@ -42,21 +46,23 @@ type packetLoop struct {
 	// expire is called with the current time at most every expireEvery.
 	expire func(now int64)
 	// handle takes one packet, room bytes into frame, and the current time
-	// in nanoseconds since start.
+	// in nanoseconds since start; frame is only valid until it returns.
 	handle func(frame []byte, now int64)
+	// flush, if set, is called after the packets of one read were handled.
+	flush func()
 }
 
-// run reads packets until ctx is done. An offload super-packet is segmented
-// (one that does not parse counts stats.Malformed), other offload types
-// count stats.Offload, and a packet whose checksum the kernel left to the
-// device has it completed before handle sees it.
+// run reads packets in batches until ctx is done. An offload super-packet
+// is segmented (one that does not parse counts stats.Malformed), other
+// offload types count stats.Offload, and a packet whose checksum the kernel
+// left to the device has it completed before handle sees it.
 func (l packetLoop) run(ctx context.Context, start time.Time) error {
-	rbuf := make([]byte, netio.HeaderRoom+65536)
+	batch := netio.NewBatch(batchSize, netio.HeaderRoom+65536)
 	segs := make([]byte, l.room+65536) // segments of offload super-packets
 	var now, lastExpire int64
 	emit := func(seg []byte) { l.handle(segs[:l.room+len(seg)], now) }
 	for ctx.Err() == nil {
-		pkt, meta, err := l.conn.Read(rbuf)
+		n, err := l.conn.ReadBatch(batch)
 		now = int64(time.Since(start))
 		if now-lastExpire > int64(expireEvery) {
 			lastExpire = now
@@ -68,19 +74,28 @@ func (l packetLoop) run(ctx context.Context, start time.Time) error {
 		if err != nil {
 			return err
 		}
-		l.ctr.Inc(l.rx)
-		switch {
-		case meta.GSOSize > 0:
-			if err := packet.Segment(pkt, meta.GSOSize, l.room, segs, emit); err != nil {
-				l.ctr.Inc(stats.Malformed)
+		for i := range n {
+			pkt, meta, err := batch.Packet(i)
+			if err != nil {
+				return err
 			}
-		case meta.GSOOther:
-			l.ctr.Inc(stats.Offload)
-		default:
-			if meta.NeedsChecksum {
-				packet.CompleteChecksum(pkt)
+			l.ctr.Inc(l.rx)
+			switch {
+			case meta.GSOSize > 0:
+				if err := packet.Segment(pkt, meta.GSOSize, l.room, segs, emit); err != nil {
+					l.ctr.Inc(stats.Malformed)
+				}
+			case meta.GSOOther:
+				l.ctr.Inc(stats.Offload)
+			default:
+				if meta.NeedsChecksum {
+					packet.CompleteChecksum(pkt)
+				}
+				l.handle(batch.Buf(i)[netio.HeaderRoom-l.room:netio.HeaderRoom+len(pkt)], now)
 			}
-			l.handle(rbuf[netio.HeaderRoom-l.room:netio.HeaderRoom+len(pkt)], now)
+		}
+		if l.flush != nil {
+			l.flush()
 		}
 	}
 	return nil

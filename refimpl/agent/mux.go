@@ -25,7 +25,8 @@ type MuxRole struct {
 	mux    *mux.Mux
 	probes map[string]int
 	in     *netio.PacketConn
-	udp    *net.UDPConn // ControlPort: health reports in, encapsulated packets out
+	udp    *net.UDPConn    // ControlPort: health reports in, encapsulated packets out
+	out    *netio.UDPBatch // encapsulated packets queued on udp
 }
 
 // NewMux compiles the deployment and binds the mux's sockets.
@@ -67,7 +68,10 @@ func NewMux(o Options) (*MuxRole, error) {
 		m.in.Close()
 		return nil, fmt.Errorf("control socket on UDP port %d: %w", c.ControlPort, err)
 	}
-	if err := netio.SetUDPBuffers(m.udp); err != nil {
+	if err := netio.SetUDPBuffers(m.udp); err == nil {
+		m.out, err = netio.NewUDPBatch(m.udp, batchSize, encap.HeaderLen+65536)
+	}
+	if err != nil {
 		m.in.Close()
 		m.udp.Close()
 		return nil, fmt.Errorf("control socket: %w", err)
@@ -98,10 +102,10 @@ func (m *MuxRole) forward(ctx context.Context) error {
 		m.ctr.Add(stats.FlowsEvicted, ev-evicted)
 		evicted = ev
 	}
-	return packetLoop{conn: m.in, ctr: &m.ctr, rx: stats.Rx, room: encap.HeaderLen, expire: expire, handle: m.send}.run(ctx, time.Now())
+	return packetLoop{conn: m.in, ctr: &m.ctr, rx: stats.Rx, room: encap.HeaderLen, expire: expire, handle: m.send, flush: m.flush}.run(ctx, time.Now())
 }
 
-// send decides on the packet in frame[encap.HeaderLen:] and sends it
+// send decides on the packet in frame[encap.HeaderLen:] and queues it
 // encapsulated, the header written into the room in front of it.
 func (m *MuxRole) send(frame []byte, now int64) {
 	d := m.mux.Process(frame[encap.HeaderLen:], now)
@@ -109,12 +113,21 @@ func (m *MuxRole) send(frame []byte, now int64) {
 		m.ctr.Inc(d.Reason)
 		return
 	}
-	encap.Put(frame, encap.Header{Rule: d.Rule, Backend: d.Backend})
-	if _, err := m.udp.WriteToUDPAddrPort(frame[:encap.HeaderLen+d.Len], d.Host); err != nil {
-		m.ctr.Inc(stats.TxError)
-		return
+	if m.out.Full() {
+		m.flush()
 	}
-	m.ctr.Inc(stats.Forwarded)
+	encap.Put(frame, encap.Header{Rule: d.Rule, Backend: d.Backend})
+	if err := m.out.Add(frame[:encap.HeaderLen+d.Len], d.Host); err != nil {
+		m.ctr.Inc(stats.TxError)
+	}
+}
+
+// flush sends the queued encapsulated packets and counts them forwarded,
+// or tx_errors for the ones the kernel refused.
+func (m *MuxRole) flush() {
+	sent, failed, _ := m.out.Flush()
+	m.ctr.Add(stats.Forwarded, uint64(sent))
+	m.ctr.Add(stats.TxError, uint64(failed))
 }
 
 func (m *MuxRole) control(ctx context.Context) error {

@@ -2,8 +2,9 @@
 // golang.org/x/sys/unix and no cgo: AF_PACKET sockets bound to one interface
 // (IPv4 frames, link header stripped, outgoing frames ignored, offload state
 // reported) and a raw IPv4 socket for sending complete packets. Reads time
-// out (SO_RCVTIMEO) so read loops can notice shutdown; reads and writes do
-// not allocate.
+// out (SO_RCVTIMEO) so read loops can notice shutdown. Reads, and UDP
+// writes, move a batch of packets per system call (recvmmsg, sendmmsg);
+// reads and writes do not allocate.
 package netio
 
 import (
@@ -16,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrTimeout is returned by Read when nothing arrived within the read timeout.
+// ErrTimeout is returned by ReadBatch when nothing arrived within the read timeout.
 var ErrTimeout = errors.New("netio: read timeout")
 
 // Socket options and constants not named in x/sys/unix.
@@ -29,7 +30,7 @@ const (
 	vnetGSOTCPv4         = 1 // VIRTIO_NET_HDR_GSO_TCPV4
 )
 
-// HeaderRoom is how many bytes Read keeps in front of the packet it
+// HeaderRoom is how many bytes ReadBatch keeps in front of the packet it
 // returns (virtio-net and Ethernet headers): callers may reuse them, e.g.
 // for an encapsulation header.
 const HeaderRoom = vnetHdrLen + ethHdrLen
@@ -51,7 +52,7 @@ type Meta struct {
 	GSOOther bool
 }
 
-// PacketConn is a pair of AF_PACKET sockets on one interface: Read returns
+// PacketConn is a pair of AF_PACKET sockets on one interface: ReadBatch returns
 // the IPv4 packets the interface received (ETH_P_IP, not its own outgoing
 // ones; a SOCK_RAW socket, which PACKET_VNET_HDR needs), WriteTo sends an IPv4 packet in an Ethernet frame to
 // a MAC address (the source MAC is the interface's). One goroutine may read
@@ -150,34 +151,43 @@ func SetUDPBuffers(c *net.UDPConn) error {
 	return serr
 }
 
-// Read reads one IPv4 packet into b and returns it without its link
-// header (a subslice of b, starting at HeaderRoom) with the offload work left to do. It returns
-// ErrTimeout when the read timeout passed without a packet.
-func (c *PacketConn) Read(b []byte) ([]byte, Meta, error) {
+// ReadBatch reads the IPv4 packets waiting on the interface into b, at
+// least one and at most b's size, with one system call (recvmmsg(2));
+// b.Packet returns them. It returns ErrTimeout when the read timeout passed
+// without a packet.
+func (c *PacketConn) ReadBatch(b *Batch) (int, error) {
 	for {
-		n, err := unix.Read(c.rfd, b)
+		n, err := b.recv(c.rfd)
 		switch err {
 		case nil:
-			if n < HeaderRoom {
-				return nil, Meta{}, fmt.Errorf("reading from %s: %d bytes, shorter than the virtio-net and Ethernet headers", c.iface, n)
-			}
-			var m Meta
-			m.NeedsChecksum = b[0]&vnetNeedsCsum != 0
-			switch gso := b[1] &^ 0x80; gso { // 0x80: ECN bit
-			case 0:
-			case vnetGSOTCPv4:
-				m.GSOSize = int(binary.NativeEndian.Uint16(b[4:6]))
-			default:
-				m.GSOOther = true
-			}
-			return b[HeaderRoom:n], m, nil
+			return n, nil
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
-			return nil, Meta{}, ErrTimeout
+			return 0, ErrTimeout
 		}
-		return nil, Meta{}, fmt.Errorf("reading from %s: %w", c.iface, err)
+		return 0, fmt.Errorf("reading from %s: %w", c.iface, err)
 	}
+}
+
+// Packet returns the i-th packet of the last ReadBatch without its link
+// header (a subslice of b.Buf(i), starting at HeaderRoom) with the offload
+// work left to do.
+func (b *Batch) Packet(i int) ([]byte, Meta, error) {
+	buf, n := b.bufs[i], int(b.msgs[i].n)
+	if n < HeaderRoom {
+		return nil, Meta{}, fmt.Errorf("read %d bytes, shorter than the virtio-net and Ethernet headers", n)
+	}
+	var m Meta
+	m.NeedsChecksum = buf[0]&vnetNeedsCsum != 0
+	switch gso := buf[1] &^ 0x80; gso { // 0x80: ECN bit
+	case 0:
+	case vnetGSOTCPv4:
+		m.GSOSize = int(binary.NativeEndian.Uint16(buf[4:6]))
+	default:
+		m.GSOOther = true
+	}
+	return buf[HeaderRoom:n], m, nil
 }
 
 // WriteTo sends the IPv4 packet b in an Ethernet frame to mac.

@@ -3,6 +3,7 @@ package netio_test
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -40,23 +41,32 @@ func TestPacketConn(t *testing.T) {
 	}))
 	defer a.Close()
 	defer b.Close()
-	const n = 500
-	buf := make([]byte, 2048)
-	for i := range n {
-		p := pkttest.UDP(t, "198.51.100.1", uint16(1000+i), "203.0.113.10", 53, []byte("payload"))
-		must(t, a.WriteTo(p, [6]byte(macB)))
-		got, meta, err := b.Read(buf)
-		if err != nil {
-			t.Fatalf("packet %d: %v", i, err)
+	const n, burst = 500, 7
+	batch := netio.NewBatch(4, 2048)
+	for i := 0; i < n; {
+		// Send a burst, read it back in batches of at most 4, in order.
+		for j := range burst {
+			p := pkttest.UDP(t, "198.51.100.1", uint16(1000+i+j), "203.0.113.10", 53, []byte("payload"))
+			must(t, a.WriteTo(p, [6]byte(macB)))
 		}
-		in, err := packet.Parse(got)
-		if err != nil || in.SrcPort != uint16(1000+i) || meta != (netio.Meta{}) {
-			t.Fatalf("packet %d: %+v meta=%+v err=%v", i, in, meta, err)
+		for end := i + burst; i < end; {
+			got, err := b.ReadBatch(batch)
+			if err != nil || got < 1 || got > 4 {
+				t.Fatalf("packet %d: read %d packets, %v", i, got, err)
+			}
+			for k := range got {
+				pkt, meta, err := batch.Packet(k)
+				in, perr := packet.Parse(pkt)
+				if err != nil || perr != nil || in.SrcPort != uint16(1000+i) || meta != (netio.Meta{}) {
+					t.Fatalf("packet %d: %+v meta=%+v err=%v %v", i, in, meta, err, perr)
+				}
+				i++
+			}
 		}
 	}
 	// a ignores its own outgoing packets; nothing else arrives.
 	for _, c := range []*netio.PacketConn{a, b} {
-		if _, _, err := c.Read(buf); !errors.Is(err, netio.ErrTimeout) {
+		if _, err := c.ReadBatch(batch); !errors.Is(err, netio.ErrTimeout) {
 			t.Errorf("idle read: %v, want ErrTimeout", err)
 		}
 	}
@@ -66,5 +76,74 @@ func TestListenPacketNoInterface(t *testing.T) {
 	labtest.RequireRoot(t)
 	if _, err := netio.ListenPacket("no-such-if0", time.Second); err == nil {
 		t.Fatal("no error for a missing interface")
+	}
+}
+
+// TestUDPBatch queues more datagrams than one sendmmsg carries to two
+// ports on the loopback of a namespace: each arrives once, in order, at
+// its port; a datagram larger than a buffer and an IPv6 destination are
+// refused by Add; Add and Flush do not allocate.
+func TestUDPBatch(t *testing.T) {
+	lab := labtest.NewLab(t)
+	ns, err := lab.NewNS("io")
+	must(t, err)
+	must(t, ns.Up("lo"))
+	var src *net.UDPConn
+	var dst [2]*net.UDPConn
+	must(t, ns.Do(func() (err error) {
+		lo := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
+		if src, err = net.ListenUDP("udp4", lo); err != nil {
+			return err
+		}
+		for i := range dst {
+			if dst[i], err = net.ListenUDP("udp4", lo); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	defer src.Close()
+	for _, c := range dst {
+		defer c.Close()
+	}
+	must(t, netio.SetUDPBuffers(src))
+	q, err := netio.NewUDPBatch(src, 3, 16)
+	must(t, err)
+	const n = 10
+	for i := 0; i < n; i++ {
+		if q.Full() {
+			sent, failed, err := q.Flush()
+			if sent != 3 || failed != 0 || err != nil {
+				t.Fatalf("Flush: sent %d, failed %d, %v", sent, failed, err)
+			}
+		}
+		must(t, q.Add([]byte{byte(i)}, dst[i%2].LocalAddr().(*net.UDPAddr).AddrPort()))
+	}
+	if err := q.Add(make([]byte, 17), dst[0].LocalAddr().(*net.UDPAddr).AddrPort()); err == nil {
+		t.Error("Add took a datagram larger than the buffers")
+	}
+	if err := q.Add([]byte{1}, netip.MustParseAddrPort("[2001:db8::1]:53")); err == nil {
+		t.Error("Add took an IPv6 destination")
+	}
+	if sent, failed, err := q.Flush(); sent != 1 || failed != 0 || err != nil {
+		t.Fatalf("last Flush: sent %d, failed %d, %v", sent, failed, err)
+	}
+	to := dst[1].LocalAddr().(*net.UDPAddr).AddrPort()
+	if a := testing.AllocsPerRun(50, func() {
+		if err := q.Add([]byte{0xff}, to); err != nil {
+			t.Fatal(err)
+		}
+		q.Flush()
+	}); a != 0 {
+		t.Errorf("Add+Flush: %v allocations, want 0", a)
+	}
+	buf := make([]byte, 64)
+	for i := 0; i < n; i++ {
+		c := dst[i%2]
+		must(t, c.SetReadDeadline(time.Now().Add(time.Second)))
+		m, err := c.Read(buf)
+		if err != nil || m != 1 || buf[0] != byte(i) {
+			t.Fatalf("datagram %d: %d bytes %v, %v", i, m, buf[:m], err)
+		}
 	}
 }

@@ -1,0 +1,155 @@
+package netio
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// mmsghdr is struct mmsghdr of recvmmsg(2) and sendmmsg(2), which
+// golang.org/x/sys/unix does not wrap.
+type mmsghdr struct {
+	hdr unix.Msghdr
+	n   uint32 // bytes received or sent
+	_   [4]byte
+}
+
+// ring is n buffers of one size, each the single iovec of one mmsghdr.
+type ring struct {
+	bufs [][]byte
+	iovs []unix.Iovec
+	msgs []mmsghdr
+}
+
+func newRing(n, size int) ring {
+	r := ring{bufs: make([][]byte, n), iovs: make([]unix.Iovec, n), msgs: make([]mmsghdr, n)}
+	for i := range n {
+		r.bufs[i] = make([]byte, size)
+		r.iovs[i].Base = &r.bufs[i][0]
+		r.iovs[i].SetLen(size)
+		r.msgs[i].hdr.Iov = &r.iovs[i]
+		r.msgs[i].hdr.SetIovlen(1)
+	}
+	return r
+}
+
+// mmsg calls recvmmsg or sendmmsg (trap) on fd for msgs.
+func mmsg(trap uintptr, fd int, msgs []mmsghdr, flags int) (int, error) {
+	n, _, errno := unix.Syscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(&msgs[0])), uintptr(len(msgs)), uintptr(flags), 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// Batch holds the buffers PacketConn.ReadBatch reads into.
+type Batch struct{ ring }
+
+// NewBatch returns a Batch of n buffers of size bytes each (HeaderRoom
+// plus the largest packet: 64 KiB for offload super-packets).
+func NewBatch(n, size int) *Batch { return &Batch{newRing(n, size)} }
+
+// Buf returns the i-th buffer: the packet Packet(i) returns starts
+// HeaderRoom bytes into it.
+func (b *Batch) Buf(i int) []byte { return b.bufs[i] }
+
+// recv fills the batch with the packets waiting on fd, waiting (up to the
+// socket's receive timeout) for the first.
+func (b *Batch) recv(fd int) (int, error) {
+	return mmsg(unix.SYS_RECVMMSG, fd, b.msgs, unix.MSG_WAITFORONE)
+}
+
+// UDPBatch queues datagrams for one UDP socket and sends them with one
+// system call (sendmmsg(2)). Only one goroutine may use it.
+type UDPBatch struct {
+	ring
+	conn  syscall.RawConn
+	addrs []unix.RawSockaddrInet4
+	n     int // queued
+	// The state of one Flush, shared with send, which rawConn.Write calls
+	// (a method value made once: Flush does not allocate).
+	sendFn       func(fd uintptr) bool
+	next, failed int
+	firstErr     error
+}
+
+// NewUDPBatch returns an empty queue of n datagrams of up to size bytes
+// for the IPv4 UDP socket c.
+func NewUDPBatch(c *net.UDPConn, n, size int) (*UDPBatch, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	q := &UDPBatch{ring: newRing(n, size), conn: rc, addrs: make([]unix.RawSockaddrInet4, n)}
+	for i := range q.msgs {
+		q.addrs[i].Family = unix.AF_INET
+		q.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&q.addrs[i]))
+		q.msgs[i].hdr.Namelen = unix.SizeofSockaddrInet4
+	}
+	q.sendFn = q.send
+	return q, nil
+}
+
+// Full reports whether the queue must be flushed before the next Add.
+func (q *UDPBatch) Full() bool { return q.n == len(q.msgs) }
+
+// Add copies the datagram b, addressed to the IPv4 dst, into the queue. It
+// fails if the queue is full or b does not fit a buffer.
+func (q *UDPBatch) Add(b []byte, dst netip.AddrPort) error {
+	if q.Full() {
+		return errors.New("netio: UDP batch full (call Flush)")
+	}
+	if len(b) > len(q.bufs[q.n]) || !dst.Addr().Is4() {
+		return fmt.Errorf("netio: %d-byte datagram to %v does not fit a %d-byte IPv4 batch buffer", len(b), dst, len(q.bufs[q.n]))
+	}
+	copy(q.bufs[q.n], b)
+	q.iovs[q.n].SetLen(len(b))
+	q.addrs[q.n].Addr = dst.Addr().As4()
+	q.addrs[q.n].Port = htons(dst.Port())
+	q.n++
+	return nil
+}
+
+// Flush sends the queued datagrams and empties the queue. It returns how
+// many were sent, how many the kernel refused and the first refusal's
+// error; a full send buffer is waited out, not refused.
+func (q *UDPBatch) Flush() (sent, failed int, err error) {
+	if q.n == 0 {
+		return 0, 0, nil
+	}
+	q.next, q.failed, q.firstErr = 0, 0, nil
+	if err := q.conn.Write(q.sendFn); err != nil { // the socket is closed
+		q.failed += q.n - q.next
+		q.firstErr = err
+	}
+	sent = q.n - q.failed
+	q.n = 0
+	return sent, q.failed, q.firstErr
+}
+
+// send is the body of Flush: sendmmsg until every queued datagram was sent
+// or refused. It returns false to wait until the socket is writable.
+func (q *UDPBatch) send(fd uintptr) bool {
+	for q.next < q.n {
+		n, err := mmsg(unix.SYS_SENDMMSG, int(fd), q.msgs[q.next:q.n], 0)
+		switch err {
+		case nil:
+			q.next += n
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return false
+		default: // the first datagram was refused: skip it
+			if q.firstErr == nil {
+				q.firstErr = fmt.Errorf("UDP send to %v: %w", netip.AddrPortFrom(netip.AddrFrom4(q.addrs[q.next].Addr), htons(q.addrs[q.next].Port)), err)
+			}
+			q.failed++
+			q.next++
+		}
+	}
+	return true
+}
