@@ -32,6 +32,22 @@ const (
 // mux and host, VM has the FIP), and the kernel with an nftables DNAT rule
 // FIP:9000 -> DIP:9000 in the host. Reported: delivered packets per second
 // and the share lost. Senders are bounded by count and time.
+//
+// The three planes get the same traffic and the same arithmetic: one flow
+// of 64-byte datagrams, min(b.N, maxBenchPkts) of them in at most
+// maxBenchTime, after the same warm-up; pkts/s is what the VM's socket
+// received divided by the time from the first send to the last arrival (a
+// backlog drained after the sender stopped counts, at its real pace);
+// %lost is (sent - received) / sent. The sender is not paced, which is the
+// same for all but does not offer the same rate: a kernel plane forwards
+// inside the sender's own send (veth hands the packet on in the sending
+// thread's softirq, all the way to the VM's socket), so the sender cannot
+// outrun it, while the forwarder's processes take packets from socket
+// queues and compete with the sender for the two CPUs. Its loss is
+// therefore queue overflow during a burst the forwarder is slower than:
+// it depends on the burst length (use -benchtime 300000x or 500000x to
+// compare runs) and on the socket buffers (netio.BufferSize). The refimpl
+// round logs where packets went (mux and host counters) to locate loss.
 func BenchmarkForwardPPS(b *testing.B) {
 	d := fixture.Deployment(1, &schema.Rule{Name: "udp", Protocol: "Udp", FrontendPort: benchPort, BackendPort: benchPort})
 	d.LoadBalancers[0].LoadBalancingRules[0].Probe = ""
@@ -52,6 +68,10 @@ func BenchmarkForwardPPS(b *testing.B) {
 			}
 		}()
 		runPPS(b, tp, sink)
+		time.Sleep(150 * time.Millisecond) // the roles rewrite their counters every 100 ms
+		mux, host := roles[0].liveCounters(), roles[1].liveCounters()
+		b.Logf("where packets went (cumulative): mux rx %d forwarded %d, host encap_rx %d delivered %d",
+			mux["rx"], mux["forwarded"], host["encap_rx"], host["delivered"])
 	})
 	for _, r := range roles {
 		r.stop(b)
