@@ -2,6 +2,7 @@ package cases
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
@@ -9,9 +10,10 @@ import (
 )
 
 // natRangeFlows is how many flows InboundNatRulePortRange sends to each
-// frontend port: two, so a port that hashed flows over the pool instead of
-// pinning one member would be caught half the time per port, and the three
-// ports together would miss it with probability (1/3)^3 < 4%.
+// frontend port: with two, a port that hashed flows over the three members
+// instead of pinning one is caught with probability 2/3 per port, and the
+// three ports together miss it with probability (1/3)^3 < 4% (the real TCP
+// connection to each port adds a third flow).
 const natRangeFlows = 2
 
 func init() {
@@ -33,7 +35,7 @@ func init() {
 			owner := map[string]uint16{} // member -> the frontend port that reached it
 			for i := range natVMs {
 				port := uint16(start + i)
-				vm := natRangeMember(t, pool, port, bport)
+				vm := natRangeMember(t, pool, fip, port, bport)
 				if vm == "" {
 					continue
 				}
@@ -50,12 +52,11 @@ func init() {
 	})
 }
 
-// natRangeMember sends natRangeFlows SYNs to FIP:port and returns the one
+// natRangeMember sends natRangeFlows SYNs to fip:port and returns the one
 // member they all reached as DIP:bport, or "" (case failed) if a flow was
 // not delivered, went to different members, or also reached another VM.
-func natRangeMember(t *suite.T, pool []suite.Point, port, bport uint16) string {
+func natRangeMember(t *suite.T, pool []suite.Point, fip netip.Addr, port, bport uint16) string {
 	t.Drain()
-	fip := frontendIP(t, "fe-nat")
 	member := ""
 	var none []noneCheck
 	for n := range natRangeFlows {
