@@ -10,10 +10,10 @@ import (
 func init() {
 	suite.Register(&suite.Case{
 		ShortName:   "RuleDeliversToPool",
-		Description: "For every load-balancing rule of the deployment, a flow to frontendIP:frontendPort reaches one of the rule's pool members with the destination its Floating IP mode prescribes.",
+		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, a flow to frontendIP:frontendPort reaches one of the rule's backends (its pool members, or the NAT rule's target) with the destination its Floating IP mode prescribes.",
 		Profile:     suite.Core,
 		Features:    []string{"load-balancing-rule", "user-deployment"},
-		Expectation: "A flow matching a rule is delivered to a pool member as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on), with the client's source preserved.",
+		Expectation: "A flow matching a rule is delivered to one of its backends as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on), with the client's source preserved.",
 		Source:      docMultiVIP,
 		Run: func(t *suite.T) {
 			for _, f := range ruleFlows(t) {

@@ -12,7 +12,7 @@ import (
 func init() {
 	suite.Register(&suite.Case{
 		ShortName:   "RuleReplyDirect",
-		Description: "For every load-balancing rule of the deployment, the backend's answer reaches the client from frontendIP:frontendPort without crossing the mux.",
+		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, the backend's answer reaches the client from frontendIP:frontendPort without crossing the mux.",
 		Profile:     suite.Core,
 		Features:    []string{"dsr", "user-deployment"},
 		Expectation: "Replies come from frontendIP:frontendPort and flow directly back to the client (DSR); TCP is always answered (SYN-ACK or RST), UDP when the guest declares a listener for the backend port.",
