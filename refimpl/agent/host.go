@@ -123,7 +123,11 @@ func (h *HostRole) Run(ctx context.Context) error {
 }
 
 func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
-	return readUDP(ctx, h.encap, make([]byte, 65536), "encapsulation", func(b []byte, from netip.AddrPort) {
+	r, err := netio.NewUDPReader(h.encap, batchSize, 65536)
+	if err != nil {
+		return err
+	}
+	return readUDP(ctx, h.encap, r, "encapsulation", func(b []byte, from netip.AddrPort) {
 		h.ctr.Inc(stats.EncapRx)
 		if from.Addr().Unmap() != h.muxAddr {
 			h.ctr.Inc(stats.EncapError)

@@ -13,27 +13,29 @@ import (
 	"github.com/lbcheck/lbcheck/refimpl/stats"
 )
 
-// readUDP reads datagrams from c into buf until ctx is done and hands each
-// to handle with its sender. name says which socket in errors.
-func readUDP(ctx context.Context, c *net.UDPConn, buf []byte, name string, handle func(b []byte, from netip.AddrPort)) error {
+// readUDP reads datagrams from r until ctx is done and hands each to
+// handle with its sender. name says which socket in errors.
+func readUDP(ctx context.Context, c *net.UDPConn, r *netio.UDPReader, name string, handle func(b []byte, from netip.AddrPort)) error {
 	for ctx.Err() == nil {
 		if err := c.SetReadDeadline(time.Now().Add(readTimeout)); err != nil {
 			return err
 		}
-		n, from, err := c.ReadFromUDPAddrPort(buf)
+		n, err := r.Read()
 		if isTimeout(err) {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("%s socket: %w", name, err)
 		}
-		handle(buf[:n], from)
+		for i := range n {
+			handle(r.Datagram(i))
+		}
 	}
 	return nil
 }
 
 // batchSize is how many packets one read (recvmmsg) or one UDP send
-// (sendmmsg) moves at most.
+// (sendmmsg) of a forwarding path moves at most.
 const batchSize = 32
 
 // packetLoop reads IPv4 packets from an interface for a forwarding role.

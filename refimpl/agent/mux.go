@@ -131,7 +131,11 @@ func (m *MuxRole) flush() {
 }
 
 func (m *MuxRole) control(ctx context.Context) error {
-	return readUDP(ctx, m.udp, make([]byte, 2048), "control", func(b []byte, from netip.AddrPort) {
+	r, err := netio.NewUDPReader(m.udp, 1, 2048)
+	if err != nil {
+		return err
+	}
+	return readUDP(ctx, m.udp, r, "control", func(b []byte, from netip.AddrPort) {
 		r, err := ParseHealthReport(b)
 		if err != nil {
 			m.ctr.Inc(stats.ControlError)

@@ -153,3 +153,62 @@ func (q *UDPBatch) send(fd uintptr) bool {
 	}
 	return true
 }
+
+// UDPReader reads the datagrams waiting on a UDP socket in batches
+// (recvmmsg(2)) through the socket's RawConn: waits go through Go's poller
+// and end at the socket's read deadline. Only one goroutine may use it.
+type UDPReader struct {
+	ring
+	conn  syscall.RawConn
+	names []unix.RawSockaddrInet4
+	// The state of one Read, shared with recv, which rawConn.Read calls
+	// (a method value made once: Read does not allocate).
+	recvFn func(fd uintptr) bool
+	n      int
+	err    error
+}
+
+// NewUDPReader returns a reader of up to n datagrams of up to size bytes
+// per Read from the IPv4 UDP socket c.
+func NewUDPReader(c *net.UDPConn, n, size int) (*UDPReader, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	r := &UDPReader{ring: newRing(n, size), conn: rc, names: make([]unix.RawSockaddrInet4, n)}
+	r.recvFn = r.recv
+	return r, nil
+}
+
+// Read waits for datagrams and reads the ones waiting, at least one; it
+// returns how many. Datagram returns them. A read deadline that passes
+// returns an error whose Timeout method reports true.
+func (r *UDPReader) Read() (int, error) {
+	r.n, r.err = 0, nil
+	if err := r.conn.Read(r.recvFn); err != nil {
+		return 0, err
+	}
+	return r.n, r.err
+}
+
+// recv is the body of Read: one non-blocking recvmmsg. It returns false to
+// wait until the socket is readable.
+func (r *UDPReader) recv(fd uintptr) bool {
+	for i := range r.msgs {
+		// The kernel shortens msg_namelen to the address it wrote.
+		r.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&r.names[i]))
+		r.msgs[i].hdr.Namelen = unix.SizeofSockaddrInet4
+	}
+	for {
+		r.n, r.err = mmsg(unix.SYS_RECVMMSG, int(fd), r.msgs, unix.MSG_DONTWAIT)
+		if r.err != unix.EINTR {
+			return r.err != unix.EAGAIN
+		}
+	}
+}
+
+// Datagram returns the i-th datagram of the last Read and its sender.
+func (r *UDPReader) Datagram(i int) ([]byte, netip.AddrPort) {
+	from := netip.AddrPortFrom(netip.AddrFrom4(r.names[i].Addr), htons(r.names[i].Port))
+	return r.bufs[i][:r.msgs[i].n], from
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
@@ -82,7 +83,8 @@ func TestListenPacketNoInterface(t *testing.T) {
 // TestUDPBatch queues more datagrams than one sendmmsg carries to two
 // ports on the loopback of a namespace: each arrives once, in order, at
 // its port; a datagram larger than a buffer and an IPv6 destination are
-// refused by Add; Add and Flush do not allocate.
+// refused by Add; Add and Flush do not allocate. UDPReader reads them back
+// in batches with their sender, and times out at the read deadline.
 func TestUDPBatch(t *testing.T) {
 	lab := labtest.NewLab(t)
 	ns, err := lab.NewNS("io")
@@ -128,7 +130,7 @@ func TestUDPBatch(t *testing.T) {
 	if sent, failed, err := q.Flush(); sent != 1 || failed != 0 || err != nil {
 		t.Fatalf("last Flush: sent %d, failed %d, %v", sent, failed, err)
 	}
-	to := dst[1].LocalAddr().(*net.UDPAddr).AddrPort()
+	to := src.LocalAddr().(*net.UDPAddr).AddrPort() // to itself, away from the dst checks
 	if a := testing.AllocsPerRun(50, func() {
 		if err := q.Add([]byte{0xff}, to); err != nil {
 			t.Fatal(err)
@@ -137,13 +139,31 @@ func TestUDPBatch(t *testing.T) {
 	}); a != 0 {
 		t.Errorf("Add+Flush: %v allocations, want 0", a)
 	}
-	buf := make([]byte, 64)
-	for i := 0; i < n; i++ {
-		c := dst[i%2]
+	// Read them back with UDPReaders of 2 datagrams per Read.
+	from := src.LocalAddr().(*net.UDPAddr).AddrPort()
+	for k, c := range dst {
+		r, err := netio.NewUDPReader(c, 2, 64)
+		must(t, err)
 		must(t, c.SetReadDeadline(time.Now().Add(time.Second)))
-		m, err := c.Read(buf)
-		if err != nil || m != 1 || buf[0] != byte(i) {
-			t.Fatalf("datagram %d: %d bytes %v, %v", i, m, buf[:m], err)
+		for i := k; i < n; {
+			got, err := r.Read()
+			if err != nil || got < 1 || got > 2 {
+				t.Fatalf("datagram %d: read %d, %v", i, got, err)
+			}
+			for j := range got {
+				b, sender := r.Datagram(j)
+				if len(b) != 1 || b[0] != byte(i) || sender != from {
+					t.Fatalf("datagram %d: %v from %v, want [%d] from %v", i, b, sender, i, from)
+				}
+				i += 2
+			}
 		}
+	}
+	// Nothing else arrives: the next Read waits for the deadline.
+	must(t, dst[0].SetReadDeadline(time.Now().Add(50*time.Millisecond)))
+	r, err := netio.NewUDPReader(dst[0], 2, 64)
+	must(t, err)
+	if _, err := r.Read(); err == nil || !os.IsTimeout(err) {
+		t.Errorf("idle Read: %v, want a timeout", err)
 	}
 }
