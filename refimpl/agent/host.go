@@ -31,9 +31,11 @@ type HostRole struct {
 	prober  probe.Prober
 	probes  []int // indexes into set.Probes aimed at this host's VM
 
-	encap *net.UDPConn
-	vm    *netio.PacketConn
-	raw   *netio.RawConn
+	encap   *net.UDPConn
+	encapIn *netio.UDPReader // encapsulated packets read from encap
+	vm      *netio.PacketConn
+	vmIn    *netio.Batch // packets read from vm
+	raw     *netio.RawConn
 }
 
 // NewHost compiles the deployment and binds the host agent's sockets.
@@ -88,9 +90,13 @@ func (h *HostRole) open(vmIface string, port int) error {
 	if h.encap, err = net.ListenUDP("udp4", &net.UDPAddr{Port: port}); err != nil {
 		return fmt.Errorf("encapsulation socket on UDP port %d: %w", port, err)
 	}
-	if err := netio.SetUDPBuffers(h.encap); err != nil {
+	if err = netio.SetUDPBuffers(h.encap); err == nil {
+		h.encapIn, err = netio.NewUDPReader(h.encap, batchSize, 65536)
+	}
+	if err != nil {
 		return fmt.Errorf("encapsulation socket: %w", err)
 	}
+	h.vmIn = newBatch()
 	return nil
 }
 
@@ -123,11 +129,7 @@ func (h *HostRole) Run(ctx context.Context) error {
 }
 
 func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
-	r, err := netio.NewUDPReader(h.encap, batchSize, 65536)
-	if err != nil {
-		return err
-	}
-	return readUDP(ctx, h.encap, r, "encapsulation", func(b []byte, from netip.AddrPort) {
+	return readUDP(ctx, h.encap, h.encapIn, "encapsulation", func(b []byte, from netip.AddrPort) {
 		h.ctr.Inc(stats.EncapRx)
 		if from.Addr().Unmap() != h.muxAddr {
 			h.ctr.Inc(stats.EncapError)
@@ -147,7 +149,7 @@ func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
 }
 
 func (h *HostRole) replies(ctx context.Context, start time.Time) error {
-	return packetLoop{conn: h.vm, ctr: &h.ctr, rx: stats.VMRx, expire: func(now int64) { h.agent.ExpireFlows(now) }, handle: h.reply}.run(ctx, start)
+	return packetLoop{conn: h.vm, batch: h.vmIn, ctr: &h.ctr, rx: stats.VMRx, expire: func(now int64) { h.agent.ExpireFlows(now) }, handle: h.reply}.run(ctx, start)
 }
 
 // reply sends one packet from the VM straight to the client.

@@ -38,11 +38,16 @@ func readUDP(ctx context.Context, c *net.UDPConn, r *netio.UDPReader, name strin
 // (sendmmsg) of a forwarding path moves at most.
 const batchSize = 32
 
+// newBatch returns the buffers of one packetLoop (made when a role is
+// created, so its memory use does not grow once it runs).
+func newBatch() *netio.Batch { return netio.NewBatch(batchSize, netio.HeaderRoom+65536) }
+
 // packetLoop reads IPv4 packets from an interface for a forwarding role.
 type packetLoop struct {
-	conn *netio.PacketConn
-	ctr  *stats.Counters
-	rx   stats.Reason // counted for every packet read
+	conn  *netio.PacketConn
+	batch *netio.Batch // newBatch()
+	ctr   *stats.Counters
+	rx    stats.Reason // counted for every packet read
 	// room is how many free bytes handle finds in front of each packet.
 	room int
 	// expire is called with the current time at most every expireEvery.
@@ -59,7 +64,7 @@ type packetLoop struct {
 // offload types count stats.Offload, and a packet whose checksum the kernel
 // left to the device has it completed before handle sees it.
 func (l packetLoop) run(ctx context.Context, start time.Time) error {
-	batch := netio.NewBatch(batchSize, netio.HeaderRoom+65536)
+	batch := l.batch
 	segs := make([]byte, l.room+65536) // segments of offload super-packets
 	var now, lastExpire int64
 	emit := func(seg []byte) { l.handle(segs[:l.room+len(seg)], now) }

@@ -25,8 +25,10 @@ type MuxRole struct {
 	mux    *mux.Mux
 	probes map[string]int
 	in     *netio.PacketConn
-	udp    *net.UDPConn    // ControlPort: health reports in, encapsulated packets out
-	out    *netio.UDPBatch // encapsulated packets queued on udp
+	batch  *netio.Batch     // packets read from in
+	ctl    *netio.UDPReader // health reports read from udp
+	udp    *net.UDPConn     // ControlPort: health reports in, encapsulated packets out
+	out    *netio.UDPBatch  // encapsulated packets queued on udp
 }
 
 // NewMux compiles the deployment and binds the mux's sockets.
@@ -68,14 +70,18 @@ func NewMux(o Options) (*MuxRole, error) {
 		m.in.Close()
 		return nil, fmt.Errorf("control socket on UDP port %d: %w", c.ControlPort, err)
 	}
-	if err := netio.SetUDPBuffers(m.udp); err == nil {
+	if err = netio.SetUDPBuffers(m.udp); err == nil {
 		m.out, err = netio.NewUDPBatch(m.udp, batchSize, encap.HeaderLen+65536)
+	}
+	if err == nil {
+		m.ctl, err = netio.NewUDPReader(m.udp, 1, 2048)
 	}
 	if err != nil {
 		m.in.Close()
 		m.udp.Close()
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
+	m.batch = newBatch()
 	return m, nil
 }
 
@@ -102,7 +108,7 @@ func (m *MuxRole) forward(ctx context.Context) error {
 		m.ctr.Add(stats.FlowsEvicted, ev-evicted)
 		evicted = ev
 	}
-	return packetLoop{conn: m.in, ctr: &m.ctr, rx: stats.Rx, room: encap.HeaderLen, expire: expire, handle: m.send, flush: m.flush}.run(ctx, time.Now())
+	return packetLoop{conn: m.in, batch: m.batch, ctr: &m.ctr, rx: stats.Rx, room: encap.HeaderLen, expire: expire, handle: m.send, flush: m.flush}.run(ctx, time.Now())
 }
 
 // send decides on the packet in frame[encap.HeaderLen:] and queues it
@@ -131,11 +137,7 @@ func (m *MuxRole) flush() {
 }
 
 func (m *MuxRole) control(ctx context.Context) error {
-	r, err := netio.NewUDPReader(m.udp, 1, 2048)
-	if err != nil {
-		return err
-	}
-	return readUDP(ctx, m.udp, r, "control", func(b []byte, from netip.AddrPort) {
+	return readUDP(ctx, m.udp, m.ctl, "control", func(b []byte, from netip.AddrPort) {
 		r, err := ParseHealthReport(b)
 		if err != nil {
 			m.ctr.Inc(stats.ControlError)
