@@ -34,7 +34,8 @@ type HostRole struct {
 	encap   *net.UDPConn
 	encapIn *netio.UDPReader // encapsulated packets read from encap
 	vm      *netio.PacketConn
-	vmIn    *netio.Batch // packets read from vm
+	vmIn    *netio.Batch       // packets read from vm
+	vmOut   *netio.PacketBatch // packets queued for vm
 	raw     *netio.RawConn
 }
 
@@ -97,6 +98,7 @@ func (h *HostRole) open(vmIface string, port int) error {
 		return fmt.Errorf("encapsulation socket: %w", err)
 	}
 	h.vmIn = newBatch()
+	h.vmOut = h.vm.NewPacketBatch(batchSize, 65536)
 	return nil
 }
 
@@ -140,12 +142,21 @@ func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
 			h.ctr.Inc(r)
 			return
 		}
-		if err := h.vm.WriteTo(inner, h.vmMAC); err != nil {
-			h.ctr.Inc(stats.TxError)
-			return
+		if h.vmOut.Full() {
+			h.flush()
 		}
-		h.ctr.Inc(stats.Delivered)
-	})
+		if err := h.vmOut.Add(inner, h.vmMAC); err != nil {
+			h.ctr.Inc(stats.TxError)
+		}
+	}, h.flush)
+}
+
+// flush sends the packets queued for the VM and counts them delivered, or
+// tx_errors for the ones the kernel refused.
+func (h *HostRole) flush() {
+	sent, failed, _ := h.vmOut.Flush()
+	h.ctr.Add(stats.Delivered, uint64(sent))
+	h.ctr.Add(stats.TxError, uint64(failed))
 }
 
 func (h *HostRole) replies(ctx context.Context, start time.Time) error {

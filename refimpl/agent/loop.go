@@ -13,9 +13,10 @@ import (
 	"github.com/lbcheck/lbcheck/refimpl/stats"
 )
 
-// readUDP reads datagrams from r until ctx is done and hands each to
-// handle with its sender. name says which socket in errors.
-func readUDP(ctx context.Context, c *net.UDPConn, r *netio.UDPReader, name string, handle func(b []byte, from netip.AddrPort)) error {
+// readUDP reads datagrams from r (reading c) until ctx is done and hands
+// each to handle with its sender; flush, if set, is called after each
+// batch. name says which socket in errors.
+func readUDP(ctx context.Context, c *net.UDPConn, r *netio.UDPReader, name string, handle func(b []byte, from netip.AddrPort), flush func()) error {
 	for ctx.Err() == nil {
 		if err := c.SetReadDeadline(time.Now().Add(readTimeout)); err != nil {
 			return err
@@ -29,6 +30,9 @@ func readUDP(ctx context.Context, c *net.UDPConn, r *netio.UDPReader, name strin
 		}
 		for i := range n {
 			handle(r.Datagram(i))
+		}
+		if flush != nil {
+			flush()
 		}
 	}
 	return nil

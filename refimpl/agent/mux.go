@@ -155,7 +155,7 @@ func (m *MuxRole) control(ctx context.Context) error {
 			m.ctr.Inc(stats.HealthChange)
 			m.log.Printf("probe %s: %s (reported by host %d)", r.Probe, upDown(r.Up), r.Host)
 		}
-	})
+	}, nil)
 }
 
 func upDown(up bool) string {

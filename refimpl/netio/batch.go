@@ -64,18 +64,82 @@ func (b *Batch) recv(fd int) (int, error) {
 	return mmsg(unix.SYS_RECVMMSG, fd, b.msgs, unix.MSG_WAITFORONE)
 }
 
+// sendQueue is a ring of outgoing packets, each with its own destination
+// (msg_name, filled in by the socket-specific type), sent with sendmmsg(2).
+type sendQueue struct {
+	ring
+	n int // queued
+	// The progress of one flush.
+	next, failed int
+	firstErr     error
+}
+
+// Full reports whether the queue must be flushed before the next Add.
+func (q *sendQueue) Full() bool { return q.n == len(q.msgs) }
+
+// add copies b into the next free buffer and returns its index.
+func (q *sendQueue) add(b []byte) (int, error) {
+	if q.Full() {
+		return 0, errors.New("netio: send batch full (call Flush)")
+	}
+	if len(b) > len(q.bufs[q.n]) {
+		return 0, fmt.Errorf("netio: a %d-byte packet does not fit a %d-byte batch buffer", len(b), len(q.bufs[q.n]))
+	}
+	copy(q.bufs[q.n], b)
+	q.iovs[q.n].SetLen(len(b))
+	q.n++
+	return q.n - 1, nil
+}
+
+// send calls sendmmsg on fd until every queued packet was sent or refused
+// (a refused packet is skipped and counted). It returns false when the
+// socket's send buffer is full (EAGAIN on a non-blocking socket): call it
+// again once the socket is writable.
+func (q *sendQueue) send(fd int) bool {
+	for q.next < q.n {
+		n, err := mmsg(unix.SYS_SENDMMSG, fd, q.msgs[q.next:q.n], 0)
+		switch err {
+		case nil:
+			q.next += n
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return false
+		default: // the first packet was refused
+			if q.firstErr == nil {
+				q.firstErr = fmt.Errorf("send: %w", err)
+			}
+			q.failed++
+			q.next++
+		}
+	}
+	return true
+}
+
+// flush runs send (through the given call, which may wait) and empties the
+// queue. err, from call, means the socket is closed: nothing more was sent.
+func (q *sendQueue) flush(call func() error) (sent, failed int, err error) {
+	if q.n == 0 {
+		return 0, 0, nil
+	}
+	q.next, q.failed, q.firstErr = 0, 0, nil
+	if err := call(); err != nil {
+		q.failed += q.n - q.next
+		q.firstErr = err
+	}
+	sent, failed, err = q.n-q.failed, q.failed, q.firstErr
+	q.n = 0
+	return sent, failed, err
+}
+
 // UDPBatch queues datagrams for one UDP socket and sends them with one
 // system call (sendmmsg(2)). Only one goroutine may use it.
 type UDPBatch struct {
-	ring
+	sendQueue
 	conn  syscall.RawConn
 	addrs []unix.RawSockaddrInet4
-	n     int // queued
-	// The state of one Flush, shared with send, which rawConn.Write calls
-	// (a method value made once: Flush does not allocate).
-	sendFn       func(fd uintptr) bool
-	next, failed int
-	firstErr     error
+	// Method values made once, so Flush does not allocate.
+	writeFn func(fd uintptr) bool
+	callFn  func() error
 }
 
 // NewUDPBatch returns an empty queue of n datagrams of up to size bytes
@@ -85,74 +149,77 @@ func NewUDPBatch(c *net.UDPConn, n, size int) (*UDPBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &UDPBatch{ring: newRing(n, size), conn: rc, addrs: make([]unix.RawSockaddrInet4, n)}
+	q := &UDPBatch{sendQueue: sendQueue{ring: newRing(n, size)}, conn: rc, addrs: make([]unix.RawSockaddrInet4, n)}
 	for i := range q.msgs {
 		q.addrs[i].Family = unix.AF_INET
 		q.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&q.addrs[i]))
 		q.msgs[i].hdr.Namelen = unix.SizeofSockaddrInet4
 	}
-	q.sendFn = q.send
+	q.writeFn = func(fd uintptr) bool { return q.send(int(fd)) }
+	q.callFn = func() error { return q.conn.Write(q.writeFn) }
 	return q, nil
 }
-
-// Full reports whether the queue must be flushed before the next Add.
-func (q *UDPBatch) Full() bool { return q.n == len(q.msgs) }
 
 // Add copies the datagram b, addressed to the IPv4 dst, into the queue. It
 // fails if the queue is full or b does not fit a buffer.
 func (q *UDPBatch) Add(b []byte, dst netip.AddrPort) error {
-	if q.Full() {
-		return errors.New("netio: UDP batch full (call Flush)")
+	if !dst.Addr().Is4() {
+		return fmt.Errorf("netio: %v is not an IPv4 destination", dst)
 	}
-	if len(b) > len(q.bufs[q.n]) || !dst.Addr().Is4() {
-		return fmt.Errorf("netio: %d-byte datagram to %v does not fit a %d-byte IPv4 batch buffer", len(b), dst, len(q.bufs[q.n]))
+	i, err := q.add(b)
+	if err != nil {
+		return err
 	}
-	copy(q.bufs[q.n], b)
-	q.iovs[q.n].SetLen(len(b))
-	q.addrs[q.n].Addr = dst.Addr().As4()
-	q.addrs[q.n].Port = htons(dst.Port())
-	q.n++
+	q.addrs[i].Addr = dst.Addr().As4()
+	q.addrs[i].Port = htons(dst.Port())
 	return nil
 }
 
 // Flush sends the queued datagrams and empties the queue. It returns how
 // many were sent, how many the kernel refused and the first refusal's
-// error; a full send buffer is waited out, not refused.
-func (q *UDPBatch) Flush() (sent, failed int, err error) {
-	if q.n == 0 {
-		return 0, 0, nil
-	}
-	q.next, q.failed, q.firstErr = 0, 0, nil
-	if err := q.conn.Write(q.sendFn); err != nil { // the socket is closed
-		q.failed += q.n - q.next
-		q.firstErr = err
-	}
-	sent = q.n - q.failed
-	q.n = 0
-	return sent, q.failed, q.firstErr
+// error; a full send buffer is waited out in Go's poller, not refused.
+func (q *UDPBatch) Flush() (sent, failed int, err error) { return q.flush(q.callFn) }
+
+// PacketBatch queues IPv4 packets for one PacketConn and sends them in
+// Ethernet frames with one system call (sendmmsg(2)). Only one goroutine
+// may use it.
+type PacketBatch struct {
+	sendQueue
+	addrs  []unix.RawSockaddrLinklayer
+	callFn func() error // made once, so Flush does not allocate
 }
 
-// send is the body of Flush: sendmmsg until every queued datagram was sent
-// or refused. It returns false to wait until the socket is writable.
-func (q *UDPBatch) send(fd uintptr) bool {
-	for q.next < q.n {
-		n, err := mmsg(unix.SYS_SENDMMSG, int(fd), q.msgs[q.next:q.n], 0)
-		switch err {
-		case nil:
-			q.next += n
-		case unix.EINTR:
-		case unix.EAGAIN:
-			return false
-		default: // the first datagram was refused: skip it
-			if q.firstErr == nil {
-				q.firstErr = fmt.Errorf("UDP send to %v: %w", netip.AddrPortFrom(netip.AddrFrom4(q.addrs[q.next].Addr), htons(q.addrs[q.next].Port)), err)
-			}
-			q.failed++
-			q.next++
-		}
+// NewPacketBatch returns an empty queue of n packets of up to size bytes to
+// send on c.
+func (c *PacketConn) NewPacketBatch(n, size int) *PacketBatch {
+	q := &PacketBatch{sendQueue: sendQueue{ring: newRing(n, size)}, addrs: make([]unix.RawSockaddrLinklayer, n)}
+	for i := range q.msgs {
+		q.addrs[i] = unix.RawSockaddrLinklayer{Family: unix.AF_PACKET, Protocol: c.sa.Protocol, Ifindex: int32(c.sa.Ifindex), Halen: 6}
+		q.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&q.addrs[i]))
+		q.msgs[i].hdr.Namelen = unix.SizeofSockaddrLinklayer
 	}
-	return true
+	q.callFn = func() error {
+		q.send(c.wfd) // a blocking socket: send waits for buffer space
+		return nil
+	}
+	return q
 }
+
+// Add copies the IPv4 packet b, to be sent to mac, into the queue. It
+// fails if the queue is full or b does not fit a buffer.
+func (q *PacketBatch) Add(b []byte, mac [6]byte) error {
+	i, err := q.add(b)
+	if err != nil {
+		return err
+	}
+	copy(q.addrs[i].Addr[:6], mac[:])
+	return nil
+}
+
+// Flush sends the queued packets and empties the queue. It returns how
+// many were sent, how many the kernel refused and the first refusal's
+// error.
+func (q *PacketBatch) Flush() (sent, failed int, err error) { return q.flush(q.callFn) }
 
 // UDPReader reads the datagrams waiting on a UDP socket in batches
 // (recvmmsg(2)) through the socket's RawConn: waits go through Go's poller

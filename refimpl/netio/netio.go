@@ -52,11 +52,12 @@ type Meta struct {
 	GSOOther bool
 }
 
-// PacketConn is a pair of AF_PACKET sockets on one interface: ReadBatch returns
-// the IPv4 packets the interface received (ETH_P_IP, not its own outgoing
-// ones; a SOCK_RAW socket, which PACKET_VNET_HDR needs), WriteTo sends an IPv4 packet in an Ethernet frame to
-// a MAC address (the source MAC is the interface's). One goroutine may read
-// while another writes; Close only after both stopped.
+// PacketConn is a pair of AF_PACKET sockets on one interface: ReadBatch
+// returns the IPv4 packets the interface received (ETH_P_IP, not its own
+// outgoing ones; a SOCK_RAW socket, which PACKET_VNET_HDR needs); a
+// PacketBatch sends IPv4 packets in Ethernet frames to MAC addresses (the
+// source MAC is the interface's). One goroutine may read while another
+// writes; Close only after both stopped.
 type PacketConn struct {
 	rfd, wfd int
 	iface    string
@@ -188,15 +189,6 @@ func (b *Batch) Packet(i int) ([]byte, Meta, error) {
 		m.GSOOther = true
 	}
 	return buf[HeaderRoom:n], m, nil
-}
-
-// WriteTo sends the IPv4 packet b in an Ethernet frame to mac.
-func (c *PacketConn) WriteTo(b []byte, mac [6]byte) error {
-	copy(c.sa.Addr[:6], mac[:])
-	if err := unix.Sendto(c.wfd, b, 0, &c.sa); err != nil {
-		return fmt.Errorf("writing to %s: %w", c.iface, err)
-	}
-	return nil
 }
 
 // Close closes the sockets.

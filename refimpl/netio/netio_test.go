@@ -22,7 +22,8 @@ func must(t *testing.T, err error) {
 }
 
 // TestPacketConn sends IPv4 packets from one end of a veth pair to the
-// other with AF_PACKET and reads them back: every packet arrives intact,
+// other with AF_PACKET, in batches of 5, and reads them back in batches of
+// 4: every packet arrives intact and in order,
 // the sender does not see its own packets, and an idle read times out.
 func TestPacketConn(t *testing.T) {
 	lab := labtest.NewLab(t)
@@ -44,12 +45,23 @@ func TestPacketConn(t *testing.T) {
 	defer b.Close()
 	const n, burst = 500, 7
 	batch := netio.NewBatch(4, 2048)
+	out := a.NewPacketBatch(5, 2048)
+	flush := func(want int) {
+		t.Helper()
+		if sent, failed, err := out.Flush(); sent != want || failed != 0 || err != nil {
+			t.Fatalf("Flush: sent %d, failed %d, %v; want %d sent", sent, failed, err, want)
+		}
+	}
 	for i := 0; i < n; {
 		// Send a burst, read it back in batches of at most 4, in order.
 		for j := range burst {
+			if out.Full() { // after 5: two sendmmsg calls per burst
+				flush(5)
+			}
 			p := pkttest.UDP(t, "198.51.100.1", uint16(1000+i+j), "203.0.113.10", 53, []byte("payload"))
-			must(t, a.WriteTo(p, [6]byte(macB)))
+			must(t, out.Add(p, [6]byte(macB)))
 		}
+		flush(burst - 5)
 		for end := i + burst; i < end; {
 			got, err := b.ReadBatch(batch)
 			if err != nil || got < 1 || got > 4 {
