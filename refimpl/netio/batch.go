@@ -12,11 +12,11 @@ import (
 )
 
 // mmsghdr is struct mmsghdr of recvmmsg(2) and sendmmsg(2), which
-// golang.org/x/sys/unix does not wrap.
+// golang.org/x/sys/unix does not wrap. Go pads it to the alignment of
+// Msghdr as C does (64 bytes on 64-bit platforms).
 type mmsghdr struct {
 	hdr unix.Msghdr
 	n   uint32 // bytes received or sent
-	_   [4]byte
 }
 
 // ring is n buffers of one size, each the single iovec of one mmsghdr.
