@@ -106,11 +106,30 @@ type Pass struct {
 	Rule       *Rule
 	Deployment *schema.Deployment
 	report     func(Finding)
+	// shared holds values built once per lint run for every rule (Shared);
+	// nil for a pass made outside Run.
+	shared map[any]any
 }
 
 // NewPass returns a pass whose findings go to report.
 func NewPass(r *Rule, d *schema.Deployment, report func(Finding)) *Pass {
 	return &Pass{Rule: r, Deployment: d, report: report}
+}
+
+// Shared returns the value stored under key for this lint run, building it
+// with build on first use, so that an index over the deployment that many
+// rules need is built once per run instead of once per rule (the role of
+// go/analysis's Requires). The value must depend only on the deployment.
+func (p *Pass) Shared(key any, build func() any) any {
+	if p.shared == nil {
+		return build()
+	}
+	v, ok := p.shared[key]
+	if !ok {
+		v = build()
+		p.shared[key] = v
+	}
+	return v
 }
 
 // Report records a finding for the pass's rule at pos about object (a

@@ -25,9 +25,10 @@ func Run(d *schema.Deployment, issues []schema.Issue, rules []*Rule, sources map
 		findings = append(findings, issueFinding(is, catalogue[is.Rule]))
 	}
 	if d != nil {
+		shared := map[any]any{}
 		for _, r := range rules {
 			if r.Run != nil {
-				findings = append(findings, runRule(r, d)...)
+				findings = append(findings, runRule(r, d, shared)...)
 			}
 		}
 	}
@@ -51,7 +52,7 @@ func issueFinding(is schema.Issue, r *Rule) Finding {
 }
 
 // runRule runs one rule and recovers from a panic in it.
-func runRule(r *Rule, d *schema.Deployment) (findings []Finding) {
+func runRule(r *Rule, d *schema.Deployment, shared map[any]any) (findings []Finding) {
 	defer func() {
 		if p := recover(); p != nil {
 			findings = append(findings, metaFinding(InternalError, schema.Pos{}, fmt.Sprintf(
@@ -59,7 +60,9 @@ func runRule(r *Rule, d *schema.Deployment) (findings []Finding) {
 				r.ID, p, BugURL)))
 		}
 	}()
-	r.Run(NewPass(r, d, func(f Finding) { findings = append(findings, f) }))
+	pass := NewPass(r, d, func(f Finding) { findings = append(findings, f) })
+	pass.shared = shared
+	r.Run(pass)
 	return findings
 }
 

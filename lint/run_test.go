@@ -239,3 +239,24 @@ func TestMetaCatalogueValid(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedBuiltOncePerRun checks Pass.Shared builds a value once for all
+// rules of one Run, and anew for the next Run.
+func TestSharedBuiltOncePerRun(t *testing.T) {
+	type key struct{}
+	builds := 0
+	var got []any
+	use := func(p *Pass) {
+		got = append(got, p.Shared(key{}, func() any { builds++; return new(int) }))
+	}
+	rules := []*Rule{{ID: "LB9990", Run: use}, {ID: "LB9991", Run: use}}
+	d := &schema.Deployment{}
+	Run(d, nil, rules, nil)
+	if builds != 1 || got[0] != got[1] {
+		t.Errorf("one run: %d builds, values %p %p; want one build shared by both rules", builds, got[0], got[1])
+	}
+	Run(d, nil, rules, nil)
+	if builds != 2 || got[2] == got[0] {
+		t.Errorf("second run: %d builds in all, want 2 (a fresh value per run)", builds)
+	}
+}

@@ -6,12 +6,13 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
-// This file holds the indexes and small pure functions the rules share. Every
-// rule builds one index per run, so lookups by name are map reads and no
-// rule compares all pairs of objects.
+// This file holds the indexes and small pure functions the rules share. One
+// index is built per lint run and shared by every rule (indexOf), so lookups
+// by name are map reads and no rule compares all pairs of objects.
 
 // index resolves names in one deployment.
 type index struct {
@@ -45,6 +46,16 @@ func (t target) String() string {
 
 // dip is the target's private address, invalid when it does not parse.
 func (t target) dip() netip.Addr { return parseAddr(t.ipc.PrivateIPAddress) }
+
+// indexKey is the lint.Pass.Shared key of the run's index.
+type indexKey struct{}
+
+// indexOf returns the index of the pass's deployment, built once per lint
+// run. Its lazily filled caches (poolTargets) depend only on the deployment,
+// so sharing it between rules changes no result.
+func indexOf(pass *lint.Pass) *index {
+	return pass.Shared(indexKey{}, func() any { return newIndex(pass.Deployment) }).(*index)
+}
 
 func newIndex(d *schema.Deployment) *index {
 	ix := &index{

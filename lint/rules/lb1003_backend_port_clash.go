@@ -27,7 +27,7 @@ var BackendPortClash = &lint.Rule{
 }
 
 func runBackendPortClash(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	type poolKey struct {
 		lb          *schema.LoadBalancer
 		pool        string

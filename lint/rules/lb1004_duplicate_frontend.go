@@ -27,7 +27,7 @@ var DuplicateFrontend = &lint.Rule{
 }
 
 func runDuplicateFrontend(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	type entry struct {
 		b     *binding
 		order int

@@ -24,7 +24,7 @@ var HAPortsMixedWithNonHA = &lint.Rule{
 }
 
 func runHAPortsMixedWithNonHA(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	sets := map[*binding]map[*schema.IPConfig]bool{}
 	for _, v := range ix.lbs {
 		ha := map[string][]*binding{}

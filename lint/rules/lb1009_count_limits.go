@@ -25,7 +25,7 @@ var CountLimits = &lint.Rule{
 }
 
 func runCountLimits(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	perNIC := map[*schema.NetworkInterface]map[*schema.Node]bool{}
 	var nics []*schema.NetworkInterface
 	reach := func(n *schema.Node, ts []target) {

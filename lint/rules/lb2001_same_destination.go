@@ -25,7 +25,7 @@ var SameFloatingDestination = &lint.Rule{
 }
 
 func runSameFloatingDestination(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	sets := map[*binding]map[*schema.IPConfig]bool{}
 	type key struct {
 		lb          *schema.LoadBalancer

@@ -23,7 +23,7 @@ var FloatingIPSecondaryIPConfig = &lint.Rule{
 }
 
 func runFloatingIPSecondaryIPConfig(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	for _, v := range ix.lbs {
 		for _, b := range v.bindings("enableFloatingIP") {
 			if !b.floating {

@@ -20,7 +20,7 @@ var SQLListenerWithoutFloatingIP = &lint.Rule{
 }
 
 func runSQLListenerWithoutFloatingIP(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	for _, v := range ix.lbs {
 		for _, b := range v.bindings("enableFloatingIP", "probe", "frontendPort", "backendPort") {
 			if b.rule == nil || b.floating || !looksLikeSQLListener(b) {

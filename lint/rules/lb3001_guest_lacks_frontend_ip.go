@@ -24,7 +24,7 @@ var GuestLacksFrontendIP = &lint.Rule{
 }
 
 func runGuestLacksFrontendIP(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	isNew := once()
 	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
 		if !d.b.floating || !d.fip.IsValid() {

@@ -23,7 +23,7 @@ var WindowsNICWeakHostReceive = &lint.Rule{
 }
 
 func runWindowsNICWeakHostReceive(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	isNew := once()
 	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
 		if !d.b.floating || !d.fip.IsValid() || !d.g.isWindows() {

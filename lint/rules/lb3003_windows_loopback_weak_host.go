@@ -25,7 +25,7 @@ var WindowsLoopbackWeakHost = &lint.Rule{
 }
 
 func runWindowsLoopbackWeakHost(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	isNew := once()
 	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
 		if !d.b.floating || !d.fip.IsValid() || !d.g.isWindows() {

@@ -25,7 +25,7 @@ var LoopbackPrefixTooWide = &lint.Rule{
 }
 
 func runLoopbackPrefixTooWide(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	fips := map[netip.Addr]bool{}
 	for _, lb := range pass.Deployment.LoadBalancers {
 		for _, f := range lb.FrontendIPConfigurations {

@@ -23,7 +23,7 @@ var ListenerWrongAddress = &lint.Rule{
 }
 
 func runListenerWrongAddress(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	isNew := once()
 	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration", "protocol", "backendPort"}, func(d delivery) {
 		dst := d.dst()

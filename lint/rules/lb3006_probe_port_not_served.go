@@ -23,7 +23,7 @@ var ProbePortNotServed = &lint.Rule{
 }
 
 func runProbePortNotServed(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	isNew := once()
 	ix.deliveries([]string{"probe"}, func(d delivery) {
 		p := d.b.probe()

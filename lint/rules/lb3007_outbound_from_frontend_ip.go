@@ -23,7 +23,7 @@ var OutboundFromFrontendIP = &lint.Rule{
 }
 
 func runOutboundFromFrontendIP(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	isNew := once()
 	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
 		if !d.b.floating || !d.fip.IsValid() {

@@ -25,7 +25,7 @@ var FirewallBlocksService = &lint.Rule{
 }
 
 func runFirewallBlocksService(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	isNew := once()
 	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration", "protocol", "backendPort"}, func(d delivery) {
 		dst := d.dst()

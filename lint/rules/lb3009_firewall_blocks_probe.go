@@ -22,7 +22,7 @@ var FirewallBlocksProbe = &lint.Rule{
 }
 
 func runFirewallBlocksProbe(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	isNew := once()
 	ix.deliveries([]string{"probe"}, func(d delivery) {
 		pr := d.b.probe()

@@ -22,7 +22,7 @@ var TCPTimestamps = &lint.Rule{
 }
 
 func runTCPTimestamps(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	isNew := once()
 	ix.deliveries(nil, func(d delivery) {
 		g := d.g.g

@@ -16,7 +16,7 @@ var TCPResetOnUDP = &lint.Rule{
 }
 
 func runTCPResetOnUDP(pass *lint.Pass) {
-	ix := newIndex(pass.Deployment)
+	ix := indexOf(pass)
 	for _, v := range ix.lbs {
 		for _, b := range v.bindings("protocol", "enableTcpReset") {
 			reset := (b.rule != nil && b.rule.EnableTcpReset) || (b.nat != nil && b.nat.EnableTcpReset)
