@@ -2,6 +2,11 @@
 // of every value and object key, so that importers can point findings at the
 // exact token in the user's original file. Object keys are looked up
 // case-insensitively, as Azure Resource Manager does.
+//
+// The parser accepts what Azure Resource Manager's own JSON reader accepts
+// besides RFC 8259: `//` line comments and `/* */` block comments wherever
+// whitespace may stand, a trailing comma before `}` or `]`, and raw line
+// breaks and tabs inside strings (multi-line expressions).
 package jsonpos
 
 import (
@@ -110,6 +115,8 @@ type parser struct {
 	off       int
 	line      int
 	lineStart int
+	// unterminated is where a block comment that never ends starts.
+	unterminated *Pos
 }
 
 func (p *parser) pos() Pos { return Pos{Line: p.line, Col: p.off - p.lineStart + 1} }
@@ -118,19 +125,54 @@ func (p *parser) errorf(format string, args ...any) error {
 	return &SyntaxError{Pos: p.pos(), Msg: fmt.Sprintf(format, args...)}
 }
 
+// endError reports the end of input where more was wanted, at the start of
+// an unterminated block comment if that is what swallowed the rest.
+func (p *parser) endError(want string) error {
+	if p.unterminated != nil {
+		return &SyntaxError{Pos: *p.unterminated, Msg: "unterminated /* comment"}
+	}
+	return p.errorf("unexpected end of input, %s", want)
+}
+
+// skipSpace skips whitespace and comments. An unterminated block comment
+// is reported by the next token read (at the end of input).
 func (p *parser) skipSpace() {
 	for p.off < len(p.src) {
-		switch p.src[p.off] {
-		case '\n':
+		switch c := p.src[p.off]; {
+		case c == '\n':
+			p.newline()
+		case c == ' ' || c == '\t' || c == '\r':
 			p.off++
-			p.line++
-			p.lineStart = p.off
-		case ' ', '\t', '\r':
-			p.off++
+		case c == '/' && p.off+1 < len(p.src) && p.src[p.off+1] == '/':
+			for p.off < len(p.src) && p.src[p.off] != '\n' {
+				p.off++
+			}
+		case c == '/' && p.off+1 < len(p.src) && p.src[p.off+1] == '*':
+			start := p.pos()
+			p.off += 2
+			for p.off < len(p.src) && !(p.src[p.off] == '*' && p.off+1 < len(p.src) && p.src[p.off+1] == '/') {
+				if p.src[p.off] == '\n' {
+					p.newline()
+					continue
+				}
+				p.off++
+			}
+			if p.off >= len(p.src) {
+				p.unterminated = &start
+				return
+			}
+			p.off += 2
 		default:
 			return
 		}
 	}
+}
+
+// newline consumes a line feed at p.off.
+func (p *parser) newline() {
+	p.off++
+	p.line++
+	p.lineStart = p.off
 }
 
 func (p *parser) value(depth int) (*Value, error) {
@@ -138,7 +180,7 @@ func (p *parser) value(depth int) (*Value, error) {
 		return nil, p.errorf("nesting deeper than %d levels", maxDepth)
 	}
 	if p.off >= len(p.src) {
-		return nil, p.errorf("unexpected end of input, want a JSON value")
+		return nil, p.endError("want a JSON value")
 	}
 	v := &Value{Pos: p.pos()}
 	v.KeyPos = v.Pos
@@ -189,7 +231,14 @@ func (p *parser) object(v *Value, depth int) error {
 	}
 	for {
 		p.skipSpace()
-		if p.off >= len(p.src) || p.src[p.off] != '"' {
+		if p.off >= len(p.src) {
+			return p.endError("want a quoted object key")
+		}
+		if p.src[p.off] == '}' && len(v.Members) > 0 { // trailing comma
+			p.off++
+			return nil
+		}
+		if p.src[p.off] != '"' {
 			return p.errorf("want a quoted object key")
 		}
 		keyPos := p.pos()
@@ -211,7 +260,7 @@ func (p *parser) object(v *Value, depth int) error {
 		v.Members = append(v.Members, m)
 		p.skipSpace()
 		if p.off >= len(p.src) {
-			return p.errorf("unexpected end of input in object")
+			return p.endError("want , or } to continue the object")
 		}
 		switch p.src[p.off] {
 		case ',':
@@ -234,6 +283,10 @@ func (p *parser) array(v *Value, depth int) error {
 	}
 	for {
 		p.skipSpace()
+		if p.off < len(p.src) && p.src[p.off] == ']' && len(v.Elems) > 0 { // trailing comma
+			p.off++
+			return nil
+		}
 		e, err := p.value(depth + 1)
 		if err != nil {
 			return err
@@ -241,7 +294,7 @@ func (p *parser) array(v *Value, depth int) error {
 		v.Elems = append(v.Elems, e)
 		p.skipSpace()
 		if p.off >= len(p.src) {
-			return p.errorf("unexpected end of input in array")
+			return p.endError("want , or ] to continue the array")
 		}
 		switch p.src[p.off] {
 		case ',':
@@ -285,7 +338,10 @@ func (p *parser) str() (string, error) {
 			if err := p.escape(&b); err != nil {
 				return "", err
 			}
-		case c < 0x20:
+		case c == '\n':
+			b.WriteByte(c)
+			p.newline()
+		case c < 0x20 && c != '\t' && c != '\r':
 			return "", p.errorf("control character %q in string", c)
 		default:
 			r, size := utf8.DecodeRune(p.src[p.off:])

@@ -78,7 +78,7 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{"", "1:1: unexpected end of input, want a JSON value"},
 		{"{\n  \"a\" 1}", "2:7: want ':' after object key \"a\""},
-		{"[1,\n 2", "2:3: unexpected end of input in array"},
+		{"[1,\n 2", "2:3: unexpected end of input, want , or ] to continue the array"},
 		{"\"abc", "1:5: unterminated string"},
 		{"{} x", "1:4: unexpected 'x' after the JSON value"},
 		{"[1.2.3]", "1:2: malformed number \"1.2.3\""},
@@ -92,10 +92,11 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that Parse never panics and agrees with encoding/json on
-// which inputs are valid.
+// FuzzParse checks that Parse never panics and accepts every input
+// encoding/json accepts (it also accepts ARM's comments, trailing commas and
+// raw line breaks in strings).
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{`{"a":[1,2,{"b":null}]}`, `"\ud83d\ude00"`, `[true,false,-1.5e3]`, `{"a" 1}`, "\xff\xfe[\x00]\x00"} {
+	for _, s := range []string{`{"a":[1,2,{"b":null}]}`, `"\ud83d\ude00"`, `[true,false,-1.5e3]`, `{"a" 1}`, "\xff\xfe[\x00]\x00", "{/*c*/\"a\":[1,],}// x"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
@@ -103,8 +104,43 @@ func FuzzParse(f *testing.F) {
 		if err == nil && v == nil {
 			t.Fatal("nil value without error")
 		}
-		if err == nil && !json.Valid(Decode(src)) {
-			t.Errorf("Parse accepted %q, encoding/json rejects it", src)
+		if err != nil && json.Valid(Decode(src)) {
+			t.Errorf("Parse rejected %q (%v), encoding/json accepts it", src, err)
 		}
 	})
+}
+
+// TestParseARMLeniency covers what ARM's JSON reader accepts beyond
+// RFC 8259: comments, trailing commas and raw line breaks in strings.
+func TestParseARMLeniency(t *testing.T) {
+	src := "// header\n{\n  /* block\n     comment */ \"a\": [1, 2,],\n  \"b\": \"[concat('x',\n    'y')]\", // trailing\n  \"c\": {\"d\": true,},\n}\n"
+	v, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.Get("a").Items()); n != 2 {
+		t.Errorf("a has %d items, want 2", n)
+	}
+	if s, _ := v.Get("b").Str(); s != "[concat('x',\n    'y')]" {
+		t.Errorf("b = %q", s)
+	}
+	// Lines inside comments and strings are counted.
+	if got := v.Get("c").KeyPos; got != (Pos{7, 3}) {
+		t.Errorf("c at %v, want 7:3", got)
+	}
+	if got := v.Get("a").KeyPos; got != (Pos{4, 17}) {
+		t.Errorf("a at %v, want 4:17", got)
+	}
+	for _, bad := range []struct{ src, msg string }{
+		{`{"a": 1 /* never closed`, "1:9: unterminated /* comment"},
+		{`{,}`, "1:2: want a quoted object key"},
+		{`[,]`, "1:2: unexpected ',', want a JSON value"},
+		{`[1,,]`, "1:4: unexpected ',', want a JSON value"},
+		{`{"a": 1`, "1:8: unexpected end of input, want , or } to continue the object"},
+		{"\"a\x01\"", `1:3: control character '\x01' in string`},
+	} {
+		if _, err := Parse([]byte(bad.src)); err == nil || err.Error() != bad.msg {
+			t.Errorf("Parse(%q) = %v, want %s", bad.src, err, bad.msg)
+		}
+	}
 }
