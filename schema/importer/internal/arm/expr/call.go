@@ -33,16 +33,16 @@ func register(names string, b builtin) {
 // deploymentOnly lists the functions whose result Azure computes while
 // deploying; lbcheck treats them as Unknown.
 var deploymentOnly = map[string]string{
-	"reference":        "the runtime state of a resource",
-	"references":       "the runtime state of resources",
-	"pickzones":        "the zones a region offers",
-	"providers":        "the resource providers of a subscription",
-	"newguid":          "a new GUID",
-	"utcnow":           "the deployment's time",
-	"datetimeadd":      "a date computed at deployment",
+	"reference":         "the runtime state of a resource",
+	"references":        "the runtime state of resources",
+	"pickzones":         "the zones a region offers",
+	"providers":         "the resource providers of a subscription",
+	"newguid":           "a new GUID",
+	"utcnow":            "the deployment's time",
+	"datetimeadd":       "a date computed at deployment",
 	"datetimefromepoch": "a date computed at deployment",
-	"datetimetoepoch":  "a date computed at deployment",
-	"getsecret":        "a Key Vault secret",
+	"datetimetoepoch":   "a date computed at deployment",
+	"getsecret":         "a Key Vault secret",
 }
 
 func (ev *Evaluator) call(n *callN, f *frame) *Value {

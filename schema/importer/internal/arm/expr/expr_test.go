@@ -230,7 +230,7 @@ func TestLimits(t *testing.T) {
 	deep := strings.Repeat("concat(", 5000) + "'x'" + strings.Repeat(")", 5000)
 	tests := []struct {
 		name, expr, want string
-		fatal           bool // the budget is spent: the import stops
+		fatal            bool // the budget is spent: the import stops
 	}{
 		{"nesting", "[" + deep + "]", "nests deeper than 100 levels", false},
 		{"range", "[range(0, 100000000)]", "outside ARM's range 0-10000", false},

@@ -24,9 +24,18 @@ const maxNesting = 100
 type node interface{ pos() int }
 
 type (
-	strLit  struct{ at int; s string }
-	intLit  struct{ at int; n int64 }
-	boolLit struct{ at int; b bool }
+	strLit struct {
+		at int
+		s  string
+	}
+	intLit struct {
+		at int
+		n  int64
+	}
+	boolLit struct {
+		at int
+		b  bool
+	}
 	nullLit struct{ at int }
 	callN   struct {
 		at       int
