@@ -111,14 +111,15 @@ func TestARMTemplateWithParameters(t *testing.T) {
 	if r.EnableTcpReset || !r.Has("enableTcpReset") || len(r.UnknownFields()) != 0 {
 		t.Errorf("enableTcpReset = %v, unknown fields %v", r.EnableTcpReset, r.UnknownFields())
 	}
-	// The probe's ProbeThreshold (matched case-insensitively) uses if()
-	// and equals(): unknown, reported where it is written.
-	thresholdAt := tu.PosOf(t, name, src, `"ProbeThreshold"`, 1)
-	if why, ok := lb.Probe("SqlAgProbe").Unknown("probeThreshold"); !ok || !strings.Contains(why, "equals()") {
-		t.Errorf("probeThreshold unknown = %v (%q), want unknown naming equals()", ok, why)
+	// The probe's ProbeThreshold (matched case-insensitively) is
+	// if(equals(parameters('listenerPort'), 1433), 1, 2), evaluated.
+	p := lb.Probe("SqlAgProbe")
+	if p.ProbeThreshold != 1 || len(p.UnknownFields()) != 0 {
+		t.Errorf("probeThreshold = %d (unknown fields %v), want 1", p.ProbeThreshold, p.UnknownFields())
 	}
-	if !hasIssue(issues, RuleUnknown, thresholdAt, "probeThreshold") {
-		t.Errorf("no %s issue at %v naming probeThreshold: %v", RuleUnknown, thresholdAt, issues)
+	tu.CheckPos(t, "probeThreshold", p.At("probeThreshold"), tu.PosOf(t, name, src, `"ProbeThreshold"`, 1))
+	if len(issues) != 0 {
+		t.Errorf("issues = %v, want none", issues)
 	}
 
 	if p := lb.Probe("SqlAgProbe"); p == nil || p.Port != 59999 || p.IntervalInSeconds != 5 {
@@ -229,8 +230,8 @@ func TestAzShowAcrossFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(issues) != 4 || !strings.Contains(issues[0].Message, "in none of the input files") {
-		t.Errorf("issues = %v, want 4 unresolved memberships", issues)
+	if len(issues) != 4 || issues[0].Rule != RuleUnknown || !strings.Contains(issues[0].Message, "none of the input files declares") {
+		t.Errorf("issues = %v, want 4 unresolved memberships (LB0010)", issues)
 	}
 }
 

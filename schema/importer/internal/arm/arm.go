@@ -1,8 +1,10 @@
 // Package arm imports Azure Resource Manager JSON: deployment templates
-// (what Bicep compiles to) and the output of `az network lb show`,
-// `az network nic show/list` and `az resource show`. Property names match
-// case-insensitively; template expressions are evaluated where eval.go can,
-// and other values are reported unknown.
+// (what Bicep compiles to) with their parameters, nested and linked
+// deployments, and the output of `az network lb show`, `az network nic
+// show/list` and `az resource show`. Property names, resource names and
+// enum values match case-insensitively, as ARM's do; expressions are
+// evaluated by package expr, and what only Azure knows at deployment is
+// marked unknown (or stands in as a readable placeholder).
 package arm
 
 import (
@@ -10,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/importer/internal/arm/expr"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
 	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
@@ -20,11 +23,32 @@ const (
 	typeNIC    = "microsoft.network/networkinterfaces"
 	typePIP    = "microsoft.network/publicipaddresses"
 	typeVM     = "microsoft.compute/virtualmachines"
+	typeVMSS   = "microsoft.compute/virtualmachinescalesets"
 	typeDeploy = "microsoft.resources/deployments"
 )
 
-// maxCopy is ARM's limit on a resource copy loop.
-const maxCopy = 800
+// typeNoun names a resource type for messages.
+func typeNoun(typ string) string {
+	switch typ {
+	case typeLB:
+		return "load balancer"
+	case typeLB + "/backendaddresspools":
+		return "backend pool"
+	case typeLB + "/inboundnatrules":
+		return "inbound NAT rule"
+	case typeNIC:
+		return "network interface"
+	case typePIP:
+		return "public IP address"
+	case typeVM:
+		return "virtual machine"
+	case typeVMSS:
+		return "scale set"
+	case typeDeploy:
+		return "nested deployment"
+	}
+	return "resource"
+}
 
 // Options are inputs besides the file itself.
 type Options struct {
@@ -38,22 +62,19 @@ type Options struct {
 // vmRef is a VM declared in the file.
 type vmRef struct {
 	name string
-	v    *jsonpos.Value
-}
-
-// resource is one resource declaration, copy loops expanded.
-type resource struct {
-	v     *jsonpos.Value
-	typ   string // full type, lower case
-	name  string // full name, "lb" or "lb/child"
-	scope *scope
+	at   expr.Pos
 }
 
 type importer struct {
 	f         *build.File
-	resources []resource
-	vmByNIC   map[string]vmRef // lower-case NIC name -> the VM it is attached to
-	pipByName map[string]*jsonpos.Value
+	ev        *expr.Evaluator
+	resources []*resource
+	vmByNIC   map[string]vmRef     // lower-case NIC name -> the VM it is attached to
+	pipByName map[string]*resource // lower-case public IP name
+	// natPools are the inbound NAT pools of each load balancer (lower-case
+	// name), expanded into NAT rules for the scale sets that use them.
+	natPools map[string][]*natPool
+	opening  []string // linked template files being read, for cycles
 }
 
 // Import reads one ARM template or az CLI JSON document.
@@ -62,23 +83,73 @@ func Import(file string, src []byte, opts Options) (*build.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s:%w", file, err)
 	}
-	im := &importer{f: build.NewFile(file), vmByNIC: map[string]vmRef{}, pipByName: map[string]*jsonpos.Value{}}
-	if IsTemplate(root) {
-		sc, err := templateScope(root, opts)
+	im := &importer{f: build.NewFile(file), ev: expr.New(), vmByNIC: map[string]vmRef{},
+		pipByName: map[string]*resource{}, natPools: map[string][]*natPool{}}
+	switch {
+	case IsTemplate(root):
+		res := root.Get("resources")
+		if res.Kind != jsonpos.Array && res.Kind != jsonpos.Object {
+			return nil, fmt.Errorf("%s:%d:%d: this ARM template's resources is a %s; ARM wants an array (or, in languageVersion 2.0, an object of symbolic names)",
+				file, res.Pos.Line, res.Pos.Col, res.Kind)
+		}
+		given, err := im.parameters(opts)
 		if err != nil {
 			return nil, err
 		}
-		im.collect(root.Get("resources"), "", "", sc)
-	} else {
+		t := im.newTemplate(file, root, given, nil, 0)
+		im.collect(t, res, "", "", t, "")
+	case IsResource(root):
 		if root.Kind != jsonpos.Array { // az ... show prints one object, list an array
 			root = &jsonpos.Value{Kind: jsonpos.Array, Elems: []*jsonpos.Value{root}}
 		}
-		im.collect(root, "", "", &scope{literal: true})
+		for _, v := range root.Items() {
+			im.collectLiteral(v)
+		}
+	default:
+		return nil, fmt.Errorf("%s is not an ARM template (its $schema names no deploymentTemplate, or it has no resources) "+
+			"nor az CLI output of a load balancer or network interface", file)
 	}
 	im.run()
+	if err := im.ev.Budget.Err(); err != nil {
+		return nil, fmt.Errorf("%s: the template exceeds lbcheck's evaluation limits (a template Azure deploys stays far below them)", err)
+	}
 	r := &im.f.Result
 	r.Pending = build.Resolve(r.Deployment, r.Pending)
+	canonicalize(r.Deployment)
 	return r, nil
+}
+
+// collectLiteral records one resource of az CLI output.
+func (im *importer) collectLiteral(v *jsonpos.Value) {
+	typ, _ := v.Get("type").Str()
+	name, _ := v.Get("name").Str()
+	typ = strings.ToLower(typ)
+	if readTypes[typ] {
+		im.resources = append(im.resources, &resource{decl: v, file: im.f.Name, typ: typ, name: name})
+	}
+}
+
+// parameters reads the values of a deploymentParameters file.
+func (im *importer) parameters(opts Options) (map[string]*expr.Value, error) {
+	given := map[string]*expr.Value{}
+	if len(opts.Parameters) == 0 {
+		return given, nil
+	}
+	pf, err := jsonpos.Parse(opts.Parameters)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", opts.ParametersFile, err)
+	}
+	vals := pf.Get("parameters")
+	if vals == nil {
+		vals = pf
+	}
+	if vals.Kind != jsonpos.Object {
+		return nil, fmt.Errorf("%s: want a deploymentParameters file: an object whose \"parameters\" map names to {\"value\": ...}", opts.ParametersFile)
+	}
+	for _, p := range vals.Members {
+		given[strings.ToLower(p.Key)] = im.passed(p, opts.ParametersFile, nil)
+	}
+	return given, nil
 }
 
 // IsTemplate reports whether root is a deployment template (as opposed to
@@ -111,111 +182,14 @@ func IsResource(v *jsonpos.Value) bool {
 	return false
 }
 
-func templateScope(root *jsonpos.Value, opts Options) (*scope, error) {
-	sc := &scope{params: map[string]*jsonpos.Value{}, paramVals: map[string]*jsonpos.Value{}, variables: root.Get("variables")}
-	for _, p := range root.Get("parameters").Fields() {
-		sc.params[strings.ToLower(p.Key)] = p
-	}
-	if len(opts.Parameters) == 0 {
-		return sc, nil
-	}
-	pf, err := jsonpos.Parse(opts.Parameters)
-	if err != nil {
-		return nil, fmt.Errorf("%s:%w", opts.ParametersFile, err)
-	}
-	vals := pf.Get("parameters")
-	if vals == nil {
-		vals = pf
-	}
-	for _, p := range vals.Fields() {
-		if v := p.Get("value"); v != nil {
-			sc.paramVals[strings.ToLower(p.Key)] = v
-		}
-	}
-	return sc, nil
-}
-
-// collect flattens resource declarations: nested child resources get full
-// types and names, and copy loops are expanded.
-func (im *importer) collect(list *jsonpos.Value, parentType, parentName string, sc *scope) {
-	items := list.Items()
-	if list != nil && list.Kind == jsonpos.Object { // languageVersion 2.0: symbolic names
-		items = list.Members
-	}
-	for _, v := range items {
-		if cp := v.Get("copy"); cp != nil {
-			im.collectCopy(v, cp, parentType, parentName, sc)
-			continue
-		}
-		im.collectOne(v, parentType, parentName, sc)
-	}
-}
-
-func (im *importer) collectCopy(v, cp *jsonpos.Value, parentType, parentName string, sc *scope) {
-	count, err := sc.fromJSON(cp.Get("count"), true)
-	n, ok := count.(int)
-	if err != nil || !ok || n < 0 || n > maxCopy {
-		why := "count is not an integer between 0 and 800"
-		if err != nil {
-			why = err.Error()
-		}
-		im.f.Issuef(im.f.KeyPos(cp), build.RuleUnknown, "copy loop of this resource is not expanded: %s; its resources are not checked", why)
-		return
-	}
-	for i := range n {
-		inner := *sc
-		inner.copyIndex = &i
-		im.collectOne(v, parentType, parentName, &inner)
-	}
-}
-
-func (im *importer) collectOne(v *jsonpos.Value, parentType, parentName string, sc *scope) {
-	if existing := v.Get("existing"); existing != nil && existing.Kind == jsonpos.Bool && existing.Bool {
-		return // a reference to a resource deployed elsewhere, without its properties
-	}
-	if cond := v.Get("condition"); cond != nil {
-		if on, err := sc.fromJSON(cond, true); err == nil && on == false {
-			return // not deployed
-		}
-	}
-	typ, okT := im.evalStr(sc, v.Get("type"))
-	name, okN := im.evalStr(sc, v.Get("name"))
-	if !okT || !okN {
-		return
-	}
-	if parentType != "" && !strings.Contains(strings.SplitN(typ, "/", 2)[0], ".") {
-		typ, name = parentType+"/"+typ, parentName+"/"+name
-	}
-	typ = strings.ToLower(typ)
-	im.resources = append(im.resources, resource{v: v, typ: typ, name: name, scope: sc})
-	if typ == typeDeploy {
-		im.f.Issuef(im.f.Pos(v), build.RuleUnknown, "nested deployment %s is not imported; lint its template file directly", name)
-		return
-	}
-	im.collect(v.Get("resources"), typ, name, sc)
-}
-
-// evalStr evaluates a resource's type or name; failures are reported.
-func (im *importer) evalStr(sc *scope, v *jsonpos.Value) (string, bool) {
-	if v == nil || v.Kind != jsonpos.String {
-		return "", false
-	}
-	out, err := sc.evalString(v.Text)
-	s, ok := out.(string)
-	if err != nil || !ok {
-		im.f.Issuef(im.f.Pos(v), build.RuleUnknown, "resource %s %q cannot be evaluated (%v); the resource is not checked", v.Key, v.Text, err)
-		return "", false
-	}
-	return s, true
-}
-
 // run imports the collected resources: first what others refer to (public
-// IPs, VMs' NICs), then load balancers, their child resources, then NICs.
+// IPs, VMs' NICs), then load balancers, their child resources, NICs and
+// scale sets.
 func (im *importer) run() {
 	for _, r := range im.resources {
 		switch r.typ {
 		case typePIP:
-			im.pipByName[strings.ToLower(r.name)] = r.v
+			im.pipByName[strings.ToLower(lastName(r.name))] = r
 		case typeVM:
 			im.vmNICs(r)
 		}
@@ -231,22 +205,42 @@ func (im *importer) run() {
 		}
 	}
 	for _, r := range im.resources {
-		if r.typ == typeNIC {
+		switch r.typ {
+		case typeNIC:
 			im.nic(r)
+		case typeVMSS:
+			im.scaleSet(r)
 		}
 	}
 }
 
+// mayNotDeploy reports, once per resource, that a resource lbcheck reads
+// has a condition only known at deployment.
+func (im *importer) mayNotDeploy(r *resource, what string) {
+	if r.maybe != "" {
+		im.issue(expr.At(r.file, r.decl), build.RuleUnknown, "%s may not be deployed: %s; it is checked as if it were", what, r.maybe)
+	}
+}
+
 // vmNICs records which VM each NIC belongs to, from a VM's networkProfile.
-func (im *importer) vmNICs(r resource) {
-	rd := &reader{f: im.f, sc: r.scope, obj: r.v, node: &schema.Node{}}
-	for _, ref := range rd.prop("networkProfile").Path("networkInterfaces").Items() {
-		if id, ok := rd.eval(ref.Get("id")); ok {
+func (im *importer) vmNICs(r *resource) {
+	body := r.eval(im.ev)
+	for _, ref := range prop(body, "networkProfile").Path("networkInterfaces").Items() {
+		if id, ok := ref.Get("id").Name(); ok {
 			if nic := segment(id, "networkInterfaces"); nic != "" {
-				im.vmByNIC[strings.ToLower(nic)] = vmRef{name: lastName(r.name), v: r.v}
+				im.vmByNIC[strings.ToLower(nic)] = vmRef{name: lastName(r.name), at: body.At}
 			}
 		}
 	}
+}
+
+// prop finds a property in the REST shape (properties.name) or the
+// flattened shape az CLI prints (name).
+func prop(obj *expr.Value, name string) *expr.Value {
+	if v := obj.Path("properties", name); v != nil {
+		return v
+	}
+	return obj.Get(name)
 }
 
 // segment returns the name that follows /typ/ in a resource ID.
@@ -262,4 +256,14 @@ func segment(id, typ string) string {
 
 func lastName(name string) string {
 	return name[strings.LastIndex(name, "/")+1:]
+}
+
+// pos converts an expression position.
+func pos(p expr.Pos) schema.Pos {
+	return schema.Pos{File: p.File, Line: p.Line, Column: p.Col}
+}
+
+// issue records an issue at p.
+func (im *importer) issue(p expr.Pos, rule, format string, args ...any) {
+	im.f.Issuef(pos(p), rule, format, args...)
 }

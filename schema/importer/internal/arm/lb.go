@@ -4,79 +4,106 @@ import (
 	"strings"
 
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/importer/internal/arm/expr"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
-	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
 
-func (im *importer) loadBalancer(res resource) {
+// The enum values ARM accepts in any letter case, in their canonical
+// spelling.
+var (
+	skus          = []string{"Basic", "Standard", "Gateway"}
+	protocols     = []string{"Tcp", "Udp", "All"}
+	probeProtos   = []string{"Tcp", "Http", "Https"}
+	distributions = []string{"Default", "SourceIP", "SourceIPProtocol"}
+	noHealthy     = []string{"AllProbedDown", "AllProbedUp"}
+)
+
+// natPool is an inbound NAT pool: scale set instances that use it get one
+// NAT rule each, named pool.N, with frontend port start+N.
+type natPool struct {
+	lb   *schema.LoadBalancer
+	v    *expr.Value // the pool object
+	name string
+}
+
+func (im *importer) loadBalancer(res *resource) {
+	body := res.eval(im.ev)
 	lb := &schema.LoadBalancer{Name: lastName(res.name), SKU: "Basic", Type: "internal"}
 	base := "loadBalancers." + lb.Name
-	r := (&reader{f: im.f, sc: res.scope}).sub(res.v, &lb.Node, base)
-	r.node.SetField("name", im.f.KeyPos(res.v.Get("name")))
-	if sku := res.v.Get("sku"); sku != nil {
-		(&reader{f: im.f, sc: res.scope, obj: sku, node: &lb.Node}).str(&lb.SKU, "sku", "name")
+	lb.SetPos(pos(body.At), base)
+	r := &reader{im: im, obj: body, node: &lb.Node}
+	if m, ok := body.Member("name"); ok {
+		lb.SetField("name", pos(m.KeyAt))
 	}
-	for _, v := range r.prop("frontendIPConfigurations").Items() {
-		fe := im.frontend(r, v, base)
+	im.mayNotDeploy(res, "load balancer "+lb.Name)
+	if sku := body.Get("sku"); sku != nil {
+		(&reader{im: im, obj: sku, node: &lb.Node}).enum(&lb.SKU, "sku", "name", skus...)
+	}
+	if m, ok := r.member("frontendIPConfigurations"); ok && !m.Value.Known() {
+		r.unknown("type", m.KeyAt, m.Value.Reason())
+	}
+	for _, v := range r.list("frontendIPConfigurations", "frontend IP configuration") {
+		fe, public := im.frontend(r, v, base)
 		lb.FrontendIPConfigurations = append(lb.FrontendIPConfigurations, fe)
-		if isPublic(r, v) {
+		if public {
 			lb.Type = "public"
-			lb.SetField("type", im.f.KeyPos(v))
+			lb.SetField("type", pos(v.At))
 		}
 	}
-	for _, v := range r.prop("backendAddressPools").Items() {
+	for _, v := range r.list("backendAddressPools", "backend pool") {
 		lb.BackendAddressPools = append(lb.BackendAddressPools, im.pool(r, v, base))
 	}
-	for _, v := range r.prop("probes").Items() {
+	for _, v := range r.list("probes", "probe") {
 		lb.Probes = append(lb.Probes, probe(r, v, base))
 	}
-	for _, v := range r.prop("loadBalancingRules").Items() {
+	for _, v := range r.list("loadBalancingRules", "load-balancing rule") {
 		lb.LoadBalancingRules = append(lb.LoadBalancingRules, rule(r, v, base))
 	}
-	for _, v := range r.prop("inboundNatRules").Items() {
+	for _, v := range r.list("inboundNatRules", "inbound NAT rule") {
 		lb.InboundNatRules = append(lb.InboundNatRules, im.natRule(r, v, base))
 	}
-	for _, v := range r.prop("outboundRules").Items() {
-		lb.OutboundRules = append(lb.OutboundRules, outboundRule(r, v, base))
+	for _, v := range r.list("inboundNatPools", "inbound NAT pool") {
+		np := &natPool{lb: lb, v: v}
+		np.name = (&reader{im: im, obj: v}).name()
+		key := strings.ToLower(lb.Name)
+		im.natPools[key] = append(im.natPools[key], np)
 	}
-	if cp := r.obj.Path("properties", "copy"); cp != nil {
-		im.f.Issuef(im.f.KeyPos(cp), build.RuleUnknown, "%s: property copy loops are not expanded; the objects they declare are not checked", base)
+	for _, v := range r.list("outboundRules", "outbound rule") {
+		lb.OutboundRules = append(lb.OutboundRules, outboundRule(r, v, base))
 	}
 	im.f.Result.Deployment.LoadBalancers = append(im.f.Result.Deployment.LoadBalancers, lb)
 }
 
-func isPublic(r *reader, fe *jsonpos.Value) bool {
-	sub := &reader{f: r.f, sc: r.sc, obj: fe}
-	return !sub.prop("publicIPAddress").IsNull() || !sub.prop("publicIPPrefix").IsNull()
-}
-
-func (im *importer) frontend(lbr *reader, v *jsonpos.Value, base string) *schema.Frontend {
+// frontend reads a frontend IP configuration; public reports whether it
+// has a public IP address or prefix.
+func (im *importer) frontend(lbr *reader, v *expr.Value, base string) (*schema.Frontend, bool) {
 	fe := &schema.Frontend{}
 	r := lbr.child(v, &fe.Node, &fe.Name, base+".frontendIPConfigurations.")
-	if ip := r.prop("privateIPAddress"); !ip.IsNull() {
+	_, hasPrefix := r.member("publicIPPrefix")
+	if m, ok := r.member("privateIPAddress"); ok && !m.Value.IsNull() {
 		r.str(&fe.IPAddress, "ipAddress", "privateIPAddress")
-		return fe
+		return fe, false
 	}
-	if pip := r.prop("publicIPAddress"); !pip.IsNull() {
-		im.publicIP(r, fe, pip)
-		return fe
+	if m, ok := r.member("publicIPAddress"); ok && !m.Value.IsNull() {
+		im.publicIP(r, fe, m)
+		return fe, true
 	}
-	method := r.prop("privateIPAllocationMethod")
-	if method == nil {
-		method = v
+	at := v.At
+	if m, ok := r.member("privateIPAllocationMethod"); ok {
+		at = m.KeyAt
 	}
-	im.f.Unknown(&fe.Node, "ipAddress", method, "the private IP address is allocated by Azure (Dynamic)")
-	return fe
+	r.unknown("ipAddress", at, "the private IP address is allocated by Azure (Dynamic)")
+	return fe, hasPrefix
 }
 
 // publicIP resolves a frontend's public IP reference to an address when the
 // public IP resource (with its address) is in the same file.
-func (im *importer) publicIP(r *reader, fe *schema.Frontend, ref *jsonpos.Value) {
-	id, _ := r.eval(ref.Get("id"))
+func (im *importer) publicIP(r *reader, fe *schema.Frontend, ref expr.Member) {
+	id, _ := ref.Value.Get("id").Name()
 	name := segment(id, "publicIPAddresses")
 	if pip := im.pipByName[strings.ToLower(name)]; pip != nil {
-		pr := &reader{f: im.f, sc: r.sc, obj: pip, node: &fe.Node}
-		if addr := pr.prop("ipAddress"); !addr.IsNull() {
+		pr := &reader{im: im, obj: pip.eval(im.ev), node: &fe.Node}
+		if m, ok := pr.member("ipAddress"); ok && !m.Value.IsNull() {
 			pr.str(&fe.IPAddress, "ipAddress", "ipAddress")
 			return
 		}
@@ -84,95 +111,110 @@ func (im *importer) publicIP(r *reader, fe *schema.Frontend, ref *jsonpos.Value)
 	if name == "" {
 		name = "(unresolved reference)"
 	}
-	im.f.Unknown(&fe.Node, "ipAddress", ref, "public IP address "+name+" is allocated by Azure; add `az network public-ip show` output for it")
+	r.unknown("ipAddress", ref.KeyAt, "public IP address "+name+" is allocated by Azure; add `az network public-ip show` output for it")
 }
 
-func (im *importer) pool(lbr *reader, v *jsonpos.Value, base string) *schema.BackendPool {
+func (im *importer) pool(lbr *reader, v *expr.Value, base string) *schema.BackendPool {
 	p := &schema.BackendPool{}
 	r := lbr.child(v, &p.Node, &p.Name, base+".backendAddressPools.")
-	path := p.Path()
-	// az CLI output lists members on the load balancer side too, without
-	// the VM: the NIC's own entry (az network nic show) replaces them.
-	for _, ref := range r.prop("backendIPConfigurations").Items() {
-		if m := r.member(ref, im.vmByNIC, path+".members"); m != nil {
-			p.Members = append(p.Members, m.Member)
-		}
-	}
+	im.poolMembers(r, p)
 	return p
 }
 
-func probe(lbr *reader, v *jsonpos.Value, base string) *schema.Probe {
+// poolMembers adds the members a pool object lists itself: az CLI output
+// names the NIC IP configurations (without the VM: the NIC's own entry
+// replaces them); IP-address members are reported, not checked.
+func (im *importer) poolMembers(r *reader, p *schema.BackendPool) {
+	path := p.Path()
+	for _, ref := range r.list("backendIPConfigurations", "backend IP configuration") {
+		if m := im.poolMember(ref, path+".members"); m != nil {
+			build.AddMember(p, m)
+		}
+	}
+	if m, ok := r.member("loadBalancerBackendAddresses"); ok && len(m.Value.Items()) > 0 {
+		im.issue(m.KeyAt, build.RuleUnknown, "%s: members given by IP address are not imported; rules do not check them", path)
+	}
+}
+
+func probe(lbr *reader, v *expr.Value, base string) *schema.Probe {
 	p := &schema.Probe{IntervalInSeconds: build.DefaultInterval, ProbeThreshold: build.DefaultThreshold, NoHealthyBackendsBehavior: "AllProbedDown"}
 	r := lbr.child(v, &p.Node, &p.Name, base+".probes.")
-	r.str(&p.Protocol, "protocol", "protocol")
+	r.enum(&p.Protocol, "protocol", "protocol", probeProtos...)
 	r.int(&p.Port, "port", "port")
 	r.int(&p.IntervalInSeconds, "intervalInSeconds", "intervalInSeconds")
 	r.int(&p.NumberOfProbes, "numberOfProbes", "numberOfProbes")
 	r.int(&p.ProbeThreshold, "probeThreshold", "probeThreshold")
 	r.str(&p.RequestPath, "requestPath", "requestPath")
-	r.str(&p.NoHealthyBackendsBehavior, "noHealthyBackendsBehavior", "noHealthyBackendsBehavior")
+	r.enum(&p.NoHealthyBackendsBehavior, "noHealthyBackendsBehavior", "noHealthyBackendsBehavior", noHealthy...)
 	return p
 }
 
-func rule(lbr *reader, v *jsonpos.Value, base string) *schema.Rule {
+func rule(lbr *reader, v *expr.Value, base string) *schema.Rule {
 	ru := &schema.Rule{IdleTimeoutInMinutes: build.DefaultIdleTimeout, LoadDistribution: "Default"}
 	r := lbr.child(v, &ru.Node, &ru.Name, base+".loadBalancingRules.")
-	r.ref(&ru.FrontendIPConfiguration, "frontendIPConfiguration", r.prop("frontendIPConfiguration"), "frontendIPConfigurations")
-	pool := r.prop("backendAddressPool")
-	if pool.IsNull() {
-		if pools := r.prop("backendAddressPools").Items(); len(pools) > 0 {
-			pool = pools[0]
-		}
+	r.ref(&ru.FrontendIPConfiguration, "frontendIPConfiguration", "frontendIPConfiguration", "frontendIPConfigurations")
+	if m, ok := r.member("backendAddressPool"); ok && !m.Value.IsNull() {
+		r.refValue(&ru.BackendAddressPool, "backendAddressPool", m.Value, m.KeyAt, "backendAddressPools")
+	} else if m, ok := r.member("backendAddressPools"); ok && len(m.Value.Items()) > 0 {
+		r.refValue(&ru.BackendAddressPool, "backendAddressPool", m.Value.Elems[0], m.KeyAt, "backendAddressPools")
 	}
-	r.ref(&ru.BackendAddressPool, "backendAddressPool", pool, "backendAddressPools")
-	r.ref(&ru.Probe, "probe", r.prop("probe"), "probes")
-	r.str(&ru.Protocol, "protocol", "protocol")
+	r.ref(&ru.Probe, "probe", "probe", "probes")
+	r.enum(&ru.Protocol, "protocol", "protocol", protocols...)
 	r.int(&ru.FrontendPort, "frontendPort", "frontendPort")
 	r.int(&ru.BackendPort, "backendPort", "backendPort")
 	r.bool(&ru.EnableFloatingIP, "enableFloatingIP", "enableFloatingIP")
 	r.bool(&ru.EnableTcpReset, "enableTcpReset", "enableTcpReset")
 	r.bool(&ru.DisableOutboundSnat, "disableOutboundSnat", "disableOutboundSnat")
 	r.int(&ru.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idleTimeoutInMinutes")
-	r.str(&ru.LoadDistribution, "loadDistribution", "loadDistribution")
+	r.enum(&ru.LoadDistribution, "loadDistribution", "loadDistribution", distributions...)
 	return ru
 }
 
-func (im *importer) natRule(lbr *reader, v *jsonpos.Value, base string) *schema.NatRule {
+func (im *importer) natRule(lbr *reader, v *expr.Value, base string) *schema.NatRule {
 	nr := &schema.NatRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
 	r := lbr.child(v, &nr.Node, &nr.Name, base+".inboundNatRules.")
-	path := nr.Path()
-	r.ref(&nr.FrontendIPConfiguration, "frontendIPConfiguration", r.prop("frontendIPConfiguration"), "frontendIPConfigurations")
-	r.ref(&nr.BackendAddressPool, "backendAddressPool", r.prop("backendAddressPool"), "backendAddressPools")
-	r.str(&nr.Protocol, "protocol", "protocol")
+	natFields(r, nr)
+	r.ref(&nr.BackendAddressPool, "backendAddressPool", "backendAddressPool", "backendAddressPools")
 	r.int(&nr.FrontendPort, "frontendPort", "frontendPort")
-	r.int(&nr.BackendPort, "backendPort", "backendPort")
 	r.int(&nr.FrontendPortRangeStart, "frontendPortRangeStart", "frontendPortRangeStart")
 	r.int(&nr.FrontendPortRangeEnd, "frontendPortRangeEnd", "frontendPortRangeEnd")
-	r.bool(&nr.EnableFloatingIP, "enableFloatingIP", "enableFloatingIP")
-	r.bool(&nr.EnableTcpReset, "enableTcpReset", "enableTcpReset")
-	r.int(&nr.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idleTimeoutInMinutes")
 	// az CLI output names the target IP configuration on the rule itself.
-	if t := r.prop("backendIPConfiguration"); !t.IsNull() {
-		if m := r.member(t, im.vmByNIC, path+".target"); m != nil {
-			nr.Target = m.Member
-			nr.SetField("target", im.f.KeyPos(t))
+	if t, ok := r.member("backendIPConfiguration"); ok && !t.Value.IsNull() {
+		if m := im.poolMember(t.Value, nr.Path()+".target"); m != nil {
+			nr.Target = m
+			nr.SetField("target", pos(t.KeyAt))
 		}
 	}
 	return nr
 }
 
-func outboundRule(lbr *reader, v *jsonpos.Value, base string) *schema.OutboundRule {
+// natFields reads what NAT rules and NAT pools share.
+func natFields(r *reader, nr *schema.NatRule) {
+	r.ref(&nr.FrontendIPConfiguration, "frontendIPConfiguration", "frontendIPConfiguration", "frontendIPConfigurations")
+	r.enum(&nr.Protocol, "protocol", "protocol", protocols...)
+	r.int(&nr.BackendPort, "backendPort", "backendPort")
+	r.bool(&nr.EnableFloatingIP, "enableFloatingIP", "enableFloatingIP")
+	r.bool(&nr.EnableTcpReset, "enableTcpReset", "enableTcpReset")
+	r.int(&nr.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idleTimeoutInMinutes")
+}
+
+func outboundRule(lbr *reader, v *expr.Value, base string) *schema.OutboundRule {
 	or := &schema.OutboundRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
 	r := lbr.child(v, &or.Node, &or.Name, base+".outboundRules.")
-	for _, fe := range r.prop("frontendIPConfigurations").Items() {
-		var name string
-		r.ref(&name, "frontendIPConfigurations", fe, "frontendIPConfigurations")
-		if name != "" {
-			or.FrontendIPConfigurations = append(or.FrontendIPConfigurations, name)
+	if m, ok := r.member("frontendIPConfigurations"); ok {
+		if !m.Value.Known() {
+			r.unknown("frontendIPConfigurations", m.KeyAt, m.Value.Reason())
+		}
+		for _, fe := range m.Value.Items() {
+			var name string
+			r.refValue(&name, "frontendIPConfigurations", fe, m.KeyAt, "frontendIPConfigurations")
+			if name != "" {
+				or.FrontendIPConfigurations = append(or.FrontendIPConfigurations, name)
+			}
 		}
 	}
-	r.ref(&or.BackendAddressPool, "backendAddressPool", r.prop("backendAddressPool"), "backendAddressPools")
-	r.str(&or.Protocol, "protocol", "protocol")
+	r.ref(&or.BackendAddressPool, "backendAddressPool", "backendAddressPool", "backendAddressPools")
+	r.enum(&or.Protocol, "protocol", "protocol", protocols...)
 	r.int(&or.AllocatedOutboundPorts, "allocatedOutboundPorts", "allocatedOutboundPorts")
 	r.int(&or.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idleTimeoutInMinutes")
 	r.bool(&or.EnableTcpReset, "enableTcpReset", "enableTcpReset")
@@ -180,8 +222,10 @@ func outboundRule(lbr *reader, v *jsonpos.Value, base string) *schema.OutboundRu
 }
 
 // lbChild imports a child resource declared on its own, e.g.
-// Microsoft.Network/loadBalancers/inboundNatRules named "lb/rdp".
-func (im *importer) lbChild(res resource, child string) {
+// Microsoft.Network/loadBalancers/inboundNatRules named "lb/rdp". A child
+// that repeats an object the load balancer declares inline (a template
+// that fills an inline pool in a second step) is merged into it.
+func (im *importer) lbChild(res *resource, child string) {
 	lbName, _, _ := strings.Cut(res.name, "/")
 	var lb *schema.LoadBalancer
 	for _, l := range im.f.Result.Deployment.LoadBalancers {
@@ -190,17 +234,38 @@ func (im *importer) lbChild(res resource, child string) {
 		}
 	}
 	if lb == nil {
-		im.f.Issuef(im.f.Pos(res.v), build.RuleSchema, "%s %s belongs to load balancer %s, which is not in this file; put them in one template", res.typ, res.name, lbName)
+		im.issue(expr.At(res.file, res.decl), build.RuleUnknown, "%s %s belongs to load balancer %s, which none of the input files declares; it is not checked (lint the file that deploys %s too)",
+			typeNoun(res.typ), res.name, lbName, lbName)
 		return
 	}
-	lbr := &reader{f: im.f, sc: res.scope, obj: res.v, node: &lb.Node}
+	body := res.eval(im.ev)
+	lbr := &reader{im: im, obj: body, node: &lb.Node}
 	base := "loadBalancers." + lb.Name
+	im.mayNotDeploy(res, typeNoun(res.typ)+" "+res.name)
 	switch child {
 	case "inboundnatrules":
-		lb.InboundNatRules = append(lb.InboundNatRules, im.natRule(lbr, res.v, base))
+		nr := im.natRule(lbr, body, base)
+		if i := indexByName(lb.InboundNatRules, nr.Name, func(n *schema.NatRule) string { return n.Name }); i >= 0 {
+			lb.InboundNatRules[i] = nr
+			return
+		}
+		lb.InboundNatRules = append(lb.InboundNatRules, nr)
 	case "backendaddresspools":
-		lb.BackendAddressPools = append(lb.BackendAddressPools, im.pool(lbr, res.v, base))
-	default:
-		im.f.Issuef(im.f.Pos(res.v), build.RuleUnknown, "resource type %s is not imported", res.typ)
+		if i := indexByName(lb.BackendAddressPools, lastName(res.name), func(p *schema.BackendPool) string { return p.Name }); i >= 0 {
+			p := lb.BackendAddressPools[i]
+			im.poolMembers(&reader{im: im, obj: body, node: &p.Node}, p)
+			return
+		}
+		lb.BackendAddressPools = append(lb.BackendAddressPools, im.pool(lbr, body, base))
 	}
+}
+
+// indexByName returns the index of the object named name (ignoring case).
+func indexByName[T any](objs []T, name string, nameOf func(T) string) int {
+	for i, o := range objs {
+		if strings.EqualFold(nameOf(o), name) {
+			return i
+		}
+	}
+	return -1
 }

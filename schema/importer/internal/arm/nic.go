@@ -4,50 +4,75 @@ import (
 	"strings"
 
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/importer/internal/arm/expr"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
-	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
 
 // nic imports a network interface: its IP configurations become the VM's
 // DIPs, and their load balancer references become pool memberships and NAT
 // rule targets.
-func (im *importer) nic(res resource) {
+func (im *importer) nic(res *resource) {
+	body := res.eval(im.ev)
 	nic := &schema.NetworkInterface{Name: lastName(res.name)}
-	r := &reader{f: im.f, sc: res.scope, obj: res.v, node: &nic.Node}
 	owner := im.vmByNIC[strings.ToLower(nic.Name)]
-	vmName, vmAt := owner.name, owner.v
-	if id, ok := r.eval(r.prop("virtualMachine").Get("id")); ok && segment(id, "virtualMachines") != "" {
+	vmName, vmAt := owner.name, owner.at
+	if id, ok := prop(body, "virtualMachine").Get("id").Name(); ok && segment(id, "virtualMachines") != "" {
 		vmName = segment(id, "virtualMachines")
 	}
 	if vmName == "" {
 		vmName = nic.Name
 	}
-	if vmAt == nil {
-		vmAt = res.v
+	if vmAt == (expr.Pos{}) {
+		vmAt = body.At
 	}
 	vm := im.vm(vmName, vmAt)
 	base := "vms." + vm.Name + ".networkInterfaces." + nic.Name
-	im.f.Object(&nic.Node, res.v, base)
-	nic.SetField("name", im.f.KeyPos(res.v.Get("name")))
-	configs := r.prop("ipConfigurations").Items()
-	anyPrimary := false
-	for _, v := range configs {
-		c := im.ipConfig(r, v, vm.Name, nic.Name, base)
-		anyPrimary = anyPrimary || c.Primary
-		nic.IPConfigurations = append(nic.IPConfigurations, c)
+	nic.SetPos(pos(body.At), base)
+	if m, ok := body.Member("name"); ok {
+		nic.SetField("name", pos(m.KeyAt))
 	}
-	if !anyPrimary && len(nic.IPConfigurations) > 0 {
-		// Azure makes the only (or first) IP configuration primary.
-		nic.IPConfigurations[0].Primary = true
-	}
-	if cp := r.obj.Path("properties", "copy"); cp != nil {
-		im.f.Issuef(im.f.KeyPos(cp), build.RuleUnknown, "%s: property copy loops are not expanded; the IP configurations they declare are not checked", base)
-	}
+	im.mayNotDeploy(res, "network interface "+nic.Name)
+	r := &reader{im: im, obj: body, node: &nic.Node}
+	im.ipConfigs(r, nic, vm.Name, base, func(ref membership) {
+		if ref.natPool != "" {
+			im.f.Issuef(ref.Member.Pos(), build.RuleSchema, "%s: a network interface cannot use inbound NAT pool %s (only scale sets can); Azure rejects it", ref.Member.Path(), ref.natPool)
+			return
+		}
+		im.f.Join(ref.Membership)
+	})
 	vm.NetworkInterfaces = append(vm.NetworkInterfaces, nic)
 }
 
-// vm returns the model VM of that name, creating it at v.
-func (im *importer) vm(name string, v *jsonpos.Value) *schema.VM {
+// membership is a pool, NAT rule or NAT pool an IP configuration joins.
+type membership struct {
+	build.Membership
+	natPool string
+}
+
+// ipConfigs reads the IP configurations of a NIC (or of a scale set's
+// network interface configuration) and passes each membership, its member
+// filled in, to join.
+func (im *importer) ipConfigs(r *reader, nic *schema.NetworkInterface, vm, base string, join func(membership)) {
+	configs := r.list("ipConfigurations", "IP configuration")
+	anyPrimary := false
+	for _, v := range configs {
+		c, refs := im.ipConfig(r, v, base)
+		c.Primary = c.Primary || len(configs) == 1 && !c.Has("primary")
+		anyPrimary = anyPrimary || c.Primary
+		nic.IPConfigurations = append(nic.IPConfigurations, c)
+		for _, ref := range refs {
+			ref.Member.VM, ref.Member.NetworkInterface, ref.Member.IPConfiguration = vm, nic.Name, c.Name
+			join(ref)
+		}
+	}
+	if !anyPrimary && len(nic.IPConfigurations) > 0 {
+		// Azure makes the first IP configuration primary.
+		nic.IPConfigurations[0].Primary = true
+	}
+}
+
+// vm returns the model VM of that name, creating it at p.
+func (im *importer) vm(name string, p expr.Pos) *schema.VM {
 	d := im.f.Result.Deployment
 	for _, vm := range d.VMs {
 		if strings.EqualFold(vm.Name, name) {
@@ -55,50 +80,59 @@ func (im *importer) vm(name string, v *jsonpos.Value) *schema.VM {
 		}
 	}
 	vm := &schema.VM{Name: name}
-	im.f.Object(&vm.Node, v, "vms."+name)
+	vm.SetPos(pos(p), "vms."+name)
 	d.VMs = append(d.VMs, vm)
 	return vm
 }
 
-func (im *importer) ipConfig(nicr *reader, v *jsonpos.Value, vm, nic, base string) *schema.IPConfig {
+// ipConfig reads one IP configuration and the pool and NAT rule memberships
+// it declares (their members still to be filled in with names).
+func (im *importer) ipConfig(nicr *reader, v *expr.Value, base string) (*schema.IPConfig, []membership) {
 	c := &schema.IPConfig{}
 	r := nicr.child(v, &c.Node, &c.Name, base+".ipConfigurations.")
 	path := c.Path()
-	if ip := r.prop("privateIPAddress"); !ip.IsNull() {
+	if m, ok := r.member("privateIPAddress"); ok && !m.Value.IsNull() {
 		r.str(&c.PrivateIPAddress, "privateIPAddress", "privateIPAddress")
 	} else {
-		at := r.prop("privateIPAllocationMethod")
-		if at == nil {
-			at = v
+		at := v.At
+		if m, ok := r.member("privateIPAllocationMethod"); ok {
+			at = m.KeyAt
 		}
-		im.f.Unknown(&c.Node, "privateIPAddress", at, "the private IP address is allocated by Azure (Dynamic)")
+		r.unknown("privateIPAddress", at, "the private IP address is allocated by Azure (Dynamic)")
 	}
 	r.bool(&c.Primary, "primary", "primary")
-	if len(nicr.prop("ipConfigurations").Items()) == 1 && !c.Has("primary") {
-		c.Primary = true
-	}
-	member := func(ref *jsonpos.Value) *schema.PoolMember {
-		m := &schema.PoolMember{VM: vm, NetworkInterface: nic, IPConfiguration: c.Name}
-		im.f.Object(&m.Node, ref, path)
+	var refs []membership
+	member := func(ref *expr.Value) *schema.PoolMember {
+		m := &schema.PoolMember{}
+		m.SetPos(pos(ref.At), path)
 		return m
 	}
-	for _, ref := range r.prop("loadBalancerBackendAddressPools").Items() {
-		id, ok := r.eval(ref.Get("id"))
+	for _, ref := range r.list("loadBalancerBackendAddressPools", "backend pool reference") {
+		id, ok := ref.Get("id").Name()
 		lb, pool := segment(id, "loadBalancers"), segment(id, "backendAddressPools")
 		if !ok || lb == "" || pool == "" {
-			im.f.Issuef(im.f.Pos(ref), build.RuleUnknown, "%s: backend pool reference cannot be evaluated; this pool membership is not checked", path)
+			im.issue(ref.At, build.RuleUnknown, "%s: backend pool reference is only known at deployment (%s); this pool membership is not checked", path, ref.Get("id").Reason())
 			continue
 		}
-		im.f.Join(build.Membership{LB: lb, Pool: pool, Member: member(ref)})
+		refs = append(refs, membership{Membership: build.Membership{LB: lb, Pool: pool, Member: member(ref)}})
 	}
-	for _, ref := range r.prop("loadBalancerInboundNatRules").Items() {
-		id, ok := r.eval(ref.Get("id"))
+	for _, ref := range r.list("loadBalancerInboundNatRules", "inbound NAT rule reference") {
+		id, ok := ref.Get("id").Name()
 		lb, rule := segment(id, "loadBalancers"), segment(id, "inboundNatRules")
 		if !ok || lb == "" || rule == "" {
-			im.f.Issuef(im.f.Pos(ref), build.RuleUnknown, "%s: inbound NAT rule reference cannot be evaluated; this NAT target is not checked", path)
+			im.issue(ref.At, build.RuleUnknown, "%s: inbound NAT rule reference is only known at deployment (%s); this NAT target is not checked", path, ref.Get("id").Reason())
 			continue
 		}
-		im.f.Join(build.Membership{LB: lb, NatRule: rule, Member: member(ref)})
+		refs = append(refs, membership{Membership: build.Membership{LB: lb, NatRule: rule, Member: member(ref)}})
 	}
-	return c
+	for _, ref := range r.list("loadBalancerInboundNatPools", "inbound NAT pool reference") {
+		id, ok := ref.Get("id").Name()
+		lb, pool := segment(id, "loadBalancers"), segment(id, "inboundNatPools")
+		if !ok || lb == "" || pool == "" {
+			im.issue(ref.At, build.RuleUnknown, "%s: inbound NAT pool reference is only known at deployment (%s); these NAT rules are not checked", path, ref.Get("id").Reason())
+			continue
+		}
+		refs = append(refs, membership{Membership: build.Membership{LB: lb, Member: member(ref)}, natPool: pool})
+	}
+	return c, refs
 }

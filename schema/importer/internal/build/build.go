@@ -55,6 +55,18 @@ type Result struct {
 	Issues     []schema.Issue
 	// Pending are memberships whose load balancer is not in this file.
 	Pending []Membership
+	// NotDeployed are the declarations of resources the importer reads
+	// whose condition is false.
+	NotDeployed []Declaration
+	// Linked are the linked template files the import read besides the
+	// file itself.
+	Linked []string
+}
+
+// Declaration is a resource declared in a file.
+type Declaration struct {
+	Pos        schema.Pos
+	Type, Name string
 }
 
 // File accumulates the result of importing one file.
@@ -93,7 +105,11 @@ func (f *File) Issuef(p schema.Pos, rule, format string, args ...any) {
 // Unknown marks field of n unknown at v's key and reports it: why names the
 // expression or attribute that could not be known.
 func (f *File) Unknown(n *schema.Node, field string, v *jsonpos.Value, why string) {
-	p := f.KeyPos(v)
+	f.UnknownAt(n, field, f.KeyPos(v), why)
+}
+
+// UnknownAt marks field of n unknown at p, as Unknown does.
+func (f *File) UnknownAt(n *schema.Node, field string, p schema.Pos, why string) {
 	n.SetUnknown(field, p, why)
 	f.Issuef(p, RuleUnknown, "%s.%s is unknown until deployment (%s); rules that need it are not checked", n.Path(), field, why)
 }
@@ -121,6 +137,15 @@ func Resolve(d *schema.Deployment, ms []Membership) []Membership {
 	return left
 }
 
+func findLB(d *schema.Deployment, name string) *schema.LoadBalancer {
+	for _, lb := range d.LoadBalancers {
+		if strings.EqualFold(lb.Name, name) {
+			return lb
+		}
+	}
+	return nil
+}
+
 func attach(d *schema.Deployment, m Membership) bool {
 	for _, lb := range d.LoadBalancers {
 		if !strings.EqualFold(lb.Name, m.LB) {
@@ -137,7 +162,7 @@ func attach(d *schema.Deployment, m Membership) bool {
 		}
 		for _, p := range lb.BackendAddressPools {
 			if strings.EqualFold(p.Name, m.Pool) {
-				addMember(p, m.Member)
+				AddMember(p, m.Member)
 				return true
 			}
 		}
@@ -145,10 +170,10 @@ func attach(d *schema.Deployment, m Membership) bool {
 	return false
 }
 
-// addMember adds m to p. A member naming the same NIC IP configuration
+// AddMember adds m to p. A member naming the same NIC IP configuration
 // (az CLI lists members on the load balancer too, without the VM) is
 // replaced, because the NIC side knows the VM.
-func addMember(p *schema.BackendPool, m *schema.PoolMember) {
+func AddMember(p *schema.BackendPool, m *schema.PoolMember) {
 	for i, old := range p.Members {
 		if strings.EqualFold(old.NetworkInterface, m.NetworkInterface) && strings.EqualFold(old.IPConfiguration, m.IPConfiguration) {
 			p.Members[i] = m
@@ -166,15 +191,24 @@ func (m Membership) Describe() string {
 	return fmt.Sprintf("backend pool %s of load balancer %s", m.Pool, m.LB)
 }
 
-// ReportUnresolved records an issue for each membership that names a load
-// balancer, pool or NAT rule in none of the input files, and for each pool
-// member az CLI listed on the load balancer side whose NIC (and so VM) is in
-// none of them; such members name no VM and rules skip them.
+// ReportUnresolved records an issue for each membership that could not be
+// attached: a missing reference (LB1001, Azure rejects it) when its load
+// balancer is in the input but lacks the pool or NAT rule, LB0010 when the
+// load balancer is in none of the input files (deployed elsewhere, so not
+// checked). It also reports each pool member az CLI listed on the load
+// balancer side whose NIC (and so VM) is in none of them; such members
+// name no VM and rules skip them.
 func ReportUnresolved(d *schema.Deployment, issues []schema.Issue, ms []Membership) []schema.Issue {
 	for _, m := range ms {
-		issues = append(issues, schema.Issue{Pos: m.Member.Pos(), Rule: RuleSchema,
-			Message: fmt.Sprintf("IP configuration %s of VM %s refers to %s, which is in none of the input files; add the file that declares it",
-				m.Member.IPConfiguration, m.Member.VM, m.Describe())})
+		is := schema.Issue{Pos: m.Member.Pos(), Rule: RuleUnknown,
+			Message: fmt.Sprintf("IP configuration %s of VM %s joins %s, which none of the input files declares; the membership is not checked (add the file that deploys the load balancer)",
+				m.Member.IPConfiguration, m.Member.VM, m.Describe())}
+		if lb := findLB(d, m.LB); lb != nil {
+			is.Rule = schema.RuleReference
+			is.Message = fmt.Sprintf("IP configuration %s of VM %s joins %s, which does not exist; declare it or correct the reference",
+				m.Member.IPConfiguration, m.Member.VM, m.Describe())
+		}
+		issues = append(issues, is)
 	}
 	for _, lb := range d.LoadBalancers {
 		for _, p := range lb.BackendAddressPools {

@@ -13,8 +13,11 @@ type builtin struct {
 	// the first one is the result.
 	unknowns bool
 	// symbols: the function handles Symbolic strings itself; otherwise
-	// one makes the result Unknown (the function looks inside it).
-	symbols bool
+	// one makes the result Unknown (the function looks inside it), or, if
+	// derive is set, a Symbolic string naming the call: a name cut from a
+	// placeholder (substring(uniqueString(...), 0, 5)) still identifies
+	// its object.
+	symbols, derive bool
 }
 
 // builtins maps lower-case function names to their implementation. It is
@@ -85,6 +88,8 @@ func (ev *Evaluator) call(n *callN, f *frame) *Value {
 		switch {
 		case a.Kind == Unknown && !b.unknowns:
 			return a.withAt(at)
+		case a.Kind == String && a.Symbolic && b.derive:
+			return derived(n.name, args, at)
 		case a.Kind == String && a.Symbolic && !b.symbols:
 			return NewUnknown(a.Reason(), at)
 		}
@@ -92,7 +97,26 @@ func (ev *Evaluator) call(n *callN, f *frame) *Value {
 	prev := ev.current
 	ev.current = f
 	defer func() { ev.current = prev }()
-	return b.fn(ev, args, at)
+	v := b.fn(ev, args, at)
+	if v.Kind == Unknown && v.At != at {
+		v = v.withAt(at) // where it is used, not where it was declared
+	}
+	return v
+}
+
+// derived is the Symbolic string fn(args...) stands for.
+func derived(fn string, args []*Value, at Pos) *Value {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		if s, ok := text(a); ok && !a.Symbolic && a.Kind == String {
+			parts[i] = "'" + s + "'"
+		} else if ok {
+			parts[i] = s
+		} else {
+			parts[i] = describe(a)
+		}
+	}
+	return NewSymbolWhy(fn+"("+strings.Join(parts, ", ")+")", symbolicAmong(args).Reason(), at)
 }
 
 func (ev *Evaluator) args(nodes []node, f *frame) []*Value {

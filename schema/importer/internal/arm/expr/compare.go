@@ -105,9 +105,9 @@ func text(v *Value) (s string, ok bool) {
 }
 
 // render writes v as compact JSON, as string() and json round trips do.
-// symbolic reports whether a Symbolic string went into it; unknown is the
+// symbolic is the first Symbolic string that went into it; unknown is the
 // first Unknown value found (then the text is useless).
-func render(v *Value) (out string, symbolic bool, unknown *Value) {
+func render(v *Value) (out string, symbolic, unknown *Value) {
 	var b strings.Builder
 	var walk func(v *Value)
 	walk = func(v *Value) {
@@ -118,7 +118,9 @@ func render(v *Value) (out string, symbolic bool, unknown *Value) {
 		case Unknown, Lambda:
 			unknown = v
 		case String:
-			symbolic = symbolic || v.Symbolic
+			if v.Symbolic && symbolic == nil {
+				symbolic = v
+			}
 			b.WriteString(strconv.Quote(v.Str))
 		case Bool:
 			b.WriteString(strconv.FormatBool(v.Bool))
@@ -156,12 +158,12 @@ func render(v *Value) (out string, symbolic bool, unknown *Value) {
 	return b.String(), symbolic, unknown
 }
 
-// symbolicAmong reports whether any value is a Symbolic string.
-func symbolicAmong(vs []*Value) bool {
+// symbolicAmong returns the first Symbolic string among vs, or nil.
+func symbolicAmong(vs []*Value) *Value {
 	for _, v := range vs {
-		if v.Kind == String && v.Symbolic {
-			return true
+		if v != nil && v.Kind == String && v.Symbolic {
+			return v
 		}
 	}
-	return false
+	return nil
 }

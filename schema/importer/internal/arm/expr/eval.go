@@ -98,7 +98,12 @@ func (ev *Evaluator) String(s string, at Pos, sc Scope) *Value {
 		return v
 	}
 	defer ev.leave()
-	return ev.eval(p.n, &frame{sc: sc, at: at})
+	v := ev.eval(p.n, &frame{sc: sc, at: at})
+	if v.Kind == Unknown && v.Expr == "" {
+		v = v.withAt(at)
+		v.Expr = s
+	}
+	return v
 }
 
 // frame is what one expression's evaluation sees.
@@ -158,7 +163,7 @@ func (ev *Evaluator) eval(n node, f *frame) *Value {
 func (ev *Evaluator) member(x *Value, name string, safe bool, at Pos) *Value {
 	switch {
 	case x.Kind == Unknown:
-		return x
+		return x.withAt(at)
 	case x.Kind == Null && safe:
 		return x
 	case x.Kind != Object:
@@ -177,9 +182,9 @@ func (ev *Evaluator) member(x *Value, name string, safe bool, at Pos) *Value {
 func (ev *Evaluator) index(x, i *Value, safe bool, at Pos) *Value {
 	switch {
 	case x.Kind == Unknown:
-		return x
+		return x.withAt(at)
 	case i.Kind == Unknown:
-		return i
+		return i.withAt(at)
 	case x.Kind == Null && safe:
 		return x
 	case x.Kind == Array:

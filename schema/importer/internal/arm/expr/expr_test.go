@@ -201,7 +201,9 @@ func TestEval(t *testing.T) {
 		{"[if(equals(parameters('missing'), 'x'), 1, 1)]", "1"},
 		{"[if(equals(parameters('missing'), 'x'), 1, 2)]", "unknown(the if() condition is not known: [parameters('missing')] is only known at deployment)"},
 		{"[equals(uniqueString('a', 'b'), uniqueString('a', 'b'))]", "True"},
-		{"[length(uniqueString(resourceGroup().id))]", "unknown(" + `rwh5tpjqhr2cv is only known at deployment)`},
+		{"[length(uniqueString(resourceGroup().id))]", "unknown(uniqueString() is a hash Azure computes at deployment)"},
+		{"[substring(uniqueString('a'), 0, 5)]", `sym"substring(zklycewkdo64v, 0, 5)"`},
+		{"[take(parameters('missing'), 3)]", `sym"take([parameters('missing')], 3)"`},
 		{"[guid('x')]", `sym"2d711642-b726-b044-0162-7ca9fbac32f5"`},
 		// Unknown values.
 		{"[reference('vm').outputs]", "unknown(reference() is the runtime state of a resource, known only at deployment)"},

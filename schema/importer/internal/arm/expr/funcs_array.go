@@ -51,10 +51,10 @@ func init() {
 	register("createobject", builtin{min: 0, max: -1, unknowns: true, symbols: true, fn: createObject})
 	register("union", builtin{min: 1, max: -1, symbols: true, fn: union})
 	register("intersection", builtin{min: 1, max: -1, symbols: true, fn: intersection})
-	register("first", builtin{min: 1, max: 1, fn: end(true)})
-	register("last", builtin{min: 1, max: 1, fn: end(false)})
-	register("take", builtin{min: 2, max: 2, fn: slice(true)})
-	register("skip", builtin{min: 2, max: 2, fn: slice(false)})
+	register("first", builtin{min: 1, max: 1, derive: true, fn: end(true)})
+	register("last", builtin{min: 1, max: 1, derive: true, fn: end(false)})
+	register("take", builtin{min: 2, max: 2, derive: true, fn: slice(true)})
+	register("skip", builtin{min: 2, max: 2, derive: true, fn: slice(false)})
 	register("indexof", builtin{min: 2, max: 2, symbols: true, fn: find(false)})
 	register("lastindexof", builtin{min: 2, max: 2, symbols: true, fn: find(true)})
 	register("join", builtin{min: 2, max: 2, symbols: true, fn: join})
@@ -358,7 +358,7 @@ func join(ev *Evaluator, a []*Value, at Pos) *Value {
 	if bad := ev.checkLen(n, at); bad != nil {
 		return bad
 	}
-	return ev.result(strings.Join(parts, delim), symbolicAmong(append(slices.Clone(a[0].Elems), a[1])), at)
+	return ev.result(strings.Join(parts, delim), at, append(slices.Clone(a[0].Elems), a[1])...)
 }
 
 func rangeFn(ev *Evaluator, a []*Value, at Pos) *Value {

@@ -73,17 +73,17 @@ func init() {
 	register("resourceid", builtin{min: 2, max: -1, symbols: true, fn: resourceID})
 	register("subscriptionresourceid", builtin{min: 2, max: -1, symbols: true, fn: subscriptionResourceID})
 	register("tenantresourceid", builtin{min: 2, max: -1, symbols: true, fn: func(ev *Evaluator, a []*Value, at Pos) *Value {
-		return scopedID(ev, "", false, a, at)
+		return scopedID(ev, "", nil, a, at)
 	}})
 	register("extensionresourceid", builtin{min: 3, max: -1, symbols: true, fn: func(ev *Evaluator, a []*Value, at Pos) *Value {
-		return scopedID(ev, a[0].Str, a[0].Symbolic, a[1:], at)
+		return scopedID(ev, a[0].Str, a[0], a[1:], at)
 	}})
 	register("managementgroupresourceid", builtin{min: 2, max: -1, symbols: true, fn: func(ev *Evaluator, a []*Value, at Pos) *Value {
-		mg, symbolic := "/providers/Microsoft.Management/managementGroups/[managementGroup().name]", true
+		mg, from := "/providers/Microsoft.Management/managementGroups/[managementGroup().name]", NewSymbol("[managementGroup().name]", at)
 		if len(a) > 2 && !strings.Contains(a[0].Str, "/") {
-			mg, symbolic, a = "/providers/Microsoft.Management/managementGroups/"+a[0].Str, a[0].Symbolic, a[1:]
+			mg, from, a = "/providers/Microsoft.Management/managementGroups/"+a[0].Str, a[0], a[1:]
 		}
-		return scopedID(ev, mg, symbolic, a, at)
+		return scopedID(ev, mg, from, a, at)
 	}})
 }
 
@@ -164,17 +164,23 @@ func typeArg(strs []string) (i int, segs []string) {
 	return -1, nil
 }
 
-// idArgs returns the arguments' texts and whether any is Symbolic.
-func idArgs(a []*Value, at Pos) ([]string, bool, *Value) {
+// idArgs returns the arguments' texts.
+func idArgs(a []*Value, at Pos) ([]string, *Value) {
 	strs := make([]string, len(a))
 	for i, x := range a {
 		s, ok := x.Name()
 		if !ok {
-			return nil, false, NewUnknown(fmt.Sprintf("resource ID part %s is not a string", describe(x)), at)
+			return nil, NewUnknown(fmt.Sprintf("resource ID part %s is not a string", describe(x)), at)
 		}
 		strs[i] = s
 	}
-	return strs, symbolicAmong(a), nil
+	return strs, nil
+}
+
+// contextSymbol stands for the subscription or resource group a resource
+// ID names by default.
+func contextSymbol(at Pos) *Value {
+	return NewSymbol(ResourceGroup, at).because("the subscription and resource group are only known at deployment")
 }
 
 // typedPath renders "/providers/ns/type/name/child/name".
@@ -190,7 +196,7 @@ func typedPath(segs, names []string) string {
 // resourceID is resourceId([subscriptionId], [resourceGroupName], type,
 // name...), with placeholders for the subscription and group not given.
 func resourceID(ev *Evaluator, a []*Value, at Pos) *Value {
-	strs, symbolic, bad := idArgs(a, at)
+	strs, bad := idArgs(a, at)
 	if bad != nil {
 		return bad
 	}
@@ -205,14 +211,16 @@ func resourceID(ev *Evaluator, a []*Value, at Pos) *Value {
 	case 1:
 		rg = strs[0]
 	}
-	symbolic = symbolic || i < 2
-	return ev.result("/subscriptions/"+sub+"/resourceGroups/"+rg+typedPath(segs, strs[i+1:]), symbolic, at)
+	if i < 2 {
+		a = append(a, contextSymbol(at))
+	}
+	return ev.result("/subscriptions/"+sub+"/resourceGroups/"+rg+typedPath(segs, strs[i+1:]), at, a...)
 }
 
 // subscriptionResourceID is subscriptionResourceId([subscriptionId], type,
 // name...).
 func subscriptionResourceID(ev *Evaluator, a []*Value, at Pos) *Value {
-	strs, symbolic, bad := idArgs(a, at)
+	strs, bad := idArgs(a, at)
 	if bad != nil {
 		return bad
 	}
@@ -224,13 +232,16 @@ func subscriptionResourceID(ev *Evaluator, a []*Value, at Pos) *Value {
 	if i == 1 {
 		sub = strs[0]
 	}
-	return ev.result("/subscriptions/"+sub+typedPath(segs, strs[i+1:]), symbolic || i == 0, at)
+	if i == 0 {
+		a = append(a, contextSymbol(at))
+	}
+	return ev.result("/subscriptions/"+sub+typedPath(segs, strs[i+1:]), at, a...)
 }
 
-// scopedID is an ID below prefix (an extension resource's parent, or "");
-// prefixSymbolic says whether the prefix is a placeholder.
-func scopedID(ev *Evaluator, prefix string, prefixSymbolic bool, a []*Value, at Pos) *Value {
-	strs, symbolic, bad := idArgs(a, at)
+// scopedID is an ID below prefix (an extension resource's parent, or ""),
+// Symbolic when prefixV (the value the prefix came from, or nil) is.
+func scopedID(ev *Evaluator, prefix string, prefixV *Value, a []*Value, at Pos) *Value {
+	strs, bad := idArgs(a, at)
 	if bad != nil {
 		return bad
 	}
@@ -238,5 +249,8 @@ func scopedID(ev *Evaluator, prefix string, prefixSymbolic bool, a []*Value, at 
 	if i != 0 {
 		return NewUnknown("the resource ID arguments do not match a resource type and its names", at)
 	}
-	return ev.result(strings.TrimSuffix(prefix, "/")+typedPath(segs, strs[1:]), symbolic || prefixSymbolic, at)
+	if prefixV != nil {
+		a = append(a, prefixV)
+	}
+	return ev.result(strings.TrimSuffix(prefix, "/")+typedPath(segs, strs[1:]), at, a...)
 }

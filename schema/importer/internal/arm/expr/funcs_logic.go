@@ -83,8 +83,8 @@ func unknownOperand(a []*Value) *Value {
 		if _, _, u := render(v); u != nil {
 			return u
 		}
-		if _, sym, _ := render(v); sym {
-			return NewUnknown("the comparison involves placeholders known only at deployment", v.At)
+		if _, sym, _ := render(v); sym != nil {
+			return sym
 		}
 	}
 	return NewUnknown("the comparison is not known", Pos{})

@@ -68,7 +68,7 @@ func init() {
 		}
 		return ev.str(out, at)
 	}})
-	register("substring", builtin{min: 2, max: 3, fn: substring})
+	register("substring", builtin{min: 2, max: 3, derive: true, fn: substring})
 	register("split", builtin{min: 2, max: 2, fn: split})
 	register("startswith", builtin{min: 2, max: 2, fn: affix("startsWith", func(s, p string) bool {
 		return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
@@ -91,11 +91,12 @@ func wantString(fn string, v *Value, at Pos) *Value {
 	return NewUnknown(fmt.Sprintf("%s() wants a string, got %s", fn, describe(v)), at)
 }
 
-// result returns s as a Symbolic or a known string.
-func (ev *Evaluator) result(s string, symbolic bool, at Pos) *Value {
+// result returns s as a known string, or as a Symbolic one (with its
+// reason) when one of from is Symbolic.
+func (ev *Evaluator) result(s string, at Pos, from ...*Value) *Value {
 	v := ev.str(s, at)
-	if symbolic && v.Kind == String {
-		v.Symbolic = true
+	if sym := symbolicAmong(from); sym != nil && v.Kind == String {
+		v.Symbolic, v.Why = true, sym.Why
 	}
 	return v
 }
@@ -133,7 +134,7 @@ func concat(ev *Evaluator, a []*Value, at Pos) *Value {
 		}
 		b.WriteString(s)
 	}
-	return ev.result(b.String(), symbolicAmong(a), at)
+	return ev.result(b.String(), at, a...)
 }
 
 func caseMap(f func(string) string) func(ev *Evaluator, a []*Value, at Pos) *Value {
@@ -142,20 +143,20 @@ func caseMap(f func(string) string) func(ev *Evaluator, a []*Value, at Pos) *Val
 		if !ok {
 			return NewUnknown(fmt.Sprintf("a string function got %s", describe(a[0])), at)
 		}
-		return ev.result(f(s), a[0].Symbolic, at)
+		return ev.result(f(s), at, a[0])
 	}
 }
 
 // toString is string(): scalars as text, arrays and objects as JSON.
 func toString(ev *Evaluator, a []*Value, at Pos) *Value {
 	if s, ok := text(a[0]); ok {
-		return ev.result(s, a[0].Symbolic, at)
+		return ev.result(s, at, a[0])
 	}
 	out, symbolic, unknown := render(a[0])
 	if unknown != nil {
 		return NewUnknown(unknown.Reason(), at)
 	}
-	return ev.result(out, symbolic, at)
+	return ev.result(out, at, symbolic)
 }
 
 // format implements .NET composite formatting: {n}, {n,width} and the
@@ -190,7 +191,7 @@ func format(ev *Evaluator, a []*Value, at Pos) *Value {
 			b.WriteByte(c)
 		}
 	}
-	return ev.result(b.String(), symbolicAmong(a[1:]), at)
+	return ev.result(b.String(), at, a[1:]...)
 }
 
 func formatItem(item string, args []*Value, at Pos) (string, *Value) {
@@ -276,12 +277,12 @@ func replace(ev *Evaluator, a []*Value, at Pos) *Value {
 	case !ok1 || !ok2 || !ok3:
 		return NewUnknown("replace() wants three strings", at)
 	case old == "":
-		return ev.result(s, a[0].Symbolic || a[2].Symbolic, at)
+		return ev.result(s, at, a[0], a[2])
 	}
 	if bad := ev.checkLen(len(s)+strings.Count(s, old)*(len(repl)-len(old)), at); bad != nil {
 		return bad
 	}
-	return ev.result(strings.ReplaceAll(s, old, repl), a[0].Symbolic || a[2].Symbolic, at)
+	return ev.result(strings.ReplaceAll(s, old, repl), at, a[0], a[2])
 }
 
 // padLeft(value, totalLength, [padChar]).
@@ -305,7 +306,7 @@ func padLeft(ev *Evaluator, a []*Value, at Pos) *Value {
 	if missing := int(n) - utf8.RuneCountInString(s); missing > 0 {
 		s = strings.Repeat(pad, missing) + s
 	}
-	return ev.result(s, a[0].Symbolic, at)
+	return ev.result(s, at, a[0])
 }
 
 // uri(base, relative) resolves relative against base as .NET's Uri does.
@@ -323,7 +324,7 @@ func uri(ev *Evaluator, a []*Value, at Pos) *Value {
 	if err != nil {
 		return NewUnknown(fmt.Sprintf("uri() relative part %q: %v", rel, err), at)
 	}
-	return ev.result(b.ResolveReference(r).String(), a[0].Symbolic || a[1].Symbolic, at)
+	return ev.result(b.ResolveReference(r).String(), at, a[0], a[1])
 }
 
 func base64ToString(ev *Evaluator, a []*Value, at Pos) *Value {

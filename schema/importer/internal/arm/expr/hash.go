@@ -36,7 +36,7 @@ func uniqueString(ev *Evaluator, a []*Value, at Pos) *Value {
 	if !ok {
 		return NewUnknown("uniqueString() wants strings", at)
 	}
-	return NewSymbol(base32Lower.EncodeToString(h[:])[:13], at)
+	return NewSymbolWhy(base32Lower.EncodeToString(h[:])[:13], "uniqueString() is a hash Azure computes at deployment", at)
 }
 
 // guid returns a GUID-shaped hash.
@@ -45,5 +45,5 @@ func guid(ev *Evaluator, a []*Value, at Pos) *Value {
 	if !ok {
 		return NewUnknown("guid() wants strings", at)
 	}
-	return NewSymbol(fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16]), at)
+	return NewSymbolWhy(fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16]), "guid() is a hash Azure computes at deployment", at)
 }

@@ -74,10 +74,14 @@ type Value struct {
 	Symbolic bool
 	Elems    []*Value // Array
 	Members  []Member // Object, in the order written
-	// Why says, for an Unknown value, what it depends on.
+	// Why says, for an Unknown value, what it depends on; for a Symbolic
+	// string, what it stands for (empty: the placeholder says it).
 	Why string
 	// At is where the value, or the expression that produced it, is written.
 	At Pos
+	// Expr is, for an Unknown value, the template string it was computed
+	// from: a readable stand-in where a name is needed.
+	Expr string
 
 	lambda *closure
 }
@@ -191,11 +195,24 @@ func (v *Value) Reason() string {
 		return "the value is missing"
 	case v.Kind == Unknown:
 		return v.Why
+	case v.Kind == String && v.Symbolic && v.Why != "":
+		return v.Why
 	case v.Kind == String && v.Symbolic:
 		return v.Str + " is only known at deployment"
 	}
 	return ""
 }
+
+// because returns v (a new Symbolic string) with the reason why it is
+// only a placeholder.
+func (v *Value) because(why string) *Value {
+	v.Why = why
+	return v
+}
+
+// NewSymbolWhy returns a Symbolic string with the reason it is only a
+// placeholder.
+func NewSymbolWhy(s, why string, at Pos) *Value { return NewSymbol(s, at).because(why) }
 
 // Constructors. Each takes the position the value is attributed to.
 
