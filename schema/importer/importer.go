@@ -142,17 +142,21 @@ var inputExts = []string{".yaml", ".yml", ".json", ".cue"}
 
 // LoadFiles reads files and directories (recursively: *.yaml, *.yml, *.json,
 // *.cue), imports each in the given format (Auto: detected per file, and
-// ARM parameters files skipped), loads native files with schema.Load, and
-// merges everything into one Deployment.
+// ARM parameters files found in directories skipped), loads native files
+// with schema.Load, and merges everything into one Deployment. A template
+// that another input links (a nested deployment's templateLink) is imported
+// only through that link, with the parameters it is given there.
 // Pool memberships are resolved across all files. The error is non-nil only
-// for unusable input.
+// for unusable input: a file that cannot be read or parsed, an ARM
+// parameters file named without a template, --parameters without one.
 func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment, []schema.Issue, error) {
-	files, err := expand(paths)
+	files, named, err := expand(paths)
 	if err != nil {
 		return nil, nil, err
 	}
 	var native []string
 	var results []*build.Result
+	templates := 0
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
@@ -167,14 +171,24 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 			native = append(native, f)
 			continue
 		case Parameters:
+			if named[f] {
+				return nil, nil, fmt.Errorf("%s is an ARM parameters file: pass it with --parameters next to the template it belongs to", f)
+			}
 			continue // read through Options.Parameters
 		}
 		r, err := importOne(ff, f, src, opts)
 		if err != nil {
 			return nil, nil, err
 		}
+		if ff == ARM {
+			templates++
+		}
 		results = append(results, r)
 	}
+	if len(opts.Parameters) > 0 && templates == 0 {
+		return nil, nil, fmt.Errorf("--parameters %s: none of the inputs is an ARM template to apply it to; name the template too", opts.ParametersFile)
+	}
+	results = dropLinked(results)
 	d := &schema.Deployment{}
 	var issues []schema.Issue
 	if len(native) > 0 {
@@ -200,15 +214,46 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 	return d, append(issues, schema.Resolve(d)...), nil
 }
 
-func expand(paths []string) ([]string, error) {
-	var files []string
+// dropLinked leaves out the results of files that another result read as
+// a linked template: their resources are already in that result, with the
+// parameters the link passes. Two files that link each other are both kept.
+func dropLinked(results []*build.Result) []*build.Result {
+	links := make(map[*build.Result]map[string]bool, len(results))
+	for _, r := range results {
+		links[r] = map[string]bool{}
+		for _, f := range r.Linked {
+			links[r][absPath(f)] = true
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(results), func(r *build.Result) bool {
+		for _, other := range results {
+			if other != r && links[other][absPath(r.File)] && !links[r][absPath(other.File)] {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func absPath(f string) string {
+	if abs, err := filepath.Abs(f); err == nil {
+		return abs
+	}
+	return f
+}
+
+// expand lists the files under paths; named are the files given by name
+// rather than found in a directory.
+func expand(paths []string) (files []string, named map[string]bool, err error) {
+	named = map[string]bool{}
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !info.IsDir() {
 			files = append(files, p)
+			named[p] = true
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -218,11 +263,11 @@ func expand(paths []string) ([]string, error) {
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: no .yaml, .yml, .json or .cue files found", strings.Join(paths, ", "))
+		return nil, nil, fmt.Errorf("%s: no .yaml, .yml, .json or .cue files found", strings.Join(paths, ", "))
 	}
-	return files, nil
+	return files, named, nil
 }

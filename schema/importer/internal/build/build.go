@@ -51,6 +51,8 @@ type Membership struct {
 
 // Result is one imported file.
 type Result struct {
+	// File is the file imported.
+	File       string
 	Deployment *schema.Deployment
 	Issues     []schema.Issue
 	// Pending are memberships whose load balancer is not in this file.
@@ -77,7 +79,7 @@ type File struct {
 
 // NewFile starts importing the named file.
 func NewFile(name string) *File {
-	return &File{Name: name, Result: Result{Deployment: &schema.Deployment{}}}
+	return &File{Name: name, Result: Result{File: name, Deployment: &schema.Deployment{}}}
 }
 
 // Pos is the position of v's value token.
