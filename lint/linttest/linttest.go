@@ -9,8 +9,8 @@
 // Every unsuppressed finding must match an expectation on its line (same
 // rule ID, message matching the regular expression), and every expectation
 // must be matched by exactly one finding. `+N` moves an expectation N lines
-// down. CUE fixtures write `// want`; JSON fixtures cannot carry
-// expectations and must produce no findings.
+// down. CUE and JSON fixtures (ARM templates accept comments) write
+// `// want`.
 package linttest
 
 import (
@@ -24,7 +24,7 @@ import (
 	"strings"
 
 	"github.com/lbcheck/lbcheck/lint"
-	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/importer"
 )
 
 // Testing is the part of *testing.T that linttest needs, so that linttest
@@ -36,11 +36,17 @@ type Testing interface {
 // fixtureExts are the files Run reads from a directory, as schema.Load does.
 var fixtureExts = []string{".yaml", ".yml", ".json", ".cue"}
 
-// Run loads the fixture files and directories with schema.Load, lints them
-// with rules (lint.Meta is always included), reports every mismatch with
-// the inline expectations through t, and returns all findings.
+// Run loads the fixture files and directories as lbcheck lint does
+// (importer.LoadFiles: native files and imported formats), lints them with
+// rules (lint.Meta is always included), reports every mismatch with the
+// inline expectations through t, and returns all findings.
 func Run(t Testing, rules []*lint.Rule, paths ...string) []lint.Finding {
-	d, issues, err := schema.Load(paths...)
+	return RunWith(t, importer.Options{}, rules, paths...)
+}
+
+// RunWith is Run with importer options (an ARM parameters file).
+func RunWith(t Testing, opts importer.Options, rules []*lint.Rule, paths ...string) []lint.Finding {
+	d, issues, err := importer.LoadFiles(importer.Auto, paths, opts)
 	if err != nil {
 		t.Errorf("linttest: loading %s: %v", strings.Join(paths, " "), err)
 		return nil
@@ -157,7 +163,7 @@ func consume(exps []*expectation, f lint.Finding) bool {
 	return false
 }
 
-// wantComment finds "# want" (YAML) or "// want" (CUE) comments.
+// wantComment finds "# want" (YAML) or "// want" (CUE, JSON) comments.
 var (
 	wantHash  = regexp.MustCompile(`(?:^|[ \t])#[ \t]*want[ \t]+(.*)$`)
 	wantSlash = regexp.MustCompile(`(?:^|[ \t])//[ \t]*want[ \t]+(.*)$`)
@@ -169,10 +175,8 @@ var (
 func parseFile(t Testing, file string, src []byte) map[int][]*expectation {
 	comment := wantHash
 	switch strings.ToLower(filepath.Ext(file)) {
-	case ".cue":
+	case ".cue", ".json":
 		comment = wantSlash
-	case ".json":
-		return nil
 	}
 	out := map[int][]*expectation{}
 	for i, line := range strings.Split(string(src), "\n") {
