@@ -80,7 +80,7 @@ type Options struct {
 func Detect(filename string, src []byte) Format {
 	src = jsonpos.Decode(src)
 	trimmed := bytes.TrimSpace(src)
-	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
+	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[' && trimmed[0] != '/') { // '/': a comment (ARM)
 		return Native
 	}
 	root, err := jsonpos.Parse(src)

@@ -173,11 +173,12 @@ func attach(d *schema.Deployment, m Membership) bool {
 }
 
 // AddMember adds m to p. A member naming the same NIC IP configuration
-// (az CLI lists members on the load balancer too, without the VM) is
-// replaced, because the NIC side knows the VM.
+// without a VM (az CLI lists members on the load balancer too, without the
+// VM) is replaced, because the NIC side knows the VM.
 func AddMember(p *schema.BackendPool, m *schema.PoolMember) {
 	for i, old := range p.Members {
-		if strings.EqualFold(old.NetworkInterface, m.NetworkInterface) && strings.EqualFold(old.IPConfiguration, m.IPConfiguration) {
+		if (old.VM == "" || strings.EqualFold(old.VM, m.VM)) &&
+			strings.EqualFold(old.NetworkInterface, m.NetworkInterface) && strings.EqualFold(old.IPConfiguration, m.IPConfiguration) {
 			p.Members[i] = m
 			return
 		}
