@@ -8,7 +8,7 @@ import (
 	"github.com/lbcheck/lbcheck/lint/linttest"
 )
 
-// TestARMEvaluator lints each case of fixtures/import/arm/evaluator (a
+// TestARMEvaluator lints each case of fixtures/lint/arm (a
 // directory of ARM templates written for the evaluator: leniency,
 // functions, lambdas, copy loops, conditions, unknown values, nested and
 // linked deployments, scale sets, child resources) with every rule. Each
@@ -16,7 +16,7 @@ import (
 // the offending field as it is written in the template, a variable, a
 // copy loop's input or a linked file.
 func TestARMEvaluator(t *testing.T) {
-	dir := filepath.Join(fixtures, "import", "arm", "evaluator")
+	dir := filepath.Join(fixtures, "lint", "arm")
 	cases, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
