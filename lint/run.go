@@ -44,7 +44,7 @@ func Run(d *schema.Deployment, issues []schema.Issue, rules []*Rule, sources map
 // issueFinding converts a loader issue. An issue whose rule is not in the
 // catalogue is still reported, as an error without documentation.
 func issueFinding(is schema.Issue, r *Rule) Finding {
-	f := Finding{Rule: is.Rule, Severity: Error, Message: is.Message, Pos: is.Pos}
+	f := Finding{Rule: is.Rule, Severity: Error, Message: is.Message, Pos: is.Pos, Object: is.Object}
 	if r != nil {
 		f.Severity, f.Source = r.Severity, r.Doc.Source
 	}

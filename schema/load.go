@@ -31,6 +31,9 @@ type Issue struct {
 	Pos     Pos
 	Rule    string
 	Message string
+	// Object is the model path of the object the issue is about
+	// (loadBalancers.web.probes.http), when there is one.
+	Object string
 }
 
 // Rule IDs of the issues the loader reports.

@@ -215,10 +215,11 @@ func (im *importer) run() {
 }
 
 // mayNotDeploy reports, once per resource, that a resource lbcheck reads
-// has a condition only known at deployment.
-func (im *importer) mayNotDeploy(r *resource, what string) {
+// (imported as the object with model path obj) has a condition only known
+// at deployment.
+func (im *importer) mayNotDeploy(r *resource, obj, what string) {
 	if r.maybe != "" {
-		im.issue(expr.At(r.file, r.decl), build.RuleUnknown, "%s may not be deployed: %s; it is checked as if it were", what, r.maybe)
+		im.issue(obj, expr.At(r.file, r.decl), build.RuleUnknown, "%s may not be deployed: %s; it is checked as if it were", what, r.maybe)
 	}
 }
 
@@ -263,7 +264,8 @@ func pos(p expr.Pos) schema.Pos {
 	return schema.Pos{File: p.File, Line: p.Line, Column: p.Col}
 }
 
-// issue records an issue at p.
-func (im *importer) issue(p expr.Pos, rule, format string, args ...any) {
-	im.f.Issuef(pos(p), rule, format, args...)
+// issue records an issue at p about the object with model path obj ("":
+// none the model has).
+func (im *importer) issue(obj string, p expr.Pos, rule, format string, args ...any) {
+	im.f.IssueOn(obj, pos(p), rule, format, args...)
 }

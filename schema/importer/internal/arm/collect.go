@@ -92,7 +92,7 @@ func (im *importer) collect(t *template, list *jsonpos.Value, parentType, parent
 		n, bad := im.ev.Count(cp.Get("count"), t.file, sc)
 		if bad != nil {
 			if typ := im.typeOf(t, v, parentType, sc); readTypes[typ] || typ == typeDeploy {
-				im.issue(bad.At, build.RuleUnknown, "the copy loop of this %s is not expanded: %s; the resources it declares are not checked", typeNoun(typ), bad.Why)
+				im.issue("", bad.At, build.RuleUnknown, "the copy loop of this %s is not expanded: %s; the resources it declares are not checked", typeNoun(typ), bad.Why)
 			}
 			continue
 		}
@@ -175,7 +175,7 @@ func (im *importer) deployment(t *template, r *resource) {
 	props := r.decl.Get("properties")
 	at := expr.At(t.file, r.decl)
 	if t.depth >= maxNesting {
-		im.issue(at, build.RuleUnknown, "nested deployment %s is more than %d levels deep and is not imported", r.name, maxNesting)
+		im.issue("", at, build.RuleUnknown, "nested deployment %s is more than %d levels deep and is not imported", r.name, maxNesting)
 		return
 	}
 	file, root := t.file, props.Get("template")
@@ -183,12 +183,12 @@ func (im *importer) deployment(t *template, r *resource) {
 		var why string
 		file, root, why = im.linked(t, r)
 		if root == nil {
-			im.issue(expr.KeyAt(t.file, props.Get("templateLink")), build.RuleUnknown, "nested deployment %s: %s; the resources it deploys are not checked", lastName(r.name), why)
+			im.issue("", expr.KeyAt(t.file, props.Get("templateLink")), build.RuleUnknown, "nested deployment %s: %s; the resources it deploys are not checked", lastName(r.name), why)
 			return
 		}
 	}
 	if root.Kind != jsonpos.Object {
-		im.issue(at, build.RuleUnknown, "nested deployment %s has no template object; it is not imported", lastName(r.name))
+		im.issue("", at, build.RuleUnknown, "nested deployment %s has no template object; it is not imported", lastName(r.name))
 		return
 	}
 	scopeOpt, _ := im.value(props.Path("expressionEvaluationOptions", "scope"), t.file, r.sc).Name()

@@ -35,7 +35,7 @@ func (im *importer) loadBalancer(res *resource) {
 	if m, ok := body.Member("name"); ok {
 		lb.SetField("name", pos(m.KeyAt))
 	}
-	im.mayNotDeploy(res, "load balancer "+lb.Name)
+	im.mayNotDeploy(res, lb.Path(), "load balancer "+lb.Name)
 	if sku := body.Get("sku"); sku != nil {
 		(&reader{im: im, obj: sku, node: &lb.Node}).enum(&lb.SKU, "sku", "name", skus...)
 	}
@@ -132,7 +132,7 @@ func (im *importer) poolMembers(r *reader, p *schema.BackendPool) {
 		}
 	}
 	if m, ok := r.member("loadBalancerBackendAddresses"); ok && len(m.Value.Items()) > 0 {
-		im.issue(m.KeyAt, build.RuleUnknown, "%s: members given by IP address are not imported; rules do not check them", path)
+		im.issue(path, m.KeyAt, build.RuleUnknown, "%s: members given by IP address are not imported; rules do not check them", path)
 	}
 }
 
@@ -234,14 +234,14 @@ func (im *importer) lbChild(res *resource, child string) {
 		}
 	}
 	if lb == nil {
-		im.issue(expr.At(res.file, res.decl), build.RuleUnknown, "%s %s belongs to load balancer %s, which none of the input files declares; it is not checked (lint the file that deploys %s too)",
+		im.issue("", expr.At(res.file, res.decl), build.RuleUnknown, "%s %s belongs to load balancer %s, which none of the input files declares; it is not checked (lint the file that deploys %s too)",
 			typeNoun(res.typ), res.name, lbName, lbName)
 		return
 	}
 	body := res.eval(im.ev)
 	lbr := &reader{im: im, obj: body, node: &lb.Node}
 	base := "loadBalancers." + lb.Name
-	im.mayNotDeploy(res, typeNoun(res.typ)+" "+res.name)
+	im.mayNotDeploy(res, lb.Path(), typeNoun(res.typ)+" "+res.name)
 	switch child {
 	case "inboundnatrules":
 		nr := im.natRule(lbr, body, base)

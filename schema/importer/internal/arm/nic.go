@@ -31,7 +31,7 @@ func (im *importer) nic(res *resource) {
 	if m, ok := body.Member("name"); ok {
 		nic.SetField("name", pos(m.KeyAt))
 	}
-	im.mayNotDeploy(res, "network interface "+nic.Name)
+	im.mayNotDeploy(res, nic.Path(), "network interface "+nic.Name)
 	r := &reader{im: im, obj: body, node: &nic.Node}
 	im.ipConfigs(r, nic, vm.Name, base, func(ref membership) {
 		if ref.natPool != "" {
@@ -111,7 +111,7 @@ func (im *importer) ipConfig(nicr *reader, v *expr.Value, base string) (*schema.
 		id, ok := ref.Get("id").Name()
 		lb, pool := segment(id, "loadBalancers"), segment(id, "backendAddressPools")
 		if !ok || lb == "" || pool == "" {
-			im.issue(ref.At, build.RuleUnknown, "%s: backend pool reference is only known at deployment (%s); this pool membership is not checked", path, ref.Get("id").Reason())
+			im.issue("", ref.At, build.RuleUnknown, "%s: backend pool reference is only known at deployment (%s); this pool membership is not checked", path, ref.Get("id").Reason())
 			continue
 		}
 		refs = append(refs, membership{Membership: build.Membership{LB: lb, Pool: pool, Member: member(ref)}})
@@ -120,7 +120,7 @@ func (im *importer) ipConfig(nicr *reader, v *expr.Value, base string) (*schema.
 		id, ok := ref.Get("id").Name()
 		lb, rule := segment(id, "loadBalancers"), segment(id, "inboundNatRules")
 		if !ok || lb == "" || rule == "" {
-			im.issue(ref.At, build.RuleUnknown, "%s: inbound NAT rule reference is only known at deployment (%s); this NAT target is not checked", path, ref.Get("id").Reason())
+			im.issue("", ref.At, build.RuleUnknown, "%s: inbound NAT rule reference is only known at deployment (%s); this NAT target is not checked", path, ref.Get("id").Reason())
 			continue
 		}
 		refs = append(refs, membership{Membership: build.Membership{LB: lb, NatRule: rule, Member: member(ref)}})
@@ -129,7 +129,7 @@ func (im *importer) ipConfig(nicr *reader, v *expr.Value, base string) (*schema.
 		id, ok := ref.Get("id").Name()
 		lb, pool := segment(id, "loadBalancers"), segment(id, "inboundNatPools")
 		if !ok || lb == "" || pool == "" {
-			im.issue(ref.At, build.RuleUnknown, "%s: inbound NAT pool reference is only known at deployment (%s); these NAT rules are not checked", path, ref.Get("id").Reason())
+			im.issue("", ref.At, build.RuleUnknown, "%s: inbound NAT pool reference is only known at deployment (%s); these NAT rules are not checked", path, ref.Get("id").Reason())
 			continue
 		}
 		refs = append(refs, membership{Membership: build.Membership{LB: lb, Member: member(ref)}, natPool: pool})

@@ -78,7 +78,7 @@ func (r *reader) unknown(field string, p expr.Pos, why string) {
 }
 
 func (r *reader) typeError(field string, at expr.Pos, want string, got *expr.Value) {
-	r.im.issue(at, build.RuleSchema, "%s.%s: want %s, got %s", r.node.Path(), field, want, show(got))
+	r.im.issue(r.node.Path(), at, build.RuleSchema, "%s.%s: want %s, got %s", r.node.Path(), field, want, show(got))
 }
 
 // show renders a value for messages.
@@ -222,14 +222,14 @@ func (r *reader) list(prop, what string) []*expr.Value {
 			case expr.Object:
 				out = append(out, e)
 			case expr.Unknown:
-				r.im.issue(e.At, build.RuleUnknown, "%s: %s number %d is only known at deployment (%s); it is not checked", r.node.Path(), what, i+1, e.Why)
+				r.im.issue(r.node.Path(), e.At, build.RuleUnknown, "%s: %s number %d is only known at deployment (%s); it is not checked", r.node.Path(), what, i+1, e.Why)
 			default:
 				r.typeError(prop, e.At, "an object", e)
 			}
 		}
 		return out
 	case expr.Unknown:
-		r.im.issue(m.KeyAt, build.RuleUnknown, "%s: %s is only known at deployment (%s); its %ss are not checked", r.node.Path(), prop, v.Why, what)
+		r.im.issue(r.node.Path(), m.KeyAt, build.RuleUnknown, "%s: %s is only known at deployment (%s); its %ss are not checked", r.node.Path(), prop, v.Why, what)
 	default:
 		r.typeError(prop, m.KeyAt, "an array", v)
 	}

@@ -26,7 +26,7 @@ const assumedCapacity = 2
 func (im *importer) scaleSet(res *resource) {
 	body := res.eval(im.ev)
 	name := lastName(res.name)
-	im.mayNotDeploy(res, "scale set "+name)
+	im.mayNotDeploy(res, "", "scale set "+name)
 	n := im.capacity(body, name)
 	profile := prop(body, "virtualMachineProfile").Path("networkProfile")
 	confs := (&reader{im: im, obj: profile, node: &schema.Node{}}).list("networkInterfaceConfigurations", "network interface configuration")
@@ -57,10 +57,10 @@ func (im *importer) capacity(body *expr.Value, name string) int {
 	c, known := m.Value.Integer()
 	switch {
 	case !m.Value.Known() || !known:
-		im.issue(m.KeyAt, build.RuleUnknown, "scale set %s: capacity is only known at deployment (%s); %d instances are checked", name, m.Value.Reason(), assumedCapacity)
+		im.issue("", m.KeyAt, build.RuleUnknown, "scale set %s: capacity is only known at deployment (%s); %d instances are checked", name, m.Value.Reason(), assumedCapacity)
 		return assumedCapacity
 	case c < 0 || c > maxInstances:
-		im.issue(m.KeyAt, build.RuleSchema, "scale set %s: capacity %d is outside Azure's range 0-%d", name, c, maxInstances)
+		im.issue("", m.KeyAt, build.RuleSchema, "scale set %s: capacity %d is outside Azure's range 0-%d", name, c, maxInstances)
 		return int(min(max(c, 0), maxInstances))
 	}
 	return int(c)
@@ -95,7 +95,7 @@ func (im *importer) natFromPool(ref membership, i int) {
 	if nr.Has("frontendPort") {
 		nr.FrontendPort = start + i
 		if nr.FrontendPort > end && end > 0 {
-			im.issue(pool.v.At, build.RuleSchema, "inbound NAT pool %s of load balancer %s: instance %d of %s needs frontend port %d, beyond the pool's range %d-%d; Azure rejects the scale set",
+			im.issue(nr.Path(), pool.v.At, build.RuleSchema, "inbound NAT pool %s of load balancer %s: instance %d of %s needs frontend port %d, beyond the pool's range %d-%d; Azure rejects the scale set",
 				pool.name, lb.Name, i, ref.Member.VM, nr.FrontendPort, start, end)
 			return
 		}

@@ -101,7 +101,12 @@ func (f *File) KeyPos(v *jsonpos.Value) schema.Pos {
 
 // Issuef records an issue at p.
 func (f *File) Issuef(p schema.Pos, rule, format string, args ...any) {
-	f.Result.Issues = append(f.Result.Issues, schema.Issue{Pos: p, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	f.IssueOn("", p, rule, format, args...)
+}
+
+// IssueOn records an issue at p about the object with model path object.
+func (f *File) IssueOn(object string, p schema.Pos, rule, format string, args ...any) {
+	f.Result.Issues = append(f.Result.Issues, schema.Issue{Pos: p, Rule: rule, Message: fmt.Sprintf(format, args...), Object: object})
 }
 
 // Unknown marks field of n unknown at v's key and reports it: why names the
