@@ -89,11 +89,16 @@ func (im *importer) collect(t *template, list *jsonpos.Value, parentType, parent
 			im.collectOne(t, v, parentType, parentName, sc, maybe)
 			continue
 		}
-		n, bad := im.ev.Count(cp.Get("count"), t.file, sc)
-		if bad != nil {
-			if typ := im.typeOf(t, v, parentType, sc); readTypes[typ] || typ == typeDeploy {
-				im.issue("", bad.At, build.RuleUnknown, "the copy loop of this %s is not expanded: %s; the resources it declares are not checked", typeNoun(typ), bad.Why)
-			}
+		n, bad, rejected := im.ev.Count(cp.Get("count"), t.file, sc)
+		switch typ := im.typeOf(t, v, parentType, sc); {
+		case bad == nil:
+		case rejected:
+			im.issue("", bad.At, build.RuleSchema, "%s; Azure rejects the template", bad.Why)
+			continue
+		case readTypes[typ] || typ == typeDeploy:
+			im.issue("", bad.At, build.RuleUnknown, "the copy loop of this %s is not expanded: %s; the resources it declares are not checked", typeNoun(typ), bad.Why)
+			continue
+		default:
 			continue
 		}
 		loop, _ := cp.Get("name").Str()

@@ -7,11 +7,12 @@ import "fmt"
 // strings far below these sizes), so exceeding one stops the import with
 // an error naming the limit and where it was reached.
 const (
-	// MaxSteps bounds the expressions, calls and JSON values evaluated.
-	MaxSteps = 4_000_000
+	// MaxSteps bounds the expressions, calls and JSON values evaluated
+	// (the largest quickstart template takes about 3,000).
+	MaxSteps = 1_000_000
 	// MaxBytes bounds the memory the values produced take, roughly: the
-	// length of each string and 64 bytes per value.
-	MaxBytes = 256 << 20
+	// length of each string and valueCost bytes per value.
+	MaxBytes = 32 << 20
 	// MaxString bounds the length of one string.
 	MaxString = 4 << 20
 	// MaxDepth bounds how deeply evaluations nest (variables referring to
@@ -23,8 +24,9 @@ const (
 	MaxRange = 10000
 )
 
-// valueCost is what one value is charged, in bytes.
-const valueCost = 64
+// valueCost is what one value is charged, in bytes: about what it takes
+// with its share of the slices that hold it.
+const valueCost = 128
 
 // Budget is what the evaluations of one import may still spend.
 type Budget struct {

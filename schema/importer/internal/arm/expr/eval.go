@@ -3,6 +3,7 @@ package expr
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
@@ -92,7 +93,7 @@ func (ev *Evaluator) String(s string, at Pos, sc Scope) *Value {
 		}
 	}
 	if p.err != nil {
-		return NewUnknown(fmt.Sprintf("%q does not parse: %v", s, p.err), at)
+		return NewUnknown(fmt.Sprintf("%q does not parse: %v", excerpt(s), p.err), at)
 	}
 	if v := ev.enter(at); v != nil {
 		return v
@@ -101,9 +102,26 @@ func (ev *Evaluator) String(s string, at Pos, sc Scope) *Value {
 	v := ev.eval(p.n, &frame{sc: sc, at: at})
 	if v.Kind == Unknown && v.Expr == "" {
 		v = v.withAt(at)
-		v.Expr = s
+		v.Expr = excerpt(s)
 	}
 	return v
+}
+
+// maxExcerpt bounds how much of an expression messages and placeholders
+// quote.
+const maxExcerpt = 200
+
+// excerpt shortens s to maxExcerpt bytes (at a rune boundary), marking the
+// cut with "...".
+func excerpt(s string) string {
+	if len(s) <= maxExcerpt {
+		return s
+	}
+	cut := maxExcerpt
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // frame is what one expression's evaluation sees.

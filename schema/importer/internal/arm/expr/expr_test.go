@@ -238,7 +238,7 @@ func TestLimits(t *testing.T) {
 		{"range", "[range(0, 100000000)]", "outside ARM's range 0-10000", false},
 		{"padLeft", "[padLeft('x', 100000000)]", "a string longer than 4 MiB", true},
 		{"replace", "[replace(padLeft('x', 4000000, 'a'), 'a', 'aaaa')]", "a string longer than 4 MiB", true},
-		{"memory", "[reduce(range(0, 10000), createArray(), lambda('acc', 'n', concat(lambdaVariables('acc'), range(0, 10000))))]", "more than 256 MiB of values", true},
+		{"memory", "[reduce(range(0, 10000), createArray(), lambda('acc', 'n', concat(lambdaVariables('acc'), range(0, 10000))))]", "more than 32 MiB of values", true},
 	}
 	for _, tt := range tests {
 		s := newTestScope(t)

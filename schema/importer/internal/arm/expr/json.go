@@ -104,7 +104,7 @@ func (ev *Evaluator) PropertyCopy(loop *jsonpos.Value, file string, sc Scope) (s
 	if !ok {
 		return "copy", NewUnknown("the copy loop's name is not a string", at)
 	}
-	n, bad := ev.Count(loop.Get("count"), file, sc)
+	n, bad, _ := ev.Count(loop.Get("count"), file, sc)
 	if bad != nil {
 		return name, bad
 	}
@@ -120,22 +120,23 @@ func (ev *Evaluator) PropertyCopy(loop *jsonpos.Value, file string, sc Scope) (s
 }
 
 // Count evaluates a copy loop's count: an integer from 0 to MaxCopy. It
-// returns an Unknown value instead when the count is not known or out of
-// ARM's range.
-func (ev *Evaluator) Count(v *jsonpos.Value, file string, sc Scope) (int, *Value) {
+// returns an Unknown value instead when the count is not known or not
+// one ARM accepts; rejected is set for the latter (Azure rejects the
+// template).
+func (ev *Evaluator) Count(v *jsonpos.Value, file string, sc Scope) (n int, bad *Value, rejected bool) {
 	at := At(file, v)
 	c := ev.json(v, file, sc)
 	if !c.Known() {
-		return 0, NewUnknown("the copy count is not known: "+c.Reason(), at)
+		return 0, NewUnknown("the copy count is not known: "+c.Reason(), at), false
 	}
-	n, ok := c.Integer()
+	count, ok := c.Integer()
 	switch {
 	case !ok:
-		return 0, NewUnknown(fmt.Sprintf("the copy count %s is not an integer", describe(c)), at)
-	case n < 0 || n > MaxCopy:
-		return 0, NewUnknown(fmt.Sprintf("the copy count %d is outside ARM's range 0-%d (Azure rejects the template)", n, MaxCopy), at)
+		return 0, NewUnknown(fmt.Sprintf("the copy count %s is not an integer", describe(c)), at), true
+	case count < 0 || count > MaxCopy:
+		return 0, NewUnknown(fmt.Sprintf("the copy count %d is outside ARM's range 0-%d", count, MaxCopy), at), true
 	}
-	return int(n), nil
+	return int(count), nil, false
 }
 
 // LoopScope is a Scope inside one iteration of a named copy loop.
