@@ -132,6 +132,7 @@ func (im *importer) poolMembers(r *reader, p *schema.BackendPool) {
 		}
 	}
 	if m, ok := r.member("loadBalancerBackendAddresses"); ok && len(m.Value.Items()) > 0 {
+		p.SetUnknown("members", pos(m.KeyAt), "members given by IP address are not imported")
 		im.issue(path, m.KeyAt, build.RuleUnknown, "%s: members given by IP address are not imported; rules do not check them", path)
 	}
 }

@@ -207,8 +207,8 @@ func (r *reader) refValue(dst *string, field string, v *expr.Value, at expr.Pos,
 }
 
 // list returns the elements of list property prop. A list only known at
-// deployment, or an element that is, is reported once: the objects it
-// holds are not checked.
+// deployment, or an element that is, is reported once and the node's field
+// prop is marked unknown: the objects it holds are not checked.
 func (r *reader) list(prop, what string) []*expr.Value {
 	m, ok := r.member(prop)
 	if !ok || m.Value.Kind == expr.Null {
@@ -222,6 +222,7 @@ func (r *reader) list(prop, what string) []*expr.Value {
 			case expr.Object:
 				out = append(out, e)
 			case expr.Unknown:
+				r.node.SetUnknown(prop, pos(m.KeyAt), e.Why)
 				r.im.issue(r.node.Path(), e.At, build.RuleUnknown, "%s: %s number %d is only known at deployment (%s); it is not checked", r.node.Path(), what, i+1, e.Why)
 			default:
 				r.typeError(prop, e.At, "an object", e)
@@ -229,6 +230,7 @@ func (r *reader) list(prop, what string) []*expr.Value {
 		}
 		return out
 	case expr.Unknown:
+		r.node.SetUnknown(prop, pos(m.KeyAt), v.Why)
 		r.im.issue(r.node.Path(), m.KeyAt, build.RuleUnknown, "%s: %s is only known at deployment (%s); its %ss are not checked", r.node.Path(), prop, v.Why, what)
 	default:
 		r.typeError(prop, m.KeyAt, "an array", v)
