@@ -34,3 +34,26 @@ func TestSkipsExistingAndConditionalResources(t *testing.T) {
 		t.Errorf("with deployNat=true: %d NAT rules, want 1", n)
 	}
 }
+
+// FuzzImport checks that no template or az output makes the importer panic
+// or loop: every input imports or is an error.
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(`{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+	  "parameters": {"n": {"type": "int", "defaultValue": 2}},
+	  "variables": {"a": "[concat(variables('a'), variables('a'))]", "copy": [{"name": "v", "count": 2, "input": "[copyIndex('v')]"}]},
+	  "resources": [{"type": "Microsoft.Network/loadBalancers", "name": "[variables('a')]", "copy": {"name": "c", "count": "[parameters('n')]"},
+	    "properties": {"loadBalancingRules": [{"name": "r", "properties": {"frontendPort": "[add(1, copyIndex())]", "enableFloatingIP": "[format('{0}', true)]"}}],
+	      "copy": [{"name": "probes", "count": 2, "input": {"name": "[string(copyIndex('probes'))]"}}]},
+	    "resources": [{"type": "inboundNatRules", "name": "x", "properties": {"frontendPort": 1}}]},
+	    {"type": "Microsoft.Resources/deployments", "name": "d", "properties": {"expressionEvaluationOptions": {"scope": "inner"},
+	      "parameters": {"p": {"value": 1}}, "template": {"parameters": {"p": {"type": "int"}}, "resources": [{"type": "Microsoft.Compute/virtualMachineScaleSets", "name": "s", "sku": {"capacity": "[parameters('p')]"}}]}}}]}`))
+	f.Add([]byte(`[{"type": "Microsoft.Network/networkInterfaces", "name": "n", "ipConfigurations": [{"name": "c", "loadBalancerBackendAddressPools": [{"id": "/x/loadBalancers/l/backendAddressPools/p"}]}]},
+	  {"type": "Microsoft.Network/loadBalancers", "name": "l", "backendAddressPools": [{"name": "p", "backendIPConfigurations": [{"id": "/networkInterfaces/n/ipConfigurations/c"}]}]}]`))
+	f.Add([]byte(`{"type": "Microsoft.Network/loadBalancers", "name": "x", "properties": {"frontendIPConfigurations": [{"name": "f", "properties": {"publicIPAddress": {"id": 5}}}]}}`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		r, err := Import("f.json", src, Options{Parameters: src})
+		if err == nil && r.Deployment == nil {
+			t.Fatal("nil deployment without error")
+		}
+	})
+}

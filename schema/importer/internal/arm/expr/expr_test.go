@@ -251,3 +251,19 @@ func TestLimits(t *testing.T) {
 		}
 	}
 }
+
+// FuzzString checks that no expression makes the evaluator panic, loop or
+// exceed its budget silently: every result is a value.
+func FuzzString(f *testing.F) {
+	for _, s := range []string{"[concat('a', parameters('port'))]", "[if(equals(1, 1), createArray(1), json('[2]'))]",
+		"[map(range(0, 3), lambda('x', mul(lambdaVariables('x'), 2)))]", "[parameters('obj').a.b[?9]]", "[format('{0:D4}', 5)]",
+		"[cidrHost('10.0.0.0/24', 3)]", "[my.prefix(uniqueString('a'))]", "[[literal", "[variables('self')]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sc := newTestScope(t)
+		if v := sc.ev.String(s, Pos{File: "f.json", Line: 1, Col: 1}, sc); v == nil {
+			t.Fatal("nil value")
+		}
+	})
+}
