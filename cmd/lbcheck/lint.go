@@ -122,10 +122,11 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 			return fmt.Errorf("--parameters: %w", err)
 		}
 	}
-	d, issues, err := importer.LoadFiles(in, o.paths, iopts)
+	loaded, err := importer.Load(in, o.paths, iopts)
 	if err != nil {
 		return err
 	}
+	d, issues := loaded.Deployment, loaded.Issues
 	files := lint.Files(d, issues)
 	sources := make(map[string][]byte, len(files))
 	for _, f := range files {
@@ -140,7 +141,8 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 	if !o.showSuppressed {
 		shown = lint.Unsuppressed(findings)
 	}
-	report := &format.Report{Findings: shown, Rules: catalogue(), Files: files, Sources: sources, Version: version()}
+	coverage := lint.CoverageOf(d, findings, len(loaded.NotDeployed))
+	report := &format.Report{Findings: shown, Rules: catalogue(), Files: files, Sources: sources, Version: version(), Coverage: &coverage}
 	if err := writeReport(stdout, o.output, formatter, report); err != nil {
 		return err
 	}

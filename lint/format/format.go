@@ -28,6 +28,9 @@ type Report struct {
 	Sources map[string][]byte
 	// Version is the lbcheck version, for tool descriptors.
 	Version string
+	// Coverage counts the load balancers checked; nil when the caller does
+	// not know it.
+	Coverage *lint.Coverage
 }
 
 // Summary counts what a report holds.
@@ -36,13 +39,15 @@ type Summary struct {
 	Warnings   int `json:"warnings"`
 	Files      int `json:"files"`
 	Suppressed int `json:"-"`
+	// LoadBalancers is the report's Coverage.
+	LoadBalancers *lint.Coverage `json:"loadBalancers,omitempty"`
 }
 
 // Summary counts the unsuppressed errors and warnings, the suppressed
 // findings present in the report, and the files.
 func (r *Report) Summary() Summary {
 	n := lint.Count(r.Findings)
-	s := Summary{Errors: n[lint.Error], Warnings: n[lint.Warning], Files: len(r.Files)}
+	s := Summary{Errors: n[lint.Error], Warnings: n[lint.Warning], Files: len(r.Files), LoadBalancers: r.Coverage}
 	for _, f := range r.Findings {
 		if f.Suppressed != nil {
 			s.Suppressed++
@@ -52,11 +57,21 @@ func (r *Report) Summary() Summary {
 }
 
 // String renders the summary line printed on stderr, e.g.
-// "2 errors, 1 warning in 3 files".
+// "2 errors, 1 warning in 3 files; 2 load balancers checked, 1 partly
+// (values known only at deployment), 1 not deployed".
 func (s Summary) String() string {
 	out := fmt.Sprintf("%s, %s in %s", plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Files, "file"))
 	if s.Suppressed > 0 {
 		out += fmt.Sprintf(" (%d suppressed shown)", s.Suppressed)
+	}
+	if c := s.LoadBalancers; c != nil && c.LoadBalancers+c.NotDeployed > 0 {
+		out += "; " + plural(c.LoadBalancers, "load balancer") + " checked"
+		if c.Partly > 0 {
+			out += fmt.Sprintf(", %d partly (values known only at deployment)", c.Partly)
+		}
+		if c.NotDeployed > 0 {
+			out += fmt.Sprintf(", %d not deployed (condition false)", c.NotDeployed)
+		}
 	}
 	return out
 }

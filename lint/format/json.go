@@ -26,7 +26,8 @@ type jsonReport struct {
 	Summary  Summary       `json:"summary"`
 }
 
-// JSON writes {"findings":[...],"summary":{"errors","warnings","files"}}.
+// JSON writes {"findings":[...],"summary":{"errors","warnings","files",
+// "loadBalancers":{"checked","partly","notDeployed"}}}.
 func JSON(w io.Writer, r *Report) error {
 	out := jsonReport{Findings: []jsonFinding{}, Summary: r.Summary()}
 	for _, f := range r.Findings {

@@ -150,9 +150,31 @@ var inputExts = []string{".yaml", ".yml", ".json", ".cue"}
 // for unusable input: a file that cannot be read or parsed, an ARM
 // parameters file named without a template, --parameters without one.
 func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment, []schema.Issue, error) {
-	files, named, err := expand(paths)
+	l, err := Load(format, paths, opts)
 	if err != nil {
 		return nil, nil, err
+	}
+	return l.Deployment, l.Issues, nil
+}
+
+// Loaded is what Load read.
+type Loaded struct {
+	Deployment *schema.Deployment
+	Issues     []schema.Issue
+	// NotDeployed are the load balancers templates declare under a
+	// condition that is false, so they are not in Deployment.
+	NotDeployed []Declaration
+}
+
+// Declaration is a resource declared in an input file.
+type Declaration = build.Declaration
+
+// Load is LoadFiles, also returning the load balancers left out because
+// they are not deployed.
+func Load(format Format, paths []string, opts Options) (*Loaded, error) {
+	files, named, err := expand(paths)
+	if err != nil {
+		return nil, err
 	}
 	var native []string
 	var results []*build.Result
@@ -160,7 +182,7 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		ff := format
 		if ff == Auto || ff == "" {
@@ -172,13 +194,13 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 			continue
 		case Parameters:
 			if named[f] {
-				return nil, nil, fmt.Errorf("%s is an ARM parameters file: pass it with --parameters next to the template it belongs to", f)
+				return nil, fmt.Errorf("%s is an ARM parameters file: pass it with --parameters next to the template it belongs to", f)
 			}
 			continue // read through Options.Parameters
 		}
 		r, err := importOne(ff, f, src, opts)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if ff == ARM {
 			templates++
@@ -186,7 +208,7 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 		results = append(results, r)
 	}
 	if len(opts.Parameters) > 0 && templates == 0 {
-		return nil, nil, fmt.Errorf("--parameters %s: none of the inputs is an ARM template to apply it to; name the template too", opts.ParametersFile)
+		return nil, fmt.Errorf("--parameters %s: none of the inputs is an ARM template to apply it to; name the template too", opts.ParametersFile)
 	}
 	results = dropLinked(results)
 	d := &schema.Deployment{}
@@ -194,24 +216,31 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 	if len(native) > 0 {
 		nd, nissues, err := schema.Load(native...)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if len(results) == 0 {
-			return nd, nissues, nil
+			return &Loaded{Deployment: nd, Issues: nissues}, nil
 		}
 		// Names and references are checked again below, across all files.
 		d, issues = nd, slices.DeleteFunc(nissues, func(i schema.Issue) bool {
 			return i.Rule == schema.RuleReference || i.Rule == schema.RuleDuplicate
 		})
 	}
+	l := &Loaded{}
 	var pending []build.Membership
 	for _, r := range results {
 		Merge(d, r.Deployment)
 		issues = append(issues, r.Issues...)
 		pending = append(pending, r.Pending...)
+		for _, nd := range r.NotDeployed {
+			if nd.Type == "microsoft.network/loadbalancers" {
+				l.NotDeployed = append(l.NotDeployed, nd)
+			}
+		}
 	}
 	issues = build.ReportUnresolved(d, issues, build.Resolve(d, pending))
-	return d, append(issues, schema.Resolve(d)...), nil
+	l.Deployment, l.Issues = d, append(issues, schema.Resolve(d)...)
+	return l, nil
 }
 
 // dropLinked leaves out the results of files that another result read as
