@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build demo conform test bench fuzz vet clean
+.PHONY: all build demo conform test corpus bench fuzz vet clean
 
 all: build
 
@@ -26,6 +26,15 @@ conform: build
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+## corpus: lint the real ARM quickstart templates in ../shared/corpus and compare with their
+## judged findings (check.sh), then count the load balancers declared, imported and checked
+CORPUS ?= ../shared/corpus/arm-quickstarts
+corpus: build
+	@if [ ! -d "$(CORPUS)" ]; then echo "no corpus at $(CORPUS)"; exit 1; fi
+	@status=0; $(CORPUS)/check.sh $(CURDIR)/bin/lbcheck || status=1; \
+		out=$$($(GO) test -count=1 -run '^TestCorpusLoadBalancers$$' -v ./lint/rules/ 2>&1) || status=1; \
+		echo "$$out" | grep -E 'corpus:|_test.go|^(--- |FAIL|ok)'; exit $$status
 
 ## bench: every benchmark, figures printed; BenchmarkLint compares lbcheck with cue vet on the same data
 bench: build bin/cue
