@@ -294,3 +294,35 @@ func TestBicepScanner(t *testing.T) {
 		t.Errorf("var c's object closes at %d, want %d", s.closing(c.value), len(src)-2)
 	}
 }
+
+// FuzzBicepMap maps every position of a compiled template against any
+// source: no panic, and every result is a line and column of the source.
+func FuzzBicepMap(f *testing.F) {
+	for _, seed := range []string{lbBicep, symbolicBicep, ordinalBicep, "resource x 'a@b' = [for", "var v = '${'", "{[(", "resource lb 'Microsoft.Network/loadBalancers@1' = if ({"} {
+		f.Add(seed, lbJSON)
+		f.Add(seed, symbolicJSON)
+	}
+	f.Fuzz(func(t *testing.T, source, compiled string) {
+		m, err := newBicepMap([]byte(source), []byte(compiled))
+		if err != nil {
+			return
+		}
+		lines := strings.Split(source, "\n")
+		var visit func(v *jsonpos.Value)
+		visit = func(v *jsonpos.Value) {
+			for _, p := range []jsonpos.Pos{v.Pos, v.KeyPos} {
+				got := m.pos(p)
+				if got.Line < 1 || got.Line > len(lines) || got.Col < 1 || got.Col > len(lines[got.Line-1])+1 {
+					t.Fatalf("%d:%d maps to %d:%d, outside the source", p.Line, p.Col, got.Line, got.Col)
+				}
+			}
+			for _, c := range v.Members {
+				visit(c)
+			}
+			for _, c := range v.Elems {
+				visit(c)
+			}
+		}
+		visit(m.root)
+	})
+}
