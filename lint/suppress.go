@@ -13,7 +13,7 @@ import (
 // ignoreMarker starts a suppression directive inside a comment:
 //
 //	# lbcheck:ignore LB2001,LB3* reason text     (YAML)
-//	// lbcheck:ignore LB2001 reason text          (CUE)
+//	// lbcheck:ignore LB2001 reason text          (CUE, Bicep)
 //
 // On a line of its own the directive covers the next line that is neither
 // blank nor a comment, and every object that starts on that line; as a
@@ -33,11 +33,11 @@ type directive struct {
 // path.Match checks the rest.
 var validPattern = regexp.MustCompile(`^(LB[0-9*?\[\]-]*|\*)$`)
 
-// commentToken returns the comment syntax of the file: "//" for CUE, "#"
-// for YAML. JSON has no comments and so no directives.
+// commentToken returns the comment syntax of the file: "//" for CUE and
+// Bicep, "#" for YAML. JSON has no comments and so no directives.
 func commentToken(file string) string {
 	switch strings.ToLower(filepath.Ext(file)) {
-	case ".cue":
+	case ".cue", ".bicep":
 		return "//"
 	case ".json":
 		return ""
