@@ -24,7 +24,8 @@ import (
 //     inboundNatRules): the only one; else the one whose `name:` is the
 //     compiled name's literal ('web-lb') or the parameter or variable it
 //     names (lbName for [parameters('lbName')]); else the i-th of that
-//     type when the template and the source have as many; else none.
+//     type when the template and the source have as many (this assumes
+//     Bicep emits resources in declaration order); else none.
 //     `existing` declarations compile to no resource and are left out.
 //  3. The rest of the path is followed through the declaration's body: a
 //     key to the member of that name in the Bicep object literal, an index
