@@ -13,7 +13,7 @@ import (
 // ignoreMarker starts a suppression directive inside a comment:
 //
 //	# lbcheck:ignore LB2001,LB3* reason text     (YAML)
-//	// lbcheck:ignore LB2001 reason text          (CUE, JSON)
+//	// lbcheck:ignore LB2001 reason text          (CUE, JSON, Bicep)
 //
 // On a line of its own the directive covers the next line that is neither
 // blank nor a comment, and every object that starts on that line; as a
@@ -34,10 +34,10 @@ type directive struct {
 var validPattern = regexp.MustCompile(`^(LB[0-9*?\[\]-]*|\*)$`)
 
 // commentToken returns the comment syntax of the file: "//" for CUE and
-// JSON (ARM templates accept comments), "#" for YAML.
+// JSON (ARM templates accept comments) and Bicep, "#" for YAML.
 func commentToken(file string) string {
 	switch strings.ToLower(filepath.Ext(file)) {
-	case ".cue", ".json":
+	case ".cue", ".json", ".bicep":
 		return "//"
 	default:
 		return "#"

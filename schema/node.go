@@ -70,3 +70,14 @@ func (n *Node) SetField(field string, p Pos) {
 	}
 	n.fields[field] = p
 }
+
+// MovePositions replaces every position n records, its own and its
+// fields' (unknown fields' included), with move(p). Importers that read a
+// file through a translation (Bicep compiled to ARM JSON) use it to point
+// back at the file the user wrote.
+func (n *Node) MovePositions(move func(Pos) Pos) {
+	n.pos = move(n.pos)
+	for k, p := range n.fields {
+		n.fields[k] = move(p)
+	}
+}

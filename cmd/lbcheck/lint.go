@@ -31,31 +31,42 @@ func newLintCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint [PATH...]",
 		Short: "Check load balancer and guest declarations for Floating IP / DSR mistakes",
-		Long: `Lint loads the YAML, JSON and CUE files named (directories are searched
-recursively; default "."), validates them against the lbcheck schema, and runs
-every rule in the catalogue ('lbcheck rules' lists them). Each finding names
-the file:line:col it is about and, for guest configuration, the command that
-fixes it.
+		Long: `Lint loads the YAML, JSON, CUE and Bicep files named (directories are
+searched recursively; default "."), validates them against the lbcheck
+schema, and runs every rule in the catalogue ('lbcheck rules' lists them).
+Each finding names the file:line:col it is about and, for guest
+configuration, the command that fixes it.
 
 A finding can be suppressed with a comment on the line above it, or at the end
 of its line, that gives a reason:
 
     # lbcheck:ignore LB2003,LB3* probe is handled by the NVA vendor
 
-(CUE files use // instead of #.) A directive without a reason is reported as
-LB0003; one that suppresses nothing as LB0002.
+(CUE and Bicep files use // instead of #.) A directive without a reason is
+reported as LB0003; one that suppresses nothing as LB0002.
 
 Lint also reads what you already have, detected from each file's content
-(--input-format forces one format): ARM templates (what Bicep compiles to;
---parameters gives a deploymentParameters file), 'az network lb show' /
-'az network nic list' / 'az resource show' JSON, Terraform plans
-('terraform show -json plan.out'), and Windows 'Get-NetIPInterface |
-ConvertTo-Json' and 'Get-NetIPAddress | ConvertTo-Json' output (the VM name
-comes from --vm or the file name). Values only known at deployment are
-reported as LB0010 and the rules that need them skip the object.
+(--input-format forces one format): ARM templates (--parameters gives a
+deploymentParameters file), 'az network lb show' / 'az network nic list' /
+'az resource show' JSON, Terraform plans ('terraform show -json plan.out'),
+and Windows 'Get-NetIPInterface | ConvertTo-Json' and 'Get-NetIPAddress |
+ConvertTo-Json' output (the VM name comes from --vm or the file name).
+Values only known at deployment are reported as LB0010 and the rules that
+need them skip the object.
+
+Bicep files (.bicep) are compiled with 'bicep build --stdout FILE', or
+'az bicep build --file FILE --stdout' when only az is on PATH, and linted as
+the ARM template they compile to (--parameters applies). Without either,
+lint exits 2: run 'bicep build main.bicep' and lint main.json instead. In a
+directory, a main.bicep next to a main.json is skipped, since that JSON is
+what 'bicep build' wrote from it. Bicep has no source map, so findings point
+at the .bicep line found by structure (the declaration, then each property
+and array item): close, but approximate. .bicepparam files are not read
+yet: turn them into a parameters file with 'bicep build-params'.
 
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on a usage
-error or unreadable input (a missing file or a syntax error).`,
+error or unreadable input (a missing file, a syntax error, a Bicep file that
+cannot be compiled).`,
 		Example: `  # lint every file under the current directory
   lbcheck lint
 
@@ -70,7 +81,10 @@ error or unreadable input (a missing file or a syntax error).`,
 
   # an ARM template with its parameters, and a Windows guest
   lbcheck lint --parameters azuredeploy.parameters.json azuredeploy.json \
-    sqlvm0-netipinterface.json sqlvm0-netipaddress.json`,
+    sqlvm0-netipinterface.json sqlvm0-netipaddress.json
+
+  # a Bicep file, compiled by the Bicep CLI on PATH
+  lbcheck lint --parameters main.parameters.json main.bicep`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.paths = args
 			if len(opts.paths) == 0 {
@@ -84,7 +98,7 @@ error or unreadable input (a missing file or a syntax error).`,
 	f.StringVarP(&opts.output, "output", "o", "", "write the findings to `FILE` instead of standard output")
 	f.StringVar(&opts.failOn, "fail-on", "error", "lowest severity that makes lint exit 1: error, warning or never")
 	f.BoolVar(&opts.showSuppressed, "show-suppressed", false, "also print findings hidden by lbcheck:ignore, marked as suppressed")
-	f.StringVar(&opts.inputFormat, "input-format", "auto", "format of the inputs: auto (detected per file), native, arm, terraform or windows")
+	f.StringVar(&opts.inputFormat, "input-format", "auto", "format of the inputs: auto (detected per file), native, arm, terraform or windows; .bicep files are always Bicep")
 	f.StringVar(&opts.parameters, "parameters", "", "ARM deploymentParameters `FILE` whose values replace the template's defaultValues")
 	f.StringVar(&opts.vm, "vm", "", "VM `NAME` of Windows Get-NetIPInterface/Get-NetIPAddress input (default: from the file name)")
 	return cmd

@@ -9,7 +9,7 @@
 // Every unsuppressed finding must match an expectation on its line (same
 // rule ID, message matching the regular expression), and every expectation
 // must be matched by exactly one finding. `+N` moves an expectation N lines
-// down. CUE and JSON fixtures (ARM templates accept comments) write
+// down. CUE, Bicep and JSON fixtures (ARM templates accept comments) write
 // `// want`.
 package linttest
 
@@ -34,7 +34,7 @@ type Testing interface {
 }
 
 // fixtureExts are the files Run reads from a directory, as schema.Load does.
-var fixtureExts = []string{".yaml", ".yml", ".json", ".cue"}
+var fixtureExts = []string{".yaml", ".yml", ".json", ".cue", ".bicep"}
 
 // Run loads the fixture files and directories as lbcheck lint does
 // (importer.LoadFiles: native files and imported formats), lints them with
@@ -163,7 +163,7 @@ func consume(exps []*expectation, f lint.Finding) bool {
 	return false
 }
 
-// wantComment finds "# want" (YAML) or "// want" (CUE, JSON) comments.
+// wantComment finds "# want" (YAML) or "// want" (CUE, JSON, Bicep) comments.
 var (
 	wantHash  = regexp.MustCompile(`(?:^|[ \t])#[ \t]*want[ \t]+(.*)$`)
 	wantSlash = regexp.MustCompile(`(?:^|[ \t])//[ \t]*want[ \t]+(.*)$`)
@@ -175,7 +175,7 @@ var (
 func parseFile(t Testing, file string, src []byte) map[int][]*expectation {
 	comment := wantHash
 	switch strings.ToLower(filepath.Ext(file)) {
-	case ".cue", ".json":
+	case ".cue", ".json", ".bicep":
 		comment = wantSlash
 	}
 	out := map[int][]*expectation{}

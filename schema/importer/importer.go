@@ -1,5 +1,6 @@
 // Package importer turns what users already have into the lbcheck model:
-// ARM templates and az CLI JSON, Terraform plan JSON, and Windows
+// ARM templates and az CLI JSON, Bicep files (compiled to ARM templates by
+// the Bicep CLI), Terraform plan JSON, and Windows
 // Get-NetIPInterface / Get-NetIPAddress output. Every imported object and
 // field carries its line:col in the original file. Values that are only
 // known at deployment are marked with schema.Node.SetUnknown and reported
@@ -40,6 +41,19 @@ const (
 // Options.Parameters. LoadFiles skips such files when detecting formats.
 const Parameters Format = "arm-parameters"
 
+// Formats Detect returns for Bicep files, whatever the format asked for:
+// they are recognised by their extension.
+const (
+	// Bicep is a .bicep file: compiled with `bicep build --stdout` (or
+	// `az bicep build --stdout`), whichever is on PATH, and imported as
+	// the ARM template it compiles to. Positions in it are approximate
+	// (see bicepMap).
+	Bicep Format = "bicep"
+	// BicepParameters is a .bicepparam file, which lbcheck does not read:
+	// `bicep build-params` turns it into a deploymentParameters file.
+	BicepParameters Format = "bicep-parameters"
+)
+
 // Formats lists the values --input-format accepts.
 var Formats = []Format{Auto, Native, ARM, Terraform, Windows}
 
@@ -52,7 +66,7 @@ func ParseFormat(s string) (Format, error) {
 	if slices.Contains(Formats, f) {
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown input format %q (want one of auto, native, arm, terraform, windows)", s)
+	return "", fmt.Errorf("unknown input format %q (want one of auto, native, arm, terraform, windows; .bicep files are recognised by their extension)", s)
 }
 
 // Rule IDs of the issues importers report besides the loader's.
@@ -75,9 +89,13 @@ type Options struct {
 	VM string
 }
 
-// Detect guesses a file's format from its content. Anything that is not
-// recognisably one of the imported formats is Native.
+// Detect guesses a file's format from its content, a Bicep file's from
+// its extension. Anything that is not recognisably one of the imported
+// formats is Native.
 func Detect(filename string, src []byte) Format {
+	if f := bicepFormat(filename); f != "" {
+		return f
+	}
 	src = jsonpos.Decode(src)
 	trimmed := bytes.TrimSpace(src)
 	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[' && trimmed[0] != '/') { // '/': a comment (ARM)
@@ -100,13 +118,12 @@ func Detect(filename string, src []byte) Format {
 	return Native
 }
 
-// Import reads one file in the given format (Auto detects it). Pool
-// memberships that name a load balancer not in this file are reported; use
-// LoadFiles to import several files that refer to each other.
+// Import reads one file in the given format (Auto detects it; a Bicep file
+// is always Bicep, compiled from filename on disk). Pool memberships that
+// name a load balancer not in this file are reported; use LoadFiles to
+// import several files that refer to each other.
 func Import(format Format, filename string, src []byte, opts Options) (*schema.Deployment, []schema.Issue, error) {
-	if format == Auto || format == "" {
-		format = Detect(filename, src)
-	}
+	format = formatOf(format, filename, src)
 	switch format {
 	case Native:
 		return schema.LoadBytes(filename, src)
@@ -121,8 +138,22 @@ func Import(format Format, filename string, src []byte, opts Options) (*schema.D
 	return r.Deployment, append(issues, schema.Resolve(r.Deployment)...), nil
 }
 
+// formatOf is the format a file is read in: a Bicep file's by its
+// extension, else format, else the one Detect finds.
+func formatOf(format Format, filename string, src []byte) Format {
+	if format == Auto || format == "" || bicepFormat(filename) != "" {
+		return Detect(filename, src)
+	}
+	return format
+}
+
 func importOne(format Format, filename string, src []byte, opts Options) (*build.Result, error) {
 	switch format {
+	case Bicep:
+		return importBicep(filename, src, opts)
+	case BicepParameters:
+		return nil, fmt.Errorf("%s: lbcheck does not read .bicepparam files yet: run 'bicep build-params %s' and pass the %s it writes with --parameters",
+			filename, filename, jsonName(filename))
 	case ARM:
 		return arm.Import(filename, src, arm.Options{Parameters: opts.Parameters, ParametersFile: opts.ParametersFile})
 	case Terraform:
@@ -137,18 +168,23 @@ func importOne(format Format, filename string, src []byte, opts Options) (*build
 	return nil, fmt.Errorf("%s: unknown input format %q", filename, format)
 }
 
-// inputExts are the extensions read from a directory, as the native loader.
-var inputExts = []string{".yaml", ".yml", ".json", ".cue"}
+// inputExts are the extensions read from a directory: the native loader's
+// and Bicep's.
+var inputExts = []string{".yaml", ".yml", ".json", ".cue", ".bicep"}
 
 // LoadFiles reads files and directories (recursively: *.yaml, *.yml, *.json,
-// *.cue), imports each in the given format (Auto: detected per file, and
-// ARM parameters files found in directories skipped), loads native files
-// with schema.Load, and merges everything into one Deployment. A template
+// *.cue, *.bicep), imports each in the given format (Auto: detected per file,
+// and ARM parameters files found in directories skipped; Bicep files are
+// always compiled as Bicep), loads native files with schema.Load, and
+// merges everything into one Deployment. A directory's main.bicep is
+// skipped when main.json is next to it: that is what `bicep build` writes,
+// and reading both would import every resource twice. A template
 // that another input links (a nested deployment's templateLink) is imported
 // only through that link, with the parameters it is given there.
 // Pool memberships are resolved across all files. The error is non-nil only
 // for unusable input: a file that cannot be read or parsed, an ARM
-// parameters file named without a template, --parameters without one.
+// parameters file named without a template, --parameters without one, a
+// Bicep file that cannot be compiled (no Bicep CLI on PATH, or errors).
 func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment, []schema.Issue, error) {
 	l, err := Load(format, paths, opts)
 	if err != nil {
@@ -184,10 +220,7 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		ff := format
-		if ff == Auto || ff == "" {
-			ff = Detect(f, src)
-		}
+		ff := formatOf(format, f, src)
 		switch ff {
 		case Native:
 			native = append(native, f)
@@ -202,7 +235,7 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ff == ARM {
+		if ff == ARM || ff == Bicep {
 			templates++
 		}
 		results = append(results, r)
@@ -285,18 +318,30 @@ func expand(paths []string) (files []string, named map[string]bool, err error) {
 			named[p] = true
 			continue
 		}
+		var found []string
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && slices.Contains(inputExts, strings.ToLower(filepath.Ext(path))) {
-				files = append(files, path)
+				found = append(found, path)
 			}
 			return err
 		})
 		if err != nil {
 			return nil, nil, err
 		}
+		files = append(files, withoutBuiltBicep(found)...)
 	}
 	if len(files) == 0 {
-		return nil, nil, fmt.Errorf("%s: no .yaml, .yml, .json or .cue files found", strings.Join(paths, ", "))
+		return nil, nil, fmt.Errorf("%s: no .yaml, .yml, .json, .cue or .bicep files found", strings.Join(paths, ", "))
 	}
 	return files, named, nil
+}
+
+// withoutBuiltBicep leaves out of a directory's files each .bicep file
+// whose compiled template (same name, .json) is among them.
+func withoutBuiltBicep(files []string) []string {
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f] = true
+	}
+	return slices.DeleteFunc(files, func(f string) bool { return bicepFormat(f) == Bicep && have[jsonName(f)] })
 }
