@@ -25,21 +25,25 @@ func CoverageOf(d *schema.Deployment, findings []Finding, notDeployed int) Cover
 	if d == nil {
 		return c
 	}
-	unknown := map[string]bool{}
-	for _, f := range findings {
-		if f.Rule == UnknownValue && f.Object != "" {
-			unknown[f.Object] = true
-		}
-	}
+	lbs := make(map[string]bool, len(d.LoadBalancers))
 	for _, lb := range d.LoadBalancers {
-		c.LoadBalancers++
-		path := lb.Path()
-		for obj := range unknown {
-			if obj == path || strings.HasPrefix(obj, path+".") {
-				c.Partly++
+		lbs[lb.Path()] = true
+	}
+	c.LoadBalancers = len(d.LoadBalancers)
+	partly := map[string]bool{}
+	for _, f := range findings {
+		if f.Rule != UnknownValue {
+			continue
+		}
+		// The object or one of the paths it is below (names may hold
+		// dots, so every cut is tried).
+		for i := len(f.Object); i > 0; i = strings.LastIndexByte(f.Object[:i], '.') {
+			if p := f.Object[:i]; lbs[p] {
+				partly[p] = true
 				break
 			}
 		}
 	}
+	c.Partly = len(partly)
 	return c
 }
