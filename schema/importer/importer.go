@@ -102,7 +102,10 @@ func Detect(filename string, src []byte) Format {
 		return Native
 	}
 	root, err := jsonpos.Parse(src)
-	if err != nil {
+	switch {
+	case err != nil && bytes.Contains(bytes.ToLower(src), []byte("deploymenttemplate.json")):
+		return ARM // a broken template: the ARM reader says where
+	case err != nil:
 		return Native
 	}
 	switch {
