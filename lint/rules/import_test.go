@@ -31,7 +31,9 @@ func TestImportedUnknowns(t *testing.T) {
 	want := []string{
 		"LB0010 lb.json:41", // web.enableTcpReset
 		"LB0010 lb.json:70", // batch-a.backendPort
+		"LB0010 lb.json:70", // batch-a skipped by LB1003, LB9003
 		"LB0010 lb.json:80", // batch-b.backendPort
+		"LB0010 lb.json:80", // batch-b skipped by LB1003, LB9003
 		"LB1003 lb.json:60", // api-b.backendPort
 		"LB3001 guests.yaml:6",
 	}
