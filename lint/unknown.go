@@ -71,30 +71,27 @@ func (l skipLog) findings() []Finding {
 }
 
 // finding reports the skipped object n at the earliest written of its
-// unknown fields, e.g.
+// unknown fields, each with why it is unknown, e.g.
 //
-//	loadBalancers.lb.loadBalancingRules.web: backendPort and frontendPort
-//	are only known at deployment (backendPort: "[parameters('b')]": ...;
-//	frontendPort: ...); not checked by LB1003, LB1004
+//	loadBalancers.lb.loadBalancingRules.web: backendPort ("[parameters('b')]":
+//	...) and frontendPort (...) are only known at deployment; not checked by
+//	LB1003, LB1004
 func (s *skipped) finding(n *schema.Node) Finding {
 	fields := slices.Sorted(maps.Keys(s.fields))
 	pos := n.At(fields[0])
-	for _, f := range fields[1:] {
+	named := make([]string, len(fields))
+	for i, f := range fields {
 		if p := n.At(f); comparePos(p, pos) < 0 {
 			pos = p
 		}
+		named[i] = fmt.Sprintf("%s (%s)", f, s.fields[f])
 	}
-	verb, reasons := "is", s.fields[fields[0]]
+	verb := "is"
 	if len(fields) > 1 {
 		verb = "are"
-		parts := make([]string, len(fields))
-		for i, f := range fields {
-			parts[i] = f + ": " + s.fields[f]
-		}
-		reasons = strings.Join(parts, "; ")
 	}
-	f := metaFinding(UnknownValue, pos, fmt.Sprintf("%s: %s %s only known at deployment (%s); not checked by %s",
-		n.Path(), andList(fields), verb, reasons, strings.Join(slices.Sorted(maps.Keys(s.rules)), ", ")))
+	f := metaFinding(UnknownValue, pos, fmt.Sprintf("%s: %s %s only known at deployment; not checked by %s",
+		n.Path(), andList(named), verb, strings.Join(slices.Sorted(maps.Keys(s.rules)), ", ")))
 	f.Object = n.Path()
 	return f
 }

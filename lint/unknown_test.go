@@ -68,20 +68,20 @@ func TestKnownReportsOneFindingPerSkippedObject(t *testing.T) {
 		name:    "one rule, one field: only that object is skipped",
 		unknown: []string{"https.backendPort"},
 		rules:   []*Rule{needing("LB2001", "backendPort", "probe")},
-		want: "lb.yaml:8:9 LB0010 warning loadBalancers.web.loadBalancingRules.https: backendPort is only known at deployment " +
-			"([parameters('https.backendPort')]); not checked by LB2001\n" +
+		want: "lb.yaml:8:9 LB0010 warning loadBalancers.web.loadBalancingRules.https: backendPort ([parameters('https.backendPort')]) " +
+			"is only known at deployment; not checked by LB2001\n" +
 			"lb.yaml:11:7 LB2001 error http checked\n",
 	}, {
 		name:    "fields of several rules grouped per object, at the earliest field, rules and fields sorted",
 		unknown: []string{"https.probe", "https.frontendPort", "https.backendPort", "http.backendPort"},
 		rules:   []*Rule{needing("LB2003", "probe"), needing("LB2001", "frontendPort", "backendPort"), needing("LB2002", "probe")},
-		want: "lb.yaml:7:9 LB0010 warning loadBalancers.web.loadBalancingRules.https: backendPort, frontendPort and probe are only known at deployment " +
-			"(backendPort: [parameters('https.backendPort')]; frontendPort: [parameters('https.frontendPort')]; probe: [parameters('https.probe')]); " +
+		want: "lb.yaml:7:9 LB0010 warning loadBalancers.web.loadBalancingRules.https: backendPort ([parameters('https.backendPort')]), " +
+			"frontendPort ([parameters('https.frontendPort')]) and probe ([parameters('https.probe')]) are only known at deployment; " +
 			"not checked by LB2001, LB2002, LB2003\n" +
 			"lb.yaml:11:7 LB2002 error http checked\n" +
 			"lb.yaml:11:7 LB2003 error http checked\n" +
-			"lb.yaml:13:9 LB0010 warning loadBalancers.web.loadBalancingRules.http: backendPort is only known at deployment " +
-			"([parameters('http.backendPort')]); not checked by LB2001\n",
+			"lb.yaml:13:9 LB0010 warning loadBalancers.web.loadBalancingRules.http: backendPort ([parameters('http.backendPort')]) " +
+			"is only known at deployment; not checked by LB2001\n",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,8 +104,8 @@ func TestUnknownFindingsAreSuppressible(t *testing.T) {
 	src := "\n\n\n# lbcheck:ignore LB0010 the port comes from the pipeline\n    - name: https\n"
 	got := Run(unknownDeployment("https.backendPort"), nil, []*Rule{needing("LB2001", "backendPort")},
 		map[string][]byte{"lb.yaml": []byte(src)})
-	want := "lb.yaml:8:9 LB0010 warning loadBalancers.web.loadBalancingRules.https: backendPort is only known at deployment " +
-		"([parameters('https.backendPort')]); not checked by LB2001 [suppressed by lb.yaml:4:1: the port comes from the pipeline]\n" +
+	want := "lb.yaml:8:9 LB0010 warning loadBalancers.web.loadBalancingRules.https: backendPort ([parameters('https.backendPort')]) " +
+		"is only known at deployment; not checked by LB2001 [suppressed by lb.yaml:4:1: the port comes from the pipeline]\n" +
 		"lb.yaml:11:7 LB2001 error http checked\n"
 	if s := summary(got); s != want {
 		t.Errorf("got:\n%s\nwant:\n%s", s, want)
