@@ -51,8 +51,8 @@ Lint also reads what you already have, detected from each file's content
 'az network nic list' / 'az resource show' JSON, Terraform plans
 ('terraform show -json plan.out'), and Windows 'Get-NetIPInterface |
 ConvertTo-Json' and 'Get-NetIPAddress | ConvertTo-Json' output (the VM name
-comes from --vm or the file name). Values only known at deployment are
-reported as LB0010 and the rules that need them skip the object.
+comes from --vm or the file name). A rule that needs a value only known at
+deployment skips the object; each skipped object is reported once as LB0010.
 
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on a usage
 error or unreadable input (a missing file or a syntax error).`,
