@@ -109,6 +109,9 @@ type Pass struct {
 	// shared holds values built once per lint run for every rule (Shared);
 	// nil for a pass made outside Run.
 	shared map[any]any
+	// skips records the objects rules skipped for unknown fields (Known);
+	// nil for a pass made outside Run.
+	skips skipLog
 }
 
 // NewPass returns a pass whose findings go to report.

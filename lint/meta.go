@@ -75,12 +75,15 @@ var Meta = []*Rule{
 		Severity: Warning,
 		Doc: Doc{
 			Title: "value only known at deployment",
-			Text: "An imported file (ARM template, Terraform plan) leaves a value to be computed at deployment: " +
-				"an ARM expression lbcheck does not evaluate, a Terraform attribute listed in after_unknown, or a " +
-				"pool member whose NIC is in none of the input files. Rules that need the value skip the object, " +
-				"so the deployment is only partly checked.",
+			Text: "An imported file (ARM template, Terraform plan) leaves values to be computed at deployment: an ARM " +
+				"expression lbcheck does not evaluate, a Terraform attribute listed in after_unknown, or an address Azure " +
+				"allocates. A rule that needs such a value skips the object instead of judging a placeholder. Each skipped " +
+				"object is reported once, at the first of its unknown fields, naming the fields the rules needed, why each is " +
+				"unknown and the rules that did not check it; a value no rule needs (a frontend's address when no guest is " +
+				"linted) is not reported. Importers also report what they could not read at all: a copy loop they do not " +
+				"expand, a pool membership they cannot resolve, a pool member whose NIC is in none of the input files.",
 			Fix: "Pass the ARM parameters file (--parameters), lint the Terraform plan after values are known, " +
-				"or add the missing `az network nic show` output; or accept the gap.",
+				"or add the missing `az network nic show` / `az network public-ip show` output; or accept the gap.",
 			Source: docsURL + "#importers",
 		},
 	},

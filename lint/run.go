@@ -10,7 +10,9 @@ import (
 
 // Run lints one deployment. It turns the loader's schema issues into
 // findings, runs every rule (a rule that panics yields an LB0004 finding
-// instead of crashing), applies the lbcheck:ignore directives found in
+// instead of crashing), reports each object a rule skipped because a field
+// it needed is only known at deployment (one LB0010 finding per object, see
+// Pass.Known), applies the lbcheck:ignore directives found in
 // sources (file name to content, as read for schema.Load; nil disables
 // suppressions), and returns every finding sorted by file, line, column and
 // rule. Suppressed findings are included with Suppressed set; callers that
@@ -25,12 +27,13 @@ func Run(d *schema.Deployment, issues []schema.Issue, rules []*Rule, sources map
 		findings = append(findings, issueFinding(is, catalogue[is.Rule]))
 	}
 	if d != nil {
-		shared := map[any]any{}
+		shared, skips := map[any]any{}, skipLog{}
 		for _, r := range rules {
 			if r.Run != nil {
-				findings = append(findings, runRule(r, d, shared)...)
+				findings = append(findings, runRule(r, d, shared, skips)...)
 			}
 		}
+		findings = append(findings, skips.findings()...)
 	}
 	known := map[string]bool{}
 	for id := range catalogue {
@@ -51,8 +54,9 @@ func issueFinding(is schema.Issue, r *Rule) Finding {
 	return f
 }
 
-// runRule runs one rule and recovers from a panic in it.
-func runRule(r *Rule, d *schema.Deployment, shared map[any]any) (findings []Finding) {
+// runRule runs one rule with the run's shared values and skip log, and
+// recovers from a panic in it.
+func runRule(r *Rule, d *schema.Deployment, shared map[any]any, skips skipLog) (findings []Finding) {
 	defer func() {
 		if p := recover(); p != nil {
 			findings = append(findings, metaFinding(InternalError, schema.Pos{}, fmt.Sprintf(
@@ -61,7 +65,7 @@ func runRule(r *Rule, d *schema.Deployment, shared map[any]any) (findings []Find
 		}
 	}()
 	pass := NewPass(r, d, func(f Finding) { findings = append(findings, f) })
-	pass.shared = shared
+	pass.shared, pass.skips = shared, skips
 	r.Run(pass)
 	return findings
 }
@@ -77,14 +81,17 @@ func metaFinding(id string, pos schema.Pos, msg string) Finding {
 func Sort(findings []Finding) {
 	slices.SortStableFunc(findings, func(a, b Finding) int {
 		return cmp.Or(
-			cmp.Compare(a.Pos.File, b.Pos.File),
-			cmp.Compare(a.Pos.Line, b.Pos.Line),
-			cmp.Compare(a.Pos.Column, b.Pos.Column),
+			comparePos(a.Pos, b.Pos),
 			cmp.Compare(a.Rule, b.Rule),
 			cmp.Compare(a.Object, b.Object),
 			cmp.Compare(a.Message, b.Message),
 		)
 	})
+}
+
+// comparePos orders positions by file, line and column.
+func comparePos(a, b schema.Pos) int {
+	return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 }
 
 // Unsuppressed returns the findings no directive hides.

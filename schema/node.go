@@ -33,6 +33,9 @@ type Node struct {
 	pos    Pos
 	path   string
 	fields map[string]Pos
+	// unknown maps each field only known at deployment to why (see
+	// SetUnknown); nil for the many objects without one.
+	unknown map[string]string
 }
 
 // Pos returns where the object starts in the user's file.

@@ -44,8 +44,14 @@ func (t target) String() string {
 	return t.vm.Name + "/" + t.nic.Name + "/" + t.ipc.Name
 }
 
-// dip is the target's private address, invalid when it does not parse.
-func (t target) dip() netip.Addr { return parseAddr(t.ipc.PrivateIPAddress) }
+// dip is the target's private address, invalid when it does not parse; ok
+// is false when it is only known at deployment.
+func (t target) dip(pass *lint.Pass) (a netip.Addr, ok bool) {
+	if !known(pass, t.ipc, ipcAddress) {
+		return netip.Addr{}, false
+	}
+	return parseAddr(t.ipc.PrivateIPAddress), true
+}
 
 // indexKey is the lint.Pass.Shared key of the run's index.
 type indexKey struct{}
@@ -158,15 +164,57 @@ func (b *binding) qualified() string {
 	return fmt.Sprintf("%s of load balancer %q", b, b.lbv.lb.Name)
 }
 
-// isHAPorts reports whether b is an HA-ports load-balancing rule.
-func (b *binding) isHAPorts() bool { return b.rule != nil && b.rule.IsHAPorts() }
-
-// frontendAddr is the frontend's IP address, invalid when unknown.
-func (b *binding) frontendAddr() netip.Addr {
-	if f := b.lbv.frontends[b.frontend]; f != nil {
-		return parseAddr(f.IPAddress)
+// haPorts reports whether b is an HA-ports load-balancing rule (All, ports
+// 0). A known protocol other than All or a known nonzero port settles that
+// it is not; otherwise ok is false when one of the three is only known at
+// deployment.
+func (b *binding) haPorts(pass *lint.Pass) (is, ok bool) {
+	if b.rule == nil || b.settled(bindProtocol, b.protocol != "All") ||
+		b.settled(bindFrontendPort, b.rule.FrontendPort != 0) || b.settled(bindBackendPort, b.backendPort != 0) {
+		return false, true
 	}
-	return netip.Addr{}
+	if !b.known(pass, bindProtocol, bindFrontendPort, bindBackendPort) {
+		return false, false
+	}
+	return true, true
+}
+
+// fip is the address of the binding's frontend, invalid when it does not
+// parse or the frontend does not exist (LB1001); ok is false when the
+// frontend reference or its address is only known at deployment.
+func (b *binding) fip(pass *lint.Pass) (a netip.Addr, ok bool) {
+	if !b.known(pass, bindFrontend) {
+		return netip.Addr{}, false
+	}
+	f := b.lbv.frontends[b.frontend]
+	if f == nil {
+		return netip.Addr{}, true
+	}
+	if !known(pass, f, frontendIPAddress) {
+		return netip.Addr{}, false
+	}
+	return parseAddr(f.IPAddress), true
+}
+
+// knownPool reports whether the backends the binding reaches are known:
+// a classic NAT rule names its target, others reference a pool, which may
+// be only known at deployment.
+func (b *binding) knownPool(pass *lint.Pass) bool {
+	return (b.nat != nil && b.nat.Target != nil) || b.known(pass, bindPool)
+}
+
+// knownFrontendPorts reports whether the fields frontendPorts reads are
+// known: the frontend port, or a NAT rule's port range when it has one.
+func (b *binding) knownFrontendPorts(pass *lint.Pass) bool {
+	switch {
+	case b.rule != nil:
+		return b.known(pass, bindFrontendPort)
+	case !known(pass, b.nat, natPortRangeStart):
+		return false
+	case b.nat.FrontendPortRangeStart > 0:
+		return known(pass, b.nat, natPortRangeEnd)
+	}
+	return b.known(pass, bindFrontendPort)
 }
 
 // pool is the backend pool the binding sends to, nil for a classic NAT rule.
@@ -180,15 +228,20 @@ func (b *binding) pool() *schema.BackendPool {
 	return nil
 }
 
-// probe is the rule's health probe, nil for NAT rules and rules without one.
-func (b *binding) probe() *schema.Probe {
+// probe is the rule's health probe, nil for NAT rules and rules without one;
+// ok is false when the rule's probe reference is only known at deployment.
+func (b *binding) probe(pass *lint.Pass) (p *schema.Probe, ok bool) {
 	if b.rule == nil {
-		return nil
+		return nil, true
 	}
-	return b.lbv.probes[b.rule.Probe]
+	if !known(pass, b.rule, ruleProbe) {
+		return nil, false
+	}
+	return b.lbv.probes[b.rule.Probe], true
 }
 
-// frontendPorts is the range of frontend ports the binding listens on.
+// frontendPorts is the range of frontend ports the binding listens on. Its
+// fields must be known (knownFrontendPorts).
 func (b *binding) frontendPorts() portRange {
 	if b.rule != nil {
 		if b.rule.FrontendPort == 0 {
@@ -212,17 +265,16 @@ func (b *binding) frontendPortField() string {
 }
 
 // bindings lists the load-balancing rules and then the inbound NAT rules
-// of one load balancer, in declaration order. needs names the fields (JSON
-// names) the calling rule reads; a rule or NAT rule with one of them only
-// known at deployment (imported ARM expressions, Terraform unknowns) is
-// left out, since its zero value would mislead the check and the importer
-// has reported it (LB0010). Fields the caller does not read do not matter.
-// The backend pool and NAT target need not be named: an unknown one
-// reaches no backends.
-func (v *lbView) bindings(needs ...string) []*binding {
+// of one load balancer, in declaration order. needs names the fields the
+// calling rule reads of every binding before anything else; a rule or NAT
+// rule with one of them only known at deployment (imported ARM expressions,
+// Terraform unknowns) is left out and recorded for LB0010 (see known). A
+// field the caller reads only in some cases it asks for in those cases,
+// with binding.known.
+func (v *lbView) bindings(pass *lint.Pass, needs ...bindingField) []*binding {
 	bs := make([]*binding, 0, len(v.lb.LoadBalancingRules)+len(v.lb.InboundNatRules))
 	add := func(b *binding) {
-		if !unknown(b.node, needs...) {
+		if b.known(pass, needs...) {
 			bs = append(bs, b)
 		}
 	}
@@ -239,8 +291,18 @@ func (v *lbView) bindings(needs ...string) []*binding {
 	return bs
 }
 
-// targets resolves the IP configurations the binding reaches.
-func (ix *index) targets(b *binding) []target {
+// targets resolves the IP configurations the binding reaches; ok is false
+// when its pool reference is only known at deployment (see knownPool).
+func (ix *index) targets(pass *lint.Pass, b *binding) (ts []target, ok bool) {
+	if !b.knownPool(pass) {
+		return nil, false
+	}
+	return ix.reached(b), true
+}
+
+// reached resolves the IP configurations a binding with a known pool
+// reference reaches.
+func (ix *index) reached(b *binding) []target {
 	if b.nat != nil && b.nat.Target != nil {
 		if t, ok := ix.resolve(b.nat.Target); ok {
 			return []target{t}
@@ -252,7 +314,7 @@ func (ix *index) targets(b *binding) []target {
 
 // ipConfigSet is the set of IP configurations a binding reaches.
 func (ix *index) ipConfigSet(b *binding) map[*schema.IPConfig]bool {
-	ts := ix.targets(b)
+	ts := ix.reached(b)
 	s := make(map[*schema.IPConfig]bool, len(ts))
 	for _, t := range ts {
 		s[t.ipc] = true
@@ -261,10 +323,14 @@ func (ix *index) ipConfigSet(b *binding) map[*schema.IPConfig]bool {
 }
 
 // shareBackends reports whether two bindings reach a common IP
-// configuration. sets caches ipConfigSet per binding.
-func (ix *index) shareBackends(a, b *binding, sets map[*binding]map[*schema.IPConfig]bool) bool {
+// configuration; ok is false when the pool reference of either is only
+// known at deployment. sets caches ipConfigSet per binding.
+func (ix *index) shareBackends(pass *lint.Pass, a, b *binding, sets map[*binding]map[*schema.IPConfig]bool) (share, ok bool) {
+	if ka, kb := a.knownPool(pass), b.knownPool(pass); !ka || !kb {
+		return false, false
+	}
 	if pa, pb := a.pool(), b.pool(); pa != nil && pa == pb {
-		return len(ix.targets(a)) > 0
+		return len(ix.reached(a)) > 0, true
 	}
 	sa, sb := sets[a], sets[b]
 	if sa == nil {
@@ -280,32 +346,50 @@ func (ix *index) shareBackends(a, b *binding, sets map[*binding]map[*schema.IPCo
 	}
 	for c := range sa {
 		if sb[c] {
-			return true
+			return true, true
 		}
 	}
-	return false
+	return false, true
 }
 
 // delivery is one binding reaching one backend IP configuration whose VM
-// has a guest declaration.
+// has a guest declaration. Its addresses are read on demand, so that a
+// rule needs them only for the guests it checks.
 type delivery struct {
-	b   *binding
-	t   target
-	g   *guestView
-	dip netip.Addr
-	fip netip.Addr
+	b *binding
+	t target
+	g *guestView
 }
 
 // dst is the destination address the guest sees: the frontend IP with
-// Floating IP on, the DIP with it off.
-func (d delivery) dst() netip.Addr {
-	if d.b.floating {
-		return d.fip
+// Floating IP on, the DIP with it off; ok is false when the setting or that
+// address is only known at deployment.
+func (d delivery) dst(pass *lint.Pass) (netip.Addr, bool) {
+	if !d.b.known(pass, bindFloatingIP) {
+		return netip.Addr{}, false
 	}
-	return d.dip
+	if d.b.floating {
+		return d.b.fip(pass)
+	}
+	return d.t.dip(pass)
 }
 
-// mode describes the binding's Floating IP setting for messages.
+// nic is the guest interface of kind nic that holds the delivery's DIP
+// (see guestView.nic); ok is false when that depends on a DIP only known
+// at deployment. With at most one such interface the DIP is not needed.
+func (d delivery) nic(pass *lint.Pass) (*schema.Interface, bool) {
+	if d.g.nics < 2 {
+		return d.g.nic(netip.Addr{}), true
+	}
+	dip, ok := d.t.dip(pass)
+	if !ok {
+		return nil, false
+	}
+	return d.g.nic(dip), true
+}
+
+// mode describes the binding's Floating IP setting (known by then) for
+// messages.
 func (d delivery) mode() string {
 	if d.b.floating {
 		return "Floating IP on"
@@ -314,15 +398,22 @@ func (d delivery) mode() string {
 }
 
 // deliveries calls fn for every (binding, backend with a guest) pair in
-// the deployment, leaving out bindings with a field in needs unknown (see
-// bindings). Its cost is the sum of the bindings' pool sizes.
-func (ix *index) deliveries(needs []string, fn func(delivery)) {
+// the deployment. Every guest rule looks at its guest first and asks for
+// the binding's fields only when that guest needs them, so deliveries
+// itself needs nothing but the bindings' pool references, and those only
+// when some guest is declared. Bindings whose pool reference is only known
+// at deployment are left out. Its cost is the sum of the bindings' pool
+// sizes.
+func (ix *index) deliveries(pass *lint.Pass, fn func(delivery)) {
+	if len(ix.guests) == 0 {
+		return
+	}
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings(needs...) {
-			fip := b.frontendAddr()
-			for _, t := range ix.targets(b) {
+		for _, b := range v.bindings(pass) {
+			ts, _ := ix.targets(pass, b)
+			for _, t := range ts {
 				if g := ix.guests[t.vm.Name]; g != nil {
-					fn(delivery{b: b, t: t, g: g, dip: t.dip(), fip: fip})
+					fn(delivery{b: b, t: t, g: g})
 				}
 			}
 		}
@@ -388,11 +479,16 @@ type ifaceAddr struct {
 type guestView struct {
 	g     *schema.Guest
 	addrs []ifaceAddr
+	// nics is the number of interfaces of kind nic.
+	nics int
 }
 
 func newGuestView(g *schema.Guest) *guestView {
 	v := &guestView{g: g}
 	for _, i := range g.Interfaces {
+		if i.Kind == "nic" {
+			v.nics++
+		}
 		for _, a := range i.Addresses {
 			p, err := netip.ParsePrefix(a)
 			if err != nil {
@@ -545,10 +641,10 @@ func matches(r *schema.FirewallRule, p packet) bool {
 // match the default inbound action applies; only "allow" lets p in. block
 // is the matching block rule, if any.
 func (v *guestView) firewallAllows(p packet) (ok bool, block *schema.FirewallRule) {
-	fw := v.g.Firewall
-	if fw == nil || !fw.Enabled {
+	if !v.firewallEnabled() {
 		return true, nil
 	}
+	fw := v.g.Firewall
 	allowed := false
 	for _, r := range fw.Rules {
 		if !matches(r, p) {
@@ -567,6 +663,10 @@ func (v *guestView) firewallAllows(p packet) (ok bool, block *schema.FirewallRul
 	}
 	return fw.DefaultInbound == "allow", nil
 }
+
+// firewallEnabled reports whether the guest's firewall filters inbound
+// packets; otherwise firewallAllows lets every packet in.
+func (v *guestView) firewallEnabled() bool { return v.g.Firewall != nil && v.g.Firewall.Enabled }
 
 // firewallPos is where to report a packet the firewall drops: the block
 // rule's action, or the firewall's default inbound policy.
@@ -675,15 +775,31 @@ const sqlProbePort = 59999
 // looksLikeSQLListener reports whether a load-balancing rule matches the
 // SQL Server availability group listener pattern: probe port 59999 and
 // port 1433, or a name containing "sql" or an "ag" token (ag, ag1, ...).
-func looksLikeSQLListener(b *binding) bool {
-	p := b.probe()
-	if p == nil || p.Port != sqlProbePort {
-		return false
+// ok is false when that depends on a value only known at deployment. The
+// backend port, which the finding names, is always needed.
+func looksLikeSQLListener(pass *lint.Pass, b *binding) (is, ok bool) {
+	p, ok := b.probe(pass)
+	if !ok || p == nil {
+		return false, ok
 	}
-	if b.rule.FrontendPort == 1433 || b.backendPort == 1433 {
-		return true
+	if !known(pass, p, probePort) {
+		return false, false
 	}
-	name := strings.ToLower(b.name)
+	if p.Port != sqlProbePort {
+		return false, true
+	}
+	if !b.known(pass, bindBackendPort) {
+		return false, false
+	}
+	if b.backendPort == 1433 || b.settled(bindFrontendPort, b.rule.FrontendPort == 1433) || b.settled(bindName, sqlName(b.name)) {
+		return true, true
+	}
+	return false, b.known(pass, bindFrontendPort, bindName)
+}
+
+// sqlName reports whether a rule name contains "sql" or an "ag" token.
+func sqlName(name string) bool {
+	name = strings.ToLower(name)
 	if strings.Contains(name, "sql") {
 		return true
 	}
@@ -709,25 +825,6 @@ func pair(a, b *binding) string {
 		return fmt.Sprintf("%ss %q and %q", a.kind, a.name, b.name)
 	}
 	return a.String() + " and " + b.String()
-}
-
-// haPortsPair reports whether a and b are two load-balancing rules of which
-// at least one is an HA-ports rule. Whether they may share a frontend is
-// decided by LB1006 and LB1009, not by port overlap.
-func haPortsPair(a, b *binding) bool {
-	return a.rule != nil && b.rule != nil && (a.isHAPorts() || b.isHAPorts())
-}
-
-// unknown reports whether any of the named fields of n is only known at
-// deployment (see schema.Node.Unknown). Rules skip such objects rather
-// than judge a zero value.
-func unknown(n *schema.Node, fields ...string) bool {
-	for _, f := range fields {
-		if _, ok := n.Unknown(f); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // firstBeyond returns the node and description of the rule at index i of

@@ -35,7 +35,7 @@ func runBackendPortClash(pass *lint.Pass) {
 		backendPort int
 	}
 	type ipcKey struct {
-		lbType      string
+		lbType      any
 		ipc         *schema.IPConfig
 		proto       string
 		backendPort int
@@ -52,8 +52,12 @@ func runBackendPortClash(pass *lint.Pass) {
 				pair(first, b), b.protocol, b.backendPort, where, code))
 	}
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings("enableFloatingIP", "protocol", "backendPort", "backendAddressPool") {
-			if b.floating {
+		for _, b := range v.bindings(pass, bindFloatingIP) {
+			if b.floating || !b.known(pass, bindProtocol, bindBackendPort) {
+				continue
+			}
+			targets, ok := ix.targets(pass, b)
+			if !ok {
 				continue
 			}
 			if b.rule != nil {
@@ -64,8 +68,8 @@ func runBackendPortClash(pass *lint.Pass) {
 					firstInPool[k] = b
 				}
 			}
-			for _, t := range ix.targets(b) {
-				k := ipcKey{v.lb.Type, t.ipc, b.protocol, b.backendPort}
+			for _, t := range targets {
+				k := ipcKey{lbTypeClass(pass, ix, v), t.ipc, b.protocol, b.backendPort}
 				first := firstOnIPC[k]
 				switch {
 				case first == nil:
@@ -81,4 +85,15 @@ func runBackendPortClash(pass *lint.Pass) {
 			}
 		}
 	}
+}
+
+// lbTypeClass is what rules of v are compared with across load balancers:
+// Azure rejects a clash on one IP configuration between load balancers of
+// the same type. With one load balancer the type does not matter; when it
+// is only known at deployment, v is compared with itself alone.
+func lbTypeClass(pass *lint.Pass, ix *index, v *lbView) any {
+	if len(ix.lbs) == 1 || known(pass, v.lb, lbType) {
+		return v.lb.Type
+	}
+	return v
 }

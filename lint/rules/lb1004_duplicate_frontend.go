@@ -32,21 +32,34 @@ func runDuplicateFrontend(pass *lint.Pass) {
 		b     *binding
 		order int
 		ports portRange
+		ha    bool
 	}
 	for _, v := range ix.lbs {
+		if len(v.lb.LoadBalancingRules)+len(v.lb.InboundNatRules) < 2 {
+			continue
+		}
 		groups := map[[2]string][]entry{} // (frontend, Tcp|Udp) -> entries
 		var keys [][2]string
-		// backendPort tells HA-ports rules (All, 0, 0) apart.
-		for i, b := range v.bindings("frontendIPConfiguration", "protocol", "frontendPort",
-			"frontendPortRangeStart", "frontendPortRangeEnd", "backendPort") {
+		for i, b := range v.bindings(pass, bindFrontend, bindProtocol) {
+			if !b.knownFrontendPorts(pass) {
+				continue
+			}
+			ha, ok := b.haPorts(pass)
+			if !ok {
+				continue
+			}
 			for _, p := range protocols(b.protocol) {
 				k := [2]string{b.frontend, p}
 				if groups[k] == nil {
 					keys = append(keys, k)
 				}
-				groups[k] = append(groups[k], entry{b, i, b.frontendPorts()})
+				groups[k] = append(groups[k], entry{b, i, b.frontendPorts(), ha})
 			}
 		}
+		// Whether an HA-ports rule may share its frontend with another
+		// load-balancing rule is decided by LB1006 and LB1009, not by port
+		// overlap.
+		haPortsPair := func(a, b entry) bool { return a.b.rule != nil && b.b.rule != nil && (a.ha || b.ha) }
 		isNew := once()
 		for _, k := range keys {
 			es := groups[k]
@@ -55,7 +68,7 @@ func runDuplicateFrontend(pass *lint.Pass) {
 			// earlier entry reaching furthest.
 			widest := es[0]
 			for _, e := range es[1:] {
-				if e.ports.lo <= widest.ports.hi && !haPortsPair(e.b, widest.b) {
+				if e.ports.lo <= widest.ports.hi && !haPortsPair(e, widest) {
 					first, second := widest, e
 					if second.order < first.order {
 						first, second = second, first

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // HAPortsPublicOrBasic is LB1005: an HA-ports rule on a public or Basic
@@ -22,22 +23,31 @@ var HAPortsPublicOrBasic = &lint.Rule{
 }
 
 func runHAPortsPublicOrBasic(pass *lint.Pass) {
-	for _, lb := range pass.Deployment.LoadBalancers {
-		var why string
-		switch {
-		case lb.Type == "public":
-			why = fmt.Sprintf("public load balancer %q", lb.Name)
-		case lb.SKU == "Basic":
-			why = fmt.Sprintf("Basic load balancer %q", lb.Name)
-		default:
-			continue
-		}
-		for _, r := range lb.LoadBalancingRules {
-			if r.IsHAPorts() {
-				pass.Reportf(&r.Node, "protocol",
-					"rule %q is an HA-ports rule (All, ports 0) on %s; HA ports exist only on internal Standard load balancers: use one, or list the ports",
-					r.Name, why)
+	for _, v := range indexOf(pass).lbs {
+		for _, b := range v.bindings(pass) {
+			if ha, ok := b.haPorts(pass); !ok || !ha {
+				continue
 			}
+			why, ok := haPortsUnavailable(pass, v.lb)
+			if !ok || why == "" {
+				continue
+			}
+			pass.Reportf(b.node, "protocol",
+				"rule %q is an HA-ports rule (All, ports 0) on %s; HA ports exist only on internal Standard load balancers: use one, or list the ports",
+				b.name, why)
 		}
 	}
+}
+
+// haPortsUnavailable says why lb cannot have HA-ports rules, or "" when it
+// can. A known public type or Basic SKU settles it; ok is false when it
+// depends on a type or SKU only known at deployment.
+func haPortsUnavailable(pass *lint.Pass, lb *schema.LoadBalancer) (why string, ok bool) {
+	switch {
+	case settled(lb, lbType, lb.Type == "public"):
+		return fmt.Sprintf("public load balancer %q", lb.Name), true
+	case settled(lb, lbSKU, lb.SKU == "Basic"):
+		return fmt.Sprintf("Basic load balancer %q", lb.Name), true
+	}
+	return "", known(pass, lb, lbType, lbSKU)
 }

@@ -27,23 +27,41 @@ func runHAPortsMixedWithNonHA(pass *lint.Pass) {
 	ix := indexOf(pass)
 	sets := map[*binding]map[*schema.IPConfig]bool{}
 	for _, v := range ix.lbs {
-		ha := map[string][]*binding{}
-		var others []*binding
+		if len(v.lb.LoadBalancingRules) < 2 {
+			continue
+		}
+		var has, others []*binding
 		order := map[*binding]int{}
-		for i, b := range v.bindings("frontendIPConfiguration", "protocol", "frontendPort", "backendPort", "enableFloatingIP") {
-			if b.rule == nil {
+		for i, b := range v.bindings(pass) {
+			ha, ok := b.haPorts(pass)
+			if b.rule == nil || !ok {
 				continue
 			}
 			order[b] = i
-			if b.isHAPorts() {
-				ha[b.frontend] = append(ha[b.frontend], b)
+			if ha {
+				has = append(has, b)
 			} else {
 				others = append(others, b)
 			}
 		}
+		if len(has) == 0 || len(others) == 0 {
+			continue
+		}
+		ha := map[string][]*binding{}
+		for _, h := range has {
+			if h.known(pass, bindFrontend) {
+				ha[h.frontend] = append(ha[h.frontend], h)
+			}
+		}
 		for _, r := range others {
+			if !r.known(pass, bindFrontend) {
+				continue
+			}
 			for _, h := range ha[r.frontend] {
-				if (h.floating && r.floating) || !ix.shareBackends(h, r, sets) {
+				if both, ok := floatingOnBoth(pass, h, r); !ok || both {
+					continue
+				}
+				if share, ok := ix.shareBackends(pass, h, r, sets); !ok || !share {
 					continue
 				}
 				// Report at the later rule, or at the one lacking Floating IP.
@@ -51,7 +69,7 @@ func runHAPortsMixedWithNonHA(pass *lint.Pass) {
 				if order[h] > order[r] {
 					at, other = h, r
 				}
-				if at.floating {
+				if !at.settled(bindFloatingIP, !at.floating) {
 					at = other
 				}
 				pass.Report(at.node.At("enableFloatingIP"), at.node.Path(), "",
@@ -60,4 +78,15 @@ func runHAPortsMixedWithNonHA(pass *lint.Pass) {
 			}
 		}
 	}
+}
+
+// floatingOnBoth reports whether a and b both have Floating IP on. A known
+// off on either settles it; ok is false when it depends on a setting only
+// known at deployment.
+func floatingOnBoth(pass *lint.Pass, a, b *binding) (both, ok bool) {
+	if a.settled(bindFloatingIP, !a.floating) || b.settled(bindFloatingIP, !b.floating) {
+		return false, true
+	}
+	ka, kb := a.known(pass, bindFloatingIP), b.known(pass, bindFloatingIP)
+	return true, ka && kb
 }

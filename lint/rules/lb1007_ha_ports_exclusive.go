@@ -19,23 +19,24 @@ var HAPortsNotExclusive = &lint.Rule{
 }
 
 func runHAPortsNotExclusive(pass *lint.Pass) {
-	for _, lb := range pass.Deployment.LoadBalancers {
-		for _, h := range lb.LoadBalancingRules {
-			if !h.IsHAPorts() || h.EnableFloatingIP || unknown(&h.Node, "enableFloatingIP", "protocol", "frontendPort", "backendPort") {
+	for _, v := range indexOf(pass).lbs {
+		lb := v.lb
+		if len(lb.LoadBalancingRules) < 2 {
+			continue
+		}
+		for _, h := range v.bindings(pass) {
+			if ha, ok := h.haPorts(pass); !ok || !ha || !h.known(pass, bindFloatingIP) || h.floating {
 				continue
 			}
 			var others []string
 			for _, r := range lb.LoadBalancingRules {
-				if r != h {
+				if r != h.rule {
 					others = append(others, r.Name)
 				}
 			}
-			if len(others) == 0 {
-				continue
-			}
-			pass.Reportf(&h.Node, "enableFloatingIP",
+			pass.Reportf(h.node, "enableFloatingIP",
 				"HA-ports rule %q has Floating IP off, so it must be the only load-balancing rule on load balancer %q, which also has %s; enable Floating IP on all of them or move the others to another load balancer",
-				h.Name, lb.Name, quoteList(others, 3))
+				h.name, lb.Name, quoteList(others, 3))
 			break
 		}
 	}

@@ -34,22 +34,24 @@ func runSameFloatingDestination(pass *lint.Pass) {
 		backendPort int
 	}
 	for _, v := range ix.lbs {
+		if len(v.lb.LoadBalancingRules) < 2 {
+			continue
+		}
 		groups := map[key][]*binding{}
-		for _, b := range v.bindings("enableFloatingIP", "frontendIPConfiguration", "protocol", "frontendPort", "backendPort") {
-			if b.rule == nil || !b.floating || b.isHAPorts() {
+		for _, b := range v.bindings(pass) {
+			if b.rule == nil || !b.known(pass, bindFloatingIP) || !b.floating {
 				continue
 			}
-			dest := "frontend " + b.frontend
-			if a := b.frontendAddr(); a.IsValid() {
-				dest = a.String()
+			if ha, ok := b.haPorts(pass); !ok || ha || !b.known(pass, bindFrontend, bindProtocol, bindBackendPort) {
+				continue
 			}
 			for _, p := range protocols(b.protocol) {
-				k := key{v.lb, dest, p, b.backendPort}
+				k := key{v.lb, destination(b), p, b.backendPort}
 				for _, first := range groups[k] {
-					if ix.shareBackends(first, b, sets) {
+					if share, ok := ix.shareBackends(pass, first, b, sets); ok && share {
 						pass.Report(b.node.At("backendPort"), b.node.Path(), "",
 							fmt.Sprintf("Floating IP %s both deliver %s to %s port %d on the same backends; the guest cannot tell the flows apart: use distinct backend ports",
-								pair(first, b), p, dest, b.backendPort))
+								pair(first, b), p, k.dest, b.backendPort))
 						break
 					}
 				}
@@ -57,4 +59,18 @@ func runSameFloatingDestination(pass *lint.Pass) {
 			}
 		}
 	}
+}
+
+// destination is the address a Floating IP rule delivers to: its
+// frontend's IP address, or the frontend's name when that address does not
+// parse or is only known at deployment. Rules on one frontend share its
+// address whatever it is, so grouping them by name needs no address and
+// nothing is recorded.
+func destination(b *binding) string {
+	if f := b.lbv.frontends[b.frontend]; f != nil {
+		if a := parseAddr(f.IPAddress); settled(f, frontendIPAddress, a.IsValid()) {
+			return a.String()
+		}
+	}
+	return "frontend " + b.frontend
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // FloatingIPSecondaryIPConfig is LB2002: a Floating IP rule whose backend
@@ -25,16 +26,16 @@ var FloatingIPSecondaryIPConfig = &lint.Rule{
 func runFloatingIPSecondaryIPConfig(pass *lint.Pass) {
 	ix := indexOf(pass)
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings("enableFloatingIP") {
+		for _, b := range v.bindings(pass, bindFloatingIP) {
 			if !b.floating {
 				continue
 			}
+			targets, _ := ix.targets(pass, b)
 			var bad []string
-			for _, t := range ix.targets(b) {
-				if t.ipc.Primary || (v.lb.Type == "public" && t.dip().Is6()) {
-					continue
+			for _, t := range targets {
+				if unsupported, ok := floatingUnsupported(pass, v.lb, t); ok && unsupported {
+					bad = append(bad, t.String())
 				}
-				bad = append(bad, t.String())
 			}
 			if len(bad) == 0 {
 				continue
@@ -44,4 +45,22 @@ func runFloatingIPSecondaryIPConfig(pass *lint.Pass) {
 					b, quoteList(bad, 3)))
 		}
 	}
+}
+
+// floatingUnsupported reports whether Floating IP cannot reach t: a
+// secondary IP configuration, unless it is an IPv6 one behind a public
+// load balancer. ok is false when that depends on a value only known at
+// deployment.
+func floatingUnsupported(pass *lint.Pass, lb *schema.LoadBalancer, t target) (unsupported, ok bool) {
+	if !known(pass, t.ipc, ipcPrimary) {
+		return false, false
+	}
+	if t.ipc.Primary {
+		return false, true
+	}
+	if settled(lb, lbType, lb.Type != "public") || settled(t.ipc, ipcAddress, !parseAddr(t.ipc.PrivateIPAddress).Is6()) {
+		return true, true
+	}
+	kt, ka := known(pass, lb, lbType), known(pass, t.ipc, ipcAddress)
+	return false, kt && ka
 }

@@ -22,8 +22,12 @@ var SQLListenerWithoutFloatingIP = &lint.Rule{
 func runSQLListenerWithoutFloatingIP(pass *lint.Pass) {
 	ix := indexOf(pass)
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings("enableFloatingIP", "probe", "frontendPort", "backendPort") {
-			if b.rule == nil || b.floating || !looksLikeSQLListener(b) {
+		for _, b := range v.bindings(pass) {
+			// Floating IP on settles it; the listener pattern settles the rest.
+			if b.rule == nil || b.settled(bindFloatingIP, b.floating) {
+				continue
+			}
+			if sql, ok := looksLikeSQLListener(pass, b); !ok || !sql || !b.known(pass, bindFloatingIP) || b.floating {
 				continue
 			}
 			pass.Reportf(b.node, "enableFloatingIP",

@@ -26,15 +26,19 @@ var GuestLacksFrontendIP = &lint.Rule{
 func runGuestLacksFrontendIP(pass *lint.Pass) {
 	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
-		if !d.b.floating || !d.fip.IsValid() {
+	ix.deliveries(pass, func(d delivery) {
+		if !d.b.known(pass, bindFloatingIP) || !d.b.floating {
 			return
 		}
-		if _, ok := d.g.holder(d.fip); ok || !isNew([2]any{d.g, d.fip}) {
+		fip, ok := d.b.fip(pass)
+		if !ok || !fip.IsValid() {
 			return
 		}
-		pass.Report(d.g.g.At("interfaces"), d.g.g.Path(), d.g.addressFix(d.fip),
+		if _, ok := d.g.holder(fip); ok || !isNew([2]any{d.g, fip}) {
+			return
+		}
+		pass.Report(d.g.g.At("interfaces"), d.g.g.Path(), d.g.addressFix(fip),
 			fmt.Sprintf("guest %q does not hold frontend IP %s of Floating IP %s (load balancer %q) on a loopback nor on its NIC; packets to %s are dropped: add it to the loopback",
-				d.g.g.VM, d.fip, d.b, d.b.lbv.lb.Name, d.fip))
+				d.g.g.VM, fip, d.b, d.b.lbv.lb.Name, fip))
 	})
 }

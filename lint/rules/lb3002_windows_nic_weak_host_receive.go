@@ -25,19 +25,23 @@ var WindowsNICWeakHostReceive = &lint.Rule{
 func runWindowsNICWeakHostReceive(pass *lint.Pass) {
 	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
-		if !d.b.floating || !d.fip.IsValid() || !d.g.isWindows() {
+	ix.deliveries(pass, func(d delivery) {
+		if !d.g.isWindows() || !d.b.known(pass, bindFloatingIP) || !d.b.floating {
 			return
 		}
-		if x, ok := d.g.holder(d.fip); ok && x.iface.Kind == "nic" {
+		fip, ok := d.b.fip(pass)
+		if !ok || !fip.IsValid() {
+			return
+		}
+		if x, ok := d.g.holder(fip); ok && x.iface.Kind == "nic" {
 			return // the NIC owns the frontend IP itself
 		}
-		nic := d.g.nic(d.dip)
-		if nic == nil || nic.WeakHostReceive || !isNew(nic) {
+		nic, ok := d.nic(pass)
+		if !ok || nic == nil || nic.WeakHostReceive || !isNew(nic) {
 			return
 		}
-		pass.Report(nic.At("weakHostReceive"), nic.Path(), weakHostFix(nic.Name, d.fip, true, false),
+		pass.Report(nic.At("weakHostReceive"), nic.Path(), weakHostFix(nic.Name, fip, true, false),
 			fmt.Sprintf("Windows guest %q: NIC %q lacks weakHostReceive, so it drops packets for frontend IP %s of Floating IP %s: enable weakhostreceive on the NIC",
-				d.g.g.VM, nic.Name, d.fip, d.b))
+				d.g.g.VM, nic.Name, fip, d.b))
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // WindowsLoopbackWeakHost is LB3003: a Windows loopback holding a frontend
@@ -27,21 +28,33 @@ var WindowsLoopbackWeakHost = &lint.Rule{
 func runWindowsLoopbackWeakHost(pass *lint.Pass) {
 	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
-		if !d.b.floating || !d.fip.IsValid() || !d.g.isWindows() {
+	ix.deliveries(pass, func(d delivery) {
+		if !d.g.isWindows() || !d.b.known(pass, bindFloatingIP) || !d.b.floating {
 			return
 		}
-		x, ok := d.g.holder(d.fip)
+		fip, ok := d.b.fip(pass)
+		if !ok || !fip.IsValid() {
+			return
+		}
+		x, ok := d.g.holder(fip)
 		if !ok || x.iface.Kind != "loopback" {
 			return
 		}
-		lo, nic := x.iface, d.g.nic(d.dip)
-		nicSends := nic != nil && nic.WeakHostSend
+		lo := x.iface
 		var missing []string
 		field := ""
 		if !lo.WeakHostReceive {
 			missing, field = append(missing, "weakHostReceive"), "weakHostReceive"
 		}
+		// weakHostSend on the NIC instead is accepted; which NIC matters
+		// only when the loopback lacks the flag.
+		var nic *schema.Interface
+		if !lo.WeakHostSend {
+			if nic, ok = d.nic(pass); !ok {
+				return
+			}
+		}
+		nicSends := nic != nil && nic.WeakHostSend
 		if !lo.WeakHostSend && !nicSends {
 			missing = append(missing, "weakHostSend (on neither the loopback nor the NIC)")
 			if field == "" {
@@ -52,11 +65,11 @@ func runWindowsLoopbackWeakHost(pass *lint.Pass) {
 			return
 		}
 		note := ""
-		if !lo.WeakHostSend && nicSends {
+		if nicSends {
 			note = fmt.Sprintf(" (weakHostSend is set on NIC %q only, which is accepted but not Azure's documented setup)", nic.Name)
 		}
-		pass.Report(lo.At(field), lo.Path(), weakHostFix(lo.Name, d.fip, true, true),
+		pass.Report(lo.At(field), lo.Path(), weakHostFix(lo.Name, fip, true, true),
 			fmt.Sprintf("Windows guest %q: loopback %q holds frontend IP %s of Floating IP %s but lacks %s%s: enable both flags on the loopback",
-				d.g.g.VM, lo.Name, d.fip, d.b, strings.Join(missing, " and "), note))
+				d.g.g.VM, lo.Name, fip, d.b, strings.Join(missing, " and "), note))
 	})
 }

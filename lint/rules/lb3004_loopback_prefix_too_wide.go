@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // LoopbackPrefixTooWide is LB3004: a Linux guest puts a frontend IP on a
@@ -26,28 +27,55 @@ var LoopbackPrefixTooWide = &lint.Rule{
 
 func runLoopbackPrefixTooWide(pass *lint.Pass) {
 	ix := indexOf(pass)
-	fips := map[netip.Addr]bool{}
-	for _, lb := range pass.Deployment.LoadBalancers {
-		for _, f := range lb.FrontendIPConfigurations {
-			if a := parseAddr(f.IPAddress); a.IsValid() {
-				fips[a] = true
-			}
-		}
+	type wide struct {
+		g *schema.Guest
+		x ifaceAddr
 	}
+	// Loopback addresses of Linux guests with a prefix wider than a host's,
+	// other than 127.0.0.0/8 and ::1, which no frontend can have.
+	var candidates []wide
 	for _, g := range pass.Deployment.Guests {
 		gv := ix.guests[g.VM]
 		if gv == nil || gv.g != g || gv.isWindows() {
 			continue
 		}
 		for _, x := range gv.addrs {
-			a := x.prefix.Addr()
-			if x.iface.Kind != "loopback" || !fips[a] || x.prefix.Bits() >= hostPrefix(a) {
-				continue
+			if a := x.prefix.Addr(); x.iface.Kind == "loopback" && !a.IsLoopback() && x.prefix.Bits() < hostPrefix(a) {
+				candidates = append(candidates, wide{g, x})
 			}
-			fix := fmt.Sprintf("ip addr del %s dev %s && ip addr add %s/%d dev %s", x.prefix, x.iface.Name, a, hostPrefix(a), x.iface.Name)
-			pass.Report(x.iface.At("addresses"), x.iface.Path(), fix,
-				fmt.Sprintf("guest %q has frontend IP %s on loopback %q as %s; Linux makes all of %s local, cutting the VM off from those addresses: use /%d",
-					g.VM, a, x.iface.Name, x.prefix, x.prefix.Masked(), hostPrefix(a)))
+		}
+	}
+	if len(candidates) == 0 {
+		return
+	}
+	fips := map[netip.Addr]bool{}
+	var others []*schema.Frontend // address invalid or only known at deployment
+	for _, lb := range pass.Deployment.LoadBalancers {
+		for _, f := range lb.FrontendIPConfigurations {
+			if a := parseAddr(f.IPAddress); settled(f, frontendIPAddress, a.IsValid()) {
+				fips[a] = true
+			} else {
+				others = append(others, f)
+			}
+		}
+	}
+	unmatched := false
+	for _, c := range candidates {
+		a := c.x.prefix.Addr()
+		if !fips[a] {
+			unmatched = true
+			continue
+		}
+		fix := fmt.Sprintf("ip addr del %s dev %s && ip addr add %s/%d dev %s", c.x.prefix, c.x.iface.Name, a, hostPrefix(a), c.x.iface.Name)
+		pass.Report(c.x.iface.At("addresses"), c.x.iface.Path(), fix,
+			fmt.Sprintf("guest %q has frontend IP %s on loopback %q as %s; Linux makes all of %s local, cutting the VM off from those addresses: use /%d",
+				c.g.VM, a, c.x.iface.Name, c.x.prefix, c.x.prefix.Masked(), hostPrefix(a)))
+	}
+	if unmatched {
+		// A frontend whose address is only known at deployment may hold an
+		// unmatched one: known records it for LB0010.
+		for _, f := range others {
+			known(pass, f, frontendIPAddress)
 		}
 	}
 }

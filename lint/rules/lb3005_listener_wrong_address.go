@@ -25,9 +25,12 @@ var ListenerWrongAddress = &lint.Rule{
 func runListenerWrongAddress(pass *lint.Pass) {
 	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration", "protocol", "backendPort"}, func(d delivery) {
-		dst := d.dst()
-		if len(d.g.g.Listeners) == 0 || d.b.backendPort == 0 || !dst.IsValid() {
+	ix.deliveries(pass, func(d delivery) {
+		if len(d.g.g.Listeners) == 0 || !d.b.known(pass, bindBackendPort) || d.b.backendPort == 0 || !d.b.known(pass, bindProtocol) {
+			return
+		}
+		dst, ok := d.dst(pass)
+		if !ok || !dst.IsValid() {
 			return
 		}
 		for _, p := range protocols(d.b.protocol) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // ProbePortNotServed is LB3006: nothing in the guest answers the health
@@ -25,17 +26,34 @@ var ProbePortNotServed = &lint.Rule{
 func runProbePortNotServed(pass *lint.Pass) {
 	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries([]string{"probe"}, func(d delivery) {
-		p := d.b.probe()
-		if p == nil || len(d.g.g.Listeners) == 0 || !d.dip.IsValid() {
+	ix.deliveries(pass, func(d delivery) {
+		if len(d.g.g.Listeners) == 0 {
 			return
 		}
-		if ok, _ := d.g.listenerFor("tcp", d.dip, p.Port); ok || !isNew([3]any{d.g, d.dip, p.Port}) {
+		p, ok := d.b.probe(pass)
+		if !ok || p == nil || !known(pass, p, probePort) {
 			return
 		}
-		why, pos, object := d.g.missingListener("tcp", d.dip, p.Port)
-		pass.Report(pos, object, fmt.Sprintf("serve the probe on %s or the wildcard address", hostPort(d.dip, p.Port)),
-			fmt.Sprintf("guest %q: probe %q of %s (%s) goes to %s, but %s: serve the probe on the DIP or the wildcard address",
-				d.g.g.VM, p.Name, d.b, p.Protocol, hostPort(d.dip, p.Port), why))
+		dip, ok := d.t.dip(pass)
+		if !ok || !dip.IsValid() {
+			return
+		}
+		if ok, _ := d.g.listenerFor("tcp", dip, p.Port); ok || !isNew([3]any{d.g, dip, p.Port}) {
+			return
+		}
+		why, pos, object := d.g.missingListener("tcp", dip, p.Port)
+		pass.Report(pos, object, fmt.Sprintf("serve the probe on %s or the wildcard address", hostPort(dip, p.Port)),
+			fmt.Sprintf("guest %q: probe %q of %s%s goes to %s, but %s: serve the probe on the DIP or the wildcard address",
+				d.g.g.VM, p.Name, d.b, protocolNote(p), hostPort(dip, p.Port), why))
 	})
+}
+
+// protocolNote is " (Tcp)" for a probe whose protocol is known, else "":
+// messages name it, but no verdict depends on it (every probe connects
+// over TCP).
+func protocolNote(p *schema.Probe) string {
+	if settled(p, probeProtocol, p.Protocol != "") {
+		return " (" + p.Protocol + ")"
+	}
+	return ""
 }

@@ -25,21 +25,27 @@ var OutboundFromFrontendIP = &lint.Rule{
 func runOutboundFromFrontendIP(pass *lint.Pass) {
 	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration"}, func(d delivery) {
-		if !d.b.floating || !d.fip.IsValid() {
+	ix.deliveries(pass, func(d delivery) {
+		if len(d.g.g.Outbound) == 0 || !d.b.known(pass, bindFloatingIP) || !d.b.floating {
+			return
+		}
+		fip, ok := d.b.fip(pass)
+		if !ok || !fip.IsValid() {
 			return
 		}
 		for _, f := range d.g.g.Outbound {
-			if parseAddr(f.SourceAddress) != d.fip || !isNew(f) {
+			if parseAddr(f.SourceAddress) != fip || !isNew(f) {
 				continue
 			}
+			// The fix names the DIP when it is known; the verdict does not
+			// need it.
 			fix := "bind outbound sockets to the DIP or leave the source unbound"
-			if d.dip.IsValid() {
-				fix = fmt.Sprintf("bind outbound sockets to the DIP %s or leave the source unbound", d.dip)
+			if dip := parseAddr(d.t.ipc.PrivateIPAddress); settled(d.t.ipc, ipcAddress, dip.IsValid()) {
+				fix = fmt.Sprintf("bind outbound sockets to the DIP %s or leave the source unbound", dip)
 			}
 			pass.Report(f.At("sourceAddress"), f.Path(), fix,
 				fmt.Sprintf("guest %q: outbound flow %q uses frontend IP %s of Floating IP %s as source; Azure does not SNAT it and the flow fails: %s",
-					d.g.g.VM, f.Name, d.fip, d.b, fix))
+					d.g.g.VM, f.Name, fip, d.b, fix))
 		}
 	})
 }

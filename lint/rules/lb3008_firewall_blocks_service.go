@@ -27,9 +27,12 @@ var FirewallBlocksService = &lint.Rule{
 func runFirewallBlocksService(pass *lint.Pass) {
 	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries([]string{"enableFloatingIP", "frontendIPConfiguration", "protocol", "backendPort"}, func(d delivery) {
-		dst := d.dst()
-		if d.b.backendPort == 0 || !dst.IsValid() {
+	ix.deliveries(pass, func(d delivery) {
+		if !d.g.firewallEnabled() || !d.b.known(pass, bindBackendPort) || d.b.backendPort == 0 || !d.b.known(pass, bindProtocol) {
+			return
+		}
+		dst, ok := d.dst(pass)
+		if !ok || !dst.IsValid() {
 			return
 		}
 		for _, proto := range protocols(d.b.protocol) {

@@ -24,12 +24,19 @@ var FirewallBlocksProbe = &lint.Rule{
 func runFirewallBlocksProbe(pass *lint.Pass) {
 	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries([]string{"probe"}, func(d delivery) {
-		pr := d.b.probe()
-		if pr == nil || !d.dip.IsValid() || !d.dip.Is4() {
+	ix.deliveries(pass, func(d delivery) {
+		if !d.g.firewallEnabled() {
 			return
 		}
-		p := packet{proto: "tcp", src: probeSource, dst: d.dip, port: pr.Port}
+		pr, ok := d.b.probe(pass)
+		if !ok || pr == nil || !known(pass, pr, probePort) {
+			return
+		}
+		dip, ok := d.t.dip(pass)
+		if !ok || !dip.IsValid() || !dip.Is4() {
+			return
+		}
+		p := packet{proto: "tcp", src: probeSource, dst: dip, port: pr.Port}
 		ok, block := d.g.firewallAllows(p)
 		if ok || !isNew([2]any{d.g, p}) {
 			return
@@ -37,6 +44,6 @@ func runFirewallBlocksProbe(pass *lint.Pass) {
 		pos, object, why := d.g.firewallPos(block)
 		pass.Report(pos, object, d.g.allowFix("Azure LB probe", p.proto, p.src, p.dst, p.port),
 			fmt.Sprintf("guest %q: the firewall drops probe %q from %s to %s: %s; allow it or the backend is marked down",
-				d.g.g.VM, pr.Name, probeSource, hostPort(d.dip, pr.Port), why))
+				d.g.g.VM, pr.Name, probeSource, hostPort(dip, pr.Port), why))
 	})
 }

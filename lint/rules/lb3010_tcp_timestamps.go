@@ -24,7 +24,7 @@ var TCPTimestamps = &lint.Rule{
 func runTCPTimestamps(pass *lint.Pass) {
 	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(nil, func(d delivery) {
+	ix.deliveries(pass, func(d delivery) {
 		g := d.g.g
 		if d.g.isWindows() || g.Sysctls["net.ipv4.tcp_timestamps"] != "1" || !isNew(g) {
 			return

@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/lbcheck/lbcheck/lint"
+import (
+	"fmt"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
 
 // NumberOfProbesIgnored is LB9001: numberOfProbes without probeThreshold.
 var NumberOfProbesIgnored = &lint.Rule{
@@ -19,9 +23,16 @@ var NumberOfProbesIgnored = &lint.Rule{
 func runNumberOfProbesIgnored(pass *lint.Pass) {
 	for _, lb := range pass.Deployment.LoadBalancers {
 		for _, p := range lb.Probes {
-			if p.Has("numberOfProbes") && !p.Has("probeThreshold") {
-				pass.Reportf(&p.Node, "numberOfProbes", "probe %q sets numberOfProbes: %d, which Azure ignores: set probeThreshold instead", p.Name, p.NumberOfProbes)
+			if !p.Has("numberOfProbes") || p.Has("probeThreshold") {
+				continue
 			}
+			// Azure ignores the field whatever its value, which the message
+			// quotes only when it is known.
+			what := "numberOfProbes"
+			if settled(p, probeNumberOfProbes, true) {
+				what = fmt.Sprintf("numberOfProbes: %d", p.NumberOfProbes)
+			}
+			pass.Reportf(&p.Node, "numberOfProbes", "probe %q sets %s, which Azure ignores: set probeThreshold instead", p.Name, what)
 		}
 	}
 }

@@ -18,11 +18,12 @@ var TCPResetOnUDP = &lint.Rule{
 func runTCPResetOnUDP(pass *lint.Pass) {
 	ix := indexOf(pass)
 	for _, v := range ix.lbs {
-		for _, b := range v.bindings("protocol", "enableTcpReset") {
+		for _, b := range v.bindings(pass) {
 			reset := (b.rule != nil && b.rule.EnableTcpReset) || (b.nat != nil && b.nat.EnableTcpReset)
-			if reset && b.protocol == "Udp" {
-				pass.Reportf(b.node, "enableTcpReset", "%s is Udp but sets enableTcpReset, which applies only to TCP: remove it", b)
+			if b.settled(bindProtocol, b.protocol != "Udp") || b.settled(bindTcpReset, !reset) || !b.known(pass, bindProtocol, bindTcpReset) {
+				continue
 			}
+			pass.Reportf(b.node, "enableTcpReset", "%s is Udp but sets enableTcpReset, which applies only to TCP: remove it", b)
 		}
 	}
 }

@@ -1,9 +1,6 @@
 package rules
 
-import (
-	"github.com/lbcheck/lbcheck/lint"
-	"github.com/lbcheck/lbcheck/schema"
-)
+import "github.com/lbcheck/lbcheck/lint"
 
 // FloatingMixSharesBackendPort is LB9003: a Floating IP rule and a
 // non-floating rule share a backend port on one pool.
@@ -28,20 +25,24 @@ func runFloatingMixSharesBackendPort(pass *lint.Pass) {
 		backendPort int
 		floating    bool
 	}
-	for _, lb := range pass.Deployment.LoadBalancers {
-		first := map[key]*schema.Rule{}
-		for _, r := range lb.LoadBalancingRules {
-			if r.IsHAPorts() || unknown(&r.Node, "enableFloatingIP", "protocol", "backendPort", "backendAddressPool") {
+	for _, v := range indexOf(pass).lbs {
+		if len(v.lb.LoadBalancingRules) < 2 {
+			continue
+		}
+		first := map[key]*binding{}
+		for _, b := range v.bindings(pass) {
+			if ha, ok := b.haPorts(pass); b.rule == nil || !ok || ha ||
+				!b.known(pass, bindFloatingIP, bindProtocol, bindBackendPort, bindPool) {
 				continue
 			}
-			k := key{r.BackendAddressPool, r.Protocol, r.BackendPort, r.EnableFloatingIP}
+			k := key{b.rule.BackendAddressPool, b.protocol, b.backendPort, b.floating}
 			if other := first[key{k.pool, k.proto, k.backendPort, !k.floating}]; other != nil {
-				pass.Reportf(&r.Node, "enableFloatingIP",
+				pass.Reportf(b.node, "enableFloatingIP",
 					"rules %q and %q share %s backend port %d of pool %q but only one has Floating IP on: enable Floating IP on both or use distinct backend ports",
-					other.Name, r.Name, r.Protocol, r.BackendPort, r.BackendAddressPool)
+					other.name, b.name, b.protocol, b.backendPort, k.pool)
 			}
 			if first[k] == nil {
-				first[k] = r
+				first[k] = b
 			}
 		}
 	}

@@ -1,6 +1,8 @@
 // Package rules is lbcheck's lint rule catalogue. Each rule lives in its own
 // file named after its ID (lb1003_backend_port_clash.go); helpers.go holds
-// the indexes and pure functions they share. All lists every rule.
+// the indexes and pure functions they share, fields.go the model fields they
+// read only once known (values importers leave to deployment). All lists
+// every rule.
 package rules
 
 import "github.com/lbcheck/lbcheck/lint"

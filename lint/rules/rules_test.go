@@ -126,43 +126,58 @@ func BenchmarkAll(b *testing.B) {
 	}
 }
 
-// TestUnknownValues marks one field of every load-balancing and inbound
-// NAT rule as known only at deployment (as importers do for ARM
-// expressions) and lints the rule's bad fixture again. A field the rule
-// needs silences its findings (other than about outbound rules, which keep
-// their own fields); a field it does not read changes nothing.
+// TestUnknownValues marks one field of every object of a kind (every
+// load-balancing and inbound NAT rule, every frontend, ...) as known only at
+// deployment, as importers do for ARM expressions, and lints the rule's bad
+// fixture again. A field the rule needs silences its findings (other than
+// about outbound rules, which keep their own fields) and yields LB0010
+// findings naming the field and the rule; a field it does not read changes
+// nothing and yields no LB0010.
 func TestUnknownValues(t *testing.T) {
 	for _, tt := range []struct {
-		id, field string
-		silences  bool
+		id, kind, field string
+		silences        bool
 	}{
-		{"LB1003", "enableFloatingIP", true},
-		{"LB1003", "backendPort", true},
-		{"LB1003", "enableTcpReset", false},
-		{"LB1004", "frontendPort", true},
-		{"LB1004", "enableFloatingIP", false},
-		{"LB1006", "enableFloatingIP", true},
-		{"LB1007", "enableFloatingIP", true},
-		{"LB1008", "disableOutboundSnat", true},
-		{"LB2001", "backendPort", true},
-		{"LB2001", "enableTcpReset", false},
-		{"LB2002", "enableFloatingIP", true},
-		{"LB2003", "probe", true},
-		{"LB2004", "enableFloatingIP", true},
-		{"LB3001", "enableFloatingIP", true},
-		{"LB3001", "enableTcpReset", false},
-		{"LB3001", "backendPort", false},
-		{"LB3005", "backendPort", true},
-		{"LB3005", "enableTcpReset", false},
-		{"LB3006", "probe", true},
-		{"LB3006", "enableFloatingIP", false},
-		{"LB3008", "protocol", true},
-		{"LB3009", "backendPort", false},
-		{"LB9002", "enableTcpReset", true},
-		{"LB9002", "enableFloatingIP", false},
-		{"LB9003", "enableFloatingIP", true},
+		{"LB1003", "rules", "enableFloatingIP", true},
+		{"LB1003", "rules", "backendPort", true},
+		{"LB1003", "rules", "enableTcpReset", false},
+		{"LB1004", "rules", "frontendPort", true},
+		{"LB1004", "rules", "enableFloatingIP", false},
+		{"LB1006", "rules", "enableFloatingIP", true},
+		{"LB1007", "rules", "enableFloatingIP", true},
+		{"LB1008", "rules", "disableOutboundSnat", true},
+		{"LB2001", "rules", "backendPort", true},
+		{"LB2001", "rules", "enableTcpReset", false},
+		{"LB2002", "rules", "enableFloatingIP", true},
+		{"LB2002", "ipconfigs", "primary", true},
+		{"LB2003", "rules", "probe", true},
+		{"LB2004", "rules", "enableFloatingIP", true},
+		{"LB2004", "probes", "port", true},
+		{"LB3001", "rules", "enableFloatingIP", true},
+		{"LB3001", "rules", "enableTcpReset", false},
+		{"LB3001", "rules", "backendPort", false},
+		{"LB3001", "frontends", "ipAddress", true},
+		{"LB3002", "frontends", "ipAddress", true},
+		{"LB3003", "frontends", "ipAddress", true},
+		{"LB3004", "frontends", "ipAddress", true},
+		{"LB3005", "rules", "backendPort", true},
+		{"LB3005", "rules", "enableTcpReset", false},
+		{"LB3006", "rules", "probe", true},
+		{"LB3006", "rules", "enableFloatingIP", false},
+		{"LB3006", "probes", "port", true},
+		{"LB3006", "ipconfigs", "privateIPAddress", true},
+		{"LB3006", "frontends", "ipAddress", false},
+		{"LB3007", "frontends", "ipAddress", true},
+		{"LB3008", "rules", "protocol", true},
+		{"LB3009", "rules", "backendPort", false},
+		{"LB3009", "probes", "port", true},
+		{"LB3009", "ipconfigs", "privateIPAddress", true},
+		{"LB3010", "frontends", "ipAddress", false},
+		{"LB9002", "rules", "enableTcpReset", true},
+		{"LB9002", "rules", "enableFloatingIP", false},
+		{"LB9003", "rules", "enableFloatingIP", true},
 	} {
-		t.Run(tt.id+"/"+tt.field, func(t *testing.T) {
+		t.Run(tt.id+"/"+tt.kind+"."+tt.field, func(t *testing.T) {
 			d, _, err := schema.Load(filepath.Join(fixtures, "lint", tt.id, "bad.yaml"))
 			if err != nil {
 				t.Fatal(err)
@@ -172,13 +187,8 @@ func TestUnknownValues(t *testing.T) {
 			if len(before) == 0 {
 				t.Fatal("the bad fixture produces nothing to begin with")
 			}
-			for _, lb := range d.LoadBalancers {
-				for _, x := range lb.LoadBalancingRules {
-					x.SetUnknown(tt.field, x.At(tt.field), "[parameters('x')]")
-				}
-				for _, x := range lb.InboundNatRules {
-					x.SetUnknown(tt.field, x.At(tt.field), "[parameters('x')]")
-				}
+			for _, n := range nodesOf(d, tt.kind) {
+				n.SetUnknown(tt.field, n.At(tt.field), "[parameters('x')]")
 			}
 			after := lint.Run(d, nil, []*lint.Rule{r}, nil)
 			if !tt.silences {
@@ -187,11 +197,59 @@ func TestUnknownValues(t *testing.T) {
 				}
 				return
 			}
+			unknowns := 0
 			for _, f := range after {
-				if !strings.Contains(f.Object, ".outboundRules.") {
+				switch {
+				case f.Rule == lint.UnknownValue:
+					unknowns++
+					if f.Message != f.Object+": "+skippedBy(tt.field, tt.id) {
+						t.Errorf("with %s unknown: LB0010 %s: %s", tt.field, f.Pos, f.Message)
+					}
+				case !strings.Contains(f.Object, ".outboundRules."):
 					t.Errorf("with %s unknown: %s: %s", tt.field, f.Pos, f.Message)
 				}
 			}
+			if unknowns == 0 {
+				t.Errorf("with %s unknown the findings went without an LB0010 finding", tt.field)
+			}
 		})
 	}
+}
+
+// nodesOf returns the nodes of every object of a kind in d: "lbs",
+// "frontends", "probes", "rules" (load-balancing and inbound NAT rules),
+// "ipconfigs".
+func nodesOf(d *schema.Deployment, kind string) []*schema.Node {
+	var ns []*schema.Node
+	for _, lb := range d.LoadBalancers {
+		switch kind {
+		case "lbs":
+			ns = append(ns, &lb.Node)
+		case "frontends":
+			for _, x := range lb.FrontendIPConfigurations {
+				ns = append(ns, &x.Node)
+			}
+		case "probes":
+			for _, x := range lb.Probes {
+				ns = append(ns, &x.Node)
+			}
+		case "rules":
+			for _, x := range lb.LoadBalancingRules {
+				ns = append(ns, &x.Node)
+			}
+			for _, x := range lb.InboundNatRules {
+				ns = append(ns, &x.Node)
+			}
+		}
+	}
+	if kind == "ipconfigs" {
+		for _, vm := range d.VMs {
+			for _, nic := range vm.NetworkInterfaces {
+				for _, c := range nic.IPConfigurations {
+					ns = append(ns, &c.Node)
+				}
+			}
+		}
+	}
+	return ns
 }

@@ -3,8 +3,10 @@
 // the Bicep CLI), Terraform plan JSON, and Windows
 // Get-NetIPInterface / Get-NetIPAddress output. Every imported object and
 // field carries its line:col in the original file. Values that are only
-// known at deployment are marked with schema.Node.SetUnknown and reported
-// as LB0010 issues.
+// known at deployment are marked with schema.Node.SetUnknown (lint reports
+// an object as LB0010 when a rule needs such a value); what an importer
+// cannot read at all (a copy loop, an unresolvable membership) is an LB0010
+// issue.
 package importer
 
 import (
@@ -71,7 +73,8 @@ func ParseFormat(s string) (Format, error) {
 
 // Rule IDs of the issues importers report besides the loader's.
 const (
-	// RuleUnknown: a value lbcheck cannot know before deployment.
+	// RuleUnknown: something lbcheck cannot read before deployment (a copy
+	// loop not expanded, a membership that cannot be resolved).
 	RuleUnknown = build.RuleUnknown
 	// RuleTerraformFloatingIP: a Terraform rule sets enable_floating_ip and
 	// floating_ip_enabled to different values.

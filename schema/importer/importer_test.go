@@ -59,6 +59,20 @@ func hasIssue(issues []schema.Issue, rule string, at schema.Pos, text string) bo
 	return false
 }
 
+// checkUnknown fails unless field of n is marked unknown, written at want,
+// with a reason that contains text, and no issue reports it: lint reports
+// an unknown field (LB0010) only when a rule needs it.
+func checkUnknown(t *testing.T, n *schema.Node, field string, want schema.Pos, text string, issues []schema.Issue) {
+	t.Helper()
+	if why, ok := n.Unknown(field); !ok || !strings.Contains(why, text) {
+		t.Errorf("%s.%s unknown = %v (%q), want unknown naming %q", n.Path(), field, ok, why, text)
+	}
+	tu.CheckPos(t, n.Path()+"."+field, n.At(field), want)
+	if hasIssue(issues, RuleUnknown, want, "") {
+		t.Errorf("an issue reports %s.%s: %v", n.Path(), field, issues)
+	}
+}
+
 func TestDetect(t *testing.T) {
 	tests := []struct {
 		rel  string
@@ -153,13 +167,11 @@ func TestARMTemplateWithParameters(t *testing.T) {
 func TestARMTemplateWithoutParameters(t *testing.T) {
 	name, src, d, issues := importFixture(t, "arm/sql-ag-listener.json", Options{})
 	fe := onlyLB(t, d, "sql-ag-ilb").Frontend("SqlAgListenerFrontend")
-	if why, ok := fe.Unknown("ipAddress"); !ok || fe.IPAddress != "" || !strings.Contains(why, "listenerIPAddress") {
-		t.Fatalf("frontend ipAddress = %q unknown=%v (%q), want unknown naming the parameter", fe.IPAddress, ok, why)
+	if fe.IPAddress != "" {
+		t.Errorf("frontend ipAddress = %q, want the zero value", fe.IPAddress)
 	}
 	at := tu.PosOf(t, name, src, `"privateIPAddress": "[parameters('listenerIPAddress')]"`, 1)
-	if !hasIssue(issues, RuleUnknown, at, "no defaultValue") {
-		t.Errorf("no unknown-value issue at %v: %v", at, issues)
-	}
+	checkUnknown(t, &fe.Node, "ipAddress", at, "parameter 'listenerIPAddress' has no defaultValue", issues)
 	// Without the parameters file loadBalancerName takes its default, in
 	// the load balancer and in its separately declared NAT rule.
 	if lb := onlyLB(t, d, "sql-ag-ilb"); len(lb.InboundNatRules) != 1 {
@@ -178,13 +190,9 @@ func TestAzShowAcrossFiles(t *testing.T) {
 	if lb.Type != "public" || lb.SKU != "Standard" {
 		t.Errorf("type %s sku %s, want public Standard", lb.Type, lb.SKU)
 	}
-	fe := lb.Frontend("web-fe")
-	if _, ok := fe.Unknown("ipAddress"); !ok {
-		t.Errorf("public frontend address should be unknown without the public IP resource")
-	}
-	if !hasIssue(issues, RuleUnknown, tu.PosOf(t, lbName, lbSrc, `"publicIPAddress": {`, 1), "web-pip") {
-		t.Errorf("no unknown-value issue for web-pip: %v", issues)
-	}
+	// Without the public IP resource the public frontend's address is
+	// unknown.
+	checkUnknown(t, &lb.Frontend("web-fe").Node, "ipAddress", tu.PosOf(t, lbName, lbSrc, `"publicIPAddress": {`, 1), "web-pip", issues)
 	dsr := rule(t, lb, "https-dsr")
 	if !dsr.EnableFloatingIP || dsr.IdleTimeoutInMinutes != 15 || dsr.LoadDistribution != "SourceIP" || dsr.Probe != "http-probe" {
 		t.Errorf("https-dsr = %+v", *dsr)
@@ -257,12 +265,9 @@ func TestTerraformPlan(t *testing.T) {
 	if web.Type != "public" {
 		t.Errorf("web-lb type = %s", web.Type)
 	}
-	if _, ok := web.Frontend("web-frontend").Unknown("ipAddress"); !ok {
-		t.Error("web-frontend ipAddress should be unknown (public IP known after apply)")
-	}
-	if !hasIssue(issues, RuleUnknown, tu.PosAfter(t, name, src, "{\n      \"address\": \"azurerm_public_ip.web\"", `"ip_address": true`), "ip_address") {
-		t.Errorf("no unknown issue for the public IP: %v", issues)
-	}
+	// The public IP's address is known after apply.
+	checkUnknown(t, &web.Frontend("web-frontend").Node, "ipAddress",
+		tu.PosAfter(t, name, src, "{\n      \"address\": \"azurerm_public_ip.web\"", `"ip_address": true`), "ip_address", issues)
 	nat := web.InboundNatRules[0]
 	if nat.BackendAddressPool != "web-pool" || nat.FrontendPortRangeStart != 50001 || nat.FrontendPortRangeEnd != 50010 {
 		t.Errorf("nat rule = %+v", *nat)

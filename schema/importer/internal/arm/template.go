@@ -100,7 +100,7 @@ func (t *template) Parameter(name string, at expr.Pos) *expr.Value {
 
 // noValue says that a parameter has no value.
 func noValue(name string) string {
-	return fmt.Sprintf("parameter '%s' has no defaultValue and no value was passed (--parameters)", name)
+	return fmt.Sprintf("parameter '%s' has no defaultValue and none was passed with --parameters", name)
 }
 
 // paramType is a parameter's lower-case type, following a $ref into the

@@ -1,6 +1,6 @@
 // Package build holds what every importer shares: turning jsonpos
-// positions into schema positions, recording issues and unknown values, and
-// pool memberships that name a load balancer declared in another file.
+// positions into schema positions, recording issues, marking unknown values,
+// and pool memberships that name a load balancer declared in another file.
 package build
 
 import (
@@ -16,8 +16,11 @@ const (
 	// RuleSchema is a file whose structure is not what the format requires
 	// (the native loader's schema-violation rule).
 	RuleSchema = "LB0001"
-	// RuleUnknown is a value lbcheck cannot know before deployment (an ARM
-	// expression it does not evaluate, a Terraform after_unknown attribute).
+	// RuleUnknown is something lbcheck cannot know before deployment.
+	// Importers report with it what they cannot read at all (a copy loop
+	// they do not expand, a membership they cannot resolve); a field whose
+	// value is unknown is only marked (File.Unknown), and lint reports it
+	// when a rule needs it.
 	RuleUnknown = "LB0010"
 	// RuleTerraformFloatingIP is a Terraform rule that sets both
 	// enable_floating_ip and floating_ip_enabled to different values.
@@ -109,8 +112,9 @@ func (f *File) IssueOn(object string, p schema.Pos, rule, format string, args ..
 	f.Result.Issues = append(f.Result.Issues, schema.Issue{Pos: p, Rule: rule, Message: fmt.Sprintf(format, args...), Object: object})
 }
 
-// Unknown marks field of n unknown at v's key and reports it: why names the
-// expression or attribute that could not be known.
+// Unknown marks field of n unknown at v's key: why names the expression or
+// attribute that could not be known. It reports nothing: lint reports the
+// objects whose unknown fields a rule needed (LB0010), and only those.
 func (f *File) Unknown(n *schema.Node, field string, v *jsonpos.Value, why string) {
 	f.UnknownAt(n, field, f.KeyPos(v), why)
 }
@@ -118,7 +122,6 @@ func (f *File) Unknown(n *schema.Node, field string, v *jsonpos.Value, why strin
 // UnknownAt marks field of n unknown at p, as Unknown does.
 func (f *File) UnknownAt(n *schema.Node, field string, p schema.Pos, why string) {
 	n.SetUnknown(field, p, why)
-	f.Issuef(p, RuleUnknown, "%s.%s is unknown until deployment (%s); rules that need it are not checked", n.Path(), field, why)
 }
 
 // Object positions n at v with the given path.
