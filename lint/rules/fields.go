@@ -35,11 +35,13 @@ type bindingField string
 
 // Fields the rules read.
 const (
+	lbName field[schema.LoadBalancer] = "name"
 	lbSKU  field[schema.LoadBalancer] = "sku"
 	lbType field[schema.LoadBalancer] = "type"
 
 	frontendIPAddress field[schema.Frontend] = "ipAddress"
 
+	probeName           field[schema.Probe] = "name"
 	probeProtocol       field[schema.Probe] = "protocol"
 	probePort           field[schema.Probe] = "port"
 	probeNumberOfProbes field[schema.Probe] = "numberOfProbes"

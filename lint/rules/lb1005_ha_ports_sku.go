@@ -44,6 +44,8 @@ func runHAPortsPublicOrBasic(pass *lint.Pass) {
 // depends on a type or SKU only known at deployment.
 func haPortsUnavailable(pass *lint.Pass, lb *schema.LoadBalancer) (why string, ok bool) {
 	switch {
+	case !known(pass, lb, lbName): // the finding names it
+		return "", false
 	case settled(lb, lbType, lb.Type == "public"):
 		return fmt.Sprintf("public load balancer %q", lb.Name), true
 	case settled(lb, lbSKU, lb.SKU == "Basic"):

@@ -25,7 +25,7 @@ func runHAPortsNotExclusive(pass *lint.Pass) {
 			continue
 		}
 		for _, h := range v.bindings(pass) {
-			if ha, ok := h.haPorts(pass); !ok || !ha || !h.known(pass, bindFloatingIP) || h.floating {
+			if ha, ok := h.haPorts(pass); !ok || !ha || !h.known(pass, bindFloatingIP) || h.floating || !known(pass, lb, lbName) {
 				continue
 			}
 			var others []string

@@ -47,7 +47,9 @@ func countLimits(pass *lint.Pass, lb *schema.LoadBalancer) (max limits, ok bool)
 	if !over {
 		return basic, true
 	}
-	return skuLimits(lb.SKU), known(pass, lb, lbSKU)
+	// Beyond Basic's limits, the SKU decides; the finding names the load
+	// balancer.
+	return skuLimits(lb.SKU), known(pass, lb, lbSKU, lbName)
 }
 
 // reportCounts reports the rules, frontends and pool members of lb beyond

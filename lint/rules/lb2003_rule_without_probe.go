@@ -19,7 +19,7 @@ var RuleWithoutProbe = &lint.Rule{
 func runRuleWithoutProbe(pass *lint.Pass) {
 	for _, lb := range pass.Deployment.LoadBalancers {
 		for _, r := range lb.LoadBalancingRules {
-			if known(pass, r, ruleProbe) && r.Probe == "" {
+			if known(pass, r, ruleProbe) && r.Probe == "" && known(pass, lb, lbName) {
 				pass.Reportf(&r.Node, "probe", "rule %q of load balancer %q has no health probe; failed backends stay in rotation: add a probe", r.Name, lb.Name)
 			}
 		}

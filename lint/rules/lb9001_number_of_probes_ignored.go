@@ -23,7 +23,9 @@ var NumberOfProbesIgnored = &lint.Rule{
 func runNumberOfProbesIgnored(pass *lint.Pass) {
 	for _, lb := range pass.Deployment.LoadBalancers {
 		for _, p := range lb.Probes {
-			if !p.Has("numberOfProbes") || p.Has("probeThreshold") {
+			// The finding names the probe and its load balancer: one whose
+			// name is only known at deployment cannot be told apart.
+			if !p.Has("numberOfProbes") || p.Has("probeThreshold") || !known(pass, lb, lbName) || !known(pass, p, probeName) {
 				continue
 			}
 			// Azure ignores the field whatever its value, which the message
@@ -32,7 +34,7 @@ func runNumberOfProbesIgnored(pass *lint.Pass) {
 			if settled(p, probeNumberOfProbes, true) {
 				what = fmt.Sprintf("numberOfProbes: %d", p.NumberOfProbes)
 			}
-			pass.Reportf(&p.Node, "numberOfProbes", "probe %q sets %s, which Azure ignores: set probeThreshold instead", p.Name, what)
+			pass.Reportf(&p.Node, "numberOfProbes", "probe %q of load balancer %q sets %s, which Azure ignores: set probeThreshold instead", p.Name, lb.Name, what)
 		}
 	}
 }

@@ -32,9 +32,7 @@ func (im *importer) loadBalancer(res *resource) {
 	base := "loadBalancers." + lb.Name
 	lb.SetPos(pos(body.At), base)
 	r := &reader{im: im, obj: body, node: &lb.Node}
-	if m, ok := body.Member("name"); ok {
-		lb.SetField("name", pos(m.KeyAt))
-	}
+	r.nameField()
 	im.mayNotDeploy(res, lb.Path(), "load balancer "+lb.Name)
 	if sku := body.Get("sku"); sku != nil {
 		(&reader{im: im, obj: sku, node: &lb.Node}).enum(&lb.SKU, "sku", "name", skus...)

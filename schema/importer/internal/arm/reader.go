@@ -25,10 +25,22 @@ func (r *reader) child(v *expr.Value, n *schema.Node, name *string, prefix strin
 	c := &reader{im: r.im, obj: v, node: n}
 	*name = c.name()
 	n.SetPos(pos(v.At), prefix+*name)
-	if m, ok := v.Member("name"); ok {
-		n.SetField("name", pos(m.KeyAt))
-	}
+	c.nameField()
 	return c
+}
+
+// nameField records where the object's name is written, and marks it
+// unknown when it is only known at deployment (the object keeps its
+// placeholder name, so that rules that name it in a finding skip it).
+func (r *reader) nameField() {
+	m, ok := r.obj.Member("name")
+	switch {
+	case !ok:
+	case m.Value.Kind == expr.Unknown:
+		r.unknown("name", m.KeyAt, m.Value.Reason())
+	default:
+		r.node.SetField("name", pos(m.KeyAt))
+	}
 }
 
 // name is the object's own name (never under properties); a name only
