@@ -13,13 +13,24 @@ func (v *Value) Get(key string) *Value {
 	if v == nil || v.Kind != Object {
 		return nil
 	}
-	var folded *Value
-	for _, m := range v.Members {
-		if m.Key == key {
-			return m
+	if i := FoldIndex(len(v.Members), func(i int) string { return v.Members[i].Key }, key); i >= 0 {
+		return v.Members[i]
+	}
+	return nil
+}
+
+// FoldIndex returns the index of the first of n keys equal to key, else of
+// the first equal to it ignoring case (as ARM matches property names),
+// else -1.
+func FoldIndex(n int, keyAt func(int) string, key string) int {
+	folded := -1
+	for i := range n {
+		k := keyAt(i)
+		if k == key {
+			return i
 		}
-		if folded == nil && strings.EqualFold(m.Key, key) {
-			folded = m
+		if folded < 0 && strings.EqualFold(k, key) {
+			folded = i
 		}
 	}
 	return folded

@@ -102,37 +102,32 @@ func (im *importer) ipConfig(nicr *reader, v *expr.Value, base string) (*schema.
 	}
 	r.bool(&c.Primary, "primary", "primary")
 	var refs []membership
-	member := func(ref *expr.Value) *schema.PoolMember {
-		m := &schema.PoolMember{}
-		m.SetPos(pos(ref.At), path)
-		return m
+	joins := []struct {
+		prop, what, seg, unchecked string
+		join                       func(lb, name string, m *schema.PoolMember) membership
+	}{
+		{"loadBalancerBackendAddressPools", "backend pool", "backendAddressPools", "this pool membership is", func(lb, name string, m *schema.PoolMember) membership {
+			return membership{Membership: build.Membership{LB: lb, Pool: name, Member: m}}
+		}},
+		{"loadBalancerInboundNatRules", "inbound NAT rule", "inboundNatRules", "this NAT target is", func(lb, name string, m *schema.PoolMember) membership {
+			return membership{Membership: build.Membership{LB: lb, NatRule: name, Member: m}}
+		}},
+		{"loadBalancerInboundNatPools", "inbound NAT pool", "inboundNatPools", "these NAT rules are", func(lb, name string, m *schema.PoolMember) membership {
+			return membership{Membership: build.Membership{LB: lb, Member: m}, natPool: name}
+		}},
 	}
-	for _, ref := range r.list("loadBalancerBackendAddressPools", "backend pool reference") {
-		id, ok := ref.Get("id").Name()
-		lb, pool := segment(id, "loadBalancers"), segment(id, "backendAddressPools")
-		if !ok || lb == "" || pool == "" {
-			im.issue("", ref.At, build.RuleUnknown, "%s: backend pool reference is only known at deployment (%s); this pool membership is not checked", path, ref.Get("id").Reason())
-			continue
+	for _, j := range joins {
+		for _, ref := range r.list(j.prop, j.what+" reference") {
+			id, ok := ref.Get("id").Name()
+			lb, name := segment(id, "loadBalancers"), segment(id, j.seg)
+			if !ok || lb == "" || name == "" {
+				im.issue("", ref.At, build.RuleUnknown, "%s: %s reference is only known at deployment (%s); %s not checked", path, j.what, ref.Get("id").Reason(), j.unchecked)
+				continue
+			}
+			m := &schema.PoolMember{}
+			m.SetPos(pos(ref.At), path)
+			refs = append(refs, j.join(lb, name, m))
 		}
-		refs = append(refs, membership{Membership: build.Membership{LB: lb, Pool: pool, Member: member(ref)}})
-	}
-	for _, ref := range r.list("loadBalancerInboundNatRules", "inbound NAT rule reference") {
-		id, ok := ref.Get("id").Name()
-		lb, rule := segment(id, "loadBalancers"), segment(id, "inboundNatRules")
-		if !ok || lb == "" || rule == "" {
-			im.issue("", ref.At, build.RuleUnknown, "%s: inbound NAT rule reference is only known at deployment (%s); this NAT target is not checked", path, ref.Get("id").Reason())
-			continue
-		}
-		refs = append(refs, membership{Membership: build.Membership{LB: lb, NatRule: rule, Member: member(ref)}})
-	}
-	for _, ref := range r.list("loadBalancerInboundNatPools", "inbound NAT pool reference") {
-		id, ok := ref.Get("id").Name()
-		lb, pool := segment(id, "loadBalancers"), segment(id, "inboundNatPools")
-		if !ok || lb == "" || pool == "" {
-			im.issue("", ref.At, build.RuleUnknown, "%s: inbound NAT pool reference is only known at deployment (%s); these NAT rules are not checked", path, ref.Get("id").Reason())
-			continue
-		}
-		refs = append(refs, membership{Membership: build.Membership{LB: lb, Member: member(ref)}, natPool: pool})
 	}
 	return c, refs
 }

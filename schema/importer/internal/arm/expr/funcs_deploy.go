@@ -17,30 +17,12 @@ const (
 )
 
 func init() {
-	register("parameters", builtin{min: 1, max: 1, fn: func(ev *Evaluator, a []*Value, at Pos) *Value {
-		name, ok := a[0].Text()
-		if !ok {
-			return wantString("parameters", a[0], at)
-		}
-		return ev.scope().Parameter(name, at)
-	}})
-	register("variables", builtin{min: 1, max: 1, fn: func(ev *Evaluator, a []*Value, at Pos) *Value {
-		name, ok := a[0].Text()
-		if !ok {
-			return wantString("variables", a[0], at)
-		}
-		return ev.scope().Variable(name, at)
-	}})
+	register("parameters", byName("parameters", Scope.Parameter))
+	register("variables", byName("variables", Scope.Variable))
+	register("resourceinfo", byName("resourceInfo", Scope.ResourceInfo))
 	register("copyindex", builtin{min: 0, max: 2, fn: copyIndex})
 	register("deployment", builtin{min: 0, max: 0, fn: func(ev *Evaluator, a []*Value, at Pos) *Value {
 		return ev.scope().Deployment(at)
-	}})
-	register("resourceinfo", builtin{min: 1, max: 1, fn: func(ev *Evaluator, a []*Value, at Pos) *Value {
-		name, ok := a[0].Text()
-		if !ok {
-			return wantString("resourceInfo", a[0], at)
-		}
-		return ev.scope().ResourceInfo(name, at)
 	}})
 	register("resourcegroup", builtin{min: 0, max: 0, fn: func(ev *Evaluator, a []*Value, at Pos) *Value {
 		return object(at,
@@ -85,6 +67,18 @@ func init() {
 		}
 		return scopedID(ev, mg, from, a, at)
 	}})
+}
+
+// byName builds a function of one name that the scope resolves:
+// parameters('x'), variables('x'), resourceInfo('x').
+func byName(fn string, lookup func(Scope, string, Pos) *Value) builtin {
+	return builtin{min: 1, max: 1, fn: func(ev *Evaluator, a []*Value, at Pos) *Value {
+		name, ok := a[0].Text()
+		if !ok {
+			return wantString(fn, a[0], at)
+		}
+		return lookup(ev.scope(), name, at)
+	}}
 }
 
 // scope returns the Scope of the expression being evaluated.

@@ -24,7 +24,8 @@ package expr
 
 import (
 	"strconv"
-	"strings"
+
+	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
 
 // Pos is where a value was written: a file and a 1-based line and byte
@@ -119,16 +120,7 @@ func (v *Value) Member(key string) (Member, bool) {
 }
 
 func (v *Value) index(key string) int {
-	folded := -1
-	for i, m := range v.Members {
-		if m.Key == key {
-			return i
-		}
-		if folded < 0 && strings.EqualFold(m.Key, key) {
-			folded = i
-		}
-	}
-	return folded
+	return jsonpos.FoldIndex(len(v.Members), func(i int) string { return v.Members[i].Key }, key)
 }
 
 // Path follows a chain of property names with Get.
