@@ -215,11 +215,12 @@ func (im *importer) run() {
 }
 
 // mayNotDeploy reports, once per resource, that a resource lbcheck reads
-// (imported as the object with model path obj) has a condition only known
-// at deployment.
-func (im *importer) mayNotDeploy(r *resource, obj, what string) {
+// has a condition only known at deployment. The issue names no model
+// object: the resource is checked in full, only whether it is deployed is
+// uncertain (lint.CoverageOf does not count it as partly checked).
+func (im *importer) mayNotDeploy(r *resource, what string) {
 	if r.maybe != "" {
-		im.issue(obj, expr.At(r.file, r.decl), build.RuleUnknown, "%s may not be deployed: %s; it is checked as if it were", what, r.maybe)
+		im.issue("", expr.At(r.file, r.decl), build.RuleUnknown, "%s may not be deployed: %s; it is checked as if it were", what, r.maybe)
 	}
 }
 

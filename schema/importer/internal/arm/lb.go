@@ -33,7 +33,7 @@ func (im *importer) loadBalancer(res *resource) {
 	lb.SetPos(pos(body.At), base)
 	r := &reader{im: im, obj: body, node: &lb.Node}
 	r.nameField()
-	im.mayNotDeploy(res, lb.Path(), "load balancer "+lb.Name)
+	im.mayNotDeploy(res, "load balancer "+lb.Name)
 	if sku := body.Get("sku"); sku != nil {
 		(&reader{im: im, obj: sku, node: &lb.Node}).enum(&lb.SKU, "sku", "name", skus...)
 	}
@@ -240,7 +240,7 @@ func (im *importer) lbChild(res *resource, child string) {
 	body := res.eval(im.ev)
 	lbr := &reader{im: im, obj: body, node: &lb.Node}
 	base := "loadBalancers." + lb.Name
-	im.mayNotDeploy(res, lb.Path(), typeNoun(res.typ)+" "+res.name)
+	im.mayNotDeploy(res, typeNoun(res.typ)+" "+res.name)
 	switch child {
 	case "inboundnatrules":
 		nr := im.natRule(lbr, body, base)

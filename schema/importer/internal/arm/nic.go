@@ -31,7 +31,7 @@ func (im *importer) nic(res *resource) {
 	if m, ok := body.Member("name"); ok {
 		nic.SetField("name", pos(m.KeyAt))
 	}
-	im.mayNotDeploy(res, nic.Path(), "network interface "+nic.Name)
+	im.mayNotDeploy(res, "network interface "+nic.Name)
 	r := &reader{im: im, obj: body, node: &nic.Node}
 	im.ipConfigs(r, nic, vm.Name, base, func(ref membership) {
 		if ref.natPool != "" {

@@ -26,7 +26,7 @@ const assumedCapacity = 2
 func (im *importer) scaleSet(res *resource) {
 	body := res.eval(im.ev)
 	name := lastName(res.name)
-	im.mayNotDeploy(res, "", "scale set "+name)
+	im.mayNotDeploy(res, "scale set "+name)
 	n := im.capacity(body, name)
 	profile := prop(body, "virtualMachineProfile").Path("networkProfile")
 	confs := (&reader{im: im, obj: profile, node: &schema.Node{}}).list("networkInterfaceConfigurations", "network interface configuration")
