@@ -43,17 +43,22 @@ of its line, that gives a reason:
     # lbcheck:ignore LB2003,LB3* probe is handled by the NVA vendor
 
 (CUE, Bicep and JSON files use // instead of #: ARM templates accept
-comments.) A directive without a reason is
-reported as LB0003; one that suppresses nothing as LB0002.
+comments.) A directive without a reason is reported as LB0003; one that
+suppresses nothing as LB0002.
 
 Lint also reads what you already have, detected from each file's content
 (--input-format forces one format): ARM templates (what Bicep compiles to;
---parameters gives a deploymentParameters file), 'az network lb show' /
-'az network nic list' / 'az resource show' JSON, Terraform plans
-('terraform show -json plan.out'), and Windows 'Get-NetIPInterface |
-ConvertTo-Json' and 'Get-NetIPAddress | ConvertTo-Json' output (the VM name
-comes from --vm or the file name). A rule that needs a value only known at
-deployment skips the object; each skipped object is reported once as LB0010.
+--parameters gives a deploymentParameters file; expressions, copy loops,
+conditions, nested deployments and linked templates next to the file are
+evaluated, and a parameter without a value stands in as a placeholder),
+'az network lb show' / 'az network nic list' / 'az resource show' JSON,
+Terraform plans ('terraform show -json plan.out'), and Windows
+'Get-NetIPInterface | ConvertTo-Json' and 'Get-NetIPAddress | ConvertTo-Json'
+output (the VM name comes from --vm or the file name). A rule that needs a
+value only known at deployment skips the object; each skipped object is
+reported once as LB0010. The summary on stderr counts the load balancers
+checked, those checked only partly and those not deployed (a false
+condition).
 
 Bicep files (.bicep) are compiled with 'bicep build --stdout FILE', or
 'az bicep build --file FILE --stdout' when only az is on PATH, and linted as
