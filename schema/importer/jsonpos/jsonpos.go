@@ -6,7 +6,8 @@
 // The parser accepts what Azure Resource Manager's own JSON reader accepts
 // besides RFC 8259: `//` line comments and `/* */` block comments wherever
 // whitespace may stand, a trailing comma before `}` or `]`, and raw line
-// breaks and tabs inside strings (multi-line expressions).
+// breaks and tabs inside strings (multi-line expressions), and any Unicode
+// white space between tokens.
 package jsonpos
 
 import (
@@ -16,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -143,6 +145,11 @@ func (p *parser) skipSpace() {
 			p.newline()
 		case c == ' ' || c == '\t' || c == '\r':
 			p.off++
+		case c >= utf8.RuneSelf && unicode.IsSpace(p.rune()):
+			// Json.NET, which ARM parses with, skips any Unicode white
+			// space (a no-break space pasted from a web page).
+			_, size := utf8.DecodeRune(p.src[p.off:])
+			p.off += size
 		case c == '/' && p.off+1 < len(p.src) && p.src[p.off+1] == '/':
 			for p.off < len(p.src) && p.src[p.off] != '\n' {
 				p.off++
@@ -166,6 +173,12 @@ func (p *parser) skipSpace() {
 			return
 		}
 	}
+}
+
+// rune decodes the character at p.off.
+func (p *parser) rune() rune {
+	r, _ := utf8.DecodeRune(p.src[p.off:])
+	return r
 }
 
 // newline consumes a line feed at p.off.
