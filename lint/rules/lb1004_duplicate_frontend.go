@@ -16,10 +16,12 @@ var DuplicateFrontend = &lint.Rule{
 		Title: "Two rules listen on the same frontend, protocol and port",
 		Text: "A flow is matched to a rule by frontend IP configuration, protocol and frontend port, so these must be " +
 			"unique within a load balancer (\"Port numbers for each rule must be unique within the Load Balancer\"). " +
-			"Protocol All overlaps Tcp and Udp, an HA-ports rule (All, port 0) covers every port of its frontend, " +
-			"and inbound NAT rules (including port ranges of NAT rules v2) share the frontend's port space. " +
-			"Azure rejects the deployment. An HA-ports rule next to another load-balancing rule on its frontend is " +
-			"left to LB1006 (allowed when both have Floating IP) and LB1009 (one HA-ports rule per frontend).",
+			"Protocol All overlaps Tcp and Udp, and inbound NAT rules (including port ranges of NAT rules v2) share " +
+			"the frontend's port space. Azure rejects the deployment. An HA-ports rule (All, port 0) is not a " +
+			"duplicate of the rules next to it: a rule for one port is more specific and takes that port's flows " +
+			"(Azure Verified Modules deploy HA ports with NAT rules on one frontend). Whether an HA-ports rule may " +
+			"share its frontend is left to LB1006 (allowed when both have Floating IP) and LB1009 (one HA-ports " +
+			"rule per frontend).",
 		Fix:    "Use a different frontend port or a second frontend IP configuration for one of the rules.",
 		Source: docMultiVIP,
 	},
@@ -32,7 +34,6 @@ func runDuplicateFrontend(pass *lint.Pass) {
 		b     *binding
 		order int
 		ports portRange
-		ha    bool
 	}
 	for _, v := range ix.lbs {
 		if len(v.lb.LoadBalancingRules)+len(v.lb.InboundNatRules) < 2 {
@@ -44,8 +45,9 @@ func runDuplicateFrontend(pass *lint.Pass) {
 			if !b.knownFrontendPorts(pass) {
 				continue
 			}
-			ha, ok := b.haPorts(pass)
-			if !ok {
+			// HA-ports rules are left to LB1006 and LB1009: a rule for a
+			// port is more specific and wins that port.
+			if ha, ok := b.haPorts(pass); !ok || ha {
 				continue
 			}
 			for _, p := range protocols(b.protocol) {
@@ -53,13 +55,9 @@ func runDuplicateFrontend(pass *lint.Pass) {
 				if groups[k] == nil {
 					keys = append(keys, k)
 				}
-				groups[k] = append(groups[k], entry{b, i, b.frontendPorts(), ha})
+				groups[k] = append(groups[k], entry{b, i, b.frontendPorts()})
 			}
 		}
-		// Whether an HA-ports rule may share its frontend with another
-		// load-balancing rule is decided by LB1006 and LB1009, not by port
-		// overlap.
-		haPortsPair := func(a, b entry) bool { return a.b.rule != nil && b.b.rule != nil && (a.ha || b.ha) }
 		isNew := once()
 		for _, k := range keys {
 			es := groups[k]
@@ -68,7 +66,7 @@ func runDuplicateFrontend(pass *lint.Pass) {
 			// earlier entry reaching furthest.
 			widest := es[0]
 			for _, e := range es[1:] {
-				if e.ports.lo <= widest.ports.hi && !haPortsPair(e, widest) {
+				if e.ports.lo <= widest.ports.hi {
 					first, second := widest, e
 					if second.order < first.order {
 						first, second = second, first
