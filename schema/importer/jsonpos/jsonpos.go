@@ -85,7 +85,7 @@ func Parse(src []byte) (*Value, error) {
 	}
 	p.skipSpace()
 	if p.off < len(p.src) {
-		return nil, p.errorf("unexpected %q after the JSON value", p.src[p.off])
+		return nil, p.errorf("unexpected %s after the JSON value", p.char())
 	}
 	return v, nil
 }
@@ -175,6 +175,17 @@ func (p *parser) skipSpace() {
 	}
 }
 
+// char describes the character at p.off for messages: quoted, with its
+// code point when it is not printable ASCII (a no-break space looks like a
+// space).
+func (p *parser) char() string {
+	r := p.rune()
+	if r < utf8.RuneSelf && unicode.IsPrint(r) {
+		return fmt.Sprintf("%q", r)
+	}
+	return fmt.Sprintf("%q (%U)", r, r)
+}
+
 // rune decodes the character at p.off.
 func (p *parser) rune() rune {
 	r, _ := utf8.DecodeRune(p.src[p.off:])
@@ -223,7 +234,7 @@ func (p *parser) value(depth int) (*Value, error) {
 	case p.literal("null"):
 		return v, nil
 	default:
-		return nil, p.errorf("unexpected %q, want a JSON value", c)
+		return nil, p.errorf("unexpected %s, want a JSON value", p.char())
 	}
 }
 
@@ -282,7 +293,7 @@ func (p *parser) object(v *Value, depth int) error {
 			p.off++
 			return nil
 		default:
-			return p.errorf("unexpected %q in object, want ',' or '}'", p.src[p.off])
+			return p.errorf("unexpected %s in object, want ',' or '}'", p.char())
 		}
 	}
 }
@@ -316,7 +327,7 @@ func (p *parser) array(v *Value, depth int) error {
 			p.off++
 			return nil
 		default:
-			return p.errorf("unexpected %q in array, want ',' or ']'", p.src[p.off])
+			return p.errorf("unexpected %s in array, want ',' or ']'", p.char())
 		}
 	}
 }

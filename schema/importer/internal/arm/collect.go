@@ -220,8 +220,10 @@ func (im *importer) deployment(t *template, r *resource) {
 // passed is the value a parameter is given: {"value": ...}, or Unknown
 // for a Key Vault reference.
 func (im *importer) passed(p *jsonpos.Value, file string, sc expr.Scope) *expr.Value {
-	if v := p.Get("value"); v != nil {
-		return im.value(v, file, sc)
+	// The whole {"value": ...} is evaluated: a copy loop may build the value
+	// ({"copy": [{"name": "value", "count": ..., "input": ...}]}).
+	if v := im.value(p, file, sc).Get("value"); v != nil {
+		return v
 	}
 	if p.Get("reference") != nil {
 		return expr.NewUnknown(fmt.Sprintf("parameter '%s' is a Key Vault reference, known only at deployment", p.Key), expr.At(file, p))

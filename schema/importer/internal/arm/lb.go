@@ -77,7 +77,8 @@ func (im *importer) loadBalancer(res *resource) {
 func (im *importer) frontend(lbr *reader, v *expr.Value, base string) (*schema.Frontend, bool) {
 	fe := &schema.Frontend{}
 	r := lbr.child(v, &fe.Node, &fe.Name, base+".frontendIPConfigurations.")
-	_, hasPrefix := r.member("publicIPPrefix")
+	prefix, hasPrefix := r.member("publicIPPrefix")
+	hasPrefix = hasPrefix && !prefix.Value.IsNull()
 	if m, ok := r.member("privateIPAddress"); ok && !m.Value.IsNull() {
 		r.str(&fe.IPAddress, "ipAddress", "privateIPAddress")
 		return fe, false
@@ -130,8 +131,12 @@ func (im *importer) poolMembers(r *reader, p *schema.BackendPool) {
 		}
 	}
 	if m, ok := r.member("loadBalancerBackendAddresses"); ok && len(m.Value.Items()) > 0 {
-		p.SetUnknown("members", pos(m.KeyAt), "members given by IP address are not imported")
-		im.issue(path, m.KeyAt, build.RuleUnknown, "%s: members given by IP address are not imported; rules do not check them", path)
+		what := "members given by IP address"
+		if prop(m.Value.Items()[0], "loadBalancerFrontendIPConfiguration") != nil {
+			what = "members that are frontends of regional load balancers (a cross-region load balancer)"
+		}
+		p.SetUnknown("members", pos(m.KeyAt), what+" are not imported")
+		im.issue(path, m.KeyAt, build.RuleUnknown, "%s: %s are not imported; rules do not check them", path, what)
 	}
 }
 

@@ -143,11 +143,7 @@ func (r *reader) int(dst *int, field, prop string) {
 	if !ok {
 		return
 	}
-	n, isInt := v.Integer()
-	if s, isStr := v.Text(); isStr {
-		m, err := strconv.Atoi(strings.TrimSpace(s))
-		n, isInt = int64(m), err == nil
-	}
+	n, isInt := v.AsInt()
 	if !isInt || n != int64(int(n)) {
 		r.typeError(field, at, "an integer", v)
 		return

@@ -54,10 +54,13 @@ func (im *importer) capacity(body *expr.Value, name string) int {
 	if !ok {
 		return assumedCapacity
 	}
-	c, known := m.Value.Integer()
+	c, isInt := m.Value.AsInt()
 	switch {
-	case !m.Value.Known() || !known:
+	case !m.Value.Known():
 		im.issue("", m.KeyAt, build.RuleUnknown, "scale set %s: capacity is only known at deployment (%s); %d instances are checked", name, m.Value.Reason(), assumedCapacity)
+		return assumedCapacity
+	case !isInt:
+		im.issue("", m.KeyAt, build.RuleSchema, "scale set %s: capacity %s is not an integer; Azure rejects the scale set", name, show(m.Value))
 		return assumedCapacity
 	case c < 0 || c > maxInstances:
 		im.issue("", m.KeyAt, build.RuleSchema, "scale set %s: capacity %d is outside Azure's range 0-%d", name, c, maxInstances)

@@ -188,6 +188,10 @@ func TestEval(t *testing.T) {
 		// Resource IDs.
 		{"[resourceId('Microsoft.Network/loadBalancers/frontendIPConfigurations/', 'lb', 'fe')]",
 			`sym"/subscriptions/[subscription().subscriptionId]/resourceGroups/[resourceGroup().name]/providers/Microsoft.Network/loadBalancers/lb/frontendIPConfigurations/fe"`},
+		{"[resourceId('Microsoft.Network/loadBalancers/probes/tcpProbe', 'lb')]", // the type carries the last name
+			`sym"/subscriptions/[subscription().subscriptionId]/resourceGroups/[resourceGroup().name]/providers/Microsoft.Network/loadBalancers/lb/probes/tcpProbe"`},
+		{"[resourceId('Microsoft.Network/loadBalancers/inboundNatRules', 'lb', 'rdp', 0)]",
+			"unknown(resourceId() gives 3 names for resource type Microsoft.Network/loadBalancers/inboundNatRules, which takes 2)"},
 		{"[resourceId('sub', 'rg', 'Microsoft.Network/loadBalancers', 'lb')]", `"/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb"`},
 		{"[extensionResourceId(resourceId('Microsoft.Network/loadBalancers', 'lb'), 'Microsoft.Authorization/locks', 'l')]",
 			`sym"/subscriptions/[subscription().subscriptionId]/resourceGroups/[resourceGroup().name]/providers/Microsoft.Network/loadBalancers/lb/providers/Microsoft.Authorization/locks/l"`},

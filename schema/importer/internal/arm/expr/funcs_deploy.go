@@ -145,26 +145,40 @@ func environment(ev *Evaluator, a []*Value, at Pos) *Value {
 			"storage", s("core.windows.net")))
 }
 
-// typeArg finds the resource type among resourceId()'s arguments: the one
-// whose provider namespace has a dot and whose type count matches the
-// names after it. A trailing "/" in the type is ignored, as ARM does.
+// typeArg finds the resource type among resourceId()'s arguments: the
+// first whose provider namespace has a dot. A trailing "/" in the type is
+// ignored, as ARM does.
 func typeArg(strs []string) (i int, segs []string) {
 	for i, t := range strs {
 		segs := strings.Split(strings.TrimSuffix(t, "/"), "/")
-		if len(segs) >= 2 && strings.Contains(segs[0], ".") && len(strs)-i-1 == len(segs)-1 {
+		if len(segs) >= 2 && strings.Contains(segs[0], ".") {
 			return i, segs
 		}
 	}
 	return -1, nil
 }
 
-// idArgs returns the arguments' texts.
-func idArgs(a []*Value, at Pos) ([]string, *Value) {
+// typeMismatch explains why the names after a resource type do not fit
+// it, or returns "" when they do. Fewer names than types are fine: the
+// type then carries the last names ('…/loadBalancers/probes/tcpProbe' with
+// the load balancer's name), as templates that deploy write it.
+func typeMismatch(fn string, segs, names []string) string {
+	if len(names) == 0 || len(names) > len(segs)-1 {
+		return fmt.Sprintf("%s() gives %d names for resource type %s, which takes %d", fn, len(names), strings.Join(segs, "/"), len(segs)-1)
+	}
+	return ""
+}
+
+// idArgs returns the arguments' texts (integers as ARM writes them).
+func idArgs(fn string, a []*Value, at Pos) ([]string, *Value) {
 	strs := make([]string, len(a))
 	for i, x := range a {
 		s, ok := x.Name()
+		if n, isInt := x.Integer(); !ok && isInt {
+			s, ok = fmt.Sprint(n), true
+		}
 		if !ok {
-			return nil, NewUnknown(fmt.Sprintf("resource ID part %s is not a string", describe(x)), at)
+			return nil, NewUnknown(fmt.Sprintf("argument %d of %s() is %s, not a string", i+1, fn, describe(x)), at)
 		}
 		strs[i] = s
 	}
@@ -177,12 +191,16 @@ func contextSymbol(at Pos) *Value {
 	return NewSymbol(ResourceGroup, at).because("the subscription and resource group are only known at deployment")
 }
 
-// typedPath renders "/providers/ns/type/name/child/name".
+// typedPath renders "/providers/ns/type/name/child/name"; the type's
+// segments beyond the names given follow as they are.
 func typedPath(segs, names []string) string {
 	var b strings.Builder
 	b.WriteString("/providers/" + segs[0])
 	for j, typ := range segs[1:] {
-		b.WriteString("/" + typ + "/" + names[j])
+		b.WriteString("/" + typ)
+		if j < len(names) {
+			b.WriteString("/" + names[j])
+		}
 	}
 	return b.String()
 }
@@ -190,13 +208,16 @@ func typedPath(segs, names []string) string {
 // resourceID is resourceId([subscriptionId], [resourceGroupName], type,
 // name...), with placeholders for the subscription and group not given.
 func resourceID(ev *Evaluator, a []*Value, at Pos) *Value {
-	strs, bad := idArgs(a, at)
+	strs, bad := idArgs("resourceId", a, at)
 	if bad != nil {
 		return bad
 	}
 	i, segs := typeArg(strs)
 	if i < 0 || i > 2 {
 		return NewUnknown("resourceId() arguments do not match a resource type and its names", at)
+	}
+	if why := typeMismatch("resourceId", segs, strs[i+1:]); why != "" {
+		return NewUnknown(why, at)
 	}
 	sub, rg := SubscriptionID, ResourceGroup
 	switch i {
@@ -214,13 +235,16 @@ func resourceID(ev *Evaluator, a []*Value, at Pos) *Value {
 // subscriptionResourceID is subscriptionResourceId([subscriptionId], type,
 // name...).
 func subscriptionResourceID(ev *Evaluator, a []*Value, at Pos) *Value {
-	strs, bad := idArgs(a, at)
+	strs, bad := idArgs("subscriptionResourceId", a, at)
 	if bad != nil {
 		return bad
 	}
 	i, segs := typeArg(strs)
 	if i < 0 || i > 1 {
 		return NewUnknown("subscriptionResourceId() arguments do not match a resource type and its names", at)
+	}
+	if why := typeMismatch("subscriptionResourceId", segs, strs[i+1:]); why != "" {
+		return NewUnknown(why, at)
 	}
 	sub := SubscriptionID
 	if i == 1 {
@@ -235,13 +259,16 @@ func subscriptionResourceID(ev *Evaluator, a []*Value, at Pos) *Value {
 // scopedID is an ID below prefix (an extension resource's parent, or ""),
 // Symbolic when prefixV (the value the prefix came from, or nil) is.
 func scopedID(ev *Evaluator, prefix string, prefixV *Value, a []*Value, at Pos) *Value {
-	strs, bad := idArgs(a, at)
+	strs, bad := idArgs("resource ID", a, at)
 	if bad != nil {
 		return bad
 	}
 	i, segs := typeArg(strs)
 	if i != 0 {
 		return NewUnknown("the resource ID arguments do not match a resource type and its names", at)
+	}
+	if why := typeMismatch("resource ID", segs, strs[1:]); why != "" {
+		return NewUnknown(why, at)
 	}
 	if prefixV != nil {
 		a = append(a, prefixV)

@@ -24,6 +24,7 @@ package expr
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
@@ -175,6 +176,19 @@ func (v *Value) Integer() (int64, bool) {
 		return v.Int, true
 	case v.Kind == Float && v.Float == float64(int64(v.Float)):
 		return int64(v.Float), true
+	}
+	return 0, false
+}
+
+// AsInt returns a known integer, or a string that ARM converts to one
+// where an integer property is expected ("5" for a capacity, a port).
+func (v *Value) AsInt() (int64, bool) {
+	if n, ok := v.Integer(); ok {
+		return n, true
+	}
+	if s, ok := v.Text(); ok {
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		return n, err == nil
 	}
 	return 0, false
 }
