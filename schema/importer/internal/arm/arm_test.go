@@ -1,6 +1,8 @@
 package arm
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -56,4 +58,30 @@ func FuzzImport(f *testing.F) {
 			t.Fatal("nil deployment without error")
 		}
 	})
+}
+
+// TestLeftOut checks that load balancers inside a resource that is not
+// deployed (a nested deployment whose condition is false, a copy loop of
+// count 0) are accounted for as not deployed.
+func TestLeftOut(t *testing.T) {
+	src := `{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {"type": "Microsoft.Resources/deployments", "name": "off", "condition": "[equals(1, 2)]",
+     "properties": {"template": {"resources": [{"type": "Microsoft.Network/loadBalancers", "name": "inner-lb"}]}}},
+    {"type": "Microsoft.Network/loadBalancers", "name": "[concat('none-', copyIndex())]", "copy": {"name": "c", "count": 0}}
+  ]
+}`
+	r, err := Import("main.json", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range r.NotDeployed {
+		got = append(got, fmt.Sprintf("%s %d", d.Type, d.Pos.Line))
+	}
+	want := []string{"microsoft.network/loadbalancers 5", "microsoft.network/loadbalancers 6"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") || len(r.Deployment.LoadBalancers) != 0 {
+		t.Errorf("not deployed = %v, imported %d; want %v and none imported", got, len(r.Deployment.LoadBalancers), want)
+	}
 }

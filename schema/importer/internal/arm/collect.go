@@ -101,6 +101,9 @@ func (im *importer) collect(t *template, list *jsonpos.Value, parentType, parent
 		default:
 			continue
 		}
+		if n == 0 {
+			im.leftOut(t, v, parentType, parentName, sc)
+		}
 		loop, _ := cp.Get("name").Str()
 		for i := range n {
 			im.collectOne(t, v, parentType, parentName, &expr.LoopScope{Scope: sc, Name: loop, Index: i, Resource: true}, maybe)
@@ -134,9 +137,7 @@ func (im *importer) collectOne(t *template, v *jsonpos.Value, parentType, parent
 		c := im.value(cond, t.file, sc)
 		switch {
 		case c.Kind == expr.Bool && !c.Bool:
-			if readTypes[typ] {
-				im.f.Result.NotDeployed = append(im.f.Result.NotDeployed, build.Declaration{Pos: pos(expr.At(t.file, v)), Type: typ, Name: name})
-			}
+			im.leftOut(t, v, parentType, name, sc)
 			return
 		case c.Kind != expr.Bool:
 			maybe = "its condition is only known at deployment: " + c.Reason()
@@ -151,6 +152,30 @@ func (im *importer) collectOne(t *template, v *jsonpos.Value, parentType, parent
 		im.resources = append(im.resources, r)
 	}
 	im.collect(t, v.Get("resources"), typ, name, sc, maybe)
+}
+
+// leftOut records, as not deployed, the resources lbcheck reads that
+// declaration v (not deployed: a false condition, a copy count of 0)
+// declares: itself, its child resources and a nested deployment's inline
+// template, so that every declaration is accounted for.
+func (im *importer) leftOut(t *template, v *jsonpos.Value, parentType, name string, sc expr.Scope) {
+	typ := im.typeOf(t, v, parentType, sc)
+	if readTypes[typ] {
+		im.f.Result.NotDeployed = append(im.f.Result.NotDeployed, build.Declaration{Pos: pos(expr.At(t.file, v)), Type: typ, Name: name})
+	}
+	children := v.Get("resources")
+	if typ == typeDeploy {
+		children, typ = v.Path("properties", "template", "resources"), ""
+	}
+	items := children.Items()
+	if children != nil && children.Kind == jsonpos.Object {
+		items = children.Members
+	}
+	for _, c := range items {
+		if c.Kind == jsonpos.Object {
+			im.leftOut(t, c, typ, im.nameOf(t, c, typ, name, sc), sc)
+		}
+	}
 }
 
 // nameOf evaluates a declaration's full name. A name only known at
