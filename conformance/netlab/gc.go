@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,50 +42,53 @@ func alive(pid int) bool {
 // the processes still inside those namespaces. Namespaces of live owners,
 // including this process, are never touched. It returns the removed
 // namespace names.
+//
+// Namespaces are collected in NetnsDir and, for leftovers of versions before
+// it, in /var/run/netns. Names there hidden by a later bind mount of
+// /var/run/netns over itself cannot be removed (EBUSY) and are left.
 func GC() ([]string, error) {
-	entries, err := os.ReadDir(netnsDir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("netlab: listing %s: %w", netnsDir, err)
+	var g collector
+	deadPID := func(name string) bool {
+		pid, ok := OwnerPID(name)
+		return ok && pid != os.Getpid() && !alive(pid)
 	}
-	var removed []string
-	var errs []error
-	for _, e := range entries {
-		pid, ok := OwnerPID(e.Name())
-		if !ok || pid == os.Getpid() || alive(pid) {
-			continue
-		}
-		path := filepath.Join(netnsDir, e.Name())
-		if ino, err := nsInode(path); err == nil {
-			killInNS(ino)
-		}
-		err := netns.DeleteNamed(e.Name())
-		switch {
-		case err == nil:
-			removed = append(removed, e.Name())
-		case errors.Is(err, os.ErrNotExist):
-			// Another run collected it at the same time.
-		case errors.Is(err, unix.EINVAL):
-			// Not a mount point in this view. A plain file is left by a run
-			// killed between creating the name and mounting the namespace
-			// on it: remove it. EBUSY means the mount exists but is hidden
-			// (iproute2 bind-mounted /var/run/netns over itself after the
-			// name was made): it cannot be reached from here, so leave it.
-			if rmErr := os.Remove(path); rmErr == nil {
-				removed = append(removed, e.Name())
-			} else if !errors.Is(rmErr, os.ErrNotExist) && !errors.Is(rmErr, unix.EBUSY) {
-				errs = append(errs, fmt.Errorf("netlab: removing stale namespace file %s: %w", path, rmErr))
+	for _, dir := range []string{NetnsDir, legacyNetnsDir} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if deadPID(e.Name()) {
+				g.removeNS(filepath.Join(dir, e.Name()), dir == legacyNetnsDir)
 			}
-		default:
-			errs = append(errs, fmt.Errorf("netlab: removing leftover namespace %s: %w", e.Name(), err))
 		}
 	}
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), NamePrefix+"*-*"))
 	for _, d := range dirs {
-		if pid, ok := OwnerPID(filepath.Base(d)); ok && pid != os.Getpid() && !alive(pid) {
+		if deadPID(filepath.Base(d)) {
 			_ = os.RemoveAll(d)
 		}
 	}
-	return removed, errors.Join(errs...)
+	return g.removed, errors.Join(g.errs...)
+}
+
+type collector struct {
+	removed []string
+	errs    []error
+}
+
+// removeNS kills the processes in the namespace mounted at path and removes
+// the name. hidden tolerates EBUSY (see GC).
+func (g *collector) removeNS(path string, hidden bool) {
+	if ino, err := nsInode(path); err == nil {
+		killInNS(ino)
+	}
+	err := removeName(path)
+	switch {
+	case err == nil:
+		g.removed = append(g.removed, filepath.Base(path))
+	case errors.Is(err, os.ErrNotExist): // another run collected it at the same time
+	case hidden && errors.Is(err, unix.EBUSY):
+	default:
+		g.errs = append(g.errs, fmt.Errorf("netlab: removing leftover namespace %s: %w (remove it by hand: umount %s; rm %s)", path, err, path, path))
+	}
 }
 
 // ProcsInNS returns the PIDs of processes whose network namespace has the
@@ -127,5 +129,5 @@ func killInNS(ino uint64) {
 // NSInode returns the nsfs inode of the named namespace (as shown in
 // /proc/PID/ns/net), for tests and diagnostics.
 func NSInode(name string) (uint64, error) {
-	return nsInode(filepath.Join(netnsDir, name))
+	return nsInode(filepath.Join(NetnsDir, name))
 }

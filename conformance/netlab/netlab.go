@@ -3,12 +3,13 @@
 // and (through GC) after a run that was killed.
 //
 // Every namespace of a run shares the run prefix "lbc<owner pid in hex>-<rand>"
-// (e.g. "lbc1f3a-k2x9-mux"). The owner PID lets a later run tell leftovers of a
-// dead run apart from namespaces of runs that are still alive; GC removes only
-// the former.
+// (e.g. "lbc1f3a-k2x9-mux"), mounted under NetnsDir. The owner PID lets a
+// later run tell leftovers of a dead run apart from namespaces of runs that
+// are still alive; GC removes only the former.
 //
-// Namespaces are configured through netlink handles bound to them
-// (netlink.NewHandleAt), so configuration never moves the caller's thread.
+// Namespaces are configured through netlink handles whose sockets are
+// opened inside them when they are made, so configuration never moves the
+// caller's thread.
 // Code that must run inside a namespace (opening sockets, writing /proc/sys,
 // starting processes) uses NS.Do.
 package netlab
@@ -19,20 +20,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 )
 
 // NamePrefix starts the name of every namespace and run directory lbcheck
 // creates.
 const NamePrefix = "lbc"
-
-// netnsDir is where named namespaces are bind-mounted (as ip-netns does).
-const netnsDir = "/var/run/netns"
 
 // ErrClosed is returned when a closed Lab or one of its namespaces is used.
 var ErrClosed = errors.New("netlab: lab already closed")
@@ -65,6 +61,9 @@ func New(opts Options) (*Lab, error) {
 	if _, err := GC(); err != nil {
 		return nil, err
 	}
+	if err := mountNetnsDir(); err != nil {
+		return nil, err
+	}
 	prefix, err := newPrefix()
 	if err != nil {
 		return nil, err
@@ -93,7 +92,7 @@ func newPrefix() (string, error) {
 			b[i] = alphabet[int(b[i])%len(alphabet)]
 		}
 		p := fmt.Sprintf("%s%x-%s", NamePrefix, os.Getpid(), b[:])
-		used, _ := filepath.Glob(filepath.Join(netnsDir, p+"-*"))
+		used, _ := filepath.Glob(filepath.Join(NetnsDir, p+"-*"))
 		if len(used) == 0 {
 			return p, nil
 		}
@@ -139,51 +138,23 @@ func (l *Lab) register(role string) (*NS, error) {
 		return nil, ErrClosed
 	}
 	name := l.prefix + "-" + role
-	h, err := newNamed(name)
+	// The netlink sockets are opened inside the new namespace: the
+	// library's own namespace switch (NewHandleAt) finds the calling
+	// thread's namespace by PID, which is wrong in a child PID namespace.
+	var nl *netlink.Handle
+	h, err := newNamed(filepath.Join(NetnsDir, name), func() (err error) {
+		nl, err = netlink.NewHandle()
+		return err
+	})
 	if err != nil {
+		if nl != nil {
+			nl.Close()
+		}
 		return nil, fmt.Errorf("netlab: creating namespace %s: %w", name, err)
 	}
-	n := &NS{Name: name, Role: role, lab: l, h: h}
+	n := &NS{Name: name, Role: role, lab: l, h: h, nl: nl}
 	l.ns = append(l.ns, n)
-	if n.nl, err = netlink.NewHandleAt(h); err != nil {
-		return nil, fmt.Errorf("netlab: netlink handle for %s: %w", name, err)
-	}
 	return n, nil
-}
-
-// newNamed creates a named namespace on a locked thread and moves the thread
-// back; the calling goroutine's thread is never touched.
-func newNamed(name string) (netns.NsHandle, error) {
-	type result struct {
-		h   netns.NsHandle
-		err error
-	}
-	c := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			c <- result{netns.None(), err}
-			return
-		}
-		defer orig.Close()
-		h, err := netns.NewNamed(name)
-		if rerr := netns.Set(orig); rerr != nil {
-			// Leave the thread locked: the runtime terminates it when this
-			// goroutine exits, so no goroutine ever runs in the wrong namespace.
-			if err == nil {
-				h.Close()
-				_ = netns.DeleteNamed(name)
-			}
-			c <- result{netns.None(), fmt.Errorf("restoring thread namespace: %w", rerr)}
-			return
-		}
-		runtime.UnlockOSThread()
-		c <- result{h, err}
-	}()
-	r := <-c
-	return r.h, r.err
 }
 
 // Close kills every process left inside the lab's namespaces, deletes the

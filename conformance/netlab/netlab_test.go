@@ -95,7 +95,7 @@ func TestPrefixAndNames(t *testing.T) {
 	if n.Name != l.Prefix()+"-mux" {
 		t.Errorf("name %q, want %q", n.Name, l.Prefix()+"-mux")
 	}
-	if _, err := os.Stat(filepath.Join(netnsDir, n.Name)); err != nil {
+	if _, err := os.Stat(filepath.Join(NetnsDir, n.Name)); err != nil {
 		t.Errorf("named namespace not mounted: %v", err)
 	}
 	if _, err := l.NewNS("a/b"); err == nil {
@@ -247,7 +247,7 @@ func TestCloseLeavesNothing(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("process inside the namespace survived Close")
 	}
-	if left, _ := filepath.Glob(filepath.Join(netnsDir, l.Prefix()+"*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(NetnsDir, l.Prefix()+"*")); len(left) > 0 {
 		t.Errorf("namespaces left: %v", left)
 	}
 	for _, ino := range inodes {
@@ -296,10 +296,14 @@ func fdsOn(ino uint64) []string {
 	return fds
 }
 
-// TestGC creates a namespace owned by a dead PID (with a process inside) and
-// one owned by a live PID, and checks GC removes exactly the first.
+// TestGC creates namespaces owned by a dead PID (with a process inside) and
+// by a live PID, in NetnsDir and in the old location, and checks GC removes
+// exactly the dead ones.
 func TestGC(t *testing.T) {
 	requireRoot(t)
+	if err := mountNetnsDir(); err != nil {
+		t.Fatal(err)
+	}
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
@@ -309,17 +313,24 @@ func TestGC(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
-
+	if err := os.MkdirAll(legacyNetnsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	deadName := fmt.Sprintf("%s%x-gct-x", NamePrefix, dead.Process.Pid)
 	liveName := fmt.Sprintf("%s%x-gct-x", NamePrefix, live.Process.Pid)
-	for _, name := range []string{deadName, liveName} {
-		h, err := newNamed(name)
+	var deadPaths, livePaths []string
+	for _, dir := range []string{NetnsDir, legacyNetnsDir} {
+		deadPaths = append(deadPaths, filepath.Join(dir, deadName))
+		livePaths = append(livePaths, filepath.Join(dir, liveName))
+	}
+	for _, p := range append(append([]string(nil), deadPaths...), livePaths...) {
+		h, err := newNamed(p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		h.Close()
+		defer removeName(p)
 	}
-	defer func() { _ = netns.DeleteNamed(liveName); _ = netns.DeleteNamed(deadName) }()
 	deadDir := filepath.Join(os.TempDir(), fmt.Sprintf("%s%x-gct", NamePrefix, dead.Process.Pid))
 	if err := os.MkdirAll(deadDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -327,7 +338,7 @@ func TestGC(t *testing.T) {
 
 	// A process inside the dead run's namespace (not our child: it is
 	// started by a shell that exits, like a target orphaned by a killed run).
-	h, err := netns.GetFromName(deadName)
+	h, err := netns.GetFromPath(deadPaths[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,24 +355,26 @@ func TestGC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Test processes running concurrently GC too, so the dead namespace may
+	// Test processes running concurrently GC too, so the dead namespaces may
 	// already be gone; what matters is the state afterwards.
 	if contains(removed, liveName) {
 		t.Errorf("GC removed %v, including the live owner's %s", removed, liveName)
 	}
-	if _, err := os.Stat(filepath.Join(netnsDir, liveName)); err != nil {
-		t.Errorf("live owner's namespace was touched: %v", err)
+	for _, p := range livePaths {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("live owner's namespace was touched: %v", err)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(netnsDir, deadName)); !os.IsNotExist(err) {
-		t.Errorf("dead owner's namespace still there: %v", err)
+	for _, p := range deadPaths {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("dead owner's namespace %s still there: %v", p, err)
+		}
 	}
 	if _, err := os.Stat(deadDir); !os.IsNotExist(err) {
 		t.Errorf("dead run's directory still there: %v", err)
 	}
-	if _, err := os.Stat("/proc/" + orphan); err == nil {
-		if st, _ := os.ReadFile("/proc/" + orphan + "/stat"); !strings.Contains(string(st), ") Z") {
-			t.Errorf("process %s inside the dead namespace survived GC", orphan)
-		}
+	if !orphanGone(orphan) {
+		t.Errorf("process %s inside the dead namespace survived GC", orphan)
 	}
 }
 
@@ -391,27 +404,30 @@ func TestPreflight(t *testing.T) {
 	}
 }
 
-// TestGCStaleFile checks GC removes a dead run's namespace file that is not a
-// mount point (the run was killed between naming the namespace and mounting
-// it), so no listing shows a namespace that cannot be entered.
+// TestGCStaleFile checks GC removes a dead run's namespace names that are
+// not mount points (the run was killed between naming the namespace and
+// mounting it), in NetnsDir and in the old location, so no listing shows a
+// namespace that cannot be entered.
 func TestGCStaleFile(t *testing.T) {
 	requireRoot(t)
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	stale := filepath.Join(netnsDir, fmt.Sprintf("%s%x-gcs-x", NamePrefix, dead.Process.Pid))
-	if err := os.WriteFile(stale, nil, 0o444); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Remove(stale)
-	if _, err := GC(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("stale namespace file of a dead run still there: %v", err)
+	for _, dir := range []string{NetnsDir, legacyNetnsDir} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		stale := filepath.Join(dir, fmt.Sprintf("%s%x-gcs-x", NamePrefix, dead.Process.Pid))
+		if err := os.WriteFile(stale, nil, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(stale)
+		if _, err := GC(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(stale); !os.IsNotExist(err) {
+			t.Errorf("stale namespace file of a dead run still there: %v", err)
+		}
 	}
 }
