@@ -21,6 +21,7 @@ const envChild = "LBCHECK_NETLAB_TEST_CHILD"
 var children = map[string]func() int{
 	"kill":    func() int { return child("kill") },   // a runner that waits to be killed
 	"signal":  func() int { return child("signal") }, // ... or interrupted
+	"pidns":   pidnsInit,                             // PID 1 of a PID namespace, starting "kill"
 	"overlay": overlayChild,                          // runs in a private mount namespace
 }
 
@@ -119,6 +120,11 @@ func TestRunnerKilledIsCollected(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(NetnsDir, prefix+"-*")); len(left) > 0 {
 		t.Errorf("GC left %v", left)
+	}
+	for _, p := range []string{lockPath(prefix), filepath.Join(os.TempDir(), prefix)} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("GC left %s: %v", p, err)
+		}
 	}
 	if !orphanGone(orphan) {
 		t.Errorf("process %s inside the killed run's namespace survived GC", orphan)

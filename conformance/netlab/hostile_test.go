@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +15,10 @@ import (
 
 	"golang.org/x/sys/unix"
 )
+
+// envPID asks the "pidns" child for the PID its runner gets inside the new
+// PID namespace.
+const envPID = "LBCHECK_NETLAB_TEST_PID"
 
 // requireTool returns the path of a command the test needs. Without it the
 // test skips, or fails under CI=true, where .ci/run installs pkg.
@@ -28,6 +33,80 @@ func requireTool(t *testing.T, name, pkg string) string {
 	}
 	t.Skipf("skipping: %s not found (install %s)", name, pkg)
 	return ""
+}
+
+// pidnsInit is PID 1 of a new PID namespace. It makes the next PID there
+// $LBCHECK_NETLAB_TEST_PID (through ns_last_pid, when the kernel has it),
+// runs the "kill" child (a runner that builds a lab and waits) on its own
+// standard output and waits for it.
+func pidnsInit() int {
+	// The first process Go starts checks the kernel's pidfd support with a
+	// clone of its own, which takes a PID: get it over with first.
+	_ = exec.Command("true").Run()
+	if n, err := strconv.Atoi(os.Getenv(envPID)); err == nil {
+		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(n-1)), 0); err != nil {
+			fmt.Fprintln(os.Stderr, "cannot choose the runner's PID:", err)
+		}
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envChild+"=kill")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	return 0
+}
+
+// TestGCSparesOwnerInAnotherPIDNamespace runs a runner in a new PID
+// namespace, numbered so that the PID in its prefix is not alive in ours
+// (the case: the PID rule deleted such a live run's namespaces), and
+// checks that GC from here leaves its namespaces and lock alone while it
+// lives and removes them, its lock file and its run directory once it is
+// killed.
+func TestGCSparesOwnerInAnotherPIDNamespace(t *testing.T) {
+	requireRoot(t)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	cmd, f := startChild(t, "pidns", &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL},
+		fmt.Sprintf("%s=%d", envPID, dead.Process.Pid))
+	prefix := f[0]
+	if pid, _ := OwnerPID(prefix); alive(pid) {
+		t.Logf("the runner's PID %d (prefix %s) is alive here too: the test does not show that GC ignores PIDs", pid, prefix)
+	}
+	names := func() []string {
+		left, _ := filepath.Glob(filepath.Join(NetnsDir, prefix+"-*"))
+		return left
+	}
+	if len(names()) != 2 {
+		t.Fatalf("runner's namespaces: %v", names())
+	}
+	if _, err := GC(); err != nil {
+		t.Fatal(err)
+	}
+	if left := names(); len(left) != 2 {
+		t.Errorf("GC removed namespaces of the live runner in another PID namespace: left %v", left)
+	}
+	if l := lockDead(prefix); l != nil {
+		l.Close()
+		t.Errorf("the live runner's lock file %s is not locked", lockPath(prefix))
+	}
+
+	_ = cmd.Process.Kill() // PID 1: the kernel kills the whole namespace
+	_ = cmd.Wait()
+	if _, err := GC(); err != nil {
+		t.Fatal(err)
+	}
+	if left := names(); len(left) > 0 {
+		t.Errorf("GC left the killed runner's namespaces: %v", left)
+	}
+	for _, p := range []string{lockPath(prefix), filepath.Join(os.TempDir(), prefix)} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("GC left %s of the killed runner: %v", p, err)
+		}
+	}
 }
 
 // mountPoint reports whether path (symbolic links resolved) is a mount

@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// RuntimeDir is lbcheck's runtime directory, where the namespace mounts
-// (NetnsDir) live.
+// RuntimeDir is lbcheck's runtime directory: the namespace mounts (NetnsDir)
+// and the owner lock files of live runs.
 const RuntimeDir = "/run/lbcheck"
 
 // NetnsDir is where lbcheck bind-mounts its named namespaces (enter one with

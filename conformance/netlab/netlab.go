@@ -3,9 +3,10 @@
 // and (through GC) after a run that was killed.
 //
 // Every namespace of a run shares the run prefix "lbc<owner pid in hex>-<rand>"
-// (e.g. "lbc1f3a-k2x9-mux"), mounted under NetnsDir. The owner PID lets a
-// later run tell leftovers of a dead run apart from namespaces of runs that
-// are still alive; GC removes only the former.
+// (e.g. "lbc1f3a-k2x9-mux"), mounted under NetnsDir. The owner holds a lock
+// file named after the prefix (see GC), which lets a later run tell leftovers
+// of a dead run apart from namespaces of runs that are still alive, in any
+// PID namespace; GC removes only the former.
 //
 // Namespaces are configured through netlink handles whose sockets are
 // opened inside them when they are made, so configuration never moves the
@@ -15,7 +16,6 @@
 package netlab
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -45,6 +45,7 @@ type Options struct {
 // idempotent and may be called from a signal handler while other goroutines
 // still use the lab (they then get errors).
 type Lab struct {
+	owner  *owner
 	prefix string
 	dir    string
 	ownDir bool
@@ -56,7 +57,7 @@ type Lab struct {
 }
 
 // New collects leftovers of dead runs (see GC) and starts a new run with a
-// fresh prefix.
+// fresh prefix, which it owns until Close.
 func New(opts Options) (*Lab, error) {
 	if _, err := GC(); err != nil {
 		return nil, err
@@ -64,40 +65,19 @@ func New(opts Options) (*Lab, error) {
 	if err := mountNetnsDir(); err != nil {
 		return nil, err
 	}
-	prefix, err := newPrefix()
+	o, err := claim()
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{prefix: prefix, dir: opts.Dir}
+	l := &Lab{owner: o, prefix: o.prefix, dir: opts.Dir}
 	if l.dir == "" {
-		l.dir = filepath.Join(os.TempDir(), prefix)
+		l.dir = filepath.Join(os.TempDir(), o.prefix)
 		l.ownDir = true
 	}
 	if err := os.MkdirAll(l.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("netlab: run directory: %w", err)
+		return nil, errors.Join(fmt.Errorf("netlab: run directory: %w", err), o.release(true))
 	}
 	return l, nil
-}
-
-// newPrefix returns "lbc<pid hex>-<4 random base36 chars>" not yet used by
-// any namespace.
-func newPrefix() (string, error) {
-	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
-	for range 16 {
-		var b [4]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return "", err
-		}
-		for i := range b {
-			b[i] = alphabet[int(b[i])%len(alphabet)]
-		}
-		p := fmt.Sprintf("%s%x-%s", NamePrefix, os.Getpid(), b[:])
-		used, _ := filepath.Glob(filepath.Join(NetnsDir, p+"-*"))
-		if len(used) == 0 {
-			return p, nil
-		}
-	}
-	return "", errors.New("netlab: no free run prefix after 16 tries")
 }
 
 // Prefix returns the run prefix shared by all namespaces of the lab.
@@ -158,8 +138,10 @@ func (l *Lab) register(role string) (*NS, error) {
 }
 
 // Close kills every process left inside the lab's namespaces, deletes the
-// namespaces and removes the run directory (when the lab created it). It is
-// idempotent and returns the first call's result.
+// namespaces, removes the run directory (when the
+// lab created it) and gives up the run prefix. It is idempotent and returns
+// the first call's result: an error only when something could not be
+// removed, which the next GC then collects.
 func (l *Lab) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -178,6 +160,7 @@ func (l *Lab) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, l.owner.release(len(errs) == 0))
 	l.err = errors.Join(errs...)
 	return l.err
 }
