@@ -1,6 +1,7 @@
 package netlab
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -134,7 +135,7 @@ func (g *collector) legacy() {
 // the name. hidden tolerates EBUSY (see GC).
 func (g *collector) removeNS(path string, hidden bool) {
 	if ino, err := nsInode(path); err == nil {
-		killInNS(ino)
+		killInNS(ino, filepath.Base(path))
 	}
 	err := removeName(path)
 	switch {
@@ -171,6 +172,16 @@ func pidsAreOurs() bool {
 	return err == nil && self == strconv.Itoa(os.Getpid())
 }
 
+// Proc is a process found inside a lab's namespace.
+type Proc struct {
+	PID  int    // as /proc numbers it
+	Comm string // its command name (/proc/PID/comm)
+	NS   string // the namespace's name
+}
+
+// String returns "PID (comm) in NS".
+func (p Proc) String() string { return fmt.Sprintf("%d (%s) in %s", p.PID, p.Comm, p.NS) }
+
 // ProcsInNS returns the PIDs (as /proc numbers them) of processes whose
 // network namespace has the given nsfs inode. This process is never
 // included.
@@ -191,39 +202,51 @@ func ProcsInNS(ino uint64) []int {
 	return pids
 }
 
-// killInNS SIGKILLs every process inside the namespace with nsfs inode ino
-// and waits (at most two seconds) until none is left.
-func killInNS(ino uint64) {
+// killInNS SIGKILLs every process inside the namespace named name (nsfs
+// inode ino), waits (at most two seconds) until none is left and returns
+// the processes it signalled.
+func killInNS(ino uint64, name string) []Proc {
+	var killed []Proc
+	seen := map[int]bool{}
 	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		pids := ProcsInNS(ino)
 		if len(pids) == 0 || time.Now().After(deadline) {
-			return
+			return killed
 		}
 		for _, pid := range pids {
-			killIn(pid, ino)
+			if comm, ok := killIn(pid, ino); ok && !seen[pid] {
+				seen[pid] = true
+				killed = append(killed, Proc{PID: pid, Comm: comm, NS: name})
+			}
 		}
 	}
 }
 
 // killIn SIGKILLs process pid if it is still in the namespace with inode
-// ino. It signals through a /proc/PID directory descriptor
-// (pidfd_send_signal), so a PID reused meanwhile, or numbered by another PID
-// namespace's /proc, never kills another process.
-func killIn(pid int, ino uint64) {
+// ino and returns its command name. It signals through a /proc/PID
+// directory descriptor (pidfd_send_signal), so a PID reused meanwhile, or
+// numbered by another PID namespace's /proc, never kills another process.
+func killIn(pid int, ino uint64) (comm string, ok bool) {
 	dir, err := unix.Open("/proc/"+strconv.Itoa(pid), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return
+		return "", false
 	}
 	defer unix.Close(dir)
 	buf := make([]byte, 64)
 	n, err := unix.Readlinkat(dir, "ns/net", buf)
 	if err != nil || string(buf[:n]) != fmt.Sprintf("net:[%d]", ino) {
-		return
+		return "", false
+	}
+	if fd, err := unix.Openat(dir, "comm", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+		n, _ := unix.Read(fd, buf)
+		comm = string(bytes.TrimSpace(buf[:max(n, 0)]))
+		unix.Close(fd)
 	}
 	err = unix.PidfdSendSignal(dir, unix.SIGKILL, nil, 0)
 	if errors.Is(err, unix.ENOSYS) && pidsAreOurs() { // Linux before 5.1
-		_ = unix.Kill(pid, unix.SIGKILL)
+		err = unix.Kill(pid, unix.SIGKILL)
 	}
+	return comm, err == nil
 }
 
 // NSInode returns the nsfs inode of the named namespace (as shown in

@@ -202,10 +202,6 @@ func overlayChild() int {
 		fail("removing %s under the overlay: %v, want EBUSY (what aborted runs before)", legacy, err)
 	}
 
-	bIno, err := NSInode(b.Name)
-	if err != nil {
-		fail("%v", err)
-	}
 	if err := a.Do(func() error { return nil }); err != nil {
 		fail("entering %s after the overlay: %v", a.Name, err)
 	}
@@ -218,8 +214,8 @@ func overlayChild() int {
 	if left, _ := filepath.Glob(filepath.Join(NetnsDir, l.Prefix()+"-*")); len(left) > 0 {
 		fail("Close left %v", left)
 	}
-	if pids := ProcsInNS(bIno); len(pids) > 0 {
-		fail("processes left in %s: %v", b.Name, pids)
+	if k := l.Killed(); len(k) != 1 || k[0].NS != b.Name {
+		fail("Killed() = %v, want the process in %s", k, b.Name)
 	}
 	if _, err := GC(); err != nil {
 		fail("GC after the overlay: %v", err)

@@ -53,6 +53,7 @@ type Lab struct {
 	mu     sync.RWMutex
 	closed bool
 	ns     []*NS
+	killed []Proc
 	err    error // result of the first Close
 }
 
@@ -137,8 +138,8 @@ func (l *Lab) register(role string) (*NS, error) {
 	return n, nil
 }
 
-// Close kills every process left inside the lab's namespaces, deletes the
-// namespaces, removes the run directory (when the
+// Close kills every process left inside the lab's namespaces (Killed
+// lists them), deletes the namespaces, removes the run directory (when the
 // lab created it) and gives up the run prefix. It is idempotent and returns
 // the first call's result: an error only when something could not be
 // removed, which the next GC then collects.
@@ -151,7 +152,9 @@ func (l *Lab) Close() error {
 	l.closed = true
 	var errs []error
 	for i := len(l.ns) - 1; i >= 0; i-- {
-		if err := l.ns[i].remove(); err != nil {
+		killed, err := l.ns[i].remove()
+		l.killed = append(l.killed, killed...)
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -163,6 +166,15 @@ func (l *Lab) Close() error {
 	errs = append(errs, l.owner.release(len(errs) == 0))
 	l.err = errors.Join(errs...)
 	return l.err
+}
+
+// Killed returns the processes Close found still running inside the lab's
+// namespaces and killed with SIGKILL: whoever started them did not stop them
+// before the teardown. It is empty before Close.
+func (l *Lab) Killed() []Proc {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]Proc(nil), l.killed...)
 }
 
 func (l *Lab) isClosed() bool {

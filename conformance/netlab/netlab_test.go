@@ -250,6 +250,9 @@ func TestCloseLeavesNothing(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(NetnsDir, l.Prefix()+"*")); len(left) > 0 {
 		t.Errorf("namespaces left: %v", left)
 	}
+	if k := l.Killed(); len(k) != 1 || k[0].PID != cmd.Process.Pid || k[0].Comm != "sleep" || k[0].NS != ns[2].Name {
+		t.Errorf("Killed() = %v, want [%d (sleep) in %s]", k, cmd.Process.Pid, ns[2].Name)
+	}
 	if _, err := os.Stat(lockPath(l.Prefix())); !os.IsNotExist(err) {
 		t.Errorf("owner lock file left: %v", err)
 	}

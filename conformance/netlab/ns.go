@@ -92,13 +92,15 @@ func (n *NS) init() error {
 	return n.Up("lo")
 }
 
-// remove kills the processes inside the namespace, releases the lab's
-// handles and deletes the name. Called with the lab lock held.
-func (n *NS) remove() error {
-	var errs []error
+// remove kills the processes inside the namespace and returns them,
+// releases the lab's handles and deletes the name. Called with the lab lock
+// held.
+func (n *NS) remove() ([]Proc, error) {
+	var killed []Proc
 	if ino, err := nsInode(n.Path()); err == nil {
-		killInNS(ino)
+		killed = killInNS(ino, n.Name)
 	}
+	var errs []error
 	if n.nl != nil {
 		n.nl.Close()
 	}
@@ -108,7 +110,7 @@ func (n *NS) remove() error {
 	if err := removeName(n.Path()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, fmt.Errorf("netlab: deleting namespace %s: %w", n.Path(), err))
 	}
-	return errors.Join(errs...)
+	return killed, errors.Join(errs...)
 }
 
 // SysctlPath maps a dotted network sysctl key (net.ipv4.conf.all.rp_filter)
