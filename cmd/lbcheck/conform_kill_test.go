@@ -67,7 +67,7 @@ func TestConformKilledIsCollected(t *testing.T) {
 	}
 
 	// What the run has at the moment it dies.
-	spaces, _ := filepath.Glob("/var/run/netns/" + prefix + "*")
+	spaces, _ := filepath.Glob(filepath.Join(netlab.NetnsDir, prefix+"*"))
 	inodes := map[string]uint64{}
 	var pids []int
 	for _, s := range spaces {
@@ -87,14 +87,14 @@ func TestConformKilledIsCollected(t *testing.T) {
 	}
 	// Nothing of the run removes them now; only a GC does (ours, or one of
 	// a concurrent test process, which checks the same thing).
-	left, _ := filepath.Glob("/var/run/netns/" + prefix + "*")
+	left, _ := filepath.Glob(filepath.Join(netlab.NetnsDir, prefix+"*"))
 	t.Logf("%d namespaces of the killed run left for GC", len(left))
 
 	if _, err := netlab.GC(); err != nil {
 		t.Fatalf("GC: %v", err)
 	}
 
-	if left, _ := filepath.Glob("/var/run/netns/" + prefix + "*"); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(netlab.NetnsDir, prefix+"*")); len(left) > 0 {
 		t.Errorf("namespaces left after GC: %v", left)
 	}
 	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*")); len(left) > 0 {

@@ -46,10 +46,10 @@ SIGTERM or SIGINT, printing its counters as JSON on stderr. Flags default to
 the LBCHECK_* environment variables the conformance runner sets. Needs root
 (AF_PACKET and raw sockets).`,
 		Example: `  # the mux, inside the mux namespace
-  ip netns exec lbc1f3a-k2x9-mux lbcheck forward --role mux --config run/target.json --iface eth0
+  nsenter --net=/run/lbcheck/netns/lbc1f3a-k2x9-mux lbcheck forward --role mux --config run/target.json --iface eth0
 
   # host agent 0, writing its counters every second
-  ip netns exec lbc1f3a-k2x9-h0 lbcheck forward --role host --config run/target.json \
+  nsenter --net=/run/lbcheck/netns/lbc1f3a-k2x9-h0 lbcheck forward --role host --config run/target.json \
       --iface eth0 --vm-iface vm0 --host-index 0 --counters run/h0.json
 
   # as the conformance runner starts it (everything from the environment)

@@ -4,8 +4,8 @@
 //
 // In the lbcheck binary itself that is os.Executable. A `go test` binary is
 // not lbcheck, so there Path builds ./cmd/lbcheck once per process into a
-// directory named like a run ("lbc<pid hex>-bin-*", collected by netlab.GC
-// after the process exits). LBCHECK_BIN overrides both.
+// netlab.TempDir (collected by netlab.GC after the process exits).
+// LBCHECK_BIN overrides both.
 package lbbin
 
 import (
@@ -62,7 +62,7 @@ func build() (string, error) {
 	if err != nil || strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
 		return "", errors.New("this test needs an lbcheck binary: set " + EnvBin + " or run it inside the lbcheck module with the go tool on PATH")
 	}
-	dir, err := os.MkdirTemp("", fmt.Sprintf("%s%x-bin-", netlab.NamePrefix, os.Getpid()))
+	dir, err := netlab.TempDir("bin-")
 	if err != nil {
 		return "", err
 	}

@@ -13,13 +13,21 @@ import (
 	"time"
 )
 
-// envChild makes the test binary act as a runner that builds a lab and
-// then waits to be killed (mode "kill") or interrupted (mode "signal").
+// envChild makes the test binary act as a child process of a test, in the
+// mode it names (see children).
 const envChild = "LBCHECK_NETLAB_TEST_CHILD"
+
+// children are the modes of envChild.
+var children = map[string]func() int{
+	"kill":    func() int { return child("kill") },   // a runner that waits to be killed
+	"signal":  func() int { return child("signal") }, // ... or interrupted
+	"pidns":   pidnsInit,                             // PID 1 of a PID namespace, starting "kill"
+	"overlay": overlayChild,                          // runs in a private mount namespace
+}
 
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(envChild); mode != "" {
-		os.Exit(child(mode))
+		os.Exit(children[mode]())
 	}
 	os.Exit(m.Run())
 }
@@ -64,12 +72,16 @@ func child(mode string) int {
 	return 0
 }
 
-// startChild runs the child and returns it with its prefix and orphan PID.
-func startChild(t *testing.T, mode string) (*exec.Cmd, string, string) {
+// startChild runs the test binary as a child in mode, with attr and the
+// extra environment, and returns it with the fields of the first line it
+// prints: the prefix and the orphan's PID for "kill" and "signal".
+func startChild(t *testing.T, mode string, attr *syscall.SysProcAttr, env ...string) (*exec.Cmd, []string) {
 	t.Helper()
 	requireRoot(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envChild+"="+mode)
+	cmd.Env = append(append(os.Environ(), envChild+"="+mode), env...)
+	cmd.SysProcAttr = attr
+	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +95,7 @@ func startChild(t *testing.T, mode string) (*exec.Cmd, string, string) {
 	if len(f) != 2 || f[0] == "error" {
 		t.Fatalf("child: %q", line)
 	}
-	return cmd, f[0], f[1]
+	return cmd, f
 }
 
 func orphanGone(pid string) bool {
@@ -94,8 +106,9 @@ func orphanGone(pid string) bool {
 // TestRunnerKilledIsCollected kills a runner with SIGKILL mid-run and checks
 // that the next run's GC removes its namespaces and the process inside.
 func TestRunnerKilledIsCollected(t *testing.T) {
-	cmd, prefix, orphan := startChild(t, "kill")
-	if left, _ := filepath.Glob(filepath.Join(netnsDir, prefix+"-*")); len(left) != 2 {
+	cmd, f := startChild(t, "kill", nil)
+	prefix, orphan := f[0], f[1]
+	if left, _ := filepath.Glob(filepath.Join(NetnsDir, prefix+"-*")); len(left) != 2 {
 		t.Fatalf("child's namespaces: %v", left)
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
@@ -105,8 +118,13 @@ func TestRunnerKilledIsCollected(t *testing.T) {
 	if _, err := GC(); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := filepath.Glob(filepath.Join(netnsDir, prefix+"-*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(NetnsDir, prefix+"-*")); len(left) > 0 {
 		t.Errorf("GC left %v", left)
+	}
+	for _, p := range []string{lockPath(prefix), filepath.Join(os.TempDir(), prefix)} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("GC left %s: %v", p, err)
+		}
 	}
 	if !orphanGone(orphan) {
 		t.Errorf("process %s inside the killed run's namespace survived GC", orphan)
@@ -116,7 +134,8 @@ func TestRunnerKilledIsCollected(t *testing.T) {
 // TestSignalClosesLab interrupts a runner with SIGINT and checks that its
 // handler removed everything before the process ended.
 func TestSignalClosesLab(t *testing.T) {
-	cmd, prefix, orphan := startChild(t, "signal")
+	cmd, f := startChild(t, "signal", nil)
+	prefix, orphan := f[0], f[1]
 	_ = cmd.Process.Signal(os.Interrupt)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -128,7 +147,7 @@ func TestSignalClosesLab(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("child did not exit after SIGINT")
 	}
-	if left, _ := filepath.Glob(filepath.Join(netnsDir, prefix+"-*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(NetnsDir, prefix+"-*")); len(left) > 0 {
 		t.Errorf("namespaces left after SIGINT: %v", left)
 	}
 	if !orphanGone(orphan) {

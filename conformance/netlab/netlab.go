@@ -3,36 +3,32 @@
 // and (through GC) after a run that was killed.
 //
 // Every namespace of a run shares the run prefix "lbc<owner pid in hex>-<rand>"
-// (e.g. "lbc1f3a-k2x9-mux"). The owner PID lets a later run tell leftovers of a
-// dead run apart from namespaces of runs that are still alive; GC removes only
-// the former.
+// (e.g. "lbc1f3a-k2x9-mux"), mounted under NetnsDir. The owner holds a lock
+// file named after the prefix (see GC), which lets a later run tell leftovers
+// of a dead run apart from namespaces of runs that are still alive, in any
+// PID namespace; GC removes only the former.
 //
-// Namespaces are configured through netlink handles bound to them
-// (netlink.NewHandleAt), so configuration never moves the caller's thread.
+// Namespaces are configured through netlink handles whose sockets are
+// opened inside them when they are made, so configuration never moves the
+// caller's thread.
 // Code that must run inside a namespace (opening sockets, writing /proc/sys,
 // starting processes) uses NS.Do.
 package netlab
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 )
 
 // NamePrefix starts the name of every namespace and run directory lbcheck
 // creates.
 const NamePrefix = "lbc"
-
-// netnsDir is where named namespaces are bind-mounted (as ip-netns does).
-const netnsDir = "/var/run/netns"
 
 // ErrClosed is returned when a closed Lab or one of its namespaces is used.
 var ErrClosed = errors.New("netlab: lab already closed")
@@ -49,6 +45,7 @@ type Options struct {
 // idempotent and may be called from a signal handler while other goroutines
 // still use the lab (they then get errors).
 type Lab struct {
+	owner  *owner
 	prefix string
 	dir    string
 	ownDir bool
@@ -56,49 +53,32 @@ type Lab struct {
 	mu     sync.RWMutex
 	closed bool
 	ns     []*NS
+	killed []Proc
 	err    error // result of the first Close
 }
 
 // New collects leftovers of dead runs (see GC) and starts a new run with a
-// fresh prefix.
+// fresh prefix, which it owns until Close.
 func New(opts Options) (*Lab, error) {
 	if _, err := GC(); err != nil {
 		return nil, err
 	}
-	prefix, err := newPrefix()
+	if err := mountNetnsDir(); err != nil {
+		return nil, err
+	}
+	o, err := claim()
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{prefix: prefix, dir: opts.Dir}
+	l := &Lab{owner: o, prefix: o.prefix, dir: opts.Dir}
 	if l.dir == "" {
-		l.dir = filepath.Join(os.TempDir(), prefix)
+		l.dir = filepath.Join(os.TempDir(), o.prefix)
 		l.ownDir = true
 	}
 	if err := os.MkdirAll(l.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("netlab: run directory: %w", err)
+		return nil, errors.Join(fmt.Errorf("netlab: run directory: %w", err), o.release(true))
 	}
 	return l, nil
-}
-
-// newPrefix returns "lbc<pid hex>-<4 random base36 chars>" not yet used by
-// any namespace.
-func newPrefix() (string, error) {
-	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
-	for range 16 {
-		var b [4]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return "", err
-		}
-		for i := range b {
-			b[i] = alphabet[int(b[i])%len(alphabet)]
-		}
-		p := fmt.Sprintf("%s%x-%s", NamePrefix, os.Getpid(), b[:])
-		used, _ := filepath.Glob(filepath.Join(netnsDir, p+"-*"))
-		if len(used) == 0 {
-			return p, nil
-		}
-	}
-	return "", errors.New("netlab: no free run prefix after 16 tries")
 }
 
 // Prefix returns the run prefix shared by all namespaces of the lab.
@@ -139,56 +119,30 @@ func (l *Lab) register(role string) (*NS, error) {
 		return nil, ErrClosed
 	}
 	name := l.prefix + "-" + role
-	h, err := newNamed(name)
+	// The netlink sockets are opened inside the new namespace: the
+	// library's own namespace switch (NewHandleAt) finds the calling
+	// thread's namespace by PID, which is wrong in a child PID namespace.
+	var nl *netlink.Handle
+	h, err := newNamed(filepath.Join(NetnsDir, name), func() (err error) {
+		nl, err = netlink.NewHandle()
+		return err
+	})
 	if err != nil {
+		if nl != nil {
+			nl.Close()
+		}
 		return nil, fmt.Errorf("netlab: creating namespace %s: %w", name, err)
 	}
-	n := &NS{Name: name, Role: role, lab: l, h: h}
+	n := &NS{Name: name, Role: role, lab: l, h: h, nl: nl}
 	l.ns = append(l.ns, n)
-	if n.nl, err = netlink.NewHandleAt(h); err != nil {
-		return nil, fmt.Errorf("netlab: netlink handle for %s: %w", name, err)
-	}
 	return n, nil
 }
 
-// newNamed creates a named namespace on a locked thread and moves the thread
-// back; the calling goroutine's thread is never touched.
-func newNamed(name string) (netns.NsHandle, error) {
-	type result struct {
-		h   netns.NsHandle
-		err error
-	}
-	c := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			c <- result{netns.None(), err}
-			return
-		}
-		defer orig.Close()
-		h, err := netns.NewNamed(name)
-		if rerr := netns.Set(orig); rerr != nil {
-			// Leave the thread locked: the runtime terminates it when this
-			// goroutine exits, so no goroutine ever runs in the wrong namespace.
-			if err == nil {
-				h.Close()
-				_ = netns.DeleteNamed(name)
-			}
-			c <- result{netns.None(), fmt.Errorf("restoring thread namespace: %w", rerr)}
-			return
-		}
-		runtime.UnlockOSThread()
-		c <- result{h, err}
-	}()
-	r := <-c
-	return r.h, r.err
-}
-
-// Close kills every process left inside the lab's namespaces, deletes the
-// namespaces and removes the run directory (when the lab created it). It is
-// idempotent and returns the first call's result.
+// Close kills every process left inside the lab's namespaces (Killed
+// lists them), deletes the namespaces, removes the run directory (when the
+// lab created it) and gives up the run prefix. It is idempotent and returns
+// the first call's result: an error only when something could not be
+// removed, which the next GC then collects.
 func (l *Lab) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -198,7 +152,9 @@ func (l *Lab) Close() error {
 	l.closed = true
 	var errs []error
 	for i := len(l.ns) - 1; i >= 0; i-- {
-		if err := l.ns[i].remove(); err != nil {
+		killed, err := l.ns[i].remove()
+		l.killed = append(l.killed, killed...)
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -207,8 +163,18 @@ func (l *Lab) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, l.owner.release(len(errs) == 0))
 	l.err = errors.Join(errs...)
 	return l.err
+}
+
+// Killed returns the processes Close found still running inside the lab's
+// namespaces and killed with SIGKILL: whoever started them did not stop them
+// before the teardown. It is empty before Close.
+func (l *Lab) Killed() []Proc {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]Proc(nil), l.killed...)
 }
 
 func (l *Lab) isClosed() bool {

@@ -95,7 +95,7 @@ func TestPrefixAndNames(t *testing.T) {
 	if n.Name != l.Prefix()+"-mux" {
 		t.Errorf("name %q, want %q", n.Name, l.Prefix()+"-mux")
 	}
-	if _, err := os.Stat(filepath.Join(netnsDir, n.Name)); err != nil {
+	if _, err := os.Stat(filepath.Join(NetnsDir, n.Name)); err != nil {
 		t.Errorf("named namespace not mounted: %v", err)
 	}
 	if _, err := l.NewNS("a/b"); err == nil {
@@ -247,8 +247,14 @@ func TestCloseLeavesNothing(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("process inside the namespace survived Close")
 	}
-	if left, _ := filepath.Glob(filepath.Join(netnsDir, l.Prefix()+"*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(NetnsDir, l.Prefix()+"*")); len(left) > 0 {
 		t.Errorf("namespaces left: %v", left)
+	}
+	if k := l.Killed(); len(k) != 1 || k[0].PID != cmd.Process.Pid || k[0].Comm != "sleep" || k[0].NS != ns[2].Name {
+		t.Errorf("Killed() = %v, want [%d (sleep) in %s]", k, cmd.Process.Pid, ns[2].Name)
+	}
+	if _, err := os.Stat(lockPath(l.Prefix())); !os.IsNotExist(err) {
+		t.Errorf("owner lock file left: %v", err)
 	}
 	for _, ino := range inodes {
 		if pids := ProcsInNS(ino); len(pids) > 0 {
@@ -296,44 +302,75 @@ func fdsOn(ino uint64) []string {
 	return fds
 }
 
-// TestGC creates a namespace owned by a dead PID (with a process inside) and
-// one owned by a live PID, and checks GC removes exactly the first.
+// TestGC creates the namespaces of a dead owner (its lock file left
+// unlocked, a process inside, run directories) and of a live one (this
+// process holds its lock), and in the old location the namespaces of a dead
+// and of a live PID, and checks GC removes exactly the dead ones. Both
+// owners carry this process's PID: in NetnsDir the PID decides nothing.
 func TestGC(t *testing.T) {
 	requireRoot(t)
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
+	if err := mountNetnsDir(); err != nil {
 		t.Fatal(err)
 	}
-	live := exec.Command("sleep", "30")
-	if err := live.Start(); err != nil {
+	live, err := claim()
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
-
-	deadName := fmt.Sprintf("%s%x-gct-x", NamePrefix, dead.Process.Pid)
-	liveName := fmt.Sprintf("%s%x-gct-x", NamePrefix, live.Process.Pid)
-	for _, name := range []string{deadName, liveName} {
-		h, err := newNamed(name)
+	defer live.release(true)
+	dead, err := claim()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.f.Close() // the owner died: the kernel dropped its lock, the file stays
+	defer dead.release(true)
+	deadPID := exec.Command("true")
+	if err := deadPID.Run(); err != nil {
+		t.Fatal(err)
+	}
+	livePID := exec.Command("sleep", "30")
+	if err := livePID.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = livePID.Process.Kill(); _ = livePID.Wait() }()
+	if err := os.MkdirAll(legacyNetnsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := map[string]string{
+		"live":        filepath.Join(NetnsDir, live.prefix+"-x"),
+		"dead":        filepath.Join(NetnsDir, dead.prefix+"-x"),
+		"legacy live": filepath.Join(legacyNetnsDir, fmt.Sprintf("%s%x-gct-x", NamePrefix, livePID.Process.Pid)),
+		"legacy dead": filepath.Join(legacyNetnsDir, fmt.Sprintf("%s%x-gct-x", NamePrefix, deadPID.Process.Pid)),
+	}
+	for _, p := range path {
+		h, err := newNamed(p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		h.Close()
+		defer removeName(p)
 	}
-	defer func() { _ = netns.DeleteNamed(liveName); _ = netns.DeleteNamed(deadName) }()
-	deadDir := filepath.Join(os.TempDir(), fmt.Sprintf("%s%x-gct", NamePrefix, dead.Process.Pid))
-	if err := os.MkdirAll(deadDir, 0o755); err != nil {
-		t.Fatal(err)
+	dir := map[string]string{
+		"live":         filepath.Join(os.TempDir(), live.prefix),
+		"dead":         filepath.Join(os.TempDir(), dead.prefix),
+		"dead TempDir": filepath.Join(os.TempDir(), dead.prefix+"-bin-1"),
+		"legacy dead":  filepath.Join(os.TempDir(), fmt.Sprintf("%s%x-gct", NamePrefix, deadPID.Process.Pid)),
+	}
+	for _, d := range dir {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(d)
 	}
 
 	// A process inside the dead run's namespace (not our child: it is
 	// started by a shell that exits, like a target orphaned by a killed run).
-	h, err := netns.GetFromName(deadName)
+	h, err := netns.GetFromPath(path["dead"])
 	if err != nil {
 		t.Fatal(err)
 	}
 	sh := exec.Command("sh", "-c", "sleep 60 >/dev/null 2>&1 & echo $!")
 	var out []byte
-	err = (&NS{Name: deadName, lab: &Lab{}, h: h}).Do(func() (err error) { out, err = sh.Output(); return })
+	err = (&NS{Name: "dead", lab: &Lab{}, h: h}).Do(func() (err error) { out, err = sh.Output(); return })
 	h.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -344,24 +381,28 @@ func TestGC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Test processes running concurrently GC too, so the dead namespace may
+	// Test processes running concurrently GC too, so the dead namespaces may
 	// already be gone; what matters is the state afterwards.
-	if contains(removed, liveName) {
-		t.Errorf("GC removed %v, including the live owner's %s", removed, liveName)
-	}
-	if _, err := os.Stat(filepath.Join(netnsDir, liveName)); err != nil {
-		t.Errorf("live owner's namespace was touched: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(netnsDir, deadName)); !os.IsNotExist(err) {
-		t.Errorf("dead owner's namespace still there: %v", err)
-	}
-	if _, err := os.Stat(deadDir); !os.IsNotExist(err) {
-		t.Errorf("dead run's directory still there: %v", err)
-	}
-	if _, err := os.Stat("/proc/" + orphan); err == nil {
-		if st, _ := os.ReadFile("/proc/" + orphan + "/stat"); !strings.Contains(string(st), ") Z") {
-			t.Errorf("process %s inside the dead namespace survived GC", orphan)
+	for what, p := range path {
+		_, err := os.Stat(p)
+		if gone := os.IsNotExist(err); gone != strings.Contains(what, "dead") {
+			t.Errorf("%s owner's namespace %s: removed = %v (GC removed %v)", what, p, gone, removed)
 		}
+	}
+	for what, d := range dir {
+		_, err := os.Stat(d)
+		if gone := os.IsNotExist(err); gone != strings.Contains(what, "dead") {
+			t.Errorf("%s owner's directory %s: removed = %v", what, d, gone)
+		}
+	}
+	if _, err := os.Stat(lockPath(dead.prefix)); !os.IsNotExist(err) {
+		t.Errorf("dead owner's lock file still there: %v", err)
+	}
+	if lockDead(live.prefix) != nil {
+		t.Errorf("GC released or removed the live owner's lock")
+	}
+	if !orphanGone(orphan) {
+		t.Errorf("process %s inside the dead namespace survived GC", orphan)
 	}
 }
 
@@ -391,27 +432,45 @@ func TestPreflight(t *testing.T) {
 	}
 }
 
-// TestGCStaleFile checks GC removes a dead run's namespace file that is not a
-// mount point (the run was killed between naming the namespace and mounting
-// it), so no listing shows a namespace that cannot be entered.
+// TestGCStaleFile checks GC removes a dead run's namespace names that are
+// not mount points (the run was killed between naming the namespace and
+// mounting it): in NetnsDir with an unlocked owner file and with none, and
+// in the old location with a dead owner PID.
 func TestGCStaleFile(t *testing.T) {
 	requireRoot(t)
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
+	if err := mountNetnsDir(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
+	dead, err := claim()
+	if err != nil {
 		t.Fatal(err)
 	}
-	stale := filepath.Join(netnsDir, fmt.Sprintf("%s%x-gcs-x", NamePrefix, dead.Process.Pid))
-	if err := os.WriteFile(stale, nil, 0o444); err != nil {
+	dead.f.Close()
+	defer dead.release(true)
+	deadPID := exec.Command("true")
+	if err := deadPID.Run(); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(stale)
+	if err := os.MkdirAll(legacyNetnsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{
+		filepath.Join(NetnsDir, dead.prefix+"-x"),
+		filepath.Join(NetnsDir, fmt.Sprintf("%s%x-nolock-x", NamePrefix, os.Getpid())),
+		filepath.Join(legacyNetnsDir, fmt.Sprintf("%s%x-gcs-x", NamePrefix, deadPID.Process.Pid)),
+	}
+	for _, p := range stale {
+		if err := os.WriteFile(p, nil, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(p)
+	}
 	if _, err := GC(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("stale namespace file of a dead run still there: %v", err)
+	for _, p := range stale {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("stale namespace file of a dead run still there: %v", err)
+		}
 	}
 }

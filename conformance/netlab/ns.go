@@ -13,7 +13,6 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 )
 
 // NS is one named network namespace of a Lab.
@@ -33,8 +32,8 @@ func (n *NS) Netlink() *netlink.Handle { return n.nl }
 // nftables.WithNetNSFd). It is valid until the lab is closed.
 func (n *NS) Fd() int { return int(n.h) }
 
-// Path returns the namespace's bind-mount path under /var/run/netns.
-func (n *NS) Path() string { return filepath.Join(netnsDir, n.Name) }
+// Path returns the namespace's bind-mount path under NetnsDir.
+func (n *NS) Path() string { return filepath.Join(NetnsDir, n.Name) }
 
 // Do runs f on a locked OS thread switched into the namespace and returns
 // f's error. Sockets f opens stay in the namespace after Do returns;
@@ -44,7 +43,7 @@ func (n *NS) Do(f func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		orig, err := netns.Get()
+		orig, err := threadNS()
 		if err != nil {
 			runtime.UnlockOSThread()
 			errc <- fmt.Errorf("netlab: current namespace: %w", err)
@@ -93,23 +92,25 @@ func (n *NS) init() error {
 	return n.Up("lo")
 }
 
-// remove kills the processes inside the namespace, releases the lab's
-// handles and deletes the name. Called with the lab lock held.
-func (n *NS) remove() error {
-	var errs []error
+// remove kills the processes inside the namespace and returns them,
+// releases the lab's handles and deletes the name. Called with the lab lock
+// held.
+func (n *NS) remove() ([]Proc, error) {
+	var killed []Proc
 	if ino, err := nsInode(n.Path()); err == nil {
-		killInNS(ino)
+		killed = killInNS(ino, n.Name)
 	}
+	var errs []error
 	if n.nl != nil {
 		n.nl.Close()
 	}
 	if err := n.h.Close(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := netns.DeleteNamed(n.Name); err != nil && !errors.Is(err, os.ErrNotExist) {
-		errs = append(errs, fmt.Errorf("netlab: deleting namespace %s: %w", n.Name, err))
+	if err := removeName(n.Path()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("netlab: deleting namespace %s: %w", n.Path(), err))
 	}
-	return errors.Join(errs...)
+	return killed, errors.Join(errs...)
 }
 
 // SysctlPath maps a dotted network sysctl key (net.ipv4.conf.all.rp_filter)
@@ -311,13 +312,4 @@ func (n *NS) link(name string) (netlink.Link, error) {
 		return nil, fmt.Errorf("link %s in %s: %w", name, n.Name, err)
 	}
 	return l, nil
-}
-
-// nsInode returns the inode of a namespace file (a bind mount of nsfs).
-func nsInode(path string) (uint64, error) {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return 0, err
-	}
-	return st.Ino, nil
 }

@@ -3,6 +3,7 @@ package suite
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -45,14 +46,29 @@ func init() {
 		}},
 		{ShortName: "ZzFaultA3Passes", Deployment: "faultA.yaml", Run: wait(0)},
 		{ShortName: "ZzFaultB1Passes", Deployment: "faultB.yaml", Run: wait(0)},
+		{ShortName: "ZzStrayA1LeavesProcess", Deployment: "faultA.yaml", Run: func(t *T) {
+			// Not the target's, but what Close finds is the same: a
+			// process no one stopped (an orphan, as a target's daemon is).
+			sh := exec.Command("sh", "-c", "sleep 60 >/dev/null 2>&1 & echo $!")
+			if err := t.InVM("vm1", func() (err error) { strayPID, err = sh.Output(); return }); err != nil {
+				t.Fatalf("starting the process: %v", err)
+			}
+		}},
+		{ShortName: "ZzStrayB1Passes", Deployment: "faultB.yaml", Run: wait(0)},
 	} {
 		c.Description, c.Expectation, c.Source, c.Profile = "fault test", "fault test", "faults_test.go", Extended
 		Register(c)
 	}
 }
 
+// good is a fake target role that behaves: ready, then stops on SIGTERM.
+const good = `echo ready; trap 'exit 0' TERM; while :; do sleep 0.05; done`
+
 // faultDir is the running fault test's directory of scripts and markers.
 var faultDir string
+
+// strayPID is the PID ZzStrayA1LeavesProcess printed.
+var strayPID []byte
 
 // faultFixture returns runnerFixture with frontend 203.0.113.71 (A) or .72 (B).
 func faultFixture(name string) (*schema.Deployment, error) {
@@ -68,7 +84,6 @@ func faultFixture(name string) (*schema.Deployment, error) {
 // case, and leave no target process behind (every script records its PID).
 func TestTargetFaults(t *testing.T) {
 	labtest.RequireRoot(t)
-	const good = `echo ready; trap 'exit 0' TERM; while :; do sleep 0.05; done`
 	// inA runs its argument in deployment A only, else behaves.
 	inA := func(fault string) string {
 		return `if grep -q 203.0.113.71 "$LBCHECK_CONFIG"; then ` + fault + `; fi; ` + good
@@ -154,26 +169,7 @@ func TestTargetFaults(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Run: %v (a faulty target must fail cases, not stop the suite)", err)
 			}
-			if len(rep.Cases) != len(tc.want) {
-				t.Fatalf("%d cases reported, want %d", len(rep.Cases), len(tc.want))
-			}
-			for _, c := range rep.Cases {
-				want := tc.want[c.Name]
-				if len(want) == 0 {
-					if c.Status != reports.StatusPassed {
-						t.Errorf("%s: %s, want passed (%s)", c.Name, c.Status, c.Reason)
-					}
-					continue
-				}
-				if c.Status != reports.StatusFailed {
-					t.Errorf("%s: %s, want failed", c.Name, c.Status)
-				}
-				for _, w := range want {
-					if !strings.Contains(c.Reason, w) {
-						t.Errorf("%s: reason %q lacks %q", c.Name, c.Reason, w)
-					}
-				}
-			}
+			checkReasons(t, rep, tc.want)
 			if rep.Result != reports.ResultFailure {
 				t.Errorf("result %s, want failure", rep.Result)
 			}
@@ -190,5 +186,60 @@ func TestTargetFaults(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStrayProcessFailsDeployment leaves a process running in deployment
+// A's namespaces, which the teardown kills with SIGKILL: A's case fails
+// naming it, the run goes on with deployment B and returns no error.
+func TestStrayProcessFailsDeployment(t *testing.T) {
+	labtest.RequireRoot(t)
+	m := &target.Manifest{Name: "fake", Mux: target.Role{Command: []string{"sh", "-c", good}}, Host: target.Role{Command: []string{"sh", "-c", good}},
+		ReadyTimeout: 3 * time.Second, StopTimeout: time.Second}
+	var progress strings.Builder
+	r := Runner{Provider: &Lab{Target: m}, Options: Options{
+		Select: regexp.MustCompile("^ZzStray"), Fixtures: faultFixture, CaseTimeout: 10 * time.Second, Progress: &progress,
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := r.Run(ctx)
+	t.Logf("progress:\n%s", &progress)
+	if err != nil {
+		t.Fatalf("Run: %v (a process killed at teardown must fail its deployment's cases, not stop the suite)", err)
+	}
+	pid := strings.TrimSpace(string(strayPID))
+	want := map[string][]string{
+		"ZzStrayA1LeavesProcess": {"stopping the target: left processes running in the topology, killed with SIGKILL: " + pid + " (sleep) in lbc", "-vm0"},
+		"ZzStrayB1Passes":        nil,
+	}
+	checkReasons(t, rep, want)
+	if st, err := os.ReadFile("/proc/" + pid + "/stat"); pid == "" || err == nil && !strings.Contains(string(st), ") Z") {
+		t.Errorf("the stray process %q survived the run", pid)
+	}
+}
+
+// checkReasons checks the report has exactly the cases of want, failed with
+// reasons that contain the listed substrings, or passed when none are
+// listed.
+func checkReasons(t *testing.T, rep *reports.ConformanceReport, want map[string][]string) {
+	t.Helper()
+	if len(rep.Cases) != len(want) {
+		t.Fatalf("%d cases reported, want %d", len(rep.Cases), len(want))
+	}
+	for _, c := range rep.Cases {
+		if len(want[c.Name]) == 0 {
+			if c.Status != reports.StatusPassed {
+				t.Errorf("%s: %s, want passed (%s)", c.Name, c.Status, c.Reason)
+			}
+			continue
+		}
+		if c.Status != reports.StatusFailed {
+			t.Errorf("%s: %s, want failed", c.Name, c.Status)
+		}
+		for _, w := range want[c.Name] {
+			if !strings.Contains(c.Reason, w) {
+				t.Errorf("%s: reason %q lacks %q", c.Name, c.Reason, w)
+			}
+		}
 	}
 }

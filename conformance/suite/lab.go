@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/netlab"
@@ -92,6 +93,9 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment) (env
 		}
 		stopErr := running.Stop()
 		errs = append(errs, tp.Close())
+		if k := tp.Lab.Killed(); len(k) > 0 {
+			stopErr = errors.Join(stopErr, strayError(k))
+		}
 		switch err := errors.Join(errs...); {
 		case err == nil && stopErr != nil:
 			return &TargetError{Err: stopErr} // the target's fault alone
@@ -102,4 +106,15 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment) (env
 		}
 	}
 	return env, nil
+}
+
+// strayError is the target's fault for processes still running in the
+// topology when it was removed: the target was stopped before, and the guests'
+// responders, so the target left them.
+func strayError(k []netlab.Proc) error {
+	procs := make([]string, len(k))
+	for i, p := range k {
+		procs[i] = p.String()
+	}
+	return fmt.Errorf("left processes running in the topology, killed with SIGKILL: %s (a target must stop every process it starts when its roles get SIGTERM)", strings.Join(procs, ", "))
 }

@@ -217,7 +217,7 @@ func TestBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed = true
-	if left, _ := filepath.Glob("/var/run/netns/" + prefix + "*"); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(netlab.NetnsDir, prefix+"*")); len(left) > 0 {
 		t.Errorf("namespaces left: %v", left)
 	}
 	for _, ino := range inodes {
@@ -264,12 +264,12 @@ func TestBuildFailureCleansUp(t *testing.T) {
 	d := deployment()
 	d.Guests[1].Listeners = []*schema.Listener{{Proto: "tcp", Address: "10.9.9.9", Port: 80}} // not configured in the guest
 	self, _ := os.Executable()
-	before, _ := filepath.Glob(fmt.Sprintf("/var/run/netns/lbc%x-*", os.Getpid()))
+	before, _ := filepath.Glob(filepath.Join(netlab.NetnsDir, fmt.Sprintf("%s%x-*", netlab.NamePrefix, os.Getpid())))
 	_, err := Build(context.Background(), d, Options{Responder: []string{self, guest.ResponderCommand}})
 	if err == nil || !strings.Contains(err.Error(), "10.9.9.9:80") {
 		t.Fatalf("Build = %v; want the responder's bind error", err)
 	}
-	after, _ := filepath.Glob(fmt.Sprintf("/var/run/netns/lbc%x-*", os.Getpid()))
+	after, _ := filepath.Glob(filepath.Join(netlab.NetnsDir, fmt.Sprintf("%s%x-*", netlab.NamePrefix, os.Getpid())))
 	if len(after) != len(before) {
 		t.Errorf("namespaces left after a failed Build: %v", after)
 	}
