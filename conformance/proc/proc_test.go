@@ -1,10 +1,12 @@
 package proc
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +148,77 @@ func TestContextCancel(t *testing.T) {
 	_, err := Start(ctx, Spec{Name: "slow", Argv: argv, NS: ns, LogDir: dir})
 	if err == nil || !strings.Contains(err.Error(), "cancelled") {
 		t.Fatalf("Start = %v, want cancelled", err)
+	}
+}
+
+// TestOutputBounded: a process writing 256 MiB to stderr and 64 MiB to
+// stdout as fast as it can costs lbcheck a bounded amount of memory; its
+// logs stop at the limit with a note, then end with the output's last
+// bytes, which error messages quote.
+func TestOutputBounded(t *testing.T) {
+	ns, dir := setup(t)
+	const (
+		outLine, errLine = "mylb: flood on stdout\n", "mylb: flood on stderr\n"
+		outLines         = 64 << 20 / len(outLine)
+		errLines         = 256 << 20 / len(errLine)
+		limit            = 1 << 20
+		last             = "mylb: last words\n"
+	)
+	body := fmt.Sprintf(`echo ready
+yes '%s' | head -n %d
+yes '%s' | head -n %d >&2
+echo '%s' >&2
+trap 'exit 0' TERM; while :; do sleep 0.05; done`, outLine[:len(outLine)-1], outLines, errLine[:len(errLine)-1], errLines, last[:len(last)-1])
+	outBytes, errBytes := int64(outLines*len(outLine)), int64(errLines*len(errLine))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p, err := Start(context.Background(), Spec{Name: "flood", Argv: script(t, dir, "flood.sh", body), NS: ns, LogDir: dir, LogLimit: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := func(o *output) int64 {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return o.total
+	}
+	deadline := time.Now().Add(time.Minute)
+	for total(p.stdout) < outBytes+6 || total(p.stderr) < errBytes+int64(len(last)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a minute: %d bytes of stdout, %d of stderr", total(p.stdout), total(p.stderr))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tail := p.StderrTail(2)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d MiB of output cost %d KiB of allocations", (outBytes+errBytes)>>20, alloc>>10)
+	if alloc > 8<<20 {
+		t.Errorf("%d MiB of output cost %d MiB of allocations, want < 8", (outBytes+errBytes)>>20, alloc>>20)
+	}
+	if want := "  | " + errLine + "  | " + last[:len(last)-1]; tail != want {
+		t.Errorf("StderrTail(2) = %q, want %q", tail, want)
+	}
+	for _, tc := range []struct{ name, first, end string }{
+		{"flood.stdout.log", "ready\n" + outLine, outLine},
+		{"flood.stderr.log", errLine, errLine + last},
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, tc.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > limit+tailSize+512 {
+			t.Errorf("%s has %d bytes, want at most the limit %d + tail %d + notes", tc.name, len(b), limit, tailSize)
+		}
+		note := fmt.Sprintf("\n[lbcheck: this log is cut here at %d bytes; the last %d bytes of the output follow when the process ends]\n", limit, tailSize)
+		i := bytes.Index(b, []byte(note))
+		j := bytes.Index(b, []byte(" bytes left out; the last 16384 follow]\n"))
+		// The shell may add "Terminated" for the sleep SIGTERM interrupts.
+		if !bytes.HasPrefix(b, []byte(tc.first)) || i != limit || j < i || !bytes.Contains(b[j:], []byte(tc.end)) {
+			t.Errorf("%s: want the first %d bytes, the note at %d, the last %d bytes; got %d bytes, note at %d, ending %q", tc.name, limit, limit, tailSize, len(b), i, b[max(0, len(b)-100):])
+		}
 	}
 }
