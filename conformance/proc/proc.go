@@ -3,10 +3,13 @@
 // prints the line "ready" on stdout when it is serving, and is stopped with
 // SIGTERM, then SIGKILL after a grace period.
 //
-// Every process is reaped. Its stdout and stderr go through lbcheck to
-// size-capped log files (Spec.LogLimit) and a tail of each is kept in
-// memory, so a process that writes without end costs lbcheck neither
-// memory nor disk.
+// Each process runs in a cgroup v2 of its own, created under lbcheck's
+// cgroup, which it is forked into: what it starts stays in that cgroup
+// whatever it does to its session, process group or namespaces (setsid,
+// double fork, setns, unshare), and stopping the process kills the whole
+// cgroup. Its stdout and stderr go through lbcheck to size-capped log files
+// (Spec.LogLimit) and a tail of each is kept in memory, so a process that
+// writes without end costs lbcheck neither memory nor disk.
 package proc
 
 import (
@@ -18,7 +21,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -59,6 +61,7 @@ type Spec struct {
 type Process struct {
 	spec           Spec
 	cmd            *exec.Cmd
+	cg             *cgroup
 	stdoutPath     string
 	stderrPath     string
 	stdout, stderr *output
@@ -74,10 +77,10 @@ type Process struct {
 	stopping chan struct{}
 }
 
-// Start starts the process inside spec.NS and waits until it prints the
-// ready line. If it exits first, does not become ready within ReadyTimeout,
-// or ctx ends, the process (group) is killed and reaped and the error says
-// why, with the last lines of its stderr.
+// Start starts the process inside spec.NS, in a cgroup of its own, and
+// waits until it prints the ready line. If it exits first, does not become
+// ready within ReadyTimeout, or ctx ends, every process of its cgroup is
+// killed and the error says why, with the last lines of its stderr.
 func Start(ctx context.Context, spec Spec) (*Process, error) {
 	if len(spec.Argv) == 0 {
 		return nil, fmt.Errorf("%s: empty command", spec.Name)
@@ -116,11 +119,11 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	case <-ctx.Done():
 		reason = fmt.Sprintf("cancelled while waiting for %q: %v", ReadyLine, ctx.Err())
 	}
-	p.kill()
-	return nil, p.errorf("%s", reason)
+	err := p.kill()
+	return nil, errors.Join(p.errorf("%s", reason), err)
 }
 
-// start creates the logs and the pipes, and forks the process;
+// start creates the cgroup, the logs and the pipes, and forks the process;
 // on error it leaves nothing behind.
 func (p *Process) start() (err error) {
 	var closers []func()
@@ -131,6 +134,10 @@ func (p *Process) start() (err error) {
 			}
 		}
 	}()
+	if p.cg, err = newCgroup(p.spec.Name); err != nil {
+		return err
+	}
+	closers = append(closers, func() { p.cg.remove() })
 	if p.stdout, err = newOutput(p.stdoutPath, p.spec.LogLimit); err != nil {
 		return err
 	}
@@ -151,9 +158,10 @@ func (p *Process) start() (err error) {
 	cmd := exec.Command(p.spec.Argv[0], p.spec.Argv[1:]...)
 	cmd.Env = append(os.Environ(), p.spec.Env...)
 	cmd.Stdout, cmd.Stderr = writers[0], writers[1]
-	// Own process group (Stop signals the group); SIGKILL when the thread
-	// that forked it dies, i.e. when the runner dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// Own process group (Stop sends SIGTERM to the group); SIGKILL when the
+	// thread that forked it dies, i.e. when the runner dies; forked into
+	// its cgroup.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, UseCgroupFD: true, CgroupFD: p.cg.fd()}
 	p.cmd = cmd
 	// Forking from a thread inside the namespace puts the child there.
 	err = p.spec.NS.Do(cmd.Start)
@@ -215,9 +223,11 @@ func (p *Process) Alive() error {
 	}
 }
 
-// Stop sends SIGTERM to the process group, waits up to Grace, then sends
-// SIGKILL, and reaps the process. It returns an error if the process had
-// already exited on its own or had to be killed. Stop is idempotent.
+// Stop sends SIGTERM to the process group, waits up to Grace, then kills
+// every process of the cgroup (the process and whatever it started, also
+// what left its process group or namespace) and reaps the process. It
+// returns an error if the process had already exited on its own or had to
+// be killed. Stop is idempotent.
 func (p *Process) Stop() error {
 	p.stopOnce.Do(func() {
 		var errs []error
@@ -235,22 +245,22 @@ func (p *Process) Stop() error {
 				errs = append(errs, p.errorf("ignored SIGTERM for %v; killed with SIGKILL", p.spec.Grace))
 			}
 		}
-		p.kill()
-		p.stopErr = errors.Join(errs...)
+		p.stopErr = errors.Join(append(errs, p.kill())...)
 	})
 	return p.stopErr
 }
 
-// drainWait bounds the wait for the output pipes to end once the process
-// group is gone: a process that left the group may still hold them.
+// drainWait bounds the wait for the output pipes to end once every process
+// of the cgroup is gone: a process that moved itself out of the cgroup
+// (root can) may still hold them.
 const drainWait = time.Second
 
-// kill SIGKILLs the group, reaps the process, waits until the rest of the
-// group is gone and for its output to end.
-func (p *Process) kill() {
-	p.killGroup()
+// kill kills every process of the cgroup, reaps the process, waits for
+// its output to end and removes the cgroup.
+func (p *Process) kill() error {
+	err := p.cg.kill(killWait)
+	_ = p.cmd.Process.Kill() // in case it moved itself out of the cgroup
 	<-p.exited
-	p.waitGroupGone()
 	t := time.NewTimer(drainWait)
 	defer t.Stop()
 	select {
@@ -261,44 +271,11 @@ func (p *Process) kill() {
 		}
 		<-p.copied
 	}
-}
-
-// waitGroupGone waits (at most two seconds) until no live process of the
-// group is left. Members other than the leader are reaped by init, whenever
-// it gets to it; a zombie holds no namespace and counts as gone.
-func (p *Process) waitGroupGone() {
-	deadline := time.Now().Add(2 * time.Second)
-	for groupAlive(p.Pid()) && time.Now().Before(deadline) {
-		p.killGroup()
-		time.Sleep(5 * time.Millisecond)
+	if err = errors.Join(err, p.cg.remove()); err != nil {
+		return fmt.Errorf("%s: %w", p.spec.Name, err)
 	}
+	return nil
 }
-
-// groupAlive reports whether a process in group pgid is not yet a zombie.
-func groupAlive(pgid int) bool {
-	if syscall.Kill(-pgid, 0) != nil {
-		return false
-	}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp ...; comm may contain spaces.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" && f[0] != "X" {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *Process) killGroup() { _ = syscall.Kill(-p.Pid(), syscall.SIGKILL) }
 
 // errorf builds an error naming the process and quoting its stderr tail.
 func (p *Process) errorf(format string, args ...any) error {
