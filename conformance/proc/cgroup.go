@@ -194,12 +194,30 @@ func (c *cgroup) kill(timeout time.Duration) error {
 	}
 }
 
-// remove removes the (empty) cgroup and releases its lock.
+// remove removes the cgroup, empty of processes, with the cgroups its
+// processes may have created in it, and releases its lock.
 func (c *cgroup) remove() error {
-	err := unix.Rmdir(c.dir)
+	err := rmdirTree(c.dir)
 	c.f.Close()
-	if err != nil && !errors.Is(err, unix.ENOENT) {
+	if err != nil {
 		return fmt.Errorf("removing cgroup %s: %w", c.dir, err)
+	}
+	return nil
+}
+
+// rmdirTree removes the cgroup dir and the cgroups under it, deepest first
+// (a cgroup's directories are its child cgroups; its files go with it).
+func rmdirTree(dir string) error {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.IsDir() {
+			if err := rmdirTree(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	if err := unix.Rmdir(dir); err != nil && !errors.Is(err, unix.ENOENT) {
+		return err
 	}
 	return nil
 }

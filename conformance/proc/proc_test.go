@@ -293,8 +293,9 @@ func running(pid int) bool {
 }
 
 // TestStopKillsWhatItStarted: whatever a process started is killed at Stop,
-// also what left its process group, session or network namespace, whether
-// the process itself is still there or exited after starting it.
+// also what left its process group, session or network namespace or went
+// into a cgroup of its own under the process's, whether the process itself
+// is still there or exited after starting it.
 func TestStopKillsWhatItStarted(t *testing.T) {
 	ns, dir := setup(t)
 	nsIno, _ := netlab.NSInode(ns.Name)
@@ -324,6 +325,14 @@ func TestStopKillsWhatItStarted(t *testing.T) {
 			}
 			if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pids["netns"])); l == fmt.Sprintf("net:[%d]", nsIno) || l == "" {
 				t.Errorf("process %d did not leave the namespace: %q", pids["netns"], l)
+			}
+			// As a target that runs containers would: a nested cgroup.
+			nested := filepath.Join(p.cg.dir, "nested")
+			if err := os.Mkdir(nested, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(nested, "cgroup.procs"), []byte(strconv.Itoa(pids["group"])), 0); err != nil {
+				t.Fatal(err)
 			}
 			err = p.Stop()
 			if tc.stopErr == "" && err != nil || tc.stopErr != "" && (err == nil || !strings.Contains(err.Error(), tc.stopErr)) {
