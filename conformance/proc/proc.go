@@ -72,6 +72,7 @@ type Process struct {
 	exited  chan struct{} // closed after the process was reaped
 	waitErr error         // set before exited is closed
 
+	settle   sync.Once // the wait for the output of a process that exited on its own
 	stopOnce sync.Once
 	stopErr  error
 	stopping chan struct{}
@@ -217,6 +218,8 @@ func (p *Process) Alive() error {
 			return nil
 		default:
 		}
+		// What it wrote last may still be in the pipe.
+		p.settle.Do(func() { p.outputDone(drainWait) })
 		return p.errorf("exited unexpectedly (%v)", exitDesc(p.waitErr))
 	default:
 		return nil
@@ -261,11 +264,7 @@ func (p *Process) kill() error {
 	err := p.cg.kill(killWait)
 	_ = p.cmd.Process.Kill() // in case it moved itself out of the cgroup
 	<-p.exited
-	t := time.NewTimer(drainWait)
-	defer t.Stop()
-	select {
-	case <-p.copied:
-	case <-t.C:
+	if !p.outputDone(drainWait) {
 		for _, r := range p.pipes {
 			r.Close()
 		}
@@ -275,6 +274,19 @@ func (p *Process) kill() error {
 		return fmt.Errorf("%s: %w", p.spec.Name, err)
 	}
 	return nil
+}
+
+// outputDone waits up to d until the output pipes were read to their end,
+// and reports whether they were.
+func (p *Process) outputDone(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.copied:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // errorf builds an error naming the process and quoting its stderr tail.
