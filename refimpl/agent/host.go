@@ -20,16 +20,16 @@ import (
 
 // HostRole is the running host agent.
 type HostRole struct {
-	log     *log.Logger
-	junk    *junkLog
-	ctr     stats.Counters
-	index   int
-	set     *ruleset.Set
-	agent   *host.Agent
-	mux     netip.AddrPort // health reports go here, encapsulated packets come from here
-	vmMAC   [6]byte
-	prober  probe.Prober
-	probes  []int // indexes into set.Probes aimed at this host's VM
+	log    *log.Logger
+	junk   *junkLog
+	ctr    stats.Counters
+	index  int
+	set    *ruleset.Set
+	agent  *host.Agent
+	mux    netip.AddrPort // health reports go here, encapsulated packets come from here
+	vmMAC  [6]byte
+	prober probe.Prober
+	probes []int // indexes into set.Probes aimed at this host's VM
 
 	encap   *net.UDPConn
 	encapIn *netio.UDPReader // encapsulated packets read from encap
@@ -137,7 +137,7 @@ func (h *HostRole) Run(ctx context.Context) error {
 func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
 	return readUDP(ctx, h.encap, h.encapIn, "encapsulation", func(b []byte, from netip.AddrPort) {
 		h.ctr.Inc(stats.EncapRx)
-		if from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port()); from != h.mux {
+		if from = unmap(from); from != h.mux {
 			h.ctr.Inc(stats.ForeignSender)
 			h.junk.Printf("from %v: not the mux of the target config (%v); datagram dropped", from, h.mux)
 			return

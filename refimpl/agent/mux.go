@@ -30,11 +30,11 @@ type MuxRole struct {
 	// taken only from the host of the probed VM.
 	probeVM []string
 	peers   map[netip.AddrPort]string
-	in     *netio.PacketConn
-	batch  *netio.Batch     // packets read from in
-	ctl    *netio.UDPReader // health reports read from udp
-	udp    *net.UDPConn     // ControlPort: health reports in, encapsulated packets out
-	out    *netio.UDPBatch  // encapsulated packets queued on udp
+	in      *netio.PacketConn
+	batch   *netio.Batch     // packets read from in
+	ctl     *netio.UDPReader // health reports read from udp
+	udp     *net.UDPConn     // ControlPort: health reports in, encapsulated packets out
+	out     *netio.UDPBatch  // encapsulated packets queued on udp
 }
 
 // NewMux compiles the deployment and binds the mux's sockets.
@@ -152,7 +152,7 @@ func (m *MuxRole) flush() {
 // anything else is counted and logged (rate-limited) and has no effect.
 func (m *MuxRole) control(ctx context.Context) error {
 	return readUDP(ctx, m.udp, m.ctl, "control", func(b []byte, from netip.AddrPort) {
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		from = unmap(from)
 		vm, ok := m.peers[from]
 		if !ok {
 			m.reject(stats.ForeignSender, "from %v: not a host agent of the target config (hosts send from their address and encapPort); datagram dropped", from)
