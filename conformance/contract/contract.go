@@ -6,6 +6,39 @@
 //
 // The reference forwarder (lbcheck forward) implements the same contract, so
 // the contract is exercised by every conformance run.
+//
+// # Containment
+//
+// A role runs as root, with the runner's environment plus the manifest's
+// env and the variables below, in the role's network namespace, which has
+// no link to the machine's own. The runner forks it into a cgroup v2 of its
+// own (under the runner's cgroup), so whatever it starts stays there, also
+// a daemon that double-forks, calls setsid or moves to another network
+// namespace. Stop sends SIGTERM to the role's process group, waits the
+// manifest's stopTimeout, then kills everything in the cgroup (cgroup.kill)
+// and waits until it is empty; a role that exits early is killed the same
+// way when the target is stopped. If the runner itself dies, the kernel
+// kills each role process (parent-death signal), and the next lbcheck run
+// kills and removes what is left in the cgroups of the dead one. A role's
+// stdout and stderr go through the runner: each log file (mux.stderr.log,
+// host-N.stdout.log, ... in the run directory) holds the first 8 MiB, a
+// note where it was cut and, once the stream ends, its last 16 KiB; the
+// runner keeps 16 KiB of each stream in memory, and error messages quote
+// the last lines of stderr from there.
+//
+// This bounds a role's lifetime and its output, not what it may do: the
+// namespace and the cgroup are no sandbox. As root a role can still move
+// itself out of its cgroup (a write to another cgroup's cgroup.procs; it
+// then survives stop), hand work to something outside (systemd, cron, a
+// container runtime), enter any network namespace including the machine's
+// own and change its addresses, routes and firewall, see, signal and
+// ptrace every process of the machine (the PID namespace is shared), read
+// and write any file (the run directory, other roles' logs, captures),
+// load kernel modules, set sysctls outside net.*, send from another role's
+// fabric address (the reference forwarder checks sender addresses, not
+// identities), and use CPU, memory and disk without limit (the cgroup sets
+// no resource limits). Run only targets you would run as root on that
+// machine.
 package contract
 
 import (

@@ -1,12 +1,18 @@
 // Package proc starts a process inside a network namespace under the
 // readiness contract shared by targets and guest responders: the process
 // prints the line "ready" on stdout when it is serving, and is stopped with
-// SIGTERM, then SIGKILL after a grace period. Output goes to log files;
-// every process is reaped.
+// SIGTERM, then SIGKILL after a grace period.
+//
+// Each process runs in a cgroup v2 of its own, created under lbcheck's
+// cgroup, which it is forked into: what it starts stays in that cgroup
+// whatever it does to its session, process group or namespaces (setsid,
+// double fork, setns, unshare), and stopping the process kills the whole
+// cgroup. Its stdout and stderr go through lbcheck to size-capped log files
+// (Spec.LogLimit) and a tail of each is kept in memory, so a process that
+// writes without end costs lbcheck neither memory nor disk.
 package proc
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -15,7 +21,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,6 +36,7 @@ const ReadyLine = "ready"
 const (
 	DefaultReadyTimeout = 10 * time.Second
 	DefaultGrace        = 2 * time.Second
+	DefaultLogLimit     = 8 << 20
 )
 
 // Spec describes a process to start.
@@ -46,28 +52,36 @@ type Spec struct {
 	ReadyTimeout time.Duration
 	// Grace is how long Stop waits after SIGTERM before SIGKILL.
 	Grace time.Duration
+	// LogLimit caps each log file, in bytes: output beyond it is left out
+	// but for its last bytes, written when the process ends.
+	LogLimit int64
 }
 
 // Process is a started process.
 type Process struct {
-	spec       Spec
-	cmd        *exec.Cmd
-	stdoutPath string
-	stderrPath string
+	spec           Spec
+	cmd            *exec.Cmd
+	cg             *cgroup
+	stdoutPath     string
+	stderrPath     string
+	stdout, stderr *output
+	pipes          []*os.File    // the read ends of stdout and stderr
+	copied         chan struct{} // closed once both were read to their end
 
 	ready   chan struct{}
 	exited  chan struct{} // closed after the process was reaped
 	waitErr error         // set before exited is closed
 
+	settle   sync.Once // the wait for the output of a process that exited on its own
 	stopOnce sync.Once
 	stopErr  error
 	stopping chan struct{}
 }
 
-// Start starts the process inside spec.NS and waits until it prints the
-// ready line. If it exits first, does not become ready within ReadyTimeout,
-// or ctx ends, the process (group) is killed and reaped and the error says
-// why, with the last lines of its stderr.
+// Start starts the process inside spec.NS, in a cgroup of its own, and
+// waits until it prints the ready line. If it exits first, does not become
+// ready within ReadyTimeout, or ctx ends, every process of its cgroup is
+// killed and the error says why, with the last lines of its stderr.
 func Start(ctx context.Context, spec Spec) (*Process, error) {
 	if len(spec.Argv) == 0 {
 		return nil, fmt.Errorf("%s: empty command", spec.Name)
@@ -78,51 +92,21 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	if spec.Grace <= 0 {
 		spec.Grace = DefaultGrace
 	}
+	if spec.LogLimit <= 0 {
+		spec.LogLimit = DefaultLogLimit
+	}
 	p := &Process{
 		spec:       spec,
 		stdoutPath: filepath.Join(spec.LogDir, spec.Name+".stdout.log"),
 		stderrPath: filepath.Join(spec.LogDir, spec.Name+".stderr.log"),
+		copied:     make(chan struct{}),
 		ready:      make(chan struct{}),
 		exited:     make(chan struct{}),
 		stopping:   make(chan struct{}),
 	}
-	stdoutLog, err := os.Create(p.stdoutPath)
-	if err != nil {
-		return nil, fmt.Errorf("%s: log file: %w", spec.Name, err)
+	if err := p.start(); err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.Name, err)
 	}
-	stderrLog, err := os.Create(p.stderrPath)
-	if err != nil {
-		stdoutLog.Close()
-		return nil, fmt.Errorf("%s: log file: %w", spec.Name, err)
-	}
-	defer stderrLog.Close()
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		stdoutLog.Close()
-		return nil, err
-	}
-	cmd := exec.Command(spec.Argv[0], spec.Argv[1:]...)
-	cmd.Env = append(os.Environ(), spec.Env...)
-	cmd.Stdout = pw
-	cmd.Stderr = stderrLog
-	// Own process group (Stop signals the group); SIGKILL when the thread
-	// that forked it dies, i.e. when the runner dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	p.cmd = cmd
-	// Forking from a thread inside the namespace puts the child there.
-	err = spec.NS.Do(cmd.Start)
-	pw.Close()
-	if err != nil {
-		pr.Close()
-		stdoutLog.Close()
-		return nil, fmt.Errorf("%s: starting %q in %s: %w", spec.Name, spec.Argv[0], spec.NS.Name, err)
-	}
-	go p.copyStdout(pr, stdoutLog)
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.exited)
-	}()
-
 	timer := time.NewTimer(spec.ReadyTimeout)
 	defer timer.Stop()
 	var reason string
@@ -136,26 +120,80 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	case <-ctx.Done():
 		reason = fmt.Sprintf("cancelled while waiting for %q: %v", ReadyLine, ctx.Err())
 	}
-	p.kill()
-	return nil, p.errorf("%s", reason)
+	err := p.kill()
+	return nil, errors.Join(p.errorf("%s", reason), err)
 }
 
-// copyStdout copies the process's stdout to its log and signals readiness.
-func (p *Process) copyStdout(r io.ReadCloser, log *os.File) {
-	defer r.Close()
-	defer log.Close()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	seen := false
-	for sc.Scan() {
-		fmt.Fprintln(log, sc.Text())
-		if !seen && strings.TrimSpace(sc.Text()) == ReadyLine {
-			seen = true
-			close(p.ready)
+// start creates the cgroup, the logs and the pipes, and forks the process;
+// on error it leaves nothing behind.
+func (p *Process) start() (err error) {
+	var closers []func()
+	defer func() {
+		if err != nil {
+			for _, c := range closers {
+				c()
+			}
 		}
+	}()
+	if p.cg, err = newCgroup(p.spec.Name); err != nil {
+		return err
 	}
-	// A line too long for the scanner: keep draining so the child never blocks.
-	_, _ = io.Copy(log, r)
+	closers = append(closers, func() { p.cg.remove() })
+	if p.stdout, err = newOutput(p.stdoutPath, p.spec.LogLimit); err != nil {
+		return err
+	}
+	closers = append(closers, p.stdout.close)
+	if p.stderr, err = newOutput(p.stderrPath, p.spec.LogLimit); err != nil {
+		return err
+	}
+	closers = append(closers, p.stderr.close)
+	var writers []*os.File
+	for range 2 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		p.pipes, writers = append(p.pipes, r), append(writers, w)
+		closers = append(closers, func() { r.Close(); w.Close() })
+	}
+	cmd := exec.Command(p.spec.Argv[0], p.spec.Argv[1:]...)
+	cmd.Env = append(os.Environ(), p.spec.Env...)
+	cmd.Stdout, cmd.Stderr = writers[0], writers[1]
+	// Own process group (Stop sends SIGTERM to the group); SIGKILL when the
+	// thread that forked it dies, i.e. when the runner dies; forked into
+	// its cgroup.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, UseCgroupFD: true, CgroupFD: p.cg.fd()}
+	p.cmd = cmd
+	// Forking from a thread inside the namespace puts the child there.
+	err = p.spec.NS.Do(cmd.Start)
+	for _, w := range writers {
+		w.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("starting %q in %s: %w", p.spec.Argv[0], p.spec.NS.Name, err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		copyOutput(p.pipes[0], io.MultiWriter(p.stdout, &readyScanner{found: func() { close(p.ready) }}), p.stdout)
+	})
+	wg.Go(func() { copyOutput(p.pipes[1], p.stderr, p.stderr) })
+	go func() {
+		wg.Wait()
+		close(p.copied)
+	}()
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	return nil
+}
+
+// copyOutput copies an output pipe of the process to w until every process
+// holding its other end is gone, then closes out.
+func copyOutput(r *os.File, w io.Writer, out *output) {
+	_, _ = io.Copy(w, r)
+	r.Close()
+	out.close()
 }
 
 // Pid returns the process ID.
@@ -180,84 +218,76 @@ func (p *Process) Alive() error {
 			return nil
 		default:
 		}
+		// What it wrote last may still be in the pipe.
+		p.settle.Do(func() { p.outputDone(drainWait) })
 		return p.errorf("exited unexpectedly (%v)", exitDesc(p.waitErr))
 	default:
 		return nil
 	}
 }
 
-// Stop sends SIGTERM to the process group, waits up to Grace, then sends
-// SIGKILL, and reaps the process. It returns an error if the process had
-// already exited on its own or had to be killed. Stop is idempotent.
+// Stop sends SIGTERM to the process group, waits up to Grace, then kills
+// every process of the cgroup (the process and whatever it started, also
+// what left its process group or namespace) and reaps the process. It
+// returns an error if the process had already exited on its own or had to
+// be killed. Stop is idempotent.
 func (p *Process) Stop() error {
 	p.stopOnce.Do(func() {
-		if err := p.Alive(); err != nil {
-			p.stopErr = err
-			close(p.stopping)
-			p.killGroup()
-			p.waitGroupGone()
-			return
+		var errs []error
+		crashed := p.Alive()
+		close(p.stopping) // from now on, an exit is expected
+		if crashed != nil {
+			errs = append(errs, crashed)
+		} else {
+			_ = syscall.Kill(-p.Pid(), syscall.SIGTERM)
+			t := time.NewTimer(p.spec.Grace)
+			defer t.Stop()
+			select {
+			case <-p.exited:
+			case <-t.C:
+				errs = append(errs, p.errorf("ignored SIGTERM for %v; killed with SIGKILL", p.spec.Grace))
+			}
 		}
-		close(p.stopping)
-		_ = syscall.Kill(-p.Pid(), syscall.SIGTERM)
-		t := time.NewTimer(p.spec.Grace)
-		defer t.Stop()
-		select {
-		case <-p.exited:
-			p.killGroup() // children that outlived the leader
-			p.waitGroupGone()
-		case <-t.C:
-			p.kill()
-			p.stopErr = p.errorf("ignored SIGTERM for %v; killed with SIGKILL", p.spec.Grace)
-		}
+		p.stopErr = errors.Join(append(errs, p.kill())...)
 	})
 	return p.stopErr
 }
 
-// kill SIGKILLs the group and waits until the leader is reaped and the
-// rest of the group is gone.
-func (p *Process) kill() {
-	p.killGroup()
+// drainWait bounds the wait for the output pipes to end once every process
+// of the cgroup is gone: a process that moved itself out of the cgroup
+// (root can) may still hold them.
+const drainWait = time.Second
+
+// kill kills every process of the cgroup, reaps the process, waits for
+// its output to end and removes the cgroup.
+func (p *Process) kill() error {
+	err := p.cg.kill(killWait)
+	_ = p.cmd.Process.Kill() // in case it moved itself out of the cgroup
 	<-p.exited
-	p.waitGroupGone()
-}
-
-// waitGroupGone waits (at most two seconds) until no live process of the
-// group is left. Members other than the leader are reaped by init, whenever
-// it gets to it; a zombie holds no namespace and counts as gone.
-func (p *Process) waitGroupGone() {
-	deadline := time.Now().Add(2 * time.Second)
-	for groupAlive(p.Pid()) && time.Now().Before(deadline) {
-		p.killGroup()
-		time.Sleep(5 * time.Millisecond)
+	if !p.outputDone(drainWait) {
+		for _, r := range p.pipes {
+			r.Close()
+		}
+		<-p.copied
 	}
+	if err = errors.Join(err, p.cg.remove()); err != nil {
+		return fmt.Errorf("%s: %w", p.spec.Name, err)
+	}
+	return nil
 }
 
-// groupAlive reports whether a process in group pgid is not yet a zombie.
-func groupAlive(pgid int) bool {
-	if syscall.Kill(-pgid, 0) != nil {
+// outputDone waits up to d until the output pipes were read to their end,
+// and reports whether they were.
+func (p *Process) outputDone(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.copied:
+		return true
+	case <-t.C:
 		return false
 	}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp ...; comm may contain spaces.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" && f[0] != "X" {
-			return true
-		}
-	}
-	return false
 }
-
-func (p *Process) killGroup() { _ = syscall.Kill(-p.Pid(), syscall.SIGKILL) }
 
 // errorf builds an error naming the process and quoting its stderr tail.
 func (p *Process) errorf(format string, args ...any) error {
@@ -270,21 +300,25 @@ func (p *Process) errorf(format string, args ...any) error {
 	return errors.New(msg)
 }
 
-// StderrTail returns up to n last lines of the process's stderr.
+// quoteLimit bounds what StderrTail quotes, in bytes.
+const quoteLimit = 4 << 10
+
+// StderrTail returns up to n last lines of the process's stderr (of its
+// last tailSize bytes, at most quoteLimit bytes), indented for an error
+// message.
 func (p *Process) StderrTail(n int) string {
-	b, err := os.ReadFile(p.stderrPath)
-	if err != nil {
-		return ""
-	}
-	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
+	lines := bytes.Split(bytes.TrimRight(p.stderr.Tail(), "\n"), []byte("\n"))
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
-	out := strings.TrimRight(string(bytes.Join(lines, []byte("\n"))), "\n")
-	if strings.TrimSpace(out) == "" {
+	b := bytes.Join(lines, []byte("\n"))
+	if len(b) > quoteLimit {
+		b = append([]byte("…"), b[len(b)-quoteLimit:]...)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
 		return ""
 	}
-	return "  | " + strings.ReplaceAll(out, "\n", "\n  | ")
+	return "  | " + strings.ReplaceAll(string(b), "\n", "\n  | ")
 }
 
 func exitDesc(err error) string {

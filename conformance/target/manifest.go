@@ -1,7 +1,9 @@
 // Package target describes an implementation under test (a target manifest)
 // and starts its mux and host roles inside the topology's namespaces under
 // the target contract (conformance/contract): environment variables, the
-// "ready" line on stdout, SIGTERM then SIGKILL.
+// "ready" line on stdout, SIGTERM, then SIGKILL of everything the role
+// started (each role runs in a cgroup of its own; the contract package doc
+// says what that contains and what it does not).
 package target
 
 import (
@@ -28,7 +30,7 @@ import (
 //	mux:  command: ["/usr/bin/mylb", "--mux"]
 //	host: command: ["/usr/bin/mylb", "--host"]
 //	readyTimeout: "10s"   // wait for "ready" on stdout (default 10s)
-//	stopTimeout: "2s"     // SIGTERM grace before SIGKILL (default 2s)
+//	stopTimeout: "2s"     // SIGTERM grace before all the role started is killed (default 2s)
 //	env: {MYLB_LOG: "debug"}
 //
 // A command path with a slash that is not absolute is relative to the

@@ -33,7 +33,7 @@ func Env(t *topo.Topology, role string, host int) []string {
 // Start starts one role of the target in its namespace of t (the mux
 // namespace, or host number host) and waits for its ready line. Logs go to
 // the run directory as <name>.stdout.log / .stderr.log, name being "mux" or
-// "host-N".
+// "host-N", each capped at proc.DefaultLogLimit.
 func (m *Manifest) Start(ctx context.Context, t *topo.Topology, role string, host int) (*proc.Process, error) {
 	argv, err := m.Command(role)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,6 +221,54 @@ func TestStopAndCrashAfterReady(t *testing.T) {
 	err = r.Stop()
 	if err == nil || !strings.Contains(err.Error(), "mux") || !strings.Contains(err.Error(), "ignored SIGTERM for 300ms") {
 		t.Errorf("Stop = %v; want the mux's ignored SIGTERM", err)
+	}
+	noProcs(t, top)
+}
+
+// daemonizes is a fake target that leaves two daemons behind on the way to
+// ready, each writing its PID to a file of the role's: one double-forked
+// into a session of its own, one also in a network namespace of its own.
+const daemonizes = `pids="$LBX_PIDS.$LBCHECK_ROLE$LBCHECK_HOST_INDEX"
+d='echo $$ >> "$0"; exec sleep 1000'
+touch "$pids"
+(setsid sh -c "$d" "$pids" </dev/null >/dev/null 2>&1 &)
+unshare --net setsid sh -c "$d" "$pids" </dev/null >/dev/null 2>&1 &
+while [ "$(wc -l < "$pids")" -lt 2 ]; do sleep 0.01; done
+echo ready; trap 'exit 0' TERM; while :; do sleep 0.05; done`
+
+// TestStopKillsDaemons: Stop kills what every role started, also what left
+// the role's session and namespace.
+func TestStopKillsDaemons(t *testing.T) {
+	top := topology(t)
+	dir := t.TempDir()
+	sh := fake(t, dir, "daemonizes.sh", daemonizes)
+	m := &Manifest{Name: "fake", Mux: Role{[]string{sh}}, Host: Role{[]string{sh}},
+		ReadyTimeout: 5 * time.Second, StopTimeout: time.Second, Env: []string{"LBX_PIDS=" + filepath.Join(dir, "pids")}}
+	r, err := StartAll(context.Background(), m, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, role := range []string{"mux", "host0", "host1"} {
+		b, err := os.ReadFile(filepath.Join(dir, "pids."+role))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range strings.Fields(string(b)) {
+			pid, _ := strconv.Atoi(f)
+			pids = append(pids, pid)
+		}
+	}
+	if len(pids) != 6 {
+		t.Fatalf("the roles started %v, want 2 daemons each", pids)
+	}
+	if err := r.Stop(); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	for _, pid := range pids {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && !strings.Contains(string(b), ") Z ") {
+			t.Errorf("daemon %d survived Stop: %s", pid, b)
+		}
 	}
 	noProcs(t, top)
 }

@@ -115,6 +115,10 @@ func checkPort(what string, p int) error {
 	return nil
 }
 
+// unmap turns an IPv4-mapped IPv6 sender into the IPv4 one the config
+// names.
+func unmap(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
+
 // isTimeout reports whether err is a read deadline expiring.
 func isTimeout(err error) bool {
 	ne, ok := err.(net.Error)

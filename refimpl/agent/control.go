@@ -15,7 +15,9 @@ const ControlVersion = 1
 //
 // probe is ruleset.Probe.Key ("<load balancer>/<probe>/<DIP>"); up is the
 // state after the probe threshold was applied. Reports repeat every probe
-// interval, so a lost datagram or a restarted mux heals by itself.
+// interval, so a lost datagram or a restarted mux heals by itself. Host
+// agents send them from their address and the config's encapPort; the mux
+// takes a report only from there and only from the host of the probed VM.
 type HealthReport struct {
 	V     int    `json:"v"`
 	Host  int    `json:"host"`

@@ -20,16 +20,16 @@ import (
 
 // HostRole is the running host agent.
 type HostRole struct {
-	log     *log.Logger
-	ctr     stats.Counters
-	index   int
-	set     *ruleset.Set
-	agent   *host.Agent
-	mux     netip.AddrPort // health reports go here
-	muxAddr netip.Addr     // encapsulated packets must come from here
-	vmMAC   [6]byte
-	prober  probe.Prober
-	probes  []int // indexes into set.Probes aimed at this host's VM
+	log    *log.Logger
+	junk   *junkLog
+	ctr    stats.Counters
+	index  int
+	set    *ruleset.Set
+	agent  *host.Agent
+	mux    netip.AddrPort // health reports go here, encapsulated packets come from here
+	vmMAC  [6]byte
+	prober probe.Prober
+	probes []int // indexes into set.Probes aimed at this host's VM
 
 	encap   *net.UDPConn
 	encapIn *netio.UDPReader // encapsulated packets read from encap
@@ -42,6 +42,7 @@ type HostRole struct {
 // NewHost compiles the deployment and binds the host agent's sockets.
 func NewHost(o Options) (*HostRole, error) {
 	h := &HostRole{log: newLogger(o.Log, fmt.Sprintf("host %d", o.HostIndex)), index: o.HostIndex}
+	h.junk = newJunkLog(h.log)
 	set, err := compile(o, h.log)
 	if err != nil {
 		return nil, err
@@ -52,10 +53,12 @@ func NewHost(o Options) (*HostRole, error) {
 		return nil, fmt.Errorf("host index %d: the target config has %d hosts (set %s)", o.HostIndex, len(c.Hosts), contract.EnvHostIndex)
 	}
 	hc := c.Hosts[o.HostIndex]
-	if h.muxAddr, err = parseAddr("mux address", c.Mux.Address); err != nil {
+	muxAddr, err := parseAddr("mux address", c.Mux.Address)
+	if err != nil {
 		return nil, err
 	}
-	h.mux = netip.AddrPortFrom(h.muxAddr, uint16(c.ControlPort))
+	// The mux sends encapsulated packets from its control port.
+	h.mux = netip.AddrPortFrom(muxAddr, uint16(c.ControlPort))
 	if h.vmMAC, err = parseMAC("VM MAC", hc.VM.MAC); err != nil {
 		return nil, err
 	}
@@ -127,14 +130,16 @@ func (h *HostRole) Run(ctx context.Context) error {
 	wg.Go(func() { h.prober.Run(ctx, h.set.Probes, h.probes, h.report) })
 	wg.Wait()
 	h.close()
+	h.junk.Flush()
 	return errors.Join(<-errc, <-errc)
 }
 
 func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
 	return readUDP(ctx, h.encap, h.encapIn, "encapsulation", func(b []byte, from netip.AddrPort) {
 		h.ctr.Inc(stats.EncapRx)
-		if from.Addr().Unmap() != h.muxAddr {
-			h.ctr.Inc(stats.EncapError)
+		if from = unmap(from); from != h.mux {
+			h.ctr.Inc(stats.ForeignSender)
+			h.junk.Printf("from %v: not the mux of the target config (%v); datagram dropped", from, h.mux)
 			return
 		}
 		inner, r := h.agent.Inbound(b, int64(time.Since(start)))

@@ -21,31 +21,41 @@ import (
 // reports on ControlPort.
 type MuxRole struct {
 	log    *log.Logger
+	junk   *junkLog
 	ctr    stats.Counters
 	mux    *mux.Mux
-	probes map[string]int
-	in     *netio.PacketConn
-	batch  *netio.Batch     // packets read from in
-	ctl    *netio.UDPReader // health reports read from udp
-	udp    *net.UDPConn     // ControlPort: health reports in, encapsulated packets out
-	out    *netio.UDPBatch  // encapsulated packets queued on udp
+	probes map[string]int // probe key -> index into the ruleset's probes
+	// probeVM is the VM each probe aims at, by probe index; peers maps the
+	// address each host sends health reports from to its VM. A report is
+	// taken only from the host of the probed VM.
+	probeVM []string
+	peers   map[netip.AddrPort]string
+	in      *netio.PacketConn
+	batch   *netio.Batch     // packets read from in
+	ctl     *netio.UDPReader // health reports read from udp
+	udp     *net.UDPConn     // ControlPort: health reports in, encapsulated packets out
+	out     *netio.UDPBatch  // encapsulated packets queued on udp
 }
 
 // NewMux compiles the deployment and binds the mux's sockets.
 func NewMux(o Options) (*MuxRole, error) {
 	m := &MuxRole{log: newLogger(o.Log, "mux")}
+	m.junk = newJunkLog(m.log)
 	set, err := compile(o, m.log)
 	if err != nil {
 		return nil, err
 	}
 	c := o.Config
 	hosts := map[string]netip.AddrPort{}
+	m.peers = map[netip.AddrPort]string{}
 	for _, h := range c.Hosts {
 		a, err := parseAddr("host address", h.Address)
 		if err != nil {
 			return nil, err
 		}
+		// Host agents send health reports from their encapsulation port.
 		hosts[h.VM.Name] = netip.AddrPortFrom(a, uint16(c.EncapPort))
+		m.peers[hosts[h.VM.Name]] = h.VM.Name
 	}
 	m.mux = mux.New(set, func(vm string) (netip.AddrPort, bool) {
 		a, ok := hosts[vm]
@@ -57,6 +67,7 @@ func NewMux(o Options) (*MuxRole, error) {
 	m.probes = map[string]int{}
 	for i, p := range set.Probes {
 		m.probes[p.Key] = i
+		m.probeVM = append(m.probeVM, p.VM)
 	}
 	iface := o.Iface
 	if iface == "" {
@@ -97,6 +108,7 @@ func (m *MuxRole) Run(ctx context.Context) error {
 	wg.Wait()
 	m.in.Close()
 	m.udp.Close()
+	m.junk.Flush()
 	return errors.Join(<-errc, <-errc)
 }
 
@@ -136,18 +148,28 @@ func (m *MuxRole) flush() {
 	m.ctr.Add(stats.TxError, uint64(failed))
 }
 
+// control takes health reports, only from the host of the probed VM;
+// anything else is counted and logged (rate-limited) and has no effect.
 func (m *MuxRole) control(ctx context.Context) error {
 	return readUDP(ctx, m.udp, m.ctl, "control", func(b []byte, from netip.AddrPort) {
+		from = unmap(from)
+		vm, ok := m.peers[from]
+		if !ok {
+			m.reject(stats.ForeignSender, "from %v: not a host agent of the target config (hosts send from their address and encapPort); datagram dropped", from)
+			return
+		}
 		r, err := ParseHealthReport(b)
 		if err != nil {
-			m.ctr.Inc(stats.ControlError)
-			m.log.Printf("from %v: %v", from, err)
+			m.reject(stats.ControlError, "from %v: %v", from, err)
 			return
 		}
 		i, ok := m.probes[r.Probe]
 		if !ok {
-			m.ctr.Inc(stats.ControlError)
-			m.log.Printf("from %v: unknown probe %q", from, r.Probe)
+			m.reject(stats.ControlError, "from %v: unknown probe %q", from, r.Probe)
+			return
+		}
+		if m.probeVM[i] != vm {
+			m.reject(stats.ForeignSender, "from %v (the host of VM %s): report on probe %s of VM %s dropped; only that VM's host reports on it", from, vm, r.Probe, m.probeVM[i])
 			return
 		}
 		m.ctr.Inc(stats.HealthReport)
@@ -156,6 +178,12 @@ func (m *MuxRole) control(ctx context.Context) error {
 			m.log.Printf("probe %s: %s (reported by host %d)", r.Probe, upDown(r.Up), r.Host)
 		}
 	}, nil)
+}
+
+// reject counts a control datagram under reason and logs why (rate-limited).
+func (m *MuxRole) reject(reason stats.Reason, format string, args ...any) {
+	m.ctr.Inc(reason)
+	m.junk.Printf(format, args...)
 }
 
 func upDown(up bool) string {

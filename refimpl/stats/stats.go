@@ -37,6 +37,7 @@ const (
 	HealthReport                   // mux: health report received
 	HealthChange                   // mux: a member changed health
 	ControlError                   // mux: unreadable control message
+	ForeignSender                  // a control or encapsulated datagram from a sender the config names as no peer for it (dropped)
 	numReasons
 )
 
@@ -48,6 +49,7 @@ var names = [numReasons]string{
 	VMRx: "vm_rx", Reply: "replies", VMOther: "vm_other", TxError: "tx_errors",
 	ProbeUp: "probe_up", ProbeDown: "probe_down",
 	HealthReport: "health_reports", HealthChange: "health_changes", ControlError: "control_errors",
+	ForeignSender: "foreign_sender",
 }
 
 // String returns the reason's JSON key.
