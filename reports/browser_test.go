@@ -344,7 +344,7 @@ func TestConformanceHTMLInChromium(t *testing.T) {
 		t.Fatalf("allowing downloads: %v", err)
 	}
 	tb.click(t, `#case-NonFloatingInbound a.download`)
-	want, err := os.ReadFile(filepath.Join(dir, "pcaps", "NonFloatingInbound.pcap"))
+	want, err := os.ReadFile(filepath.Join(dir, "pcap", "NonFloatingInbound.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}

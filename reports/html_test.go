@@ -268,7 +268,7 @@ func TestConformanceHTMLPcap(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		want, _ := os.ReadFile(filepath.Join(dir, "pcaps", name+".pcap"))
+		want, _ := os.ReadFile(filepath.Join(dir, "pcap", name+".pcap"))
 		if !bytes.Equal(data, want) {
 			t.Errorf("%s: embedded capture (%d bytes) differs from the file (%d bytes)", name, len(data), len(want))
 		}

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/reports"
 )
 
@@ -32,12 +32,14 @@ filter, and per case its documented expectation and source, the expected and
 observed headers field by field, a packet ladder of the flow, and its capture
 as a download.
 
-Captures are read relative to the JSON file (as 'conform --report DIR' lays
-them out). A capture over 2 MiB, or one that is missing, is named on the page
-instead of embedded.
+Captures are read from the pcap/ directory next to the JSON file (as
+'conform --report DIR' lays them out), regular files only. A capture that is
+missing, elsewhere, a link or over 2 MiB is named on the page instead of
+embedded.
 
 The page is written next to the JSON file with the extension .html unless
---output says otherwise; '-o -' writes it to standard output.`,
+--output says otherwise; '-o -' writes it to standard output. No file is
+written through a symbolic link: a link at an output path is an error.`,
 		Example: `  # write lbcheck-report/report.html from a saved run
   lbcheck report lbcheck-report/report.json
 
@@ -107,14 +109,12 @@ func runReport(stdout, stderr io.Writer, o *reportOptions) error {
 	return nil
 }
 
-// writeOutput writes data to the file, or to stdout for "-".
+// writeOutput writes data to the file (never through a link:
+// safefile.Write), or to stdout for "-".
 func writeOutput(stdout io.Writer, path string, data []byte) error {
 	if path == "-" {
 		_, err := stdout.Write(data)
 		return err
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return safefile.WriteBytes(path, data)
 }

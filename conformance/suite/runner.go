@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -39,8 +40,8 @@ type Options struct {
 	Users []UserDeployment
 	// Fixtures resolves a fixture name to its deployment.
 	Fixtures func(name string) (*schema.Deployment, error)
-	// PcapDir receives one <case>.pcapng per case; empty: no captures kept.
-	PcapDir string
+	// PcapDir receives one <case>.pcapng per case; nil: no captures kept.
+	PcapDir *safefile.Dir
 	// PcapRel is PcapDir relative to the report file (for CaseResult.Pcap).
 	PcapRel string
 	// CaseTimeout bounds each case; 0 means DefaultCaseTimeout.
@@ -163,12 +164,6 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	if total == 0 {
 		return finish(errors.New("no case selected (check --run)"))
 	}
-	if r.PcapDir != "" {
-		if err := os.MkdirAll(r.PcapDir, 0o755); err != nil {
-			return finish(fmt.Errorf("capture directory: %w", err))
-		}
-	}
-
 	// Set up the next deployment while the current one runs: the work is
 	// mostly netlink calls and process start-up, which overlap well with
 	// cases that mostly wait for packets.
@@ -373,9 +368,9 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 	res.Reason = strings.Join(t.reasons, "\n")
 	logs := append([]string(nil), t.logs...)
 	t.mu.Unlock()
-	if r.PcapDir != "" {
+	if r.PcapDir != nil {
 		file := pcapName(p.name)
-		if err := capture.WritePcap(filepath.Join(r.PcapDir, file), env.Ports()...); err != nil {
+		if err := r.PcapDir.Write(file, func(w io.Writer) error { return capture.WritePcap(w, env.Ports()...) }); err != nil {
 			res.Reason = strings.TrimSpace(res.Reason + "\n(capture not written: " + err.Error() + ")")
 		} else {
 			res.Pcap = filepath.ToSlash(filepath.Join(r.PcapRel, file))
