@@ -39,18 +39,28 @@ func mustAsset(name string) string {
 	return string(b)
 }
 
-// MaxInlinePcap is the largest capture embedded in an HTML report. Larger
-// captures are left next to the report and the page says so.
-const MaxInlinePcap = 2 << 20
+// MaxInlinePcap is the largest capture embedded in an HTML report, and
+// MaxInlinePcapTotal the most its captures take together. A capture over
+// either is left next to the report and the page says so.
+const (
+	MaxInlinePcap      = 2 << 20
+	MaxInlinePcapTotal = 16 << 20
+)
 
 // PcapTooLargeError is returned by a pcap source for a capture over
-// MaxInlinePcap; the page then names the file instead of embedding it.
+// MaxInlinePcap, and stands for one that would take the page's captures over
+// MaxInlinePcapTotal (Total); the page then names the file instead of
+// embedding it.
 type PcapTooLargeError struct {
-	Name string
-	Size int64
+	Name  string
+	Size  int64
+	Total bool
 }
 
 func (e *PcapTooLargeError) Error() string {
+	if e.Total {
+		return fmt.Sprintf("capture %s (%s) would take the page's embedded captures over their %s limit", e.Name, formatBytes(e.Size), formatBytes(MaxInlinePcapTotal))
+	}
 	return fmt.Sprintf("capture %s is %s, over the %s embedding limit", e.Name, formatBytes(e.Size), formatBytes(MaxInlinePcap))
 }
 
@@ -141,13 +151,14 @@ func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) e
 		p.R = r
 	}
 	ids := map[string]int{}
+	var embedded int64 // bytes of captures embedded so far
 	for _, c := range r.Cases {
 		p.Total.add(c.Status)
 		cv := caseView{CaseResult: c, ID: uniqueID(ids, "case-"+c.Name), Ladder: buildLadder(c.Hops, c.Checks)}
 		for _, ch := range c.Checks {
 			cv.Checks = append(cv.Checks, checkView{Check: ch, Fields: DiffHeaders(ch.Expected, ch.Observed)})
 		}
-		cv.Pcap = loadPcap(c.Pcap, pcaps)
+		cv.Pcap = loadPcap(c.Pcap, pcaps, &embedded)
 		p.Cases = append(p.Cases, cv)
 	}
 	p.Filter = statusFilter(p.Total)
@@ -169,8 +180,9 @@ func withResult(r *ConformanceReport, result string) *ConformanceReport {
 	return &c
 }
 
-// loadPcap embeds the capture as a data: URI, or explains why it is not.
-func loadPcap(name string, pcaps PcapSource) pcapView {
+// loadPcap embeds the capture as a data: URI, or explains why it is not;
+// embedded counts the bytes the page embeds, up to MaxInlinePcapTotal.
+func loadPcap(name string, pcaps PcapSource, embedded *int64) pcapView {
 	if name == "" {
 		return pcapView{}
 	}
@@ -188,7 +200,10 @@ func loadPcap(name string, pcaps PcapSource) pcapView {
 		v.Note = "capture not available: " + err.Error()
 	case len(data) > MaxInlinePcap:
 		v.Note = (&PcapTooLargeError{Name: name, Size: int64(len(data))}).Error() + "; open it next to the report"
+	case *embedded+int64(len(data)) > MaxInlinePcapTotal:
+		v.Note = (&PcapTooLargeError{Name: name, Size: int64(len(data)), Total: true}).Error() + "; open it next to the report"
 	default:
+		*embedded += int64(len(data))
 		v.Size = formatBytes(int64(len(data)))
 		v.URL = template.URL("data:application/vnd.tcpdump.pcap;base64," + base64.StdEncoding.EncodeToString(data))
 	}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,5 +91,44 @@ func TestPcapsFromDirOnlyItsCaptures(t *testing.T) {
 				t.Errorf("the page embeds the secret")
 			}
 		})
+	}
+}
+
+// TestPcapsTotalLimit: captures each under MaxInlinePcap are embedded until
+// together they would pass MaxInlinePcapTotal; the rest are named.
+func TestPcapsTotalLimit(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, PcapDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const each = MaxInlinePcap - 1<<10
+	fit := MaxInlinePcapTotal / each
+	r := &ConformanceReport{APIVersion: ConformanceAPIVersion, Kind: ConformanceKind}
+	for i := range fit + 3 {
+		name := fmt.Sprintf("Case%02d", i)
+		if err := os.WriteFile(filepath.Join(dir, PcapDir, name+".pcap"), make([]byte, each), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r.Cases = append(r.Cases, CaseResult{Name: name, Profile: "core", Status: StatusPassed, Pcap: PcapDir + "/" + name + ".pcap"})
+	}
+	var page bytes.Buffer
+	if err := WriteConformanceHTML(&page, r, PcapsFromDir(dir)); err != nil {
+		t.Fatal(err)
+	}
+	doc := parseHTML(t, page.Bytes())
+	for i, c := range r.Cases {
+		n := byID(t, doc, "case-"+c.Name)
+		embedded := len(findAll(n, sel("a", "download"))) == 1
+		if embedded != (i < fit) {
+			t.Errorf("%s embedded: %v, want %v (%d of %d bytes fit)", c.Name, embedded, i < fit, fit, MaxInlinePcapTotal)
+		}
+		if !embedded {
+			if got := text(findAll(n, sel("p", "pcap"))[0]); !strings.Contains(got, "over their 16.0 MiB limit") {
+				t.Errorf("%s: note %q", c.Name, got)
+			}
+		}
+	}
+	if max := MaxInlinePcapTotal*4/3 + 1<<20; page.Len() > max {
+		t.Errorf("page is %d bytes, want at most %d", page.Len(), max)
 	}
 }

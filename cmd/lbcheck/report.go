@@ -34,8 +34,8 @@ as a download.
 
 Captures are read from the pcap/ directory next to the JSON file (as
 'conform --report DIR' lays them out), regular files only. A capture that is
-missing, elsewhere, a link or over 2 MiB is named on the page instead of
-embedded.
+missing, elsewhere, a link, over 2 MiB, or would take the page's captures
+over 16 MiB is named on the page instead of embedded.
 
 The page is written next to the JSON file with the extension .html unless
 --output says otherwise; '-o -' writes it to standard output. No file is
