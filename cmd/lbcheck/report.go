@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lbcheck/lbcheck/internal/safefile"
+	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/reports"
 )
 
@@ -71,7 +72,7 @@ func runReport(stdout, stderr io.Writer, o *reportOptions) error {
 	warnPcaps := func(name string) ([]byte, error) {
 		data, err := pcaps(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "lbcheck: warning: %s: capture not embedded: %v\n", o.input, err)
+			fmt.Fprintf(stderr, "lbcheck: warning: %s: capture not embedded: %s\n", safetext.Line(o.input), safetext.Line(err.Error()))
 		}
 		return data, err
 	}
@@ -104,7 +105,7 @@ func runReport(stdout, stderr io.Writer, o *reportOptions) error {
 			total.Skipped += p.Statistics.Skipped
 		}
 		fmt.Fprintf(stderr, "lbcheck: wrote %s (%d cases: %d passed, %d failed, %d skipped)\n",
-			out, total.Total(), total.Passed, total.Failed, total.Skipped)
+			safetext.Line(out), total.Total(), total.Passed, total.Failed, total.Skipped)
 	}
 	return nil
 }

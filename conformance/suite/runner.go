@@ -15,6 +15,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/internal/safefile"
+	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -248,7 +249,7 @@ func (r *Runner) setup(ctx context.Context, g *group) (*Env, error) {
 			return env, nil
 		}
 		if r.Progress != nil && attempt < setupAttempts && ctx.Err() == nil {
-			fmt.Fprintf(r.Progress, "setting up %s failed, retrying once:\n%s\n", g.name, indent(err.Error()))
+			fmt.Fprintf(r.Progress, "setting up %s failed, retrying once:\n%s\n", safetext.Line(g.name), indent(err.Error()))
 		}
 	}
 	if err == nil {
@@ -279,7 +280,7 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 		}
 		*n++
 		if r.Progress != nil {
-			fmt.Fprintf(r.Progress, "[%d/%d] %s ... ", *n, total, p.name)
+			fmt.Fprintf(r.Progress, "[%d/%d] %s ... ", *n, total, safetext.Line(p.name))
 		}
 		res, logs := r.runCase(ctx, p, env, ports)
 		if env.Alive != nil {
@@ -304,8 +305,10 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 	return nil
 }
 
+// indent escapes s (safetext.Lines: it may quote a target's stderr) and
+// indents each of its lines for the progress output.
 func indent(s string) string {
-	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+	return "    " + strings.ReplaceAll(safetext.Lines(s), "\n", "\n    ")
 }
 
 // runCase runs one case with its timeout and turns the T into a result and
