@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"errors"
@@ -17,11 +18,13 @@ import (
 var assets embed.FS
 
 // Page assets, read once. The CSS and JS are inlined into every page so the
-// file is self-contained; the page's Content-Security-Policy forbids any
-// fetch, so a stray reference shows up as a blocked request, not a leak.
+// file is self-contained; the page's Content-Security-Policy (pageCSP)
+// forbids any fetch, so a stray reference shows up as a blocked request, not
+// a leak, and runs only the page's own script.
 var (
 	pageCSS = template.CSS(mustAsset("assets/style.css"))
 	pageJS  = template.JS(mustAsset("assets/report.js"))
+	pageCSP = contentSecurityPolicy(string(pageJS))
 	pages   = template.Must(template.New("").Funcs(template.FuncMap{
 		"when":  formatDate,
 		"secs":  formatSeconds,
@@ -30,6 +33,22 @@ var (
 		"split": func(s string) []string { return strings.SplitN(s, ":", 2) },
 	}).ParseFS(assets, "assets/*.tmpl"))
 )
+
+// contentSecurityPolicy is the pages' policy: nothing may be fetched
+// (default-src 'none'; captures are data: links, which are not fetched),
+// styles may be inline (the <style> element and the bars' style
+// attributes), and the one script runs by the hash of its text, which is
+// the page's only <script> element, so no script injected into the page
+// would run: no 'unsafe-inline' for scripts.
+func contentSecurityPolicy(script string) string {
+	sum := sha256.Sum256([]byte(script))
+	return "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; img-src data:"
+}
+
+// newHeader is the head of a page titled title.
+func newHeader(title string) header {
+	return header{Title: title, CSP: pageCSP, CSS: pageCSS, JS: pageJS}
+}
 
 func mustAsset(name string) string {
 	b, err := assets.ReadFile(name)
@@ -68,9 +87,10 @@ func (e *PcapTooLargeError) Error() string {
 // relative to the report). It may return a *PcapTooLargeError.
 type PcapSource func(name string) ([]byte, error)
 
-// header is the part of the page shared by both reports.
+// header is the part of the page shared by both reports (newHeader).
 type header struct {
 	Title string
+	CSP   string
 	CSS   template.CSS
 	JS    template.JS
 }
@@ -139,7 +159,7 @@ type pcapView struct {
 // and the capture as a download. pcaps may be nil (no captures embedded).
 func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) error {
 	p := conformancePage{
-		Head: header{Title: "lbcheck conformance: " + r.Implementation.Name, CSS: pageCSS, JS: pageJS},
+		Head: newHeader("lbcheck conformance: " + r.Implementation.Name),
 		R:    r,
 	}
 	profiles, result := Summarize(r.Cases)
