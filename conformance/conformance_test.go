@@ -15,6 +15,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
+	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -26,12 +27,17 @@ func runSuite(tb testing.TB, profile string, progress io.Writer) (*reports.Confo
 	if err != nil {
 		tb.Fatal(err)
 	}
+	pcaps, err := safefile.OpenDir(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer pcaps.Close()
 	r := suite.Runner{
 		Provider: &suite.Lab{Target: ref},
 		Options: suite.Options{
 			Profile:        profile,
 			Fixtures:       cases.Fixture,
-			PcapDir:        tb.TempDir(),
+			PcapDir:        pcaps,
 			Progress:       progress,
 			Verbose:        testing.Verbose(),
 			Implementation: reports.Implementation{Name: ref.Name},

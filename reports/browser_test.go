@@ -344,7 +344,7 @@ func TestConformanceHTMLInChromium(t *testing.T) {
 		t.Fatalf("allowing downloads: %v", err)
 	}
 	tb.click(t, `#case-NonFloatingInbound a.download`)
-	want, err := os.ReadFile(filepath.Join(dir, "pcaps", "NonFloatingInbound.pcap"))
+	want, err := os.ReadFile(filepath.Join(dir, "pcap", "NonFloatingInbound.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,6 +387,39 @@ func TestLintHTMLInChromium(t *testing.T) {
 		t.Errorf("after filtering errors, visible findings %q, want LB3001,LB2001", got)
 	}
 	tb.onlyItself(t, pageURL)
+}
+
+// TestInjectedScriptBlocked plays a name that got past the HTML escaping:
+// a <script> element and an inline event handler added to a lint page. The
+// page's Content-Security-Policy runs only the page's own script (by its
+// hash), so the page still works and neither injected script runs.
+func TestInjectedScriptBlocked(t *testing.T) {
+	wsURL := startChromium(t)
+	var page bytes.Buffer
+	if err := WriteLintHTML(&page, sampleLint()); err != nil {
+		t.Fatal(err)
+	}
+	const injected = `<script>document.body.dataset.injected = "script"</script>` +
+		`<button id="injected" onclick="document.body.dataset.injected = 'handler'">x</button>`
+	html := strings.Replace(page.String(), "<body>", "<body>"+injected, 1)
+	if html == page.String() {
+		t.Fatal("no <body> tag to inject after")
+	}
+	pagePath := filepath.Join(t.TempDir(), "injected.html")
+	if err := os.WriteFile(pagePath, []byte(html), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb := newTab(t, wsURL)
+	tb.open(t, pagePath)
+	tb.click(t, "#injected")
+	got := evaluate[map[string]string](t, tb, `({filter: document.body.dataset.filter || "", injected: document.body.dataset.injected || ""})`)
+	if got["filter"] != "all" || got["injected"] != "" {
+		t.Errorf("page script set filter=%q (want all), injected scripts set %q (want nothing)", got["filter"], got["injected"])
+	}
+	_, problems := tb.record()
+	if n := strings.Count(strings.Join(problems, "\n"), "Content Security Policy"); n < 2 {
+		t.Errorf("the browser reported %d CSP violations, want one per injected script: %q", n, problems)
+	}
 }
 
 // TestChromiumRecorderSeesFetches is the control for onlyItself: a page that

@@ -54,7 +54,7 @@ func samplePcap(n int) []byte {
 }
 
 // fixtureDir lays out the fixture as `lbcheck conform --report` would: the
-// JSON next to pcaps/. NonFloatingInbound and FloatingInbound have small
+// JSON next to pcap/. NonFloatingInbound and FloatingInbound have small
 // captures, ReplyBypassesMux's is over MaxInlinePcap, and
 // StrongHostReceiveDrops's is missing.
 func fixtureDir(t testing.TB) string {
@@ -65,10 +65,10 @@ func fixtureDir(t testing.TB) string {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{
-		"report.json":                   data,
-		"pcaps/NonFloatingInbound.pcap": samplePcap(3),
-		"pcaps/FloatingInbound.pcap":    samplePcap(5),
-		"pcaps/ReplyBypassesMux.pcap":   make([]byte, MaxInlinePcap+300<<10),
+		"report.json":                  data,
+		"pcap/NonFloatingInbound.pcap": samplePcap(3),
+		"pcap/FloatingInbound.pcap":    samplePcap(5),
+		"pcap/ReplyBypassesMux.pcap":   make([]byte, MaxInlinePcap+300<<10),
 	}
 	for name, b := range files {
 		p := filepath.Join(dir, name)
@@ -88,7 +88,7 @@ func renderFixture(t testing.TB) []byte {
 	return renderDir(t, fixtureDir(t))
 }
 
-// renderDir renders dir/report.json with the captures in dir/pcaps and
+// renderDir renders dir/report.json with the captures in dir/pcap and
 // returns the page.
 func renderDir(t testing.TB, dir string) []byte {
 	t.Helper()

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"errors"
@@ -17,11 +18,13 @@ import (
 var assets embed.FS
 
 // Page assets, read once. The CSS and JS are inlined into every page so the
-// file is self-contained; the page's Content-Security-Policy forbids any
-// fetch, so a stray reference shows up as a blocked request, not a leak.
+// file is self-contained; the page's Content-Security-Policy (pageCSP)
+// forbids any fetch, so a stray reference shows up as a blocked request, not
+// a leak, and runs only the page's own script.
 var (
 	pageCSS = template.CSS(mustAsset("assets/style.css"))
 	pageJS  = template.JS(mustAsset("assets/report.js"))
+	pageCSP = contentSecurityPolicy(string(pageJS))
 	pages   = template.Must(template.New("").Funcs(template.FuncMap{
 		"when":  formatDate,
 		"secs":  formatSeconds,
@@ -31,6 +34,22 @@ var (
 	}).ParseFS(assets, "assets/*.tmpl"))
 )
 
+// contentSecurityPolicy is the pages' policy: nothing may be fetched
+// (default-src 'none'; captures are data: links, which are not fetched),
+// styles may be inline (the <style> element and the bars' style
+// attributes), and the one script runs by the hash of its text, which is
+// the page's only <script> element, so no script injected into the page
+// would run: no 'unsafe-inline' for scripts.
+func contentSecurityPolicy(script string) string {
+	sum := sha256.Sum256([]byte(script))
+	return "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; img-src data:"
+}
+
+// newHeader is the head of a page titled title.
+func newHeader(title string) header {
+	return header{Title: title, CSP: pageCSP, CSS: pageCSS, JS: pageJS}
+}
+
 func mustAsset(name string) string {
 	b, err := assets.ReadFile(name)
 	if err != nil {
@@ -39,18 +58,28 @@ func mustAsset(name string) string {
 	return string(b)
 }
 
-// MaxInlinePcap is the largest capture embedded in an HTML report. Larger
-// captures are left next to the report and the page says so.
-const MaxInlinePcap = 2 << 20
+// MaxInlinePcap is the largest capture embedded in an HTML report, and
+// MaxInlinePcapTotal the most its captures take together. A capture over
+// either is left next to the report and the page says so.
+const (
+	MaxInlinePcap      = 2 << 20
+	MaxInlinePcapTotal = 16 << 20
+)
 
 // PcapTooLargeError is returned by a pcap source for a capture over
-// MaxInlinePcap; the page then names the file instead of embedding it.
+// MaxInlinePcap, and stands for one that would take the page's captures over
+// MaxInlinePcapTotal (Total); the page then names the file instead of
+// embedding it.
 type PcapTooLargeError struct {
-	Name string
-	Size int64
+	Name  string
+	Size  int64
+	Total bool
 }
 
 func (e *PcapTooLargeError) Error() string {
+	if e.Total {
+		return fmt.Sprintf("capture %s (%s) would take the page's embedded captures over their %s limit", e.Name, formatBytes(e.Size), formatBytes(MaxInlinePcapTotal))
+	}
 	return fmt.Sprintf("capture %s is %s, over the %s embedding limit", e.Name, formatBytes(e.Size), formatBytes(MaxInlinePcap))
 }
 
@@ -58,9 +87,10 @@ func (e *PcapTooLargeError) Error() string {
 // relative to the report). It may return a *PcapTooLargeError.
 type PcapSource func(name string) ([]byte, error)
 
-// header is the part of the page shared by both reports.
+// header is the part of the page shared by both reports (newHeader).
 type header struct {
 	Title string
+	CSP   string
 	CSS   template.CSS
 	JS    template.JS
 }
@@ -129,7 +159,7 @@ type pcapView struct {
 // and the capture as a download. pcaps may be nil (no captures embedded).
 func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) error {
 	p := conformancePage{
-		Head: header{Title: "lbcheck conformance: " + r.Implementation.Name, CSS: pageCSS, JS: pageJS},
+		Head: newHeader("lbcheck conformance: " + r.Implementation.Name),
 		R:    r,
 	}
 	profiles, result := Summarize(r.Cases)
@@ -141,13 +171,14 @@ func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) e
 		p.R = r
 	}
 	ids := map[string]int{}
+	var embedded int64 // bytes of captures embedded so far
 	for _, c := range r.Cases {
 		p.Total.add(c.Status)
 		cv := caseView{CaseResult: c, ID: uniqueID(ids, "case-"+c.Name), Ladder: buildLadder(c.Hops, c.Checks)}
 		for _, ch := range c.Checks {
 			cv.Checks = append(cv.Checks, checkView{Check: ch, Fields: DiffHeaders(ch.Expected, ch.Observed)})
 		}
-		cv.Pcap = loadPcap(c.Pcap, pcaps)
+		cv.Pcap = loadPcap(c.Pcap, pcaps, &embedded)
 		p.Cases = append(p.Cases, cv)
 	}
 	p.Filter = statusFilter(p.Total)
@@ -169,8 +200,9 @@ func withResult(r *ConformanceReport, result string) *ConformanceReport {
 	return &c
 }
 
-// loadPcap embeds the capture as a data: URI, or explains why it is not.
-func loadPcap(name string, pcaps PcapSource) pcapView {
+// loadPcap embeds the capture as a data: URI, or explains why it is not;
+// embedded counts the bytes the page embeds, up to MaxInlinePcapTotal.
+func loadPcap(name string, pcaps PcapSource, embedded *int64) pcapView {
 	if name == "" {
 		return pcapView{}
 	}
@@ -188,7 +220,10 @@ func loadPcap(name string, pcaps PcapSource) pcapView {
 		v.Note = "capture not available: " + err.Error()
 	case len(data) > MaxInlinePcap:
 		v.Note = (&PcapTooLargeError{Name: name, Size: int64(len(data))}).Error() + "; open it next to the report"
+	case *embedded+int64(len(data)) > MaxInlinePcapTotal:
+		v.Note = (&PcapTooLargeError{Name: name, Size: int64(len(data)), Total: true}).Error() + "; open it next to the report"
 	default:
+		*embedded += int64(len(data))
 		v.Size = formatBytes(int64(len(data)))
 		v.URL = template.URL("data:application/vnd.tcpdump.pcap;base64," + base64.StdEncoding.EncodeToString(data))
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/lbcheck/lbcheck/internal/safetext"
 )
 
 // WriteJUnit writes r as JUnit XML: one testsuite per profile, one testcase
@@ -55,13 +57,16 @@ func junitCaseOf(c CaseResult) JUnitCase {
 	return jc
 }
 
-// failureText explains a failed case for a CI log.
+// failureText explains a failed case for a CI log, one line per failed
+// check, expectation and source; each line is escaped (safetext), as a
+// report read back may hold anything.
 func failureText(c CaseResult) string {
-	var b strings.Builder
+	var out strings.Builder
 	for _, ch := range c.Checks {
 		if ch.OK {
 			continue
 		}
+		var b strings.Builder
 		fmt.Fprintf(&b, "%s: %s", ch.Point, ch.What)
 		switch {
 		case ch.Negative && ch.Observed != nil:
@@ -76,15 +81,15 @@ func failureText(c CaseResult) string {
 		if ch.Message != "" {
 			fmt.Fprintf(&b, " (%s)", ch.Message)
 		}
-		b.WriteByte('\n')
+		fmt.Fprintln(&out, safetext.Line(b.String()))
 	}
 	if c.Expectation != "" {
-		fmt.Fprintf(&b, "expectation: %s\n", c.Expectation)
+		fmt.Fprintln(&out, "expectation:", safetext.Line(c.Expectation))
 	}
 	if c.Source != "" {
-		fmt.Fprintf(&b, "source: %s\n", c.Source)
+		fmt.Fprintln(&out, "source:", safetext.Line(c.Source))
 	}
-	return b.String()
+	return out.String()
 }
 
 func junitTime(secs float64) string { return fmt.Sprintf("%.3f", secs) }

@@ -5,6 +5,9 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/lbcheck/lbcheck/internal/safetext"
 )
 
 func TestWriteJUnit(t *testing.T) {
@@ -91,5 +94,45 @@ func TestWriteJUnit(t *testing.T) {
 	}
 	if failed != 1 || skipped != 1 {
 		t.Errorf("%d failure and %d skipped elements, want 1 and 1", failed, skipped)
+	}
+}
+
+// TestWriteJUnitHostile renders a report read back from a file anyone may
+// have written: every string escaped (safetext), the failure text holding
+// only its own lines, and the document valid XML.
+func TestWriteJUnitHostile(t *testing.T) {
+	const evil = "x\n::add-mask::secret\r\x1b[31m\x00\u202e\xff"
+	r := &ConformanceReport{
+		Implementation: Implementation{Name: evil, Version: evil},
+		Environment:    Environment{Kernel: evil},
+		Cases: []CaseResult{
+			{Name: evil, Profile: evil, Status: StatusFailed, Reason: evil, Expectation: evil, Source: evil,
+				Checks: []Check{{Point: evil, What: evil, Message: evil, Expected: Headers{DstIP: evil}}}},
+			{Name: "skipped", Profile: evil, Status: StatusSkipped, Reason: evil},
+		},
+	}
+	var buf bytes.Buffer
+	if err := WriteJUnit(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.ContainsFunc(out, func(r rune) bool { return r != '\n' && safetext.Escapes(r) }) || !utf8.ValidString(out) {
+		t.Errorf("raw control character or invalid UTF-8 in\n%q", out)
+	}
+	var doc JUnitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Suites[0]
+	esc := safetext.Line(evil)
+	f := s.Cases[0].Failure
+	for _, got := range []string{doc.Name, s.Name, s.Properties.Property[0].Value, s.Cases[0].Name, s.Cases[0].Classname, f.Message, s.Cases[1].Skipped.Message} {
+		if !strings.Contains(got, esc) {
+			t.Errorf("%q does not hold the escaped %q", got, esc)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(f.Text, "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "expectation: ") || !strings.HasPrefix(lines[2], "source: ") {
+		t.Errorf("failure text has lines of its own making:\n%s", f.Text)
 	}
 }

@@ -3,6 +3,8 @@ package reports
 import (
 	"encoding/xml"
 	"io"
+
+	"github.com/lbcheck/lbcheck/internal/safetext"
 )
 
 // JUnitSuites is a JUnit XML document, in the dialect CI systems (GitLab,
@@ -72,16 +74,52 @@ func (d *JUnitSuites) Add(s JUnitSuite) {
 }
 
 // EncodeJUnit writes d to w as an indented XML document with its header
-// and a final newline.
+// and a final newline. Control characters in its strings, which XML 1.0
+// cannot carry (encoding/xml would write U+FFFD) or a CI log would act on,
+// are written escaped (safetext: Line for attributes, Lines for the text of
+// a failure or skip).
 func EncodeJUnit(w io.Writer, d *JUnitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(d); err != nil {
+	if err := enc.Encode(escaped(d)); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// escaped is a copy of d with its strings escaped for EncodeJUnit.
+func escaped(d *JUnitSuites) *JUnitSuites {
+	line := safetext.Line
+	out := *d
+	out.Name = line(d.Name)
+	out.Suites = make([]JUnitSuite, len(d.Suites))
+	for i, s := range d.Suites {
+		s.Name = line(s.Name)
+		if s.Properties != nil {
+			props := &JUnitProperties{Property: make([]JUnitProperty, len(s.Properties.Property))}
+			for j, p := range s.Properties.Property {
+				props.Property[j] = JUnitProperty{Name: line(p.Name), Value: line(p.Value)}
+			}
+			s.Properties = props
+		}
+		s.Cases = make([]JUnitCase, len(d.Suites[i].Cases))
+		for j, c := range d.Suites[i].Cases {
+			c.Name, c.Classname = line(c.Name), line(c.Classname)
+			c.Failure, c.Skipped = escapedMessage(c.Failure), escapedMessage(c.Skipped)
+			s.Cases[j] = c
+		}
+		out.Suites[i] = s
+	}
+	return &out
+}
+
+func escapedMessage(m *JUnitMessage) *JUnitMessage {
+	if m == nil {
+		return nil
+	}
+	return &JUnitMessage{Message: safetext.Line(m.Message), Type: safetext.Line(m.Type), Text: safetext.Lines(m.Text)}
 }

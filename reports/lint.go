@@ -80,7 +80,7 @@ type lintRule struct {
 // each under the lines of the user's file it is about.
 func WriteLintHTML(w io.Writer, r *LintReport) error {
 	p := lintPage{
-		Head:   header{Title: "lbcheck lint report", CSS: pageCSS, JS: pageJS},
+		Head:   newHeader("lbcheck lint report"),
 		R:      r,
 		Counts: map[string]int{},
 	}

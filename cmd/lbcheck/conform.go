@@ -21,6 +21,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/conformance/topo"
+	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -136,15 +137,27 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	if o.target != target.RefName {
 		opts.Implementation.Manifest = o.target
 	}
+	var reportDir *safefile.Dir
 	if o.report != "" {
-		opts.PcapDir, opts.PcapRel = filepath.Join(o.report, "pcap"), "pcap"
+		// Opened before the run, so a bad DIR fails fast, and kept open, so
+		// every file goes into the directory checked here.
+		if reportDir, err = safefile.MkDir(o.report); err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		defer reportDir.Close()
+		pcaps, err := reportDir.MkDir(reports.PcapDir)
+		if err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		defer pcaps.Close()
+		opts.PcapDir, opts.PcapRel = pcaps, reports.PcapDir
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
 	rep, runErr := (&suite.Runner{Provider: &suite.Lab{Target: m}, Options: opts}).Run(ctx)
 	if rep != nil && len(rep.Cases) > 0 {
-		if err := writeConformOutputs(rep, o); err != nil {
+		if err := writeConformOutputs(rep, o, reportDir); err != nil {
 			return err
 		}
 		st := total(rep)
@@ -228,28 +241,23 @@ func listCases(w io.Writer, sel *regexp.Regexp, profile string, users []suite.Us
 	return nil
 }
 
-func writeConformOutputs(r *reports.ConformanceReport, o *conformOptions) error {
+// writeConformOutputs writes report.json and report.html into dir (the
+// --report directory; nil: none) and the --json and --junit files, creating
+// their parent directories; no file is written through a link (safefile).
+func writeConformOutputs(r *reports.ConformanceReport, o *conformOptions, dir *safefile.Dir) error {
 	write := func(path string, render func(io.Writer) error) error {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := render(f); err != nil {
-			f.Close()
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return f.Close()
+		return safefile.Write(path, render)
 	}
 	jsonOut := func(w io.Writer) error { return reports.WriteConformanceJSON(w, r) }
-	if o.report != "" {
-		if err := write(filepath.Join(o.report, "report.json"), jsonOut); err != nil {
+	if dir != nil {
+		if err := dir.Write("report.json", jsonOut); err != nil {
 			return err
 		}
-		pcaps := reports.PcapsFromDir(o.report)
-		if err := write(filepath.Join(o.report, "report.html"), func(w io.Writer) error {
+		pcaps := reports.PcapsFromDir(dir.Path())
+		if err := dir.Write("report.html", func(w io.Writer) error {
 			return reports.WriteConformanceHTML(w, r, pcaps)
 		}); err != nil {
 			return err

@@ -87,3 +87,57 @@ func TestConformUserDeployment(t *testing.T) {
 		})
 	}
 }
+
+// TestConformReportLinks plants symbolic links in --report DIR, as another
+// user of a shared directory could: conform (root) must not write through
+// them. A link for the directory or its pcap/ stops the run before it
+// starts; one for report.html fails the write at the end. Each error names
+// the link, and the file outside is unchanged.
+func TestConformReportLinks(t *testing.T) {
+	labtest.RequireRoot(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "deploy.yaml")
+	if err := os.WriteFile(cfg, []byte(strings.Replace(userDeployment, "LOOPBACK", "203.0.113.60/32", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "root's file outside the report\n"
+	outside := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(outside, []byte(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		link string // relative to the report directory; "." is the directory itself
+		to   string
+		ran  bool // the cases run before the error
+	}{
+		{"report directory", ".", filepath.Dir(outside), false},
+		{"capture directory", "pcap", filepath.Dir(outside), false},
+		{"report.html", "report.html", outside, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			report := filepath.Join(t.TempDir(), "report")
+			link := filepath.Join(report, tt.link)
+			if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(tt.to, link); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"conform", "--config", cfg, "--report", report}, &stdout, &stderr)
+			if want := link + " is a symbolic link"; code != exitUsage || !strings.Contains(stderr.String(), want) {
+				t.Errorf("exit %d, want %d and %q in stderr:\n%s", code, exitUsage, want, &stderr)
+			}
+			if ran := strings.Contains(stderr.String(), "[1/2] RuleDeliversToPool"); ran != tt.ran {
+				t.Errorf("cases ran: %v, want %v", ran, tt.ran)
+			}
+			if b, err := os.ReadFile(outside); err != nil || string(b) != secret {
+				t.Errorf("%s changed: %q, %v", outside, b, err)
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(outside)); len(entries) != 1 {
+				t.Errorf("conform wrote %d files next to %s", len(entries)-1, outside)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/schema/importer/snapshot"
 )
 
@@ -50,16 +51,11 @@ the load balancer files. Run it on each backend VM.`,
 			if err != nil {
 				return err
 			}
-			var w io.Writer = cmd.OutOrStdout()
+			render := func(w io.Writer) error { return snapshot.WriteYAML(w, g, time.Now()) }
 			if output != "" && output != "-" {
-				f, err := os.Create(output)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				w = f
+				return safefile.Write(output, render)
 			}
-			if err := snapshot.WriteYAML(w, g, time.Now()); err != nil {
+			if err := render(cmd.OutOrStdout()); err != nil {
 				return fmt.Errorf("writing the snapshot: %w", err)
 			}
 			return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/lint/format"
 	"github.com/lbcheck/lbcheck/lint/rules"
@@ -173,18 +174,14 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 	return nil
 }
 
-// writeReport renders the report to stdout, or to the file named by output.
+// writeReport renders the report to stdout, or to the file named by output
+// (never through a link: safefile.Write).
 func writeReport(stdout io.Writer, output string, f format.Formatter, r *format.Report) error {
 	if output == "" {
 		return f.Format(stdout, r)
 	}
-	file, err := os.Create(output)
-	if err != nil {
+	if err := safefile.Write(output, func(w io.Writer) error { return f.Format(w, r) }); err != nil {
 		return fmt.Errorf("--output: %w", err)
 	}
-	if err := f.Format(file, r); err != nil {
-		file.Close()
-		return fmt.Errorf("writing %s: %w", output, err)
-	}
-	return file.Close()
+	return nil
 }

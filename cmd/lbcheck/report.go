@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lbcheck/lbcheck/internal/safefile"
+	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/reports"
 )
 
@@ -32,12 +33,14 @@ filter, and per case its documented expectation and source, the expected and
 observed headers field by field, a packet ladder of the flow, and its capture
 as a download.
 
-Captures are read relative to the JSON file (as 'conform --report DIR' lays
-them out). A capture over 2 MiB, or one that is missing, is named on the page
-instead of embedded.
+Captures are read from the pcap/ directory next to the JSON file (as
+'conform --report DIR' lays them out), regular files only. A capture that is
+missing, elsewhere, a link, over 2 MiB, or would take the page's captures
+over 16 MiB is named on the page instead of embedded.
 
 The page is written next to the JSON file with the extension .html unless
---output says otherwise; '-o -' writes it to standard output.`,
+--output says otherwise; '-o -' writes it to standard output. No file is
+written through a symbolic link: a link at an output path is an error.`,
 		Example: `  # write lbcheck-report/report.html from a saved run
   lbcheck report lbcheck-report/report.json
 
@@ -69,7 +72,7 @@ func runReport(stdout, stderr io.Writer, o *reportOptions) error {
 	warnPcaps := func(name string) ([]byte, error) {
 		data, err := pcaps(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "lbcheck: warning: %s: capture not embedded: %v\n", o.input, err)
+			fmt.Fprintf(stderr, "lbcheck: warning: %s: capture not embedded: %s\n", safetext.Line(o.input), safetext.Line(err.Error()))
 		}
 		return data, err
 	}
@@ -102,19 +105,17 @@ func runReport(stdout, stderr io.Writer, o *reportOptions) error {
 			total.Skipped += p.Statistics.Skipped
 		}
 		fmt.Fprintf(stderr, "lbcheck: wrote %s (%d cases: %d passed, %d failed, %d skipped)\n",
-			out, total.Total(), total.Passed, total.Failed, total.Skipped)
+			safetext.Line(out), total.Total(), total.Passed, total.Failed, total.Skipped)
 	}
 	return nil
 }
 
-// writeOutput writes data to the file, or to stdout for "-".
+// writeOutput writes data to the file (never through a link:
+// safefile.Write), or to stdout for "-".
 func writeOutput(stdout io.Writer, path string, data []byte) error {
 	if path == "-" {
 		_, err := stdout.Write(data)
 		return err
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return safefile.WriteBytes(path, data)
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lbcheck/lbcheck/internal/safetext"
 )
 
 // Exit codes shared by every command (DESIGN.md).
@@ -78,10 +80,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errFindings):
 		return exitFindings
 	case errors.As(err, &uerr):
-		fmt.Fprintf(stderr, "lbcheck: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		fmt.Fprintf(stderr, "lbcheck: %s\nRun '%s --help' for usage.\n", safetext.Lines(err.Error()), cmd.CommandPath())
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "lbcheck: %v\n", err)
+		// Errors quote file names and inputs: escaped, so they cannot drive
+		// the terminal or a CI log.
+		fmt.Fprintf(stderr, "lbcheck: %s\n", safetext.Lines(err.Error()))
 		return exitUsage
 	}
 }

@@ -26,3 +26,21 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsEscaped: an error quoting a hostile file name reaches stderr
+// with its control characters escaped, so it drives no terminal, and no line
+// of it is a GitHub workflow command. (A newline stays a line break: errors
+// have several lines of their own.)
+func TestErrorsEscaped(t *testing.T) {
+	name := "missing\x1b[2J\n::add-mask::x.yaml"
+	for _, args := range [][]string{{"lint", name}, {"report", name}, {"lint", "--no-such-flag" + name}} {
+		var out, errOut bytes.Buffer
+		if got := run(args, &out, &errOut); got != exitUsage {
+			t.Errorf("lbcheck %q: exit %d, want %d", args, got, exitUsage)
+		}
+		msg := errOut.String()
+		if !strings.Contains(msg, "missing\\x1b[2J\n\\x3a:add-mask::x.yaml") || strings.ContainsAny(msg, "\x1b\r") || strings.Contains(msg, "\n::") {
+			t.Errorf("lbcheck %q: stderr %q is not escaped", args, msg)
+		}
+	}
+}

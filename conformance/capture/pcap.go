@@ -3,7 +3,7 @@ package capture
 import (
 	"bufio"
 	"fmt"
-	"os"
+	"io"
 	"sort"
 
 	"github.com/google/gopacket"
@@ -12,22 +12,13 @@ import (
 )
 
 // WritePcap writes every frame the ports recorded since their last Reset to
-// a pcapng file at path, one pcapng interface per port (named after its
-// observation point, with the interface name as description) and frames in
-// time order. Wireshark and tcpdump read it.
-func WritePcap(path string, ports ...*Port) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("writing capture: %w", err)
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("writing capture %s: %w", path, cerr)
-		}
-	}()
-	bw := bufio.NewWriter(f)
+// w as pcapng, one pcapng interface per port (named after its observation
+// point, with the interface name as description) and frames in time order.
+// Wireshark and tcpdump read it.
+func WritePcap(w io.Writer, ports ...*Port) error {
+	bw := bufio.NewWriter(w)
 	if err := writePcapng(bw, ports); err != nil {
-		return fmt.Errorf("writing capture %s: %w", path, err)
+		return err
 	}
 	return bw.Flush()
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/internal/safefile"
+	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -39,8 +41,8 @@ type Options struct {
 	Users []UserDeployment
 	// Fixtures resolves a fixture name to its deployment.
 	Fixtures func(name string) (*schema.Deployment, error)
-	// PcapDir receives one <case>.pcapng per case; empty: no captures kept.
-	PcapDir string
+	// PcapDir receives one <case>.pcapng per case; nil: no captures kept.
+	PcapDir *safefile.Dir
 	// PcapRel is PcapDir relative to the report file (for CaseResult.Pcap).
 	PcapRel string
 	// CaseTimeout bounds each case; 0 means DefaultCaseTimeout.
@@ -163,12 +165,6 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	if total == 0 {
 		return finish(errors.New("no case selected (check --run)"))
 	}
-	if r.PcapDir != "" {
-		if err := os.MkdirAll(r.PcapDir, 0o755); err != nil {
-			return finish(fmt.Errorf("capture directory: %w", err))
-		}
-	}
-
 	// Set up the next deployment while the current one runs: the work is
 	// mostly netlink calls and process start-up, which overlap well with
 	// cases that mostly wait for packets.
@@ -253,7 +249,7 @@ func (r *Runner) setup(ctx context.Context, g *group) (*Env, error) {
 			return env, nil
 		}
 		if r.Progress != nil && attempt < setupAttempts && ctx.Err() == nil {
-			fmt.Fprintf(r.Progress, "setting up %s failed, retrying once:\n%s\n", g.name, indent(err.Error()))
+			fmt.Fprintf(r.Progress, "setting up %s failed, retrying once:\n%s\n", safetext.Line(g.name), indent(err.Error()))
 		}
 	}
 	if err == nil {
@@ -284,7 +280,7 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 		}
 		*n++
 		if r.Progress != nil {
-			fmt.Fprintf(r.Progress, "[%d/%d] %s ... ", *n, total, p.name)
+			fmt.Fprintf(r.Progress, "[%d/%d] %s ... ", *n, total, safetext.Line(p.name))
 		}
 		res, logs := r.runCase(ctx, p, env, ports)
 		if env.Alive != nil {
@@ -309,8 +305,10 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 	return nil
 }
 
+// indent escapes s (safetext.Lines: it may quote a target's stderr) and
+// indents each of its lines for the progress output.
 func indent(s string) string {
-	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+	return "    " + strings.ReplaceAll(safetext.Lines(s), "\n", "\n    ")
 }
 
 // runCase runs one case with its timeout and turns the T into a result and
@@ -373,9 +371,9 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 	res.Reason = strings.Join(t.reasons, "\n")
 	logs := append([]string(nil), t.logs...)
 	t.mu.Unlock()
-	if r.PcapDir != "" {
+	if r.PcapDir != nil {
 		file := pcapName(p.name)
-		if err := capture.WritePcap(filepath.Join(r.PcapDir, file), env.Ports()...); err != nil {
+		if err := r.PcapDir.Write(file, func(w io.Writer) error { return capture.WritePcap(w, env.Ports()...) }); err != nil {
 			res.Reason = strings.TrimSpace(res.Reason + "\n(capture not written: " + err.Error() + ")")
 		} else {
 			res.Pcap = filepath.ToSlash(filepath.Join(r.PcapRel, file))

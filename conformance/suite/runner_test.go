@@ -13,6 +13,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/target"
+	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -77,6 +78,11 @@ func TestRunnerOnRealTopology(t *testing.T) {
 	}
 	var progress strings.Builder
 	pcaps := t.TempDir()
+	pcapDir, err := safefile.OpenDir(pcaps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pcapDir.Close()
 	lab := &restartCounter{Lab: Lab{Target: ref}}
 	r := Runner{Provider: lab, Options: Options{
 		Select: regexp.MustCompile("^ZzRunnerA"),
@@ -84,7 +90,7 @@ func TestRunnerOnRealTopology(t *testing.T) {
 			d, _, err := schema.LoadBytes(name, []byte(runnerFixture))
 			return d, err
 		},
-		PcapDir: pcaps, PcapRel: "pcap", CaseTimeout: 2 * time.Second, Progress: &progress,
+		PcapDir: pcapDir, PcapRel: "pcap", CaseTimeout: 2 * time.Second, Progress: &progress,
 	}}
 	rep, err := r.Run(context.Background())
 	t.Logf("progress:\n%s", &progress)

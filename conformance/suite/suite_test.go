@@ -112,6 +112,16 @@ func TestPcapName(t *testing.T) {
 	}
 }
 
+// TestIndentEscapes: a failure quoting a target's stderr reaches the
+// progress output escaped, line by line.
+func TestIndentEscapes(t *testing.T) {
+	got := indent("the target did not start:\n\x1b[2Jpanic\r\n::add-mask::x")
+	want := "    the target did not start:\n    \\x1b[2Jpanic\\r\n    \\x3a:add-mask::x"
+	if got != want {
+		t.Errorf("indent = %q, want %q", got, want)
+	}
+}
+
 // failingProvider cannot set anything up (e.g. a target that never starts).
 type failingProvider struct{ calls int }
 

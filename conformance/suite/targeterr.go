@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/reports"
 )
 
@@ -37,7 +38,7 @@ func (r *Runner) failCases(cases []planned, reason string, n *int, total int, re
 			Expectation: c.Expectation, Source: c.Source, Status: reports.StatusFailed, Reason: reason,
 		})
 		if r.Progress != nil {
-			fmt.Fprintf(r.Progress, "[%d/%d] %s ... FAIL (not run)\n%s\n", *n, total, p.name, indent(reason))
+			fmt.Fprintf(r.Progress, "[%d/%d] %s ... FAIL (not run)\n%s\n", *n, total, safetext.Line(p.name), indent(reason))
 		}
 	}
 }
@@ -49,7 +50,7 @@ func (r *Runner) failLast(rep *reports.ConformanceReport, reason string) {
 	c.Status = reports.StatusFailed
 	c.Reason = joinReason(c.Reason, reason)
 	if r.Progress != nil {
-		fmt.Fprintf(r.Progress, "%s now FAIL:\n%s\n", c.Name, indent(reason))
+		fmt.Fprintf(r.Progress, "%s now FAIL:\n%s\n", safetext.Line(c.Name), indent(reason))
 	}
 }
 

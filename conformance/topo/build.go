@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/conformance/guest"
 	"github.com/lbcheck/lbcheck/conformance/netlab"
+	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
@@ -198,7 +198,7 @@ func (t *Topology) build(ctx context.Context, opts Options) error {
 		return err
 	}
 	t.ConfigPath = filepath.Join(t.Lab.Dir(), ConfigFile)
-	return os.WriteFile(t.ConfigPath, b, 0o644)
+	return safefile.WriteBytes(t.ConfigPath, b)
 }
 
 // namespaces creates every namespace and fills in the node handles.

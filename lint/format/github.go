@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/lint"
 )
 
@@ -14,13 +15,16 @@ import (
 //
 //	::error file=lb.yaml,line=12,col=7,title=LB2001::message
 //
-// Info findings and shown suppressed findings become notices.
+// Info findings and shown suppressed findings become notices. What comes
+// from the inputs is escaped twice: control characters as the text format
+// does (safetext), then as the runner expects of a workflow command's data
+// and properties, so no name can end the command or start another.
 func GitHub(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	for _, f := range r.Findings {
 		var props []string
 		if f.Pos.File != "" {
-			props = append(props, "file="+escapeProperty(f.Pos.File))
+			props = append(props, "file="+escapeProperty(safetext.Line(f.Pos.File)))
 		}
 		if f.Pos.Line > 0 {
 			props = append(props, fmt.Sprintf("line=%d", f.Pos.Line))
@@ -29,12 +33,12 @@ func GitHub(w io.Writer, r *Report) error {
 			props = append(props, fmt.Sprintf("col=%d", f.Pos.Column))
 		}
 		props = append(props, "title="+escapeProperty(f.Rule))
-		msg := f.Message
+		msg := safetext.Line(f.Message)
 		if f.Fix != "" {
-			msg += "\nfix: " + f.Fix
+			msg += "\nfix: " + strings.Join(fixLines(f), "\n")
 		}
 		if f.Suppressed != nil {
-			msg += "\n(suppressed: " + f.Suppressed.Reason + ")"
+			msg += "\n(suppressed: " + safetext.Line(f.Suppressed.Reason) + ")"
 		}
 		fmt.Fprintf(bw, "::%s %s::%s\n", githubLevel(f), strings.Join(props, ","), escapeData(msg))
 	}

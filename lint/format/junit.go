@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/reports"
 )
@@ -15,7 +16,9 @@ const noFile = "lbcheck"
 // JUnit writes one testsuite per checked file and one testcase per finding,
 // each a failure carrying the message and file:line:col. A file without
 // findings gets one passing testcase, so that CI shows it was checked.
-// Shown suppressed findings are skipped testcases.
+// Shown suppressed findings are skipped testcases. What comes from the
+// inputs is escaped field by field (safetext), so a failure's text has the
+// lines this writes and no others.
 func JUnit(w io.Writer, r *Report) error {
 	byFile := map[string][]lint.Finding{}
 	var names []string
@@ -60,23 +63,24 @@ func junitTestcase(suite string, f lint.Finding) reports.JUnitCase {
 	name := f.Rule
 	switch {
 	case f.Object != "":
-		name += " " + f.Object
+		name += " " + safetext.Line(f.Object)
 	case f.Pos.Line > 0:
 		name += fmt.Sprintf(" line %d", f.Pos.Line)
 	}
 	c := reports.JUnitCase{Name: name, Classname: suite}
 	if f.Suppressed != nil {
-		c.Skipped = &reports.JUnitMessage{Message: "suppressed: " + f.Suppressed.Reason}
+		c.Skipped = &reports.JUnitMessage{Message: "suppressed: " + safetext.Line(f.Suppressed.Reason)}
 		return c
 	}
+	msg := safetext.Line(f.Message)
 	var text strings.Builder
-	fmt.Fprintf(&text, "%s: %s: %s (%s)", location(f), f.Severity, f.Message, f.Rule)
+	fmt.Fprintf(&text, "%s: %s: %s (%s)", location(f), f.Severity, msg, f.Rule)
 	if f.Fix != "" {
-		fmt.Fprintf(&text, "\nfix: %s", f.Fix)
+		fmt.Fprintf(&text, "\nfix: %s", strings.Join(fixLines(f), "\n"))
 	}
 	if f.Source != "" {
 		fmt.Fprintf(&text, "\nsee: %s", f.Source)
 	}
-	c.Failure = &reports.JUnitMessage{Message: f.Message, Type: f.Severity.String(), Text: text.String()}
+	c.Failure = &reports.JUnitMessage{Message: msg, Type: f.Severity.String(), Text: text.String()}
 	return c
 }

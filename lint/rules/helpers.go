@@ -686,11 +686,11 @@ func orBlock(s string) string {
 }
 
 // allowFix is the command that opens proto dst:port (from src when valid)
-// in the guest's firewall.
+// in the guest's firewall; name and proto are quoted (quote.go).
 func (v *guestView) allowFix(name, proto string, src, dst netip.Addr, port int) string {
 	if v.isWindows() {
-		cmd := fmt.Sprintf(`netsh advfirewall firewall add rule name="%s" dir=in action=allow protocol=%s localip=%s localport=%d`,
-			name, strings.ToUpper(proto), dst, port)
+		cmd := fmt.Sprintf(`netsh advfirewall firewall add rule name=%s dir=in action=allow protocol=%s localip=%s localport=%d`,
+			netshArg(name, "rule name"), netshWord(strings.ToUpper(proto), "protocol"), dst, port)
 		if src.IsValid() {
 			cmd += " remoteip=" + src.String()
 		}
@@ -704,29 +704,30 @@ func (v *guestView) allowFix(name, proto string, src, dst netip.Addr, port int) 
 	if src.IsValid() {
 		cmd += fmt.Sprintf("%s saddr %s ", family, src)
 	}
-	return cmd + fmt.Sprintf("%s daddr %s %s dport %d accept", family, dst, proto, port)
+	return cmd + fmt.Sprintf("%s daddr %s %s dport %d accept", family, dst, shArg(proto, "protocol"), port)
 }
 
-// addressFix is the command that puts fip on the guest's loopback.
+// addressFix is the command that puts fip on the guest's loopback (its
+// name quoted: quote.go).
 func (v *guestView) addressFix(fip netip.Addr) string {
 	lo := v.loopbackName()
 	if !v.isWindows() {
-		return fmt.Sprintf("ip addr add %s/%d dev %s", fip, hostPrefix(fip), lo)
+		return fmt.Sprintf("ip addr add %s/%d dev %s", fip, hostPrefix(fip), shArg(lo, "loopback name"))
 	}
 	if fip.Is6() {
-		return fmt.Sprintf(`netsh interface ipv6 add address "%s" %s/128`, lo, fip) + "\n" + weakHostFix(lo, fip, true, true)
+		return fmt.Sprintf(`netsh interface ipv6 add address %s %s/128`, netshArg(lo, "loopback name"), fip) + "\n" + weakHostFix(lo, fip, true, true)
 	}
-	return fmt.Sprintf(`netsh interface ipv4 add address "%s" %s 255.255.255.255`, lo, fip) + "\n" + weakHostFix(lo, fip, true, true)
+	return fmt.Sprintf(`netsh interface ipv4 add address %s %s 255.255.255.255`, netshArg(lo, "loopback name"), fip) + "\n" + weakHostFix(lo, fip, true, true)
 }
 
 // weakHostFix is the netsh line that enables the weak host flags on a
-// Windows interface for a's address family.
+// Windows interface for a's address family (its name quoted: quote.go).
 func weakHostFix(iface string, a netip.Addr, receive, send bool) string {
 	family := "ipv4"
 	if a.Is6() {
 		family = "ipv6"
 	}
-	cmd := fmt.Sprintf(`netsh interface %s set interface "%s"`, family, iface)
+	cmd := fmt.Sprintf(`netsh interface %s set interface %s`, family, netshArg(iface, "interface name"))
 	if receive {
 		cmd += " weakhostreceive=enabled"
 	}

@@ -66,7 +66,8 @@ func runLoopbackPrefixTooWide(pass *lint.Pass) {
 			unmatched = true
 			continue
 		}
-		fix := fmt.Sprintf("ip addr del %s dev %s && ip addr add %s/%d dev %s", c.x.prefix, c.x.iface.Name, a, hostPrefix(a), c.x.iface.Name)
+		lo := shArg(c.x.iface.Name, "loopback name")
+		fix := fmt.Sprintf("ip addr del %s dev %s && ip addr add %s/%d dev %s", c.x.prefix, lo, a, hostPrefix(a), lo)
 		pass.Report(c.x.iface.At("addresses"), c.x.iface.Path(), fix,
 			fmt.Sprintf("guest %q has frontend IP %s on loopback %q as %s; Linux makes all of %s local, cutting the VM off from those addresses: use /%d",
 				c.g.VM, a, c.x.iface.Name, c.x.prefix, c.x.prefix.Masked(), hostPrefix(a)))
