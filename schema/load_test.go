@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"cuelang.org/go/cue/ast"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -440,37 +441,65 @@ func TestLoadPaths(t *testing.T) {
 }
 
 // TestLoadLargeSplit loads a deployment large enough to be validated in
-// chunks and checks that errors deep in it keep their paths and lines.
+// chunks and checks that errors deep in it keep their paths and lines, with
+// the large load balancer alone and after a small one, and that no unit
+// validated is large (CUE's time grows faster than the size of a value).
 func TestLoadLargeSplit(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("loadBalancers:\n- name: lb\n  type: internal\n  loadBalancingRules:\n")
-	for i := range 300 {
-		proto := "Tcp"
-		if i == 0 || i == 200 {
-			proto = "TCP"
+	for _, before := range []string{"", "- {name: small, type: internal}\n"} {
+		var b strings.Builder
+		b.WriteString("loadBalancers:\n" + before + "- name: lb\n  type: internal\n  loadBalancingRules:\n")
+		for i := range 300 {
+			proto := "Tcp"
+			if i == 0 || i == 200 {
+				proto = "TCP"
+			}
+			fmt.Fprintf(&b, "  - {name: r%d, protocol: %s, frontendPort: %d, backendPort: 80, frontendIPConfiguration: fe, backendAddressPool: p}\n", i, proto, i%65535)
 		}
-		fmt.Fprintf(&b, "  - {name: r%d, protocol: %s, frontendPort: %d, backendPort: 80, frontendIPConfiguration: fe, backendAddressPool: p}\n", i, proto, i%65535)
-	}
-	b.WriteString("  - {name: last, protocol: Tcp, frontendPort: 1, backendPort: 1, frontendIPConfiguration: fe, backendAddressPool: p, bogus: 1}\n")
-	b.WriteString("  sku: Premium\n")
-	_, issues, err := LoadBytes("big.yaml", []byte(b.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, s := range issueStrings(issues) {
-		if strings.Contains(s, "LB0001") {
-			got = append(got, s)
+		b.WriteString("  - {name: last, protocol: Tcp, frontendPort: 1, backendPort: 1, frontendIPConfiguration: fe, backendAddressPool: p, bogus: 1}\n")
+		b.WriteString("  sku: Premium\n")
+		l, err := newLoader()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	want := []string{
-		`big.yaml:5:16 LB0001 loadBalancers.0.loadBalancingRules.0.protocol: "TCP" is not allowed; use one of Tcp, Udp, All`,
-		`big.yaml:205:18 LB0001 loadBalancers.0.loadBalancingRules.200.protocol: "TCP" is not allowed; use one of Tcp, Udp, All`,
-		`big.yaml:305:118 LB0001 loadBalancers.0.loadBalancingRules.300: unknown field "bogus"`,
-		`big.yaml:306:3 LB0001 loadBalancers.0.sku: "Premium" is not allowed; use one of Standard, Basic, Gateway`,
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("issues:\n got %q\nwant %q", got, want)
+		if err := l.file("big.yaml", []byte(b.String())); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range l.units {
+			n, most := weight(u.def, u.expr), splitAt-1
+			if u.field != "" {
+				n, most = 0, chunk
+				for _, e := range u.expr.(*ast.ListLit).Elts {
+					n += weight(u.def.fields[u.field].def, e)
+				}
+			}
+			if n > most {
+				t.Errorf("a unit at %q field %q weighs %d, more than %d", u.prefix, u.field, n, most)
+			}
+		}
+		_, issues, err := l.finish()
+		l.close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range issueStrings(issues) {
+			if strings.Contains(s, "LB0001") {
+				got = append(got, s)
+			}
+		}
+		lb, line := 0, 0
+		if before != "" {
+			lb, line = 1, 1
+		}
+		want := []string{
+			fmt.Sprintf(`big.yaml:%d:16 LB0001 loadBalancers.%d.loadBalancingRules.0.protocol: "TCP" is not allowed; use one of Tcp, Udp, All`, 5+line, lb),
+			fmt.Sprintf(`big.yaml:%d:18 LB0001 loadBalancers.%d.loadBalancingRules.200.protocol: "TCP" is not allowed; use one of Tcp, Udp, All`, 205+line, lb),
+			fmt.Sprintf(`big.yaml:%d:118 LB0001 loadBalancers.%d.loadBalancingRules.300: unknown field "bogus"`, 305+line, lb),
+			fmt.Sprintf(`big.yaml:%d:3 LB0001 loadBalancers.%d.sku: "Premium" is not allowed; use one of Standard, Basic, Gateway`, 306+line, lb),
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("issues:\n got %q\nwant %q", got, want)
+		}
 	}
 }
 

@@ -13,18 +13,22 @@ import (
 )
 
 // Validation cuts each document into units so that large deployments are
-// validated in parallel, each worker on its own compiled schema. An object
-// whose lists of objects hold many elements is validated with those lists
-// emptied, and the lists in chunks of elements; a chunk of one element is
-// split again (a deployment with one large load balancer). The errors'
-// paths are made relative to the document. The schema has no constraint
-// between a list element and its parent, so the split reports the same
-// errors as validating the whole document.
+// validated in parallel, each worker on its own compiled schema, and so
+// that no unit is large: CUE's time grows faster than linearly with the
+// size of one value. An object weighs one plus the weight of every object
+// in its lists of objects. An object of weight splitAt or more is
+// validated with those lists emptied; each list is then validated in
+// chunks of consecutive elements of weight up to chunk, and an element
+// that weighs splitAt or more on its own is split again, at any depth (a
+// deployment with one load balancer of 30,000 rules). The errors' paths
+// are made relative to the document. The schema has no constraint between
+// a list element and its parent, so the split reports the same errors as
+// validating the whole document.
 
 const (
-	// splitAt is the number of list elements from which an object is split.
+	// splitAt is the weight from which an object is split.
 	splitAt = 64
-	// chunk is the number of list elements validated together.
+	// chunk is the most weight validated together in one chunk of a list.
 	chunk = 128
 )
 
@@ -45,7 +49,7 @@ type unit struct {
 // split appends the units of expr, an object of def at path prefix.
 func split(w *walker, def *defInfo, expr ast.Expr, prefix string, out []unit) []unit {
 	st, ok := expr.(*ast.StructLit)
-	if !ok || elements(def, st) < splitAt {
+	if !ok || weight(def, st) < splitAt {
 		return append(out, unit{w: w, def: def, expr: expr, prefix: prefix})
 	}
 	shallow := &ast.StructLit{Elts: make([]ast.Decl, 0, len(st.Elts))}
@@ -58,14 +62,29 @@ func split(w *walker, def *defInfo, expr ast.Expr, prefix string, out []unit) []
 		empty := *f
 		empty.Value = &ast.ListLit{}
 		shallow.Elts = append(shallow.Elts, &empty)
-		if len(list.Elts) == 1 {
-			out = split(w, def.fields[name].def, list.Elts[0], join(join(prefix, name), "0"), out)
-			continue
+		elem := def.fields[name].def
+		start, sum := 0, 0 // the current chunk's first element and weight
+		flush := func(end int) {
+			if end > start {
+				part := &ast.ListLit{Elts: list.Elts[start:end]}
+				out = append(out, unit{w: w, def: def, field: name, offset: start, expr: part, prefix: prefix})
+			}
 		}
-		for i := 0; i < len(list.Elts); i += chunk {
-			part := &ast.ListLit{Elts: list.Elts[i:min(i+chunk, len(list.Elts))]}
-			out = append(out, unit{w: w, def: def, field: name, offset: i, expr: part, prefix: prefix})
+		for i, x := range list.Elts {
+			n := weight(elem, x)
+			switch {
+			case n >= splitAt:
+				flush(i)
+				out = split(w, elem, x, join(join(prefix, name), strconv.Itoa(i)), out)
+				start, sum = i+1, 0
+				continue
+			case sum+n > chunk:
+				flush(i)
+				start, sum = i, 0
+			}
+			sum += n
 		}
+		flush(len(list.Elts))
 	}
 	return append(out, unit{w: w, def: def, expr: shallow, prefix: prefix})
 }
@@ -85,12 +104,19 @@ func objectList(def *defInfo, d ast.Decl) (*ast.Field, *ast.ListLit, string) {
 	return f, list, name
 }
 
-// elements counts the elements of st's lists of objects.
-func elements(def *defInfo, st *ast.StructLit) int {
-	n := 0
+// weight is one for x, an object of def, plus the weight of every object
+// in its lists of objects.
+func weight(def *defInfo, x ast.Expr) int {
+	st, ok := x.(*ast.StructLit)
+	if !ok {
+		return 1
+	}
+	n := 1
 	for _, d := range st.Elts {
-		if _, list, _ := objectList(def, d); list != nil {
-			n += len(list.Elts)
+		if _, list, name := objectList(def, d); list != nil {
+			for _, e := range list.Elts {
+				n += weight(def.fields[name].def, e)
+			}
 		}
 	}
 	return n
