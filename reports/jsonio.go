@@ -6,15 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/lbcheck/lbcheck/internal/safefile"
 )
 
+// MaxReportFile is the largest report JSON file ReadConformance reads.
+const MaxReportFile = 256 << 20
+
 // ReadConformance reads a ConformanceReport JSON file written by `lbcheck
-// conform --json` or `--report`. Errors name the file and say what is wrong.
+// conform --json` or `--report`: a regular file of at most MaxReportFile
+// bytes. Errors name the file and say what is wrong.
 func ReadConformance(path string) (*ConformanceReport, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, MaxReportFile)
 	if err != nil {
-		return nil, err // *PathError already names the file
+		return nil, err // names the file
 	}
 	r, err := DecodeConformance(data)
 	if err != nil {

@@ -49,51 +49,52 @@ var inputExts = []string{".yaml", ".yml", ".json", ".cue"}
 // Load reads, validates and merges the named files and directories into one
 // Deployment. A directory contributes its *.yaml, *.yml, *.json and *.cue
 // files, recursively, in lexical order. The error is non-nil only for
-// unusable input (a missing or unreadable file, a syntax error); it then
-// reads "file:line:col: what is wrong". Schema violations and broken
+// unusable input (a missing or unreadable file, one that is not a regular
+// file or larger than MaxFileSize, a syntax error, a limit exceeded); it
+// then reads "file:line:col: what is wrong". Schema violations and broken
 // references are returned as Issues alongside a Deployment holding every
 // object that could be decoded.
 func Load(paths ...string) (*Deployment, []Issue, error) {
-	var files []string
+	var srcs []Source
 	for _, p := range paths {
 		found, err := expand(p)
 		if err != nil {
 			return nil, nil, err
 		}
-		files = append(files, found...)
+		for _, f := range found {
+			data, err := ReadFile(f)
+			if err != nil {
+				return nil, nil, err
+			}
+			srcs = append(srcs, Source{Name: f, Data: data})
+		}
 	}
-	if len(files) == 0 {
+	if len(srcs) == 0 {
 		return nil, nil, fmt.Errorf("%s: no .yaml, .yml, .json or .cue files found", strings.Join(paths, ", "))
 	}
+	return LoadSources(srcs...)
+}
+
+// LoadSources is Load for files already read (see ReadFile), in the order
+// given; each Source's name picks its format by extension (.yaml, .yml,
+// .json or .cue) and names positions.
+func LoadSources(srcs ...Source) (*Deployment, []Issue, error) {
 	l, err := newLoader()
 	if err != nil {
 		return nil, nil, err
 	}
 	defer l.close()
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return nil, nil, fileError(err)
-		}
-		if err := l.file(f, src); err != nil {
+	for _, s := range srcs {
+		if err := l.file(s.Name, s.Data); err != nil {
 			return nil, nil, err
 		}
 	}
 	return l.finish()
 }
 
-// LoadBytes is Load for one file already in memory; filename picks the
-// format by extension (.yaml, .yml, .json or .cue) and names positions.
+// LoadBytes is LoadSources for one file.
 func LoadBytes(filename string, src []byte) (*Deployment, []Issue, error) {
-	l, err := newLoader()
-	if err != nil {
-		return nil, nil, err
-	}
-	defer l.close()
-	if err := l.file(filename, src); err != nil {
-		return nil, nil, err
-	}
-	return l.finish()
+	return LoadSources(Source{Name: filename, Data: src})
 }
 
 // expand turns a path into the input files it names.

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +11,7 @@ import (
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/lint/format"
 	"github.com/lbcheck/lbcheck/lint/rules"
+	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer"
 )
 
@@ -139,7 +139,7 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 	}
 	iopts := importer.Options{VM: o.vm, ParametersFile: o.parameters}
 	if o.parameters != "" {
-		if iopts.Parameters, err = os.ReadFile(o.parameters); err != nil {
+		if iopts.Parameters, err = schema.ReadFile(o.parameters); err != nil {
 			return fmt.Errorf("--parameters: %w", err)
 		}
 	}
@@ -148,14 +148,9 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 		return err
 	}
 	d, issues := loaded.Deployment, loaded.Issues
-	files := lint.Files(d, issues)
-	sources := make(map[string][]byte, len(files))
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		sources[f] = src
+	files, sources := lint.Files(d, issues), loaded.Sources
+	if o.parameters != "" {
+		sources[o.parameters] = iopts.Parameters // parameter values have positions too
 	}
 	findings := lint.Run(d, issues, rules.All, sources)
 	shown := findings

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -20,12 +21,16 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs testdata/script/*.txtar. Besides the standard commands,
-// scripts have `exit N cmd args...`: run cmd and require exit status N.
+// scripts have `exit N cmd args...`: run cmd and require exit status N;
+// `mkfifo path`; and `sparse path MiB`: a file of that size that stores
+// nothing.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"exit": cmdExit},
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){
+			"exit": cmdExit, "mkfifo": cmdMkfifo, "sparse": cmdSparse,
+		},
 	})
 }
 
@@ -50,4 +55,24 @@ func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdMkfifo implements `mkfifo path`.
+func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkfifo path")
+	}
+	ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o600))
+}
+
+// cmdSparse implements `sparse path MiB`.
+func cmdSparse(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sparse path MiB")
+	}
+	mib, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	ts.Check(os.WriteFile(path, nil, 0o644))
+	ts.Check(os.Truncate(path, int64(mib)<<20))
 }

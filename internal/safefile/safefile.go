@@ -1,7 +1,9 @@
 // Package safefile opens the files lbcheck writes, and the captures it
 // embeds, so that a link planted where a file goes cannot redirect it:
 // lbcheck often runs as root (conform), and writes into directories other
-// users may write to.
+// users may write to. ReadFile reads the users' input files: only regular
+// files, up to a size, so that a FIFO or a device neither hangs lbcheck nor
+// fills its memory.
 //
 // Create and Write open one output file as its caller names it, with
 // O_NOFOLLOW: a symbolic link at the path's final component is a *LinkError

@@ -206,6 +206,11 @@ type Loaded struct {
 	// NotDeployed are the load balancers templates declare under a
 	// condition that is false, so they are not in Deployment.
 	NotDeployed []Declaration
+	// Sources are the contents of every file read, by name as positions
+	// give it: the inputs and the linked templates they read. Each file is
+	// read once, so findings, excerpts and suppressions see what was
+	// linted even if the file changes meanwhile.
+	Sources map[string][]byte
 }
 
 // Declaration is a resource declared in an input file.
@@ -218,18 +223,20 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	var native []string
+	var native []schema.Source
 	var results []*build.Result
+	sources := map[string][]byte{}
 	templates := 0
 	for _, f := range files {
-		src, err := os.ReadFile(f)
+		src, err := schema.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
+		sources[f] = src
 		ff := formatOf(format, f, src)
 		switch ff {
 		case Native:
-			native = append(native, f)
+			native = append(native, schema.Source{Name: f, Data: src})
 			continue
 		case Parameters:
 			if named[f] {
@@ -244,6 +251,9 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 		if ff == ARM || ff == Bicep {
 			templates++
 		}
+		for _, linked := range r.Linked {
+			sources[linked.Name] = linked.Data
+		}
 		results = append(results, r)
 	}
 	if len(opts.Parameters) > 0 && templates == 0 {
@@ -253,19 +263,19 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 	d := &schema.Deployment{}
 	var issues []schema.Issue
 	if len(native) > 0 {
-		nd, nissues, err := schema.Load(native...)
+		nd, nissues, err := schema.LoadSources(native...)
 		if err != nil {
 			return nil, err
 		}
 		if len(results) == 0 {
-			return &Loaded{Deployment: nd, Issues: nissues}, nil
+			return &Loaded{Deployment: nd, Issues: nissues, Sources: sources}, nil
 		}
 		// Names and references are checked again below, across all files.
 		d, issues = nd, slices.DeleteFunc(nissues, func(i schema.Issue) bool {
 			return i.Rule == schema.RuleReference || i.Rule == schema.RuleDuplicate
 		})
 	}
-	l := &Loaded{}
+	l := &Loaded{Sources: sources}
 	var pending []build.Membership
 	for _, r := range results {
 		Merge(d, r.Deployment)
@@ -290,7 +300,7 @@ func dropLinked(results []*build.Result) []*build.Result {
 	for _, r := range results {
 		links[r] = map[string]bool{}
 		for _, f := range r.Linked {
-			links[r][absPath(f)] = true
+			links[r][absPath(f.Name)] = true
 		}
 	}
 	return slices.DeleteFunc(slices.Clone(results), func(r *build.Result) bool {

@@ -75,6 +75,8 @@ type importer struct {
 	// name), expanded into NAT rules for the scale sets that use them.
 	natPools map[string][]*natPool
 	opening  []string // linked template files being read, for cycles
+	// parsed are the linked template files read so far.
+	parsed map[string]*jsonpos.Value
 }
 
 // Import reads one ARM template or az CLI JSON document.
@@ -84,7 +86,7 @@ func Import(file string, src []byte, opts Options) (*build.Result, error) {
 		return nil, fmt.Errorf("%s:%w", file, err)
 	}
 	im := &importer{f: build.NewFile(file), ev: expr.New(), vmByNIC: map[string]vmRef{},
-		pipByName: map[string]*resource{}, natPools: map[string][]*natPool{}}
+		pipByName: map[string]*resource{}, natPools: map[string][]*natPool{}, parsed: map[string]*jsonpos.Value{}}
 	switch {
 	case IsTemplate(root):
 		res := root.Get("resources")

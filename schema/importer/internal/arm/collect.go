@@ -3,11 +3,11 @@ package arm
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
+	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/arm/expr"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
 	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
@@ -283,17 +283,32 @@ func (im *importer) linked(t *template, r *resource) (file string, root *jsonpos
 			return "", nil, fmt.Sprintf("linked template %s links back to itself", rel)
 		}
 	}
-	src, err := os.ReadFile(file)
-	if err != nil {
-		return "", nil, fmt.Sprintf("linked template %s cannot be read (%v)", rel, err)
+	root, why = im.readLinked(file, rel)
+	if why != "" {
+		return "", nil, why
 	}
-	root, err = jsonpos.Parse(src)
-	if err != nil {
-		return "", nil, fmt.Sprintf("linked template %s: %v", file, err)
-	}
-	im.f.Result.Linked = append(im.f.Result.Linked, file)
 	im.opening = append(im.opening, file)
 	return file, root, ""
+}
+
+// readLinked reads and parses a linked template file the first time a
+// deployment links it (a copy loop of deployments links it once per copy),
+// and records it in the result's Linked.
+func (im *importer) readLinked(file, rel string) (*jsonpos.Value, string) {
+	if root, ok := im.parsed[file]; ok {
+		return root, ""
+	}
+	src, err := schema.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Sprintf("linked template %s cannot be read (%v)", rel, err)
+	}
+	root, err := jsonpos.Parse(src)
+	if err != nil {
+		return nil, fmt.Sprintf("linked template %s: %v", file, err)
+	}
+	im.parsed[file] = root
+	im.f.Result.Linked = append(im.f.Result.Linked, schema.Source{Name: file, Data: src})
+	return root, ""
 }
 
 // relativeLink returns the path of a linked template's URI relative to the

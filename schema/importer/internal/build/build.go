@@ -64,8 +64,8 @@ type Result struct {
 	// whose condition is false.
 	NotDeployed []Declaration
 	// Linked are the linked template files the import read besides the
-	// file itself.
-	Linked []string
+	// file itself, each once.
+	Linked []schema.Source
 }
 
 // Declaration is a resource declared in a file.
