@@ -177,6 +177,10 @@ type parsed struct {
 func (l *loader) parse(filename string, src []byte) ([]parsed, error) {
 	switch ext := strings.ToLower(filepath.Ext(filename)); ext {
 	case ".yaml", ".yml":
+		src, err := prepareYAML(filename, src)
+		if err != nil {
+			return nil, err
+		}
 		var docs []parsed
 		dec := cueyaml.NewDecoder(filename, bytes.NewReader(src))
 		for {
@@ -215,10 +219,20 @@ func (l *loader) parse(filename string, src []byte) ([]parsed, error) {
 func catch(filename string, f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: the CUE library lbcheck uses failed on this file (%v); please report it at https://github.com/lbcheck/lbcheck/issues with the file", filename, r)
+			err = &libraryError{file: filename, panic: r}
 		}
 	}()
 	return f()
+}
+
+// libraryError is a panic in the CUE library, caught.
+type libraryError struct {
+	file  string
+	panic any
+}
+
+func (e *libraryError) Error() string {
+	return fmt.Sprintf("%s: the CUE library lbcheck uses failed on this file (%v); please report it at https://github.com/lbcheck/lbcheck/issues with the file", e.file, e.panic)
 }
 
 // isValueError reports whether a CUE file's evaluation error is about
