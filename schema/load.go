@@ -200,6 +200,9 @@ func (l *loader) parse(filename string, src []byte) ([]parsed, error) {
 		}
 		return []parsed{{expr: expr}}, nil
 	case ".cue":
+		if err := preflightCUE(filename, src); err != nil {
+			return nil, err
+		}
 		f, err := parser.ParseFile(filename, src)
 		if err != nil {
 			return nil, syntaxError(filename, err)

@@ -1,0 +1,58 @@
+package schema
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCUEBudgets loads CUE files that would exhaust memory: each is an
+// error naming the budget, the file and, where it is known, the position.
+func TestCUEBudgets(t *testing.T) {
+	var exp strings.Builder
+	exp.WriteString("vms: []\na0: {x: 1, y: 2}\n")
+	for i := 1; i < 26; i++ { // 26 lines, 2^26 values
+		fmt.Fprintf(&exp, "a%d: {x: a%d, y: a%d}\n", i, i-1, i-1)
+	}
+	for _, tc := range []struct{ name, src, want string }{
+		{"exp.cue", exp.String(), "exp.cue:2:6: this CUE file evaluates to more than 1000000 values, the most lbcheck reads from one file (schema.MaxCUEValues)"},
+		{"range.cue", "import \"list\"\nx: list.Range(0, 100000000, 1)\nvms: []\n", "range.cue: evaluating this CUE file needs more than 1 GiB of memory, the most lbcheck allows one CUE file (schema.MaxCUEMemory)"},
+	} {
+		_, _, err := LoadBytes(tc.name, []byte(tc.src))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q...", tc.name, err, tc.want)
+		}
+	}
+
+	// Computed values within the budgets load, with the user's positions.
+	src := "import \"list\"\nvms: [for i in list.Range(0, 3, 1) {name: \"vm-\\(i)\", networkInterfaces: []}]\n"
+	d, _, err := LoadBytes("ok.cue", []byte(src))
+	if err != nil || len(d.VMs) != 3 || d.VMs[2].Name != "vm-2" {
+		t.Fatalf("computed VMs: %v, %+v", err, d)
+	}
+	if p := d.VMs[2].Pos(); p.File != "ok.cue" || p.Line != 2 {
+		t.Errorf("vm-2 at %s, want ok.cue line 2", p)
+	}
+}
+
+// TestCUEWatchdog: the child's watchdog stops an evaluation that has run
+// for MaxCUETime (a test of the full path would wait that long).
+func TestCUEWatchdog(t *testing.T) {
+	got := make(chan cueVerdict, 1)
+	go watch("slow.cue", time.Now().Add(-MaxCUETime), func(v cueVerdict) {
+		select {
+		case got <- v:
+		default:
+		}
+		select {} // the child exits here; the test's watchdog goroutine just stops
+	})
+	select {
+	case v := <-got:
+		if want := "slow.cue: evaluating this CUE file takes more than 10s"; v.Limit != "time" || !strings.HasPrefix(v.Message, want) {
+			t.Errorf("verdict %+v, want time and %q...", v, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watchdog did not stop an evaluation past MaxCUETime")
+	}
+}
