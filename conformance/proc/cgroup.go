@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,10 @@ func cgroupDir(self, mountinfo string) (string, error) {
 	}
 	if !ok {
 		return "", errors.New("cgroup v2: this kernel has no unified cgroup hierarchy (no 0:: line in /proc/self/cgroup); lbcheck needs Linux ≥ 5.14 with cgroup v2 to contain target processes")
+	}
+	if slices.Contains(strings.Split(own, "/"), "..") {
+		// cgroup_namespaces(7): a cgroup outside the namespace's root shows as /../…
+		return "", fmt.Errorf("cgroup v2: this process's cgroup %s is outside the root of its cgroup namespace, where no mount shows it; start lbcheck inside the container (e.g. docker exec, not nsenter --cgroup, which enters the namespace but leaves the process in its old cgroup)", own)
 	}
 	for line := range strings.Lines(mountinfo) {
 		// id parent major:minor root mountpoint options... - fstype source options

@@ -7,6 +7,7 @@
 package target
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -99,6 +100,10 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 	if strings.HasSuffix(filename, ".cue") {
 		v = ctx.CompileBytes(data, cue.Filename(filename))
 	} else {
+		data, err := yamlLines(filename, data)
+		if err != nil {
+			return nil, err
+		}
 		f, err := cueyaml.Extract(filename, data)
 		if err != nil {
 			return nil, fmt.Errorf("target manifest %s: %v", filename, cueerrors.Details(err, nil))
@@ -158,6 +163,27 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 		m.Env = append(m.Env, k+"="+val)
 	}
 	return m, nil
+}
+
+// yamlLines rewrites the line breaks of a YAML (or JSON) manifest to "\n".
+// The YAML parser under cueyaml.Extract counts CR, CRLF, NEL, LS and PS as
+// line breaks, and decodes UTF-16, but cueyaml maps the parser's line
+// numbers to byte offsets by counting the "\n" bytes of the input, so a
+// lone CR such as "\r\r0" made it index past its line table. CR, CRLF and
+// NEL become "\n", as the YAML parser reads them anyway. LS and PS it keeps
+// in the values it returns, so they are refused, and so is UTF-16, whose
+// breaks these byte rewrites cannot see.
+func yamlLines(filename string, data []byte) ([]byte, error) {
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return nil, fmt.Errorf("target manifest %s: UTF-16 (byte order mark %X): save it as UTF-8", filename, data[:2])
+	}
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	data = bytes.ReplaceAll(data, []byte("\u0085"), []byte("\n"))
+	if i := bytes.IndexAny(data, "\u2028\u2029"); i >= 0 {
+		return nil, fmt.Errorf("target manifest %s:%d: raw U+2028 or U+2029 separator: write it as \\u2028 or \\u2029 in a double-quoted string", filename, 1+bytes.Count(data[:i], []byte("\n")))
+	}
+	return data, nil
 }
 
 // describe renders CUE errors with the positions in the user's file only

@@ -57,6 +57,33 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestParseLineBreaks: the YAML parser's line breaks other than "\n" (a lone
+// CR made Parse panic on "\r\r0") are read as "\n" or refused, never a panic.
+func TestParseLineBreaks(t *testing.T) {
+	ok := "name: x\nmux: {command: [a]}\nhost: {command: [b]}\n"
+	for _, tc := range []struct{ name, src, want string }{
+		{"lone CRs", "\r\r0", "target manifest"},
+		{"CR lines", strings.ReplaceAll(ok, "\n", "\r"), ""},
+		{"CRLF lines", strings.ReplaceAll(ok, "\n", "\r\n"), ""},
+		{"NEL lines", strings.ReplaceAll(ok, "\n", "\u0085"), ""},
+		{"CR before an error", "name: x\r\rmux: [\n", "t.yaml:3"},
+		{"LS", "name: x\u2028\u20280", "t.yaml:1: raw U+2028"},
+		{"PS", "name: x\nmux: a\u2029\u20290", "t.yaml:2: raw U+2028 or U+2029"},
+		{"UTF-16LE", "\xff\xfe\r\x00\r\x000\x00", "save it as UTF-8"},
+		{"UTF-16BE", "\xfe\xff\x00\r\x00\r\x000", "save it as UTF-8"},
+	} {
+		m, err := Parse("t.yaml", []byte(tc.src))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want == "" && (m.Name != "x" || m.Mux.Command[0] != "a" || m.Host.Command[0] != "b"):
+			t.Errorf("%s: got %+v", tc.name, m)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: err = %v, want it to mention %q", tc.name, err, tc.want)
+		}
+	}
+}
+
 func TestLoadRelativeCommand(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "target.yaml")
@@ -303,6 +330,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("t.yaml", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nreadyTimeout: 1s\n")
 	f.Add("t.cue", "name: \"c\"\nmux: command: [\"a\"]\nhost: command: [\"b\"]\n")
 	f.Add("t.json", `{"name":"j","mux":{"command":["a"]},"host":{"command":["b"]},"env":{"A":"1"}}`)
+	f.Add("t.yaml", "\r\r0")
 	f.Fuzz(func(t *testing.T, name, src string) {
 		m, err := Parse(name, []byte(src))
 		if err != nil {
