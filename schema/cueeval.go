@@ -171,9 +171,11 @@ func tooManyValues(filename string, v cue.Value) string {
 		pos, MaxCUEValues, strconv.Quote(at.Path().String()))
 }
 
-// preflightCUE evaluates a CUE file in the child process and returns the
-// error for a budget it exceeds, or for a child that failed.
-func preflightCUE(filename string, src []byte) error {
+// PreflightCUE evaluates a CUE file in the child process and returns the
+// error for a budget it exceeds, or for a child that failed. The loader
+// calls it for every .cue file; other readers of CUE files (target
+// manifests) call it before evaluating one themselves.
+func PreflightCUE(filename string, src []byte) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("%s: lbcheck cannot find its own executable to evaluate this CUE file in (%v)", filename, err)

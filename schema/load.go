@@ -152,6 +152,12 @@ func (l *loader) close() { release(l.c) }
 // file parses one file into documents and decodes each.
 func (l *loader) file(filename string, src []byte) error {
 	l.files = append(l.files, filename)
+	if ext := strings.ToLower(filepath.Ext(filename)); ext == ".yaml" || ext == ".yml" {
+		var err error
+		if src, err = PrepareYAML(filename, src); err != nil {
+			return err
+		}
+	}
 	var docs []parsed
 	err := catch(filename, func() (err error) {
 		docs, err = l.parse(filename, src)
@@ -177,10 +183,6 @@ type parsed struct {
 func (l *loader) parse(filename string, src []byte) ([]parsed, error) {
 	switch ext := strings.ToLower(filepath.Ext(filename)); ext {
 	case ".yaml", ".yml":
-		src, err := prepareYAML(filename, src)
-		if err != nil {
-			return nil, err
-		}
 		var docs []parsed
 		dec := cueyaml.NewDecoder(filename, bytes.NewReader(src))
 		for {
@@ -200,7 +202,7 @@ func (l *loader) parse(filename string, src []byte) ([]parsed, error) {
 		}
 		return []parsed{{expr: expr}}, nil
 	case ".cue":
-		if err := preflightCUE(filename, src); err != nil {
+		if err := PreflightCUE(filename, src); err != nil {
 			return nil, err
 		}
 		f, err := parser.ParseFile(filename, src)

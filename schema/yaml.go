@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lbcheck/lbcheck/internal/textenc"
 )
 
 // MaxYAMLExpansion is the most bytes of scalar text (keys and values) one
@@ -13,10 +15,14 @@ import (
 // 100 KB string, used 50,000 times, would be 5 GB.
 const MaxYAMLExpansion = 64 << 20
 
-// prepareYAML makes a YAML file safe to give the CUE library: its line
-// breaks as CUE counts lines, and its aliases checked (checkAliases).
-func prepareYAML(filename string, src []byte) ([]byte, error) {
-	src = unixBreaks(src)
+// PrepareYAML makes a YAML file safe to give the CUE library: UTF-16 and
+// byte order marks decoded to UTF-8 (textenc.UTF8), its line breaks as CUE
+// counts lines (unixBreaks) and its aliases checked (checkAliases). Errors
+// read "file:line:col: what is wrong". The loader prepares every YAML file;
+// other readers of YAML through the CUE library (target manifests) call it
+// too.
+func PrepareYAML(filename string, src []byte) ([]byte, error) {
+	src = unixBreaks(textenc.UTF8(src))
 	if err := checkAliases(filename, src); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,14 @@ func TestYAMLLineBreaks(t *testing.T) {
 			t.Errorf("%s: issues %q, VMs %d; want %q and VM a", name, issues, len(d.VMs), want)
 		}
 	}
+	// UTF-16 (PowerShell 5's Out-File) with NEL breaks: decoded first.
+	var u16 []byte
+	for _, r := range "\ufeff" + strings.Join(lines, "\u0085") {
+		u16 = append(u16, byte(r), byte(r>>8))
+	}
+	if _, issues := load(t, "utf16.yaml", string(u16)); fmt.Sprint(issues) != `[utf16.yaml:4:3 LB0001 vms.0: unknown field "bogus"]` {
+		t.Errorf("UTF-16LE: issues %q", issues)
+	}
 	// A break inside a quoted value is folded, as before.
 	d, _ := load(t, "quoted.yaml", "vms:\r- name: \"a\u0085b\"\r  networkInterfaces: []\r")
 	if len(d.VMs) != 1 || d.VMs[0].Name != "a b" {

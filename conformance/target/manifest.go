@@ -7,10 +7,8 @@
 package target
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,6 +20,8 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/conformance/lbbin"
+	"github.com/lbcheck/lbcheck/internal/safefile"
+	lbschema "github.com/lbcheck/lbcheck/schema"
 )
 
 // Schema is the CUE schema of a target manifest (YAML, JSON or CUE):
@@ -72,9 +72,13 @@ const (
 	DefaultStopTimeout  = 2 * time.Second
 )
 
-// Load reads a manifest file (.yaml, .yml, .json or .cue).
+// MaxManifestSize is the largest manifest file Load reads.
+const MaxManifestSize = 1 << 20
+
+// Load reads a manifest file (.yaml, .yml, .json or .cue): a regular file
+// of at most MaxManifestSize bytes.
 func Load(path string) (*Manifest, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, MaxManifestSize)
 	if err != nil {
 		return nil, fmt.Errorf("target manifest: %w", err)
 	}
@@ -98,11 +102,14 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 	schema := ctx.CompileString(Schema).LookupPath(cue.ParsePath("#Target"))
 	var v cue.Value
 	if strings.HasSuffix(filename, ".cue") {
+		if err := lbschema.PreflightCUE(filename, data); err != nil {
+			return nil, fmt.Errorf("target manifest %v", err)
+		}
 		v = ctx.CompileBytes(data, cue.Filename(filename))
 	} else {
-		data, err := yamlLines(filename, data)
+		data, err := lbschema.PrepareYAML(filename, data)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("target manifest %v", err)
 		}
 		f, err := cueyaml.Extract(filename, data)
 		if err != nil {
@@ -163,27 +170,6 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 		m.Env = append(m.Env, k+"="+val)
 	}
 	return m, nil
-}
-
-// yamlLines rewrites the line breaks of a YAML (or JSON) manifest to "\n".
-// The YAML parser under cueyaml.Extract counts CR, CRLF, NEL, LS and PS as
-// line breaks, and decodes UTF-16, but cueyaml maps the parser's line
-// numbers to byte offsets by counting the "\n" bytes of the input, so a
-// lone CR such as "\r\r0" made it index past its line table. CR, CRLF and
-// NEL become "\n", as the YAML parser reads them anyway. LS and PS it keeps
-// in the values it returns, so they are refused, and so is UTF-16, whose
-// breaks these byte rewrites cannot see.
-func yamlLines(filename string, data []byte) ([]byte, error) {
-	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-		return nil, fmt.Errorf("target manifest %s: UTF-16 (byte order mark %X): save it as UTF-8", filename, data[:2])
-	}
-	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-	data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
-	data = bytes.ReplaceAll(data, []byte("\u0085"), []byte("\n"))
-	if i := bytes.IndexAny(data, "\u2028\u2029"); i >= 0 {
-		return nil, fmt.Errorf("target manifest %s:%d: raw U+2028 or U+2029 separator: write it as \\u2028 or \\u2029 in a double-quoted string", filename, 1+bytes.Count(data[:i], []byte("\n")))
-	}
-	return data, nil
 }
 
 // describe renders CUE errors with the positions in the user's file only

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,20 +58,30 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// TestParseLineBreaks: the YAML parser's line breaks other than "\n" (a lone
-// CR made Parse panic on "\r\r0") are read as "\n" or refused, never a panic.
+// TestParseLineBreaks: every line break the YAML parser knows (a lone CR
+// made Parse panic on "\r\r0") is read as a line break, in UTF-8 and in
+// UTF-16, with the parser's line numbers; never a panic.
 func TestParseLineBreaks(t *testing.T) {
 	ok := "name: x\nmux: {command: [a]}\nhost: {command: [b]}\n"
+	utf16le := func(s string) string {
+		b := []byte{0xFF, 0xFE}
+		for _, r := range s {
+			b = append(b, byte(r), byte(r>>8))
+		}
+		return string(b)
+	}
 	for _, tc := range []struct{ name, src, want string }{
 		{"lone CRs", "\r\r0", "target manifest"},
 		{"CR lines", strings.ReplaceAll(ok, "\n", "\r"), ""},
 		{"CRLF lines", strings.ReplaceAll(ok, "\n", "\r\n"), ""},
 		{"NEL lines", strings.ReplaceAll(ok, "\n", "\u0085"), ""},
+		{"LS lines", strings.ReplaceAll(ok, "\n", "\u2028"), ""},
+		{"PS lines", strings.ReplaceAll(ok, "\n", "\u2029"), ""},
+		{"UTF-16LE CR lines", utf16le(strings.ReplaceAll(ok, "\n", "\r")), ""},
 		{"CR before an error", "name: x\r\rmux: [\n", "t.yaml:3"},
-		{"LS", "name: x\u2028\u20280", "t.yaml:1: raw U+2028"},
-		{"PS", "name: x\nmux: a\u2029\u20290", "t.yaml:2: raw U+2028 or U+2029"},
-		{"UTF-16LE", "\xff\xfe\r\x00\r\x000\x00", "save it as UTF-8"},
-		{"UTF-16BE", "\xfe\xff\x00\r\x00\r\x000", "save it as UTF-8"},
+		{"LS before an error", "name: x\u2028\u20280", "t.yaml:3"},
+		{"UTF-16LE lone CRs", "\xff\xfe\r\x00\r\x000\x00", "target manifest"},
+		{"UTF-16BE lone CRs", "\xfe\xff\x00\r\x00\r\x000", "target manifest"},
 	} {
 		m, err := Parse("t.yaml", []byte(tc.src))
 		switch {
@@ -340,4 +351,24 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted an incomplete manifest: %+v", m)
 		}
 	})
+}
+
+// TestLoadHostileFiles: a manifest is read like lint's inputs: only a
+// regular file, a CUE file within the schema package's budgets.
+func TestLoadHostileFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "target.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(fifo); err == nil || !strings.Contains(err.Error(), "is a FIFO, not a regular file") {
+		t.Errorf("Load(FIFO): %v", err)
+	}
+	var exp strings.Builder
+	exp.WriteString("name: \"x\"\na0: {x: 1, y: 2}\n")
+	for i := 1; i < 26; i++ {
+		fmt.Fprintf(&exp, "a%d: {x: a%d, y: a%d}\n", i, i-1, i-1)
+	}
+	if _, err := Parse("t.cue", []byte(exp.String())); err == nil || !strings.Contains(err.Error(), "evaluates to more than 1000000 values") {
+		t.Errorf("Parse(doubling CUE): %v", err)
+	}
 }

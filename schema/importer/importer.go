@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lbcheck/lbcheck/internal/textenc"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/arm"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
@@ -99,7 +100,7 @@ func Detect(filename string, src []byte) Format {
 	if f := bicepFormat(filename); f != "" {
 		return f
 	}
-	src = jsonpos.Decode(src)
+	src = textenc.UTF8(src)
 	trimmed := bytes.TrimSpace(src)
 	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[' && trimmed[0] != '/') { // '/': a comment (ARM)
 		return Native

@@ -12,7 +12,6 @@ package jsonpos
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -20,6 +19,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/lbcheck/lbcheck/internal/textenc"
 )
 
 // Kind is the JSON type of a Value.
@@ -77,7 +78,7 @@ func (e *SyntaxError) Error() string {
 // UTF-16LE), which it converts to UTF-8 before parsing; positions refer to
 // lines and columns of the decoded text.
 func Parse(src []byte) (*Value, error) {
-	p := &parser{src: Decode(src), line: 1, lineStart: 0}
+	p := &parser{src: textenc.UTF8(src), line: 1, lineStart: 0}
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -88,28 +89,6 @@ func Parse(src []byte) (*Value, error) {
 		return nil, p.errorf("unexpected %s after the JSON value", p.char())
 	}
 	return v, nil
-}
-
-// Decode returns src as UTF-8 without a byte-order mark, converting UTF-16
-// (LE or BE, with BOM) to UTF-8.
-func Decode(src []byte) []byte {
-	switch {
-	case bytes.HasPrefix(src, []byte{0xEF, 0xBB, 0xBF}):
-		return src[3:]
-	case bytes.HasPrefix(src, []byte{0xFF, 0xFE}):
-		return fromUTF16(src[2:], binary.LittleEndian)
-	case bytes.HasPrefix(src, []byte{0xFE, 0xFF}):
-		return fromUTF16(src[2:], binary.BigEndian)
-	}
-	return src
-}
-
-func fromUTF16(b []byte, order binary.ByteOrder) []byte {
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = order.Uint16(b[2*i:])
-	}
-	return []byte(string(utf16.Decode(u)))
 }
 
 type parser struct {

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/lbcheck/lbcheck/internal/textenc"
 	"github.com/lbcheck/lbcheck/schema"
-	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
 
 // Fixture returns the path of a file under fixtures/import, found by
@@ -47,7 +47,7 @@ func ReadFixture(t testing.TB, rel string) (string, []byte) {
 // PosOf returns the position of the nth (from 1) occurrence of text in src.
 func PosOf(t testing.TB, file string, src []byte, text string, nth int) schema.Pos {
 	t.Helper()
-	src = jsonpos.Decode(src)
+	src = textenc.UTF8(src)
 	off := 0
 	for i := 0; i < nth; i++ {
 		j := bytes.Index(src[off:], []byte(text))
@@ -76,7 +76,7 @@ func CheckPos(t testing.TB, what string, got, want schema.Pos) {
 // first occurrence of anchor.
 func PosAfter(t testing.TB, file string, src []byte, anchor, text string) schema.Pos {
 	t.Helper()
-	src = jsonpos.Decode(src)
+	src = textenc.UTF8(src)
 	a := bytes.Index(src, []byte(anchor))
 	if a < 0 {
 		t.Fatalf("%s: %q not found", file, anchor)
