@@ -1,15 +1,18 @@
 package lint
 
-// IDs of the meta rules the engine reports itself (Run is nil for each).
+import "github.com/lbcheck/lbcheck/schema"
+
+// IDs of the meta rules the engine reports itself (Run is nil for each);
+// those of the loader's and importers' issues are schema's.
 const (
-	SchemaViolation       = "LB0001"
+	SchemaViolation       = schema.RuleSchema
 	UnusedSuppression     = "LB0002"
 	MalformedSuppression  = "LB0003"
 	InternalError         = "LB0004"
-	UnknownValue          = "LB0010"
-	MissingReference      = "LB1001"
-	DuplicateName         = "LB1002"
-	ConflictingFloatingIP = "LB1010"
+	UnknownValue          = schema.RuleUnknown
+	MissingReference      = schema.RuleReference
+	DuplicateName         = schema.RuleDuplicate
+	ConflictingFloatingIP = schema.RuleTerraformFloatingIP
 )
 
 // docsURL is where lbcheck documents its own behaviour; meta rules link to

@@ -36,11 +36,24 @@ type Issue struct {
 	Object string
 }
 
-// Rule IDs of the issues the loader reports.
+// Rule IDs of the issues the loader and the importers report. They are
+// defined here only; lint.Meta documents them.
 const (
-	RuleSchema    = "LB0001"
+	// RuleSchema: the input does not match the schema or its format.
+	RuleSchema = "LB0001"
+	// RuleUnknown: something lbcheck cannot know before deployment.
+	// Importers report with it what they cannot read at all (a copy loop
+	// they do not expand, a membership they cannot resolve); a field whose
+	// value is unknown is only marked (Node.SetUnknown), and lint reports
+	// it when a rule needs it.
+	RuleUnknown = "LB0010"
+	// RuleReference: a reference to an object that does not exist.
 	RuleReference = "LB1001"
+	// RuleDuplicate: two objects of one kind share a name.
 	RuleDuplicate = "LB1002"
+	// RuleTerraformFloatingIP: a Terraform rule sets enable_floating_ip
+	// and floating_ip_enabled to different values.
+	RuleTerraformFloatingIP = "LB1010"
 )
 
 // inputExts are the file extensions Load reads from a directory.

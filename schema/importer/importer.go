@@ -72,16 +72,6 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown input format %q (want one of auto, native, arm, terraform, windows; .bicep files are recognised by their extension)", s)
 }
 
-// Rule IDs of the issues importers report besides the loader's.
-const (
-	// RuleUnknown: something lbcheck cannot read before deployment (a copy
-	// loop not expanded, a membership that cannot be resolved).
-	RuleUnknown = build.RuleUnknown
-	// RuleTerraformFloatingIP: a Terraform rule sets enable_floating_ip and
-	// floating_ip_enabled to different values.
-	RuleTerraformFloatingIP = build.RuleTerraformFloatingIP
-)
-
 // Options are inputs besides the files themselves.
 type Options struct {
 	// Parameters is an ARM deploymentParameters file (its content) whose

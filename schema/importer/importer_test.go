@@ -68,7 +68,7 @@ func checkUnknown(t *testing.T, n *schema.Node, field string, want schema.Pos, t
 		t.Errorf("%s.%s unknown = %v (%q), want unknown naming %q", n.Path(), field, ok, why, text)
 	}
 	tu.CheckPos(t, n.Path()+"."+field, n.At(field), want)
-	if hasIssue(issues, RuleUnknown, want, "") {
+	if hasIssue(issues, schema.RuleUnknown, want, "") {
 		t.Errorf("an issue reports %s.%s: %v", n.Path(), field, issues)
 	}
 }
@@ -230,7 +230,7 @@ func TestAzShowAcrossFiles(t *testing.T) {
 		t.Errorf("LB-side member = %s", got)
 	}
 	firstMember := tu.PosAfter(t, lbName, lbSrc, `"backendIPConfigurations"`, "{")
-	if !hasIssue(issues, RuleUnknown, firstMember, "add `az network nic show` output") {
+	if !hasIssue(issues, schema.RuleUnknown, firstMember, "add `az network nic show` output") {
 		t.Errorf("no issue for the LB-side member at %v: %v", firstMember, issues)
 	}
 	// Alone, the NICs' memberships have no load balancer: reported.
@@ -238,7 +238,7 @@ func TestAzShowAcrossFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(issues) != 4 || issues[0].Rule != RuleUnknown || !strings.Contains(issues[0].Message, "none of the input files declares") {
+	if len(issues) != 4 || issues[0].Rule != schema.RuleUnknown || !strings.Contains(issues[0].Message, "none of the input files declares") {
 		t.Errorf("issues = %v, want 4 unresolved memberships (LB0010)", issues)
 	}
 }

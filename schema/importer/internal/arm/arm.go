@@ -222,7 +222,7 @@ func (im *importer) run() {
 // uncertain (lint.CoverageOf does not count it as partly checked).
 func (im *importer) mayNotDeploy(r *resource, what string) {
 	if r.maybe != "" {
-		im.issue("", expr.At(r.file, r.decl), build.RuleUnknown, "%s may not be deployed: %s; it is checked as if it were", what, r.maybe)
+		im.issue("", expr.At(r.file, r.decl), schema.RuleUnknown, "%s may not be deployed: %s; it is checked as if it were", what, r.maybe)
 	}
 }
 

@@ -93,10 +93,10 @@ func (im *importer) collect(t *template, list *jsonpos.Value, parentType, parent
 		switch typ := im.typeOf(t, v, parentType, sc); {
 		case bad == nil:
 		case rejected:
-			im.issue("", bad.At, build.RuleSchema, "%s; Azure rejects the template", bad.Why)
+			im.issue("", bad.At, schema.RuleSchema, "%s; Azure rejects the template", bad.Why)
 			continue
 		case readTypes[typ] || typ == typeDeploy:
-			im.issue("", bad.At, build.RuleUnknown, "the copy loop of this %s is not expanded: %s; the resources it declares are not checked", typeNoun(typ), bad.Why)
+			im.issue("", bad.At, schema.RuleUnknown, "the copy loop of this %s is not expanded: %s; the resources it declares are not checked", typeNoun(typ), bad.Why)
 			continue
 		default:
 			continue
@@ -205,7 +205,7 @@ func (im *importer) deployment(t *template, r *resource) {
 	props := r.decl.Get("properties")
 	at := expr.At(t.file, r.decl)
 	if t.depth >= maxNesting {
-		im.issue("", at, build.RuleUnknown, "nested deployment %s is more than %d levels deep and is not imported", r.name, maxNesting)
+		im.issue("", at, schema.RuleUnknown, "nested deployment %s is more than %d levels deep and is not imported", r.name, maxNesting)
 		return
 	}
 	file, root := t.file, props.Get("template")
@@ -213,12 +213,12 @@ func (im *importer) deployment(t *template, r *resource) {
 		var why string
 		file, root, why = im.linked(t, r)
 		if root == nil {
-			im.issue("", expr.KeyAt(t.file, props.Get("templateLink")), build.RuleUnknown, "nested deployment %s: %s; the resources it deploys are not checked", lastName(r.name), why)
+			im.issue("", expr.KeyAt(t.file, props.Get("templateLink")), schema.RuleUnknown, "nested deployment %s: %s; the resources it deploys are not checked", lastName(r.name), why)
 			return
 		}
 	}
 	if root.Kind != jsonpos.Object {
-		im.issue("", at, build.RuleUnknown, "nested deployment %s has no template object; it is not imported", lastName(r.name))
+		im.issue("", at, schema.RuleUnknown, "nested deployment %s has no template object; it is not imported", lastName(r.name))
 		return
 	}
 	scopeOpt, _ := im.value(props.Path("expressionEvaluationOptions", "scope"), t.file, r.sc).Name()

@@ -136,7 +136,7 @@ func (im *importer) poolMembers(r *reader, p *schema.BackendPool) {
 			what = "members that are frontends of regional load balancers (a cross-region load balancer)"
 		}
 		p.SetUnknown("members", pos(m.KeyAt), what+" are not imported")
-		im.issue(path, m.KeyAt, build.RuleUnknown, "%s: %s are not imported; rules do not check them", path, what)
+		im.issue(path, m.KeyAt, schema.RuleUnknown, "%s: %s are not imported; rules do not check them", path, what)
 	}
 }
 
@@ -238,7 +238,7 @@ func (im *importer) lbChild(res *resource, child string) {
 		}
 	}
 	if lb == nil {
-		im.issue("", expr.At(res.file, res.decl), build.RuleUnknown, "%s %s belongs to load balancer %s, which none of the input files declares; it is not checked (lint the file that deploys %s too)",
+		im.issue("", expr.At(res.file, res.decl), schema.RuleUnknown, "%s %s belongs to load balancer %s, which none of the input files declares; it is not checked (lint the file that deploys %s too)",
 			typeNoun(res.typ), res.name, lbName, lbName)
 		return
 	}

@@ -35,7 +35,7 @@ func (im *importer) nic(res *resource) {
 	r := &reader{im: im, obj: body, node: &nic.Node}
 	im.ipConfigs(r, nic, vm.Name, base, func(ref membership) {
 		if ref.natPool != "" {
-			im.f.Issuef(ref.Member.Pos(), build.RuleSchema, "%s: a network interface cannot use inbound NAT pool %s (only scale sets can); Azure rejects it", ref.Member.Path(), ref.natPool)
+			im.f.Issuef(ref.Member.Pos(), schema.RuleSchema, "%s: a network interface cannot use inbound NAT pool %s (only scale sets can); Azure rejects it", ref.Member.Path(), ref.natPool)
 			return
 		}
 		im.f.Join(ref.Membership)
@@ -121,7 +121,7 @@ func (im *importer) ipConfig(nicr *reader, v *expr.Value, base string) (*schema.
 			id, ok := ref.Get("id").Name()
 			lb, name := segment(id, "loadBalancers"), segment(id, j.seg)
 			if !ok || lb == "" || name == "" {
-				im.issue("", ref.At, build.RuleUnknown, "%s: %s reference is only known at deployment (%s); %s not checked", path, j.what, ref.Get("id").Reason(), j.unchecked)
+				im.issue("", ref.At, schema.RuleUnknown, "%s: %s reference is only known at deployment (%s); %s not checked", path, j.what, ref.Get("id").Reason(), j.unchecked)
 				continue
 			}
 			m := &schema.PoolMember{}

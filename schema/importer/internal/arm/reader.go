@@ -7,7 +7,6 @@ import (
 
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/arm/expr"
-	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
 )
 
 // reader reads the properties of one evaluated ARM object into one model
@@ -90,7 +89,7 @@ func (r *reader) unknown(field string, p expr.Pos, why string) {
 }
 
 func (r *reader) typeError(field string, at expr.Pos, want string, got *expr.Value) {
-	r.im.issue(r.node.Path(), at, build.RuleSchema, "%s.%s: want %s, got %s", r.node.Path(), field, want, show(got))
+	r.im.issue(r.node.Path(), at, schema.RuleSchema, "%s.%s: want %s, got %s", r.node.Path(), field, want, show(got))
 }
 
 // show renders a value for messages.
@@ -231,7 +230,7 @@ func (r *reader) list(prop, what string) []*expr.Value {
 				out = append(out, e)
 			case expr.Unknown:
 				r.node.SetUnknown(prop, pos(m.KeyAt), e.Why)
-				r.im.issue(r.node.Path(), e.At, build.RuleUnknown, "%s: %s number %d is only known at deployment (%s); it is not checked", r.node.Path(), what, i+1, e.Why)
+				r.im.issue(r.node.Path(), e.At, schema.RuleUnknown, "%s: %s number %d is only known at deployment (%s); it is not checked", r.node.Path(), what, i+1, e.Why)
 			default:
 				r.typeError(prop, e.At, "an object", e)
 			}
@@ -239,7 +238,7 @@ func (r *reader) list(prop, what string) []*expr.Value {
 		return out
 	case expr.Unknown:
 		r.node.SetUnknown(prop, pos(m.KeyAt), v.Why)
-		r.im.issue(r.node.Path(), m.KeyAt, build.RuleUnknown, "%s: %s is only known at deployment (%s); its %ss are not checked", r.node.Path(), prop, v.Why, what)
+		r.im.issue(r.node.Path(), m.KeyAt, schema.RuleUnknown, "%s: %s is only known at deployment (%s); its %ss are not checked", r.node.Path(), prop, v.Why, what)
 	default:
 		r.typeError(prop, m.KeyAt, "an array", v)
 	}

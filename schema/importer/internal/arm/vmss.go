@@ -57,13 +57,13 @@ func (im *importer) capacity(body *expr.Value, name string) int {
 	c, isInt := m.Value.AsInt()
 	switch {
 	case !m.Value.Known():
-		im.issue("", m.KeyAt, build.RuleUnknown, "scale set %s: capacity is only known at deployment (%s); %d instances are checked", name, m.Value.Reason(), assumedCapacity)
+		im.issue("", m.KeyAt, schema.RuleUnknown, "scale set %s: capacity is only known at deployment (%s); %d instances are checked", name, m.Value.Reason(), assumedCapacity)
 		return assumedCapacity
 	case !isInt:
-		im.issue("", m.KeyAt, build.RuleSchema, "scale set %s: capacity %s is not an integer; Azure rejects the scale set", name, show(m.Value))
+		im.issue("", m.KeyAt, schema.RuleSchema, "scale set %s: capacity %s is not an integer; Azure rejects the scale set", name, show(m.Value))
 		return assumedCapacity
 	case c < 0 || c > maxInstances:
-		im.issue("", m.KeyAt, build.RuleSchema, "scale set %s: capacity %d is outside Azure's range 0-%d", name, c, maxInstances)
+		im.issue("", m.KeyAt, schema.RuleSchema, "scale set %s: capacity %d is outside Azure's range 0-%d", name, c, maxInstances)
 		return int(min(max(c, 0), maxInstances))
 	}
 	return int(c)
@@ -79,7 +79,7 @@ func (im *importer) natFromPool(ref membership, i int) {
 		}
 	}
 	if pool == nil {
-		im.f.Issuef(ref.Member.Pos(), build.RuleUnknown, "%s: inbound NAT pool %s of load balancer %s is in none of the input files; its NAT rules are not checked",
+		im.f.Issuef(ref.Member.Pos(), schema.RuleUnknown, "%s: inbound NAT pool %s of load balancer %s is in none of the input files; its NAT rules are not checked",
 			ref.Member.Path(), ref.natPool, ref.LB)
 		return
 	}
@@ -98,7 +98,7 @@ func (im *importer) natFromPool(ref membership, i int) {
 	if nr.Has("frontendPort") {
 		nr.FrontendPort = start + i
 		if nr.FrontendPort > end && end > 0 {
-			im.issue(nr.Path(), pool.v.At, build.RuleSchema, "inbound NAT pool %s of load balancer %s: instance %d of %s needs frontend port %d, beyond the pool's range %d-%d; Azure rejects the scale set",
+			im.issue(nr.Path(), pool.v.At, schema.RuleSchema, "inbound NAT pool %s of load balancer %s: instance %d of %s needs frontend port %d, beyond the pool's range %d-%d; Azure rejects the scale set",
 				pool.name, lb.Name, i, ref.Member.VM, nr.FrontendPort, start, end)
 			return
 		}

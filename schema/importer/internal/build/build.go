@@ -11,22 +11,6 @@ import (
 	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
 
-// Rule IDs the importers report.
-const (
-	// RuleSchema is a file whose structure is not what the format requires
-	// (the native loader's schema-violation rule).
-	RuleSchema = "LB0001"
-	// RuleUnknown is something lbcheck cannot know before deployment.
-	// Importers report with it what they cannot read at all (a copy loop
-	// they do not expand, a membership they cannot resolve); a field whose
-	// value is unknown is only marked (File.Unknown), and lint reports it
-	// when a rule needs it.
-	RuleUnknown = "LB0010"
-	// RuleTerraformFloatingIP is a Terraform rule that sets both
-	// enable_floating_ip and floating_ip_enabled to different values.
-	RuleTerraformFloatingIP = "LB1010"
-)
-
 // Azure's values for load balancer properties a template or plan omits
 // (REST API 2024-07-01; the azurerm provider applies the same). Importers set
 // them without recording a field position, so that Node.Has tells them
@@ -211,7 +195,7 @@ func (m Membership) Describe() string {
 // name no VM and rules skip them.
 func ReportUnresolved(d *schema.Deployment, issues []schema.Issue, ms []Membership) []schema.Issue {
 	for _, m := range ms {
-		is := schema.Issue{Pos: m.Member.Pos(), Rule: RuleUnknown,
+		is := schema.Issue{Pos: m.Member.Pos(), Rule: schema.RuleUnknown,
 			Message: fmt.Sprintf("IP configuration %s of VM %s joins %s, which none of the input files declares; the membership is not checked (add the file that deploys the load balancer)",
 				m.Member.IPConfiguration, m.Member.VM, m.Describe())}
 		if lb := findLB(d, m.LB); lb != nil {
@@ -225,7 +209,7 @@ func ReportUnresolved(d *schema.Deployment, issues []schema.Issue, ms []Membersh
 		for _, p := range lb.BackendAddressPools {
 			for _, m := range p.Members {
 				if m.VM == "" {
-					issues = append(issues, schema.Issue{Pos: m.Pos(), Rule: RuleUnknown,
+					issues = append(issues, schema.Issue{Pos: m.Pos(), Rule: schema.RuleUnknown,
 						Message: fmt.Sprintf("%s: member %s/%s is not checked: its network interface is in none of the input files; add `az network nic show` output for it",
 							p.Path(), m.NetworkInterface, m.IPConfiguration)})
 				}

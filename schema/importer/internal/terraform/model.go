@@ -51,7 +51,7 @@ func (rd *reader) value(field, attr string) (*jsonpos.Value, bool) {
 }
 
 func (rd *reader) typeError(field string, v *jsonpos.Value, want string) {
-	rd.f.Issuef(rd.f.KeyPos(v), build.RuleSchema, "%s.%s: want %s, got %s", rd.node.Path(), field, want, v.Kind)
+	rd.f.Issuef(rd.f.KeyPos(v), schema.RuleSchema, "%s.%s: want %s, got %s", rd.node.Path(), field, want, v.Kind)
 }
 
 func (rd *reader) str(dst *string, field, attr string) {
@@ -157,7 +157,7 @@ func (im *importer) publicIP(lbRes *res, fe *schema.Frontend, fr *reader) {
 func (im *importer) sub(r *res, kind string) (*schema.LoadBalancer, string) {
 	lb := im.lbOf(r)
 	if lb == nil {
-		im.f.Issuef(im.f.Pos(r.v), build.RuleSchema, "%s: loadbalancer_id does not refer to an azurerm_lb in this plan; the resource is not checked", r.addr)
+		im.f.Issuef(im.f.Pos(r.v), schema.RuleSchema, "%s: loadbalancer_id does not refer to an azurerm_lb in this plan; the resource is not checked", r.addr)
 		return nil, ""
 	}
 	return lb, "loadBalancers." + lb.Name + "." + kind + "." + r.name()
@@ -219,7 +219,7 @@ func (im *importer) rule(r *res) {
 	rd.str(&ru.Protocol, "protocol", "protocol")
 	rd.int(&ru.FrontendPort, "frontendPort", "frontend_port")
 	rd.int(&ru.BackendPort, "backendPort", "backend_port")
-	rd.either(&ru.EnableFloatingIP, "enableFloatingIP", "floating_ip_enabled", "enable_floating_ip", build.RuleTerraformFloatingIP)
+	rd.either(&ru.EnableFloatingIP, "enableFloatingIP", "floating_ip_enabled", "enable_floating_ip", schema.RuleTerraformFloatingIP)
 	rd.either(&ru.EnableTcpReset, "enableTcpReset", "tcp_reset_enabled", "enable_tcp_reset", "")
 	rd.bool(&ru.DisableOutboundSnat, "disableOutboundSnat", "disable_outbound_snat")
 	rd.int(&ru.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idle_timeout_in_minutes")
@@ -242,7 +242,7 @@ func (im *importer) natRule(r *res) {
 	rd.int(&nr.FrontendPortRangeStart, "frontendPortRangeStart", "frontend_port_start")
 	rd.int(&nr.FrontendPortRangeEnd, "frontendPortRangeEnd", "frontend_port_end")
 	im.backendPool(r, &nr.Node, &nr.BackendAddressPool)
-	rd.either(&nr.EnableFloatingIP, "enableFloatingIP", "floating_ip_enabled", "enable_floating_ip", build.RuleTerraformFloatingIP)
+	rd.either(&nr.EnableFloatingIP, "enableFloatingIP", "floating_ip_enabled", "enable_floating_ip", schema.RuleTerraformFloatingIP)
 	rd.either(&nr.EnableTcpReset, "enableTcpReset", "tcp_reset_enabled", "enable_tcp_reset", "")
 	rd.int(&nr.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idle_timeout_in_minutes")
 	lb.InboundNatRules = append(lb.InboundNatRules, nr)
@@ -352,7 +352,7 @@ func (im *importer) association(r *res, nat bool) {
 		m.LB, m.Pool = im.poolRef(r, r.after.Get("backend_address_pool_id"), "backend_address_pool_id", 0)
 	}
 	if nicName == "" || cfg == "" || m.LB == "" || (m.Pool == "" && m.NatRule == "") {
-		im.f.Issuef(im.f.Pos(r.v), build.RuleUnknown, "%s: cannot tell which NIC and pool or NAT rule this association joins; it is not checked", r.addr)
+		im.f.Issuef(im.f.Pos(r.v), schema.RuleUnknown, "%s: cannot tell which NIC and pool or NAT rule this association joins; it is not checked", r.addr)
 		return
 	}
 	im.f.Join(m)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
+	"github.com/lbcheck/lbcheck/schema"
 	tu "github.com/lbcheck/lbcheck/schema/importer/internal/testutil"
 )
 
@@ -59,7 +59,7 @@ func TestFloatingIPAttributes(t *testing.T) {
 		}
 		var conflicts []string
 		for _, i := range r.Issues {
-			if i.Rule == build.RuleTerraformFloatingIP {
+			if i.Rule == schema.RuleTerraformFloatingIP {
 				conflicts = append(conflicts, i.Message)
 				tu.CheckPos(t, "conflict", i.Pos, tu.PosOf(t, "plan.json", []byte(src), `"enable_floating_ip"`, 1))
 			}
@@ -75,7 +75,7 @@ func TestFloatingIPAttributes(t *testing.T) {
 		}
 		tu.CheckPos(t, "idleTimeoutInMinutes", rule.At("idleTimeoutInMinutes"), tu.PosOf(t, "plan.json", []byte(src), `"idle_timeout_in_minutes": true`, 1))
 		for _, i := range r.Issues {
-			if i.Rule == build.RuleUnknown {
+			if i.Rule == schema.RuleUnknown {
 				t.Errorf("%s: unknown value reported by the importer: %s", tt.attrs, i.Message)
 			}
 		}

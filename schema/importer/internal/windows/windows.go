@@ -184,7 +184,7 @@ func (im *importer) flag(i *schema.Interface, dst *bool, field string, v *jsonpo
 		on, ok = v.Bool, true
 	}
 	if !ok {
-		im.f.Issuef(im.f.KeyPos(v), build.RuleSchema, "%s.%s: want Enabled, Disabled, 1 or 0", i.Path(), field)
+		im.f.Issuef(im.f.KeyPos(v), schema.RuleSchema, "%s.%s: want Enabled, Disabled, 1 or 0", i.Path(), field)
 		return
 	}
 	*dst = on
@@ -202,7 +202,7 @@ func (im *importer) address(r *jsonpos.Value) {
 		plen, ok = n, err2 == nil
 	}
 	if err != nil || !ok || plen < 0 || plen > addr.BitLen() {
-		im.f.Issuef(im.f.KeyPos(ipv), build.RuleSchema, "%s: IPAddress %q with its PrefixLength is not an address and prefix length", im.guest.Path(), ipText)
+		im.f.Issuef(im.f.KeyPos(ipv), schema.RuleSchema, "%s: IPAddress %q with its PrefixLength is not an address and prefix length", im.guest.Path(), ipText)
 		return
 	}
 	if addr.Is6() && addr.IsLinkLocalUnicast() {
