@@ -141,7 +141,7 @@ func (im *importer) poolMembers(r *reader, p *schema.BackendPool) {
 }
 
 func probe(lbr *reader, v *expr.Value, base string) *schema.Probe {
-	p := &schema.Probe{IntervalInSeconds: build.DefaultInterval, ProbeThreshold: build.DefaultThreshold, NoHealthyBackendsBehavior: "AllProbedDown"}
+	p := schema.Defaults(&schema.Probe{})
 	r := lbr.child(v, &p.Node, &p.Name, base+".probes.")
 	r.enum(&p.Protocol, "protocol", "protocol", probeProtos...)
 	r.int(&p.Port, "port", "port")
@@ -154,7 +154,7 @@ func probe(lbr *reader, v *expr.Value, base string) *schema.Probe {
 }
 
 func rule(lbr *reader, v *expr.Value, base string) *schema.Rule {
-	ru := &schema.Rule{IdleTimeoutInMinutes: build.DefaultIdleTimeout, LoadDistribution: "Default"}
+	ru := schema.Defaults(&schema.Rule{})
 	r := lbr.child(v, &ru.Node, &ru.Name, base+".loadBalancingRules.")
 	r.ref(&ru.FrontendIPConfiguration, "frontendIPConfiguration", "frontendIPConfiguration", "frontendIPConfigurations")
 	if m, ok := r.member("backendAddressPool"); ok && !m.Value.IsNull() {
@@ -175,7 +175,7 @@ func rule(lbr *reader, v *expr.Value, base string) *schema.Rule {
 }
 
 func (im *importer) natRule(lbr *reader, v *expr.Value, base string) *schema.NatRule {
-	nr := &schema.NatRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
+	nr := schema.Defaults(&schema.NatRule{})
 	r := lbr.child(v, &nr.Node, &nr.Name, base+".inboundNatRules.")
 	natFields(r, nr)
 	r.ref(&nr.BackendAddressPool, "backendAddressPool", "backendAddressPool", "backendAddressPools")
@@ -203,7 +203,7 @@ func natFields(r *reader, nr *schema.NatRule) {
 }
 
 func outboundRule(lbr *reader, v *expr.Value, base string) *schema.OutboundRule {
-	or := &schema.OutboundRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
+	or := schema.Defaults(&schema.OutboundRule{})
 	r := lbr.child(v, &or.Node, &or.Name, base+".outboundRules.")
 	if m, ok := r.member("frontendIPConfigurations"); ok {
 		if !m.Value.Known() {

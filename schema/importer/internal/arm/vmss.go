@@ -6,7 +6,6 @@ import (
 
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/arm/expr"
-	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
 )
 
 // Scale set instances as lbcheck models them: sku.capacity VMs named
@@ -84,7 +83,7 @@ func (im *importer) natFromPool(ref membership, i int) {
 		return
 	}
 	lb := pool.lb
-	nr := &schema.NatRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
+	nr := schema.Defaults(&schema.NatRule{})
 	r := &reader{im: im, obj: pool.v, node: &nr.Node}
 	nr.Name = fmt.Sprintf("%s.%d", pool.name, i)
 	nr.SetPos(pos(pool.v.At), "loadBalancers."+lb.Name+".inboundNatRules."+nr.Name)

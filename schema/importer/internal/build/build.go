@@ -11,21 +11,6 @@ import (
 	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
 
-// Azure's values for load balancer properties a template or plan omits
-// (REST API 2024-07-01; the azurerm provider applies the same). Importers set
-// them without recording a field position, so that Node.Has tells them
-// apart from values the user wrote.
-const (
-	// DefaultIdleTimeout is a rule's, NAT rule's or outbound rule's idle
-	// timeout in minutes.
-	DefaultIdleTimeout = 4
-	// DefaultInterval is a probe's interval in seconds.
-	DefaultInterval = 15
-	// DefaultThreshold is how many consecutive probe results change a
-	// member's state.
-	DefaultThreshold = 1
-)
-
 // Membership is a NIC IP configuration that joins a backend pool (Pool set)
 // or is the target of a classic inbound NAT rule (NatRule set), recorded on
 // the NIC side and attached to the load balancer once it is known.

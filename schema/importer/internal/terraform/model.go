@@ -179,7 +179,7 @@ func (im *importer) probe(r *res) {
 	if lb == nil {
 		return
 	}
-	p := &schema.Probe{IntervalInSeconds: build.DefaultInterval, ProbeThreshold: build.DefaultThreshold, NoHealthyBackendsBehavior: "AllProbedDown"}
+	p := schema.Defaults(&schema.Probe{})
 	rd := im.reader(r, &p.Node, path)
 	rd.str(&p.Name, "name", "name")
 	rd.str(&p.Protocol, "protocol", "protocol")
@@ -196,7 +196,7 @@ func (im *importer) rule(r *res) {
 	if lb == nil {
 		return
 	}
-	ru := &schema.Rule{IdleTimeoutInMinutes: build.DefaultIdleTimeout, LoadDistribution: "Default"}
+	ru := schema.Defaults(&schema.Rule{})
 	rd := im.reader(r, &ru.Node, path)
 	rd.str(&ru.Name, "name", "name")
 	rd.str(&ru.FrontendIPConfiguration, "frontendIPConfiguration", "frontend_ip_configuration_name")
@@ -232,7 +232,7 @@ func (im *importer) natRule(r *res) {
 	if lb == nil {
 		return
 	}
-	nr := &schema.NatRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
+	nr := schema.Defaults(&schema.NatRule{})
 	rd := im.reader(r, &nr.Node, path)
 	rd.str(&nr.Name, "name", "name")
 	rd.str(&nr.FrontendIPConfiguration, "frontendIPConfiguration", "frontend_ip_configuration_name")
@@ -253,7 +253,7 @@ func (im *importer) outboundRule(r *res) {
 	if lb == nil {
 		return
 	}
-	or := &schema.OutboundRule{IdleTimeoutInMinutes: build.DefaultIdleTimeout}
+	or := schema.Defaults(&schema.OutboundRule{})
 	rd := im.reader(r, &or.Node, path)
 	rd.str(&or.Name, "name", "name")
 	for _, fe := range r.after.Get("frontend_ip_configuration").Items() {
