@@ -4,22 +4,22 @@ import (
 	"net/netip"
 	"os"
 
-	"github.com/lbcheck/lbcheck/schema/importer/snapshot"
+	"github.com/lbcheck/lbcheck/internal/procnet"
 )
 
 // tcpSockets lists the TCP sockets of the calling thread's network
 // namespace (call it inside InVM).
-func tcpSockets() ([]snapshot.Socket, error) {
+func tcpSockets() ([]procnet.Socket, error) {
 	f, err := os.Open("/proc/thread-self/net/tcp")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return snapshot.ParseProcNet(f)
+	return procnet.Parse(f)
 }
 
 // socketState returns the state of the VM's TCP socket local <-> client
-// (snapshot.StateSynRecv, ...), or 0 when there is none.
+// (procnet.StateSynRecv, ...), or 0 when there is none.
 func socketState(t interface {
 	InVM(string, func() error) error
 }, vm string, local, client netip.AddrPort) (state int, err error) {

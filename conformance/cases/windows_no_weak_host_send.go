@@ -4,7 +4,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
-	"github.com/lbcheck/lbcheck/schema/importer/snapshot"
+	"github.com/lbcheck/lbcheck/internal/procnet"
 )
 
 func init() {
@@ -30,8 +30,8 @@ func init() {
 			if err != nil {
 				t.Fatalf("reading the VM's sockets: %v", err)
 			}
-			if state != snapshot.StateSynRecv {
-				t.Errorf("the VM's socket for the flow is in state %d, want SYN-RECV (%d): the SYN should have reached the listener", state, snapshot.StateSynRecv)
+			if state != procnet.StateSynRecv {
+				t.Errorf("the VM's socket for the flow is in state %d, want SYN-RECV (%d): the SYN should have reached the listener", state, procnet.StateSynRecv)
 			}
 		},
 	})
