@@ -113,9 +113,13 @@ type Headers struct {
 
 // Hop is a packet seen (or missed) at one capture point, in flow order.
 type Hop struct {
-	Point     string  `json:"point"`     // client | mux | host | vm
-	Direction string  `json:"direction"` // request | reply
-	Seen      bool    `json:"seen"`
-	Headers   Headers `json:"headers"`
-	Note      string  `json:"note,omitempty"` // e.g. "dropped: strong-host receive"
+	Point     string `json:"point"`     // client | mux | host | vm
+	Direction string `json:"direction"` // request | reply
+	Seen      bool   `json:"seen"`
+	// Check is the number (1-based) of the check in the case's Checks
+	// that recorded this hop, 0 for a hop no check made (the packet the
+	// harness sent, its arrival at the mux).
+	Check   int     `json:"check,omitempty"`
+	Headers Headers `json:"headers"`
+	Note    string  `json:"note,omitempty"` // e.g. "dropped: strong-host receive"
 }

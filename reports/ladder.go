@@ -148,72 +148,42 @@ func buildLadder(hops []Hop, checks []Check) *ladder {
 	return l
 }
 
-// failedCheckNotes maps each failed check to the hop it is about and returns
-// the checks' descriptions per hop index. A check with an observed packet
-// belongs to the seen hop at its point with the same headers; a check that
-// saw nothing belongs to the first unseen hop at its point; otherwise the
-// first hop at its point.
+// failedCheckNotes returns, per hop index, the description of the failed
+// check that recorded the hop (Hop.Check).
 func failedCheckNotes(hops []Hop, checks []Check) []string {
 	notes := make([]string, len(hops))
-	for _, c := range checks {
-		if c.OK {
+	for i, h := range hops {
+		c, ok := checkOf(h, checks)
+		if !ok || c.OK {
 			continue
 		}
-		i := hopForCheck(hops, c)
-		if i < 0 {
-			continue
-		}
-		msg := c.What
+		notes[i] = c.What
 		if c.Message != "" {
-			msg += ": " + c.Message
+			notes[i] += ": " + c.Message
 		}
-		notes[i] = joinNotes(notes[i], msg)
 	}
 	return notes
 }
 
-// absentHops finds the hops that record a packet rightly not seen: unseen,
-// with a negative check at the same point about the same headers. It
-// returns that check's description per hop index ("" for other hops).
+// absentHops returns, per hop index, the description of the negative check
+// that recorded the hop unseen: a packet rightly not seen ("" for other
+// hops).
 func absentHops(hops []Hop, checks []Check) []string {
 	out := make([]string, len(hops))
 	for i, h := range hops {
-		if h.Seen {
-			continue
-		}
-		for _, c := range checks {
-			if c.Negative && c.Point == h.Point && c.Expected == h.Headers {
-				out[i] = c.What
-				break
-			}
+		if c, ok := checkOf(h, checks); ok && c.Negative && !h.Seen {
+			out[i] = c.What
 		}
 	}
 	return out
 }
 
-func hopForCheck(hops []Hop, c Check) int {
-	first, best := -1, -1
-	for i, h := range hops {
-		if h.Point != c.Point {
-			continue
-		}
-		if first < 0 {
-			first = i
-		}
-		if best >= 0 {
-			continue
-		}
-		switch {
-		case c.Observed != nil && h.Seen && h.Headers == *c.Observed:
-			best = i
-		case c.Observed == nil && !h.Seen:
-			best = i
-		}
+// checkOf returns the check that recorded h, if any.
+func checkOf(h Hop, checks []Check) (Check, bool) {
+	if h.Check < 1 || h.Check > len(checks) {
+		return Check{}, false
 	}
-	if best >= 0 {
-		return best
-	}
-	return first
+	return checks[h.Check-1], true
 }
 
 func joinNotes(a, b string) string {

@@ -14,6 +14,7 @@ func TestBuildLadder(t *testing.T) {
 	hop := func(point, dir string, seen bool, h Headers) Hop {
 		return Hop{Point: point, Direction: dir, Seen: seen, Headers: h}
 	}
+	checked := func(h Hop, check int) Hop { h.Check = check; return h }
 	full := []Hop{
 		hop("client", "request", true, syn), hop("mux", "request", true, syn), hop("host", "request", true, syn),
 		hop("vm", "request", true, syn), hop("vm", "reply", true, synack), hop("host", "reply", true, synack),
@@ -42,8 +43,8 @@ func TestBuildLadder(t *testing.T) {
 		{"never sent",
 			[]Hop{hop("client", "request", false, syn)}, nil,
 			[]row{{kindDied, true, ""}}},
-		{"failed check marks the hop with the observed headers",
-			[]Hop{hop("client", "request", true, syn), hop("vm", "request", true, synDIP)},
+		{"a failed check marks the hop it recorded",
+			[]Hop{hop("client", "request", true, syn), checked(hop("vm", "request", true, synDIP), 1)},
 			[]Check{{Point: "vm", What: "SYN on the frontend IP", Expected: syn, Observed: &synDIP}},
 			[]row{{kindRequest, true, ""}, {kindBad, false, "client"}}},
 		{"the reply turns where the request ended (as the suite records it: no VM send hop)",
@@ -51,13 +52,17 @@ func TestBuildLadder(t *testing.T) {
 			nil,
 			[]row{{kindRequest, true, ""}, {kindRequest, false, "client"}, {kindRequest, false, "mux"}, {kindReply, false, "vm"}}},
 		{"a rightly absent packet is not part of the flow",
-			[]Hop{hop("client", "request", true, syn), hop("vm", "request", true, syn), hop("mux", "reply", false, synack), hop("client", "reply", true, synack)},
+			[]Hop{hop("client", "request", true, syn), hop("vm", "request", true, syn), checked(hop("mux", "reply", false, synack), 1), hop("client", "reply", true, synack)},
 			[]Check{{Point: "mux", What: "no reply via the mux", Negative: true, Expected: synack, OK: true}},
 			[]row{{kindRequest, true, ""}, {kindRequest, false, "client"}, {kindAbsent, true, ""}, {kindReply, false, "vm"}}},
-		{"an unseen hop without a negative check died",
+		{"an unseen hop no negative check recorded died, even with a negative check on the same headers",
 			[]Hop{hop("client", "request", true, syn), hop("mux", "reply", false, synack)},
-			[]Check{{Point: "mux", What: "other headers", Negative: true, Expected: syn, OK: true}},
+			[]Check{{Point: "mux", What: "same headers", Negative: true, Expected: synack, OK: true}},
 			[]row{{kindRequest, true, ""}, {kindDied, false, "client"}}},
+		{"a failed check marks only its hop, not another with its observed headers",
+			[]Hop{hop("client", "request", true, syn), hop("vm", "request", true, synDIP), checked(hop("vm", "request", false, syn), 1)},
+			[]Check{{Point: "vm", What: "SYN on the frontend IP", Expected: syn, Observed: &synDIP}},
+			[]row{{kindRequest, true, ""}, {kindRequest, false, "client"}, {kindDied, true, ""}}},
 		{"passing checks mark nothing", full[:2],
 			[]Check{{Point: "mux", Expected: syn, Observed: &syn, OK: true}},
 			[]row{{kindRequest, true, ""}, {kindRequest, false, "client"}}},
@@ -99,7 +104,7 @@ func TestBuildLadder(t *testing.T) {
 func TestBuildLadderNotesAndColumns(t *testing.T) {
 	hops := []Hop{
 		{Point: "client", Direction: "request", Seen: true},
-		{Point: "probe", Direction: "request", Seen: false, Note: "dropped: no route"},
+		{Point: "probe", Direction: "request", Seen: false, Note: "dropped: no route", Check: 1},
 	}
 	checks := []Check{{Point: "probe", What: "SYN at the probe", Message: "nothing within 2s"}}
 	l := buildLadder(hops, checks)

@@ -248,10 +248,12 @@ func outcome(at Point, s Step, negative bool, observed *pkt.Packet, err error) (
 	return c, h
 }
 
-// add appends a check and its hop to the case's record.
+// add appends a check and its hop, which records the check's number, to
+// the case's record.
 func (t *T) add(c reports.Check, h reports.Hop) {
 	t.mu.Lock()
 	t.checks = append(t.checks, c)
+	h.Check = len(t.checks)
 	t.hops = append(t.hops, h)
 	t.mu.Unlock()
 }
