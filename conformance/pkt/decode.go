@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
-	"github.com/lbcheck/lbcheck/reports"
 )
 
 // Packet is a decoded Ethernet frame: the header fields the harness compares.
@@ -86,18 +84,6 @@ func tcpFlags(t *layers.TCP) Flags {
 // IsIPv4 reports whether the frame carried a decodable IPv4 header.
 func (p *Packet) IsIPv4() bool { return p.Src.IsValid() }
 
-// Headers returns the fields reports compare.
-func (p *Packet) Headers() reports.Headers {
-	h := reports.Headers{Proto: p.Proto, SrcPort: int(p.SrcPort), DstPort: int(p.DstPort)}
-	if p.Src.IsValid() {
-		h.SrcIP, h.DstIP = p.Src.String(), p.Dst.String()
-	}
-	if p.Proto == TCP {
-		h.TCPFlags = p.Flags.String()
-	}
-	return h
-}
-
 // String is a one-line summary in tcpdump's spirit, e.g.
 // "tcp 198.51.100.101:40000 > 10.0.0.4:80 [SYN] seq 1000 len 0".
 func (p *Packet) String() string {
@@ -124,33 +110,4 @@ func addrPort(a netip.Addr, port uint16) string {
 		return fmt.Sprintf("?:%d", port)
 	}
 	return netip.AddrPortFrom(a, port).String()
-}
-
-// FormatHeaders renders h as one line with only the fields that are set.
-func FormatHeaders(h reports.Headers) string {
-	var b strings.Builder
-	field := func(name, v string) {
-		if v != "" {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(name + "=" + v)
-		}
-	}
-	port := func(p int) string {
-		if p == 0 {
-			return ""
-		}
-		return fmt.Sprint(p)
-	}
-	field("proto", h.Proto)
-	field("src", h.SrcIP)
-	field("sport", port(h.SrcPort))
-	field("dst", h.DstIP)
-	field("dport", port(h.DstPort))
-	field("flags", h.TCPFlags)
-	if b.Len() == 0 {
-		return "any packet"
-	}
-	return b.String()
 }

@@ -1,9 +1,6 @@
 package pkt
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Flags is a set of TCP flags.
 type Flags uint8
@@ -38,24 +35,4 @@ func (f Flags) String() string {
 		}
 	}
 	return strings.Join(parts, "|")
-}
-
-// ParseFlags reads the form String writes ("SYN|ACK", case-insensitive,
-// "," also accepted as separator). The empty string is the empty set.
-func ParseFlags(s string) (Flags, error) {
-	var f Flags
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ',' || r == ' ' }) {
-		found := false
-		for _, n := range flagNames {
-			if strings.EqualFold(part, n.name) {
-				f |= n.f
-				found = true
-				break
-			}
-		}
-		if !found {
-			return 0, fmt.Errorf("unknown TCP flag %q (want SYN, ACK, FIN, RST, PSH, URG, ECE or CWR)", part)
-		}
-	}
-	return f, nil
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-
-	"github.com/lbcheck/lbcheck/reports"
 )
 
 // Match is a partial expectation about a packet. A zero field means "any".
@@ -24,32 +22,50 @@ type Match struct {
 	Payload string
 }
 
+// FieldDiff is one field a Match sets, compared with a packet: what the
+// Match wants, what the packet has, and whether they agree.
+type FieldDiff struct {
+	Field     string // proto, src, sport, dst, dport, flags, payload
+	Want, Got string
+	OK        bool
+}
+
+// Compare compares each field m sets with p, in the order proto, src,
+// sport, dst, dport, flags, payload. It is the one comparison Match, Score
+// and the reports' field tables rest on. p must be an IPv4 packet.
+func (m Match) Compare(p *Packet) []FieldDiff {
+	var out []FieldDiff
+	add := func(set bool, field, want, got string, ok bool) {
+		if set {
+			out = append(out, FieldDiff{Field: field, Want: want, Got: got, OK: ok})
+		}
+	}
+	add(m.Proto != "", "proto", m.Proto, orNone(p.Proto), p.Proto == m.Proto)
+	add(m.Src.IsValid(), "src", m.Src.String(), p.Src.String(), p.Src == m.Src)
+	add(m.SrcPort != 0, "sport", fmt.Sprint(m.SrcPort), fmt.Sprint(p.SrcPort), p.SrcPort == m.SrcPort)
+	add(m.Dst.IsValid(), "dst", m.Dst.String(), p.Dst.String(), p.Dst == m.Dst)
+	add(m.DstPort != 0, "dport", fmt.Sprint(m.DstPort), fmt.Sprint(p.DstPort), p.DstPort == m.DstPort)
+	add(m.Flags != 0, "flags", (m.Flags & CoreFlags).String(), p.Flags.String(), p.Flags&CoreFlags == m.Flags&CoreFlags)
+	add(m.Payload != "", "payload", m.Payload, truncate(p.Payload, 40), bytes.Contains(p.Payload, []byte(m.Payload)))
+	return out
+}
+
 // Match reports whether p satisfies m and, if not, the first field that
 // differs, e.g. "dst 10.0.0.4, want 203.0.113.10".
 func (m Match) Match(p *Packet) (ok bool, why string) {
 	if p == nil || !p.IsIPv4() {
 		return false, "not an IPv4 packet"
 	}
-	if m.Proto != "" && p.Proto != m.Proto {
-		return false, fmt.Sprintf("proto %s, want %s", orNone(p.Proto), m.Proto)
-	}
-	if m.Src.IsValid() && p.Src != m.Src {
-		return false, fmt.Sprintf("src %s, want %s", p.Src, m.Src)
-	}
-	if m.SrcPort != 0 && p.SrcPort != m.SrcPort {
-		return false, fmt.Sprintf("sport %d, want %d", p.SrcPort, m.SrcPort)
-	}
-	if m.Dst.IsValid() && p.Dst != m.Dst {
-		return false, fmt.Sprintf("dst %s, want %s", p.Dst, m.Dst)
-	}
-	if m.DstPort != 0 && p.DstPort != m.DstPort {
-		return false, fmt.Sprintf("dport %d, want %d", p.DstPort, m.DstPort)
-	}
-	if m.Flags != 0 && p.Flags&CoreFlags != m.Flags&CoreFlags {
-		return false, fmt.Sprintf("flags [%s], want [%s]", p.Flags, m.Flags&CoreFlags)
-	}
-	if m.Payload != "" && !bytes.Contains(p.Payload, []byte(m.Payload)) {
-		return false, fmt.Sprintf("payload %q does not contain %q", truncate(p.Payload, 40), m.Payload)
+	for _, d := range m.Compare(p) {
+		switch {
+		case d.OK:
+		case d.Field == "flags":
+			return false, fmt.Sprintf("flags [%s], want [%s]", d.Got, d.Want)
+		case d.Field == "payload":
+			return false, fmt.Sprintf("payload %q does not contain %q", d.Got, d.Want)
+		default:
+			return false, fmt.Sprintf("%s %s, want %s", d.Field, d.Got, d.Want)
+		}
 	}
 	return true, ""
 }
@@ -68,70 +84,28 @@ func truncate(b []byte, n int) string {
 	return string(b)
 }
 
-// Headers returns m as report headers (unset fields empty).
-func (m Match) Headers() reports.Headers {
-	h := reports.Headers{Proto: m.Proto, SrcPort: int(m.SrcPort), DstPort: int(m.DstPort), TCPFlags: (m.Flags & CoreFlags).String()}
-	if m.Src.IsValid() {
-		h.SrcIP = m.Src.String()
-	}
-	if m.Dst.IsValid() {
-		h.DstIP = m.Dst.String()
-	}
-	return h
-}
-
-// String renders the expectation, e.g. "proto=tcp dst=10.0.0.4 dport=80".
+// String renders the expectation, e.g. "proto=tcp dst=10.0.0.4 dport=80";
+// the empty Match is "any packet".
 func (m Match) String() string {
-	s := FormatHeaders(m.Headers())
+	var parts []string
+	field := func(set bool, name string, v any) {
+		if set {
+			parts = append(parts, fmt.Sprintf("%s=%v", name, v))
+		}
+	}
+	field(m.Proto != "", "proto", m.Proto)
+	field(m.Src.IsValid(), "src", m.Src)
+	field(m.SrcPort != 0, "sport", m.SrcPort)
+	field(m.Dst.IsValid(), "dst", m.Dst)
+	field(m.DstPort != 0, "dport", m.DstPort)
+	field(m.Flags&CoreFlags != 0, "flags", m.Flags&CoreFlags)
 	if m.Payload != "" {
-		s += fmt.Sprintf(" payload~%q", m.Payload)
+		parts = append(parts, fmt.Sprintf("payload~%q", m.Payload))
 	}
-	return s
-}
-
-// MatchHeaders converts report headers back to a Match.
-func MatchHeaders(h reports.Headers) (Match, error) {
-	m := Match{Proto: strings.ToLower(h.Proto)}
-	switch m.Proto {
-	case "", TCP, UDP, ICMP:
-	default:
-		return Match{}, fmt.Errorf("proto %q: want %s, %s or %s", h.Proto, TCP, UDP, ICMP)
+	if len(parts) == 0 {
+		return "any packet"
 	}
-	var err error
-	if m.Src, err = parseAddr("srcIP", h.SrcIP); err != nil {
-		return Match{}, err
-	}
-	if m.Dst, err = parseAddr("dstIP", h.DstIP); err != nil {
-		return Match{}, err
-	}
-	if m.SrcPort, err = port("srcPort", h.SrcPort); err != nil {
-		return Match{}, err
-	}
-	if m.DstPort, err = port("dstPort", h.DstPort); err != nil {
-		return Match{}, err
-	}
-	if m.Flags, err = ParseFlags(h.TCPFlags); err != nil {
-		return Match{}, err
-	}
-	return m, nil
-}
-
-func parseAddr(field, s string) (netip.Addr, error) {
-	if s == "" {
-		return netip.Addr{}, nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil || !a.Is4() {
-		return netip.Addr{}, fmt.Errorf("%s %q: want an IPv4 address", field, s)
-	}
-	return a, nil
-}
-
-func port(field string, p int) (uint16, error) {
-	if p < 0 || p > 65535 {
-		return 0, fmt.Errorf("%s %d: want 0..65535", field, p)
-	}
-	return uint16(p), nil
+	return strings.Join(parts, " ")
 }
 
 // Score counts how many of m's set fields p satisfies, out of how many are
@@ -141,20 +115,15 @@ func (m Match) Score(p *Packet) (score, of int) {
 	if p == nil || !p.IsIPv4() {
 		return 0, 0
 	}
-	check := func(set, eq bool) {
-		if set {
-			of++
-			if eq {
-				score++
-			}
+	for _, d := range m.Compare(p) {
+		if d.Field == "payload" {
+			continue
+		}
+		of++
+		if d.OK {
+			score++
 		}
 	}
-	check(m.Proto != "", p.Proto == m.Proto)
-	check(m.Src.IsValid(), p.Src == m.Src)
-	check(m.SrcPort != 0, p.SrcPort == m.SrcPort)
-	check(m.Dst.IsValid(), p.Dst == m.Dst)
-	check(m.DstPort != 0, p.DstPort == m.DstPort)
-	check(m.Flags != 0, p.Flags&CoreFlags == m.Flags&CoreFlags)
 	return score, of
 }
 

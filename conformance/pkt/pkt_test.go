@@ -1,11 +1,10 @@
 package pkt
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
-
-	"github.com/lbcheck/lbcheck/reports"
 )
 
 var (
@@ -120,43 +119,37 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-func TestHeadersRoundTrip(t *testing.T) {
-	m := Match{Proto: TCP, Src: cip, SrcPort: 5, Dst: fip, DstPort: 80, Flags: SYN | ACK}
-	h := m.Headers()
-	want := reports.Headers{Proto: "tcp", SrcIP: "198.51.100.101", SrcPort: 5, DstIP: "203.0.113.10", DstPort: 80, TCPFlags: "SYN|ACK"}
-	if h != want {
-		t.Fatalf("Headers() = %+v, want %+v", h, want)
+func TestCompare(t *testing.T) {
+	m := Match{Proto: TCP, Src: cip, SrcPort: 5, Dst: fip, DstPort: 80, Flags: SYN | ACK, Payload: "hi"}
+	p := Decode(mustFrame(t, Spec{Src: cip, Dst: dip, SrcPort: 5, DstPort: 80, Flags: SYN | ACK | PSH, Payload: []byte("hi there")}))
+	got := fmt.Sprint(m.Compare(p))
+	want := fmt.Sprint([]FieldDiff{
+		{"proto", "tcp", "tcp", true}, {"src", cip.String(), cip.String(), true}, {"sport", "5", "5", true},
+		{"dst", fip.String(), dip.String(), false}, {"dport", "80", "80", true},
+		{"flags", "SYN|ACK", "SYN|PSH|ACK", true}, {"payload", "hi", "hi there", true},
+	})
+	if got != want {
+		t.Errorf("Compare\n got %s\nwant %s", got, want)
 	}
-	back, err := MatchHeaders(h)
-	if err != nil || back != m {
-		t.Fatalf("MatchHeaders(%+v) = %+v, %v; want %+v", h, back, err, m)
+	if score, of := m.Score(p); score != 5 || of != 6 {
+		t.Errorf("Score = %d of %d, want 5 of 6 (payload not scored)", score, of)
 	}
-	if got := FormatHeaders(h); got != "proto=tcp src=198.51.100.101 sport=5 dst=203.0.113.10 dport=80 flags=SYN|ACK" {
-		t.Errorf("FormatHeaders = %q", got)
+	if d := (Match{}).Compare(p); len(d) != 0 {
+		t.Errorf("the empty Match compares %v", d)
 	}
-	if got := FormatHeaders(reports.Headers{}); got != "any packet" {
-		t.Errorf("FormatHeaders(zero) = %q", got)
+	if s := m.String(); s != "proto=tcp src=198.51.100.101 sport=5 dst=203.0.113.10 dport=80 flags=SYN|ACK payload~\"hi\"" {
+		t.Errorf("String = %q", s)
 	}
-	p := Decode(mustFrame(t, Spec{Src: fip, Dst: cip, SrcPort: 80, DstPort: 5, Flags: SYN | ACK}))
-	if ph := p.Headers(); ph.TCPFlags != "SYN|ACK" || ph.SrcIP != fip.String() || ph.DstPort != 5 {
-		t.Errorf("Packet.Headers() = %+v", ph)
-	}
-	for _, bad := range []reports.Headers{{Proto: "sctp"}, {SrcIP: "nope"}, {DstIP: "2001:db8::1"}, {DstPort: 70000}, {SrcPort: -1}, {TCPFlags: "SYN|BOGUS"}} {
-		if _, err := MatchHeaders(bad); err == nil {
-			t.Errorf("MatchHeaders(%+v): no error", bad)
-		}
+	if s := (Match{}).String(); s != "any packet" {
+		t.Errorf("empty String = %q", s)
 	}
 }
 
 func TestFlags(t *testing.T) {
-	for _, s := range []string{"", "SYN", "SYN|ACK", "FIN|ACK", "RST", "PSH|ACK", "RST|ACK"} {
-		f, err := ParseFlags(s)
-		if err != nil || f.String() != s {
-			t.Errorf("ParseFlags(%q) = %v (%q), %v", s, f, f, err)
+	for f, s := range map[Flags]string{0: "", SYN: "SYN", SYN | ACK: "SYN|ACK", FIN | ACK: "FIN|ACK", RST | ACK: "RST|ACK", PSH | ACK: "PSH|ACK"} {
+		if f.String() != s {
+			t.Errorf("%08b.String() = %q, want %q", uint8(f), f, s)
 		}
-	}
-	if f, err := ParseFlags("ack, syn"); err != nil || f != SYN|ACK {
-		t.Errorf("ParseFlags(ack, syn) = %v, %v", f, err)
 	}
 }
 
@@ -174,10 +167,10 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := Decode(data)
 		_ = p.String()
-		h := p.Headers()
 		if p.IsIPv4() {
-			if _, err := MatchHeaders(h); err != nil {
-				t.Errorf("headers of a decoded packet do not convert back: %v", err)
+			exact := Match{Proto: p.Proto, Src: p.Src, SrcPort: p.SrcPort, Dst: p.Dst, DstPort: p.DstPort, Flags: p.Flags & CoreFlags}
+			if score, of := exact.Score(p); score != of {
+				t.Errorf("a Match of the packet's own fields scores %d of %d on it", score, of)
 			}
 			if ok, why := (Match{}).Match(p); !ok {
 				t.Errorf("the empty Match rejects %v: %s", p, why)

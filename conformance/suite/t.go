@@ -209,14 +209,14 @@ func (t *T) Send(s pkt.Spec) pkt.Spec {
 		t.Fatalf("%v", err)
 	}
 	p := pkt.Decode(frame)
-	t.hop(reports.Hop{Point: "client", Direction: "request", Seen: true, Headers: p.Headers(), Note: "sent by the harness"})
+	t.hop(reports.Hop{Point: "client", Direction: "request", Seen: true, Headers: packetHeaders(p), Note: "sent by the harness"})
 	// The ladder's next step: the frame goes to the mux's MAC, so the mux
 	// sees it unless the fabric lost it. A hop, not a check.
 	want := pkt.Match{Proto: s.Proto, Src: s.Src, SrcPort: s.SrcPort, Dst: s.Dst, DstPort: s.DstPort}
 	if f, err := t.env.Mux.Expect(t.ctx, capture.Want{Match: want, Dir: capture.In}, muxHopWait); err == nil {
-		t.hop(reports.Hop{Point: "mux", Direction: "request", Seen: true, Headers: f.Packet.Headers()})
+		t.hop(reports.Hop{Point: "mux", Direction: "request", Seen: true, Headers: packetHeaders(f.Packet)})
 	} else {
-		t.hop(reports.Hop{Point: "mux", Direction: "request", Headers: p.Headers(), Note: "not seen at the mux"})
+		t.hop(reports.Hop{Point: "mux", Direction: "request", Headers: packetHeaders(p), Note: "not seen at the mux"})
 	}
 	return s
 }
@@ -235,10 +235,10 @@ func (t *T) hop(h reports.Hop) {
 // when set, is the packet that arrived (the check's observed headers and
 // the hop's), err, when set, fails the check with its message.
 func outcome(at Point, s Step, negative bool, observed *pkt.Packet, err error) (reports.Check, reports.Hop) {
-	c := reports.Check{Point: at.Kind, What: s.What, Negative: negative, Expected: s.Match.Headers(), OK: err == nil}
-	h := reports.Hop{Point: at.Kind, Direction: s.direction(), Seen: observed != nil, Headers: s.Match.Headers(), Note: s.Note}
+	c := reports.Check{Point: at.Kind, What: s.What, Negative: negative, Expected: matchHeaders(s.Match), OK: err == nil}
+	h := reports.Hop{Point: at.Kind, Direction: s.direction(), Seen: observed != nil, Headers: matchHeaders(s.Match), Note: s.Note}
 	if observed != nil {
-		oh := observed.Headers()
+		oh := packetHeaders(observed)
 		c.Observed = &oh
 		h.Headers = oh
 	}

@@ -1,0 +1,34 @@
+package suite
+
+import (
+	"github.com/lbcheck/lbcheck/conformance/pkt"
+	"github.com/lbcheck/lbcheck/reports"
+)
+
+// The report's header fields are what the suite records of packets and
+// expectations; pkt knows nothing of reports.
+
+// packetHeaders returns the fields of p a report shows and compares.
+func packetHeaders(p *pkt.Packet) reports.Headers {
+	h := reports.Headers{Proto: p.Proto, SrcPort: int(p.SrcPort), DstPort: int(p.DstPort)}
+	if p.IsIPv4() {
+		h.SrcIP, h.DstIP = p.Src.String(), p.Dst.String()
+	}
+	if p.Proto == pkt.TCP {
+		h.TCPFlags = p.Flags.String()
+	}
+	return h
+}
+
+// matchHeaders returns the fields m expects as report headers; an unset
+// field is empty (any value).
+func matchHeaders(m pkt.Match) reports.Headers {
+	h := reports.Headers{Proto: m.Proto, SrcPort: int(m.SrcPort), DstPort: int(m.DstPort), TCPFlags: (m.Flags & pkt.CoreFlags).String()}
+	if m.Src.IsValid() {
+		h.SrcIP = m.Src.String()
+	}
+	if m.Dst.IsValid() {
+		h.DstIP = m.Dst.String()
+	}
+	return h
+}
