@@ -4,6 +4,7 @@
 package lint
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -74,23 +75,48 @@ type Rule struct {
 	Run func(pass *Pass)
 }
 
-// Finding is one reported problem.
+// Finding is one reported problem. It is the one finding type every
+// output reads (text, JSON, SARIF, GitHub, JUnit, the HTML page of
+// reports); MarshalJSON writes its stable JSON shape.
 type Finding struct {
-	Rule     string     `json:"rule"`
-	Severity Severity   `json:"severity"`
-	Message  string     `json:"message"`
-	Pos      schema.Pos `json:"-"`
+	Rule     string
+	Severity Severity
+	Message  string
+	Pos      schema.Pos
 	// Object is the model path of the offending object, e.g.
 	// "loadBalancers.web.loadBalancingRules.https".
-	Object string `json:"object,omitempty"`
+	Object string
 	// Fix is the exact command or change that repairs this instance (guest
 	// findings give netsh / ip lines), possibly several lines.
-	Fix string `json:"fix,omitempty"`
+	Fix string
 	// Source is the rule's documentation URL.
-	Source string `json:"source,omitempty"`
+	Source string
 	// Suppressed is set when an lbcheck:ignore directive hides the finding.
 	// Outputs leave suppressed findings out unless asked to show them.
-	Suppressed *Suppression `json:"suppressed,omitempty"`
+	Suppressed *Suppression
+}
+
+// MarshalJSON writes the stable JSON shape of a finding (`lbcheck lint
+// --format json`): rule, severity, message, file, line, column, object,
+// source, and fix and suppressed when set. It escapes no HTML characters
+// itself: the encoder that calls it decides (SetEscapeHTML).
+func (f Finding) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(struct {
+		Rule       string       `json:"rule"`
+		Severity   Severity     `json:"severity"`
+		Message    string       `json:"message"`
+		File       string       `json:"file"`
+		Line       int          `json:"line"`
+		Column     int          `json:"column"`
+		Object     string       `json:"object"`
+		Source     string       `json:"source"`
+		Fix        string       `json:"fix,omitempty"`
+		Suppressed *Suppression `json:"suppressed,omitempty"`
+	}{f.Rule, f.Severity, f.Message, f.Pos.File, f.Pos.Line, f.Pos.Column, f.Object, f.Source, f.Fix, f.Suppressed})
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
 }
 
 // Suppression records the directive that hid a finding.

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // BenchmarkWriteConformanceHTML renders a 200-case report with a 64 KiB
@@ -42,7 +45,7 @@ func BenchmarkWriteLintHTML(b *testing.B) {
 	}
 	r := &LintReport{Sources: map[string]string{"big.yaml": src.String()}}
 	for i := range 1000 {
-		r.Findings = append(r.Findings, LintFinding{Rule: fmt.Sprintf("LB2%03d", i%7), Severity: "warning", Message: "m", File: "big.yaml", Line: 3 * i, Column: 9})
+		r.Findings = append(r.Findings, lint.Finding{Rule: fmt.Sprintf("LB2%03d", i%7), Severity: lint.Warning, Message: "m", Pos: schema.Pos{File: "big.yaml", Line: 3 * i, Column: 9}})
 	}
 	for b.Loop() {
 		if err := WriteLintHTML(io.Discard, r); err != nil {

@@ -5,6 +5,9 @@ import (
 	"io"
 	"os"
 	"testing"
+
+	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // FuzzConformanceReport feeds arbitrary documents through the reader and
@@ -44,7 +47,7 @@ func FuzzLintExcerpt(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string, line, col int) {
 		r := &LintReport{
 			Sources:  map[string]string{"f.yaml": src},
-			Findings: []LintFinding{{Rule: "LB0001", Severity: "error", File: "f.yaml", Line: line, Column: col}},
+			Findings: []lint.Finding{{Rule: "LB0001", Severity: lint.Error, Pos: schema.Pos{File: "f.yaml", Line: line, Column: col}}},
 		}
 		if err := WriteLintHTML(io.Discard, r); err != nil {
 			t.Fatalf("WriteLintHTML: %v", err)

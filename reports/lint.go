@@ -6,36 +6,23 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lbcheck/lbcheck/lint"
 )
 
-// LintReport is what `lbcheck lint --format html` renders. The CLI copies
-// lint findings into it, with the content of every file it read, so that
-// the page can show the offending lines.
+// LintReport is what `lbcheck lint --format html` renders: the lint
+// findings themselves (lint.Finding, the one finding type every output
+// reads), the rules' titles, and the content of every file lint read, so
+// that the page can show the offending lines.
 type LintReport struct {
-	Findings []LintFinding `json:"findings"`
-	// Sources maps a finding's File to that file's content.
-	Sources map[string]string `json:"-"`
+	Findings []lint.Finding
+	// Titles maps a rule ID to the rule's one-line title.
+	Titles map[string]string
+	// Sources maps a finding's file to that file's content.
+	Sources map[string]string
 	// Version is the lbcheck version that produced the findings.
-	Version string    `json:"version,omitempty"`
-	Date    time.Time `json:"date"`
-}
-
-// LintFinding is one lint finding at a position in the user's file.
-type LintFinding struct {
-	Rule     string `json:"rule"`     // e.g. "LB2001"
-	Severity string `json:"severity"` // error | warning | info
-	Message  string `json:"message"`
-	File     string `json:"file,omitempty"`
-	Line     int    `json:"line,omitempty"`   // 1-based; 0: unknown
-	Column   int    `json:"column,omitempty"` // 1-based byte column; 0: unknown
-	Object   string `json:"object,omitempty"` // model path of the offending object
-	Fix      string `json:"fix,omitempty"`    // how to repair this instance
-	Source   string `json:"source,omitempty"` // URL of the rule's documentation
-	Title    string `json:"title,omitempty"`  // the rule's one-line title
-	// Suppressed is the reason of the lbcheck:ignore directive that hides
-	// the finding; "" when it is not suppressed. Suppressed findings are
-	// shown dimmed and left out of the severity counts.
-	Suppressed string `json:"suppressed,omitempty"`
+	Version string
+	Date    time.Time
 }
 
 // Lint severities, most severe first.
@@ -58,10 +45,19 @@ type lintFile struct {
 	Findings []lintFindingView
 }
 
+// lintFindingView is a finding as the page shows it.
 type lintFindingView struct {
-	LintFinding
-	Excerpt []excerptLine
-	Caret   string // whitespace up to the column, then "^"; "" without a column
+	lint.Finding
+	Severity     string // error | warning | info
+	File         string // "" for findings without a file
+	Line, Column int    // 1-based; 0: unknown
+	Title        string // the rule's title
+	// Suppressed is the reason of the lbcheck:ignore directive that hides
+	// the finding, "" when it is not suppressed; suppressed findings are
+	// shown dimmed and left out of the severity counts.
+	Suppressed string
+	Excerpt    []excerptLine
+	Caret      string // whitespace up to the column, then "^"; "" without a column
 }
 
 type excerptLine struct {
@@ -84,17 +80,19 @@ func WriteLintHTML(w io.Writer, r *LintReport) error {
 		R:      r,
 		Counts: map[string]int{},
 	}
-	byFile := map[string][]LintFinding{}
+	byFile := map[string][]lintFindingView{}
 	rules := map[string]*lintRule{}
 	for _, f := range r.Findings {
-		if f.Suppressed != "" {
+		v := lintFindingView{Finding: f, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Column, Title: r.Titles[f.Rule]}
+		if f.Suppressed != nil {
+			v.Suppressed = f.Suppressed.Reason
 			p.Counts["suppressed"]++
 		} else {
-			p.Counts[f.Severity]++
+			p.Counts[v.Severity]++
 		}
-		byFile[f.File] = append(byFile[f.File], f)
+		byFile[v.File] = append(byFile[v.File], v)
 		if rules[f.Rule] == nil {
-			rules[f.Rule] = &lintRule{ID: f.Rule, Title: f.Title, Severity: f.Severity, Source: f.Source}
+			rules[f.Rule] = &lintRule{ID: f.Rule, Title: v.Title, Severity: v.Severity, Source: f.Source}
 		}
 		rules[f.Rule].Count++
 	}
@@ -103,13 +101,14 @@ func WriteLintHTML(w io.Writer, r *LintReport) error {
 		p.Filter.Buttons = append(p.Filter.Buttons, filterButton{s, strings.ToUpper(s[:1]) + s[1:], p.Counts[s]})
 	}
 	for name, fs := range byFile {
-		slices.SortStableFunc(fs, func(a, b LintFinding) int {
+		slices.SortStableFunc(fs, func(a, b lintFindingView) int {
 			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.Rule, b.Rule))
 		})
 		lf := lintFile{Name: name}
 		lines := splitLines(r.Sources[name])
 		for _, f := range fs {
-			lf.Findings = append(lf.Findings, lintFindingView{LintFinding: f, Excerpt: excerpt(lines, f.Line), Caret: caret(lines, f.Line, f.Column)})
+			f.Excerpt, f.Caret = excerpt(lines, f.Line), caret(lines, f.Line, f.Column)
+			lf.Findings = append(lf.Findings, f)
 		}
 		p.Files = append(p.Files, lf)
 	}

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 const lintYAML = `loadBalancers:
@@ -32,13 +35,17 @@ func sampleLint() *LintReport {
 			"lb.yaml":    lintYAML,
 			"guest.yaml": "os: windows\ninterfaces:\n\t- name: lo\n",
 		},
-		Findings: []LintFinding{
-			{Rule: "LB2004", Severity: "warning", Message: "backendPort differs from frontendPort with Floating IP", File: "lb.yaml", Line: 9, Column: 9,
-				Object: "loadBalancers.web.loadBalancingRules.https", Title: "Floating IP rule rewrites the port", Source: "https://learn.microsoft.com/en-us/azure/load-balancer/load-balancer-floating-ip"},
-			{Rule: "LB2001", Severity: "error", Message: "frontend address is not declared on any guest loopback", File: "lb.yaml", Line: 5, Column: 18,
-				Fix: "netsh interface ipv4 add address \"Loopback\" 203.0.113.10 255.255.255.255", Title: "Guest lacks the frontend IP"},
-			{Rule: "LB3001", Severity: "error", Message: "loopback lacks weakHostReceive", File: "guest.yaml", Line: 3, Column: 4, Title: "Strong-host receive drops Floating IP traffic"},
-			{Rule: "LB0002", Severity: "info", Message: "unused suppression", Title: "Unused suppression"},
+		Titles: map[string]string{
+			"LB2004": "Floating IP rule rewrites the port", "LB2001": "Guest lacks the frontend IP",
+			"LB3001": "Strong-host receive drops Floating IP traffic", "LB0002": "Unused suppression",
+		},
+		Findings: []lint.Finding{
+			{Rule: "LB2004", Severity: lint.Warning, Message: "backendPort differs from frontendPort with Floating IP", Pos: schema.Pos{File: "lb.yaml", Line: 9, Column: 9},
+				Object: "loadBalancers.web.loadBalancingRules.https", Source: "https://learn.microsoft.com/en-us/azure/load-balancer/load-balancer-floating-ip"},
+			{Rule: "LB2001", Severity: lint.Error, Message: "frontend address is not declared on any guest loopback", Pos: schema.Pos{File: "lb.yaml", Line: 5, Column: 18},
+				Fix: "netsh interface ipv4 add address \"Loopback\" 203.0.113.10 255.255.255.255"},
+			{Rule: "LB3001", Severity: lint.Error, Message: "loopback lacks weakHostReceive", Pos: schema.Pos{File: "guest.yaml", Line: 3, Column: 4}},
+			{Rule: "LB0002", Severity: lint.Info, Message: "unused suppression"},
 		},
 	}
 }
@@ -153,7 +160,7 @@ func TestLintHTMLExcerpt(t *testing.T) {
 
 func TestLintHTMLSuppressed(t *testing.T) {
 	r := sampleLint()
-	r.Findings[1].Suppressed = "handled by the NVA"
+	r.Findings[1].Suppressed = &lint.Suppression{Reason: "handled by the NVA"}
 	doc := renderLint(t, r)
 	if got := text(findAll(doc, func(n *html.Node) bool { return sel("dd")(n) && attr(n, "data-count") == "error" })[0]); got != "1" {
 		t.Errorf("errors counted %s, want 1 (the suppressed one left out)", got)
