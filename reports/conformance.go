@@ -99,6 +99,20 @@ type Check struct {
 	Observed *Headers `json:"observed,omitempty"` // nil: nothing matching arrived
 	OK       bool     `json:"ok"`
 	Message  string   `json:"message,omitempty"`
+	// Fields is the harness's own verdict on each header field of the
+	// observed packet, as its matcher compared them (TCP flags: SYN, ACK,
+	// FIN and RST only; payload when expected). Empty in reports that do
+	// not record it: FieldDiffs then compares the headers here.
+	Fields []FieldDiff `json:"fields,omitempty"`
+}
+
+// FieldDiffs is the check's field table: the recorded Fields, or for a
+// report without them, DiffHeaders of the expected and observed headers.
+func (c Check) FieldDiffs() []FieldDiff {
+	if len(c.Fields) > 0 {
+		return c.Fields
+	}
+	return DiffHeaders(c.Expected, c.Observed)
 }
 
 // Headers are the header fields a check compares. Empty fields mean "any".

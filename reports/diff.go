@@ -10,12 +10,12 @@ import (
 // FieldDiff is one header field of a check: what was expected and what was
 // observed. Expected is "" when the check accepts any value.
 type FieldDiff struct {
-	Field    string // proto, src, sport, dst, dport, flags
-	Expected string
-	Observed string
+	Field    string `json:"field"` // proto, src, sport, dst, dport, flags, payload
+	Expected string `json:"expected,omitempty"`
+	Observed string `json:"observed,omitempty"`
 	// Mismatch is set when the field had an expectation and the observed
 	// packet carries a different value.
-	Mismatch bool
+	Mismatch bool `json:"mismatch,omitempty"`
 }
 
 // headerFields lists the compared fields in display order.

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -64,5 +65,19 @@ func TestFormatHeaders(t *testing.T) {
 		if got := FormatHeaders(tt.h); got != tt.want {
 			t.Errorf("FormatHeaders(%+v) = %q, want %q", tt.h, got, tt.want)
 		}
+	}
+}
+
+// TestCheckFieldDiffs: a check's recorded field verdicts win over
+// comparing its header strings, which reports without them fall back to.
+func TestCheckFieldDiffs(t *testing.T) {
+	obs := Headers{Proto: "tcp", TCPFlags: "SYN|PSH|ACK"}
+	c := Check{Expected: Headers{Proto: "tcp", TCPFlags: "SYN|ACK"}, Observed: &obs, OK: true}
+	if m := Mismatches(c.FieldDiffs()); len(m) != 1 || !strings.HasPrefix(m[0], "flags") {
+		t.Errorf("without recorded fields: %q, want the string comparison's flags mismatch", m)
+	}
+	c.Fields = []FieldDiff{{Field: "proto", Expected: "tcp", Observed: "tcp"}, {Field: "flags", Expected: "SYN|ACK", Observed: "SYN|PSH|ACK"}}
+	if m := Mismatches(c.FieldDiffs()); len(m) != 0 {
+		t.Errorf("with recorded fields: %q, want none (the harness's verdict)", m)
 	}
 }

@@ -176,7 +176,7 @@ func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) e
 		p.Total.add(c.Status)
 		cv := caseView{CaseResult: c, ID: uniqueID(ids, "case-"+c.Name), Ladder: buildLadder(c.Hops, c.Checks)}
 		for _, ch := range c.Checks {
-			cv.Checks = append(cv.Checks, checkView{Check: ch, Fields: DiffHeaders(ch.Expected, ch.Observed)})
+			cv.Checks = append(cv.Checks, checkView{Check: ch, Fields: ch.FieldDiffs()})
 		}
 		cv.Pcap = loadPcap(c.Pcap, pcaps, &embedded)
 		p.Cases = append(p.Cases, cv)

@@ -74,7 +74,7 @@ func failureText(c CaseResult) string {
 		case ch.Observed == nil && !ch.Negative:
 			fmt.Fprintf(&b, ": nothing arrived (expected %s)", FormatHeaders(ch.Expected))
 		default:
-			if m := Mismatches(DiffHeaders(ch.Expected, ch.Observed)); len(m) > 0 {
+			if m := Mismatches(ch.FieldDiffs()); len(m) > 0 {
 				fmt.Fprintf(&b, ": %s", strings.Join(m, "; "))
 			}
 		}

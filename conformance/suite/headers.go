@@ -32,3 +32,27 @@ func matchHeaders(m pkt.Match) reports.Headers {
 	}
 	return h
 }
+
+// fieldDiffs is the field table of a check whose packet p arrived: every
+// header field with what m expects and p carries, a mismatch exactly where
+// m's own comparison (pkt.Match.Compare) finds one, and the payload when
+// m expects one it lacks.
+func fieldDiffs(m pkt.Match, p *pkt.Packet) []reports.FieldDiff {
+	got := packetHeaders(p)
+	rows := reports.DiffHeaders(matchHeaders(m), &got)
+	bad := map[string]pkt.FieldDiff{}
+	if p.IsIPv4() {
+		for _, d := range m.Compare(p) {
+			if !d.OK {
+				bad[d.Field] = d
+			}
+		}
+	}
+	for i := range rows {
+		_, rows[i].Mismatch = bad[rows[i].Field]
+	}
+	if d, ok := bad["payload"]; ok {
+		rows = append(rows, reports.FieldDiff{Field: "payload", Expected: d.Want, Observed: d.Got, Mismatch: true})
+	}
+	return rows
+}

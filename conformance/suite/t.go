@@ -239,7 +239,7 @@ func outcome(at Point, s Step, negative bool, observed *pkt.Packet, err error) (
 	h := reports.Hop{Point: at.Kind, Direction: s.direction(), Seen: observed != nil, Headers: matchHeaders(s.Match), Note: s.Note}
 	if observed != nil {
 		oh := packetHeaders(observed)
-		c.Observed = &oh
+		c.Observed, c.Fields = &oh, fieldDiffs(s.Match, observed)
 		h.Headers = oh
 	}
 	if err != nil {
