@@ -38,6 +38,7 @@ type conformOptions struct {
 	list    bool
 	verbose bool
 	timeout time.Duration
+	input   inputOptions // how --config files are read, as lint reads them
 }
 
 func newConformCmd() *cobra.Command {
@@ -54,7 +55,9 @@ client, the mux and each VM NIC observe against Azure's documented semantics.
 Without --config the built-in suite runs: core cases (address mapping with
 Floating IP on and off, DSR replies, guest host models) and extended cases
 (distribution, stickiness, health probes), each on a small embedded
-deployment. With --config the generic cases run on your deployment instead:
+deployment. With --config the generic cases run on your deployment instead,
+read like lint's inputs (every format lint reads; --input-format,
+--parameters and --vm apply to each --config):
 for every load-balancing rule, a flow to frontendIP:frontendPort must reach a
 pool member with the right destination and be answered from the frontend,
 bypassing the mux.
@@ -79,6 +82,9 @@ Exit status: 0 every case passed, 1 a case failed, 2 usage or setup error.`,
   sudo lbcheck conform --config deploy/
   sudo lbcheck conform --config site-a.yaml --config site-b.yaml
 
+  # the ARM template lint reads, with its parameters
+  sudo lbcheck conform --config azuredeploy.json --parameters azuredeploy.parameters.json
+
   # what would run
   lbcheck conform --list`,
 		Args: cobra.NoArgs,
@@ -97,6 +103,7 @@ Exit status: 0 every case passed, 1 a case failed, 2 usage or setup error.`,
 	f.BoolVar(&o.list, "list", false, "list the cases that would run and exit")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show what each case logged (which VM answered, flow counts)")
 	f.DurationVar(&o.timeout, "case-timeout", suite.DefaultCaseTimeout, "fail a case that runs longer than this")
+	addInputFlags(f, &o.input)
 	return cmd
 }
 
@@ -111,7 +118,7 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	if o.profile != "" && o.profile != suite.Core && o.profile != suite.Extended {
 		return usagef("--profile %q: want %s or %s", o.profile, suite.Core, suite.Extended)
 	}
-	users, err := loadUserDeployments(o.configs)
+	users, err := loadUserDeployments(o.configs, o.input)
 	if err != nil {
 		return err
 	}
@@ -197,24 +204,42 @@ func explainSetup(err error) error {
 	return err
 }
 
-// loadUserDeployments reads each --config; schema problems stop the run.
-func loadUserDeployments(paths []string) ([]suite.UserDeployment, error) {
+// loadUserDeployments reads each --config as lint reads its inputs; a
+// problem lint would report as an issue (schema, references, values it
+// cannot read), or a value only known at deployment, stops the run: the
+// cases need every address and port.
+func loadUserDeployments(paths []string, in inputOptions) ([]suite.UserDeployment, error) {
 	var out []suite.UserDeployment
 	for _, p := range paths {
-		d, issues, err := schema.Load(p)
+		loaded, err := loadInputs([]string{p}, in)
 		if err != nil {
 			return nil, fmt.Errorf("--config %s: %w", p, err)
 		}
-		if len(issues) > 0 {
-			var msgs []string
-			for _, is := range issues {
-				msgs = append(msgs, fmt.Sprintf("%s: %s %s", is.Pos, is.Rule, is.Message))
-			}
-			return nil, fmt.Errorf("--config %s is not a valid deployment (see lbcheck lint):\n%s", p, strings.Join(msgs, "\n"))
+		var msgs []string
+		for _, is := range loaded.Issues {
+			msgs = append(msgs, fmt.Sprintf("%s: %s %s", is.Pos, is.Rule, is.Message))
 		}
-		out = append(out, suite.UserDeployment{Name: filepath.Base(p), Deployment: d})
+		msgs = append(msgs, unknownValues(loaded.Deployment)...)
+		if len(msgs) > 0 {
+			return nil, fmt.Errorf("--config %s is not a deployment conform can test (see lbcheck lint):\n%s", p, strings.Join(msgs, "\n"))
+		}
+		out = append(out, suite.UserDeployment{Name: filepath.Base(p), Deployment: loaded.Deployment})
 	}
 	return out, nil
+}
+
+// unknownValues describes every field of d that is only known at
+// deployment (an ARM expression, a Terraform unknown), for conform's
+// refusal: packets need the value.
+func unknownValues(d *schema.Deployment) []string {
+	var out []string
+	schema.Walk(d, func(n *schema.Node) {
+		for _, f := range n.UnknownFields() {
+			why, _ := n.Unknown(f)
+			out = append(out, fmt.Sprintf("%s: %s.%s is only known at deployment (%s): give it a value (--parameters)", n.At(f), n.Path(), f, why))
+		}
+	})
+	return out
 }
 
 func listCases(w io.Writer, sel *regexp.Regexp, profile string, users []suite.UserDeployment) error {

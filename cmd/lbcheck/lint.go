@@ -11,8 +11,6 @@ import (
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/lint/format"
 	"github.com/lbcheck/lbcheck/lint/rules"
-	"github.com/lbcheck/lbcheck/schema"
-	"github.com/lbcheck/lbcheck/schema/importer"
 )
 
 // lintOptions are the parsed flags and arguments of `lbcheck lint`.
@@ -22,9 +20,7 @@ type lintOptions struct {
 	output         string
 	failOn         string
 	showSuppressed bool
-	inputFormat    string // importer.Format: auto, native, arm, terraform, windows
-	parameters     string // ARM deploymentParameters file
-	vm             string // VM of Windows Get-NetIP* input
+	input          inputOptions
 }
 
 func newLintCmd() *cobra.Command {
@@ -105,9 +101,7 @@ cannot be compiled).`,
 	f.StringVarP(&opts.output, "output", "o", "", "write the findings to `FILE` instead of standard output")
 	f.StringVar(&opts.failOn, "fail-on", "error", "lowest severity that makes lint exit 1: error, warning or never")
 	f.BoolVar(&opts.showSuppressed, "show-suppressed", false, "also print findings hidden by lbcheck:ignore, marked as suppressed")
-	f.StringVar(&opts.inputFormat, "input-format", "auto", "format of the inputs: auto (detected per file), native, arm, terraform or windows; .bicep files are always Bicep")
-	f.StringVar(&opts.parameters, "parameters", "", "ARM deploymentParameters `FILE` whose values replace the template's defaultValues")
-	f.StringVar(&opts.vm, "vm", "", "VM `NAME` of Windows Get-NetIPInterface/Get-NetIPAddress input (default: from the file name)")
+	addInputFlags(f, &opts.input)
 	return cmd
 }
 
@@ -133,25 +127,12 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 	if err != nil {
 		return err
 	}
-	in, err := importer.ParseFormat(o.inputFormat)
-	if err != nil {
-		return usagef("--input-format: %v", err)
-	}
-	iopts := importer.Options{VM: o.vm, ParametersFile: o.parameters}
-	if o.parameters != "" {
-		if iopts.Parameters, err = schema.ReadFile(o.parameters); err != nil {
-			return fmt.Errorf("--parameters: %w", err)
-		}
-	}
-	loaded, err := importer.Load(in, o.paths, iopts)
+	loaded, err := loadInputs(o.paths, o.input)
 	if err != nil {
 		return err
 	}
 	d, issues := loaded.Deployment, loaded.Issues
 	files, sources := lint.Files(d, issues), loaded.Sources
-	if o.parameters != "" {
-		sources[o.parameters] = iopts.Parameters // parameter values have positions too
-	}
 	findings := lint.Run(d, issues, rules.All, sources)
 	shown := findings
 	if !o.showSuppressed {
