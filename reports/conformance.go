@@ -18,6 +18,10 @@ const (
 	ResultSuccess = "success" // every case ran and passed
 	ResultPartial = "partial" // no failure, but some cases were skipped
 	ResultFailure = "failure" // at least one case failed
+	// ResultIncomplete: the run stopped (interrupted, or a deployment
+	// could not be set up) before every selected case ran; NotRun names
+	// those that did not. Whatever the others did, it is not a success.
+	ResultIncomplete = "incomplete"
 )
 
 // Status values for one case.
@@ -38,6 +42,9 @@ type ConformanceReport struct {
 	Result         string          `json:"result"`
 	Profiles       []ProfileResult `json:"profiles"`
 	Cases          []CaseResult    `json:"cases"`
+	// NotRun names the selected cases that never ran, in plan order; set
+	// only when Result is ResultIncomplete.
+	NotRun []string `json:"notRun,omitempty"`
 }
 
 // Implementation names the target under test.

@@ -38,6 +38,15 @@ func WriteJUnit(w io.Writer, r *ConformanceReport) error {
 		s.Time = junitTime(secs)
 		doc.Add(s)
 	}
+	if len(r.NotRun) > 0 {
+		s := JUnitSuite{Name: "not run", Errors: new(len(r.NotRun)), Properties: props}
+		for _, name := range r.NotRun {
+			s.Cases = append(s.Cases, JUnitCase{Name: name, Classname: "lbcheck.conformance.notrun",
+				Error: &JUnitMessage{Message: "never ran: the run stopped before this case (result incomplete)", Type: "Incomplete"}})
+		}
+		s.Tests = len(r.NotRun)
+		doc.Add(s)
+	}
 	return EncodeJUnit(w, &doc)
 }
 

@@ -17,6 +17,7 @@ type JUnitSuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Skipped  int          `xml:"skipped,attr"`
+	Errors   int          `xml:"errors,attr,omitempty"`
 	Time     string       `xml:"time,attr,omitempty"`
 	Suites   []JUnitSuite `xml:"testsuite"`
 }
@@ -48,14 +49,16 @@ type JUnitProperty struct {
 	Value string `xml:"value,attr"`
 }
 
-// JUnitCase is one testcase element; at most one of Failure and Skipped is
-// set, and neither for a passing case.
+// JUnitCase is one testcase element; at most one of Failure, Error and
+// Skipped is set, and none for a passing case.
 type JUnitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr,omitempty"`
 	Failure   *JUnitMessage `xml:"failure,omitempty"`
-	Skipped   *JUnitMessage `xml:"skipped,omitempty"`
+	// Error is a case that could not give a verdict (it never ran).
+	Error   *JUnitMessage `xml:"error,omitempty"`
+	Skipped *JUnitMessage `xml:"skipped,omitempty"`
 }
 
 // JUnitMessage is the body of a failure or skipped element.
@@ -70,6 +73,9 @@ func (d *JUnitSuites) Add(s JUnitSuite) {
 	d.Tests += s.Tests
 	d.Failures += s.Failures
 	d.Skipped += s.Skipped
+	if s.Errors != nil {
+		d.Errors += *s.Errors
+	}
 	d.Suites = append(d.Suites, s)
 }
 
@@ -109,7 +115,7 @@ func escaped(d *JUnitSuites) *JUnitSuites {
 		s.Cases = make([]JUnitCase, len(d.Suites[i].Cases))
 		for j, c := range d.Suites[i].Cases {
 			c.Name, c.Classname = line(c.Name), line(c.Classname)
-			c.Failure, c.Skipped = escapedMessage(c.Failure), escapedMessage(c.Skipped)
+			c.Failure, c.Error, c.Skipped = escapedMessage(c.Failure), escapedMessage(c.Error), escapedMessage(c.Skipped)
 			s.Cases[j] = c
 		}
 		out.Suites[i] = s

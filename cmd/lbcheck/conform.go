@@ -163,12 +163,18 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	defer stop()
 	start := time.Now()
 	rep, runErr := (&suite.Runner{Provider: &suite.Lab{Target: m}, Options: opts}).Run(ctx)
-	if rep != nil && len(rep.Cases) > 0 {
+	if rep != nil && (len(rep.Cases) > 0 || len(rep.NotRun) > 0) {
+		// An interrupted run's outputs say "incomplete" and name the cases
+		// that never ran.
 		if err := writeConformOutputs(rep, o, reportDir); err != nil {
 			return err
 		}
 		st := total(rep)
-		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped\n", st.Passed, st.Failed, st.Skipped)
+		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped", st.Passed, st.Failed, st.Skipped)
+		if len(rep.NotRun) > 0 {
+			fmt.Fprintf(stdout, ", %d never ran (result incomplete)", len(rep.NotRun))
+		}
+		fmt.Fprintln(stdout)
 	}
 	fmt.Fprintf(stderr, "conformance suite: %.1fs\n", time.Since(start).Seconds())
 	switch {

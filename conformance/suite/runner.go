@@ -149,9 +149,13 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		Environment:    environment(r.LBCheckVersion),
 		Date:           start.UTC(),
 	}
+	var groups []*group
 	finish := func(err error) (*reports.ConformanceReport, error) {
 		rep.DurationSec = time.Since(start).Seconds()
 		rep.Profiles, rep.Result = reports.Summarize(rep.Cases)
+		if rep.NotRun = notRun(groups, rep.Cases); len(rep.NotRun) > 0 {
+			rep.Result = reports.ResultIncomplete
+		}
 		return rep, err
 	}
 	groups, err := plan(Cases(r.Select), &r.Options)
@@ -233,6 +237,23 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		}
 	}
 	return finish(ctx.Err())
+}
+
+// notRun lists the planned cases without a result, in plan order.
+func notRun(groups []*group, done []reports.CaseResult) []string {
+	ran := make(map[string]bool, len(done))
+	for _, c := range done {
+		ran[c.Name] = true
+	}
+	var out []string
+	for _, g := range groups {
+		for _, p := range g.cases {
+			if !ran[p.name] {
+				out = append(out, p.name)
+			}
+		}
+	}
+	return out
 }
 
 // setupAttempts is how often the runner tries to set up a deployment. On a
