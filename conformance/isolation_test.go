@@ -13,28 +13,26 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/netlab"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
+	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/reports"
 )
 
-// suiteNets are the addresses the suite's topologies use: fabric and
-// clients (198.51.100.0/24), frontends (203.0.113.0/24), DIPs and gateways
-// (10.0.0.0/8) and the probe source. 192.0.2.0/24 is not listed: the suite
-// never assigns it, and this machine's own root-namespace network may use
-// it (a documentation range).
-var suiteNets = []netip.Prefix{
-	netip.MustParsePrefix("198.51.100.0/24"),
-	netip.MustParsePrefix("203.0.113.0/24"),
-	netip.MustParsePrefix("10.0.0.0/8"),
-	netip.MustParsePrefix(contract.ProbeSource + "/32"),
-}
-
-// leak returns the suite address an Ethernet frame carries (IPv4 source or
-// destination, ARP sender or target), if any.
-func leak(frame []byte) (netip.Addr, bool) {
+// leak says whether an Ethernet frame is the suite's, by what only the
+// suite uses: a MAC the topology assigns (topo.IsSuiteMAC) as source or
+// destination, or an IPv4 or ARP address in the suite's fabric
+// (198.51.100.0/24: clients, mux and hosts). Frontends, DIPs and the probe
+// source are not: 10.0.0.0/8, 203.0.113.0/24 and 168.63.129.16 are the
+// machine's own DNS and HTTPS endpoints on Azure VMs and many CI runners.
+func leak(frame []byte) (string, bool) {
 	if len(frame) < 14 {
-		return netip.Addr{}, false
+		return "", false
+	}
+	for _, m := range []net.HardwareAddr{frame[0:6], frame[6:12]} {
+		if topo.IsSuiteMAC(m) {
+			return m.String(), true
+		}
 	}
 	var addrs [][]byte
 	switch l3 := frame[14:]; binary.BigEndian.Uint16(frame[12:14]) {
@@ -48,19 +46,18 @@ func leak(frame []byte) (netip.Addr, bool) {
 		}
 	}
 	for _, a := range addrs {
-		ip := netip.AddrFrom4([4]byte(a))
-		for _, p := range suiteNets {
-			if p.Contains(ip) {
-				return ip, true
-			}
+		if ip := netip.AddrFrom4([4]byte(a)); topo.FabricNet.Contains(ip) {
+			return ip.String(), true
 		}
 	}
-	return netip.Addr{}, false
+	return "", false
 }
 
 func TestLeakClassifier(t *testing.T) {
-	frame := func(ethType uint16, l3 []byte) []byte {
+	frame := func(src, dst net.HardwareAddr, ethType uint16, l3 []byte) []byte {
 		b := make([]byte, 14, 14+len(l3))
+		copy(b, dst)
+		copy(b[6:], src)
 		binary.BigEndian.PutUint16(b[12:], ethType)
 		return append(b, l3...)
 	}
@@ -77,17 +74,21 @@ func TestLeakClassifier(t *testing.T) {
 		copy(b[24:], netip.MustParseAddr(target).AsSlice())
 		return b
 	}
+	host := net.HardwareAddr{0x00, 0x0d, 0x3a, 0x12, 0x34, 0x56}    // an Azure NIC
+	gateway := net.HardwareAddr{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc} // Azure's gateway
 	for _, tt := range []struct {
 		name  string
 		frame []byte
 		want  bool
 	}{
-		{"client to frontend", frame(unix.ETH_P_IP, ipv4("198.51.100.100", "203.0.113.10")), true},
-		{"DIP source", frame(unix.ETH_P_IP, ipv4("10.1.0.4", "8.8.8.8")), true},
-		{"probe source", frame(unix.ETH_P_IP, ipv4("1.1.1.1", "168.63.129.16")), true},
-		{"ARP for a fabric address", frame(unix.ETH_P_ARP, arp("192.0.2.2", "198.51.100.2")), true},
-		{"the machine's own traffic", frame(unix.ETH_P_IP, ipv4("192.0.2.2", "192.0.2.1")), false},
-		{"IPv6", frame(0x86dd, make([]byte, 40)), false},
+		{"a VM NIC's frame", frame(topo.MAC(0x05, 0), gateway, unix.ETH_P_IP, ipv4("10.1.0.4", "8.8.8.8")), true},
+		{"to a fabric port", frame(host, net.HardwareAddr{0x06, 0, 0, 0x02, 0, 0}, unix.ETH_P_IP, ipv4("192.0.2.9", "192.0.2.10")), true},
+		{"client to frontend", frame(host, gateway, unix.ETH_P_IP, ipv4("198.51.100.100", "203.0.113.10")), true},
+		{"ARP for a fabric address", frame(host, gateway, unix.ETH_P_ARP, arp("192.0.2.2", "198.51.100.2")), true},
+		{"the machine's DNS in 168.63.129.16", frame(host, gateway, unix.ETH_P_IP, ipv4("10.1.0.4", "168.63.129.16")), false},
+		{"the machine's HTTPS to 203.0.113.10", frame(host, gateway, unix.ETH_P_IP, ipv4("10.0.0.5", "203.0.113.10")), false},
+		{"a locally administered MAC of another kind", frame(net.HardwareAddr{0x02, 0, 0, 0x09, 0, 1}, gateway, unix.ETH_P_IP, ipv4("192.0.2.2", "192.0.2.1")), false},
+		{"IPv6", frame(host, gateway, 0x86dd, make([]byte, 40)), false},
 		{"runt", []byte{1, 2, 3}, false},
 	} {
 		if _, got := leak(tt.frame); got != tt.want {
@@ -163,35 +164,81 @@ func (c *rootCapture) close() (frames int, leaks []string, dropped uint32) {
 	return c.frames, c.leaks, st[1]
 }
 
-// TestCaptureControl runs the capture in a namespace of its own, sends a
-// datagram between suite addresses there, and checks the capture flags it:
-// the isolation test's silence is not a capture that sees nothing.
+// TestCaptureControl runs the capture in a namespace of its own standing
+// in for the root namespace, linked by a veth to another, and sends a
+// datagram across twice: from interfaces with the suite's MACs, which the
+// capture must flag (the isolation test's silence is not a capture that
+// sees nothing), and from interfaces with ordinary MACs between the
+// addresses a machine's own DNS and HTTPS use (10/8, 203.0.113/24), which
+// it must not (the test does not fail on the host's own traffic).
 func TestCaptureControl(t *testing.T) {
 	labtest.RequireRoot(t)
-	ns, err := labtest.NewLab(t).NewNS("control")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.AddAddr("lo", netip.MustParsePrefix("198.51.100.7/32")); err != nil {
-		t.Fatal(err)
-	}
-	var c *rootCapture
-	if err := ns.Do(func() error {
-		c = openCapture(t)
-		conn, err := net.Dial("udp4", "198.51.100.7:9")
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		_, err = conn.Write([]byte("lbcheck capture control"))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(100 * time.Millisecond)
-	frames, leaks, _ := c.close()
-	if frames == 0 || len(leaks) == 0 {
-		t.Fatalf("the capture saw %d frames and flagged %v; want the control datagram flagged", frames, leaks)
+	for _, tc := range []struct {
+		name    string
+		a, b    net.HardwareAddr
+		from    string
+		to      string
+		flagged bool
+	}{
+		{"suite MACs", topo.MAC(0x05, 7), topo.MAC(0x04, 7), "10.9.0.1", "10.9.0.2", true},
+		{"the machine's traffic", net.HardwareAddr{0x00, 0x0d, 0x3a, 1, 2, 3}, net.HardwareAddr{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc}, "10.9.0.1", "203.0.113.53", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lab := labtest.NewLab(t)
+			root, err := lab.NewNS("croot")
+			if err != nil {
+				t.Fatal(err)
+			}
+			peer, err := lab.NewNS("cpeer")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := root.AddVeth("veth0", tc.a, peer, "veth0", tc.b); err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range []struct {
+				ns interface {
+					AddAddr(string, netip.Prefix) error
+				}
+				addr string
+			}{{root, tc.from}, {peer, tc.to}} {
+				if err := x.ns.AddAddr("veth0", netip.PrefixFrom(netip.MustParseAddr(x.addr), 8)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, ns := range []interface{ Up(...string) error }{root, peer} {
+				if err := ns.Up("veth0"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := root.AddRoute(netlab.Route{Dst: netip.PrefixFrom(netip.MustParseAddr(tc.to), 32), Dev: "veth0"}); err != nil {
+				t.Fatal(err)
+			}
+			var c *rootCapture
+			if err := root.Do(func() error {
+				c = openCapture(t)
+				conn, err := net.ListenPacket("udp4", ":0") // unconnected: the peer's ICMP errors do not stop it
+				if err != nil {
+					return err
+				}
+				defer conn.Close()
+				dst := net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(tc.to), 9))
+				for range 3 {
+					if _, err := conn.WriteTo([]byte("lbcheck capture control"), dst); err != nil {
+						return err
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond)
+			frames, leaks, _ := c.close()
+			if frames == 0 || (len(leaks) > 0) != tc.flagged {
+				t.Fatalf("the capture saw %d frames and flagged %v; want flagged %v", frames, leaks, tc.flagged)
+			}
+		})
 	}
 }
 
@@ -199,7 +246,8 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // TestFullSuiteIsolation runs the whole suite (core and extended) against
 // the reference forwarder while capturing on every interface of the root
-// network namespace, and fails if any frame there carries a suite address.
+// network namespace, and fails if any frame there is the suite's (see leak:
+// a suite MAC or fabric address; the machine's own traffic is not).
 // It sends nothing in the root namespace.
 func TestFullSuiteIsolation(t *testing.T) {
 	if testing.Short() {

@@ -62,6 +62,14 @@ func MAC(kind byte, i int) net.HardwareAddr {
 	return net.HardwareAddr{0x02, 0x00, 0x00, kind, byte(i >> 8), byte(i)}
 }
 
+// IsSuiteMAC reports whether m is one the topology assigns: MAC of some
+// kind, or the fabric-side port of one (02 or 06, then 00:00:<kind>). No
+// real interface carries these locally administered addresses, so a frame
+// with one outside the suite's namespaces is the suite's.
+func IsSuiteMAC(m net.HardwareAddr) bool {
+	return len(m) == 6 && (m[0] == 0x02 || m[0] == 0x06) && m[1] == 0 && m[2] == 0 && m[3] >= macClient && m[3] <= macVM
+}
+
 // portMAC is the MAC of the fabric-side peer of a link (first byte 06).
 func portMAC(m net.HardwareAddr) net.HardwareAddr {
 	p := slices.Clone(m)
