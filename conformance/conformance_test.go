@@ -20,8 +20,10 @@ import (
 	"github.com/lbcheck/lbcheck/schema"
 )
 
-// runSuite runs one profile against the reference forwarder.
-func runSuite(tb testing.TB, profile string, progress io.Writer) (*reports.ConformanceReport, error) {
+// runSuite runs one profile against the reference forwarder: its generic
+// cases on users when there are any (only those cases run), else every case
+// on its fixture.
+func runSuite(tb testing.TB, profile string, progress io.Writer, users ...suite.UserDeployment) (*reports.ConformanceReport, error) {
 	labtest.RequireRoot(tb)
 	ref, err := target.Ref()
 	if err != nil {
@@ -37,6 +39,7 @@ func runSuite(tb testing.TB, profile string, progress io.Writer) (*reports.Confo
 		Options: suite.Options{
 			Profile:        profile,
 			Fixtures:       cases.Fixture,
+			Users:          users,
 			PcapDir:        pcaps,
 			Progress:       progress,
 			Verbose:        testing.Verbose(),
@@ -48,10 +51,12 @@ func runSuite(tb testing.TB, profile string, progress io.Writer) (*reports.Confo
 	return r.Run(ctx)
 }
 
-func runAgainstRef(t *testing.T, profile string) {
+// runAgainstRef runs a profile (runSuite) and fails t unless every case
+// passed with packet checks; it returns the report.
+func runAgainstRef(t *testing.T, profile string, users ...suite.UserDeployment) *reports.ConformanceReport {
 	var progress strings.Builder
 	start := time.Now()
-	rep, err := runSuite(t, profile, &progress)
+	rep, err := runSuite(t, profile, &progress, users...)
 	t.Logf("%s suite against ref:\n%s", profile, progress.String())
 	t.Logf("%s suite: %d cases in %.1fs", profile, len(rep.Cases), time.Since(start).Seconds())
 	if err != nil {
@@ -74,6 +79,7 @@ func runAgainstRef(t *testing.T, profile string) {
 	if rep.Result != reports.ResultSuccess {
 		t.Errorf("report result %s, want %s", rep.Result, reports.ResultSuccess)
 	}
+	return rep
 }
 
 // TestCoreSuiteAgainstRef runs every core case; the whole run must stay
@@ -86,6 +92,31 @@ func TestExtendedSuiteAgainstRef(t *testing.T) {
 		t.Skip("extended profile waits for health probes; skipped with -short")
 	}
 	runAgainstRef(t, suite.Extended)
+}
+
+// TestGenericCasesSecondaryIPConfiguration runs the generic cases on a user
+// deployment whose Floating IP rule's pool holds a secondary IP
+// configuration (cases/testdata/secondary.yaml): they pass against the
+// reference forwarder, and RuleDeliversToPool checked that the secondary's
+// VM received none of the rules' flows (the rule web-secondary reaches no
+// VM at all, so a forwarder that delivers to the secondary fails always).
+func TestGenericCasesSecondaryIPConfiguration(t *testing.T) {
+	d, err := cases.Fixture("secondary.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := runAgainstRef(t, suite.Core, suite.UserDeployment{Name: "secondary.yaml", Deployment: d})
+	for _, flow := range []string{"rule lb/web (tcp 203.0.113.70:80)", "rule lb/web-secondary (tcp 203.0.113.72:80)"} {
+		checked := false
+		for _, c := range rep.Cases {
+			for _, ch := range c.Checks {
+				checked = checked || (c.Name == "RuleDeliversToPool" && ch.Negative && ch.OK && strings.Contains(ch.What, flow+": not delivered to node2"))
+			}
+		}
+		if !checked {
+			t.Errorf("RuleDeliversToPool did not check that node2's secondary IP configuration receives nothing of %s", flow)
+		}
+	}
 }
 
 // BenchmarkCoreSuite reports how long the whole core profile takes against

@@ -6,95 +6,109 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
-	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // ruleFlow is one flow a generic case sends for a load-balancing rule or a
 // classic inbound NAT rule.
 type ruleFlow struct {
-	lb       *schema.LoadBalancer
-	kind     string // "rule" or "inbound NAT rule"
-	name     string
-	proto    string // pkt.TCP or pkt.UDP
-	fip      netip.Addr
-	fport    uint16
-	bport    uint16
-	backends map[string]netip.Addr // VM -> destination it must see
+	binding *view.Binding
+	proto   string // pkt.TCP or pkt.UDP
+	fip     netip.Addr
+	fport   uint16
+	bport   uint16
+	// backends maps each VM that must receive the flow to the destination
+	// it must see.
+	backends map[string]netip.Addr
+	// excluded maps each VM that must not receive the flow (every delivery
+	// of the binding to it is excluded, view.Delivery.Excluded) to why.
+	excluded map[string]string
 }
 
 func (f ruleFlow) String() string {
-	return fmt.Sprintf("%s %s/%s (%s %s:%d)", f.kind, f.lb.Name, f.name, f.proto, f.fip, f.fport)
+	return fmt.Sprintf("%s %s/%s (%s %s:%d)", kindName(f.binding), f.binding.LB.Name, f.binding.Name, f.proto, f.fip, f.fport)
+}
+
+// kindName names a binding's kind as the cases' messages do.
+func kindName(b *view.Binding) string {
+	if b.Kind == view.NATKind {
+		return "inbound NAT rule"
+	}
+	return "rule"
 }
 
 // haProbePorts are the ports generic cases use for HA-ports rules.
 var haProbePorts = map[string]uint16{pkt.TCP: 80, pkt.UDP: 53}
 
-// ruleFlows lists one flow per protocol of every IPv4 load-balancing rule
-// and classic (target) inbound NAT rule, with the destination each pool
-// member or the NAT target must see: FIP:bport with Floating IP, else the
-// member's DIP:bport. V2 NAT rules (a port range over a pool) are left to
-// InboundNatRulePortRange: which member owns which port is not documented.
+// transports maps a binding's protocols (view.Binding.Protocols) to the
+// ones packets are built with.
+var transports = map[string]string{"Tcp": pkt.TCP, "Udp": pkt.UDP}
+
+// ruleFlows lists the flows of the deployment's semantic view (flows) for
+// the VMs the topology has.
 func ruleFlows(t *suite.T) []ruleFlow {
-	var out []ruleFlow
-	for _, lb := range t.Deployment().LoadBalancers {
-		for _, r := range lb.LoadBalancingRules {
-			var members []*schema.PoolMember
-			if pool := lb.Pool(r.BackendAddressPool); pool != nil {
-				members = pool.Members
-			}
-			out = append(out, flowsFor(t, ruleFlow{lb: lb, kind: "rule", name: r.Name, fport: uint16(r.FrontendPort), bport: uint16(r.BackendPort)},
-				r.FrontendIPConfiguration, r.Protocol, r.EnableFloatingIP, members)...)
-		}
-		for _, r := range lb.InboundNatRules {
-			if r.Target == nil {
-				t.Logf("inbound NAT rule %s/%s: a port range over pool %s; not tested by generic cases", lb.Name, r.Name, r.BackendAddressPool)
-				continue
-			}
-			out = append(out, flowsFor(t, ruleFlow{lb: lb, kind: "inbound NAT rule", name: r.Name, fport: uint16(r.FrontendPort), bport: uint16(r.BackendPort)},
-				r.FrontendIPConfiguration, r.Protocol, r.EnableFloatingIP, []*schema.PoolMember{r.Target})...)
-		}
-	}
+	hosted := func(vm string) bool { return t.Config().HostForVM(vm) != nil }
+	out := flows(view.Resolve(t.Deployment()), hosted, t.Logf)
 	if len(out) == 0 {
 		t.Skipf("the deployment has no IPv4 load-balancing rule or classic inbound NAT rule to test")
 	}
 	return out
 }
 
-// flowsFor completes base (load balancer, kind, name, ports) into one flow
-// per protocol, with the destination each member with a VM in the topology
-// must see.
-func flowsFor(t *suite.T, base ruleFlow, frontend, protocol string, floating bool, members []*schema.PoolMember) []ruleFlow {
-	fe := base.lb.Frontend(frontend)
-	if fe == nil {
-		return nil
-	}
-	fip, err := netip.ParseAddr(fe.IPAddress)
-	if err != nil || !fip.Is4() {
-		t.Logf("%s %s/%s: frontend %s is not IPv4; not tested", base.kind, base.lb.Name, base.name, fe.IPAddress)
-		return nil
-	}
+// flows lists one flow per protocol of every IPv4 load-balancing rule and
+// classic (target) inbound NAT rule of v (flowsFor), in declaration order.
+// V2 NAT rules (a port range over a pool) are left to
+// InboundNatRulePortRange: which member owns which port is not documented.
+// logf says what is not tested and why.
+func flows(v *view.View, hosted func(vm string) bool, logf func(format string, args ...any)) []ruleFlow {
 	var out []ruleFlow
-	for _, proto := range map[string][]string{"Tcp": {pkt.TCP}, "Udp": {pkt.UDP}, "All": {pkt.TCP, pkt.UDP}}[protocol] {
-		f := base
-		f.proto, f.fip, f.backends = proto, fip, map[string]netip.Addr{}
+	for _, b := range v.Bindings {
+		switch {
+		case b.Kind == view.NATKind && b.NAT.Target == nil:
+			logf("inbound NAT rule %s/%s: a port range over pool %s; not tested by generic cases", b.LB.Name, b.Name, b.NAT.BackendAddressPool)
+		case b.Frontend == nil:
+		case !b.FIP().Is4():
+			logf("%s %s/%s: frontend %s is not IPv4; not tested", kindName(b), b.LB.Name, b.Name, b.Frontend.IPAddress)
+		default:
+			out = append(out, flowsFor(b, hosted)...)
+		}
+	}
+	return out
+}
+
+// flowsFor returns one flow per protocol of b, with the destination each
+// VM that hosted reports (one in the topology) must see: the destination
+// of its first delivery that gets flows (view.Delivery.Dst: FIP with
+// Floating IP, else the member's DIP). A VM whose every delivery of b is
+// excluded (a secondary IP configuration behind Floating IP) must receive
+// nothing. An HA-ports rule is tested on haProbePorts.
+func flowsFor(b *view.Binding, hosted func(vm string) bool) []ruleFlow {
+	var out []ruleFlow
+	for _, p := range b.Protocols {
+		proto, ok := transports[p]
+		if !ok {
+			continue
+		}
+		f := ruleFlow{binding: b, proto: proto, fip: b.FIP(), fport: uint16(b.FrontendPorts.Lo), bport: uint16(b.BackendPort),
+			backends: map[string]netip.Addr{}, excluded: map[string]string{}}
 		if f.fport == 0 {
 			f.fport = haProbePorts[proto]
 		}
 		if f.bport == 0 {
 			f.bport = f.fport
 		}
-		for _, m := range members {
-			_, ipc := t.Deployment().IPConfig(m)
-			if ipc == nil || t.Config().HostForVM(m.VM) == nil {
-				continue
-			}
-			dst := fip
-			if !floating {
-				if dst, err = netip.ParseAddr(ipc.PrivateIPAddress); err != nil {
-					continue
+		for _, d := range b.Deliveries {
+			vm := d.VM.Name
+			switch _, seen := f.backends[vm]; {
+			case seen || !hosted(vm):
+			case d.Excluded != "":
+				if _, dup := f.excluded[vm]; !dup {
+					f.excluded[vm] = d.Excluded
 				}
+			case d.Dst.IsValid():
+				f.backends[vm] = d.Dst
+				delete(f.excluded, vm)
 			}
-			f.backends[m.VM] = dst
 		}
 		out = append(out, f)
 	}

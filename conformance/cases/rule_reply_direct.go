@@ -19,6 +19,10 @@ func init() {
 		Source:      docMultiVIP,
 		Run: func(t *suite.T) {
 			for _, f := range ruleFlows(t) {
+				if len(f.backends) == 0 {
+					t.Logf("%s: no member receives the flow; reply not checked", f)
+					continue
+				}
 				if f.proto == pkt.UDP && !udpAnswered(t.Deployment(), f) {
 					t.Logf("%s: no guest of the pool declares a UDP listener for port %d; reply not checked", f, f.bport)
 					continue

@@ -15,6 +15,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/conformance/guest"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // Fixed parts of the topology.
@@ -99,8 +100,9 @@ type Spec struct {
 }
 
 // Plan computes the topology for d without touching the system. Every VM
-// that is a member of a backend pool (or the target of an inbound NAT rule)
-// gets a host, in the order of d.VMs.
+// that a load-balancing rule or inbound NAT rule delivers to in d's
+// semantic view (schema/view), excluded deliveries included, gets a host,
+// in the order of d.VMs.
 func Plan(d *schema.Deployment, opts Options) (*Spec, error) {
 	if d == nil {
 		return nil, fmt.Errorf("no deployment")
@@ -121,9 +123,9 @@ func Plan(d *schema.Deployment, opts Options) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	vms := backendVMs(d)
+	vms := backendVMs(view.Resolve(d))
 	if len(vms) == 0 {
-		return nil, fmt.Errorf("no VM is a member of a backend pool: nothing to forward to (add pool members)")
+		return nil, fmt.Errorf("no VM is a member of a backend pool a rule uses or the target of a NAT rule: nothing to forward to (add pool members and a rule that names their pool)")
 	}
 	if len(vms) > MaxHosts {
 		return nil, fmt.Errorf("%d backend VMs: the conformance fabric holds at most %d", len(vms), MaxHosts)
@@ -211,24 +213,20 @@ func checkInside(what string, a netip.Addr) error {
 	return nil
 }
 
-// backendVMs returns the VMs referenced by a backend pool or a NAT rule
-// target, in deployment order.
-func backendVMs(d *schema.Deployment) []*schema.VM {
+// backendVMs returns the VMs some binding of v delivers to, in deployment
+// order. A delivery the view excludes (a secondary IP configuration behind
+// Floating IP) still makes its VM a backend: the cases check that it
+// receives nothing, so it must be in the topology. A member naming no IP
+// configuration (LB1001) and a pool no rule uses make none.
+func backendVMs(v *view.View) []*schema.VM {
 	used := map[string]bool{}
-	for _, lb := range d.LoadBalancers {
-		for _, p := range lb.BackendAddressPools {
-			for _, m := range p.Members {
-				used[m.VM] = true
-			}
-		}
-		for _, r := range lb.InboundNatRules {
-			if r.Target != nil {
-				used[r.Target.VM] = true
-			}
+	for _, b := range v.Bindings {
+		for _, d := range b.Deliveries {
+			used[d.VM.Name] = true
 		}
 	}
 	var out []*schema.VM
-	for _, vm := range d.VMs {
+	for _, vm := range v.Deployment.VMs {
 		if used[vm.Name] {
 			out = append(out, vm)
 		}

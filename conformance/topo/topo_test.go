@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/netlab"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 func TestMain(m *testing.M) {
@@ -113,6 +115,53 @@ func TestPlanErrors(t *testing.T) {
 			_, err := Plan(d, tc.opts)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestBackendVMs: a VM is a backend when a binding delivers to it, also
+// when the view excludes the delivery (the cases check it gets nothing).
+func TestBackendVMs(t *testing.T) {
+	secondary := func(d *schema.Deployment) {
+		nic := d.VMs[2].NetworkInterfaces[0]
+		nic.IPConfigurations = append(nic.IPConfigurations, &schema.IPConfig{Name: "ipc2", PrivateIPAddress: "10.0.2.9"})
+		pool := d.LoadBalancers[0].BackendAddressPools[0]
+		pool.Members = append(pool.Members, &schema.PoolMember{VM: "vm-b", IPConfiguration: "ipc2"})
+	}
+	for _, tc := range []struct {
+		name   string
+		mutate func(d *schema.Deployment)
+		want   []string
+	}{
+		{"pool members", func(*schema.Deployment) {}, []string{"vm-a", "vm-b"}},
+		{"only a secondary IP configuration behind Floating IP", func(d *schema.Deployment) {
+			pool := d.LoadBalancers[0].BackendAddressPools[0]
+			pool.Members = pool.Members[1:] // vm-a only
+			secondary(d)
+		}, []string{"vm-a", "vm-b"}},
+		{"a pool no rule uses", func(d *schema.Deployment) {
+			lb := d.LoadBalancers[0]
+			lb.BackendAddressPools = append(lb.BackendAddressPools, &schema.BackendPool{Name: "spare", Members: []*schema.PoolMember{{VM: "vm-c", IPConfiguration: "ipc"}}})
+		}, []string{"vm-a", "vm-b"}},
+		{"a classic NAT rule's target", func(d *schema.Deployment) {
+			lb := d.LoadBalancers[0]
+			lb.InboundNatRules = []*schema.NatRule{{Name: "ssh", FrontendIPConfiguration: "fe", Protocol: "Tcp", FrontendPort: 2222, BackendPort: 22,
+				Target: &schema.PoolMember{VM: "vm-c", IPConfiguration: "ipc"}}}
+		}, []string{"vm-a", "vm-c", "vm-b"}},
+		{"a member naming no IP configuration", func(d *schema.Deployment) {
+			d.LoadBalancers[0].BackendAddressPools[0].Members[0].IPConfiguration = "nope"
+		}, []string{"vm-a"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := deployment()
+			tc.mutate(d)
+			var got []string
+			for _, vm := range backendVMs(view.Resolve(d)) {
+				got = append(got, vm.Name)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("backend VMs %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -1,7 +1,9 @@
 // Package ruleset compiles a schema.Deployment into the indexed form the mux
 // and the host agent share: load-balancing rules with resolved frontend
 // addresses, backend DIPs and probes, and lookup maps from (frontend IP,
-// protocol, port) to rule. Mux and host compile the same deployment, so rule
+// protocol, port) to rule. Which members a rule reaches comes from the
+// deployment's semantic view (schema/view), the one lint and the
+// conformance suite read. Mux and host compile the same deployment, so rule
 // and backend indexes carried in the encapsulation header agree.
 package ruleset
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // Distribution is a rule's loadDistribution: which fields are hashed.
@@ -85,37 +88,43 @@ type matchKey struct {
 	port  uint16
 }
 
-// Compile resolves every load-balancing rule and inbound NAT rule of d.
+// Compile resolves every load-balancing rule and inbound NAT rule of d
+// from its semantic view (schema/view), so the forwarder delivers to
+// exactly the members lint and the conformance cases expect: a delivery
+// the view excludes (a secondary IP configuration behind Floating IP, a
+// v2 NAT rule's member past its port range) gets no flows, and a warning.
+// Rules are compiled in declaration order (per load balancer its rules,
+// then its NAT rules), so the mux and the host agent index them alike.
 // Outbound rules are not forwarded by the reference forwarder and are
 // ignored.
 func Compile(d *schema.Deployment) (*Set, error) {
 	s := &Set{exact: map[matchKey]uint16{}, ha: map[matchKey]uint16{}, frontends: map[[4]byte]bool{}}
 	probeIndex := map[string]int{}
-	for _, lb := range d.LoadBalancers {
-		for _, r := range lb.LoadBalancingRules {
-			if err := s.addRule(d, lb, r, probeIndex); err != nil {
-				return nil, fmt.Errorf("load balancer %s rule %s: %w", lb.Name, r.Name, err)
+	for _, b := range view.Resolve(d).Bindings {
+		if b.Kind == view.NATKind {
+			if err := s.addNatRule(b); err != nil {
+				return nil, fmt.Errorf("load balancer %s inbound NAT rule %s: %w", b.LB.Name, b.Name, err)
 			}
+			continue
 		}
-		for _, r := range lb.InboundNatRules {
-			if err := s.addNatRule(d, lb, r); err != nil {
-				return nil, fmt.Errorf("load balancer %s inbound NAT rule %s: %w", lb.Name, r.Name, err)
-			}
+		if err := s.addRule(b, probeIndex); err != nil {
+			return nil, fmt.Errorf("load balancer %s rule %s: %w", b.LB.Name, b.Name, err)
 		}
 	}
 	return s, nil
 }
 
-func (s *Set) addRule(d *schema.Deployment, lb *schema.LoadBalancer, r *schema.Rule, probeIndex map[string]int) error {
-	name := lb.Name + "/" + r.Name
-	fip, ok := s.frontendIP(lb, name, r.FrontendIPConfiguration)
+func (s *Set) addRule(b *view.Binding, probeIndex map[string]int) error {
+	r := b.Rule
+	name := b.LB.Name + "/" + b.Name
+	fip, ok := s.frontendIP(b, name, r.FrontendIPConfiguration)
 	if !ok {
 		return nil
 	}
 	cr := Rule{
 		Name: name, FIP: fip,
-		FrontendPort: uint16(r.FrontendPort), BackendPort: uint16(r.BackendPort),
-		HAPorts: r.IsHAPorts(), Floating: r.EnableFloatingIP, Idle: idle(r.IdleTimeoutInMinutes),
+		FrontendPort: uint16(r.FrontendPort), BackendPort: uint16(b.BackendPort),
+		HAPorts: b.HAPorts, Floating: b.Floating, Idle: idle(r.IdleTimeoutInMinutes),
 	}
 	switch r.LoadDistribution {
 	case "", "Default":
@@ -126,114 +135,101 @@ func (s *Set) addRule(d *schema.Deployment, lb *schema.LoadBalancer, r *schema.R
 	default:
 		return fmt.Errorf("unknown loadDistribution %q (want Default, SourceIP or SourceIPProtocol)", r.LoadDistribution)
 	}
-	protos, err := protocols(r.Protocol)
+	protos, err := protocols(b.Protocol)
 	if err != nil {
 		return err
 	}
-	var probe *schema.Probe
-	if r.Probe != "" {
-		if probe = lb.Probe(r.Probe); probe == nil {
-			s.warnf("%s: probe %q not found; members treated as always healthy", name, r.Probe)
-		}
+	if r.Probe != "" && b.Probe == nil {
+		s.warnf("%s: probe %q not found; members treated as always healthy", name, r.Probe)
 	}
-	if probe != nil {
-		cr.AllProbedUp = probe.NoHealthyBackendsBehavior == "AllProbedUp"
+	if b.Probe != nil {
+		cr.AllProbedUp = b.Probe.NoHealthyBackendsBehavior == "AllProbedUp"
 	}
-	pool := lb.Pool(r.BackendAddressPool)
-	if pool == nil {
+	if b.Pool == nil {
 		s.warnf("%s: backend pool %q not found; rule has no members", name, r.BackendAddressPool)
-	} else {
-		for _, m := range pool.Members {
-			b, ok := s.member(d, name, m, r.EnableFloatingIP)
-			if !ok {
-				continue
-			}
-			if probe != nil {
-				b.Probe = s.probe(lb, probe, m.VM, netip.AddrFrom4(b.DIP), probeIndex)
-			}
-			cr.Backends = append(cr.Backends, b)
+	}
+	for _, d := range s.deliveries(b, name) {
+		be := backend(d)
+		if b.Probe != nil {
+			be.Probe = s.probe(b.LB.LoadBalancer, b.Probe, d.VM.Name, d.DIP, probeIndex)
 		}
+		cr.Backends = append(cr.Backends, be)
 	}
 	return s.register(cr, protos)
 }
 
 // addNatRule compiles an inbound NAT rule into rules with one backend each
 // and no probe: a classic rule (Target) maps frontendPort to its target; a
-// v2 rule (BackendAddressPool) gives the pool's k-th member
-// frontendPortRangeStart+k, up to frontendPortRangeEnd.
-func (s *Set) addNatRule(d *schema.Deployment, lb *schema.LoadBalancer, r *schema.NatRule) error {
-	name := lb.Name + "/" + r.Name
-	fip, ok := s.frontendIP(lb, name, r.FrontendIPConfiguration)
+// v2 rule (BackendAddressPool) maps each member's own frontend port
+// (view.Delivery.FrontendPort: frontendPortRangeStart plus the member's
+// index) to it.
+func (s *Set) addNatRule(b *view.Binding) error {
+	r := b.NAT
+	name := b.LB.Name + "/" + b.Name
+	fip, ok := s.frontendIP(b, name, r.FrontendIPConfiguration)
 	if !ok {
 		return nil
 	}
-	protos, err := protocols(r.Protocol)
+	protos, err := protocols(b.Protocol)
 	if err != nil {
 		return err
 	}
-	add := func(m *schema.PoolMember, fport int) error {
-		b, ok := s.member(d, name, m, r.EnableFloatingIP)
-		if !ok {
-			return nil
-		}
-		return s.register(Rule{Name: name + "/" + m.VM, FIP: fip, FrontendPort: uint16(fport), BackendPort: uint16(r.BackendPort),
-			Floating: r.EnableFloatingIP, Idle: idle(r.IdleTimeoutInMinutes), Backends: []Backend{b}}, protos)
-	}
-	if r.Target != nil {
-		return add(r.Target, r.FrontendPort)
-	}
-	pool := lb.Pool(r.BackendAddressPool)
-	if pool == nil {
+	if r.Target == nil && b.Pool == nil {
 		s.warnf("%s: backend pool %q not found; NAT rule skipped", name, r.BackendAddressPool)
 		return nil
 	}
-	for k, m := range pool.Members {
-		port := r.FrontendPortRangeStart + k
-		if port > r.FrontendPortRangeEnd {
-			s.warnf("%s: frontend port range %d-%d has no port for member %s/%s", name, r.FrontendPortRangeStart, r.FrontendPortRangeEnd, m.VM, m.IPConfiguration)
-			break
+	for _, d := range s.deliveries(b, name) {
+		fport := r.FrontendPort
+		if r.Target == nil {
+			fport = d.FrontendPort
 		}
-		if err := add(m, port); err != nil {
+		cr := Rule{Name: name + "/" + d.VM.Name, FIP: fip, FrontendPort: uint16(fport), BackendPort: uint16(b.BackendPort),
+			Floating: b.Floating, Idle: idle(r.IdleTimeoutInMinutes), Backends: []Backend{backend(d)}}
+		if err := s.register(cr, protos); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// frontendIP resolves a frontend IP configuration to its IPv4 address.
-func (s *Set) frontendIP(lb *schema.LoadBalancer, rule, frontend string) ([4]byte, bool) {
-	fe := lb.Frontend(frontend)
-	if fe == nil {
+// frontendIP returns the binding's IPv4 frontend address; frontend is the
+// name it gives.
+func (s *Set) frontendIP(b *view.Binding, rule, frontend string) ([4]byte, bool) {
+	if b.Frontend == nil {
 		s.warnf("%s: frontend %q not found; rule skipped", rule, frontend)
 		return [4]byte{}, false
 	}
-	fip, err := netip.ParseAddr(fe.IPAddress)
-	if err != nil || !fip.Is4() {
-		s.warnf("%s: frontend address %q is not IPv4; rule skipped", rule, fe.IPAddress)
+	if !b.FIP().Is4() {
+		s.warnf("%s: frontend address %q is not IPv4; rule skipped", rule, b.Frontend.IPAddress)
 		return [4]byte{}, false
 	}
-	return fip.As4(), true
+	return b.FIP().As4(), true
 }
 
-// member resolves a pool member or NAT target to a backend without a probe.
-func (s *Set) member(d *schema.Deployment, rule string, m *schema.PoolMember, floating bool) (Backend, bool) {
-	nic, ipc := d.IPConfig(m)
-	if ipc == nil {
+// deliveries returns the deliveries of b that get flows, in member order,
+// and warns about the rest: members naming no IP configuration, members the
+// view excludes, DIPs that are not IPv4.
+func (s *Set) deliveries(b *view.Binding, rule string) []*view.Delivery {
+	var out []*view.Delivery
+	for _, d := range b.Deliveries {
+		switch {
+		case d.Excluded != "":
+			s.warnf("%s: member %s skipped: %s", rule, d, d.Excluded)
+		case !d.DIP.Is4():
+			s.warnf("%s: member %s address %q is not IPv4; skipped", rule, d, d.IPConfig.PrivateIPAddress)
+		default:
+			out = append(out, d)
+		}
+	}
+	for _, m := range b.Unresolved {
 		s.warnf("%s: pool member %s/%s not found", rule, m.VM, m.IPConfiguration)
-		return Backend{}, false
 	}
-	if floating && !ipc.Primary {
-		// Azure: "Floating IP isn't currently supported on secondary IP
-		// configurations"; such members get no flows.
-		s.warnf("%s: member %s/%s is a secondary IP configuration; Floating IP does not deliver to it", rule, m.VM, ipc.Name)
-		return Backend{}, false
-	}
-	dip, err := netip.ParseAddr(ipc.PrivateIPAddress)
-	if err != nil || !dip.Is4() {
-		s.warnf("%s: member %s/%s address %q is not IPv4; skipped", rule, m.VM, ipc.Name, ipc.PrivateIPAddress)
-		return Backend{}, false
-	}
-	return Backend{Name: m.VM + "/" + nic.Name + "/" + ipc.Name, VM: m.VM, DIP: dip.As4(), Probe: -1}, true
+	return out
+}
+
+// backend is the backend of a delivery, without a probe.
+func backend(d *view.Delivery) Backend {
+	return Backend{Name: d.String(), VM: d.VM.Name, DIP: d.DIP.As4(), Probe: -1}
 }
 
 // protocols maps a rule's protocol to the IP protocols it matches.

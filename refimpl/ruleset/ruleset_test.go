@@ -2,6 +2,8 @@ package ruleset_test
 
 import (
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/ruleset"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 func TestCompileAndMatch(t *testing.T) {
@@ -68,26 +71,59 @@ func TestCompileAndMatch(t *testing.T) {
 	}
 }
 
-// TestFloatingSkipsSecondary: Floating IP rules do not deliver to secondary
-// IP configurations (spec (b) 20); non-floating rules do.
+// TestFloatingSkipsSecondary: Floating IP rules and NAT rules deliver
+// nothing to a secondary IP configuration (the view's ExcludedSecondary,
+// spec (b) 20), with a warning that says so; without Floating IP they do.
 func TestFloatingSkipsSecondary(t *testing.T) {
-	for _, floating := range []bool{false, true} {
-		d := fixture.Deployment(1, &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 80, EnableFloatingIP: floating})
-		nic := d.VMs[0].NetworkInterfaces[0]
-		nic.IPConfigurations = append(nic.IPConfigurations, &schema.IPConfig{Name: "ipconfig2", PrivateIPAddress: "10.1.0.5"})
-		d.LoadBalancers[0].BackendAddressPools[0].Members = append(d.LoadBalancers[0].BackendAddressPools[0].Members,
-			&schema.PoolMember{VM: "vm0", IPConfiguration: "ipconfig2"})
-		s, err := ruleset.Compile(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := 2
-		if floating {
-			want = 1
-		}
-		if got := len(s.Rules[0].Backends); got != want {
-			t.Errorf("floating=%v: %d backends, want %d (warnings %q)", floating, got, want, s.Warnings)
-		}
+	secondary := &schema.PoolMember{VM: "vm0", IPConfiguration: "ipconfig2"}
+	for _, tc := range []struct {
+		name     string
+		rule     *schema.Rule
+		nat      *schema.NatRule
+		backends []string // every compiled rule's backends, in order
+	}{
+		{name: "rule", rule: &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 80},
+			backends: []string{"vm0/nic/ipconfig1", "vm0/nic/ipconfig2"}},
+		{name: "floating rule", rule: &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 80, EnableFloatingIP: true},
+			backends: []string{"vm0/nic/ipconfig1"}},
+		{name: "classic NAT rule", nat: &schema.NatRule{Name: "ssh", FrontendIPConfiguration: "fe", Protocol: "Tcp", FrontendPort: 2222, BackendPort: 22, Target: secondary},
+			backends: []string{"vm0/nic/ipconfig2"}},
+		{name: "floating classic NAT rule", nat: &schema.NatRule{Name: "ssh", FrontendIPConfiguration: "fe", Protocol: "Tcp", FrontendPort: 2222, BackendPort: 22, EnableFloatingIP: true, Target: secondary}},
+		{name: "floating v2 NAT rule", nat: &schema.NatRule{Name: "ssh", FrontendIPConfiguration: "fe", Protocol: "Tcp", BackendPort: 22, EnableFloatingIP: true,
+			BackendAddressPool: "pool", FrontendPortRangeStart: 50000, FrontendPortRangeEnd: 50009},
+			backends: []string{"vm0/nic/ipconfig1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rules []*schema.Rule
+			if tc.rule != nil {
+				rules = append(rules, tc.rule)
+			}
+			d := fixture.Deployment(1, rules...)
+			lb := d.LoadBalancers[0]
+			nic := d.VMs[0].NetworkInterfaces[0]
+			nic.IPConfigurations = append(nic.IPConfigurations, &schema.IPConfig{Name: "ipconfig2", PrivateIPAddress: "10.1.0.5"})
+			lb.BackendAddressPools[0].Members = append(lb.BackendAddressPools[0].Members, secondary)
+			if tc.nat != nil {
+				lb.InboundNatRules = []*schema.NatRule{tc.nat}
+			}
+			s, err := ruleset.Compile(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range s.Rules {
+				for _, b := range r.Backends {
+					got = append(got, b.Name)
+				}
+			}
+			if !slices.Equal(got, tc.backends) {
+				t.Errorf("backends %q, want %q (warnings %q)", got, tc.backends, s.Warnings)
+			}
+			warned := slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "vm0/nic/ipconfig2 skipped: "+view.ExcludedSecondary) })
+			if want := !slices.Contains(tc.backends, "vm0/nic/ipconfig2"); warned != want {
+				t.Errorf("warned about the secondary: %v, want %v (warnings %q)", warned, want, s.Warnings)
+			}
+		})
 	}
 }
 
