@@ -154,6 +154,8 @@ func topology(t *testing.T) *topo.Topology {
 		LoadBalancers: []*schema.LoadBalancer{{Name: "lb",
 			FrontendIPConfigurations: []*schema.Frontend{{Name: "fe", IPAddress: "203.0.113.10"}},
 			BackendAddressPools:      []*schema.BackendPool{{Name: "p", Members: []*schema.PoolMember{{VM: "a", IPConfiguration: "ipc"}, {VM: "b", IPConfiguration: "ipc"}}}},
+			LoadBalancingRules: []*schema.Rule{{Name: "web", FrontendIPConfiguration: "fe", BackendAddressPool: "p",
+				Protocol: "Tcp", FrontendPort: 80, BackendPort: 80}},
 		}},
 		VMs: []*schema.VM{vm("a", "10.0.0.4"), vm("b", "10.0.0.5")},
 	}
