@@ -6,6 +6,7 @@ package conformance_test
 import (
 	"context"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -192,4 +193,47 @@ func TestGuestCasesDetectBrokenGuests(t *testing.T) {
 			t.Errorf("%s failed without observing a forbidden packet: %s", c.Name, c.Reason)
 		}
 	}
+}
+
+// TestGenericCasesEveryMember runs the generic cases on a deployment whose
+// second SQL node lacks weakHostSend (lint: LB3003 on sql-2): its answers
+// leave from the wrong address, so RuleReplyDirect must fail on sql-2 and
+// only sql-2, whichever node the first flow hashes to (the cases reach
+// every member with a flow of its own). With the flag set, everything
+// passes.
+func TestGenericCasesEveryMember(t *testing.T) {
+	src, err := os.ReadFile("../fixtures/broken/windows-missing-weakhostsend.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(name string, src []byte) suite.UserDeployment {
+		d, issues, err := schema.LoadBytes(name, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, is := range issues {
+			t.Fatalf("%s: %s %s", is.Pos, is.Rule, is.Message)
+		}
+		return suite.UserDeployment{Name: name, Deployment: d}
+	}
+	rep, err := runSuite(t, suite.Core, io.Discard, load("broken.yaml", src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failedOn []string
+	for _, c := range rep.Cases {
+		for _, ch := range c.Checks {
+			if !ch.OK && c.Name == "RuleReplyDirect" {
+				failedOn = append(failedOn, ch.What)
+			}
+			if !ch.OK && c.Name != "RuleReplyDirect" {
+				t.Errorf("%s failed: %s", c.Name, ch.What)
+			}
+		}
+	}
+	if len(failedOn) != 1 || !strings.Contains(failedOn[0], "sql-2's answer") {
+		t.Errorf("RuleReplyDirect failed checks %q, want exactly sql-2's answer", failedOn)
+	}
+	fixed := strings.Replace(string(src), "addresses: [10.0.1.10/32], weakHostReceive: true} # want", "addresses: [10.0.1.10/32], weakHostReceive: true, weakHostSend: true} # was", 1)
+	runAgainstRef(t, suite.Core, load("fixed.yaml", []byte(fixed)))
 }

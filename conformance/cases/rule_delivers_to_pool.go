@@ -2,40 +2,133 @@ package cases
 
 import (
 	"maps"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/topo"
+	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 func init() {
 	suite.Register(&suite.Case{
 		ShortName:   "RuleDeliversToPool",
-		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, a flow to frontendIP:frontendPort reaches one of the rule's backends (its pool members, or the NAT rule's target) with the destination its Floating IP mode prescribes; a member Azure sends no flow of the rule (a secondary IP configuration behind Floating IP) receives nothing.",
+		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, flows to frontendIP:frontendPort reach every one of the rule's backends (its pool members, or the NAT rule's target), each with the destination its Floating IP mode prescribes; a member Azure sends no flow of the rule (a secondary IP configuration behind Floating IP) receives nothing.",
 		Profile:     suite.Core,
 		Features:    []string{"load-balancing-rule", "user-deployment"},
-		Expectation: "A flow matching a rule is delivered to one of its backends as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on), with the client's source preserved.",
+		Expectation: "A flow matching a rule is delivered to one of its backends as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on), with the client's source preserved; the rule's flows are spread over all its healthy backends.",
 		Source:      docMultiVIP,
+		Budget:      coverBudget,
 		Run: func(t *suite.T) {
 			for _, f := range ruleFlows(t) {
 				if len(f.backends) == 0 && len(f.excluded) == 0 {
 					t.Errorf("%s: the pool has no member with a VM in the deployment", f)
 					continue
 				}
-				s := f.send(t)
-				if len(f.backends) > 0 {
-					m := fromClient(s)
-					m.DstPort = f.bport
-					if at, p := t.ExpectAny(f.points(t), suite.Step{What: f.String() + ": delivered to a pool member", Match: m, Dir: capture.In}); p != nil {
-						m.Dst = f.backends[at.Label]
-						t.Expect(at, suite.Step{What: f.String() + ": destination as the Floating IP mode prescribes", Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond})
-					}
-				}
+				sent := coverMembers(t, f, !bySource(f.binding), func(at suite.Point, m pkt.Match) {
+					m.Dst = f.backends[at.Label]
+					t.Expect(at, suite.Step{What: f.String() + ": destination " + at.Label + " sees as the Floating IP mode prescribes", Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond})
+				})
 				for _, vm := range slices.Sorted(maps.Keys(f.excluded)) {
-					t.ExpectNone(t.VM(vm), suite.Step{What: f.String() + ": not delivered to " + vm + ": " + f.excluded[vm], Match: fromClient(s), Dir: capture.In})
+					for _, s := range sent {
+						t.ExpectNone(t.VM(vm), suite.Step{What: f.String() + ": not delivered to " + vm + ": " + f.excluded[vm], Match: fromClient(s), Dir: capture.In, Timeout: 50 * time.Millisecond})
+					}
 				}
 			}
 		},
 	})
+}
+
+// coverMembers sends fresh flows of f until every backend VM has received
+// one of its own, at most maxFlows of them, and calls first for the first
+// flow each VM gets, with where it arrived and the match of its packet
+// there (source and backend port). A VM no flow reached is a failure of the
+// case naming it: a member that is down (its health probe unanswered), or
+// one the forwarder never picks. A rule that hashes the source address only
+// (loadDistribution SourceIP, SourceIPProtocol) keeps one client on one
+// member, so unless fromClientOnly its flows come from the fabric's client
+// addresses in turn (answers to those reach no client). It returns the
+// flows sent (at least one).
+func coverMembers(t *suite.T, f ruleFlow, fromClientOnly bool, first func(at suite.Point, m pkt.Match)) []pkt.Spec {
+	want := len(f.backends)
+	limit := maxFlows(want)
+	reached := map[string]bool{}
+	var sent []pkt.Spec
+	misses := 0
+	lastProgress := time.Now()
+	if bySource(f.binding) && fromClientOnly {
+		limit = 1 // one client, one member
+	}
+	for i := 0; (len(sent) == 0 || len(reached) < want) && i < limit && misses < 3 && t.Context().Err() == nil; i++ {
+		spec := pkt.Spec{Proto: f.proto, Dst: f.fip, DstPort: f.fport, Payload: payloadFor(f.proto)}
+		if bySource(f.binding) && !fromClientOnly && i > 0 {
+			spec.Src = topo.ClientAddr(i % topo.MaxClients)
+		}
+		s := t.Send(spec)
+		sent = append(sent, s)
+		if want == 0 {
+			break // only excluded members: nothing may arrive
+		}
+		m := fromClient(s)
+		m.DstPort = f.bport
+		at, p := t.ExpectAny(f.points(t), suite.Step{What: f.String() + ": delivered to a pool member", Match: m, Dir: capture.In})
+		if p == nil {
+			misses++ // recorded as a failed check; three in a row end the rule
+			continue
+		}
+		misses = 0
+		if !reached[at.Label] {
+			reached[at.Label] = true
+			first(at, m)
+		}
+		if time.Since(lastProgress) > 2*time.Second {
+			t.Progressf("%s: %d flows, %d of %d members reached", f, len(sent), len(reached), want)
+			lastProgress = time.Now()
+		}
+	}
+	for _, vm := range slices.Sorted(maps.Keys(f.backends)) {
+		switch {
+		case reached[vm] || misses >= 3 || t.Context().Err() != nil:
+		case bySource(f.binding) && fromClientOnly:
+			t.Logf("%s: member %s not checked here: loadDistribution %s keeps the client on %d member", f, vm, f.binding.Rule.LoadDistribution, len(reached))
+		default:
+			t.Errorf("%s: member %s received none of %d flows (the others did): is it down (its health probe unanswered), or does the forwarder never pick it?", f, vm, len(sent))
+		}
+	}
+	t.Logf("%s: %d flows reached %d of %d members", f, len(sent), len(reached), want)
+	return sent
+}
+
+// bySource reports whether b's load distribution hashes only the source
+// address (and protocol), so that new source ports keep a flow on one
+// member.
+func bySource(b *view.Binding) bool {
+	return b.Rule != nil && (b.Rule.LoadDistribution == "SourceIP" || b.Rule.LoadDistribution == "SourceIPProtocol")
+}
+
+// maxFlows is how many flows coverMembers may send to reach n members with
+// hashing that spreads flows evenly: after k flows a member is missed with
+// probability at most n·e^(-k/n), under 10⁻⁶ for k = n·(ln n + 14).
+func maxFlows(n int) int {
+	if n <= 1 {
+		return max(n, 1) * 3
+	}
+	return int(math.Ceil(float64(n) * (math.Log(float64(n)) + 14)))
+}
+
+// coverBudget is the time RuleDeliversToPool needs on d beyond the case
+// timeout: every flow it may send, at a few milliseconds each when it
+// arrives, and three expectation timeouts per rule and protocol when
+// nothing does.
+func coverBudget(d *schema.Deployment) time.Duration {
+	var total time.Duration
+	for _, b := range view.Resolve(d).Bindings {
+		flows := time.Duration(maxFlows(len(b.Deliveries)) * len(b.Protocols))
+		total += flows*20*time.Millisecond + time.Duration(3*len(b.Protocols))*suite.DefaultExpectTimeout
+	}
+	return total
 }

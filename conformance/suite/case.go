@@ -21,6 +21,9 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"time"
+
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // Profiles.
@@ -49,6 +52,10 @@ type Case struct {
 	Deployment string
 	// Run performs the case. It must stop by itself (every wait is bounded).
 	Run func(t *T)
+	// Budget, when set, is the time the case needs on deployment d beyond
+	// the runner's case timeout: a generic case's work grows with the
+	// rules and members of a user's deployment.
+	Budget func(d *schema.Deployment) time.Duration
 }
 
 // GenericFixture is the deployment generic cases run on when the user gives

@@ -340,12 +340,29 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 	if timeout == 0 {
 		timeout = DefaultCaseTimeout
 	}
+	if c.Budget != nil {
+		timeout += c.Budget(env.Deployment)
+	}
 	for _, port := range env.Ports() {
 		port.Reset()
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := newT(cctx, c, env, ports)
+	if r.Progress != nil {
+		// Progress lines go under the case's "[n/total] name ... " line;
+		// its status then follows on a line of its own.
+		var progressed atomic.Bool
+		t.progress = func(line string) {
+			fmt.Fprintf(r.Progress, "\n    %s", safetext.Line(line))
+			progressed.Store(true)
+		}
+		defer func() {
+			if progressed.Load() {
+				fmt.Fprint(r.Progress, "\n    → ")
+			}
+		}()
+	}
 	start := time.Now()
 	done := make(chan struct{})
 	go func() {

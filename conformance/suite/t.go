@@ -43,6 +43,9 @@ type T struct {
 	checks   []reports.Check
 	hops     []reports.Hop
 	cleanups []func()
+	// progress prints a line of a long case's progress (Progressf); nil
+	// when the run prints none.
+	progress func(line string)
 }
 
 func newT(ctx context.Context, c *Case, env *Env, ports *atomic.Uint32) *T {
@@ -66,6 +69,17 @@ func (t *T) Logf(format string, args ...any) {
 	t.mu.Lock()
 	t.logs = append(t.logs, fmt.Sprintf(format, args...))
 	t.mu.Unlock()
+}
+
+// Progressf prints a line of progress while the case runs, for cases
+// whose work grows with the deployment; call it at most every second or
+// so. Without a progress output it does nothing.
+func (t *T) Progressf(format string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.progress != nil {
+		t.progress(fmt.Sprintf(format, args...))
+	}
 }
 
 // Errorf marks the case failed and records the reason; the case goes on.
