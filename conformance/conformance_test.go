@@ -214,11 +214,14 @@ func TestGenericCasesEveryMember(t *testing.T) {
 		for _, is := range issues {
 			t.Fatalf("%s: %s %s", is.Pos, is.Rule, is.Message)
 		}
-		return suite.UserDeployment{Name: name, Deployment: d}
+		return suite.UserDeployment{Name: name, Deployment: d, Files: []string{name}}
 	}
 	rep, err := runSuite(t, suite.Core, io.Discard, load("broken.yaml", src))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(rep.Deployments) != 1 || rep.Deployments[0].Name != "broken.yaml" || len(rep.Deployments[0].Files) != 1 {
+		t.Errorf("report deployments %+v, want broken.yaml and its file", rep.Deployments)
 	}
 	var failedOn []string
 	for _, c := range rep.Cases {

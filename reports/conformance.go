@@ -42,6 +42,10 @@ type ConformanceReport struct {
 	Result         string          `json:"result"`
 	Profiles       []ProfileResult `json:"profiles"`
 	Cases          []CaseResult    `json:"cases"`
+	// Deployments are the user's deployments the generic cases ran on
+	// (conform --config), with the files each was read from; empty for the
+	// built-in suite.
+	Deployments []Deployment `json:"deployments,omitempty"`
 	// NotRun names the selected cases that never ran, in plan order; set
 	// only when Result is ResultIncomplete.
 	NotRun []string `json:"notRun,omitempty"`
@@ -60,6 +64,12 @@ type Environment struct {
 	GoVersion string `json:"goVersion"`
 	LBCheck   string `json:"lbcheck"`
 	Hostname  string `json:"hostname,omitempty"`
+}
+
+// Deployment is a user deployment a report tested.
+type Deployment struct {
+	Name  string   `json:"name"`
+	Files []string `json:"files,omitempty"`
 }
 
 // ProfileResult summarises one profile ("core" or "extended").

@@ -113,7 +113,7 @@ func TestConformanceHTMLSummary(t *testing.T) {
 		t.Errorf("filter buttons %v, want %v", buttons, wantButtons)
 	}
 	facts := text(findAll(doc, sel("div", "facts"))[0])
-	for _, s := range []string{"acme-lb", "0.4.1", "targets/acme-lb.yaml", "6.1.0-40-amd64", "go1.26.8", "ci-runner-7"} {
+	for _, s := range []string{"acme-lb", "0.4.1", "targets/acme-lb.yaml", "6.1.0-40-amd64", "go1.26.8", "ci-runner-7", "Deployments tested", "deploy/lb.yaml"} {
 		if !strings.Contains(facts, s) {
 			t.Errorf("implementation and environment %q lack %q", facts, s)
 		}

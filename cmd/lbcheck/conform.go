@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -229,7 +231,8 @@ func loadUserDeployments(paths []string, in inputOptions) ([]suite.UserDeploymen
 		if len(msgs) > 0 {
 			return nil, fmt.Errorf("--config %s is not a deployment conform can test (see lbcheck lint):\n%s", p, strings.Join(msgs, "\n"))
 		}
-		out = append(out, suite.UserDeployment{Name: filepath.Base(p), Deployment: loaded.Deployment})
+		out = append(out, suite.UserDeployment{Name: filepath.Base(p), Deployment: loaded.Deployment,
+			Files: slices.Sorted(maps.Keys(loaded.Sources))})
 	}
 	return out, nil
 }

@@ -27,6 +27,8 @@ const DefaultCaseTimeout = 30 * time.Second
 type UserDeployment struct {
 	Name       string // shown in case names, e.g. the file name
 	Deployment *schema.Deployment
+	// Files are the files the deployment was read from, for the report.
+	Files []string
 }
 
 // Options configure a Runner.
@@ -148,6 +150,9 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		Implementation: r.Implementation,
 		Environment:    environment(r.LBCheckVersion),
 		Date:           start.UTC(),
+	}
+	for _, u := range r.Users {
+		rep.Deployments = append(rep.Deployments, reports.Deployment{Name: u.Name, Files: u.Files})
 	}
 	var groups []*group
 	finish := func(err error) (*reports.ConformanceReport, error) {
