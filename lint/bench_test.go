@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,14 +37,16 @@ var benchSizes = []benchSize{
 }
 
 // benchVariants are the ways each deployment is checked, in table order.
-var benchVariants = []string{"in-process", "lbcheck", "cue-vet"}
+var benchVariants = []string{"rules", "in-process", "lbcheck", "cue-vet"}
 
 // binDir holds the binaries `make bench` builds: bin/lbcheck and bin/cue.
 const binDir = "../bin"
 
-// BenchmarkLint lints each generated deployment of benchSizes three ways
+// BenchmarkLint lints each generated deployment of benchSizes four ways
 // and prints the wall times with their ratio to cue vet:
 //
+//   - rules: lint.Run with every rule on the deployment loaded once, the
+//     rules' own time;
 //   - in-process: schema.LoadBytes plus lint.Run with every rule;
 //   - lbcheck: the bin/lbcheck process, `lbcheck lint data.yaml`;
 //   - cue-vet: the bin/cue process on the same data and the exported
@@ -66,7 +69,20 @@ func BenchmarkLint(b *testing.B) {
 		if err := os.WriteFile(filepath.Join(dir, "schema.cue"), schemaSrc, 0o644); err != nil {
 			b.Fatal(err)
 		}
+		load := sync.OnceValues(func() (*schema.Deployment, []schema.Issue) {
+			d, issues, err := schema.LoadBytes("data.yaml", src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return d, issues
+		})
 		ops := map[string]func(b *testing.B){
+			"rules": func(b *testing.B) {
+				b.StopTimer()
+				d, issues := load()
+				b.StartTimer()
+				lintDeployment(b, d, issues, src, size.expect)
+			},
 			"in-process": func(b *testing.B) { lintInProcess(b, src, size.expect) },
 			"lbcheck":    processOp(filepath.Join(binDir, "lbcheck"), dir, size.expect != nil, "lint", "data.yaml"),
 			"cue-vet":    processOp(filepath.Join(binDir, "cue"), dir, false, "vet", "-d", "#Deployment", "schema.cue", "data.yaml"),
@@ -86,13 +102,18 @@ func BenchmarkLint(b *testing.B) {
 	printBenchTable(perOp, mb)
 }
 
-// lintInProcess loads src and lints it with every rule; a finding of a
-// rule not in expect fails the benchmark.
+// lintInProcess loads src and lints it (lintDeployment).
 func lintInProcess(b *testing.B, src []byte, expect []string) {
 	d, issues, err := schema.LoadBytes("data.yaml", src)
 	if err != nil {
 		b.Fatal(err)
 	}
+	lintDeployment(b, d, issues, src, expect)
+}
+
+// lintDeployment lints a loaded deployment with every rule; a finding of a
+// rule not in expect fails the benchmark.
+func lintDeployment(b *testing.B, d *schema.Deployment, issues []schema.Issue, src []byte, expect []string) {
 	for _, f := range lint.Unsuppressed(lint.Run(d, issues, rules.All, map[string][]byte{"data.yaml": src})) {
 		if !slices.Contains(expect, f.Rule) {
 			b.Fatalf("generated deployment has an unexpected finding: %s %s %s", f.Rule, f.Pos, f.Message)
@@ -121,7 +142,7 @@ func printBenchTable(perOp map[[2]string]time.Duration, mb map[string]float64) {
 			fmt.Printf("  %-11s %6d %6d %6d %8.1f  %-11s %9s %9s\n", size.name, size.rules, size.frontends, size.guests, mb[size.name], variant, secs, ratio)
 		}
 	}
-	fmt.Println("  (in-process: load + all rules; lbcheck: the CLI process; cue-vet: schema validation only)")
+	fmt.Println("  (rules: all rules on the loaded deployment; in-process: load + all rules; lbcheck: the CLI process; cue-vet: schema validation only)")
 }
 
 // processOp runs a binary in dir and fails on a non-zero exit; with
