@@ -171,30 +171,70 @@ type delivery struct {
 	b binding
 }
 
-// deliveries calls fn for every delivery to a VM with a guest declaration,
-// binding by binding, in member order. Every guest rule looks at its guest
-// first and asks for the binding's fields only when that guest needs them,
-// so deliveries itself needs nothing but the bindings' pool references, and
-// those only when some guest is declared. Bindings whose pool reference is
-// only known at deployment are left out. Members Azure sends no flow
-// (view.Delivery.Excluded) are included: the guest rules judge the guests
-// of every member. Its cost is the sum of the bindings' pool sizes.
+// deliveries calls fn for every delivery to a VM with a guest declaration:
+// guest by guest (in the order of their first delivery), and for each
+// guest in binding and member order, so that a guest's indexes stay in
+// cache while its deliveries are judged. Every key a guest rule
+// deduplicates findings by belongs to one guest, so the order picks the
+// same first delivery per key as binding order would. Every guest rule
+// looks at its guest first and asks for the binding's fields only when
+// that guest needs them, so deliveries itself needs nothing but the
+// bindings' pool references, and those only when some guest is declared.
+// Bindings whose pool reference is only known at deployment are left out.
+// Members Azure sends no flow (view.Delivery.Excluded) are included: the
+// guest rules judge the guests of every member. Its cost is the sum of the
+// bindings' pool sizes.
 func deliveries(pass *lint.Pass, fn func(delivery)) {
 	v := viewOf(pass)
 	if len(v.Guests) == 0 {
 		return
 	}
-	for _, vb := range v.Bindings {
-		b := binding{vb}
-		if !b.knownPool(pass) {
-			continue
-		}
-		for _, d := range vb.Deliveries {
-			if d.Guest != nil {
-				fn(delivery{d, b})
+	knownPool := make([]bool, len(v.Bindings))
+	for i, vb := range v.Bindings {
+		knownPool[i] = binding{vb}.knownPool(pass)
+	}
+	for _, ds := range byGuestOf(pass) {
+		for _, x := range ds {
+			if knownPool[x.binding] {
+				fn(delivery{x.d, binding{v.Bindings[x.binding]}})
 			}
 		}
 	}
+}
+
+// guestDelivery is a delivery to a VM with a guest declaration and the
+// index of its binding in view.View.Bindings.
+type guestDelivery struct {
+	d       *view.Delivery
+	binding int
+}
+
+// byGuestKey is the lint.Pass.Shared key of the run's deliveries by guest.
+type byGuestKey struct{}
+
+// byGuestOf returns the view's deliveries to VMs with a guest declaration,
+// one list per guest in the order of its first delivery, each in binding
+// and member order; built once per lint run.
+func byGuestOf(pass *lint.Pass) [][]guestDelivery {
+	return pass.Shared(byGuestKey{}, func() any {
+		slot := map[*view.Guest]int{}
+		var out [][]guestDelivery
+		for i, vb := range viewOf(pass).Bindings {
+			for _, d := range vb.Deliveries {
+				if d.Guest == nil {
+					continue
+				}
+				k, ok := slot[d.Guest]
+				if !ok {
+					k = len(out)
+					slot[d.Guest] = k
+					out = append(out, nil)
+				}
+				out[k] = append(out[k], guestDelivery{d, i})
+			}
+		}
+		return out
+	}).([][]guestDelivery)
 }
 
 // dip is the delivery's DIP, invalid when it does not parse; ok is false
