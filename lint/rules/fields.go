@@ -82,13 +82,13 @@ func settled[T model](o *T, f field[T], holds bool) bool {
 }
 
 // known is the package function known for a binding's fields.
-func (b *binding) known(pass *lint.Pass, fields ...bindingField) bool {
-	return knownAt(pass, b.node, fields)
+func (b binding) known(pass *lint.Pass, fields ...bindingField) bool {
+	return knownAt(pass, b.Node, fields)
 }
 
 // settled is the package function settled for a binding's field.
-func (b *binding) settled(f bindingField, holds bool) bool {
-	return settledAt(b.node, f, holds)
+func (b binding) settled(f bindingField, holds bool) bool {
+	return settledAt(b.Node, f, holds)
 }
 
 // knownAt asks pass.Known for fields of n.

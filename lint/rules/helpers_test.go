@@ -5,7 +5,13 @@ import (
 	"testing"
 
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
+
+// guestOf returns the view of g, as the rules see it.
+func guestOf(g *schema.Guest) *view.Guest {
+	return view.Resolve(&schema.Deployment{Guests: []*schema.Guest{g}}).Guest(g.VM)
+}
 
 func TestFirewallAllows(t *testing.T) {
 	fip := netip.MustParseAddr("10.0.0.10")
@@ -40,73 +46,12 @@ func TestFirewallAllows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := newGuestView(&schema.Guest{VM: "vm", OS: tt.os, Firewall: tt.fw})
-			ok, block := g.firewallAllows(tt.p)
+			g := guestOf(&schema.Guest{VM: "vm", OS: tt.os, Firewall: tt.fw})
+			ok, block := firewallAllows(g, tt.p)
 			if ok != tt.want || block != tt.wantBlock {
 				t.Errorf("firewallAllows = %v, %v; want %v, %v", ok, block, tt.want, tt.wantBlock)
 			}
 		})
-	}
-}
-
-func TestHolder(t *testing.T) {
-	lo := &schema.Interface{Name: "lo", Kind: "loopback", Addresses: []string{"127.0.0.1/8", "10.0.0.0/24"}}
-	nic := &schema.Interface{Name: "eth0", Kind: "nic", Addresses: []string{"10.0.1.4/24"}}
-	tests := []struct {
-		os, addr string
-		want     *schema.Interface
-	}{
-		{"linux", "10.0.1.4", nic},
-		{"linux", "10.0.1.5", nil},        // in the NIC's prefix, but a NIC prefix is not local
-		{"linux", "10.0.0.77", lo},        // a loopback prefix is local as a whole on Linux
-		{"windows", "10.0.0.77", nil},     // not on Windows
-		{"linux", "2001:db8::1", nil},     // other family
-		{"linux", "127.255.255.254", lo},  // 127/8
-		{"windows", "10.0.1.4", nic},      // exact address on any OS
-		{"linux", "not-an-address", nil},  // invalid
-		{"linux", "::ffff:10.0.1.4", nic}, // IPv4-mapped addresses are unmapped
-	}
-	for _, tt := range tests {
-		g := newGuestView(&schema.Guest{VM: "vm", OS: tt.os, Interfaces: []*schema.Interface{nic, lo}})
-		x, ok := g.holder(parseAddr(tt.addr))
-		if tt.want == nil && ok || tt.want != nil && (!ok || x.iface != tt.want) {
-			t.Errorf("%s holder(%s) = %v, %v; want %v", tt.os, tt.addr, x.iface, ok, tt.want)
-		}
-	}
-}
-
-func TestServes(t *testing.T) {
-	v4 := netip.MustParseAddr("10.0.0.10")
-	v6 := netip.MustParseAddr("2001:db8::10")
-	tests := []struct {
-		l    schema.Listener
-		dst  netip.Addr
-		want bool
-	}{
-		{schema.Listener{Proto: "tcp", Address: "0.0.0.0", Port: 80}, v4, true},
-		{schema.Listener{Proto: "tcp", Address: "0.0.0.0", Port: 80}, v6, false},
-		{schema.Listener{Proto: "tcp", Address: "::", Port: 80}, v4, true},
-		{schema.Listener{Proto: "tcp", Address: "10.0.0.10", Port: 80}, v4, true},
-		{schema.Listener{Proto: "tcp", Address: "10.0.0.4", Port: 80}, v4, false},
-		{schema.Listener{Proto: "udp", Address: "0.0.0.0", Port: 80}, v4, false},
-		{schema.Listener{Proto: "tcp", Address: "0.0.0.0", Port: 81}, v4, false},
-	}
-	for _, tt := range tests {
-		if got := serves(&tt.l, "tcp", tt.dst, 80); got != tt.want {
-			t.Errorf("serves(%+v, tcp %s:80) = %v, want %v", tt.l, tt.dst, got, tt.want)
-		}
-	}
-}
-
-func TestPortRangeString(t *testing.T) {
-	for r, want := range map[portRange]string{
-		{0, 65535}:     "all ports",
-		{80, 80}:       "port 80",
-		{50000, 50010}: "ports 50000-50010",
-	} {
-		if got := r.String(); got != want {
-			t.Errorf("%v.String() = %q, want %q", r, got, want)
-		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // BackendPortClash is LB1003: rules with Floating IP off that send the same
@@ -27,7 +28,7 @@ var BackendPortClash = &lint.Rule{
 }
 
 func runBackendPortClash(pass *lint.Pass) {
-	ix := indexOf(pass)
+	v := viewOf(pass)
 	type poolKey struct {
 		lb          *schema.LoadBalancer
 		pool        string
@@ -40,60 +41,56 @@ func runBackendPortClash(pass *lint.Pass) {
 		proto       string
 		backendPort int
 	}
-	firstInPool := map[poolKey]*binding{}
-	firstOnIPC := map[ipcKey]*binding{}
+	firstInPool := map[poolKey]binding{}
+	firstOnIPC := map[ipcKey]binding{}
 	isNew := once()
-	clash := func(first, b *binding, where, code string) {
-		if !isNew([2]*binding{first, b}) {
+	clash := func(first, b binding, where, code string) {
+		if !isNew([2]binding{first, b}) {
 			return
 		}
-		pass.Report(b.node.At("backendPort"), b.node.Path(), "",
+		pass.Report(b.Node.At("backendPort"), b.Node.Path(), "",
 			fmt.Sprintf("%s with Floating IP off both send %s to backend port %d of %s; Azure rejects this (%s): enable Floating IP on both or use distinct backend ports",
-				pair(first, b), b.protocol, b.backendPort, where, code))
+				pair(first, b), b.Protocol, b.BackendPort, where, code))
 	}
-	for _, v := range ix.lbs {
-		for _, b := range v.bindings(pass, bindFloatingIP) {
-			if b.floating || !b.known(pass, bindProtocol, bindBackendPort) {
+	for _, l := range v.LoadBalancers {
+		for _, b := range bindings(pass, l, bindFloatingIP) {
+			if b.Floating || !b.known(pass, bindProtocol, bindBackendPort) || !b.knownPool(pass) {
 				continue
 			}
-			targets, ok := ix.targets(pass, b)
-			if !ok {
-				continue
-			}
-			if b.rule != nil {
-				k := poolKey{v.lb, b.rule.BackendAddressPool, b.protocol, b.backendPort}
-				if first := firstInPool[k]; first != nil {
+			if b.Rule != nil {
+				k := poolKey{l.LoadBalancer, b.Rule.BackendAddressPool, b.Protocol, b.BackendPort}
+				if first, ok := firstInPool[k]; ok {
 					clash(first, b, fmt.Sprintf("pool %q", k.pool), "RulesUseSameBackendPortProtocolAndPool")
 				} else {
 					firstInPool[k] = b
 				}
 			}
-			for _, t := range targets {
-				k := ipcKey{lbTypeClass(pass, ix, v), t.ipc, b.protocol, b.backendPort}
-				first := firstOnIPC[k]
+			for _, d := range b.Deliveries {
+				k := ipcKey{lbTypeClass(pass, v, l), d.IPConfig, b.Protocol, b.BackendPort}
+				first, ok := firstOnIPC[k]
 				switch {
-				case first == nil:
+				case !ok:
 					firstOnIPC[k] = b
-				case first.rule != nil && b.rule != nil && first.lbv == b.lbv &&
-					first.rule.BackendAddressPool == b.rule.BackendAddressPool:
+				case first.Rule != nil && b.Rule != nil && first.LB == b.LB &&
+					first.Rule.BackendAddressPool == b.Rule.BackendAddressPool:
 					// Same pool: reported above.
-				case first.lbv != b.lbv:
-					clash(first, b, "IP configuration "+t.String(), "RulesOfSameLoadBalancerTypeUseSameBackendPortProtocolAndIPConfig")
+				case first.LB != b.LB:
+					clash(first, b, "IP configuration "+d.String(), "RulesOfSameLoadBalancerTypeUseSameBackendPortProtocolAndIPConfig")
 				default:
-					clash(first, b, "IP configuration "+t.String(), "RulesUseSameBackendPortProtocolAndIPConfig")
+					clash(first, b, "IP configuration "+d.String(), "RulesUseSameBackendPortProtocolAndIPConfig")
 				}
 			}
 		}
 	}
 }
 
-// lbTypeClass is what rules of v are compared with across load balancers:
+// lbTypeClass is what rules of l are compared with across load balancers:
 // Azure rejects a clash on one IP configuration between load balancers of
 // the same type. With one load balancer the type does not matter; when it
-// is only known at deployment, v is compared with itself alone.
-func lbTypeClass(pass *lint.Pass, ix *index, v *lbView) any {
-	if len(ix.lbs) == 1 || known(pass, v.lb, lbType) {
-		return v.lb.Type
+// is only known at deployment, l is compared with itself alone.
+func lbTypeClass(pass *lint.Pass, v *view.View, l *view.LB) any {
+	if len(v.LoadBalancers) == 1 || known(pass, l.LoadBalancer, lbType) {
+		return l.Type
 	}
-	return v
+	return l
 }

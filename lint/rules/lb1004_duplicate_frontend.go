@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // DuplicateFrontend is LB1004: two rules listening on the same frontend,
@@ -29,19 +30,18 @@ var DuplicateFrontend = &lint.Rule{
 }
 
 func runDuplicateFrontend(pass *lint.Pass) {
-	ix := indexOf(pass)
 	type entry struct {
-		b     *binding
+		b     binding
 		order int
-		ports portRange
+		ports view.PortRange
 	}
-	for _, v := range ix.lbs {
-		if len(v.lb.LoadBalancingRules)+len(v.lb.InboundNatRules) < 2 {
+	for _, l := range viewOf(pass).LoadBalancers {
+		if len(l.Bindings) < 2 {
 			continue
 		}
 		groups := map[[2]string][]entry{} // (frontend, Tcp|Udp) -> entries
 		var keys [][2]string
-		for i, b := range v.bindings(pass, bindFrontend, bindProtocol) {
+		for i, b := range bindings(pass, l, bindFrontend, bindProtocol) {
 			if !b.knownFrontendPorts(pass) {
 				continue
 			}
@@ -50,37 +50,61 @@ func runDuplicateFrontend(pass *lint.Pass) {
 			if ha, ok := b.haPorts(pass); !ok || ha {
 				continue
 			}
-			for _, p := range protocols(b.protocol) {
-				k := [2]string{b.frontend, p}
+			for _, p := range b.Protocols {
+				k := [2]string{b.frontendName(), p}
 				if groups[k] == nil {
 					keys = append(keys, k)
 				}
-				groups[k] = append(groups[k], entry{b, i, b.frontendPorts()})
+				groups[k] = append(groups[k], entry{b, i, b.FrontendPorts})
 			}
 		}
 		isNew := once()
 		for _, k := range keys {
 			es := groups[k]
-			sort.SliceStable(es, func(i, j int) bool { return es[i].ports.lo < es[j].ports.lo })
+			sort.SliceStable(es, func(i, j int) bool { return es[i].ports.Lo < es[j].ports.Lo })
 			// Sweep: any entry that overlaps an earlier one overlaps the
 			// earlier entry reaching furthest.
 			widest := es[0]
 			for _, e := range es[1:] {
-				if e.ports.lo <= widest.ports.hi {
+				if e.ports.Lo <= widest.ports.Hi {
 					first, second := widest, e
 					if second.order < first.order {
 						first, second = second, first
 					}
-					if isNew([2]*binding{first.b, second.b}) {
-						pass.Report(second.b.node.At(second.b.frontendPortField()), second.b.node.Path(), "",
+					if isNew([2]binding{first.b, second.b}) {
+						pass.Report(second.b.Node.At(second.b.frontendPortField()), second.b.Node.Path(), "",
 							fmt.Sprintf("%s (%s, %s) and %s (%s, %s) both listen on frontend %q; Azure rejects duplicate frontend, protocol and port: use another frontend port or frontend",
-								first.b, first.b.protocol, first.ports, second.b, second.b.protocol, second.ports, k[0]))
+								first.b, first.b.Protocol, first.ports, second.b, second.b.Protocol, second.ports, k[0]))
 					}
 				}
-				if e.ports.hi > widest.ports.hi {
+				if e.ports.Hi > widest.ports.Hi {
 					widest = e
 				}
 			}
 		}
 	}
+}
+
+// knownFrontendPorts reports whether the fields view.Binding.FrontendPorts
+// reads are known: the frontend port, or the port range of a NAT rule for
+// a pool when it has one (a classic NAT rule listens on its frontend port).
+func (b binding) knownFrontendPorts(pass *lint.Pass) bool {
+	switch {
+	case b.Rule != nil || b.NAT.Target != nil:
+		return b.known(pass, bindFrontendPort)
+	case !known(pass, b.NAT, natPortRangeStart):
+		return false
+	case b.NAT.FrontendPortRangeStart > 0:
+		return known(pass, b.NAT, natPortRangeEnd)
+	}
+	return b.known(pass, bindFrontendPort)
+}
+
+// frontendPortField is the JSON name of the field that holds the
+// binding's first frontend port (view.Binding.FrontendPorts).
+func (b binding) frontendPortField() string {
+	if b.NAT != nil && b.NAT.Target == nil && b.NAT.FrontendPortRangeStart > 0 {
+		return "frontendPortRangeStart"
+	}
+	return "frontendPort"
 }

@@ -23,18 +23,18 @@ var HAPortsPublicOrBasic = &lint.Rule{
 }
 
 func runHAPortsPublicOrBasic(pass *lint.Pass) {
-	for _, v := range indexOf(pass).lbs {
-		for _, b := range v.bindings(pass) {
+	for _, l := range viewOf(pass).LoadBalancers {
+		for _, b := range bindings(pass, l) {
 			if ha, ok := b.haPorts(pass); !ok || !ha {
 				continue
 			}
-			why, ok := haPortsUnavailable(pass, v.lb)
+			why, ok := haPortsUnavailable(pass, l.LoadBalancer)
 			if !ok || why == "" {
 				continue
 			}
-			pass.Reportf(b.node, "protocol",
+			pass.Reportf(b.Node, "protocol",
 				"rule %q is an HA-ports rule (All, ports 0) on %s; HA ports exist only on internal Standard load balancers: use one, or list the ports",
-				b.name, why)
+				b.Name, why)
 		}
 	}
 }

@@ -24,17 +24,16 @@ var HAPortsMixedWithNonHA = &lint.Rule{
 }
 
 func runHAPortsMixedWithNonHA(pass *lint.Pass) {
-	ix := indexOf(pass)
-	sets := map[*binding]map[*schema.IPConfig]bool{}
-	for _, v := range ix.lbs {
-		if len(v.lb.LoadBalancingRules) < 2 {
+	sets := map[binding]map[*schema.IPConfig]bool{}
+	for _, l := range viewOf(pass).LoadBalancers {
+		if len(l.LoadBalancingRules) < 2 {
 			continue
 		}
-		var has, others []*binding
-		order := map[*binding]int{}
-		for i, b := range v.bindings(pass) {
+		var has, others []binding
+		order := map[binding]int{}
+		for i, b := range bindings(pass, l) {
 			ha, ok := b.haPorts(pass)
-			if b.rule == nil || !ok {
+			if b.Rule == nil || !ok {
 				continue
 			}
 			order[b] = i
@@ -47,21 +46,21 @@ func runHAPortsMixedWithNonHA(pass *lint.Pass) {
 		if len(has) == 0 || len(others) == 0 {
 			continue
 		}
-		ha := map[string][]*binding{}
+		ha := map[string][]binding{}
 		for _, h := range has {
 			if h.known(pass, bindFrontend) {
-				ha[h.frontend] = append(ha[h.frontend], h)
+				ha[h.frontendName()] = append(ha[h.frontendName()], h)
 			}
 		}
 		for _, r := range others {
 			if !r.known(pass, bindFrontend) {
 				continue
 			}
-			for _, h := range ha[r.frontend] {
+			for _, h := range ha[r.frontendName()] {
 				if both, ok := floatingOnBoth(pass, h, r); !ok || both {
 					continue
 				}
-				if share, ok := ix.shareBackends(pass, h, r, sets); !ok || !share {
+				if share, ok := shareBackends(pass, h, r, sets); !ok || !share {
 					continue
 				}
 				// Report at the later rule, or at the one lacking Floating IP.
@@ -69,12 +68,12 @@ func runHAPortsMixedWithNonHA(pass *lint.Pass) {
 				if order[h] > order[r] {
 					at, other = h, r
 				}
-				if !at.settled(bindFloatingIP, !at.floating) {
+				if !at.settled(bindFloatingIP, !at.Floating) {
 					at = other
 				}
-				pass.Report(at.node.At("enableFloatingIP"), at.node.Path(), "",
+				pass.Report(at.Node.At("enableFloatingIP"), at.Node.Path(), "",
 					fmt.Sprintf("HA-ports %s and %s share frontend %q and backend IP configurations, but not both have Floating IP on; Azure does not support this mix: enable Floating IP on both or use another frontend",
-						h, r, r.frontend))
+						h, r, r.frontendName()))
 			}
 		}
 	}
@@ -83,8 +82,8 @@ func runHAPortsMixedWithNonHA(pass *lint.Pass) {
 // floatingOnBoth reports whether a and b both have Floating IP on. A known
 // off on either settles it; ok is false when it depends on a setting only
 // known at deployment.
-func floatingOnBoth(pass *lint.Pass, a, b *binding) (both, ok bool) {
-	if a.settled(bindFloatingIP, !a.floating) || b.settled(bindFloatingIP, !b.floating) {
+func floatingOnBoth(pass *lint.Pass, a, b binding) (both, ok bool) {
+	if a.settled(bindFloatingIP, !a.Floating) || b.settled(bindFloatingIP, !b.Floating) {
 		return false, true
 	}
 	ka, kb := a.known(pass, bindFloatingIP), b.known(pass, bindFloatingIP)

@@ -19,24 +19,24 @@ var HAPortsNotExclusive = &lint.Rule{
 }
 
 func runHAPortsNotExclusive(pass *lint.Pass) {
-	for _, v := range indexOf(pass).lbs {
-		lb := v.lb
+	for _, l := range viewOf(pass).LoadBalancers {
+		lb := l.LoadBalancer
 		if len(lb.LoadBalancingRules) < 2 {
 			continue
 		}
-		for _, h := range v.bindings(pass) {
-			if ha, ok := h.haPorts(pass); !ok || !ha || !h.known(pass, bindFloatingIP) || h.floating || !known(pass, lb, lbName) {
+		for _, h := range bindings(pass, l) {
+			if ha, ok := h.haPorts(pass); !ok || !ha || !h.known(pass, bindFloatingIP) || h.Floating || !known(pass, lb, lbName) {
 				continue
 			}
 			var others []string
 			for _, r := range lb.LoadBalancingRules {
-				if r != h.rule {
+				if r != h.Rule {
 					others = append(others, r.Name)
 				}
 			}
-			pass.Reportf(h.node, "enableFloatingIP",
+			pass.Reportf(h.Node, "enableFloatingIP",
 				"HA-ports rule %q has Floating IP off, so it must be the only load-balancing rule on load balancer %q, which also has %s; enable Floating IP on all of them or move the others to another load balancer",
-				h.name, lb.Name, quoteList(others, 3))
+				h.Name, lb.Name, quoteList(others, 3))
 			break
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // SNATConflict is LB1008: outbound SNAT configured twice for one frontend.
@@ -25,12 +26,12 @@ var SNATConflict = &lint.Rule{
 }
 
 func runSNATConflict(pass *lint.Pass) {
-	for _, v := range indexOf(pass).lbs {
-		if len(v.lb.OutboundRules) > 1 {
-			reportOutboundOverlap(pass, v.lb)
+	for _, l := range viewOf(pass).LoadBalancers {
+		if len(l.OutboundRules) > 1 {
+			reportOutboundOverlap(pass, l.LoadBalancer)
 		}
-		if len(v.lb.OutboundRules) > 0 && len(v.lb.LoadBalancingRules) > 0 {
-			reportSNATNotDisabled(pass, v)
+		if len(l.OutboundRules) > 0 && len(l.LoadBalancingRules) > 0 {
+			reportSNATNotDisabled(pass, l)
 		}
 	}
 }
@@ -48,7 +49,7 @@ func reportOutboundOverlap(pass *lint.Pass, lb *schema.LoadBalancer) {
 			if owner[fe] == nil {
 				owner[fe] = map[string]string{}
 			}
-			for _, p := range protocols(o.Protocol) {
+			for _, p := range view.Protocols(o.Protocol) {
 				if first, taken := owner[fe][p]; taken {
 					pass.Reportf(&o.Node, "protocol",
 						"outbound rules %q and %q both use frontend %q for %s; Azure rejects this (MoreThanOneOutboundRuleUsingSameFrontendIPConfigurationAndProtocolIsNotSupported): use another frontend or protocol",
@@ -63,10 +64,10 @@ func reportOutboundOverlap(pass *lint.Pass, lb *schema.LoadBalancer) {
 
 // reportSNATNotDisabled reports load-balancing rules that leave outbound
 // SNAT on although an outbound rule uses their frontend.
-func reportSNATNotDisabled(pass *lint.Pass, v *lbView) {
+func reportSNATNotDisabled(pass *lint.Pass, l *view.LB) {
 	// usedBy[frontend] is the first outbound rule using it.
 	usedBy := map[string]string{}
-	for _, o := range v.lb.OutboundRules {
+	for _, o := range l.OutboundRules {
 		if !known(pass, o, outboundFrontends) {
 			continue
 		}
@@ -76,16 +77,16 @@ func reportSNATNotDisabled(pass *lint.Pass, v *lbView) {
 			}
 		}
 	}
-	for _, b := range v.bindings(pass) {
-		if b.rule == nil || settled(b.rule, ruleDisableOutboundSnat, b.rule.DisableOutboundSnat) || !b.known(pass, bindFrontend) {
+	for _, b := range bindings(pass, l) {
+		if b.Rule == nil || settled(b.Rule, ruleDisableOutboundSnat, b.Rule.DisableOutboundSnat) || !b.known(pass, bindFrontend) {
 			continue
 		}
-		by, used := usedBy[b.frontend]
-		if !used || !known(pass, b.rule, ruleDisableOutboundSnat) {
+		by, used := usedBy[b.frontendName()]
+		if !used || !known(pass, b.Rule, ruleDisableOutboundSnat) {
 			continue
 		}
-		pass.Report(b.rule.At("disableOutboundSnat"), b.node.Path(), "disableOutboundSnat: true",
+		pass.Report(b.Rule.At("disableOutboundSnat"), b.Node.Path(), "disableOutboundSnat: true",
 			fmt.Sprintf("rule %q uses frontend %q, which outbound rule %q also uses, but does not set disableOutboundSnat; Azure rejects this (LoadBalancingRuleMustDisableSNATSinceSameFrontendIPConfigurationIsReferencedByOutboundRule): set disableOutboundSnat: true",
-				b.name, b.frontend, by))
+				b.Name, b.frontendName(), by))
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // CountLimits is LB1009: a load balancer or NIC above Azure's limits.
@@ -25,14 +26,35 @@ var CountLimits = &lint.Rule{
 }
 
 func runCountLimits(pass *lint.Pass) {
-	ix := indexOf(pass)
-	for _, v := range ix.lbs {
-		if max, ok := countLimits(pass, v.lb); ok {
-			reportCounts(pass, v.lb, max)
+	v := viewOf(pass)
+	for _, l := range v.LoadBalancers {
+		if max, ok := countLimits(pass, l.LoadBalancer); ok {
+			reportCounts(pass, l.LoadBalancer, max)
 		}
-		reportHAPortsPerFrontend(pass, v)
+		reportHAPortsPerFrontend(pass, l)
 	}
-	reportRulesPerNIC(pass, ix)
+	reportRulesPerNIC(pass, v)
+}
+
+// limits are the per-SKU maxima LB1009 checks.
+type limits struct{ rules, frontends, members int }
+
+// nicRuleLimit is the number of rules that may reach one NIC.
+const nicRuleLimit = 300
+
+func skuLimits(sku string) limits {
+	if sku == "Basic" {
+		return limits{rules: 250, frontends: 200, members: 300}
+	}
+	return limits{rules: 1500, frontends: 600, members: 5000}
+}
+
+// skuName names a SKU for messages; empty means the Standard default.
+func skuName(sku string) string {
+	if sku == "" {
+		return "Standard"
+	}
+	return sku
 }
 
 // countLimits returns the limits of lb's SKU. When no count of lb exceeds
@@ -76,63 +98,71 @@ func reportCounts(pass *lint.Pass, lb *schema.LoadBalancer, max limits) {
 
 // reportHAPortsPerFrontend reports a second HA-ports rule on an internal
 // frontend.
-func reportHAPortsPerFrontend(pass *lint.Pass, v *lbView) {
-	if len(v.lb.LoadBalancingRules) < 2 {
+func reportHAPortsPerFrontend(pass *lint.Pass, l *view.LB) {
+	if len(l.LoadBalancingRules) < 2 {
 		return
 	}
-	var has []*binding
-	for _, b := range v.bindings(pass) {
+	var has []binding
+	for _, b := range bindings(pass, l) {
 		if ha, ok := b.haPorts(pass); ok && ha {
 			has = append(has, b)
 		}
 	}
-	if len(has) < 2 || !known(pass, v.lb, lbType) || v.lb.Type == "public" {
+	if len(has) < 2 || !known(pass, l.LoadBalancer, lbType) || l.Type == "public" {
 		return
 	}
-	haOn := map[string]*binding{}
+	haOn := map[string]binding{}
 	for _, b := range has {
 		if !b.known(pass, bindFrontend) {
 			continue
 		}
-		if first := haOn[b.frontend]; first != nil {
-			pass.Reportf(b.node, "frontendIPConfiguration", "HA-ports rules %q and %q share internal frontend %q; the limit is 1 HA-ports rule per internal frontend: use another frontend",
-				first.name, b.name, b.frontend)
+		if first, ok := haOn[b.frontendName()]; ok {
+			pass.Reportf(b.Node, "frontendIPConfiguration", "HA-ports rules %q and %q share internal frontend %q; the limit is 1 HA-ports rule per internal frontend: use another frontend",
+				first.Name, b.Name, b.frontendName())
 			continue
 		}
-		haOn[b.frontend] = b
+		haOn[b.frontendName()] = b
 	}
 }
 
 // reportRulesPerNIC reports NICs reached by more rules than Azure allows.
 // Which NICs a rule reaches matters only when the deployment has more rules
 // than one NIC may have.
-func reportRulesPerNIC(pass *lint.Pass, ix *index) {
+func reportRulesPerNIC(pass *lint.Pass, v *view.View) {
 	total := 0
-	for _, v := range ix.lbs {
-		total += len(v.lb.LoadBalancingRules) + len(v.lb.InboundNatRules) + len(v.lb.OutboundRules)
+	for _, l := range v.LoadBalancers {
+		total += len(l.Bindings) + len(l.OutboundRules)
 	}
 	if total <= nicRuleLimit {
 		return
 	}
 	perNIC := map[*schema.NetworkInterface]map[*schema.Node]bool{}
 	var nics []*schema.NetworkInterface
-	reach := func(n *schema.Node, ts []target) {
-		for _, t := range ts {
-			if perNIC[t.nic] == nil {
-				perNIC[t.nic] = map[*schema.Node]bool{}
-				nics = append(nics, t.nic)
-			}
-			perNIC[t.nic][n] = true
+	reach := func(n *schema.Node, nic *schema.NetworkInterface) {
+		if perNIC[nic] == nil {
+			perNIC[nic] = map[*schema.Node]bool{}
+			nics = append(nics, nic)
 		}
+		perNIC[nic][n] = true
 	}
-	for _, v := range ix.lbs {
-		for _, b := range v.bindings(pass) {
-			ts, _ := ix.targets(pass, b)
-			reach(b.node, ts)
+	for _, l := range v.LoadBalancers {
+		for _, b := range bindings(pass, l) {
+			if b.knownPool(pass) {
+				for _, d := range b.Deliveries {
+					reach(b.Node, d.NIC)
+				}
+			}
 		}
-		for _, o := range v.lb.OutboundRules {
-			if known(pass, o, outboundPool) {
-				reach(&o.Node, ix.poolTargets(v.pools[o.BackendAddressPool]))
+		for _, o := range l.OutboundRules {
+			if !known(pass, o, outboundPool) {
+				continue
+			}
+			if p := l.Pools[o.BackendAddressPool]; p != nil {
+				for _, m := range p.Members {
+					if _, nic, _, ok := v.Member(m); ok {
+						reach(&o.Node, nic)
+					}
+				}
 			}
 		}
 	}
@@ -142,4 +172,15 @@ func reportRulesPerNIC(pass *lint.Pass, ix *index) {
 				nic.Name, n, nicRuleLimit)
 		}
 	}
+}
+
+// firstBeyond returns the node and description of the rule at index i of
+// lb's load-balancing rules followed by its inbound NAT rules.
+func firstBeyond(lb *schema.LoadBalancer, i int) (*schema.Node, string) {
+	if i < len(lb.LoadBalancingRules) {
+		r := lb.LoadBalancingRules[i]
+		return &r.Node, fmt.Sprintf("rule %q", r.Name)
+	}
+	n := lb.InboundNatRules[i-len(lb.LoadBalancingRules)]
+	return &n.Node, fmt.Sprintf("NAT rule %q", n.Name)
 }

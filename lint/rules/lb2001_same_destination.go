@@ -25,33 +25,32 @@ var SameFloatingDestination = &lint.Rule{
 }
 
 func runSameFloatingDestination(pass *lint.Pass) {
-	ix := indexOf(pass)
-	sets := map[*binding]map[*schema.IPConfig]bool{}
+	sets := map[binding]map[*schema.IPConfig]bool{}
 	type key struct {
 		lb          *schema.LoadBalancer
 		dest        string
 		proto       string
 		backendPort int
 	}
-	for _, v := range ix.lbs {
-		if len(v.lb.LoadBalancingRules) < 2 {
+	for _, l := range viewOf(pass).LoadBalancers {
+		if len(l.LoadBalancingRules) < 2 {
 			continue
 		}
-		groups := map[key][]*binding{}
-		for _, b := range v.bindings(pass) {
-			if b.rule == nil || !b.known(pass, bindFloatingIP) || !b.floating {
+		groups := map[key][]binding{}
+		for _, b := range bindings(pass, l) {
+			if b.Rule == nil || !b.known(pass, bindFloatingIP) || !b.Floating {
 				continue
 			}
 			if ha, ok := b.haPorts(pass); !ok || ha || !b.known(pass, bindFrontend, bindProtocol, bindBackendPort) {
 				continue
 			}
-			for _, p := range protocols(b.protocol) {
-				k := key{v.lb, destination(b), p, b.backendPort}
+			for _, p := range b.Protocols {
+				k := key{l.LoadBalancer, destination(b), p, b.BackendPort}
 				for _, first := range groups[k] {
-					if share, ok := ix.shareBackends(pass, first, b, sets); ok && share {
-						pass.Report(b.node.At("backendPort"), b.node.Path(), "",
+					if share, ok := shareBackends(pass, first, b, sets); ok && share {
+						pass.Report(b.Node.At("backendPort"), b.Node.Path(), "",
 							fmt.Sprintf("Floating IP %s both deliver %s to %s port %d on the same backends; the guest cannot tell the flows apart: use distinct backend ports",
-								pair(first, b), p, k.dest, b.backendPort))
+								pair(first, b), p, k.dest, b.BackendPort))
 						break
 					}
 				}
@@ -66,11 +65,9 @@ func runSameFloatingDestination(pass *lint.Pass) {
 // parse or is only known at deployment. Rules on one frontend share its
 // address whatever it is, so grouping them by name needs no address and
 // nothing is recorded.
-func destination(b *binding) string {
-	if f := b.lbv.frontends[b.frontend]; f != nil {
-		if a := parseAddr(f.IPAddress); settled(f, frontendIPAddress, a.IsValid()) {
-			return a.String()
-		}
+func destination(b binding) string {
+	if f := b.Frontend; f != nil && settled(f.Frontend, frontendIPAddress, f.Addr.IsValid()) {
+		return f.Addr.String()
 	}
-	return "frontend " + b.frontend
+	return "frontend " + b.frontendName()
 }

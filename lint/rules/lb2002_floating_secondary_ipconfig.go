@@ -5,6 +5,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // FloatingIPSecondaryIPConfig is LB2002: a Floating IP rule whose backend
@@ -24,43 +25,41 @@ var FloatingIPSecondaryIPConfig = &lint.Rule{
 }
 
 func runFloatingIPSecondaryIPConfig(pass *lint.Pass) {
-	ix := indexOf(pass)
-	for _, v := range ix.lbs {
-		for _, b := range v.bindings(pass, bindFloatingIP) {
-			if !b.floating {
+	for _, l := range viewOf(pass).LoadBalancers {
+		for _, b := range bindings(pass, l, bindFloatingIP) {
+			if !b.Floating || !b.knownPool(pass) {
 				continue
 			}
-			targets, _ := ix.targets(pass, b)
 			var bad []string
-			for _, t := range targets {
-				if unsupported, ok := floatingUnsupported(pass, v.lb, t); ok && unsupported {
-					bad = append(bad, t.String())
+			for _, d := range b.Deliveries {
+				if unsupported, ok := floatingUnsupported(pass, l.LoadBalancer, d); ok && unsupported {
+					bad = append(bad, d.String())
 				}
 			}
 			if len(bad) == 0 {
 				continue
 			}
-			pass.Report(b.node.At("enableFloatingIP"), b.node.Path(), "",
+			pass.Report(b.Node.At("enableFloatingIP"), b.Node.Path(), "",
 				fmt.Sprintf("Floating IP %s reaches secondary IP configuration %s; Floating IP is not supported there and the flows fail silently: use the primary IP configuration (add a NIC for another address)",
 					b, quoteList(bad, 3)))
 		}
 	}
 }
 
-// floatingUnsupported reports whether Floating IP cannot reach t: a
+// floatingUnsupported reports whether Floating IP cannot reach d: a
 // secondary IP configuration, unless it is an IPv6 one behind a public
-// load balancer. ok is false when that depends on a value only known at
-// deployment.
-func floatingUnsupported(pass *lint.Pass, lb *schema.LoadBalancer, t target) (unsupported, ok bool) {
-	if !known(pass, t.ipc, ipcPrimary) {
+// load balancer (which view.ExcludedSecondary does not except). ok is
+// false when that depends on a value only known at deployment.
+func floatingUnsupported(pass *lint.Pass, lb *schema.LoadBalancer, d *view.Delivery) (unsupported, ok bool) {
+	if !known(pass, d.IPConfig, ipcPrimary) {
 		return false, false
 	}
-	if t.ipc.Primary {
+	if d.IPConfig.Primary {
 		return false, true
 	}
-	if settled(lb, lbType, lb.Type != "public") || settled(t.ipc, ipcAddress, !parseAddr(t.ipc.PrivateIPAddress).Is6()) {
+	if settled(lb, lbType, lb.Type != "public") || settled(d.IPConfig, ipcAddress, !d.DIP.Is6()) {
 		return true, true
 	}
-	kt, ka := known(pass, lb, lbType), known(pass, t.ipc, ipcAddress)
+	kt, ka := known(pass, lb, lbType), known(pass, d.IPConfig, ipcAddress)
 	return false, kt && ka
 }

@@ -1,6 +1,11 @@
 package rules
 
-import "github.com/lbcheck/lbcheck/lint"
+import (
+	"strings"
+	"unicode"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
 
 // SQLListenerWithoutFloatingIP is LB2004: a SQL Server Always On
 // availability group listener rule with Floating IP off.
@@ -20,19 +25,61 @@ var SQLListenerWithoutFloatingIP = &lint.Rule{
 }
 
 func runSQLListenerWithoutFloatingIP(pass *lint.Pass) {
-	ix := indexOf(pass)
-	for _, v := range ix.lbs {
-		for _, b := range v.bindings(pass) {
+	for _, l := range viewOf(pass).LoadBalancers {
+		for _, b := range bindings(pass, l) {
 			// Floating IP on settles it; the listener pattern settles the rest.
-			if b.rule == nil || b.settled(bindFloatingIP, b.floating) {
+			if b.Rule == nil || b.settled(bindFloatingIP, b.Floating) {
 				continue
 			}
-			if sql, ok := looksLikeSQLListener(pass, b); !ok || !sql || !b.known(pass, bindFloatingIP) || b.floating {
+			if sql, ok := looksLikeSQLListener(pass, b); !ok || !sql || !b.known(pass, bindFloatingIP) || b.Floating {
 				continue
 			}
-			pass.Reportf(b.node, "enableFloatingIP",
+			pass.Reportf(b.Node, "enableFloatingIP",
 				"rule %q looks like a SQL Always On listener (port %d, probe port %d) but has Floating IP off; the listener IP never reaches SQL Server: set enableFloatingIP: true",
-				b.name, b.backendPort, sqlProbePort)
+				b.Name, b.BackendPort, sqlProbePort)
 		}
 	}
+}
+
+// sqlProbePort is the probe port Microsoft's availability-group guides use.
+const sqlProbePort = 59999
+
+// looksLikeSQLListener reports whether a load-balancing rule matches the
+// SQL Server availability group listener pattern: probe port 59999 and
+// port 1433, or a name containing "sql" or an "ag" token (ag, ag1, ...).
+// ok is false when that depends on a value only known at deployment. The
+// backend port, which the finding names, is always needed.
+func looksLikeSQLListener(pass *lint.Pass, b binding) (is, ok bool) {
+	p, ok := b.probe(pass)
+	if !ok || p == nil {
+		return false, ok
+	}
+	if !known(pass, p, probePort) {
+		return false, false
+	}
+	if p.Port != sqlProbePort {
+		return false, true
+	}
+	if !b.known(pass, bindBackendPort) {
+		return false, false
+	}
+	if b.BackendPort == 1433 || b.settled(bindFrontendPort, b.Rule.FrontendPort == 1433) || b.settled(bindName, sqlName(b.Name)) {
+		return true, true
+	}
+	return false, b.known(pass, bindFrontendPort, bindName)
+}
+
+// sqlName reports whether a rule name contains "sql" or an "ag" token.
+func sqlName(name string) bool {
+	name = strings.ToLower(name)
+	if strings.Contains(name, "sql") {
+		return true
+	}
+	tokens := strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for _, tok := range tokens {
+		if strings.TrimRight(tok, "0123456789") == "ag" {
+			return true
+		}
+	}
+	return false
 }

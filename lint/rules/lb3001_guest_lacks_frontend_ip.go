@@ -2,8 +2,10 @@ package rules
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // GuestLacksFrontendIP is LB3001: a Floating IP rule reaches a guest that
@@ -24,21 +26,45 @@ var GuestLacksFrontendIP = &lint.Rule{
 }
 
 func runGuestLacksFrontendIP(pass *lint.Pass) {
-	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(pass, func(d delivery) {
-		if !d.b.known(pass, bindFloatingIP) || !d.b.floating {
+	deliveries(pass, func(d delivery) {
+		if !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
 			return
 		}
 		fip, ok := d.b.fip(pass)
 		if !ok || !fip.IsValid() {
 			return
 		}
-		if _, ok := d.g.holder(fip); ok || !isNew([2]any{d.g, fip}) {
+		if _, ok := d.Guest.Holder(fip); ok || !isNew([2]any{d.Guest, fip}) {
 			return
 		}
-		pass.Report(d.g.g.At("interfaces"), d.g.g.Path(), d.g.addressFix(fip),
+		pass.Report(d.Guest.At("interfaces"), d.Guest.Path(), addressFix(d.Guest, fip),
 			fmt.Sprintf("guest %q does not hold frontend IP %s of Floating IP %s (load balancer %q) on a loopback nor on its NIC; packets to %s are dropped: add it to the loopback",
-				d.g.g.VM, fip, d.b, d.b.lbv.lb.Name, fip))
+				d.Guest.VM, fip, d.b, d.b.LB.Name, fip))
 	})
+}
+
+// addressFix is the command that puts fip on g's loopback (its name
+// quoted: quote.go).
+func addressFix(g *view.Guest, fip netip.Addr) string {
+	lo := loopbackName(g)
+	if !g.IsWindows() {
+		return fmt.Sprintf("ip addr add %s/%d dev %s", fip, hostPrefix(fip), shArg(lo, "loopback name"))
+	}
+	if fip.Is6() {
+		return fmt.Sprintf(`netsh interface ipv6 add address %s %s/128`, netshArg(lo, "loopback name"), fip) + "\n" + weakHostFix(lo, fip, true, true)
+	}
+	return fmt.Sprintf(`netsh interface ipv4 add address %s %s 255.255.255.255`, netshArg(lo, "loopback name"), fip) + "\n" + weakHostFix(lo, fip, true, true)
+}
+
+// loopbackName is the name of g's first loopback interface, or the OS's
+// usual name when it declares none.
+func loopbackName(g *view.Guest) string {
+	switch {
+	case g.Loopback() != nil:
+		return g.Loopback().Name
+	case g.IsWindows():
+		return "Loopback"
+	}
+	return "lo"
 }

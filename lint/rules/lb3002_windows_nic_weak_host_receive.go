@@ -23,17 +23,16 @@ var WindowsNICWeakHostReceive = &lint.Rule{
 }
 
 func runWindowsNICWeakHostReceive(pass *lint.Pass) {
-	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(pass, func(d delivery) {
-		if !d.g.isWindows() || !d.b.known(pass, bindFloatingIP) || !d.b.floating {
+	deliveries(pass, func(d delivery) {
+		if !d.Guest.IsWindows() || !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
 			return
 		}
 		fip, ok := d.b.fip(pass)
 		if !ok || !fip.IsValid() {
 			return
 		}
-		if x, ok := d.g.holder(fip); ok && x.iface.Kind == "nic" {
+		if x, ok := d.Guest.Holder(fip); ok && x.Iface.Kind == "nic" {
 			return // the NIC owns the frontend IP itself
 		}
 		nic, ok := d.nic(pass)
@@ -42,6 +41,6 @@ func runWindowsNICWeakHostReceive(pass *lint.Pass) {
 		}
 		pass.Report(nic.At("weakHostReceive"), nic.Path(), weakHostFix(nic.Name, fip, true, false),
 			fmt.Sprintf("Windows guest %q: NIC %q lacks weakHostReceive, so it drops packets for frontend IP %s of Floating IP %s: enable weakhostreceive on the NIC",
-				d.g.g.VM, nic.Name, fip, d.b))
+				d.Guest.VM, nic.Name, fip, d.b))
 	})
 }

@@ -26,21 +26,20 @@ var WindowsLoopbackWeakHost = &lint.Rule{
 }
 
 func runWindowsLoopbackWeakHost(pass *lint.Pass) {
-	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(pass, func(d delivery) {
-		if !d.g.isWindows() || !d.b.known(pass, bindFloatingIP) || !d.b.floating {
+	deliveries(pass, func(d delivery) {
+		if !d.Guest.IsWindows() || !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
 			return
 		}
 		fip, ok := d.b.fip(pass)
 		if !ok || !fip.IsValid() {
 			return
 		}
-		x, ok := d.g.holder(fip)
-		if !ok || x.iface.Kind != "loopback" {
+		x, ok := d.Guest.Holder(fip)
+		if !ok || x.Iface.Kind != "loopback" {
 			return
 		}
-		lo := x.iface
+		lo := x.Iface
 		var missing []string
 		field := ""
 		if !lo.WeakHostReceive {
@@ -70,6 +69,6 @@ func runWindowsLoopbackWeakHost(pass *lint.Pass) {
 		}
 		pass.Report(lo.At(field), lo.Path(), weakHostFix(lo.Name, fip, true, true),
 			fmt.Sprintf("Windows guest %q: loopback %q holds frontend IP %s of Floating IP %s but lacks %s%s: enable both flags on the loopback",
-				d.g.g.VM, lo.Name, fip, d.b, strings.Join(missing, " and "), note))
+				d.Guest.VM, lo.Name, fip, d.b, strings.Join(missing, " and "), note))
 	})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // LoopbackPrefixTooWide is LB3004: a Linux guest puts a frontend IP on a
@@ -26,21 +27,19 @@ var LoopbackPrefixTooWide = &lint.Rule{
 }
 
 func runLoopbackPrefixTooWide(pass *lint.Pass) {
-	ix := indexOf(pass)
 	type wide struct {
-		g *schema.Guest
-		x ifaceAddr
+		g *view.Guest
+		x view.IfaceAddr
 	}
 	// Loopback addresses of Linux guests with a prefix wider than a host's,
 	// other than 127.0.0.0/8 and ::1, which no frontend can have.
 	var candidates []wide
-	for _, g := range pass.Deployment.Guests {
-		gv := ix.guests[g.VM]
-		if gv == nil || gv.g != g || gv.isWindows() {
+	for _, g := range viewOf(pass).Guests {
+		if g.IsWindows() {
 			continue
 		}
-		for _, x := range gv.addrs {
-			if a := x.prefix.Addr(); x.iface.Kind == "loopback" && !a.IsLoopback() && x.prefix.Bits() < hostPrefix(a) {
+		for _, x := range g.Addrs {
+			if a := x.Prefix.Addr(); x.Iface.Kind == "loopback" && !a.IsLoopback() && x.Prefix.Bits() < hostPrefix(a) {
 				candidates = append(candidates, wide{g, x})
 			}
 		}
@@ -52,7 +51,7 @@ func runLoopbackPrefixTooWide(pass *lint.Pass) {
 	var others []*schema.Frontend // address invalid or only known at deployment
 	for _, lb := range pass.Deployment.LoadBalancers {
 		for _, f := range lb.FrontendIPConfigurations {
-			if a := parseAddr(f.IPAddress); settled(f, frontendIPAddress, a.IsValid()) {
+			if a := view.ParseAddr(f.IPAddress); settled(f, frontendIPAddress, a.IsValid()) {
 				fips[a] = true
 			} else {
 				others = append(others, f)
@@ -61,16 +60,16 @@ func runLoopbackPrefixTooWide(pass *lint.Pass) {
 	}
 	unmatched := false
 	for _, c := range candidates {
-		a := c.x.prefix.Addr()
+		a := c.x.Prefix.Addr()
 		if !fips[a] {
 			unmatched = true
 			continue
 		}
-		lo := shArg(c.x.iface.Name, "loopback name")
-		fix := fmt.Sprintf("ip addr del %s dev %s && ip addr add %s/%d dev %s", c.x.prefix, lo, a, hostPrefix(a), lo)
-		pass.Report(c.x.iface.At("addresses"), c.x.iface.Path(), fix,
+		lo := shArg(c.x.Iface.Name, "loopback name")
+		fix := fmt.Sprintf("ip addr del %s dev %s && ip addr add %s/%d dev %s", c.x.Prefix, lo, a, hostPrefix(a), lo)
+		pass.Report(c.x.Iface.At("addresses"), c.x.Iface.Path(), fix,
 			fmt.Sprintf("guest %q has frontend IP %s on loopback %q as %s; Linux makes all of %s local, cutting the VM off from those addresses: use /%d",
-				c.g.VM, a, c.x.iface.Name, c.x.prefix, c.x.prefix.Masked(), hostPrefix(a)))
+				c.g.VM, a, c.x.Iface.Name, c.x.Prefix, c.x.Prefix.Masked(), hostPrefix(a)))
 	}
 	if unmatched {
 		// A frontend whose address is only known at deployment may hold an

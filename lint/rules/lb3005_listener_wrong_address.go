@@ -23,25 +23,24 @@ var ListenerWrongAddress = &lint.Rule{
 }
 
 func runListenerWrongAddress(pass *lint.Pass) {
-	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(pass, func(d delivery) {
-		if len(d.g.g.Listeners) == 0 || !d.b.known(pass, bindBackendPort) || d.b.backendPort == 0 || !d.b.known(pass, bindProtocol) {
+	deliveries(pass, func(d delivery) {
+		if len(d.Guest.Guest.Listeners) == 0 || !d.b.known(pass, bindBackendPort) || d.b.BackendPort == 0 || !d.b.known(pass, bindProtocol) {
 			return
 		}
 		dst, ok := d.dst(pass)
 		if !ok || !dst.IsValid() {
 			return
 		}
-		for _, p := range protocols(d.b.protocol) {
-			proto, at := sockProto(p), hostPort(dst, d.b.backendPort)
-			if ok, _ := d.g.listenerFor(proto, dst, d.b.backendPort); ok || !isNew([4]any{d.g, dst, proto, d.b.backendPort}) {
+		for _, p := range d.b.Protocols {
+			proto, at := sockProto(p), hostPort(dst, d.b.BackendPort)
+			if ok, _ := d.Guest.Serves(proto, dst, d.b.BackendPort); ok || !isNew([4]any{d.Guest, dst, proto, d.b.BackendPort}) {
 				continue
 			}
-			why, pos, object := d.g.missingListener(proto, dst, d.b.backendPort)
+			why, pos, object := missingListener(d.Guest, proto, dst, d.b.BackendPort)
 			pass.Report(pos, object, fmt.Sprintf("bind the service to %s or to the wildcard address", at),
 				fmt.Sprintf("guest %q: %s (%s) delivers %s to %s, but %s: bind the service to %s or the wildcard address",
-					d.g.g.VM, d.b, d.mode(), proto, at, why, at))
+					d.Guest.VM, d.b, d.mode(), proto, at, why, at))
 		}
 	})
 }

@@ -24,27 +24,26 @@ var ProbePortNotServed = &lint.Rule{
 }
 
 func runProbePortNotServed(pass *lint.Pass) {
-	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(pass, func(d delivery) {
-		if len(d.g.g.Listeners) == 0 {
+	deliveries(pass, func(d delivery) {
+		if len(d.Guest.Guest.Listeners) == 0 {
 			return
 		}
 		p, ok := d.b.probe(pass)
 		if !ok || p == nil || !known(pass, p, probePort) {
 			return
 		}
-		dip, ok := d.t.dip(pass)
+		dip, ok := d.dip(pass)
 		if !ok || !dip.IsValid() {
 			return
 		}
-		if ok, _ := d.g.listenerFor("tcp", dip, p.Port); ok || !isNew([3]any{d.g, dip, p.Port}) {
+		if ok, _ := d.Guest.Serves("tcp", dip, p.Port); ok || !isNew([3]any{d.Guest, dip, p.Port}) {
 			return
 		}
-		why, pos, object := d.g.missingListener("tcp", dip, p.Port)
+		why, pos, object := missingListener(d.Guest, "tcp", dip, p.Port)
 		pass.Report(pos, object, fmt.Sprintf("serve the probe on %s or the wildcard address", hostPort(dip, p.Port)),
 			fmt.Sprintf("guest %q: probe %q of %s%s goes to %s, but %s: serve the probe on the DIP or the wildcard address",
-				d.g.g.VM, p.Name, d.b, protocolNote(p), hostPort(dip, p.Port), why))
+				d.Guest.VM, p.Name, d.b, protocolNote(p), hostPort(dip, p.Port), why))
 	})
 }
 

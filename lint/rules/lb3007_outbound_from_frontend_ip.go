@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // OutboundFromFrontendIP is LB3007: a guest application opens outbound
@@ -23,29 +24,28 @@ var OutboundFromFrontendIP = &lint.Rule{
 }
 
 func runOutboundFromFrontendIP(pass *lint.Pass) {
-	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(pass, func(d delivery) {
-		if len(d.g.g.Outbound) == 0 || !d.b.known(pass, bindFloatingIP) || !d.b.floating {
+	deliveries(pass, func(d delivery) {
+		if len(d.Guest.Outbound) == 0 || !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
 			return
 		}
 		fip, ok := d.b.fip(pass)
 		if !ok || !fip.IsValid() {
 			return
 		}
-		for _, f := range d.g.g.Outbound {
-			if parseAddr(f.SourceAddress) != fip || !isNew(f) {
+		for _, f := range d.Guest.Outbound {
+			if view.ParseAddr(f.SourceAddress) != fip || !isNew(f) {
 				continue
 			}
 			// The fix names the DIP when it is known; the verdict does not
 			// need it.
 			fix := "bind outbound sockets to the DIP or leave the source unbound"
-			if dip := parseAddr(d.t.ipc.PrivateIPAddress); settled(d.t.ipc, ipcAddress, dip.IsValid()) {
-				fix = fmt.Sprintf("bind outbound sockets to the DIP %s or leave the source unbound", dip)
+			if settled(d.IPConfig, ipcAddress, d.DIP.IsValid()) {
+				fix = fmt.Sprintf("bind outbound sockets to the DIP %s or leave the source unbound", d.DIP)
 			}
 			pass.Report(f.At("sourceAddress"), f.Path(), fix,
 				fmt.Sprintf("guest %q: outbound flow %q uses frontend IP %s of Floating IP %s as source; Azure does not SNAT it and the flow fails: %s",
-					d.g.g.VM, f.Name, fip, d.b, fix))
+					d.Guest.VM, f.Name, fip, d.b, fix))
 		}
 	})
 }

@@ -25,26 +25,25 @@ var FirewallBlocksService = &lint.Rule{
 }
 
 func runFirewallBlocksService(pass *lint.Pass) {
-	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(pass, func(d delivery) {
-		if !d.g.firewallEnabled() || !d.b.known(pass, bindBackendPort) || d.b.backendPort == 0 || !d.b.known(pass, bindProtocol) {
+	deliveries(pass, func(d delivery) {
+		if !firewallEnabled(d.Guest) || !d.b.known(pass, bindBackendPort) || d.b.BackendPort == 0 || !d.b.known(pass, bindProtocol) {
 			return
 		}
 		dst, ok := d.dst(pass)
 		if !ok || !dst.IsValid() {
 			return
 		}
-		for _, proto := range protocols(d.b.protocol) {
-			p := packet{proto: sockProto(proto), dst: dst, port: d.b.backendPort}
-			ok, block := d.g.firewallAllows(p)
-			if ok || !isNew([2]any{d.g, p}) {
+		for _, proto := range d.b.Protocols {
+			p := packet{proto: sockProto(proto), dst: dst, port: d.b.BackendPort}
+			ok, block := firewallAllows(d.Guest, p)
+			if ok || !isNew([2]any{d.Guest, p}) {
 				continue
 			}
-			pos, object, why := d.g.firewallPos(block)
-			pass.Report(pos, object, d.g.allowFix("lbcheck "+d.b.name, p.proto, p.src, dst, p.port),
+			pos, object, why := firewallPos(d.Guest, block)
+			pass.Report(pos, object, allowFix(d.Guest, "lbcheck "+d.b.Name, p.proto, p.src, dst, p.port),
 				fmt.Sprintf("guest %q: the firewall drops %s to %s, where %s (%s) delivers: %s; allow it",
-					d.g.g.VM, p.proto, hostPort(dst, p.port), d.b, d.mode(), why))
+					d.Guest.VM, p.proto, hostPort(dst, p.port), d.b, d.mode(), why))
 		}
 	})
 }

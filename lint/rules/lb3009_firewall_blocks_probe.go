@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/lbcheck/lbcheck/lint"
 )
@@ -22,28 +23,30 @@ var FirewallBlocksProbe = &lint.Rule{
 }
 
 func runFirewallBlocksProbe(pass *lint.Pass) {
-	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(pass, func(d delivery) {
-		if !d.g.firewallEnabled() {
+	deliveries(pass, func(d delivery) {
+		if !firewallEnabled(d.Guest) {
 			return
 		}
 		pr, ok := d.b.probe(pass)
 		if !ok || pr == nil || !known(pass, pr, probePort) {
 			return
 		}
-		dip, ok := d.t.dip(pass)
+		dip, ok := d.dip(pass)
 		if !ok || !dip.IsValid() || !dip.Is4() {
 			return
 		}
 		p := packet{proto: "tcp", src: probeSource, dst: dip, port: pr.Port}
-		ok, block := d.g.firewallAllows(p)
-		if ok || !isNew([2]any{d.g, p}) {
+		ok, block := firewallAllows(d.Guest, p)
+		if ok || !isNew([2]any{d.Guest, p}) {
 			return
 		}
-		pos, object, why := d.g.firewallPos(block)
-		pass.Report(pos, object, d.g.allowFix("Azure LB probe", p.proto, p.src, p.dst, p.port),
+		pos, object, why := firewallPos(d.Guest, block)
+		pass.Report(pos, object, allowFix(d.Guest, "Azure LB probe", p.proto, p.src, p.dst, p.port),
 			fmt.Sprintf("guest %q: the firewall drops probe %q from %s to %s: %s; allow it or the backend is marked down",
-				d.g.g.VM, pr.Name, probeSource, hostPort(dip, pr.Port), why))
+				d.Guest.VM, pr.Name, probeSource, hostPort(dip, pr.Port), why))
 	})
 }
+
+// probeSource is the address Azure's IPv4 health probes come from.
+var probeSource = netip.MustParseAddr("168.63.129.16")

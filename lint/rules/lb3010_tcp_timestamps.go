@@ -22,11 +22,10 @@ var TCPTimestamps = &lint.Rule{
 }
 
 func runTCPTimestamps(pass *lint.Pass) {
-	ix := indexOf(pass)
 	isNew := once()
-	ix.deliveries(pass, func(d delivery) {
-		g := d.g.g
-		if d.g.isWindows() || g.Sysctls["net.ipv4.tcp_timestamps"] != "1" || !isNew(g) {
+	deliveries(pass, func(d delivery) {
+		g := d.Guest
+		if g.IsWindows() || g.Sysctls["net.ipv4.tcp_timestamps"] != "1" || !isNew(g) {
 			return
 		}
 		pass.Report(g.At("sysctls"), g.Path(), "sysctl -w net.ipv4.tcp_timestamps=0",

@@ -16,14 +16,13 @@ var TCPResetOnUDP = &lint.Rule{
 }
 
 func runTCPResetOnUDP(pass *lint.Pass) {
-	ix := indexOf(pass)
-	for _, v := range ix.lbs {
-		for _, b := range v.bindings(pass) {
-			reset := (b.rule != nil && b.rule.EnableTcpReset) || (b.nat != nil && b.nat.EnableTcpReset)
-			if b.settled(bindProtocol, b.protocol != "Udp") || b.settled(bindTcpReset, !reset) || !b.known(pass, bindProtocol, bindTcpReset) {
+	for _, l := range viewOf(pass).LoadBalancers {
+		for _, b := range bindings(pass, l) {
+			reset := (b.Rule != nil && b.Rule.EnableTcpReset) || (b.NAT != nil && b.NAT.EnableTcpReset)
+			if b.settled(bindProtocol, b.Protocol != "Udp") || b.settled(bindTcpReset, !reset) || !b.known(pass, bindProtocol, bindTcpReset) {
 				continue
 			}
-			pass.Reportf(b.node, "enableTcpReset", "%s is Udp but sets enableTcpReset, which applies only to TCP: remove it", b)
+			pass.Reportf(b.Node, "enableTcpReset", "%s is Udp but sets enableTcpReset, which applies only to TCP: remove it", b)
 		}
 	}
 }

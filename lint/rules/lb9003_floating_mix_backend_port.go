@@ -25,23 +25,23 @@ func runFloatingMixSharesBackendPort(pass *lint.Pass) {
 		backendPort int
 		floating    bool
 	}
-	for _, v := range indexOf(pass).lbs {
-		if len(v.lb.LoadBalancingRules) < 2 {
+	for _, l := range viewOf(pass).LoadBalancers {
+		if len(l.LoadBalancingRules) < 2 {
 			continue
 		}
-		first := map[key]*binding{}
-		for _, b := range v.bindings(pass) {
-			if ha, ok := b.haPorts(pass); b.rule == nil || !ok || ha ||
+		first := map[key]binding{}
+		for _, b := range bindings(pass, l) {
+			if ha, ok := b.haPorts(pass); b.Rule == nil || !ok || ha ||
 				!b.known(pass, bindFloatingIP, bindProtocol, bindBackendPort, bindPool) {
 				continue
 			}
-			k := key{b.rule.BackendAddressPool, b.protocol, b.backendPort, b.floating}
-			if other := first[key{k.pool, k.proto, k.backendPort, !k.floating}]; other != nil {
-				pass.Reportf(b.node, "enableFloatingIP",
+			k := key{b.Rule.BackendAddressPool, b.Protocol, b.BackendPort, b.Floating}
+			if other, ok := first[key{k.pool, k.proto, k.backendPort, !k.floating}]; ok {
+				pass.Reportf(b.Node, "enableFloatingIP",
 					"rules %q and %q share %s backend port %d of pool %q but only one has Floating IP on: enable Floating IP on both or use distinct backend ports",
-					other.name, b.name, b.protocol, b.backendPort, k.pool)
+					other.Name, b.Name, b.Protocol, b.BackendPort, k.pool)
 			}
-			if first[k] == nil {
+			if _, ok := first[k]; !ok {
 				first[k] = b
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // hostileNames are interface and rule names a user's file may hold.
@@ -105,12 +106,12 @@ func TestNetshArg(t *testing.T) {
 // argument or as a placeholder.
 func TestFixesQuoteNames(t *testing.T) {
 	fip, src := netip.MustParseAddr("203.0.113.10"), netip.MustParseAddr("168.63.129.16")
-	lo := func(os, name string) *guestView {
-		return newGuestView(&schema.Guest{OS: os, Interfaces: []*schema.Interface{{Name: name, Kind: "loopback"}}})
+	lo := func(os, name string) *view.Guest {
+		return guestOf(&schema.Guest{OS: os, Interfaces: []*schema.Interface{{Name: name, Kind: "loopback"}}})
 	}
 	for got, want := range map[string]string{
-		lo("linux", "lo; curl x | sh #").addressFix(fip): "ip addr add 203.0.113.10/32 dev 'lo; curl x | sh #'",
-		lo("windows", `Ethernet" & calc & "`).addressFix(fip): `netsh interface ipv4 add address "<loopback name>" 203.0.113.10 255.255.255.255` + "\n" +
+		addressFix(lo("linux", "lo; curl x | sh #"), fip): "ip addr add 203.0.113.10/32 dev 'lo; curl x | sh #'",
+		addressFix(lo("windows", `Ethernet" & calc & "`), fip): `netsh interface ipv4 add address "<loopback name>" 203.0.113.10 255.255.255.255` + "\n" +
 			`netsh interface ipv4 set interface "<interface name>" weakhostreceive=enabled weakhostsend=enabled`,
 		weakHostFix("Ethernet 2 & calc", fip, true, false): `netsh interface ipv4 set interface "Ethernet 2 & calc" weakhostreceive=enabled`,
 	} {
@@ -122,12 +123,12 @@ func TestFixesQuoteNames(t *testing.T) {
 		linux, windows := lo("linux", name), lo("windows", name)
 		sh, netsh := shArg(name, "loopback name"), netshArg(name, "loopback name")
 		for _, tt := range []struct{ fix, want string }{
-			{linux.addressFix(fip), "ip addr add 203.0.113.10/32 dev " + sh},
-			{linux.allowFix("lbcheck "+name, name, src, fip, 80), "nft add rule inet filter input ip saddr 168.63.129.16 ip daddr 203.0.113.10 " + shArg(name, "protocol") + " dport 80 accept"},
-			{windows.addressFix(fip), "netsh interface ipv4 add address " + netsh + " 203.0.113.10 255.255.255.255\n" +
+			{addressFix(linux, fip), "ip addr add 203.0.113.10/32 dev " + sh},
+			{allowFix(linux, "lbcheck "+name, name, src, fip, 80), "nft add rule inet filter input ip saddr 168.63.129.16 ip daddr 203.0.113.10 " + shArg(name, "protocol") + " dport 80 accept"},
+			{addressFix(windows, fip), "netsh interface ipv4 add address " + netsh + " 203.0.113.10 255.255.255.255\n" +
 				"netsh interface ipv4 set interface " + netshArg(name, "interface name") + " weakhostreceive=enabled weakhostsend=enabled"},
 			{weakHostFix(name, netip.MustParseAddr("2001:db8::1"), true, false), "netsh interface ipv6 set interface " + netshArg(name, "interface name") + " weakhostreceive=enabled"},
-			{windows.allowFix("lbcheck "+name, name, netip.Addr{}, fip, 443), "netsh advfirewall firewall add rule name=" + netshArg("lbcheck "+name, "rule name") +
+			{allowFix(windows, "lbcheck "+name, name, netip.Addr{}, fip, 443), "netsh advfirewall firewall add rule name=" + netshArg("lbcheck "+name, "rule name") +
 				" dir=in action=allow protocol=" + netshWord(strings.ToUpper(name), "protocol") + " localip=203.0.113.10 localport=443"},
 		} {
 			if tt.fix != tt.want {

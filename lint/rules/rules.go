@@ -1,8 +1,10 @@
 // Package rules is lbcheck's lint rule catalogue. Each rule lives in its own
-// file named after its ID (lb1003_backend_port_clash.go); helpers.go holds
-// the indexes and pure functions they share, fields.go the model fields they
-// read only once known (values importers leave to deployment). All lists
-// every rule.
+// file named after its ID (lb1003_backend_port_clash.go) with the helpers
+// only it uses; helpers.go holds what several rules share (the run's
+// schema/view View and the wrappers that read its bindings and deliveries
+// through the unknown-field gates), fields.go the model fields they read
+// only once known (values importers leave to deployment). All lists every
+// rule.
 package rules
 
 import "github.com/lbcheck/lbcheck/lint"
