@@ -57,15 +57,15 @@ func ruleFlows(t *suite.T) []ruleFlow {
 
 // flows lists one flow per protocol of every IPv4 load-balancing rule and
 // classic (target) inbound NAT rule of v (flowsFor), in declaration order.
-// V2 NAT rules (a port range over a pool) are left to
-// InboundNatRulePortRange: which member owns which port is not documented.
+// V2 NAT rules (a port range over a pool) are NatRangeReachesEveryMember's:
+// which member owns which port is not documented.
 // logf says what is not tested and why.
 func flows(v *view.View, hosted func(vm string) bool, logf func(format string, args ...any)) []ruleFlow {
 	var out []ruleFlow
 	for _, b := range v.Bindings {
 		switch {
 		case b.Kind == view.NATKind && b.NAT.Target == nil:
-			logf("inbound NAT rule %s/%s: a port range over pool %s; not tested by generic cases", b.LB.Name, b.Name, b.NAT.BackendAddressPool)
+			// A port range over a pool: NatRangeReachesEveryMember.
 		case b.Frontend == nil:
 		case !b.FIP().Is4():
 			logf("%s %s/%s: frontend %s is not IPv4; not tested", kindName(b), b.LB.Name, b.Name, b.Frontend.IPAddress)
