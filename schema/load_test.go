@@ -136,13 +136,13 @@ func TestLoadDefaults(t *testing.T) {
 		got, want any
 		has       bool
 	}{
-		{"sku", lb.SKU, "Standard", lb.Has("sku")},
+		{"sku", lb.SKU, SKUStandard, lb.Has("sku")},
 		{"idleTimeoutInMinutes", rule.IdleTimeoutInMinutes, 4, rule.Has("idleTimeoutInMinutes")},
-		{"loadDistribution", rule.LoadDistribution, "Default", rule.Has("loadDistribution")},
+		{"loadDistribution", rule.LoadDistribution, DistributionDefault, rule.Has("loadDistribution")},
 		{"enableTcpReset", rule.EnableTcpReset, false, rule.Has("enableTcpReset")},
 		{"firewall enabled", g.Firewall.Enabled, true, g.Firewall.Has("enabled")},
-		{"firewall defaultInbound", g.Firewall.DefaultInbound, "block", g.Firewall.Has("defaultInbound")},
-		{"firewall rule proto", g.Firewall.Rules[0].Proto, "any", g.Firewall.Rules[0].Has("proto")},
+		{"firewall defaultInbound", g.Firewall.DefaultInbound, Block, g.Firewall.Has("defaultInbound")},
+		{"firewall rule proto", g.Firewall.Rules[0].Proto, SockAny, g.Firewall.Rules[0].Has("proto")},
 		{"ipconfig primary", d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].Primary, false, false},
 		{"weakHostSend", g.Interfaces[0].WeakHostSend, false, g.Interfaces[0].Has("weakHostSend")},
 	}

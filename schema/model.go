@@ -19,8 +19,8 @@ type Deployment struct {
 type LoadBalancer struct {
 	Node                     `json:"-"`
 	Name                     string          `json:"name"`
-	SKU                      string          `json:"sku"`  // Standard | Basic | Gateway
-	Type                     string          `json:"type"` // internal | public
+	SKU                      SKU             `json:"sku"`
+	Type                     LBType          `json:"type"`
 	FrontendIPConfigurations []*Frontend     `json:"frontendIPConfigurations,omitempty"`
 	BackendAddressPools      []*BackendPool  `json:"backendAddressPools,omitempty"`
 	Probes                   []*Probe        `json:"probes,omitempty"`
@@ -55,37 +55,37 @@ type PoolMember struct {
 // Probe is a health probe. Probes always target the DIP of a pool member.
 type Probe struct {
 	Node                      `json:"-"`
-	Name                      string `json:"name"`
-	Protocol                  string `json:"protocol"` // Tcp | Http | Https
-	Port                      int    `json:"port"`
-	IntervalInSeconds         int    `json:"intervalInSeconds"`
-	NumberOfProbes            int    `json:"numberOfProbes,omitempty"`
-	ProbeThreshold            int    `json:"probeThreshold"`
-	RequestPath               string `json:"requestPath,omitempty"`
-	NoHealthyBackendsBehavior string `json:"noHealthyBackendsBehavior"` // AllProbedDown | AllProbedUp
+	Name                      string            `json:"name"`
+	Protocol                  ProbeProtocol     `json:"protocol"`
+	Port                      int               `json:"port"`
+	IntervalInSeconds         int               `json:"intervalInSeconds"`
+	NumberOfProbes            int               `json:"numberOfProbes,omitempty"`
+	ProbeThreshold            int               `json:"probeThreshold"`
+	RequestPath               string            `json:"requestPath,omitempty"`
+	NoHealthyBackendsBehavior NoHealthyBehavior `json:"noHealthyBackendsBehavior"`
 }
 
 // Rule is a load-balancing rule. Protocol All with both ports 0 is an
 // HA-ports rule.
 type Rule struct {
 	Node                    `json:"-"`
-	Name                    string `json:"name"`
-	FrontendIPConfiguration string `json:"frontendIPConfiguration"`
-	BackendAddressPool      string `json:"backendAddressPool"`
-	Probe                   string `json:"probe,omitempty"`
-	Protocol                string `json:"protocol"` // Tcp | Udp | All
-	FrontendPort            int    `json:"frontendPort"`
-	BackendPort             int    `json:"backendPort"`
-	EnableFloatingIP        bool   `json:"enableFloatingIP"`
-	EnableTcpReset          bool   `json:"enableTcpReset"`
-	DisableOutboundSnat     bool   `json:"disableOutboundSnat"`
-	IdleTimeoutInMinutes    int    `json:"idleTimeoutInMinutes"`
-	LoadDistribution        string `json:"loadDistribution"` // Default | SourceIP | SourceIPProtocol
+	Name                    string       `json:"name"`
+	FrontendIPConfiguration string       `json:"frontendIPConfiguration"`
+	BackendAddressPool      string       `json:"backendAddressPool"`
+	Probe                   string       `json:"probe,omitempty"`
+	Protocol                Protocol     `json:"protocol"`
+	FrontendPort            int          `json:"frontendPort"`
+	BackendPort             int          `json:"backendPort"`
+	EnableFloatingIP        bool         `json:"enableFloatingIP"`
+	EnableTcpReset          bool         `json:"enableTcpReset"`
+	DisableOutboundSnat     bool         `json:"disableOutboundSnat"`
+	IdleTimeoutInMinutes    int          `json:"idleTimeoutInMinutes"`
+	LoadDistribution        Distribution `json:"loadDistribution"`
 }
 
 // IsHAPorts reports whether the rule is an HA-ports rule (All, 0, 0).
 func (r *Rule) IsHAPorts() bool {
-	return r.Protocol == "All" && r.FrontendPort == 0 && r.BackendPort == 0
+	return r.Protocol == ProtocolAll && r.FrontendPort == 0 && r.BackendPort == 0
 }
 
 // NatRule is an inbound NAT rule. Either Target names one IP configuration
@@ -94,7 +94,7 @@ type NatRule struct {
 	Node                    `json:"-"`
 	Name                    string      `json:"name"`
 	FrontendIPConfiguration string      `json:"frontendIPConfiguration"`
-	Protocol                string      `json:"protocol"` // Tcp | Udp | All
+	Protocol                Protocol    `json:"protocol"`
 	FrontendPort            int         `json:"frontendPort,omitempty"`
 	BackendPort             int         `json:"backendPort"`
 	Target                  *PoolMember `json:"target,omitempty"`
@@ -112,7 +112,7 @@ type OutboundRule struct {
 	Name                     string   `json:"name"`
 	FrontendIPConfigurations []string `json:"frontendIPConfigurations"`
 	BackendAddressPool       string   `json:"backendAddressPool"`
-	Protocol                 string   `json:"protocol"` // Tcp | Udp | All
+	Protocol                 Protocol `json:"protocol"`
 	AllocatedOutboundPorts   int      `json:"allocatedOutboundPorts,omitempty"`
 	IdleTimeoutInMinutes     int      `json:"idleTimeoutInMinutes"`
 	EnableTcpReset           bool     `json:"enableTcpReset"`
@@ -146,7 +146,7 @@ type IPConfig struct {
 type Guest struct {
 	Node       `json:"-"`
 	VM         string            `json:"vm"`
-	OS         string            `json:"os"` // windows | linux
+	OS         OS                `json:"os"`
 	Interfaces []*Interface      `json:"interfaces,omitempty"`
 	Sysctls    map[string]string `json:"sysctls,omitempty"`
 	Listeners  []*Listener       `json:"listeners,omitempty"`
@@ -159,21 +159,21 @@ type Guest struct {
 // Microsoft Loopback Adapter). Addresses are CIDR prefixes.
 type Interface struct {
 	Node            `json:"-"`
-	Name            string   `json:"name"`
-	Kind            string   `json:"kind"` // nic | loopback
-	Addresses       []string `json:"addresses,omitempty"`
-	WeakHostReceive bool     `json:"weakHostReceive"`
-	WeakHostSend    bool     `json:"weakHostSend"`
+	Name            string        `json:"name"`
+	Kind            InterfaceKind `json:"kind"`
+	Addresses       []string      `json:"addresses,omitempty"`
+	WeakHostReceive bool          `json:"weakHostReceive"`
+	WeakHostSend    bool          `json:"weakHostSend"`
 }
 
 // Listener is a listening socket in the guest. Address 0.0.0.0 or :: is the
 // wildcard.
 type Listener struct {
 	Node    `json:"-"`
-	Name    string `json:"name,omitempty"`
-	Proto   string `json:"proto"` // tcp | udp
-	Address string `json:"address"`
-	Port    int    `json:"port"`
+	Name    string    `json:"name,omitempty"`
+	Proto   SockProto `json:"proto"`
+	Address string    `json:"address"`
+	Port    int       `json:"port"`
 }
 
 // Firewall is the guest's host firewall. When Enabled is false every packet
@@ -181,7 +181,7 @@ type Listener struct {
 type Firewall struct {
 	Node           `json:"-"`
 	Enabled        bool            `json:"enabled"`
-	DefaultInbound string          `json:"defaultInbound"` // allow | block
+	DefaultInbound FirewallAction  `json:"defaultInbound"`
 	Rules          []*FirewallRule `json:"rules,omitempty"`
 }
 
@@ -189,21 +189,21 @@ type Firewall struct {
 // mean "any".
 type FirewallRule struct {
 	Node          `json:"-"`
-	Name          string `json:"name,omitempty"`
-	Action        string `json:"action"` // allow | block
-	Proto         string `json:"proto"`  // tcp | udp | any
-	LocalAddress  string `json:"localAddress,omitempty"`
-	LocalPort     int    `json:"localPort,omitempty"`
-	RemoteAddress string `json:"remoteAddress,omitempty"`
+	Name          string         `json:"name,omitempty"`
+	Action        FirewallAction `json:"action"`
+	Proto         SockProto      `json:"proto"`
+	LocalAddress  string         `json:"localAddress,omitempty"`
+	LocalPort     int            `json:"localPort,omitempty"`
+	RemoteAddress string         `json:"remoteAddress,omitempty"`
 }
 
 // OutboundFlow is a connection the guest's applications open, with the
 // source address they bind to.
 type OutboundFlow struct {
 	Node          `json:"-"`
-	Name          string `json:"name,omitempty"`
-	Proto         string `json:"proto"`
-	SourceAddress string `json:"sourceAddress"`
-	Destination   string `json:"destination,omitempty"`
-	Port          int    `json:"port,omitempty"`
+	Name          string    `json:"name,omitempty"`
+	Proto         SockProto `json:"proto"`
+	SourceAddress string    `json:"sourceAddress"`
+	Destination   string    `json:"destination,omitempty"`
+	Port          int       `json:"port,omitempty"`
 }

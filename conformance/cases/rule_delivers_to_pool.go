@@ -17,14 +17,18 @@ import (
 func init() {
 	suite.Register(&suite.Case{
 		ShortName:   "RuleDeliversToPool",
-		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, flows to frontendIP:frontendPort reach every one of the rule's backends (its pool members, or the NAT rule's target), each with the destination its Floating IP mode prescribes; a member Azure sends no flow of the rule (a secondary IP configuration behind Floating IP) receives nothing.",
+		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, flows to frontendIP:frontendPort reach every one of the rule's backends (its pool members, or the NAT rule's target), each with the destination its Floating IP mode prescribes; a member Azure sends no flow of the rule (a secondary IP configuration behind Floating IP) receives nothing. Every v2 inbound NAT rule gives each member its own port of the range.",
 		Profile:     suite.Core,
 		Features:    []string{"load-balancing-rule", "user-deployment"},
 		Expectation: "A flow matching a rule is delivered to one of its backends as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on), with the client's source preserved; the rule's flows are spread over all its healthy backends.",
 		Source:      docMultiVIP,
-		Budget:      coverBudget,
+		Budget:      func(d *schema.Deployment) time.Duration { return coverBudget(d) + natRangeBudget(d) },
 		Run: func(t *suite.T) {
-			for _, f := range ruleFlows(t) {
+			ranges, fs := natRanges(t, view.Resolve(t.Deployment())), ruleFlows(t)
+			if ranges == 0 && len(fs) == 0 {
+				t.Skipf("the deployment has no IPv4 load-balancing rule or inbound NAT rule to test")
+			}
+			for _, f := range fs {
 				if t.Context().Err() != nil {
 					return // timed out or interrupted: the reason is recorded once
 				}
@@ -110,7 +114,7 @@ func coverMembers(t *suite.T, f ruleFlow, fromClientOnly bool, first func(at sui
 // address (and protocol), so that new source ports keep a flow on one
 // member.
 func bySource(b *view.Binding) bool {
-	return b.Rule != nil && (b.Rule.LoadDistribution == "SourceIP" || b.Rule.LoadDistribution == "SourceIPProtocol")
+	return b.Rule != nil && (b.Rule.LoadDistribution == schema.DistributionSourceIP || b.Rule.LoadDistribution == schema.DistributionSourceIPProtocol)
 }
 
 // maxFlows is how many flows coverMembers may send to reach n members with

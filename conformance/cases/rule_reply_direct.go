@@ -20,7 +20,11 @@ func init() {
 		Source:      docMultiVIP,
 		Budget:      coverBudget,
 		Run: func(t *suite.T) {
-			for _, f := range ruleFlows(t) {
+			fs := ruleFlows(t)
+			if len(fs) == 0 {
+				t.Skipf("the deployment has no IPv4 load-balancing rule or classic inbound NAT rule to test")
+			}
+			for _, f := range fs {
 				if t.Context().Err() != nil {
 					return // timed out or interrupted: the reason is recorded once
 				}
@@ -63,7 +67,7 @@ func udpAnswered(d *schema.Deployment, vm string, dst netip.Addr, port uint16) b
 	}
 	for _, l := range g.Listeners {
 		a, err := netip.ParseAddr(l.Address)
-		if l.Proto == "udp" && l.Port == int(port) && err == nil && (a.IsUnspecified() || a == dst) {
+		if l.Proto == schema.SockUDP && l.Port == int(port) && err == nil && (a.IsUnspecified() || a == dst) {
 			return true
 		}
 	}

@@ -103,7 +103,7 @@ func NewPlan(vm string, g *schema.Guest, dips []netip.Addr) (*Plan, error) {
 	if g == nil {
 		g = &schema.Guest{VM: vm, OS: Linux}
 	}
-	p := &Plan{VM: vm, OS: strings.ToLower(g.OS), NIC: DefaultNIC}
+	p := &Plan{VM: vm, OS: strings.ToLower(string(g.OS)), NIC: DefaultNIC}
 	if p.OS == "" {
 		p.OS = Linux
 	}
@@ -284,7 +284,7 @@ func firewall(vm string, fw *schema.Firewall) (*FirewallPlan, error) {
 		return nil, nil
 	}
 	plan := &FirewallPlan{}
-	switch strings.ToLower(fw.DefaultInbound) {
+	switch strings.ToLower(string(fw.DefaultInbound)) {
 	case "block":
 		plan.DefaultDrop = true
 	case "allow", "":
@@ -298,9 +298,9 @@ func firewall(vm string, fw *schema.Firewall) (*FirewallPlan, error) {
 			name = fmt.Sprintf("rule %d", i+1)
 		}
 		fr := FWRule{Name: name, LocalPort: uint16(r.LocalPort)}
-		switch strings.ToLower(r.Proto) {
+		switch strings.ToLower(string(r.Proto)) {
 		case "tcp", "udp":
-			fr.Proto = strings.ToLower(r.Proto)
+			fr.Proto = strings.ToLower(string(r.Proto))
 		case "any", "":
 		default:
 			return nil, fmt.Errorf("guest %s: firewall %s: proto %q: want tcp, udp or any", vm, name, r.Proto)
@@ -315,7 +315,7 @@ func firewall(vm string, fw *schema.Firewall) (*FirewallPlan, error) {
 		if fr.Remote, err = ruleAddr(r.RemoteAddress); err != nil {
 			return nil, fmt.Errorf("guest %s: firewall %s: remoteAddress: %v", vm, name, err)
 		}
-		switch strings.ToLower(r.Action) {
+		switch strings.ToLower(string(r.Action)) {
 		case "allow", "":
 			fr.Accept = true
 			allows = append(allows, fr)
@@ -354,7 +354,7 @@ func ruleAddr(s string) (netip.Prefix, error) {
 func listeners(vm string, ls []*schema.Listener) ([]Listener, error) {
 	var out []Listener
 	for _, l := range ls {
-		proto := strings.ToLower(l.Proto)
+		proto := strings.ToLower(string(l.Proto))
 		if proto != "tcp" && proto != "udp" {
 			return nil, fmt.Errorf("guest %s: listener %s:%d: proto %q: want tcp or udp", vm, l.Address, l.Port, l.Proto)
 		}

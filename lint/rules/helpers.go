@@ -67,7 +67,7 @@ func (b binding) frontendName() string {
 // it is not; otherwise ok is false when one of the three is only known at
 // deployment.
 func (b binding) haPorts(pass *lint.Pass) (is, ok bool) {
-	if b.Rule == nil || b.settled(bindProtocol, b.Protocol != "All") ||
+	if b.Rule == nil || b.settled(bindProtocol, b.Protocol != schema.ProtocolAll) ||
 		b.settled(bindFrontendPort, b.Rule.FrontendPort != 0) || b.settled(bindBackendPort, b.BackendPort != 0) {
 		return false, true
 	}
@@ -301,7 +301,9 @@ func once() func(key any) bool {
 }
 
 // sockProto is the lower-case protocol name guests use (tcp, udp).
-func sockProto(p string) string { return strings.ToLower(p) }
+func sockProto(p schema.Protocol) schema.SockProto {
+	return schema.SockProto(strings.ToLower(string(p)))
+}
 
 // hostPrefix is the single-address prefix length for a's family (32 or 128).
 func hostPrefix(a netip.Addr) int { return a.BitLen() }
@@ -314,7 +316,7 @@ func hostPort(a netip.Addr, port int) string {
 // missingListener describes why no listener of g serves proto dst:port and
 // returns the position to report: the wrongly bound listener's address, or
 // the guest's listeners field.
-func missingListener(g *view.Guest, proto string, dst netip.Addr, port int) (string, schema.Pos, string) {
+func missingListener(g *view.Guest, proto schema.SockProto, dst netip.Addr, port int) (string, schema.Pos, string) {
 	if _, other := g.Serves(proto, dst, port); other != nil {
 		return fmt.Sprintf("its %s listener on port %d is bound to %s", proto, port, other.Address),
 			other.At("address"), other.Path()
@@ -325,7 +327,7 @@ func missingListener(g *view.Guest, proto string, dst netip.Addr, port int) (str
 // packet is an inbound packet a guest firewall judges. An invalid src
 // stands for "any client".
 type packet struct {
-	proto string
+	proto schema.SockProto
 	src   netip.Addr
 	dst   netip.Addr
 	port  int
@@ -348,7 +350,7 @@ func matchAddr(field string, a netip.Addr) bool {
 
 // matches reports whether a firewall rule applies to p.
 func matches(r *schema.FirewallRule, p packet) bool {
-	return (r.Proto == "" || r.Proto == "any" || r.Proto == p.proto) &&
+	return (r.Proto == "" || r.Proto == schema.SockAny || r.Proto == p.proto) &&
 		(r.LocalPort == 0 || r.LocalPort == p.port) &&
 		matchAddr(r.LocalAddress, p.dst) &&
 		matchAddr(r.RemoteAddress, p.src)
@@ -369,7 +371,7 @@ func firewallAllows(g *view.Guest, p packet) (ok bool, block *schema.FirewallRul
 		if !matches(r, p) {
 			continue
 		}
-		if r.Action != "allow" {
+		if r.Action != schema.Allow {
 			return false, r
 		}
 		if !g.IsWindows() {
@@ -380,7 +382,7 @@ func firewallAllows(g *view.Guest, p packet) (ok bool, block *schema.FirewallRul
 	if allowed {
 		return true, nil
 	}
-	return fw.DefaultInbound == "allow", nil
+	return fw.DefaultInbound == schema.Allow, nil
 }
 
 // firewallEnabled reports whether g's firewall filters inbound packets;
@@ -397,19 +399,19 @@ func firewallPos(g *view.Guest, block *schema.FirewallRule) (schema.Pos, string,
 	return fw.At("defaultInbound"), fw.Path(), "no firewall rule allows it and the default inbound action is " + orBlock(fw.DefaultInbound)
 }
 
-func orBlock(s string) string {
+func orBlock(s schema.FirewallAction) string {
 	if s == "" {
-		return "block"
+		return string(schema.Block)
 	}
-	return s
+	return string(s)
 }
 
 // allowFix is the command that opens proto dst:port (from src when valid)
 // in g's firewall; name and proto are quoted (quote.go).
-func allowFix(g *view.Guest, name, proto string, src, dst netip.Addr, port int) string {
+func allowFix(g *view.Guest, name string, proto schema.SockProto, src, dst netip.Addr, port int) string {
 	if g.IsWindows() {
 		cmd := fmt.Sprintf(`netsh advfirewall firewall add rule name=%s dir=in action=allow protocol=%s localip=%s localport=%d`,
-			netshArg(name, "rule name"), netshWord(strings.ToUpper(proto), "protocol"), dst, port)
+			netshArg(name, "rule name"), netshWord(strings.ToUpper(string(proto)), "protocol"), dst, port)
 		if src.IsValid() {
 			cmd += " remoteip=" + src.String()
 		}
@@ -423,7 +425,7 @@ func allowFix(g *view.Guest, name, proto string, src, dst netip.Addr, port int) 
 	if src.IsValid() {
 		cmd += fmt.Sprintf("%s saddr %s ", family, src)
 	}
-	return cmd + fmt.Sprintf("%s daddr %s %s dport %d accept", family, dst, shArg(proto, "protocol"), port)
+	return cmd + fmt.Sprintf("%s daddr %s %s dport %d accept", family, dst, shArg(string(proto), "protocol"), port)
 }
 
 // weakHostFix is the netsh line that enables the weak host flags on a

@@ -24,7 +24,7 @@ func TestFirewallAllows(t *testing.T) {
 	toFIP80 := packet{proto: "tcp", dst: fip, port: 80}
 	tests := []struct {
 		name      string
-		os        string
+		os        schema.OS
 		fw        *schema.Firewall
 		p         packet
 		want      bool

@@ -32,13 +32,13 @@ func runBackendPortClash(pass *lint.Pass) {
 	type poolKey struct {
 		lb          *schema.LoadBalancer
 		pool        string
-		proto       string
+		proto       schema.Protocol
 		backendPort int
 	}
 	type ipcKey struct {
 		lbType      any
 		ipc         *schema.IPConfig
-		proto       string
+		proto       schema.Protocol
 		backendPort int
 	}
 	firstInPool := map[poolKey]binding{}

@@ -51,7 +51,7 @@ func runDuplicateFrontend(pass *lint.Pass) {
 				continue
 			}
 			for _, p := range b.Protocols {
-				k := [2]string{b.frontendName(), p}
+				k := [2]string{b.frontendName(), string(p)}
 				if groups[k] == nil {
 					keys = append(keys, k)
 				}

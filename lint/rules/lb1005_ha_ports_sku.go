@@ -46,9 +46,9 @@ func haPortsUnavailable(pass *lint.Pass, lb *schema.LoadBalancer) (why string, o
 	switch {
 	case !known(pass, lb, lbName): // the finding names it
 		return "", false
-	case settled(lb, lbType, lb.Type == "public"):
+	case settled(lb, lbType, lb.Type == schema.LBPublic):
 		return fmt.Sprintf("public load balancer %q", lb.Name), true
-	case settled(lb, lbSKU, lb.SKU == "Basic"):
+	case settled(lb, lbSKU, lb.SKU == schema.SKUBasic):
 		return fmt.Sprintf("Basic load balancer %q", lb.Name), true
 	}
 	return "", known(pass, lb, lbType, lbSKU)

@@ -40,14 +40,14 @@ func runSNATConflict(pass *lint.Pass) {
 // overlapping protocols.
 func reportOutboundOverlap(pass *lint.Pass, lb *schema.LoadBalancer) {
 	// owner[frontend][Tcp|Udp] is the first outbound rule using it.
-	owner := map[string]map[string]string{}
+	owner := map[string]map[schema.Protocol]string{}
 	for _, o := range lb.OutboundRules {
 		if !known(pass, o, outboundFrontends, outboundProtocol) {
 			continue
 		}
 		for _, fe := range o.FrontendIPConfigurations {
 			if owner[fe] == nil {
-				owner[fe] = map[string]string{}
+				owner[fe] = map[schema.Protocol]string{}
 			}
 			for _, p := range view.Protocols(o.Protocol) {
 				if first, taken := owner[fe][p]; taken {

@@ -42,19 +42,19 @@ type limits struct{ rules, frontends, members int }
 // nicRuleLimit is the number of rules that may reach one NIC.
 const nicRuleLimit = 300
 
-func skuLimits(sku string) limits {
-	if sku == "Basic" {
+func skuLimits(sku schema.SKU) limits {
+	if sku == schema.SKUBasic {
 		return limits{rules: 250, frontends: 200, members: 300}
 	}
 	return limits{rules: 1500, frontends: 600, members: 5000}
 }
 
 // skuName names a SKU for messages; empty means the Standard default.
-func skuName(sku string) string {
+func skuName(sku schema.SKU) string {
 	if sku == "" {
-		return "Standard"
+		return string(schema.SKUStandard)
 	}
-	return sku
+	return string(sku)
 }
 
 // countLimits returns the limits of lb's SKU. When no count of lb exceeds
@@ -108,7 +108,7 @@ func reportHAPortsPerFrontend(pass *lint.Pass, l *view.LB) {
 			has = append(has, b)
 		}
 	}
-	if len(has) < 2 || !known(pass, l.LoadBalancer, lbType) || l.Type == "public" {
+	if len(has) < 2 || !known(pass, l.LoadBalancer, lbType) || l.Type == schema.LBPublic {
 		return
 	}
 	haOn := map[string]binding{}

@@ -29,7 +29,7 @@ func runSameFloatingDestination(pass *lint.Pass) {
 	type key struct {
 		lb          *schema.LoadBalancer
 		dest        string
-		proto       string
+		proto       schema.Protocol
 		backendPort int
 	}
 	for _, l := range viewOf(pass).LoadBalancers {

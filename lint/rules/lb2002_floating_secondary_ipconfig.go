@@ -57,7 +57,7 @@ func floatingUnsupported(pass *lint.Pass, lb *schema.LoadBalancer, d *view.Deliv
 	if d.IPConfig.Primary {
 		return false, true
 	}
-	if settled(lb, lbType, lb.Type != "public") || settled(d.IPConfig, ipcAddress, !d.DIP.Is6()) {
+	if settled(lb, lbType, lb.Type != schema.LBPublic) || settled(d.IPConfig, ipcAddress, !d.DIP.Is6()) {
 		return true, true
 	}
 	kt, ka := known(pass, lb, lbType), known(pass, d.IPConfig, ipcAddress)

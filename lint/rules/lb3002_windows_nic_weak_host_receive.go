@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // WindowsNICWeakHostReceive is LB3002: a Windows guest behind a Floating IP
@@ -32,7 +33,7 @@ func runWindowsNICWeakHostReceive(pass *lint.Pass) {
 		if !ok || !fip.IsValid() {
 			return
 		}
-		if x, ok := d.Guest.Holder(fip); ok && x.Iface.Kind == "nic" {
+		if x, ok := d.Guest.Holder(fip); ok && x.Iface.Kind == schema.KindNIC {
 			return // the NIC owns the frontend IP itself
 		}
 		nic, ok := d.nic(pass)

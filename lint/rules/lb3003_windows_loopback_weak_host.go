@@ -36,7 +36,7 @@ func runWindowsLoopbackWeakHost(pass *lint.Pass) {
 			return
 		}
 		x, ok := d.Guest.Holder(fip)
-		if !ok || x.Iface.Kind != "loopback" {
+		if !ok || x.Iface.Kind != schema.KindLoopback {
 			return
 		}
 		lo := x.Iface

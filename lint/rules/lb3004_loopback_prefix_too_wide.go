@@ -39,7 +39,7 @@ func runLoopbackPrefixTooWide(pass *lint.Pass) {
 			continue
 		}
 		for _, x := range g.Addrs {
-			if a := x.Prefix.Addr(); x.Iface.Kind == "loopback" && !a.IsLoopback() && x.Prefix.Bits() < hostPrefix(a) {
+			if a := x.Prefix.Addr(); x.Iface.Kind == schema.KindLoopback && !a.IsLoopback() && x.Prefix.Bits() < hostPrefix(a) {
 				candidates = append(candidates, wide{g, x})
 			}
 		}

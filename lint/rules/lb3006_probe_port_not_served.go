@@ -52,7 +52,7 @@ func runProbePortNotServed(pass *lint.Pass) {
 // over TCP).
 func protocolNote(p *schema.Probe) string {
 	if settled(p, probeProtocol, p.Protocol != "") {
-		return " (" + p.Protocol + ")"
+		return " (" + string(p.Protocol) + ")"
 	}
 	return ""
 }

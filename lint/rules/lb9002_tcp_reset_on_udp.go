@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/lbcheck/lbcheck/lint"
+import (
+	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
+)
 
 // TCPResetOnUDP is LB9002: enableTcpReset on a Udp rule.
 var TCPResetOnUDP = &lint.Rule{
@@ -19,7 +22,7 @@ func runTCPResetOnUDP(pass *lint.Pass) {
 	for _, l := range viewOf(pass).LoadBalancers {
 		for _, b := range bindings(pass, l) {
 			reset := (b.Rule != nil && b.Rule.EnableTcpReset) || (b.NAT != nil && b.NAT.EnableTcpReset)
-			if b.settled(bindProtocol, b.Protocol != "Udp") || b.settled(bindTcpReset, !reset) || !b.known(pass, bindProtocol, bindTcpReset) {
+			if b.settled(bindProtocol, b.Protocol != schema.ProtocolUdp) || b.settled(bindTcpReset, !reset) || !b.known(pass, bindProtocol, bindTcpReset) {
 				continue
 			}
 			pass.Reportf(b.Node, "enableTcpReset", "%s is Udp but sets enableTcpReset, which applies only to TCP: remove it", b)

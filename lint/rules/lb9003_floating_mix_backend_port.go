@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/lbcheck/lbcheck/lint"
+import (
+	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
+)
 
 // FloatingMixSharesBackendPort is LB9003: a Floating IP rule and a
 // non-floating rule share a backend port on one pool.
@@ -21,7 +24,7 @@ var FloatingMixSharesBackendPort = &lint.Rule{
 func runFloatingMixSharesBackendPort(pass *lint.Pass) {
 	type key struct {
 		pool        string
-		proto       string
+		proto       schema.Protocol
 		backendPort int
 		floating    bool
 	}

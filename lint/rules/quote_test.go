@@ -106,7 +106,7 @@ func TestNetshArg(t *testing.T) {
 // argument or as a placeholder.
 func TestFixesQuoteNames(t *testing.T) {
 	fip, src := netip.MustParseAddr("203.0.113.10"), netip.MustParseAddr("168.63.129.16")
-	lo := func(os, name string) *view.Guest {
+	lo := func(os schema.OS, name string) *view.Guest {
 		return guestOf(&schema.Guest{OS: os, Interfaces: []*schema.Interface{{Name: name, Kind: "loopback"}}})
 	}
 	for got, want := range map[string]string{
@@ -124,11 +124,11 @@ func TestFixesQuoteNames(t *testing.T) {
 		sh, netsh := shArg(name, "loopback name"), netshArg(name, "loopback name")
 		for _, tt := range []struct{ fix, want string }{
 			{addressFix(linux, fip), "ip addr add 203.0.113.10/32 dev " + sh},
-			{allowFix(linux, "lbcheck "+name, name, src, fip, 80), "nft add rule inet filter input ip saddr 168.63.129.16 ip daddr 203.0.113.10 " + shArg(name, "protocol") + " dport 80 accept"},
+			{allowFix(linux, "lbcheck "+name, schema.SockProto(name), src, fip, 80), "nft add rule inet filter input ip saddr 168.63.129.16 ip daddr 203.0.113.10 " + shArg(name, "protocol") + " dport 80 accept"},
 			{addressFix(windows, fip), "netsh interface ipv4 add address " + netsh + " 203.0.113.10 255.255.255.255\n" +
 				"netsh interface ipv4 set interface " + netshArg(name, "interface name") + " weakhostreceive=enabled weakhostsend=enabled"},
 			{weakHostFix(name, netip.MustParseAddr("2001:db8::1"), true, false), "netsh interface ipv6 set interface " + netshArg(name, "interface name") + " weakhostreceive=enabled"},
-			{allowFix(windows, "lbcheck "+name, name, netip.Addr{}, fip, 443), "netsh advfirewall firewall add rule name=" + netshArg("lbcheck "+name, "rule name") +
+			{allowFix(windows, "lbcheck "+name, schema.SockProto(name), netip.Addr{}, fip, 443), "netsh advfirewall firewall add rule name=" + netshArg("lbcheck "+name, "rule name") +
 				" dir=in action=allow protocol=" + netshWord(strings.ToUpper(name), "protocol") + " localip=203.0.113.10 localport=443"},
 		} {
 			if tt.fix != tt.want {

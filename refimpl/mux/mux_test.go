@@ -127,8 +127,8 @@ func TestDistribution(t *testing.T) {
 			t.Errorf("300 flows from one client hit %d of 3 backends: %v", len(got), got)
 		}
 	})
-	for _, dist := range []string{"SourceIP", "SourceIPProtocol"} {
-		t.Run(dist+" pins a client", func(t *testing.T) {
+	for _, dist := range []schema.Distribution{schema.DistributionSourceIP, schema.DistributionSourceIPProtocol} {
+		t.Run(string(dist)+" pins a client", func(t *testing.T) {
 			w, d := clone(web), clone(dns)
 			w.LoadDistribution, d.LoadDistribution = dist, dist
 			m, _ := newMux(t, 3, mux.Options{}, w, d)
@@ -246,7 +246,7 @@ func TestAllDown(t *testing.T) {
 	for _, tt := range []struct {
 		name         string
 		n            int
-		behavior     string
+		behavior     schema.NoHealthyBehavior
 		newFlows     stats.Reason
 		established  stats.Reason
 		udpEstablish stats.Reason

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/refimpl/ruleset"
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // maxHTTPWait is Azure's cap on how long an HTTP probe waits for its 200.
@@ -94,7 +95,7 @@ func (pr Prober) Check(ctx context.Context, p ruleset.Probe) error {
 			path = "/"
 		}
 		scheme := "http"
-		if p.Protocol == "Https" {
+		if p.Protocol == schema.ProbeHttps {
 			scheme = "https"
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+addr+path, nil)

@@ -63,7 +63,7 @@ type Probe struct {
 	Key       string
 	VM        string
 	DIP       netip.Addr
-	Protocol  string // Tcp | Http | Https
+	Protocol  schema.ProbeProtocol
 	Port      int
 	Path      string
 	Interval  time.Duration
@@ -143,7 +143,7 @@ func (s *Set) addRule(b *view.Binding, probeIndex map[string]int) error {
 		s.warnf("%s: probe %q not found; members treated as always healthy", name, r.Probe)
 	}
 	if b.Probe != nil {
-		cr.AllProbedUp = b.Probe.NoHealthyBackendsBehavior == "AllProbedUp"
+		cr.AllProbedUp = b.Probe.NoHealthyBackendsBehavior == schema.AllProbedUp
 	}
 	if b.Pool == nil {
 		s.warnf("%s: backend pool %q not found; rule has no members", name, r.BackendAddressPool)
@@ -233,7 +233,7 @@ func backend(d *view.Delivery) Backend {
 }
 
 // protocols maps a rule's protocol to the IP protocols it matches.
-func protocols(p string) ([]uint8, error) {
+func protocols(p schema.Protocol) ([]uint8, error) {
 	switch p {
 	case "Tcp":
 		return []uint8{packet.ProtoTCP}, nil

@@ -311,7 +311,7 @@ func TestWindowsPair(t *testing.T) {
 		if i == nil {
 			t.Fatalf("interface %s missing", tt.name)
 		}
-		if i.Kind != tt.kind || strings.Join(i.Addresses, " ") != tt.addrs || i.WeakHostReceive != tt.whr || i.WeakHostSend != tt.whs {
+		if string(i.Kind) != tt.kind || strings.Join(i.Addresses, " ") != tt.addrs || i.WeakHostReceive != tt.whr || i.WeakHostSend != tt.whs {
 			t.Errorf("%s = %s %v whr=%v whs=%v, want %s %s %v %v", tt.name, i.Kind, i.Addresses, i.WeakHostReceive, i.WeakHostSend, tt.kind, tt.addrs, tt.whr, tt.whs)
 		}
 		tu.CheckPos(t, tt.name+" weakHostReceive", i.At("weakHostReceive"), tu.PosOf(t, ifName, ifSrc, `"WeakHostReceive"`, tt.row))

@@ -76,7 +76,7 @@ func MergeGuest(dst, src *schema.Guest) {
 			old.WeakHostSend = i.WeakHostSend
 			old.SetField("weakHostSend", i.At("weakHostSend"))
 		}
-		if i.Kind == "loopback" {
+		if i.Kind == schema.KindLoopback {
 			old.Kind = "loopback"
 		}
 	}

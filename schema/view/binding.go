@@ -41,8 +41,8 @@ type Binding struct {
 	Frontend *Frontend
 	// Protocol is as written (Tcp, Udp, All); Protocols the transport
 	// protocols it covers (Tcp, Udp).
-	Protocol  string
-	Protocols []string
+	Protocol  schema.Protocol
+	Protocols []schema.Protocol
 	// FrontendPorts are the frontend ports it listens on: all of them for
 	// an HA-ports rule (frontend port 0), a v2 NAT rule's range.
 	FrontendPorts PortRange
@@ -137,11 +137,11 @@ func (r PortRange) Contains(port int) bool { return r.Lo <= port && port <= r.Hi
 
 // Protocols expands a rule's protocol into the transport protocols it
 // covers: All is Tcp and Udp.
-func Protocols(p string) []string {
-	if p == "All" {
-		return []string{"Tcp", "Udp"}
+func Protocols(p schema.Protocol) []schema.Protocol {
+	if p == schema.ProtocolAll {
+		return []schema.Protocol{schema.ProtocolTcp, schema.ProtocolUdp}
 	}
-	return []string{p}
+	return []schema.Protocol{p}
 }
 
 func (v *View) rule(l *LB, r *schema.Rule) *Binding {

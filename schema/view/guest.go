@@ -31,7 +31,7 @@ type IfaceAddr struct {
 }
 
 type listenKey struct {
-	proto string
+	proto schema.SockProto
 	port  int
 }
 
@@ -39,12 +39,12 @@ func newGuest(g *schema.Guest) *Guest {
 	v := &Guest{Guest: g, byAddr: map[netip.Addr]IfaceAddr{}, listeners: map[listenKey][]*schema.Listener{}}
 	for _, i := range g.Interfaces {
 		switch i.Kind {
-		case "nic":
+		case schema.KindNIC:
 			v.NICs++
 			if v.firstNIC == nil {
 				v.firstNIC = i
 			}
-		case "loopback":
+		case schema.KindLoopback:
 			if v.loopbackIf == nil {
 				v.loopbackIf = i
 			}
@@ -63,7 +63,7 @@ func newGuest(g *schema.Guest) *Guest {
 			if _, dup := v.byAddr[x.Prefix.Addr()]; !dup {
 				v.byAddr[x.Prefix.Addr()] = x
 			}
-			if i.Kind == "loopback" && x.Prefix.Bits() < x.Prefix.Addr().BitLen() {
+			if i.Kind == schema.KindLoopback && x.Prefix.Bits() < x.Prefix.Addr().BitLen() {
 				v.loopbacks = append(v.loopbacks, x)
 			}
 		}
@@ -76,7 +76,7 @@ func newGuest(g *schema.Guest) *Guest {
 }
 
 // IsWindows reports whether the guest runs Windows.
-func (v *Guest) IsWindows() bool { return v.OS == "windows" }
+func (v *Guest) IsWindows() bool { return v.OS == schema.OSWindows }
 
 // Holder returns the guest address that makes a local: the same address
 // on any interface or, on Linux, a loopback prefix that contains it (Linux
@@ -98,7 +98,7 @@ func (v *Guest) Holder(a netip.Addr) (IfaceAddr, bool) {
 // NIC returns the interface of kind nic that holds dip, else the first
 // interface of kind nic, else nil.
 func (v *Guest) NIC(dip netip.Addr) *schema.Interface {
-	if x, ok := v.Holder(dip); ok && x.Iface.Kind == "nic" {
+	if x, ok := v.Holder(dip); ok && x.Iface.Kind == schema.KindNIC {
 		return x.Iface
 	}
 	return v.firstNIC
@@ -109,14 +109,14 @@ func (v *Guest) Loopback() *schema.Interface { return v.loopbackIf }
 
 // Listeners returns the listeners on proto (tcp, udp) and port, in
 // declaration order.
-func (v *Guest) Listeners(proto string, port int) []*schema.Listener {
+func (v *Guest) Listeners(proto schema.SockProto, port int) []*schema.Listener {
 	return v.listeners[listenKey{proto, port}]
 }
 
 // Serves reports whether some listener accepts proto traffic to dst:port
 // and, if none does, returns the first listener on that protocol and port
 // (bound to another address), or nil.
-func (v *Guest) Serves(proto string, dst netip.Addr, port int) (ok bool, other *schema.Listener) {
+func (v *Guest) Serves(proto schema.SockProto, dst netip.Addr, port int) (ok bool, other *schema.Listener) {
 	ls := v.Listeners(proto, port)
 	for _, l := range ls {
 		if IsWildcard(l.Address, dst) || ParseAddr(l.Address) == dst {

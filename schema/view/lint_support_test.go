@@ -37,8 +37,9 @@ func TestHolderCases(t *testing.T) {
 	lo := &schema.Interface{Name: "lo", Kind: "loopback", Addresses: []string{"127.0.0.1/8", "10.0.0.0/24"}}
 	nic := &schema.Interface{Name: "eth0", Kind: "nic", Addresses: []string{"10.0.1.4/24"}}
 	tests := []struct {
-		os, addr string
-		want     *schema.Interface
+		os   schema.OS
+		addr string
+		want *schema.Interface
 	}{
 		{"linux", "10.0.1.4", nic},
 		{"linux", "10.0.1.5", nil},        // in the NIC's prefix, but a NIC prefix is not local

@@ -10,9 +10,9 @@ import (
 
 // parseProcNet parses the content of /proc/net/tcp, tcp6, udp or udp6 and
 // returns the listening TCP sockets or the bound, unconnected UDP sockets.
-func parseProcNet(proto string, content []byte) ([]*schema.Listener, error) {
+func parseProcNet(proto schema.SockProto, content []byte) ([]*schema.Listener, error) {
 	want := procnet.StateListen
-	if proto == "udp" {
+	if proto == schema.SockUDP {
 		want = procnet.StateClose
 	}
 	socks, err := procnet.Parse(bytes.NewReader(content))

@@ -3,6 +3,8 @@ package snapshot
 import (
 	"fmt"
 	"testing"
+
+	"github.com/lbcheck/lbcheck/schema"
 )
 
 // Lines as the kernel prints them (trailing columns shortened).
@@ -32,7 +34,7 @@ func TestParseProcNet(t *testing.T) {
 		{"udp", procUDP, []string{"udp 0.0.0.0:5353"}},
 	}
 	for _, tt := range tests {
-		ls, err := parseProcNet(tt.proto, []byte(tt.content))
+		ls, err := parseProcNet(schema.SockProto(tt.proto), []byte(tt.content))
 		if err != nil {
 			t.Fatal(err)
 		}

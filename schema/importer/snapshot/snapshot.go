@@ -31,7 +31,7 @@ var globalSysctls = []string{"net.ipv4.ip_forward", "net.ipv4.tcp_timestamps"}
 
 // Read builds the guest for vm from the calling thread's network namespace.
 func Read(vm string) (*schema.Guest, error) {
-	g := &schema.Guest{VM: vm, OS: "linux", Sysctls: map[string]string{}}
+	g := &schema.Guest{VM: vm, OS: schema.OSLinux, Sysctls: map[string]string{}}
 	links, err := netlink.LinkList()
 	if err != nil {
 		return nil, fmt.Errorf("listing interfaces (netlink): %w", err)
@@ -67,7 +67,10 @@ func Read(vm string) (*schema.Guest, error) {
 			return nil, err
 		}
 	}
-	for _, f := range []struct{ file, proto string }{{"tcp", "tcp"}, {"tcp6", "tcp"}, {"udp", "udp"}, {"udp6", "udp"}} {
+	for _, f := range []struct {
+		file  string
+		proto schema.SockProto
+	}{{"tcp", schema.SockTCP}, {"tcp6", schema.SockTCP}, {"udp", schema.SockUDP}, {"udp6", schema.SockUDP}} {
 		content, err := os.ReadFile(netFile(f.file))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // IPv6 disabled
@@ -91,11 +94,11 @@ func Read(vm string) (*schema.Guest, error) {
 // kind maps a link to the model's interface kinds: the loopback device and
 // dummy devices (which hold service addresses the way loopback does) are
 // loopback; everything else is a NIC.
-func kind(l netlink.Link) string {
+func kind(l netlink.Link) schema.InterfaceKind {
 	if l.Attrs().Flags&net.FlagLoopback != 0 || l.Type() == "dummy" {
-		return "loopback"
+		return schema.KindLoopback
 	}
-	return "nic"
+	return schema.KindNIC
 }
 
 // netFile is /proc/thread-self/net/NAME: the calling thread's namespace,

@@ -146,7 +146,7 @@ func checkGuest(t *testing.T, g *schema.Guest) {
 	}
 	var got []string
 	for _, l := range g.Listeners {
-		got = append(got, l.Proto+" "+net.JoinHostPort(l.Address, strconv.Itoa(l.Port)))
+		got = append(got, string(l.Proto)+" "+net.JoinHostPort(l.Address, strconv.Itoa(l.Port)))
 	}
 	slices.Sort(got)
 	if !slices.Equal(got, []string{"tcp 192.0.2.10:8080", "udp 10.0.1.4:5353"}) {

@@ -20,12 +20,12 @@ func WriteYAML(w io.Writer, g *schema.Guest, taken time.Time) error {
 	fmt.Fprintf(&b, "# lbcheck guest snapshot of %s, taken %s.\n", g.VM, taken.UTC().Format(time.RFC3339))
 	b.WriteString("# Fill in firewall and outbound flows by hand if lint should check them.\n")
 	b.WriteString("guests:\n")
-	fmt.Fprintf(&b, "  - vm: %s\n    os: %s\n", q(g.VM), q(g.OS))
+	fmt.Fprintf(&b, "  - vm: %s\n    os: %s\n", q(g.VM), q(string(g.OS)))
 	if len(g.Interfaces) > 0 {
 		b.WriteString("    interfaces:\n")
 	}
 	for _, i := range g.Interfaces {
-		fmt.Fprintf(&b, "      - name: %s\n        kind: %s\n", q(i.Name), q(i.Kind))
+		fmt.Fprintf(&b, "      - name: %s\n        kind: %s\n", q(i.Name), q(string(i.Kind)))
 		if len(i.Addresses) > 0 {
 			b.WriteString("        addresses:\n")
 			for _, a := range i.Addresses {
@@ -48,7 +48,7 @@ func WriteYAML(w io.Writer, g *schema.Guest, taken time.Time) error {
 		b.WriteString("    listeners:\n")
 	}
 	for _, l := range g.Listeners {
-		fmt.Fprintf(&b, "      - proto: %s\n        address: %s\n        port: %d\n", q(l.Proto), q(l.Address), l.Port)
+		fmt.Fprintf(&b, "      - proto: %s\n        address: %s\n        port: %d\n", q(string(l.Proto)), q(l.Address), l.Port)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

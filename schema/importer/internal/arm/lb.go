@@ -8,16 +8,6 @@ import (
 	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
 )
 
-// The enum values ARM accepts in any letter case, in their canonical
-// spelling.
-var (
-	skus          = []string{"Basic", "Standard", "Gateway"}
-	protocols     = []string{"Tcp", "Udp", "All"}
-	probeProtos   = []string{"Tcp", "Http", "Https"}
-	distributions = []string{"Default", "SourceIP", "SourceIPProtocol"}
-	noHealthy     = []string{"AllProbedDown", "AllProbedUp"}
-)
-
 // natPool is an inbound NAT pool: scale set instances that use it get one
 // NAT rule each, named pool.N, with frontend port start+N.
 type natPool struct {
@@ -28,14 +18,14 @@ type natPool struct {
 
 func (im *importer) loadBalancer(res *resource) {
 	body := res.eval(im.ev)
-	lb := &schema.LoadBalancer{Name: lastName(res.name), SKU: "Basic", Type: "internal"}
+	lb := &schema.LoadBalancer{Name: lastName(res.name), SKU: schema.SKUBasic, Type: schema.LBInternal}
 	base := "loadBalancers." + lb.Name
 	lb.SetPos(pos(body.At), base)
 	r := &reader{im: im, obj: body, node: &lb.Node}
 	r.nameField()
 	im.mayNotDeploy(res, "load balancer "+lb.Name)
 	if sku := body.Get("sku"); sku != nil {
-		(&reader{im: im, obj: sku, node: &lb.Node}).enum(&lb.SKU, "sku", "name", skus...)
+		enum(&reader{im: im, obj: sku, node: &lb.Node}, &lb.SKU, "sku", "name", schema.SKUs...)
 	}
 	if m, ok := r.member("frontendIPConfigurations"); ok && !m.Value.Known() {
 		r.unknown("type", m.KeyAt, m.Value.Reason())
@@ -143,13 +133,13 @@ func (im *importer) poolMembers(r *reader, p *schema.BackendPool) {
 func probe(lbr *reader, v *expr.Value, base string) *schema.Probe {
 	p := schema.Defaults(&schema.Probe{})
 	r := lbr.child(v, &p.Node, &p.Name, base+".probes.")
-	r.enum(&p.Protocol, "protocol", "protocol", probeProtos...)
+	enum(r, &p.Protocol, "protocol", "protocol", schema.ProbeProtocols...)
 	r.int(&p.Port, "port", "port")
 	r.int(&p.IntervalInSeconds, "intervalInSeconds", "intervalInSeconds")
 	r.int(&p.NumberOfProbes, "numberOfProbes", "numberOfProbes")
 	r.int(&p.ProbeThreshold, "probeThreshold", "probeThreshold")
 	r.str(&p.RequestPath, "requestPath", "requestPath")
-	r.enum(&p.NoHealthyBackendsBehavior, "noHealthyBackendsBehavior", "noHealthyBackendsBehavior", noHealthy...)
+	enum(r, &p.NoHealthyBackendsBehavior, "noHealthyBackendsBehavior", "noHealthyBackendsBehavior", schema.NoHealthyBehaviors...)
 	return p
 }
 
@@ -163,14 +153,14 @@ func rule(lbr *reader, v *expr.Value, base string) *schema.Rule {
 		r.refValue(&ru.BackendAddressPool, "backendAddressPool", m.Value.Elems[0], m.KeyAt, "backendAddressPools")
 	}
 	r.ref(&ru.Probe, "probe", "probe", "probes")
-	r.enum(&ru.Protocol, "protocol", "protocol", protocols...)
+	enum(r, &ru.Protocol, "protocol", "protocol", schema.Protocols...)
 	r.int(&ru.FrontendPort, "frontendPort", "frontendPort")
 	r.int(&ru.BackendPort, "backendPort", "backendPort")
 	r.bool(&ru.EnableFloatingIP, "enableFloatingIP", "enableFloatingIP")
 	r.bool(&ru.EnableTcpReset, "enableTcpReset", "enableTcpReset")
 	r.bool(&ru.DisableOutboundSnat, "disableOutboundSnat", "disableOutboundSnat")
 	r.int(&ru.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idleTimeoutInMinutes")
-	r.enum(&ru.LoadDistribution, "loadDistribution", "loadDistribution", distributions...)
+	enum(r, &ru.LoadDistribution, "loadDistribution", "loadDistribution", schema.Distributions...)
 	return ru
 }
 
@@ -195,7 +185,7 @@ func (im *importer) natRule(lbr *reader, v *expr.Value, base string) *schema.Nat
 // natFields reads what NAT rules and NAT pools share.
 func natFields(r *reader, nr *schema.NatRule) {
 	r.ref(&nr.FrontendIPConfiguration, "frontendIPConfiguration", "frontendIPConfiguration", "frontendIPConfigurations")
-	r.enum(&nr.Protocol, "protocol", "protocol", protocols...)
+	enum(r, &nr.Protocol, "protocol", "protocol", schema.Protocols...)
 	r.int(&nr.BackendPort, "backendPort", "backendPort")
 	r.bool(&nr.EnableFloatingIP, "enableFloatingIP", "enableFloatingIP")
 	r.bool(&nr.EnableTcpReset, "enableTcpReset", "enableTcpReset")
@@ -218,7 +208,7 @@ func outboundRule(lbr *reader, v *expr.Value, base string) *schema.OutboundRule 
 		}
 	}
 	r.ref(&or.BackendAddressPool, "backendAddressPool", "backendAddressPool", "backendAddressPools")
-	r.enum(&or.Protocol, "protocol", "protocol", protocols...)
+	enum(r, &or.Protocol, "protocol", "protocol", schema.Protocols...)
 	r.int(&or.AllocatedOutboundPorts, "allocatedOutboundPorts", "allocatedOutboundPorts")
 	r.int(&or.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idleTimeoutInMinutes")
 	r.bool(&or.EnableTcpReset, "enableTcpReset", "enableTcpReset")

@@ -123,15 +123,15 @@ func (r *reader) str(dst *string, field, prop string) {
 // enum reads a string that ARM matches case-insensitively against values
 // and stores the canonical spelling; a value outside them is kept as
 // written.
-func (r *reader) enum(dst *string, field, prop string, values ...string) {
+func enum[T ~string](r *reader, dst *T, field, prop string, values ...T) {
 	var s string
 	r.str(&s, field, prop)
 	if s == "" {
 		return
 	}
-	*dst = s
+	*dst = T(s)
 	for _, v := range values {
-		if strings.EqualFold(s, v) {
+		if strings.EqualFold(s, string(v)) {
 			*dst = v
 		}
 	}

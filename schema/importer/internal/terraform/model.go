@@ -64,6 +64,13 @@ func (rd *reader) str(dst *string, field, attr string) {
 	}
 }
 
+// typedStr is str for a field of one of the schema's enumeration types.
+func typedStr[T ~string](rd *reader, dst *T, field, attr string) {
+	s := string(*dst)
+	rd.str(&s, field, attr)
+	*dst = T(s)
+}
+
 func (rd *reader) int(dst *int, field, attr string) {
 	if v, ok := rd.value(field, attr); ok {
 		if n, ok := v.Int(); ok {
@@ -107,11 +114,11 @@ func (rd *reader) either(dst *bool, field, current, alias, rule string) {
 }
 
 func (im *importer) loadBalancer(r *res) {
-	lb := &schema.LoadBalancer{Name: r.name(), SKU: "Basic", Type: "internal"}
+	lb := &schema.LoadBalancer{Name: r.name(), SKU: schema.SKUBasic, Type: schema.LBInternal}
 	base := "loadBalancers." + lb.Name
 	rd := im.reader(r, &lb.Node, base)
 	rd.str(&lb.Name, "name", "name")
-	rd.str(&lb.SKU, "sku", "sku")
+	typedStr(rd, &lb.SKU, "sku", "sku")
 	for i := range rd.after.Get("frontend_ip_configuration").Items() {
 		fe := &schema.Frontend{}
 		fr := rd.block("frontend_ip_configuration", i, &fe.Node, "")
@@ -182,7 +189,7 @@ func (im *importer) probe(r *res) {
 	p := schema.Defaults(&schema.Probe{})
 	rd := im.reader(r, &p.Node, path)
 	rd.str(&p.Name, "name", "name")
-	rd.str(&p.Protocol, "protocol", "protocol")
+	typedStr(rd, &p.Protocol, "protocol", "protocol")
 	rd.int(&p.Port, "port", "port")
 	rd.int(&p.IntervalInSeconds, "intervalInSeconds", "interval_in_seconds")
 	rd.int(&p.NumberOfProbes, "numberOfProbes", "number_of_probes")
@@ -216,14 +223,14 @@ func (im *importer) rule(r *res) {
 		ru.Probe = probe
 		ru.SetField("probe", im.f.KeyPos(r.after.Get("probe_id")))
 	}
-	rd.str(&ru.Protocol, "protocol", "protocol")
+	typedStr(rd, &ru.Protocol, "protocol", "protocol")
 	rd.int(&ru.FrontendPort, "frontendPort", "frontend_port")
 	rd.int(&ru.BackendPort, "backendPort", "backend_port")
 	rd.either(&ru.EnableFloatingIP, "enableFloatingIP", "floating_ip_enabled", "enable_floating_ip", schema.RuleTerraformFloatingIP)
 	rd.either(&ru.EnableTcpReset, "enableTcpReset", "tcp_reset_enabled", "enable_tcp_reset", "")
 	rd.bool(&ru.DisableOutboundSnat, "disableOutboundSnat", "disable_outbound_snat")
 	rd.int(&ru.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idle_timeout_in_minutes")
-	rd.str(&ru.LoadDistribution, "loadDistribution", "load_distribution")
+	typedStr(rd, &ru.LoadDistribution, "loadDistribution", "load_distribution")
 	lb.LoadBalancingRules = append(lb.LoadBalancingRules, ru)
 }
 
@@ -236,7 +243,7 @@ func (im *importer) natRule(r *res) {
 	rd := im.reader(r, &nr.Node, path)
 	rd.str(&nr.Name, "name", "name")
 	rd.str(&nr.FrontendIPConfiguration, "frontendIPConfiguration", "frontend_ip_configuration_name")
-	rd.str(&nr.Protocol, "protocol", "protocol")
+	typedStr(rd, &nr.Protocol, "protocol", "protocol")
 	rd.int(&nr.FrontendPort, "frontendPort", "frontend_port")
 	rd.int(&nr.BackendPort, "backendPort", "backend_port")
 	rd.int(&nr.FrontendPortRangeStart, "frontendPortRangeStart", "frontend_port_start")
@@ -263,7 +270,7 @@ func (im *importer) outboundRule(r *res) {
 		}
 	}
 	im.backendPool(r, &or.Node, &or.BackendAddressPool)
-	rd.str(&or.Protocol, "protocol", "protocol")
+	typedStr(rd, &or.Protocol, "protocol", "protocol")
 	rd.int(&or.AllocatedOutboundPorts, "allocatedOutboundPorts", "allocated_outbound_ports")
 	rd.int(&or.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idle_timeout_in_minutes")
 	rd.either(&or.EnableTcpReset, "enableTcpReset", "tcp_reset_enabled", "enable_tcp_reset", "")

@@ -84,7 +84,7 @@ func Import(file string, src []byte, vm string) (*build.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s:%w", file, err)
 	}
-	im := &importer{f: build.NewFile(file), guest: &schema.Guest{VM: vm, OS: "windows"}, family: afIPv6}
+	im := &importer{f: build.NewFile(file), guest: &schema.Guest{VM: vm, OS: schema.OSWindows}, family: afIPv6}
 	im.f.Object(&im.guest.Node, root, "guests."+vm)
 	all := rows(root)
 	for _, r := range all {
@@ -129,7 +129,7 @@ func (im *importer) interfaceFor(r *jsonpos.Value) *schema.Interface {
 		}
 		return i
 	}
-	i := &schema.Interface{Name: alias, Kind: "nic"}
+	i := &schema.Interface{Name: alias, Kind: schema.KindNIC}
 	if loopback(r) {
 		i.Kind = "loopback"
 	}

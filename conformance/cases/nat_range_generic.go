@@ -11,34 +11,29 @@ import (
 	"github.com/lbcheck/lbcheck/schema/view"
 )
 
-func init() {
-	suite.Register(&suite.Case{
-		ShortName:   "NatRangeReachesEveryMember",
-		Description: "For every v2 inbound NAT rule of the deployment (a frontend port range over a pool), each of the first len(pool) ports of the range reaches exactly one member, every flow to it the same one, with the destination its Floating IP mode prescribes, and distinct ports reach distinct members, so every member is reachable.",
-		Profile:     suite.Core,
-		Features:    []string{"inbound-nat-rule-v2", "user-deployment"},
-		Expectation: "Azure creates one port mapping per backend address of the pool from the preallocated frontendPortRangeStart..End, each to backendPort. Which member gets which port is not documented, so only this is asserted: each port with a member reaches exactly one, distinct ports distinct members, as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on).",
-		Source:      docInboundNAT,
-		Budget:      natRangeBudget,
-		Run: func(t *suite.T) {
-			tested := 0
-			for _, b := range view.Resolve(t.Deployment()).Bindings {
-				switch {
-				case t.Context().Err() != nil:
-					return
-				case b.Kind != view.NATKind || b.NAT.Target != nil || b.Pool == nil:
-				case !b.FIP().Is4():
-					t.Logf("inbound NAT rule %s/%s: frontend %s is not IPv4; not tested", b.LB.Name, b.Name, b.FIP())
-				default:
-					tested++
-					natRangeEveryMember(t, b)
-				}
-			}
-			if tested == 0 {
-				t.Skipf("the deployment has no v2 inbound NAT rule (a frontend port range over a pool)")
-			}
-		},
-	})
+// natRanges checks every v2 inbound NAT rule of the deployment (a frontend
+// port range over a pool) for RuleDeliversToPool: each of the first
+// len(pool) ports of the range reaches exactly one member, every flow to it
+// the same one, with the destination its Floating IP mode prescribes, and
+// distinct ports reach distinct members, so every member is reachable.
+// Azure creates one port mapping per backend address from the preallocated
+// range; which member gets which port is not documented, so that is not
+// asserted.
+// It returns how many rules it checked.
+func natRanges(t *suite.T, v *view.View) (tested int) {
+	for _, b := range v.Bindings {
+		switch {
+		case t.Context().Err() != nil:
+			return tested
+		case b.Kind != view.NATKind || b.NAT.Target != nil || b.Pool == nil:
+		case !b.FIP().Is4():
+			t.Logf("inbound NAT rule %s/%s: frontend %s is not IPv4; not tested", b.LB.Name, b.Name, b.FIP())
+		default:
+			natRangeEveryMember(t, b)
+			tested++
+		}
+	}
+	return tested
 }
 
 // natRangeEveryMember checks one v2 NAT rule: one port per member that the
@@ -99,9 +94,9 @@ func natRangeEveryMember(t *suite.T, b *view.Binding) {
 	t.Logf("inbound NAT rule %s/%s: port mapping seen %v", b.LB.Name, b.Name, owner)
 }
 
-// natRangeBudget is the time NatRangeReachesEveryMember needs on d beyond
-// the case timeout: natRangeFlows flows per member of each v2 NAT rule, and
-// an expectation timeout per port when nothing arrives.
+// natRangeBudget is the time natRanges needs on d: natRangeFlows flows per
+// member of each v2 NAT rule, and an expectation timeout per port when
+// nothing arrives.
 func natRangeBudget(d *schema.Deployment) time.Duration {
 	var total time.Duration
 	for _, b := range view.Resolve(d).Bindings {
