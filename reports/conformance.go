@@ -46,6 +46,10 @@ type ConformanceReport struct {
 	// (conform --config), with the files each was read from; empty for the
 	// built-in suite.
 	Deployments []Deployment `json:"deployments,omitempty"`
+	// LintFindings are the data-plane lint findings (LB2xxx, LB3xxx) on
+	// the deployments tested, each with the cases that failed on what it
+	// names; empty for the built-in suite.
+	LintFindings []LintCrossCheck `json:"lintFindings,omitempty"`
 	// NotRun names the selected cases that never ran, in plan order; set
 	// only when Result is ResultIncomplete.
 	NotRun []string `json:"notRun,omitempty"`
@@ -64,6 +68,23 @@ type Environment struct {
 	GoVersion string `json:"goVersion"`
 	LBCheck   string `json:"lbcheck"`
 	Hostname  string `json:"hostname,omitempty"`
+}
+
+// LintCrossCheck is a lint finding on a tested deployment and the cases
+// that reproduced it with packets.
+type LintCrossCheck struct {
+	Deployment string `json:"deployment"`
+	Rule       string `json:"rule"`
+	Message    string `json:"message"`
+	// Object is the model path the finding names (guests.sql-2.interfaces.Loopback).
+	Object string `json:"object,omitempty"`
+	// Source is the rule's documentation.
+	Source string `json:"source,omitempty"`
+	// ReproducedBy are the cases with a failure about what the finding
+	// names (its guest's VM, or its rule): the packets' evidence for it,
+	// though such a failure may have another cause; empty when no case
+	// failed there.
+	ReproducedBy []string `json:"reproducedBy,omitempty"`
 }
 
 // Deployment is a user deployment a report tested.

@@ -24,6 +24,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/internal/safefile"
+	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -120,7 +121,7 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	if o.profile != "" && o.profile != suite.Core && o.profile != suite.Extended {
 		return usagef("--profile %q: want %s or %s", o.profile, suite.Core, suite.Extended)
 	}
-	users, err := loadUserDeployments(o.configs, o.input)
+	users, findings, err := loadUserDeployments(o.configs, o.input)
 	if err != nil {
 		return err
 	}
@@ -165,6 +166,9 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	defer stop()
 	start := time.Now()
 	rep, runErr := (&suite.Runner{Provider: &suite.Lab{Target: m}, Options: opts}).Run(ctx)
+	if rep != nil {
+		crossCheck(rep, findings, len(users))
+	}
 	if rep != nil && (len(rep.Cases) > 0 || len(rep.NotRun) > 0) {
 		// An interrupted run's outputs say "incomplete" and name the cases
 		// that never ran.
@@ -177,6 +181,7 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 			fmt.Fprintf(stdout, ", %d never ran (result incomplete)", len(rep.NotRun))
 		}
 		fmt.Fprintln(stdout)
+		printCrossCheck(stdout, rep)
 	}
 	fmt.Fprintf(stderr, "conformance suite: %.1fs\n", time.Since(start).Seconds())
 	switch {
@@ -216,12 +221,16 @@ func explainSetup(err error) error {
 // problem lint would report as an issue (schema, references, values it
 // cannot read), or a value only known at deployment, stops the run: the
 // cases need every address and port.
-func loadUserDeployments(paths []string, in inputOptions) ([]suite.UserDeployment, error) {
+//
+// It also returns each deployment's data-plane lint findings, by name, for
+// the report's cross-check (crossCheck).
+func loadUserDeployments(paths []string, in inputOptions) ([]suite.UserDeployment, map[string][]lint.Finding, error) {
 	var out []suite.UserDeployment
+	findings := map[string][]lint.Finding{}
 	for _, p := range paths {
 		loaded, err := loadInputs([]string{p}, in)
 		if err != nil {
-			return nil, fmt.Errorf("--config %s: %w", p, err)
+			return nil, nil, fmt.Errorf("--config %s: %w", p, err)
 		}
 		var msgs []string
 		for _, is := range loaded.Issues {
@@ -229,12 +238,13 @@ func loadUserDeployments(paths []string, in inputOptions) ([]suite.UserDeploymen
 		}
 		msgs = append(msgs, unknownValues(loaded.Deployment)...)
 		if len(msgs) > 0 {
-			return nil, fmt.Errorf("--config %s is not a deployment conform can test (see lbcheck lint):\n%s", p, strings.Join(msgs, "\n"))
+			return nil, nil, fmt.Errorf("--config %s is not a deployment conform can test (see lbcheck lint):\n%s", p, strings.Join(msgs, "\n"))
 		}
+		findings[filepath.Base(p)] = dataPlaneFindings(loaded)
 		out = append(out, suite.UserDeployment{Name: filepath.Base(p), Deployment: loaded.Deployment,
 			Files: slices.Sorted(maps.Keys(loaded.Sources))})
 	}
-	return out, nil
+	return out, findings, nil
 }
 
 // unknownValues describes every field of d that is only known at

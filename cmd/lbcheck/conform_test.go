@@ -42,9 +42,11 @@ func TestConformUserDeployment(t *testing.T) {
 		loopback string
 		exit     int
 		failed   string
+		lint     string // the report's lint cross-check: rule object case
 	}{
-		{"working", "203.0.113.60/32", exitOK, ""},
-		{"frontend missing in the guest", "127.0.0.2/32", exitFindings, "RuleReplyDirect"},
+		{"working", "203.0.113.60/32", exitOK, "", "LB2003 loadBalancers.lb.loadBalancingRules.web ; LB2003 loadBalancers.lb.loadBalancingRules.dns "},
+		{"frontend missing in the guest", "127.0.0.2/32", exitFindings, "RuleReplyDirect",
+			"LB2003 loadBalancers.lb.loadBalancingRules.web RuleReplyDirect; LB2003 loadBalancers.lb.loadBalancingRules.dns ; LB3001 guests.vm1 RuleReplyDirect"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -83,6 +85,19 @@ func TestConformUserDeployment(t *testing.T) {
 				if _, err := os.Stat(f); err != nil {
 					t.Error(err)
 				}
+			}
+			// The lint findings on the deployment, and the case that shows
+			// each with packets.
+			var crossChecked []string
+			for _, x := range rep.LintFindings {
+				crossChecked = append(crossChecked, x.Rule+" "+x.Object+" "+strings.Join(x.ReproducedBy, ","))
+			}
+			if want := tt.lint; strings.Join(crossChecked, "; ") != want {
+				t.Errorf("lint cross-check %q, want %q", crossChecked, want)
+			}
+			page, _ := os.ReadFile(filepath.Join(out, "report.html"))
+			if tt.failed != "" && (!strings.Contains(stdout.String(), "lint LB3001 guests.vm1: a case failed on what it names: RuleReplyDirect") || !bytes.Contains(page, []byte(`id="lint-findings"`))) {
+				t.Errorf("the cross-check is not in the summary or the page:\n%s", &stdout)
 			}
 		})
 	}
