@@ -240,3 +240,44 @@ func TestGenericCasesEveryMember(t *testing.T) {
 	fixed := strings.Replace(string(src), "addresses: [10.0.1.10/32], weakHostReceive: true} # want", "addresses: [10.0.1.10/32], weakHostReceive: true, weakHostSend: true} # was", 1)
 	runAgainstRef(t, suite.Core, load("fixed.yaml", []byte(fixed)))
 }
+
+// TestGenericGuestReachesGateway runs GuestReachesGateway on fixtures/broken's
+// linux-lo-slash24 (lint: LB3004 on nva-1 and nva-2, the frontend IP on lo
+// as /24 inside their own subnet): it fails on both and only on them, and
+// passes once the prefix is /32.
+func TestGenericGuestReachesGateway(t *testing.T) {
+	src, err := os.ReadFile("../fixtures/broken/linux-lo-slash24.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(name, text string) *reports.ConformanceReport {
+		d, _, err := schema.LoadBytes(name, []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := target.Ref()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := suite.Runner{Provider: &suite.Lab{Target: ref}, Options: suite.Options{
+			Select: regexp.MustCompile("^GuestReachesGateway$"), Fixtures: cases.Fixture,
+			Users: []suite.UserDeployment{{Name: name, Deployment: d}},
+		}}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		rep, err := r.Run(ctx)
+		if err != nil || len(rep.Cases) != 1 {
+			t.Fatalf("run: %v, %d cases", err, len(rep.Cases))
+		}
+		return rep
+	}
+	labtest.RequireRoot(t)
+	c := run("broken.yaml", string(src)).Cases[0]
+	if c.Status != reports.StatusFailed || !strings.Contains(c.Reason, "in nva-1 the route to its gateway") || !strings.Contains(c.Reason, "in nva-2 the route to its gateway") || strings.Count(c.Reason, "the route to its gateway") != 2 {
+		t.Errorf("broken: %s\n%s", c.Status, c.Reason)
+	}
+	fixed := strings.ReplaceAll(string(src), "10.0.2.10/24", "10.0.2.10/32")
+	if c := run("fixed.yaml", fixed).Cases[0]; c.Status != reports.StatusPassed {
+		t.Errorf("fixed: %s\n%s", c.Status, c.Reason)
+	}
+}

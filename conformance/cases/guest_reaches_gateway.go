@@ -1,0 +1,50 @@
+package cases
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/pkt"
+	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+func init() {
+	suite.Register(&suite.Case{
+		ShortName:   "GuestReachesGateway",
+		Description: "Every VM of the deployment, configured as its guest declaration says, still reaches its subnet: the route to its gateway is not local, and a datagram to the gateway leaves its NIC.",
+		Profile:     suite.Core,
+		Features:    []string{"guest-os", "user-deployment"},
+		Expectation: "An address with prefix P on lo installs 'local P dev lo' on Linux, so a frontend IP on lo with a prefix wider than /32 that covers the VM's own subnet makes the gateway and the subnet's peers local: traffic to them loops back instead of leaving the NIC.",
+		Source:      docFibLocal,
+		Budget: func(d *schema.Deployment) time.Duration {
+			return time.Duration(len(d.VMs)) * suite.DefaultExpectTimeout
+		},
+		Run: func(t *suite.T) {
+			for _, h := range t.Config().Hosts {
+				if t.Context().Err() != nil {
+					return
+				}
+				vm := h.VM.Name
+				gw, err := netip.ParseAddr(h.Gateway)
+				if err != nil {
+					t.Errorf("VM %s: gateway %q: %v", vm, h.Gateway, err)
+					continue
+				}
+				local, err := routeIsLocal(t, vm, gw)
+				switch {
+				case err != nil:
+					t.Errorf("route lookup in %s: %v", vm, err)
+					continue
+				case local:
+					t.Errorf("in %s the route to its gateway %s is local: an address on lo covers the subnet (a prefix wider than /32)", vm, gw)
+					continue // a datagram would only loop back
+				}
+				sendUDPFromVM(t, vm, netip.AddrPortFrom(gw, 9))
+				t.Expect(t.VM(vm), suite.Step{What: vm + " sends a datagram to its gateway " + gw.String(),
+					Match: pkt.Match{Proto: pkt.UDP, Dst: gw, DstPort: 9}, Dir: capture.Out})
+			}
+		},
+	})
+}
