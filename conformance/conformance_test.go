@@ -237,6 +237,16 @@ func TestGenericCasesEveryMember(t *testing.T) {
 	if len(failedOn) != 1 || !strings.Contains(failedOn[0], "sql-2's answer") {
 		t.Errorf("RuleReplyDirect failed checks %q, want exactly sql-2's answer", failedOn)
 	}
+	var members []string
+	for _, c := range rep.Cases {
+		for _, m := range c.Members {
+			members = append(members, c.Name+" "+m.Member+" "+m.Status)
+		}
+	}
+	want := "RuleDeliversToPool sql-1 passed; RuleDeliversToPool sql-2 passed; RuleReplyDirect sql-1 passed; RuleReplyDirect sql-2 failed"
+	if got := strings.Join(members, "; "); got != want {
+		t.Errorf("members %q, want %q", got, want)
+	}
 	fixed := strings.Replace(string(src), "addresses: [10.0.1.10/32], weakHostReceive: true} # want", "addresses: [10.0.1.10/32], weakHostReceive: true, weakHostSend: true} # was", 1)
 	runAgainstRef(t, suite.Core, load("fixed.yaml", []byte(fixed)))
 }

@@ -70,6 +70,20 @@ type Environment struct {
 	Hostname  string `json:"hostname,omitempty"`
 }
 
+// MemberResult is one rule's verdict on one member.
+type MemberResult struct {
+	Rule   string `json:"rule"`   // e.g. "rule lb/web (tcp 203.0.113.10:80)"
+	Member string `json:"member"` // the VM
+	Status string `json:"status"` // passed, failed, unreached or excluded
+	Note   string `json:"note,omitempty"`
+}
+
+// MemberResult statuses besides StatusPassed and StatusFailed.
+const (
+	MemberUnreached = "unreached" // no flow of the rule reached it
+	MemberExcluded  = "excluded"  // Azure sends it nothing, and nothing arrived
+)
+
 // LintCrossCheck is a lint finding on a tested deployment and the cases
 // that reproduced it with packets.
 type LintCrossCheck struct {
@@ -122,6 +136,10 @@ type CaseResult struct {
 	DurationSec float64 `json:"durationSeconds"`
 	// Checks are the packet expectations the case made, in order.
 	Checks []Check `json:"checks,omitempty"`
+	// Members are a generic case's verdict per rule and pool member: which
+	// members of each rule passed, failed, were never reached or rightly
+	// got nothing.
+	Members []MemberResult `json:"members,omitempty"`
 	// Hops is the flow as observed at each capture point, for the packet ladder.
 	Hops []Hop `json:"hops,omitempty"`
 	// Pcap is the path of the case's capture, relative to the report file.

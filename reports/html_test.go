@@ -366,3 +366,21 @@ func TestConformanceHTMLNoProfiles(t *testing.T) {
 		t.Errorf("without a pcap source the capture note is %q", got)
 	}
 }
+
+// TestConformanceHTMLMembers: a generic case's verdict per rule and member
+// is a table in its section.
+func TestConformanceHTMLMembers(t *testing.T) {
+	r := &ConformanceReport{Result: ResultFailure, Cases: []CaseResult{{Name: "RuleReplyDirect", Profile: ProfileCore, Status: StatusFailed,
+		Members: []MemberResult{
+			{Rule: "rule lb/web (tcp 203.0.113.10:80)", Member: "sql-1", Status: StatusPassed},
+			{Rule: "rule lb/web (tcp 203.0.113.10:80)", Member: "sql-2", Status: StatusFailed, Note: "its first flow's check failed"},
+		}}}}
+	var b strings.Builder
+	if err := WriteConformanceHTML(&b, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows := findAll(parseHTML(t, []byte(b.String())), func(n *html.Node) bool { return sel("tr")(n) && strings.HasPrefix(attr(n, "class"), "member-") })
+	if len(rows) != 2 || attr(rows[1], "class") != "member-failed" || !strings.Contains(text(rows[1]), "sql-2") || !strings.Contains(text(rows[1]), "its first flow's check failed") {
+		t.Errorf("%d member rows; want sql-1 passed and sql-2 failed with its note", len(rows))
+	}
+}

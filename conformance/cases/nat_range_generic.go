@@ -2,11 +2,14 @@ package cases
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
 )
@@ -86,9 +89,14 @@ func natRangeEveryMember(t *suite.T, b *view.Binding) {
 		}
 		owner[member] = port
 	}
-	for vm := range dst {
-		if _, ok := owner[vm]; !ok && t.Context().Err() == nil {
+	rule := fmt.Sprintf("inbound NAT rule %s/%s (tcp %s:%d-%d)", b.LB.Name, b.Name, b.FIP(), b.FrontendPorts.Lo, b.FrontendPorts.Hi)
+	for _, vm := range slices.Sorted(maps.Keys(dst)) {
+		switch port, ok := owner[vm]; {
+		case ok:
+			t.Member(rule, vm, reports.StatusPassed, fmt.Sprintf("frontend port %d", port))
+		case t.Context().Err() == nil:
 			t.Errorf("inbound NAT rule %s/%s: no frontend port of the range reached member %s", b.LB.Name, b.Name, vm)
+			t.Member(rule, vm, reports.MemberUnreached, "no port of the range reached it")
 		}
 	}
 	t.Logf("inbound NAT rule %s/%s: port mapping seen %v", b.LB.Name, b.Name, owner)

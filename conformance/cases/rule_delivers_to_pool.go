@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/topo"
+	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
 )
@@ -36,14 +38,18 @@ func init() {
 					t.Errorf("%s: the pool has no member with a VM in the deployment", f)
 					continue
 				}
-				sent := coverMembers(t, f, !bySource(f.binding), func(at suite.Point, m pkt.Match) {
+				sent := coverMembers(t, f, !bySource(f.binding), func(at suite.Point, m pkt.Match) bool {
 					m.Dst = f.backends[at.Label]
-					t.Expect(at, suite.Step{What: f.String() + ": destination " + at.Label + " sees as the Floating IP mode prescribes", Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond})
+					return t.Expect(at, suite.Step{What: f.String() + ": destination " + at.Label + " sees as the Floating IP mode prescribes", Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond}) != nil
 				})
 				for _, vm := range slices.Sorted(maps.Keys(f.excluded)) {
+					status := reports.MemberExcluded
 					for _, s := range sent {
-						t.ExpectNone(t.VM(vm), suite.Step{What: f.String() + ": not delivered to " + vm + ": " + f.excluded[vm], Match: fromClient(s), Dir: capture.In, Timeout: 50 * time.Millisecond})
+						if !t.ExpectNone(t.VM(vm), suite.Step{What: f.String() + ": not delivered to " + vm + ": " + f.excluded[vm], Match: fromClient(s), Dir: capture.In, Timeout: 50 * time.Millisecond}) {
+							status = reports.StatusFailed
+						}
 					}
+					t.Member(f.String(), vm, status, f.excluded[vm])
 				}
 			}
 		},
@@ -53,17 +59,18 @@ func init() {
 // coverMembers sends fresh flows of f until every backend VM has received
 // one of its own, at most maxFlows of them, and calls first for the first
 // flow each VM gets, with where it arrived and the match of its packet
-// there (source and backend port). A VM no flow reached is a failure of the
-// case naming it: a member that is down (its health probe unanswered), or
-// one the forwarder never picks. A rule that hashes the source address only
+// there (source and backend port); first reports whether the member
+// passed. A VM no flow reached is a failure of the case naming it: a
+// member that is down (its health probe unanswered), or one the forwarder
+// never picks. Each member's verdict goes to the report (T.Member). A rule that hashes the source address only
 // (loadDistribution SourceIP, SourceIPProtocol) keeps one client on one
 // member, so unless fromClientOnly its flows come from the fabric's client
 // addresses in turn (answers to those reach no client). It returns the
 // flows sent (at least one).
-func coverMembers(t *suite.T, f ruleFlow, fromClientOnly bool, first func(at suite.Point, m pkt.Match)) []pkt.Spec {
+func coverMembers(t *suite.T, f ruleFlow, fromClientOnly bool, first func(at suite.Point, m pkt.Match) bool) []pkt.Spec {
 	want := len(f.backends)
 	limit := maxFlows(want)
-	reached := map[string]bool{}
+	reached := map[string]bool{} // member -> its first flow's checks passed
 	var sent []pkt.Spec
 	misses := 0
 	lastProgress := time.Now()
@@ -88,9 +95,8 @@ func coverMembers(t *suite.T, f ruleFlow, fromClientOnly bool, first func(at sui
 			continue
 		}
 		misses = 0
-		if !reached[at.Label] {
-			reached[at.Label] = true
-			first(at, m)
+		if _, seen := reached[at.Label]; !seen {
+			reached[at.Label] = first(at, m)
 		}
 		if time.Since(lastProgress) > 2*time.Second {
 			t.Progressf("%s: %d flows, %d of %d members reached", f, len(sent), len(reached), want)
@@ -98,12 +104,21 @@ func coverMembers(t *suite.T, f ruleFlow, fromClientOnly bool, first func(at sui
 		}
 	}
 	for _, vm := range slices.Sorted(maps.Keys(f.backends)) {
+		ok, seen := reached[vm]
 		switch {
-		case reached[vm] || misses >= 3 || t.Context().Err() != nil:
+		case seen && ok:
+			t.Member(f.String(), vm, reports.StatusPassed, "")
+		case seen:
+			t.Member(f.String(), vm, reports.StatusFailed, "its first flow's check failed")
+		case misses >= 3 || t.Context().Err() != nil:
+			t.Member(f.String(), vm, reports.MemberUnreached, "the rule's flows stopped arriving")
 		case bySource(f.binding) && fromClientOnly:
-			t.Logf("%s: member %s not checked here: loadDistribution %s keeps the client on %d member", f, vm, f.binding.Rule.LoadDistribution, len(reached))
+			note := fmt.Sprintf("loadDistribution %s keeps the client on one member; not checked here", f.binding.Rule.LoadDistribution)
+			t.Logf("%s: member %s: %s", f, vm, note)
+			t.Member(f.String(), vm, reports.MemberUnreached, note)
 		default:
 			t.Errorf("%s: member %s received none of %d flows (the others did): is it down (its health probe unanswered), or does the forwarder never pick it?", f, vm, len(sent))
+			t.Member(f.String(), vm, reports.MemberUnreached, fmt.Sprintf("none of %d flows reached it", len(sent)))
 		}
 	}
 	t.Logf("%s: %d flows reached %d of %d members", f, len(sent), len(reached), want)

@@ -34,15 +34,17 @@ func init() {
 				}
 				// Every member's answer is checked, on the first flow that
 				// reaches it.
-				coverMembers(t, f, true, func(at suite.Point, m pkt.Match) {
+				coverMembers(t, f, true, func(at suite.Point, m pkt.Match) bool {
 					if f.proto == pkt.UDP && !udpAnswered(t.Deployment(), at.Label, f.backends[at.Label], f.bport) {
 						t.Logf("%s: the guest of %s declares no UDP listener for port %d; its reply not checked", f, at.Label, f.bport)
-						return
+						return true
 					}
 					s := pkt.Spec{Proto: f.proto, Src: m.Src, SrcPort: m.SrcPort, Dst: f.fip, DstPort: f.fport}
 					p := t.Expect(t.Client(), suite.Step{What: f.String() + ": " + at.Label + "'s answer comes from the frontend", Reply: true, Match: replyTo(s), Dir: capture.In})
+					ok := p != nil
 					if p != nil && p.SrcMAC.String() == t.Config().Mux.MAC {
 						t.Errorf("%s: %s's answer reached the client from the mux's MAC: it crossed the mux", f, at.Label)
+						ok = false
 					}
 					// An answer that crossed the mux passed it before it
 					// reached the client: once the client has it, the mux's
@@ -51,7 +53,7 @@ func init() {
 					if p != nil {
 						window = 20 * time.Millisecond
 					}
-					t.ExpectNone(t.Mux(), suite.Step{What: f.String() + ": " + at.Label + "'s answer does not cross the mux", Reply: true, Match: pkt.Match{Src: f.fip, Dst: s.Src, DstPort: s.SrcPort}, Timeout: window})
+					return t.ExpectNone(t.Mux(), suite.Step{What: f.String() + ": " + at.Label + "'s answer does not cross the mux", Reply: true, Match: pkt.Match{Src: f.fip, Dst: s.Src, DstPort: s.SrcPort}, Timeout: window}) && ok
 				})
 			}
 		},

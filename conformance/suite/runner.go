@@ -400,6 +400,7 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 	t.mu.Lock()
 	res.Checks = append(res.Checks, t.checks...)
 	res.Hops = append(res.Hops, t.hops...)
+	res.Members = append(res.Members, t.members...)
 	switch {
 	case ctx.Err() != nil:
 		// The run was interrupted: the case has no verdict.

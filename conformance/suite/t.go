@@ -42,6 +42,7 @@ type T struct {
 	logs     []string
 	checks   []reports.Check
 	hops     []reports.Hop
+	members  []reports.MemberResult
 	cleanups []func()
 	// progress prints a line of a long case's progress (Progressf); nil
 	// when the run prints none.
@@ -68,6 +69,14 @@ func (t *T) Config() *contract.Config { return t.env.Config }
 func (t *T) Logf(format string, args ...any) {
 	t.mu.Lock()
 	t.logs = append(t.logs, fmt.Sprintf(format, args...))
+	t.mu.Unlock()
+}
+
+// Member records a generic case's verdict on one member of one rule
+// (reports.MemberResult), for the report's per-rule table.
+func (t *T) Member(rule, vm, status, note string) {
+	t.mu.Lock()
+	t.members = append(t.members, reports.MemberResult{Rule: rule, Member: vm, Status: status, Note: note})
 	t.mu.Unlock()
 }
 
@@ -323,8 +332,9 @@ func (t *T) MustExpect(at Point, s Step) *pkt.Packet {
 }
 
 // ExpectNone checks that no packet matching s arrives at the point within
-// the step's window. It records a negative check and a hop.
-func (t *T) ExpectNone(at Point, s Step) {
+// the step's window. It records a negative check and a hop, and reports
+// whether nothing arrived.
+func (t *T) ExpectNone(at Point, s Step) bool {
 	window := s.Timeout
 	if window == 0 {
 		window = DefaultNoneWindow
@@ -343,6 +353,7 @@ func (t *T) ExpectNone(at Point, s Step) {
 	if err != nil {
 		t.Errorf("%s: %v", s.What, err)
 	}
+	return err == nil
 }
 
 // ExpectAny waits for a packet matching s at any of the points (e.g. "some
