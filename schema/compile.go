@@ -29,6 +29,8 @@ type compiled struct {
 	ctx *cue.Context
 	// defs describes the definition behind each model struct type.
 	defs map[reflect.Type]*defInfo
+	// scalars remembers fastScalar's verdicts.
+	scalars map[scalarKey]bool
 }
 
 // defInfo is what the loader needs to know about one closed definition

@@ -10,7 +10,8 @@ import (
 // FuzzLoad feeds arbitrary bytes to LoadBytes as YAML and as JSON. Loading
 // must never panic, not even in the CUE library (catch turns that into an
 // error, which is a bug all the same), and every decoded list must be free
-// of nil elements. The seeds are the fixtures, files with each kind of line
+// of nil elements, and validating without CUE where it can (fastValid) must
+// report what CUE alone reports. The seeds are the fixtures, files with each kind of line
 // break and testdata/fuzz/FuzzLoad.
 func FuzzLoad(f *testing.F) {
 	for _, pattern := range []string{"../fixtures/schema/*/*.yaml", "testdata/*.json"} {
@@ -31,6 +32,7 @@ func FuzzLoad(f *testing.F) {
 		if asJSON {
 			name = "fuzz.json"
 		}
+		loadBoth(t, name, src) // the fast path changes no issue
 		d, issues, err := LoadBytes(name, src)
 		var lib *libraryError
 		if errors.As(err, &lib) {

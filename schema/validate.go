@@ -148,6 +148,9 @@ func validate(units []unit) error {
 					constraint = c.defs[u.def.typ].fields[u.field].value
 				}
 				u.strip = len(constraint.Path().Selectors())
+				if fastPath && c.fastValid(u) {
+					continue
+				}
 				u.err = catch(u.w.filename, func() error {
 					v := c.ctx.BuildExpr(u.expr)
 					return constraint.Unify(v).Validate(cue.Concrete(true), cue.All())
