@@ -291,3 +291,45 @@ func TestGenericGuestReachesGateway(t *testing.T) {
 		t.Errorf("fixed: %s\n%s", c.Status, c.Reason)
 	}
 }
+
+// sourceIPDeployment is a SourceIP rule over three Linux guests: one client
+// address keeps every flow on one member.
+const sourceIPDeployment = `
+loadBalancers:
+  - name: lb
+    type: public
+    frontendIPConfigurations: [{name: fe, ipAddress: 203.0.113.90}]
+    backendAddressPools: [{name: pool, members: [{vm: s1, ipConfiguration: c}, {vm: s2, ipConfiguration: c}, {vm: s3, ipConfiguration: c}]}]
+    loadBalancingRules:
+      - {name: web, frontendIPConfiguration: fe, backendAddressPool: pool, protocol: Tcp, frontendPort: 80, backendPort: 80, enableFloatingIP: true, loadDistribution: SourceIP}
+vms:
+  - {name: s1, networkInterfaces: [{name: n, ipConfigurations: [{name: c, privateIPAddress: 10.0.11.4, primary: true}]}]}
+  - {name: s2, networkInterfaces: [{name: n, ipConfigurations: [{name: c, privateIPAddress: 10.0.11.5, primary: true}]}]}
+  - {name: s3, networkInterfaces: [{name: n, ipConfigurations: [{name: c, privateIPAddress: 10.0.11.6, primary: true}]}]}
+guests:
+  - {vm: s1, os: linux, interfaces: [{name: eth0, kind: nic, addresses: [10.0.11.4/24]}, {name: lo, kind: loopback, addresses: [127.0.0.1/8, 203.0.113.90/32]}], listeners: [{proto: tcp, address: 0.0.0.0, port: 80}]}
+  - {vm: s2, os: linux, interfaces: [{name: eth0, kind: nic, addresses: [10.0.11.5/24]}, {name: lo, kind: loopback, addresses: [127.0.0.1/8, 203.0.113.90/32]}], listeners: [{proto: tcp, address: 0.0.0.0, port: 80}]}
+  - {vm: s3, os: linux, interfaces: [{name: eth0, kind: nic, addresses: [10.0.11.6/24]}, {name: lo, kind: loopback, addresses: [127.0.0.1/8, 203.0.113.90/32]}], listeners: [{proto: tcp, address: 0.0.0.0, port: 80}]}
+`
+
+// TestGenericCasesSourceIPEveryMember: flows of a SourceIP rule come from
+// the client's steering addresses, so every member's destination and
+// answer is checked, not only the member the client's own address hashes to.
+func TestGenericCasesSourceIPEveryMember(t *testing.T) {
+	d, issues, err := schema.LoadBytes("sourceip.yaml", []byte(sourceIPDeployment))
+	if err != nil || len(issues) > 0 {
+		t.Fatalf("%v %v", err, issues)
+	}
+	rep := runAgainstRef(t, suite.Core, suite.UserDeployment{Name: "sourceip.yaml", Deployment: d})
+	passed := map[string]int{}
+	for _, c := range rep.Cases {
+		for _, m := range c.Members {
+			if m.Status == reports.StatusPassed {
+				passed[c.Name]++
+			}
+		}
+	}
+	if passed["RuleDeliversToPool"] != 3 || passed["RuleReplyDirect"] != 3 {
+		t.Errorf("members passed %v, want all three in both cases", passed)
+	}
+}

@@ -38,7 +38,7 @@ func init() {
 					t.Errorf("%s: the pool has no member with a VM in the deployment", f)
 					continue
 				}
-				sent := coverMembers(t, f, !bySource(f.binding), func(at suite.Point, m pkt.Match) bool {
+				sent := coverMembers(t, f, func(at suite.Point, m pkt.Match) bool {
 					m.Dst = f.backends[at.Label]
 					return t.Expect(at, suite.Step{What: f.String() + ": destination " + at.Label + " sees as the Floating IP mode prescribes", Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond}) != nil
 				})
@@ -64,23 +64,23 @@ func init() {
 // member that is down (its health probe unanswered), or one the forwarder
 // never picks. Each member's verdict goes to the report (T.Member). A rule that hashes the source address only
 // (loadDistribution SourceIP, SourceIPProtocol) keeps one client on one
-// member, so unless fromClientOnly its flows come from the fabric's client
-// addresses in turn (answers to those reach no client). It returns the
+// member, so its flows come from the client's steering addresses in turn
+// (topo.SteeringAddr; their answers reach the client too). It returns the
 // flows sent (at least one).
-func coverMembers(t *suite.T, f ruleFlow, fromClientOnly bool, first func(at suite.Point, m pkt.Match) bool) []pkt.Spec {
+func coverMembers(t *suite.T, f ruleFlow, first func(at suite.Point, m pkt.Match) bool) []pkt.Spec {
 	want := len(f.backends)
 	limit := maxFlows(want)
 	reached := map[string]bool{} // member -> its first flow's checks passed
 	var sent []pkt.Spec
 	misses := 0
 	lastProgress := time.Now()
-	if bySource(f.binding) && fromClientOnly {
-		limit = 1 // one client, one member
+	if bySource(f.binding) {
+		limit = min(limit, topo.SteeringAddrs+1) // one member per source address
 	}
 	for i := 0; (len(sent) == 0 || len(reached) < want) && i < limit && misses < 3 && t.Context().Err() == nil; i++ {
 		spec := pkt.Spec{Proto: f.proto, Dst: f.fip, DstPort: f.fport, Payload: payloadFor(f.proto)}
-		if bySource(f.binding) && !fromClientOnly && i > 0 {
-			spec.Src = topo.ClientAddr(i % topo.MaxClients)
+		if bySource(f.binding) && i > 0 {
+			spec.Src = topo.SteeringAddr(i - 1)
 		}
 		s := t.Send(spec)
 		sent = append(sent, s)
@@ -112,8 +112,9 @@ func coverMembers(t *suite.T, f ruleFlow, fromClientOnly bool, first func(at sui
 			t.Member(f.String(), vm, reports.StatusFailed, "its first flow's check failed")
 		case misses >= 3 || t.Context().Err() != nil:
 			t.Member(f.String(), vm, reports.MemberUnreached, "the rule's flows stopped arriving")
-		case bySource(f.binding) && fromClientOnly:
-			note := fmt.Sprintf("loadDistribution %s keeps the client on one member; not checked here", f.binding.Rule.LoadDistribution)
+		case bySource(f.binding):
+			// Few source addresses: a member may hash to none of them.
+			note := fmt.Sprintf("loadDistribution %s: none of the %d source addresses hashed to it", f.binding.Rule.LoadDistribution, len(sent))
 			t.Logf("%s: member %s: %s", f, vm, note)
 			t.Member(f.String(), vm, reports.MemberUnreached, note)
 		default:

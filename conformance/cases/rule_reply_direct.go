@@ -34,7 +34,7 @@ func init() {
 				}
 				// Every member's answer is checked, on the first flow that
 				// reaches it.
-				coverMembers(t, f, true, func(at suite.Point, m pkt.Match) bool {
+				coverMembers(t, f, func(at suite.Point, m pkt.Match) bool {
 					if f.proto == pkt.UDP && !udpAnswered(t.Deployment(), at.Label, f.backends[at.Label], f.bport) {
 						t.Logf("%s: the guest of %s declares no UDP listener for port %d; its reply not checked", f, at.Label, f.bport)
 						return true

@@ -254,6 +254,13 @@ func (t *Topology) configureClient(c *Node) error {
 	if err := c.NS.AddAddr(c.Iface, netip.PrefixFrom(c.Addr, FabricNet.Bits())); err != nil {
 		return err
 	}
+	if c.Addr == ClientAddr(0) {
+		for i := range SteeringAddrs {
+			if err := c.NS.AddAddr(c.Iface, netip.PrefixFrom(SteeringAddr(i), 32)); err != nil {
+				return err
+			}
+		}
+	}
 	if err := c.NS.Up(c.Iface); err != nil {
 		return err
 	}

@@ -43,6 +43,17 @@ var (
 	MuxAddr   = netip.MustParseAddr("198.51.100.2")
 )
 
+// SteeringAddrs is how many extra source addresses the first client holds
+// (SteeringAddr): flows of a rule that hashes only the source address reach
+// its other members from them, and their answers come back to the client.
+const SteeringAddrs = 48
+
+// SteeringAddr is the first client's i-th extra address (i <
+// SteeringAddrs): 198.51.100.(200+i).
+func SteeringAddr(i int) netip.Addr {
+	return netip.AddrFrom4([4]byte{198, 51, 100, byte(200 + i%SteeringAddrs)})
+}
+
 // ClientAddr is client k's address: 198.51.100.(100+k).
 func ClientAddr(k int) netip.Addr { return netip.AddrFrom4([4]byte{198, 51, 100, byte(100 + k)}) }
 
