@@ -284,10 +284,10 @@ func firewall(vm string, fw *schema.Firewall) (*FirewallPlan, error) {
 		return nil, nil
 	}
 	plan := &FirewallPlan{}
-	switch strings.ToLower(string(fw.DefaultInbound)) {
-	case "block":
+	switch fw.DefaultInbound {
+	case schema.Block:
 		plan.DefaultDrop = true
-	case "allow", "":
+	case schema.Allow, "":
 	default:
 		return nil, fmt.Errorf("guest %s: firewall defaultInbound %q: want allow or block", vm, fw.DefaultInbound)
 	}
@@ -298,10 +298,10 @@ func firewall(vm string, fw *schema.Firewall) (*FirewallPlan, error) {
 			name = fmt.Sprintf("rule %d", i+1)
 		}
 		fr := FWRule{Name: name, LocalPort: uint16(r.LocalPort)}
-		switch strings.ToLower(string(r.Proto)) {
-		case "tcp", "udp":
-			fr.Proto = strings.ToLower(string(r.Proto))
-		case "any", "":
+		switch r.Proto {
+		case schema.SockTCP, schema.SockUDP:
+			fr.Proto = string(r.Proto)
+		case schema.SockAny, "":
 		default:
 			return nil, fmt.Errorf("guest %s: firewall %s: proto %q: want tcp, udp or any", vm, name, r.Proto)
 		}
@@ -315,11 +315,11 @@ func firewall(vm string, fw *schema.Firewall) (*FirewallPlan, error) {
 		if fr.Remote, err = ruleAddr(r.RemoteAddress); err != nil {
 			return nil, fmt.Errorf("guest %s: firewall %s: remoteAddress: %v", vm, name, err)
 		}
-		switch strings.ToLower(string(r.Action)) {
-		case "allow", "":
+		switch r.Action {
+		case schema.Allow, "":
 			fr.Accept = true
 			allows = append(allows, fr)
-		case "block":
+		case schema.Block:
 			blocks = append(blocks, fr)
 		default:
 			return nil, fmt.Errorf("guest %s: firewall %s: action %q: want allow or block", vm, name, r.Action)
