@@ -60,17 +60,22 @@ Floating IP on and off, DSR replies, guest host models) and extended cases
 (distribution, stickiness, health probes), each on a small embedded
 deployment. With --config the generic cases run on your deployment instead,
 read like lint's inputs (every format lint reads; --input-format,
---parameters and --vm apply to each --config):
-for every load-balancing rule, a flow to frontendIP:frontendPort must reach a
-pool member with the right destination and be answered from the frontend,
-bypassing the mux.
+--parameters and --vm apply to each --config): for every load-balancing rule
+and inbound NAT rule, flows to the frontend must reach every pool member,
+each with the destination its Floating IP mode prescribes, and every
+member's answer must come from the frontend, bypassing the mux; every VM
+must still reach its gateway. The report gives each member's verdict per
+rule, and links each data-plane lint finding on the deployment to the cases
+that failed on what it names.
 
 Conform needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN for namespaces,
 CAP_NET_RAW for captures). Every namespace and process it creates is removed
 on success, failure and Ctrl-C; leftovers of a killed run are collected by
 the next run.
 
-Exit status: 0 every case passed, 1 a case failed, 2 usage or setup error.`,
+Exit status: 0 every case passed, 1 a case failed, 2 usage or setup error,
+or an interrupted run (its report says "incomplete" and names the cases that
+never ran).`,
 		Example: `  # the whole suite against the reference forwarder
   sudo lbcheck conform
 
