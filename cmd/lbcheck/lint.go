@@ -67,9 +67,15 @@ at the .bicep line found by structure (the declaration, then each property
 and array item): close, but approximate. .bicepparam files are not read
 yet: turn them into a parameters file with 'bicep build-params'.
 
+Inputs are bounded: only regular files of at most 64 MiB are read (a FIFO or
+device is an error naming it), YAML aliases may expand to 64 MiB, and a CUE
+file is evaluated first in a child process limited to 10 s, 1 GiB and
+1,000,000 values; ARM templates to 1,000,000 evaluation steps and 32 MiB of
+values.
+
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on a usage
 error or unreadable input (a missing file, a syntax error, a Bicep file that
-cannot be compiled).`,
+cannot be compiled, an input over one of the limits).`,
 		Example: `  # lint every file under the current directory
   lbcheck lint
 
