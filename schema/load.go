@@ -19,6 +19,8 @@ import (
 	"cuelang.org/go/cue/token"
 	cuejson "cuelang.org/go/encoding/json"
 	cueyaml "cuelang.org/go/encoding/yaml"
+
+	"github.com/lbcheck/lbcheck/internal/textenc"
 )
 
 // Issue is a problem found in otherwise readable input, at a position in
@@ -165,11 +167,14 @@ func (l *loader) close() { release(l.c) }
 // file parses one file into documents and decodes each.
 func (l *loader) file(filename string, src []byte) error {
 	l.files = append(l.files, filename)
-	if ext := strings.ToLower(filepath.Ext(filename)); ext == ".yaml" || ext == ".yml" {
+	switch ext := strings.ToLower(filepath.Ext(filename)); ext {
+	case ".yaml", ".yml":
 		var err error
 		if src, err = PrepareYAML(filename, src); err != nil {
 			return err
 		}
+	case ".json":
+		src = textenc.UTF8(src) // PowerShell's Out-File writes UTF-16
 	}
 	var docs []parsed
 	err := catch(filename, func() (err error) {

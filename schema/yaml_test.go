@@ -73,3 +73,17 @@ func TestYAMLExpansionLimit(t *testing.T) {
 		t.Errorf("self-containing anchor: error %v", err)
 	}
 }
+
+// TestJSONUTF16 loads a native JSON file saved as UTF-16 (PowerShell 5's
+// Out-File), with the error at its line.
+func TestJSONUTF16(t *testing.T) {
+	src := "{\"vms\": [\n  {\"name\": \"a\", \"networkInterfaces\": [], \"bogus\": 1}\n]}\n"
+	var u16 []byte
+	for _, r := range "\ufeff" + src {
+		u16 = append(u16, byte(r), byte(r>>8))
+	}
+	_, issues := load(t, "utf16.json", string(u16))
+	if len(issues) != 1 || !strings.HasPrefix(issues[0], "utf16.json:2:") || !strings.Contains(issues[0], `unknown field "bogus"`) {
+		t.Errorf("issues %q, want the unknown field on line 2", issues)
+	}
+}
