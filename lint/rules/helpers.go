@@ -184,7 +184,11 @@ type delivery struct {
 // Members Azure sends no flow (view.Delivery.Excluded) are included: the
 // guest rules judge the guests of every member. Its cost is the sum of the
 // bindings' pool sizes.
-func deliveries(pass *lint.Pass, fn func(delivery)) {
+//
+// A rule that judges only some guests (Windows ones, those with a firewall)
+// says which with of, and the deliveries of other guests are not walked; a
+// nil of walks every guest.
+func deliveries(pass *lint.Pass, of func(*view.Guest) bool, fn func(delivery)) {
 	v := viewOf(pass)
 	if len(v.Guests) == 0 {
 		return
@@ -194,6 +198,9 @@ func deliveries(pass *lint.Pass, fn func(delivery)) {
 		knownPool[i] = binding{vb}.knownPool(pass)
 	}
 	for _, ds := range byGuestOf(pass) {
+		if of != nil && len(ds) > 0 && !of(ds[0].d.Guest) {
+			continue
+		}
 		for _, x := range ds {
 			if knownPool[x.binding] {
 				fn(delivery{x.d, binding{v.Bindings[x.binding]}})
@@ -201,6 +208,10 @@ func deliveries(pass *lint.Pass, fn func(delivery)) {
 		}
 	}
 }
+
+// hasListeners reports whether g declares listeners (the rules about them
+// judge only such guests).
+func hasListeners(g *view.Guest) bool { return len(g.Guest.Listeners) > 0 }
 
 // guestDelivery is a delivery to a VM with a guest declaration and the
 // index of its binding in view.View.Bindings.

@@ -27,7 +27,7 @@ var GuestLacksFrontendIP = &lint.Rule{
 
 func runGuestLacksFrontendIP(pass *lint.Pass) {
 	isNew := once()
-	deliveries(pass, func(d delivery) {
+	deliveries(pass, nil, func(d delivery) {
 		if !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
 			return
 		}

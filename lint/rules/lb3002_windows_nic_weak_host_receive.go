@@ -5,6 +5,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // WindowsNICWeakHostReceive is LB3002: a Windows guest behind a Floating IP
@@ -25,8 +26,8 @@ var WindowsNICWeakHostReceive = &lint.Rule{
 
 func runWindowsNICWeakHostReceive(pass *lint.Pass) {
 	isNew := once()
-	deliveries(pass, func(d delivery) {
-		if !d.Guest.IsWindows() || !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
+	deliveries(pass, (*view.Guest).IsWindows, func(d delivery) {
+		if !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
 			return
 		}
 		fip, ok := d.b.fip(pass)

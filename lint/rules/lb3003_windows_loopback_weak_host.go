@@ -6,6 +6,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // WindowsLoopbackWeakHost is LB3003: a Windows loopback holding a frontend
@@ -27,8 +28,8 @@ var WindowsLoopbackWeakHost = &lint.Rule{
 
 func runWindowsLoopbackWeakHost(pass *lint.Pass) {
 	isNew := once()
-	deliveries(pass, func(d delivery) {
-		if !d.Guest.IsWindows() || !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
+	deliveries(pass, (*view.Guest).IsWindows, func(d delivery) {
+		if !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
 			return
 		}
 		fip, ok := d.b.fip(pass)

@@ -24,8 +24,8 @@ var ListenerWrongAddress = &lint.Rule{
 
 func runListenerWrongAddress(pass *lint.Pass) {
 	isNew := once()
-	deliveries(pass, func(d delivery) {
-		if len(d.Guest.Guest.Listeners) == 0 || !d.b.known(pass, bindBackendPort) || d.b.BackendPort == 0 || !d.b.known(pass, bindProtocol) {
+	deliveries(pass, hasListeners, func(d delivery) {
+		if !d.b.known(pass, bindBackendPort) || d.b.BackendPort == 0 || !d.b.known(pass, bindProtocol) {
 			return
 		}
 		dst, ok := d.dst(pass)

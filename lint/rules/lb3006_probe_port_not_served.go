@@ -25,10 +25,7 @@ var ProbePortNotServed = &lint.Rule{
 
 func runProbePortNotServed(pass *lint.Pass) {
 	isNew := once()
-	deliveries(pass, func(d delivery) {
-		if len(d.Guest.Guest.Listeners) == 0 {
-			return
-		}
+	deliveries(pass, hasListeners, func(d delivery) {
 		p, ok := d.b.probe(pass)
 		if !ok || p == nil || !known(pass, p, probePort) {
 			return

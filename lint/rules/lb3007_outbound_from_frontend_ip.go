@@ -25,8 +25,8 @@ var OutboundFromFrontendIP = &lint.Rule{
 
 func runOutboundFromFrontendIP(pass *lint.Pass) {
 	isNew := once()
-	deliveries(pass, func(d delivery) {
-		if len(d.Guest.Outbound) == 0 || !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
+	deliveries(pass, func(g *view.Guest) bool { return len(g.Outbound) > 0 }, func(d delivery) {
+		if !d.b.known(pass, bindFloatingIP) || !d.b.Floating {
 			return
 		}
 		fip, ok := d.b.fip(pass)

@@ -26,8 +26,8 @@ var FirewallBlocksService = &lint.Rule{
 
 func runFirewallBlocksService(pass *lint.Pass) {
 	isNew := once()
-	deliveries(pass, func(d delivery) {
-		if !firewallEnabled(d.Guest) || !d.b.known(pass, bindBackendPort) || d.b.BackendPort == 0 || !d.b.known(pass, bindProtocol) {
+	deliveries(pass, firewallEnabled, func(d delivery) {
+		if !d.b.known(pass, bindBackendPort) || d.b.BackendPort == 0 || !d.b.known(pass, bindProtocol) {
 			return
 		}
 		dst, ok := d.dst(pass)

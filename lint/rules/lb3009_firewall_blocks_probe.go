@@ -24,10 +24,7 @@ var FirewallBlocksProbe = &lint.Rule{
 
 func runFirewallBlocksProbe(pass *lint.Pass) {
 	isNew := once()
-	deliveries(pass, func(d delivery) {
-		if !firewallEnabled(d.Guest) {
-			return
-		}
+	deliveries(pass, firewallEnabled, func(d delivery) {
 		pr, ok := d.b.probe(pass)
 		if !ok || pr == nil || !known(pass, pr, probePort) {
 			return

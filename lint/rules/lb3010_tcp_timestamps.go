@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // TCPTimestamps is LB3010: a Linux backend explicitly enables TCP timestamps.
@@ -23,9 +24,9 @@ var TCPTimestamps = &lint.Rule{
 
 func runTCPTimestamps(pass *lint.Pass) {
 	isNew := once()
-	deliveries(pass, func(d delivery) {
+	deliveries(pass, func(g *view.Guest) bool { return !g.IsWindows() && g.Sysctls["net.ipv4.tcp_timestamps"] == "1" }, func(d delivery) {
 		g := d.Guest
-		if g.IsWindows() || g.Sysctls["net.ipv4.tcp_timestamps"] != "1" || !isNew(g) {
+		if !isNew(g) {
 			return
 		}
 		pass.Report(g.At("sysctls"), g.Path(), "sysctl -w net.ipv4.tcp_timestamps=0",
