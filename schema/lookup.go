@@ -53,27 +53,6 @@ func (d *Deployment) Guest(vm string) *Guest {
 	return nil
 }
 
-// IPConfig resolves a pool member (or NAT target) to the NIC and IP
-// configuration it names. NetworkInterface may be empty, in which case the
-// first NIC with an IP configuration of that name is used.
-func (d *Deployment) IPConfig(m *PoolMember) (*NetworkInterface, *IPConfig) {
-	vm := d.VM(m.VM)
-	if vm == nil {
-		return nil, nil
-	}
-	for _, nic := range vm.NetworkInterfaces {
-		if m.NetworkInterface != "" && nic.Name != m.NetworkInterface {
-			continue
-		}
-		for _, c := range nic.IPConfigurations {
-			if c.Name == m.IPConfiguration {
-				return nic, c
-			}
-		}
-	}
-	return nil, nil
-}
-
 // Interface returns the guest interface with the given name.
 func (g *Guest) Interface(name string) *Interface {
 	for _, i := range g.Interfaces {

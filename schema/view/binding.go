@@ -191,7 +191,7 @@ func (v *View) nat(l *LB, n *schema.NatRule) *Binding {
 // deliver adds the delivery of b to member m; port is the member's own
 // frontend port (v2 NAT rules) or 0.
 func (v *View) deliver(b *Binding, m *schema.PoolMember, port int) {
-	vm, nic, ipc, ok := v.member(m)
+	vm, nic, ipc, ok := v.Member(m)
 	if !ok {
 		b.Unresolved = append(b.Unresolved, m)
 		return

@@ -119,10 +119,13 @@ func newLB(lb *schema.LoadBalancer) *LB {
 	return l
 }
 
-// member resolves a pool member or NAT target to the IP configuration it
+// Member resolves a pool member or NAT target to the IP configuration it
 // names: on the NIC it names, or the first NIC with an IP configuration of
-// that name. ok is false for a dangling reference.
-func (v *View) member(m *schema.PoolMember) (vm *schema.VM, nic *schema.NetworkInterface, ipc *schema.IPConfig, ok bool) {
+// that name. Resolve uses it for the members of bindings; it also serves
+// readers of pools no binding sends to, such as an outbound rule's (LB1009
+// counts the rules that reach each NIC). ok is false for a dangling
+// reference.
+func (v *View) Member(m *schema.PoolMember) (vm *schema.VM, nic *schema.NetworkInterface, ipc *schema.IPConfig, ok bool) {
 	vm = v.vms[m.VM]
 	if vm == nil {
 		return nil, nil, nil, false
