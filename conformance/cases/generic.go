@@ -45,11 +45,11 @@ var haProbePorts = map[string]uint16{pkt.TCP: 80, pkt.UDP: 53}
 // ones packets are built with.
 var transports = map[schema.Protocol]string{schema.ProtocolTcp: pkt.TCP, schema.ProtocolUdp: pkt.UDP}
 
-// ruleFlows lists the flows of the deployment's semantic view (flows) for
-// the VMs the topology has.
-func ruleFlows(t *suite.T) []ruleFlow {
+// ruleFlows lists the flows of v, the view of the case's deployment
+// (flows), for the VMs the topology has.
+func ruleFlows(t *suite.T, v *view.View) []ruleFlow {
 	hosted := func(vm string) bool { return t.Config().HostForVM(vm) != nil }
-	return flows(view.Resolve(t.Deployment()), hosted, t.Logf)
+	return flows(v, hosted, t.Logf)
 }
 
 // flows lists one flow per protocol of every IPv4 load-balancing rule and

@@ -35,7 +35,7 @@ func init() {
 			owner := map[string]uint16{} // member -> the frontend port that reached it
 			for i := range natVMs {
 				port := uint16(start + i)
-				vm := natRangeMember(t, pool, fip, port, bport)
+				vm := natRangeMember(t, pool, fmt.Sprintf("FIP:%d", port), fip, port, bport, func(vm string) netip.Addr { return dip(t, vm) })
 				if vm == "" {
 					continue
 				}
@@ -52,10 +52,11 @@ func init() {
 	})
 }
 
-// natRangeMember sends natRangeFlows SYNs to fip:port and returns the one
-// member they all reached as DIP:bport, or "" (case failed) if a flow was
-// not delivered, went to different members, or also reached another VM.
-func natRangeMember(t *suite.T, pool []suite.Point, fip netip.Addr, port, bport uint16) string {
+// natRangeMember sends natRangeFlows SYNs to fip:port (named what in the
+// checks) and returns the one member they all reached as dst(member):bport,
+// or "" (case failed) if a flow was not delivered, went to different
+// members, or also reached another VM of pool.
+func natRangeMember(t *suite.T, pool []suite.Point, what string, fip netip.Addr, port, bport uint16, dst func(vm string) netip.Addr) string {
 	t.Drain()
 	member := ""
 	var none []noneCheck
@@ -63,21 +64,20 @@ func natRangeMember(t *suite.T, pool []suite.Point, fip netip.Addr, port, bport 
 		s := syn(t, fip, port)
 		m := fromClient(s)
 		m.DstPort = bport
-		what := fmt.Sprintf("flow %d to FIP:%d delivered to a pool member", n+1, port)
-		at, p := t.ExpectAny(pool, suite.Step{What: what, Match: m, Dir: capture.In})
+		at, p := t.ExpectAny(pool, suite.Step{What: fmt.Sprintf("flow %d to %s delivered to a pool member", n+1, what), Match: m, Dir: capture.In})
 		if p == nil {
 			return ""
 		}
-		m.Dst = dip(t, at.Label)
-		t.Expect(at, suite.Step{What: fmt.Sprintf("flow %d to FIP:%d arrives as %s's DIP:%d", n+1, port, at.Label, bport), Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond})
+		m.Dst = dst(at.Label)
+		t.Expect(at, suite.Step{What: fmt.Sprintf("flow %d to %s arrives as %s:%d at %s", n+1, what, m.Dst, bport, at.Label), Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond})
 		if member != "" && at.Label != member {
-			t.Errorf("frontend port %d: flow 1 reached %s, flow %d reached %s; a NAT port mapping names one member", port, member, n+1, at.Label)
+			t.Errorf("%s: flow 1 reached %s, flow %d reached %s; a NAT port mapping names one member", what, member, n+1, at.Label)
 			return ""
 		}
 		member = at.Label
 		for _, other := range pool {
 			if other.Label != member {
-				none = append(none, noneCheck{other, suite.Step{What: fmt.Sprintf("flow %d to FIP:%d does not also reach %s", n+1, port, other.Label), Match: fromClient(s), Dir: capture.In}})
+				none = append(none, noneCheck{other, suite.Step{What: fmt.Sprintf("flow %d to %s does not also reach %s", n+1, what, other.Label), Match: fromClient(s), Dir: capture.In}})
 			}
 		}
 	}

@@ -3,14 +3,12 @@ package cases
 import (
 	"fmt"
 	"maps"
+	"net/netip"
 	"slices"
 	"time"
 
-	"github.com/lbcheck/lbcheck/conformance/capture"
-	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/reports"
-	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
 )
 
@@ -41,7 +39,8 @@ func natRanges(t *suite.T, v *view.View) (tested int) {
 
 // natRangeEveryMember checks one v2 NAT rule: one port per member that the
 // range has room for (view.Delivery.FrontendPort), natRangeFlows flows to
-// each, all to the same member, and each member reached by one port.
+// each, all to the same member and to no other (natRangeMember), and each
+// member reached by one port.
 func natRangeEveryMember(t *suite.T, b *view.Binding) {
 	dst := map[string]view.Delivery{} // hosted VM -> its delivery that gets flows
 	var ports []uint16
@@ -63,23 +62,7 @@ func natRangeEveryMember(t *suite.T, b *view.Binding) {
 	owner := map[string]uint16{}
 	for _, port := range ports {
 		name := fmt.Sprintf("inbound NAT rule %s/%s (tcp %s:%d)", b.LB.Name, b.Name, b.FIP(), port)
-		member := ""
-		for n := range natRangeFlows {
-			s := t.Send(pkt.Spec{Proto: pkt.TCP, Dst: b.FIP(), DstPort: port})
-			m := fromClient(s)
-			m.DstPort = uint16(b.BackendPort)
-			at, p := t.ExpectAny(points, suite.Step{What: fmt.Sprintf("%s: flow %d delivered to a pool member", name, n+1), Match: m, Dir: capture.In})
-			if p == nil {
-				break
-			}
-			m.Dst = dst[at.Label].Dst
-			t.Expect(at, suite.Step{What: fmt.Sprintf("%s: flow %d arrives at %s as the Floating IP mode prescribes", name, n+1, at.Label), Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond})
-			if member != "" && at.Label != member {
-				t.Errorf("%s: flow 1 reached %s, flow %d reached %s; a NAT port mapping names one member", name, member, n+1, at.Label)
-				break
-			}
-			member = at.Label
-		}
+		member := natRangeMember(t, points, name, b.FIP(), port, uint16(b.BackendPort), func(vm string) netip.Addr { return dst[vm].Dst })
 		if member == "" {
 			continue
 		}
@@ -102,12 +85,12 @@ func natRangeEveryMember(t *suite.T, b *view.Binding) {
 	t.Logf("inbound NAT rule %s/%s: port mapping seen %v", b.LB.Name, b.Name, owner)
 }
 
-// natRangeBudget is the time natRanges needs on d: natRangeFlows flows per
+// natRangeBudget is the time natRanges needs on v: natRangeFlows flows per
 // member of each v2 NAT rule, and an expectation timeout per port when
 // nothing arrives.
-func natRangeBudget(d *schema.Deployment) time.Duration {
+func natRangeBudget(v *view.View) time.Duration {
 	var total time.Duration
-	for _, b := range view.Resolve(d).Bindings {
+	for _, b := range v.Bindings {
 		if b.Kind == view.NATKind && b.NAT.Target == nil {
 			total += time.Duration(len(b.Deliveries)) * (natRangeFlows*20*time.Millisecond + suite.DefaultExpectTimeout)
 		}

@@ -24,9 +24,13 @@ func init() {
 		Features:    []string{"load-balancing-rule", "user-deployment"},
 		Expectation: "A flow matching a rule is delivered to one of its backends as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on), with the client's source preserved; the rule's flows are spread over all its healthy backends.",
 		Source:      docMultiVIP,
-		Budget:      func(d *schema.Deployment) time.Duration { return coverBudget(d) + natRangeBudget(d) },
+		Budget: func(d *schema.Deployment) time.Duration {
+			v := view.Resolve(d)
+			return coverBudget(v) + natRangeBudget(v)
+		},
 		Run: func(t *suite.T) {
-			ranges, fs := natRanges(t, view.Resolve(t.Deployment())), ruleFlows(t)
+			v := view.Resolve(t.Deployment())
+			ranges, fs := natRanges(t, v), ruleFlows(t, v)
 			if ranges == 0 && len(fs) == 0 {
 				t.Skipf("the deployment has no IPv4 load-balancing rule or inbound NAT rule to test")
 			}
@@ -143,13 +147,13 @@ func maxFlows(n int) int {
 	return int(math.Ceil(float64(n) * (math.Log(float64(n)) + 14)))
 }
 
-// coverBudget is the time RuleDeliversToPool needs on d beyond the case
+// coverBudget is the time RuleDeliversToPool needs on v beyond the case
 // timeout: every flow it may send, at a few milliseconds each when it
 // arrives, and three expectation timeouts per rule and protocol when
 // nothing does.
-func coverBudget(d *schema.Deployment) time.Duration {
+func coverBudget(v *view.View) time.Duration {
 	var total time.Duration
-	for _, b := range view.Resolve(d).Bindings {
+	for _, b := range v.Bindings {
 		flows := time.Duration(maxFlows(len(b.Deliveries)) * len(b.Protocols))
 		total += flows*20*time.Millisecond + time.Duration(3*len(b.Protocols))*suite.DefaultExpectTimeout
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 func init() {
@@ -18,9 +19,10 @@ func init() {
 		Features:    []string{"dsr", "user-deployment"},
 		Expectation: "Replies come from frontendIP:frontendPort and flow directly back to the client (DSR); TCP is always answered (SYN-ACK or RST), UDP when the guest declares a listener for the backend port.",
 		Source:      docMultiVIP,
-		Budget:      coverBudget,
+		Budget:      func(d *schema.Deployment) time.Duration { return coverBudget(view.Resolve(d)) },
 		Run: func(t *suite.T) {
-			fs := ruleFlows(t)
+			v := view.Resolve(t.Deployment())
+			fs := ruleFlows(t, v)
 			if len(fs) == 0 {
 				t.Skipf("the deployment has no IPv4 load-balancing rule or classic inbound NAT rule to test")
 			}
@@ -35,7 +37,7 @@ func init() {
 				// Every member's answer is checked, on the first flow that
 				// reaches it.
 				coverMembers(t, f, func(at suite.Point, m pkt.Match) bool {
-					if f.proto == pkt.UDP && !udpAnswered(t.Deployment(), at.Label, f.backends[at.Label], f.bport) {
+					if f.proto == pkt.UDP && !udpServed(v.Guest(at.Label), f.backends[at.Label], f.bport) {
 						t.Logf("%s: the guest of %s declares no UDP listener for port %d; its reply not checked", f, at.Label, f.bport)
 						return true
 					}
@@ -60,18 +62,12 @@ func init() {
 	})
 }
 
-// udpAnswered reports whether the guest of vm has a UDP listener that
-// receives dst:port (a wildcard or that address).
-func udpAnswered(d *schema.Deployment, vm string, dst netip.Addr, port uint16) bool {
-	g := d.Guest(vm)
+// udpServed reports whether guest g (nil: none declared) has a UDP listener
+// for dst:port.
+func udpServed(g *view.Guest, dst netip.Addr, port uint16) bool {
 	if g == nil {
 		return false
 	}
-	for _, l := range g.Listeners {
-		a, err := netip.ParseAddr(l.Address)
-		if l.Proto == schema.SockUDP && l.Port == int(port) && err == nil && (a.IsUnspecified() || a == dst) {
-			return true
-		}
-	}
-	return false
+	ok, _ := g.Serves(schema.SockUDP, dst, int(port))
+	return ok
 }
