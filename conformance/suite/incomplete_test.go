@@ -12,7 +12,6 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
-	"github.com/lbcheck/lbcheck/schema"
 )
 
 // interruptRun is the cancel function of the run TestInterruptedRunIsIncomplete
@@ -48,11 +47,8 @@ func TestInterruptedRunIsIncomplete(t *testing.T) {
 	defer cancel()
 	interruptRun = cancel
 	r := Runner{Provider: &Lab{Target: ref}, Options: Options{
-		Select: regexp.MustCompile("^ZzIncomplete"),
-		Fixtures: func(name string) (*schema.Deployment, error) {
-			d, _, err := schema.LoadBytes(name, []byte(runnerFixture))
-			return d, err
-		},
+		Select:      regexp.MustCompile("^ZzIncomplete"),
+		Fixtures:    runnerFixtures,
 		CaseTimeout: 20 * time.Second,
 	}}
 	rep, err := r.Run(ctx)

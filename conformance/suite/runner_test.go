@@ -32,6 +32,13 @@ vms:
     networkInterfaces: [{name: nic1, ipConfigurations: [{name: ipconfig1, privateIPAddress: 10.0.8.4, primary: true}]}]
 `
 
+// runnerFixtures serves runnerFixture under every fixture name, for the
+// runner's own tests.
+func runnerFixtures(name string) (*schema.Deployment, error) {
+	d, _, err := schema.LoadBytes(name, []byte(runnerFixture))
+	return d, err
+}
+
 // The runner's own behaviour, on a real topology with the reference
 // forwarder: a failing case restarts the target, a panic and a timeout fail
 // only their case, passing cases keep their checks and captures.
@@ -85,12 +92,9 @@ func TestRunnerOnRealTopology(t *testing.T) {
 	defer pcapDir.Close()
 	lab := &restartCounter{Lab: Lab{Target: ref}}
 	r := Runner{Provider: lab, Options: Options{
-		Select: regexp.MustCompile("^ZzRunnerA"),
-		Fixtures: func(name string) (*schema.Deployment, error) {
-			d, _, err := schema.LoadBytes(name, []byte(runnerFixture))
-			return d, err
-		},
-		PcapDir: pcapDir, PcapRel: "pcap", CaseTimeout: 2 * time.Second, Progress: &progress,
+		Select:   regexp.MustCompile("^ZzRunnerA"),
+		Fixtures: runnerFixtures,
+		PcapDir:  pcapDir, PcapRel: "pcap", CaseTimeout: 2 * time.Second, Progress: &progress,
 	}}
 	rep, err := r.Run(context.Background())
 	t.Logf("progress:\n%s", &progress)
