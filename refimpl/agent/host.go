@@ -62,7 +62,11 @@ func NewHost(o Options) (*HostRole, error) {
 	if h.vmMAC, err = parseMAC("VM MAC", hc.VM.MAC); err != nil {
 		return nil, err
 	}
-	h.agent = host.New(set, hc.VM.Name, o.FlowLimit)
+	gw, err := parseAddr("VM gateway", hc.Gateway)
+	if err != nil {
+		return nil, err
+	}
+	h.agent = host.New(set, hc.VM.Name, o.FlowLimit, gw.As4())
 	for i, p := range set.Probes {
 		if p.VM == hc.VM.Name {
 			h.probes = append(h.probes, i)
@@ -168,10 +172,14 @@ func (h *HostRole) replies(ctx context.Context, start time.Time) error {
 	return packetLoop{conn: h.vm, batch: h.vmIn, ctr: &h.ctr, rx: stats.VMRx, expire: func(now int64) { h.agent.ExpireFlows(now) }, handle: h.reply}.run(ctx, start)
 }
 
-// reply sends one packet from the VM straight to the client.
+// reply sends one packet from the VM straight to the client: the reply of
+// a load-balanced flow, or a connection the VM opened, source-translated.
 func (h *HostRole) reply(pkt []byte, now int64) {
 	out, dst, r := h.agent.Reply(pkt, now)
-	if r != stats.Reply {
+	if r == stats.VMOther {
+		out, dst, r = h.agent.Outbound(pkt, now)
+	}
+	if r != stats.Reply && r != stats.SNAT {
 		h.ctr.Inc(r)
 		return
 	}
@@ -179,7 +187,7 @@ func (h *HostRole) reply(pkt []byte, now int64) {
 		h.ctr.Inc(stats.TxError)
 		return
 	}
-	h.ctr.Inc(stats.Reply)
+	h.ctr.Inc(r)
 }
 
 // report sends one probe result to the mux.

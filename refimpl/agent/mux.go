@@ -134,7 +134,7 @@ func (m *MuxRole) send(frame []byte, now int64) {
 	if m.out.Full() {
 		m.flush()
 	}
-	encap.Put(frame, encap.Header{Rule: d.Rule, Backend: d.Backend})
+	encap.Put(frame, encap.Header{Kind: d.Kind, Rule: d.Rule, Backend: d.Backend})
 	if err := m.out.Add(frame[:encap.HeaderLen+d.Len], d.Host); err != nil {
 		m.ctr.Inc(stats.TxError)
 	}

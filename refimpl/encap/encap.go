@@ -25,8 +25,21 @@ const HeaderLen = 8
 // Version is the header version this package writes and accepts.
 const Version = 1
 
+// Kind says what an encapsulated packet is.
+type Kind uint8
+
+// The kinds of encapsulated packet.
+const (
+	// Inbound is a packet for a load-balancing or inbound NAT rule.
+	Inbound Kind = iota
+	// SNATReturn is a packet to an outbound SNAT port: the answer to a
+	// connection the backend opened.
+	SNATReturn
+)
+
 // Header names the rule and backend chosen by the mux.
 type Header struct {
+	Kind    Kind
 	Rule    uint16
 	Backend uint16
 }
@@ -36,12 +49,13 @@ var (
 	ErrShort   = errors.New("encap: datagram shorter than the header")
 	ErrMagic   = errors.New("encap: not an lbcheck encapsulation header")
 	ErrVersion = errors.New("encap: unsupported header version")
+	ErrKind    = errors.New("encap: unknown packet kind")
 )
 
 // Put writes h into the first HeaderLen bytes of b, which must be that long.
 func Put(b []byte, h Header) {
 	_ = b[HeaderLen-1]
-	b[0], b[1], b[2], b[3] = 'L', 'B', Version, 0
+	b[0], b[1], b[2], b[3] = 'L', 'B', Version, byte(h.Kind)
 	binary.BigEndian.PutUint16(b[4:], h.Rule)
 	binary.BigEndian.PutUint16(b[6:], h.Backend)
 }
@@ -58,6 +72,9 @@ func Decode(b []byte) (Header, []byte, error) {
 	if b[2] != Version {
 		return Header{}, nil, ErrVersion
 	}
-	h := Header{Rule: binary.BigEndian.Uint16(b[4:]), Backend: binary.BigEndian.Uint16(b[6:])}
+	if Kind(b[3]) > SNATReturn {
+		return Header{}, nil, ErrKind
+	}
+	h := Header{Kind: Kind(b[3]), Rule: binary.BigEndian.Uint16(b[4:]), Backend: binary.BigEndian.Uint16(b[6:])}
 	return h, b[HeaderLen:], nil
 }

@@ -20,6 +20,10 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || h != (encap.Header{Rule: 3, Backend: 258}) || !bytes.Equal(got, inner) {
 		t.Fatalf("Decode = %+v %x %v", h, got, err)
 	}
+	encap.Put(b, encap.Header{Kind: encap.SNATReturn, Rule: 1, Backend: 2})
+	if h, _, err := encap.Decode(b); err != nil || b[3] != 1 || h != (encap.Header{Kind: encap.SNATReturn, Rule: 1, Backend: 2}) {
+		t.Fatalf("SNATReturn header %x decoded %+v %v", b[:encap.HeaderLen], h, err)
+	}
 }
 
 func TestDecodeErrors(t *testing.T) {
@@ -31,6 +35,7 @@ func TestDecodeErrors(t *testing.T) {
 		{[]byte("LB\x01\x00\x00"), encap.ErrShort},
 		{[]byte("XX\x01\x00\x00\x00\x00\x00"), encap.ErrMagic},
 		{[]byte("LB\x02\x00\x00\x00\x00\x00"), encap.ErrVersion},
+		{[]byte("LB\x01\x02\x00\x00\x00\x00"), encap.ErrKind},
 	} {
 		if _, _, err := encap.Decode(tt.b); !errors.Is(err, tt.err) {
 			t.Errorf("Decode(%q) = %v, want %v", tt.b, err, tt.err)

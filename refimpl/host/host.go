@@ -3,10 +3,16 @@
 // (Floating IP off: FIP:fport -> DIP:bport; on: only the port) and records
 // the flow; outbound, it recognises the VM's replies of recorded flows and
 // reverse-rewrites their source to FIP:fport, so the reply goes straight to
-// the client (Direct Server Return). It does no I/O.
+// the client (Direct Server Return). Connections the VM opens itself are
+// source-translated (outbound SNAT) to their outbound frontend and a port
+// of the member's range when the deployment gives the source address one,
+// and dropped otherwise (the frontend IP of a Floating IP rule is never
+// translated); their answers come back through the mux and are translated
+// back. It does no I/O.
 package host
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/lbcheck/lbcheck/refimpl/encap"
@@ -22,23 +28,43 @@ type frontend struct {
 	port uint16
 }
 
-// Agent rewrites packets for one VM. Inbound and Reply are safe to call
-// from different goroutines.
+// endpoint is one side of a translated connection.
+type endpoint struct {
+	ip   [4]byte
+	port uint16
+}
+
+// Agent rewrites packets for one VM. Inbound and Reply (or Outbound) are
+// safe to call from different goroutines.
 type Agent struct {
 	set *ruleset.Set
 	vm  string
 
 	mu    sync.Mutex
 	flows *flow.Table[frontend] // keyed by the reply's 5-tuple
+	// snat keys each translated connection twice: by the VM's 5-tuple
+	// (value: the frontend address and port it leaves from) and by the
+	// answer's 5-tuple to the frontend (value: the VM's DIP and port).
+	snat  *flow.Table[endpoint]
+	next  [][]uint16 // per SNAT, per member: the next port offset to try
+	local [][4]byte  // addresses packets to which are never translated
 }
 
 // New returns the agent for the named VM. flowLimit caps the recorded flows
-// (default 65536; least recently used evicted first).
-func New(set *ruleset.Set, vm string, flowLimit int) *Agent {
+// and, separately, the translated outbound connections (default 65536;
+// least recently used evicted first). local are the addresses the VM
+// reaches inside its network without translation, such as its gateway;
+// Azure's platform address is always one.
+func New(set *ruleset.Set, vm string, flowLimit int, local ...[4]byte) *Agent {
 	if flowLimit <= 0 {
 		flowLimit = 1 << 16
 	}
-	return &Agent{set: set, vm: vm, flows: flow.New[frontend](flowLimit)}
+	a := &Agent{set: set, vm: vm, flows: flow.New[frontend](flowLimit), snat: flow.New[endpoint](2 * flowLimit),
+		local: append([][4]byte{platformAddr}, local...)}
+	for _, sn := range set.SNATs {
+		a.next = append(a.next, make([]uint16, len(sn.Members)))
+	}
+	return a
 }
 
 // Inbound handles one encapsulated datagram (header and inner packet) at time
@@ -46,6 +72,9 @@ func New(set *ruleset.Set, vm string, flowLimit int) *Agent {
 // packet, a subslice of b, to write to the VM; other reasons mean drop.
 func (a *Agent) Inbound(b []byte, now int64) ([]byte, stats.Reason) {
 	h, inner, err := encap.Decode(b)
+	if err == nil && h.Kind == encap.SNATReturn {
+		return a.snatReturn(h, inner, now)
+	}
 	if err != nil || int(h.Rule) >= len(a.set.Rules) {
 		return nil, stats.EncapError
 	}
@@ -121,6 +150,125 @@ func (a *Agent) Reply(b []byte, now int64) (out []byte, dst [4]byte, r stats.Rea
 	return b, in.Dst, stats.Reply
 }
 
+// platformAddr is Azure's platform address (health probes, DNS, the
+// instance metadata service): the VM's packets to it are never translated.
+var platformAddr = [4]byte{168, 63, 129, 16}
+
+// snatAttempts bounds the ports Outbound tries for a new connection.
+const snatAttempts = 256
+
+// Outbound handles one IPv4 packet the VM sent that Reply left alone
+// (stats.VMOther) at time now. When the deployment translates connections
+// of the packet's protocol from its source address (ruleset.Set.SNATFor),
+// it is rewritten in place (a subslice of b) to come from the outbound
+// frontend and a source port of the member's range, the same one for the
+// whole connection, and should be sent to dst (stats.SNAT). A connection
+// from an address the deployment does not translate, the frontend IP of a
+// Floating IP rule included, is dropped (stats.NotSNATed): Azure "won't
+// rewrite the outbound flow, and the flow fails". Packets to the local
+// addresses (New) and other protocols stay stats.VMOther.
+func (a *Agent) Outbound(b []byte, now int64) (out []byte, dst [4]byte, r stats.Reason) {
+	in, err := packet.Parse(b)
+	switch {
+	case err == packet.ErrFragment:
+		return nil, dst, stats.Fragment
+	case err != nil:
+		return nil, dst, stats.Malformed
+	case in.Proto != packet.ProtoTCP && in.Proto != packet.ProtoUDP, slices.Contains(a.local, in.Dst):
+		return nil, dst, stats.VMOther
+	}
+	si, mi, ok := a.set.SNATFor(in.Src, in.Proto)
+	if !ok || a.set.SNATs[si].Members[mi].VM != a.vm {
+		return nil, dst, stats.NotSNATed
+	}
+	sn := &a.set.SNATs[si]
+	a.mu.Lock()
+	fe, st := a.snat.Lookup(in.Tuple, now)
+	if st == flow.Hit {
+		// Keep the answer's entry as fresh as the connection's.
+		a.snat.Lookup(answer(in.Tuple, fe), now)
+	} else if fe, ok = a.allocate(in.Tuple, si, mi, now); !ok {
+		a.mu.Unlock()
+		return nil, dst, stats.SNATExhausted
+	}
+	a.mu.Unlock()
+	b = b[:in.Len]
+	packet.SetSrc(b, &in, sn.FIP)
+	if in.SrcPort != fe.port {
+		packet.SetSrcPort(b, &in, fe.port)
+	}
+	return b, in.Dst, stats.SNAT
+}
+
+// answer is the 5-tuple of the packets answering connection t after it
+// was translated to leave from fe.
+func answer(t packet.Tuple, fe endpoint) packet.Tuple {
+	t.Src, t.SrcPort = fe.ip, fe.port
+	return t.Reverse()
+}
+
+// allocate picks a source port for the new connection t of member mi of
+// SNAT si: the next port of the member's range, round robin, that no live
+// connection to the same destination uses; it records the connection both
+// ways. The caller holds a.mu.
+func (a *Agent) allocate(t packet.Tuple, si, mi int, now int64) (endpoint, bool) {
+	sn := &a.set.SNATs[si]
+	m := &sn.Members[mi]
+	size := int(m.Hi) - int(m.Lo) + 1
+	next := &a.next[si][mi]
+	for range min(size, snatAttempts) {
+		fe := endpoint{ip: sn.FIP, port: m.Lo + *next}
+		*next = uint16((int(*next) + 1) % size)
+		back := answer(t, fe)
+		if _, st := a.snat.Lookup(back, now); st == flow.Hit {
+			continue
+		}
+		a.snat.Put(t, fe, now, int64(sn.Idle))
+		a.snat.Put(back, endpoint{ip: t.Src, port: t.SrcPort}, now, int64(sn.Idle))
+		return fe, true
+	}
+	return endpoint{}, false
+}
+
+// snatReturn delivers a packet the mux sent to this host because it went to
+// an SNAT port of one of its VM's members: the answer of a connection
+// Outbound translated, rewritten back to the VM's DIP and port.
+func (a *Agent) snatReturn(h encap.Header, inner []byte, now int64) ([]byte, stats.Reason) {
+	if int(h.Rule) >= len(a.set.SNATs) || int(h.Backend) >= len(a.set.SNATs[h.Rule].Members) {
+		return nil, stats.EncapError
+	}
+	if a.set.SNATs[h.Rule].Members[h.Backend].VM != a.vm {
+		return nil, stats.WrongHost
+	}
+	in, err := packet.Parse(inner)
+	switch {
+	case err == packet.ErrFragment:
+		return nil, stats.Fragment
+	case err != nil:
+		return nil, stats.Malformed
+	}
+	if si, mi, ok := a.set.SNATReturn(in.Dst, in.Proto, in.DstPort); !ok || si != int(h.Rule) || mi != int(h.Backend) {
+		return nil, stats.EncapError
+	}
+	a.mu.Lock()
+	vm, st := a.snat.Lookup(in.Tuple, now)
+	if st == flow.Hit {
+		t := in.Tuple.Reverse()
+		t.Src, t.SrcPort = vm.ip, vm.port
+		a.snat.Lookup(t, now)
+	}
+	a.mu.Unlock()
+	if st != flow.Hit {
+		return nil, stats.SNATUnknown
+	}
+	inner = inner[:in.Len]
+	packet.SetDst(inner, &in, vm.ip)
+	if in.DstPort != vm.port {
+		packet.SetDstPort(inner, &in, vm.port)
+	}
+	return inner, stats.Delivered
+}
+
 // Flows returns the number of recorded flows and how many were evicted
 // because the table was full.
 func (a *Agent) Flows() (n int, evicted uint64) {
@@ -134,5 +282,5 @@ func (a *Agent) Flows() (n int, evicted uint64) {
 func (a *Agent) ExpireFlows(now int64) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.flows.Expire(now, 1024)
+	return a.flows.Expire(now, 1024) + a.snat.Expire(now, 1024)
 }

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"sync/atomic"
 
+	"github.com/lbcheck/lbcheck/refimpl/encap"
 	"github.com/lbcheck/lbcheck/refimpl/flow"
 	"github.com/lbcheck/lbcheck/refimpl/maglev"
 	"github.com/lbcheck/lbcheck/refimpl/packet"
@@ -18,10 +19,14 @@ import (
 )
 
 // Decision is the outcome of Process. Reason is stats.Forwarded when the
-// packet goes to Host (encapsulation header: Rule, Backend); any other
-// Reason means drop (or ignore) and count.
+// packet goes to Host (encapsulation header: Kind, Rule, Backend); any
+// other Reason means drop (or ignore) and count.
 type Decision struct {
-	Reason  stats.Reason
+	Reason stats.Reason
+	// Kind is encap.Inbound for a rule's packet (Rule and Backend index
+	// the rule set's Rules), encap.SNATReturn for a packet to an outbound
+	// SNAT port (they index its SNATs).
+	Kind    encap.Kind
 	Rule    uint16
 	Backend uint16
 	Host    netip.AddrPort
@@ -44,8 +49,9 @@ type Options struct {
 // swapped atomically).
 type Mux struct {
 	set   *ruleset.Set
-	hosts []netip.AddrPort // per rule, per backend: flattened by offset
-	off   []int            // rule -> first index in hosts
+	hosts []netip.AddrPort   // per rule, per backend: flattened by offset
+	off   []int              // rule -> first index in hosts
+	snat  [][]netip.AddrPort // per SNAT, per member: its VM's host
 	size  int
 	flows *flow.Table[pinned]
 	state atomic.Pointer[state]
@@ -87,6 +93,13 @@ func New(set *ruleset.Set, hostOf func(vm string) (netip.AddrPort, bool), o Opti
 			h, _ := hostOf(b.VM)
 			m.hosts = append(m.hosts, h)
 		}
+	}
+	for _, sn := range set.SNATs {
+		hs := make([]netip.AddrPort, len(sn.Members))
+		for i, mb := range sn.Members {
+			hs[i], _ = hostOf(mb.VM)
+		}
+		m.snat = append(m.snat, hs)
 	}
 	m.state.Store(m.build())
 	return m
@@ -159,6 +172,12 @@ func (m *Mux) Process(b []byte, now int64) Decision {
 	}
 	ri, ok, isFrontend := m.set.Match(in.Dst, in.Proto, in.DstPort)
 	if !ok {
+		// The answer to a connection a backend opened goes to the host
+		// of the member whose SNAT ports hold its destination port; the
+		// host knows the connection (stateless here, as in Ananta).
+		if si, mi, ok := m.set.SNATReturn(in.Dst, in.Proto, in.DstPort); ok && m.snat[si][mi].IsValid() {
+			return Decision{Reason: stats.Forwarded, Kind: encap.SNATReturn, Rule: uint16(si), Backend: uint16(mi), Host: m.snat[si][mi], Len: in.Len}
+		}
 		if isFrontend {
 			return Decision{Reason: stats.NoRule}
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/refimpl/encap"
 	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
 	"github.com/lbcheck/lbcheck/refimpl/internal/pkttest"
 	"github.com/lbcheck/lbcheck/refimpl/mux"
@@ -423,5 +424,38 @@ func BenchmarkProcess(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// TestSNATReturn: a packet to an outbound SNAT port goes to the host of the
+// member whose range holds the port; rule ports still win.
+func TestSNATReturn(t *testing.T) {
+	d := fixture.Deployment(2, clone(web))
+	d.LoadBalancers[0].Type = schema.LBPublic // web gives its pool default SNAT on the frontend
+	set, err := ruleset.Compile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mux.New(set, hostOf, mux.Options{})
+	for _, tt := range []struct {
+		port    uint16
+		reason  stats.Reason
+		kind    encap.Kind
+		backend uint16
+	}{
+		{1024, stats.Forwarded, encap.SNATReturn, 0},
+		{2047, stats.Forwarded, encap.SNATReturn, 0},
+		{2048, stats.Forwarded, encap.SNATReturn, 1},
+		{3072, stats.NoRule, 0, 0},
+		{80, stats.Forwarded, encap.Inbound, 0},
+	} {
+		flags := ack
+		if tt.port == 80 {
+			flags = syn
+		}
+		d := m.Process(pkttest.TCP(t, "198.51.100.20", 443, fixture.FIP, tt.port, flags, nil), 0)
+		if d.Reason != tt.reason || d.Kind != tt.kind || (tt.kind == encap.SNATReturn && (d.Backend != tt.backend || d.Host.Addr() != netip.AddrFrom4([4]byte{198, 51, 100, byte(11 + tt.backend)}))) {
+			t.Errorf("port %d: %+v; want %v kind %d backend %d", tt.port, d, tt.reason, tt.kind, tt.backend)
+		}
 	}
 }

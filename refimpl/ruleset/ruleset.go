@@ -10,6 +10,7 @@ package ruleset
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/lbcheck/lbcheck/refimpl/packet"
@@ -70,16 +71,52 @@ type Probe struct {
 	Threshold int
 }
 
+// SNAT is a compiled outbound translation (view.SNAT): the connections its
+// members open from their DIPs leave from FIP on a port of the member's
+// range.
+type SNAT struct {
+	Name    string // "lb/rule"
+	FIP     [4]byte
+	Idle    time.Duration
+	Members []SNATMember
+}
+
+// SNATMember is one IP configuration of an SNAT and its source ports on
+// the frontend, Lo to Hi inclusive.
+type SNATMember struct {
+	VM     string
+	DIP    [4]byte
+	Lo, Hi uint16
+}
+
 // Set is the compiled deployment.
 type Set struct {
 	Rules  []Rule
 	Probes []Probe
+	SNATs  []SNAT
 	// Warnings lists what was left out (IPv6 frontends, dangling references).
 	Warnings []string
 
 	exact     map[matchKey]uint16
 	ha        map[matchKey]uint16 // port 0
 	frontends map[[4]byte]bool
+	snatOf    map[snatSource]snatRef     // a DIP's translation per protocol
+	snatPorts map[snatSource][]snatRange // per frontend and protocol, ranges sorted by Lo
+}
+
+// snatRef names a member of an SNAT: SNATs[snat].Members[member].
+type snatRef struct{ snat, member uint16 }
+
+// snatSource is an address (a DIP, or a frontend) and a protocol.
+type snatSource struct {
+	addr  [4]byte
+	proto uint8
+}
+
+// snatRange is a member's port range on a frontend.
+type snatRange struct {
+	lo, hi uint16
+	ref    snatRef
 }
 
 type matchKey struct {
@@ -95,12 +132,15 @@ type matchKey struct {
 // v2 NAT rule's member past its port range) gets no flows, and a warning.
 // Rules are compiled in declaration order (per load balancer its rules,
 // then its NAT rules), so the mux and the host agent index them alike.
-// Outbound rules are not forwarded by the reference forwarder and are
-// ignored.
+// Outbound SNAT (outbound rules, and public rules' default SNAT) is
+// compiled from the view's SNATs: per DIP and protocol the first that
+// translates it.
 func Compile(d *schema.Deployment) (*Set, error) {
-	s := &Set{exact: map[matchKey]uint16{}, ha: map[matchKey]uint16{}, frontends: map[[4]byte]bool{}}
+	s := &Set{exact: map[matchKey]uint16{}, ha: map[matchKey]uint16{}, frontends: map[[4]byte]bool{},
+		snatOf: map[snatSource]snatRef{}, snatPorts: map[snatSource][]snatRange{}}
 	probeIndex := map[string]int{}
-	for _, b := range view.Resolve(d).Bindings {
+	v := view.Resolve(d)
+	for _, b := range v.Bindings {
 		if b.Kind == view.NATKind {
 			if err := s.addNatRule(b); err != nil {
 				return nil, fmt.Errorf("load balancer %s inbound NAT rule %s: %w", b.LB.Name, b.Name, err)
@@ -111,7 +151,59 @@ func Compile(d *schema.Deployment) (*Set, error) {
 			return nil, fmt.Errorf("load balancer %s rule %s: %w", b.LB.Name, b.Name, err)
 		}
 	}
+	for _, sn := range v.SNATs() {
+		if err := s.addSNAT(sn); err != nil {
+			return nil, fmt.Errorf("load balancer %s outbound SNAT of %s: %w", sn.LB.Name, sn.Name, err)
+		}
+	}
+	for _, rs := range s.snatPorts {
+		slices.SortFunc(rs, func(a, b snatRange) int { return int(a.lo) - int(b.lo) })
+	}
 	return s, nil
+}
+
+// addSNAT compiles one outbound translation. A DIP and protocol an earlier
+// SNAT translates keep that one (view.OutboundFor's order); a member
+// without ports or with an address that is not IPv4 is left out with a
+// warning.
+func (s *Set) addSNAT(sn *view.SNAT) error {
+	name := sn.LB.Name + "/" + sn.Name
+	if sn.Frontend == nil || !sn.FIP().Is4() {
+		s.warnf("%s: outbound frontend missing or not IPv4; no outbound SNAT", name)
+		return nil
+	}
+	var protos []uint8
+	for _, p := range sn.Protocols {
+		ps, err := protocols(p)
+		if err != nil {
+			return err
+		}
+		protos = append(protos, ps...)
+	}
+	if len(s.SNATs) >= 1<<16 || len(sn.Members) >= 1<<16 {
+		return fmt.Errorf("more than %d SNATs or members", 1<<16)
+	}
+	c := SNAT{Name: name, FIP: sn.FIP().As4(), Idle: idleOf(sn.IdleMinutes)}
+	si := uint16(len(s.SNATs))
+	for _, m := range sn.Members {
+		if m.Ports.Hi == 0 || !m.DIP.Is4() {
+			s.warnf("%s: member %s/%s/%s gets no outbound SNAT (no ports left on the frontend, or not IPv4)", name, m.VM.Name, m.NIC.Name, m.IPConfig.Name)
+			continue
+		}
+		ref := snatRef{si, uint16(len(c.Members))}
+		c.Members = append(c.Members, SNATMember{VM: m.VM.Name, DIP: m.DIP.As4(), Lo: uint16(m.Ports.Lo), Hi: uint16(m.Ports.Hi)})
+		for _, p := range protos {
+			src := snatSource{m.DIP.As4(), p}
+			if _, dup := s.snatOf[src]; dup {
+				continue
+			}
+			s.snatOf[src] = ref
+			k := snatSource{c.FIP, p}
+			s.snatPorts[k] = append(s.snatPorts[k], snatRange{uint16(m.Ports.Lo), uint16(m.Ports.Hi), ref})
+		}
+	}
+	s.SNATs = append(s.SNATs, c)
+	return nil
 }
 
 func (s *Set) addRule(b *view.Binding, probeIndex map[string]int) error {
@@ -124,7 +216,7 @@ func (s *Set) addRule(b *view.Binding, probeIndex map[string]int) error {
 	cr := Rule{
 		Name: name, FIP: fip,
 		FrontendPort: uint16(r.FrontendPort), BackendPort: uint16(b.BackendPort),
-		HAPorts: b.HAPorts, Floating: b.Floating, Idle: idle(r.IdleTimeoutInMinutes),
+		HAPorts: b.HAPorts, Floating: b.Floating, Idle: idleOf(r.IdleTimeoutInMinutes),
 	}
 	switch r.LoadDistribution {
 	case "", "Default":
@@ -184,7 +276,7 @@ func (s *Set) addNatRule(b *view.Binding) error {
 			fport = d.FrontendPort
 		}
 		cr := Rule{Name: name + "/" + d.VM.Name, FIP: fip, FrontendPort: uint16(fport), BackendPort: uint16(b.BackendPort),
-			Floating: b.Floating, Idle: idle(r.IdleTimeoutInMinutes), Backends: []Backend{backend(d)}}
+			Floating: b.Floating, Idle: idleOf(r.IdleTimeoutInMinutes), Backends: []Backend{backend(d)}}
 		if err := s.register(cr, protos); err != nil {
 			return err
 		}
@@ -245,7 +337,7 @@ func protocols(p schema.Protocol) ([]uint8, error) {
 	return nil, fmt.Errorf("unknown protocol %q (want Tcp, Udp or All)", p)
 }
 
-func idle(minutes int) time.Duration {
+func idleOf(minutes int) time.Duration {
 	if minutes > 0 {
 		return time.Duration(minutes) * time.Minute
 	}
@@ -318,6 +410,28 @@ func (s *Set) Match(dst [4]byte, proto uint8, port uint16) (rule int, ok, isFron
 		return int(i), true, true
 	}
 	return -1, false, true
+}
+
+// SNATFor returns the SNAT member that translates connections of protocol
+// proto the IP configuration with address src opens; ok is false when none
+// does (the frontend IP of a Floating IP rule, a VM without outbound SNAT).
+func (s *Set) SNATFor(src [4]byte, proto uint8) (snat, member int, ok bool) {
+	r, ok := s.snatOf[snatSource{src, proto}]
+	if !ok {
+		return -1, -1, false
+	}
+	return int(r.snat), int(r.member), true
+}
+
+// SNATReturn returns the SNAT member whose source port range on frontend
+// dst holds port, for packets of protocol proto coming back to it.
+func (s *Set) SNATReturn(dst [4]byte, proto uint8, port uint16) (snat, member int, ok bool) {
+	rs := s.snatPorts[snatSource{dst, proto}]
+	i, _ := slices.BinarySearchFunc(rs, port, func(r snatRange, port uint16) int { return int(r.hi) - int(port) })
+	if i == len(rs) || rs[i].lo > port {
+		return -1, -1, false
+	}
+	return int(rs[i].ref.snat), int(rs[i].ref.member), true
 }
 
 // IsFrontend reports whether ip is the frontend address of some rule.

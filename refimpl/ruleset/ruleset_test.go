@@ -181,3 +181,58 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSNAT(t *testing.T) {
+	d := fixture.Deployment(3, &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 443, BackendPort: 443, EnableFloatingIP: true})
+	lb := d.LoadBalancers[0]
+	lb.Type = schema.LBPublic
+	lb.FrontendIPConfigurations = append(lb.FrontendIPConfigurations, &schema.Frontend{Name: "out", IPAddress: "203.0.113.20"})
+	lb.OutboundRules = []*schema.OutboundRule{{Name: "egress", FrontendIPConfigurations: []string{"out"}, BackendAddressPool: "pool",
+		Protocol: "Udp", AllocatedOutboundPorts: 100, IdleTimeoutInMinutes: 30}}
+	s, err := ruleset.Compile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.SNATs) != 2 || s.SNATs[0].Name != "lb/egress" || s.SNATs[0].Idle != 30*time.Minute || s.SNATs[1].Name != "lb/web" {
+		t.Fatalf("SNATs = %+v", s.SNATs)
+	}
+	dip1 := netip.MustParseAddr(fixture.DIP(1)).As4()
+	fip := netip.MustParseAddr(fixture.FIP).As4()
+	out := netip.MustParseAddr("203.0.113.20").As4()
+	for _, tt := range []struct {
+		src          [4]byte
+		proto        uint8
+		snat, member int
+		ok           bool
+	}{
+		{dip1, packet.ProtoUDP, 0, 1, true}, // the outbound rule translates UDP
+		{dip1, packet.ProtoTCP, 1, 1, true}, // the rule's default SNAT TCP
+		{fip, packet.ProtoTCP, -1, -1, false},
+	} {
+		snat, member, ok := s.SNATFor(tt.src, tt.proto)
+		if snat != tt.snat || member != tt.member || ok != tt.ok {
+			t.Errorf("SNATFor(%v, %d) = %d, %d, %v; want %d, %d, %v", tt.src, tt.proto, snat, member, ok, tt.snat, tt.member, tt.ok)
+		}
+	}
+	for _, tt := range []struct {
+		dst          [4]byte
+		proto        uint8
+		port         uint16
+		snat, member int
+		ok           bool
+	}{
+		{out, packet.ProtoUDP, 1024, 0, 0, true},
+		{out, packet.ProtoUDP, 1123, 0, 0, true},
+		{out, packet.ProtoUDP, 1124, 0, 1, true},
+		{out, packet.ProtoUDP, 1323, 0, 2, true},
+		{out, packet.ProtoUDP, 1324, -1, -1, false},
+		{out, packet.ProtoUDP, 1023, -1, -1, false},
+		{out, packet.ProtoTCP, 1024, -1, -1, false},
+		{fip, packet.ProtoTCP, 1024 + 2*1024, 1, 2, true}, // default SNAT: 1,024 ports each
+	} {
+		snat, member, ok := s.SNATReturn(tt.dst, tt.proto, tt.port)
+		if snat != tt.snat || member != tt.member || ok != tt.ok {
+			t.Errorf("SNATReturn(%v, %d, %d) = %d, %d, %v; want %d, %d, %v", tt.dst, tt.proto, tt.port, snat, member, ok, tt.snat, tt.member, tt.ok)
+		}
+	}
+}

@@ -38,6 +38,10 @@ const (
 	HealthChange                   // mux: a member changed health
 	ControlError                   // mux: unreadable control message
 	ForeignSender                  // a control or encapsulated datagram from a sender the config names as no peer for it (dropped)
+	SNAT                           // host: a connection the VM opened, source-translated to its outbound frontend and sent
+	NotSNATed                      // host: a connection the VM opened from an address Azure does not translate, such as a frontend IP (dropped)
+	SNATExhausted                  // host: no free SNAT port for a new outbound connection (dropped)
+	SNATUnknown                    // host: a packet to an SNAT port that answers no translated connection (dropped)
 	numReasons
 )
 
@@ -50,6 +54,7 @@ var names = [numReasons]string{
 	ProbeUp: "probe_up", ProbeDown: "probe_down",
 	HealthReport: "health_reports", HealthChange: "health_changes", ControlError: "control_errors",
 	ForeignSender: "foreign_sender",
+	SNAT:          "snat", NotSNATed: "not_snated", SNATExhausted: "snat_ports_exhausted", SNATUnknown: "snat_unknown",
 }
 
 // String returns the reason's JSON key.

@@ -16,6 +16,7 @@ package view
 
 import (
 	"net/netip"
+	"sync"
 
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -32,6 +33,10 @@ type View struct {
 
 	vms    map[string]*schema.VM
 	guests map[string]*Guest
+
+	snatOnce sync.Once                    // resolves snats and snatOf when first asked
+	snats    []*SNAT                      // see SNATs
+	snatOf   map[netip.Addr][]*SNATMember // by DIP, in snats order
 }
 
 // LB is a load balancer with its children indexed by name (the first of
