@@ -74,7 +74,7 @@ type Environment struct {
 type MemberResult struct {
 	Rule   string `json:"rule"`   // e.g. "rule lb/web (tcp 203.0.113.10:80)"
 	Member string `json:"member"` // the VM
-	Status string `json:"status"` // passed, failed, unreached or excluded
+	Status string `json:"status"` // passed, failed, unreached, excluded or untested
 	Note   string `json:"note,omitempty"`
 }
 
@@ -82,6 +82,7 @@ type MemberResult struct {
 const (
 	MemberUnreached = "unreached" // no flow of the rule reached it
 	MemberExcluded  = "excluded"  // Azure sends it nothing, and nothing arrived
+	MemberUntested  = "untested"  // the case cannot check it here; the note says why
 )
 
 // LintCrossCheck is a lint finding on a tested deployment and the cases

@@ -64,7 +64,10 @@ read like lint's inputs (every format lint reads; --input-format,
 and inbound NAT rule, flows to the frontend must reach every pool member,
 each with the destination its Floating IP mode prescribes, and every
 member's answer must come from the frontend, bypassing the mux; every VM
-must still reach its gateway. The report gives each member's verdict per
+must still reach its gateway; every outbound connection a guest declares
+(guests[].outbound) is opened for real and must work where Azure translates
+it (from a DIP with outbound SNAT) and fails where Azure does not (from a
+frontend IP). The report gives each member's verdict per
 rule, and links each data-plane lint finding on the deployment to the cases
 that failed on what it names.
 

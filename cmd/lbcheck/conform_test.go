@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,50 +159,95 @@ func TestConformReportLinks(t *testing.T) {
 }
 
 // TestConformBrokenFixtures runs conform --config on each deployment of
-// fixtures/broken against the reference forwarder and compares, per lint
-// finding, the cases that failed on what it names. Two findings are known
-// not to show in packets (no generic case models them): an outbound flow
-// from the frontend IP (LB3007: the forwarder has no outbound SNAT) and a
-// SQL listener rule without Floating IP (LB2004: the availability group's
-// needs are not packets).
+// fixtures/broken against the reference forwarder: per lint finding, the
+// cases that failed on what it names; the VMs conform failed (per-member
+// verdicts) are exactly the guests the findings name. Then each file is
+// fixed as its finding says, and the fixed deployment is lint-clean (no
+// data-plane finding) and passes conform.
 func TestConformBrokenFixtures(t *testing.T) {
 	labtest.RequireRoot(t)
-	want := map[string][]string{
-		"app-binds-outbound-to-vip.yaml": {"LB3007 guests.web-1.outbound.payments API: -"},
-		"linux-lo-slash24.yaml":          {"LB3004 guests.nva-1.interfaces.lo: GuestReachesGateway", "LB3004 guests.nva-2.interfaces.lo: GuestReachesGateway"},
-		"sql-listener-floating-off.yaml": {"LB2004 loadBalancers.sql-ilb.loadBalancingRules.sql-listener: -"},
-		"web-port-reuse-without-floating.yaml": {
+	for _, tt := range []struct {
+		file  string
+		want  []string
+		fixes [][2]string // old, new: every occurrence
+	}{
+		{"app-binds-outbound-to-vip.yaml", []string{"LB3007 guests.web-1.outbound.payments API: GuestOutboundFlows"},
+			[][2]string{{"sourceAddress: 203.0.113.10", "sourceAddress: 10.0.3.4"}}},
+		{"linux-lo-slash24.yaml", []string{"LB3004 guests.nva-1.interfaces.lo: GuestReachesGateway", "LB3004 guests.nva-2.interfaces.lo: GuestReachesGateway"},
+			[][2]string{{"10.0.2.10/24", "10.0.2.10/32"}}},
+		{"sql-listener-floating-off.yaml", []string{"LB2004 loadBalancers.sql-ilb.loadBalancingRules.sql-listener: RuleReplyDirect",
+			"LB3005 guests.sql-1.listeners.ag listener: RuleReplyDirect", "LB3005 guests.sql-2.listeners.ag listener: RuleReplyDirect"},
+			[][2]string{{"enableFloatingIP: false", "enableFloatingIP: true"}}},
+		{"web-port-reuse-without-floating.yaml", []string{
 			"LB3005 guests.web-1.listeners.nginx site-a: RuleReplyDirect", "LB3008 guests.web-1.firewall: RuleReplyDirect",
 			"LB3005 guests.web-2.listeners.nginx site-a: RuleReplyDirect", "LB3008 guests.web-2.firewall: RuleReplyDirect",
-		},
-		"windows-missing-weakhostsend.yaml": {"LB3003 guests.sql-2.interfaces.Loopback: RuleReplyDirect"},
-	}
-	files, _ := filepath.Glob("../../fixtures/broken/*.yaml")
-	if len(files) != len(want) {
-		t.Fatalf("%d broken fixtures, the test knows %d: add the new one", len(files), len(want))
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "report.json")
-			var stdout, stderr bytes.Buffer
-			if code := run([]string{"conform", "--config", f, "--json", out}, &stdout, &stderr); code != exitOK && code != exitFindings {
-				t.Fatalf("exit %d\n%s", code, &stderr)
-			}
-			rep, err := reports.ReadConformance(out)
+		}, [][2]string{{"        protocol: Tcp\n", "        protocol: Tcp\n        enableFloatingIP: true\n"}}},
+		{"windows-missing-weakhostsend.yaml", []string{"LB3003 guests.sql-2.interfaces.Loopback: RuleReplyDirect"},
+			[][2]string{{"weakHostReceive: true} # want LB3003", "weakHostReceive: true, weakHostSend: true} # want LB3003"}}},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			src, err := os.ReadFile(filepath.Join("../../fixtures/broken", tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
+			rep := conformFile(t, filepath.Join(t.TempDir(), tt.file), src, exitFindings)
 			var got []string
+			named := map[string]bool{}
 			for _, x := range rep.LintFindings {
 				by := strings.Join(x.ReproducedBy, ",")
 				if by == "" {
 					by = "-"
 				}
 				got = append(got, x.Rule+" "+x.Object+": "+by)
+				if parts := strings.Split(x.Object, "."); parts[0] == "guests" {
+					named[parts[1]] = true
+				}
 			}
-			if strings.Join(got, "; ") != strings.Join(want[filepath.Base(f)], "; ") {
-				t.Errorf("lint findings and the cases that failed on them:\n got %q\nwant %q", got, want[filepath.Base(f)])
+			if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
+				t.Errorf("lint findings and the cases that failed on them:\n got %q\nwant %q", got, tt.want)
+			}
+			failed := map[string]bool{}
+			for _, c := range rep.Cases {
+				for _, m := range c.Members {
+					if m.Status != reports.StatusPassed && m.Status != reports.MemberExcluded && m.Status != reports.MemberUntested {
+						failed[m.Member] = true
+					}
+				}
+			}
+			if fmt.Sprint(failed) != fmt.Sprint(named) {
+				t.Errorf("conform failed on members %v; lint names %v", failed, named)
+			}
+
+			fixed := string(src)
+			for _, f := range tt.fixes {
+				if !strings.Contains(fixed, f[0]) {
+					t.Fatalf("fix %q: not in the file", f[0])
+				}
+				fixed = strings.ReplaceAll(fixed, f[0], f[1])
+			}
+			rep = conformFile(t, filepath.Join(t.TempDir(), "fixed-"+tt.file), []byte(fixed), exitOK)
+			for _, x := range rep.LintFindings {
+				t.Errorf("fixed: lint still finds %s on %s: %s", x.Rule, x.Object, x.Message)
 			}
 		})
 	}
+}
+
+// conformFile writes src to path, runs conform --config on it and returns
+// the report, failing the test unless conform exits with want.
+func conformFile(t *testing.T, path string, src []byte, want int) *reports.ConformanceReport {
+	t.Helper()
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(filepath.Dir(path), "report.json")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"conform", "--config", path, "--json", out}, &stdout, &stderr); code != want {
+		t.Fatalf("conform %s: exit %d, want %d\n%s%s", filepath.Base(path), code, want, &stdout, &stderr)
+	}
+	rep, err := reports.ReadConformance(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

@@ -7,8 +7,13 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
+
+// gatewayCheck is GuestReachesGateway's name for its check in the report's
+// per-member table.
+const gatewayCheck = "the VM reaches its gateway"
 
 func init() {
 	suite.Register(&suite.Case{
@@ -39,11 +44,16 @@ func init() {
 					continue
 				case local:
 					t.Errorf("in %s the route to its gateway %s is local: an address on lo covers the subnet (a prefix wider than /32)", vm, gw)
+					t.Member(gatewayCheck, vm, reports.StatusFailed, "the route to "+gw.String()+" is local")
 					continue // a datagram would only loop back
 				}
 				sendUDPFromVM(t, vm, netip.AddrPortFrom(gw, 9))
-				t.Expect(t.VM(vm), suite.Step{What: vm + " sends a datagram to its gateway " + gw.String(),
-					Match: pkt.Match{Proto: pkt.UDP, Dst: gw, DstPort: 9}, Dir: capture.Out})
+				if t.Expect(t.VM(vm), suite.Step{What: vm + " sends a datagram to its gateway " + gw.String(),
+					Match: pkt.Match{Proto: pkt.UDP, Dst: gw, DstPort: 9}, Dir: capture.Out}) == nil {
+					t.Member(gatewayCheck, vm, reports.StatusFailed, "a datagram to "+gw.String()+" did not leave its NIC")
+					continue
+				}
+				t.Member(gatewayCheck, vm, reports.StatusPassed, gw.String())
 			}
 		},
 	})

@@ -17,7 +17,7 @@ func init() {
 		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, the backend's answer reaches the client from frontendIP:frontendPort without crossing the mux.",
 		Profile:     suite.Core,
 		Features:    []string{"dsr", "user-deployment"},
-		Expectation: "Replies come from frontendIP:frontendPort and flow directly back to the client (DSR); TCP is always answered (SYN-ACK or RST), UDP when the guest declares a listener for the backend port.",
+		Expectation: "Replies come from frontendIP:frontendPort and flow directly back to the client (DSR). TCP is always answered: with SYN-ACK when the VM's guest declares listeners and the rule a backend port (the declared listeners are the services, so a RST means the rule's service does not listen where the packet arrives, lint's LB3005), SYN-ACK or RST otherwise; UDP when the guest declares a listener for the backend port.",
 		Source:      docMultiVIP,
 		Budget:      func(d *schema.Deployment) time.Duration { return coverBudget(view.Resolve(d)) },
 		Run: func(t *suite.T) {
@@ -42,7 +42,11 @@ func init() {
 						return true
 					}
 					s := pkt.Spec{Proto: f.proto, Src: m.Src, SrcPort: m.SrcPort, Dst: f.fip, DstPort: f.fport}
-					p := t.Expect(t.Client(), suite.Step{What: f.String() + ": " + at.Label + "'s answer comes from the frontend", Reply: true, Match: replyTo(s), Dir: capture.In})
+					want, what := replyTo(s), f.String()+": "+at.Label+"'s answer comes from the frontend"
+					if g := v.Guest(at.Label); f.proto == pkt.TCP && f.binding.BackendPort != 0 && g != nil && len(g.Guest.Listeners) > 0 {
+						want.Flags, what = pkt.SYN|pkt.ACK, what+" and accepts (SYN-ACK)"
+					}
+					p := t.Expect(t.Client(), suite.Step{What: what, Reply: true, Match: want, Dir: capture.In})
 					ok := p != nil
 					if p != nil && p.SrcMAC.String() == t.Config().Mux.MAC {
 						t.Errorf("%s: %s's answer reached the client from the mux's MAC: it crossed the mux", f, at.Label)

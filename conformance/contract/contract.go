@@ -80,6 +80,12 @@ type Config struct {
 	// Clients are the client addresses (for reference only: the forwarder
 	// must work for any source address).
 	Clients []string `json:"clients,omitempty"`
+	// Internet are addresses standing for the internet: the destinations
+	// of the guests' declared outbound connections, held by the first
+	// client; hosts route those beyond the fabric's subnet to it. A
+	// connection a VM opens to one leaves through its host (outbound
+	// SNAT); the answers come back to the SNAT frontend through the mux.
+	Internet []string `json:"internet,omitempty"`
 	// EncapPort is the UDP port host agents receive encapsulated packets on.
 	EncapPort int `json:"encapPort"`
 	// ControlPort is the UDP port the mux listens on for health reports from

@@ -260,6 +260,11 @@ func (t *Topology) configureClient(c *Node) error {
 				return err
 			}
 		}
+		for _, a := range t.Spec.Outbound {
+			if err := c.NS.AddAddr(c.Iface, netip.PrefixFrom(a, 32)); err != nil {
+				return err
+			}
+		}
 	}
 	if err := c.NS.Up(c.Iface); err != nil {
 		return err
@@ -290,6 +295,16 @@ func (t *Topology) configureHost(h *Host) error {
 	}
 	for _, d := range h.VM.DIPs {
 		if err := ns.AddRoute(netlab.Route{Dst: netip.PrefixFrom(d, 32), Dev: h.VMIface}); err != nil {
+			return err
+		}
+	}
+	// Outbound destinations beyond the fabric's subnet: through the first
+	// client, which holds them.
+	for _, a := range t.Spec.Outbound {
+		if FabricNet.Contains(a) {
+			continue
+		}
+		if err := ns.AddRoute(netlab.Route{Dst: netip.PrefixFrom(a, 32), Via: ClientAddr(0), Dev: h.Iface}); err != nil {
 			return err
 		}
 	}

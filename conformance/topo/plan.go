@@ -89,6 +89,35 @@ func portMAC(m net.HardwareAddr) net.HardwareAddr {
 	return p
 }
 
+// MaxOutboundDestinations bounds the outbound destinations the first
+// client holds (contract.Config.Internet).
+const MaxOutboundDestinations = 64
+
+// DefaultOutboundPort is the port a declared outbound flow without one is
+// opened to.
+const DefaultOutboundPort = 443
+
+// outboundDestinations lists the destinations of the guests' declared
+// outbound flows (schema.OutboundFlow) the first client holds, standing
+// for the internet: IPv4 addresses Azure reaches through outbound SNAT
+// (view.Internet), none that the topology uses (taken), in declaration
+// order, at most MaxOutboundDestinations. A flow without a destination
+// goes to the first client's own address.
+func outboundDestinations(d *schema.Deployment, taken map[netip.Addr]bool) []netip.Addr {
+	var out []netip.Addr
+	for _, g := range d.Guests {
+		for _, f := range g.Outbound {
+			a := view.ParseAddr(f.Destination)
+			if len(out) == MaxOutboundDestinations || !a.Is4() || !view.Internet(a) || taken[a] {
+				continue
+			}
+			taken[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // Options control Build.
 type Options struct {
 	// Clients is the number of client namespaces (default 1).
@@ -108,6 +137,9 @@ type Spec struct {
 	Guests    []*guest.Plan
 	DIPs      [][]netip.Addr // per host, primary first
 	Frontends []netip.Addr   // every frontend IP, routed by clients to the mux
+	// Outbound are the guests' outbound destinations the first client
+	// holds (contract.Config.Internet), routed to it by the hosts.
+	Outbound []netip.Addr
 }
 
 // Plan computes the topology for d without touching the system. Every VM
@@ -184,6 +216,26 @@ func Plan(d *schema.Deployment, opts Options) (*Spec, error) {
 			h.VM.DIPs = append(h.VM.DIPs, a.String())
 		}
 		s.Config.Hosts = append(s.Config.Hosts, h)
+	}
+	taken := map[netip.Addr]bool{MuxAddr: true}
+	for _, a := range fips {
+		taken[a] = true
+	}
+	for a := range owner {
+		taken[a] = true
+	}
+	for k := range opts.Clients {
+		taken[ClientAddr(k)] = true
+	}
+	for i := range SteeringAddrs {
+		taken[SteeringAddr(i)] = true
+	}
+	for n, gp := range s.Guests {
+		taken[HostAddr(n)], taken[gp.Gateway] = true, true
+	}
+	s.Outbound = outboundDestinations(d, taken)
+	for _, a := range s.Outbound {
+		s.Config.Internet = append(s.Config.Internet, a.String())
 	}
 	return s, nil
 }

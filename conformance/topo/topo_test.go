@@ -361,3 +361,34 @@ func TestPreflight(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPlanOutboundDestinations(t *testing.T) {
+	d := deployment()
+	var flows []*schema.OutboundFlow
+	for _, dst := range []string{
+		"198.51.100.20",  // free in the fabric: kept
+		"198.51.100.20",  // again: once
+		"192.0.2.80",     // beyond the fabric: kept
+		"198.51.100.2",   // the mux
+		"198.51.100.11",  // the first host
+		"198.51.100.100", // the client
+		"198.51.100.210", // a steering address
+		"203.0.113.10",   // the frontend
+		"10.0.1.5",       // private
+		"",               // none: the first client
+		"2001:db8::1",    // IPv6
+	} {
+		flows = append(flows, &schema.OutboundFlow{Proto: "tcp", SourceAddress: "10.0.1.4", Destination: dst})
+	}
+	d.Guests[0].Outbound = flows
+	spec, err := Plan(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []netip.Addr{netip.MustParseAddr("198.51.100.20"), netip.MustParseAddr("192.0.2.80")}; !slices.Equal(spec.Outbound, want) {
+		t.Errorf("Outbound = %v, want %v", spec.Outbound, want)
+	}
+	if want := []string{"198.51.100.20", "192.0.2.80"}; !slices.Equal(spec.Config.Internet, want) {
+		t.Errorf("Config.Internet = %v, want %v", spec.Config.Internet, want)
+	}
+}

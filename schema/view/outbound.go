@@ -187,3 +187,23 @@ func (v *View) OutboundFor(dip netip.Addr, proto schema.Protocol) *SNATMember {
 	}
 	return nil
 }
+
+// Internet reports whether a is an address Azure reaches through outbound
+// SNAT: a public unicast address. Private (RFC 1918, unique local) and
+// shared (100.64.0.0/10) addresses are reached inside private networks
+// without translation; loopback, link-local, multicast, unspecified and
+// Azure's platform address 168.63.129.16 never leave the host.
+func Internet(a netip.Addr) bool {
+	a = a.Unmap()
+	switch {
+	case !a.IsValid(), a.IsPrivate(), a.IsLoopback(), a.IsLinkLocalUnicast(), a.IsMulticast(), a.IsUnspecified(),
+		a.IsInterfaceLocalMulticast(), sharedSpace.Contains(a), a == platformAddr, a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return false
+	}
+	return true
+}
+
+var (
+	sharedSpace  = netip.MustParsePrefix("100.64.0.0/10")
+	platformAddr = netip.AddrFrom4([4]byte{168, 63, 129, 16})
+)

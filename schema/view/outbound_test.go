@@ -105,3 +105,15 @@ func TestDefaultSNATPorts(t *testing.T) {
 		}
 	}
 }
+
+func TestInternet(t *testing.T) {
+	for a, want := range map[string]bool{
+		"198.51.100.20": true, "8.8.8.8": true, "2001:db8::1": true,
+		"10.0.0.1": false, "172.16.0.1": false, "192.168.1.1": false, "100.64.0.1": false, "fd00::1": false,
+		"127.0.0.1": false, "169.254.0.1": false, "224.0.0.1": false, "0.0.0.0": false, "168.63.129.16": false, "255.255.255.255": false,
+	} {
+		if got := Internet(netip.MustParseAddr(a)); got != want {
+			t.Errorf("Internet(%s) = %v, want %v", a, got, want)
+		}
+	}
+}
