@@ -106,6 +106,10 @@ type LintCrossCheck struct {
 type Deployment struct {
 	Name  string   `json:"name"`
 	Files []string `json:"files,omitempty"`
+	// Assumed says what the deployment left undeclared about its guests
+	// and conform assumed (Azure's documented guest configuration), one
+	// line per VM and item.
+	Assumed []string `json:"assumed,omitempty"`
 }
 
 // ProfileResult summarises one profile ("core" or "extended").

@@ -67,7 +67,10 @@ member's answer must come from the frontend, bypassing the mux; every VM
 must still reach its gateway; every outbound connection a guest declares
 (guests[].outbound) is opened for real and must work where Azure translates
 it (from a DIP with outbound SNAT) and fails where Azure does not (from a
-frontend IP). The report gives each member's verdict per
+frontend IP); every member must accept its health probes. What the files do
+not say about a guest is assumed as Azure documents it (the frontend IP on
+lo, services on every delivered and probed port) and listed in the report.
+The report gives each member's verdict per
 rule, and links each data-plane lint finding on the deployment to the cases
 that failed on what it names.
 

@@ -21,8 +21,9 @@ loadBalancers:
     type: public
     frontendIPConfigurations: [{name: fe, ipAddress: 203.0.113.60}]
     backendAddressPools: [{name: pool, members: [{vm: vm1, ipConfiguration: ipconfig1}]}]
+    probes: [{name: web, protocol: Tcp, port: 80, intervalInSeconds: 5}]
     loadBalancingRules:
-      - {name: web, frontendIPConfiguration: fe, backendAddressPool: pool, protocol: Tcp, frontendPort: 80, backendPort: 80, enableFloatingIP: true}
+      - {name: web, frontendIPConfiguration: fe, backendAddressPool: pool, probe: web, protocol: Tcp, frontendPort: 80, backendPort: 80, enableFloatingIP: true}
       - {name: dns, frontendIPConfiguration: fe, backendAddressPool: pool, protocol: Udp, frontendPort: 53, backendPort: 5353}
 vms:
   - name: vm1
@@ -45,9 +46,9 @@ func TestConformUserDeployment(t *testing.T) {
 		failed   string
 		lint     string // the report's lint cross-check: rule object case
 	}{
-		{"working", "203.0.113.60/32", exitOK, "", "LB2003 loadBalancers.lb.loadBalancingRules.web ; LB2003 loadBalancers.lb.loadBalancingRules.dns "},
+		{"working", "203.0.113.60/32", exitOK, "", "LB2003 loadBalancers.lb.loadBalancingRules.dns "},
 		{"frontend missing in the guest", "127.0.0.2/32", exitFindings, "RuleReplyDirect",
-			"LB2003 loadBalancers.lb.loadBalancingRules.web RuleReplyDirect; LB2003 loadBalancers.lb.loadBalancingRules.dns ; LB3001 guests.vm1 RuleReplyDirect"},
+			"LB2003 loadBalancers.lb.loadBalancingRules.dns ; LB3001 guests.vm1 RuleReplyDirect"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()

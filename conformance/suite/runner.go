@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/reports"
@@ -152,7 +153,7 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		Date:           start.UTC(),
 	}
 	for _, u := range r.Users {
-		rep.Deployments = append(rep.Deployments, reports.Deployment{Name: u.Name, Files: u.Files})
+		rep.Deployments = append(rep.Deployments, reports.Deployment{Name: u.Name, Files: u.Files, Assumed: topo.Assumed(u.Deployment)})
 	}
 	var groups []*group
 	finish := func(err error) (*reports.ConformanceReport, error) {

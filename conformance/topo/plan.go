@@ -142,7 +142,9 @@ type Spec struct {
 	Outbound []netip.Addr
 }
 
-// Plan computes the topology for d without touching the system. Every VM
+// Plan computes the topology for d without touching the system. Guests
+// the deployment leaves undeclared are completed as Azure documents
+// (Assumed). Every VM
 // that a load-balancing rule or inbound NAT rule delivers to in d's
 // semantic view (schema/view), excluded deliveries included, gets a host,
 // in the order of d.VMs.
@@ -166,7 +168,8 @@ func Plan(d *schema.Deployment, opts Options) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	vms := backendVMs(view.Resolve(d))
+	v := view.Resolve(d)
+	vms := backendVMs(v)
 	if len(vms) == 0 {
 		return nil, fmt.Errorf("no VM is a member of a backend pool a rule uses or the target of a NAT rule: nothing to forward to (add pool members and a rule that names their pool)")
 	}
@@ -200,7 +203,8 @@ func Plan(d *schema.Deployment, opts Options) (*Spec, error) {
 			}
 			owner[a] = vm.Name
 		}
-		gp, err := guest.NewPlan(vm.Name, d.Guest(vm.Name), dips)
+		g, _ := assume(v, vm)
+		gp, err := guest.NewPlan(vm.Name, g, dips)
 		if err != nil {
 			return nil, err
 		}

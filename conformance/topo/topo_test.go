@@ -392,3 +392,23 @@ func TestPlanOutboundDestinations(t *testing.T) {
 		t.Errorf("Config.Internet = %v, want %v", spec.Config.Internet, want)
 	}
 }
+
+func TestAssumed(t *testing.T) {
+	d := deployment()
+	d.Guests = d.Guests[:1] // vm-a declared (Windows, listener 0.0.0.0:80), vm-b not
+	d.LoadBalancers[0].LoadBalancingRules[0].EnableFloatingIP = true
+	got := strings.Join(Assumed(d), "\n")
+	want := "vm-b: no guest declaration: a Linux guest with lo 127.0.0.1/8, 203.0.113.10/32\n" +
+		"vm-b: no listeners declared: services on 0.0.0.0 tcp:80"
+	if got != want {
+		t.Errorf("Assumed:\n%s\nwant:\n%s", got, want)
+	}
+	v := view.Resolve(d)
+	g, _ := assume(v, d.VMs[2])
+	if g.OS != schema.OSLinux || len(g.Listeners) != 1 || d.Guest("vm-b") != nil {
+		t.Errorf("assumed guest %+v; the deployment must stay unchanged", g)
+	}
+	if g, notes := assume(v, d.VMs[0]); len(notes) > 0 || len(g.Listeners) != 1 || len(g.Interfaces) != 2 {
+		t.Errorf("a guest declaring listeners got %+v, %q", g, notes)
+	}
+}
