@@ -252,3 +252,31 @@ func conformFile(t *testing.T, path string, src []byte, want int) *reports.Confo
 	}
 	return rep
 }
+
+// TestConformLintCleanFixtures: every deployment lint accepts passes
+// conform. The good fixtures of the data-plane rules (fixtures/lint/LB2*,
+// LB3*) run through the generic cases in one run; ProbesAnsweredByMembers,
+// which waits for real probe intervals, runs on the probe rules' fixtures.
+func TestConformLintCleanFixtures(t *testing.T) {
+	labtest.RequireRoot(t)
+	files, _ := filepath.Glob("../../fixtures/lint/LB[23]*/good.yaml")
+	if len(files) < 10 {
+		t.Fatalf("%d good fixtures of LB2xxx/LB3xxx rules", len(files))
+	}
+	for _, tt := range []struct {
+		run   string
+		files []string
+	}{
+		{"^(GuestOutboundFlows|GuestReachesGateway|RuleDeliversToPool|RuleReplyDirect)$", files},
+		{"^ProbesAnsweredByMembers$", []string{"../../fixtures/lint/LB3006/good.yaml", "../../fixtures/lint/LB3009/good.yaml"}},
+	} {
+		args := []string{"conform", "--run", tt.run}
+		for _, f := range tt.files {
+			args = append(args, "--config", f)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != exitOK {
+			t.Errorf("conform --run %s on %d lint-clean fixtures: exit %d\n%s%s", tt.run, len(tt.files), code, &stdout, &stderr)
+		}
+	}
+}
