@@ -86,12 +86,9 @@ func (a *Agent) Inbound(b []byte, now int64) ([]byte, stats.Reason) {
 	if be.VM != a.vm {
 		return nil, stats.WrongHost
 	}
-	in, err := packet.Parse(inner)
-	switch {
-	case err == packet.ErrFragment:
-		return nil, stats.Fragment
-	case err != nil:
-		return nil, stats.Malformed
+	in, why := parse(inner)
+	if why != stats.Delivered {
+		return nil, why
 	}
 	// The inner packet must be one the rule matches: the header may not
 	// steer arbitrary traffic into the VM.
@@ -122,12 +119,10 @@ func (a *Agent) Inbound(b []byte, now int64) ([]byte, stats.Reason) {
 // reply of a load-balanced flow (probe answers, the VM's own traffic) and
 // is left alone.
 func (a *Agent) Reply(b []byte, now int64) (out []byte, dst [4]byte, r stats.Reason) {
-	in, err := packet.Parse(b)
+	in, r := parse(b)
 	switch {
-	case err == packet.ErrFragment:
-		return nil, dst, stats.Fragment
-	case err != nil:
-		return nil, dst, stats.Malformed
+	case r != stats.Delivered:
+		return nil, dst, r
 	case in.Proto != packet.ProtoTCP && in.Proto != packet.ProtoUDP:
 		return nil, dst, stats.VMOther
 	}
@@ -168,12 +163,10 @@ const snatAttempts = 256
 // rewrite the outbound flow, and the flow fails". Packets to the local
 // addresses (New) and other protocols stay stats.VMOther.
 func (a *Agent) Outbound(b []byte, now int64) (out []byte, dst [4]byte, r stats.Reason) {
-	in, err := packet.Parse(b)
+	in, r := parse(b)
 	switch {
-	case err == packet.ErrFragment:
-		return nil, dst, stats.Fragment
-	case err != nil:
-		return nil, dst, stats.Malformed
+	case r != stats.Delivered:
+		return nil, dst, r
 	case in.Proto != packet.ProtoTCP && in.Proto != packet.ProtoUDP, slices.Contains(a.local, in.Dst):
 		return nil, dst, stats.VMOther
 	}
@@ -240,12 +233,9 @@ func (a *Agent) snatReturn(h encap.Header, inner []byte, now int64) ([]byte, sta
 	if a.set.SNATs[h.Rule].Members[h.Backend].VM != a.vm {
 		return nil, stats.WrongHost
 	}
-	in, err := packet.Parse(inner)
-	switch {
-	case err == packet.ErrFragment:
-		return nil, stats.Fragment
-	case err != nil:
-		return nil, stats.Malformed
+	in, r := parse(inner)
+	if r != stats.Delivered {
+		return nil, r
 	}
 	if si, mi, ok := a.set.SNATReturn(in.Dst, in.Proto, in.DstPort); !ok || si != int(h.Rule) || mi != int(h.Backend) {
 		return nil, stats.EncapError
@@ -267,6 +257,19 @@ func (a *Agent) snatReturn(h encap.Header, inner []byte, now int64) ([]byte, sta
 		packet.SetDstPort(inner, &in, vm.port)
 	}
 	return inner, stats.Delivered
+}
+
+// parse parses an IPv4 packet; a reason other than stats.Delivered says
+// why it is dropped (a fragment, or malformed).
+func parse(b []byte) (packet.Info, stats.Reason) {
+	in, err := packet.Parse(b)
+	switch {
+	case err == packet.ErrFragment:
+		return in, stats.Fragment
+	case err != nil:
+		return in, stats.Malformed
+	}
+	return in, stats.Delivered
 }
 
 // Flows returns the number of recorded flows and how many were evicted

@@ -22,12 +22,8 @@ const internet = "198.51.100.20"
 // 1032-1039).
 func newSNATAgent(t testing.TB) (*host.Agent, *ruleset.Set) {
 	t.Helper()
-	d := fixture.Deployment(2, &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 443, BackendPort: 443, EnableFloatingIP: true})
-	lb := d.LoadBalancers[0]
-	lb.Type = schema.LBPublic
-	lb.FrontendIPConfigurations = append(lb.FrontendIPConfigurations, &schema.Frontend{Name: "out", IPAddress: "203.0.113.20"})
-	lb.OutboundRules = []*schema.OutboundRule{{Name: "udp", FrontendIPConfigurations: []string{"out"}, BackendAddressPool: "pool",
-		Protocol: "Udp", AllocatedOutboundPorts: 8, IdleTimeoutInMinutes: 4}}
+	d := fixture.WithOutboundRule(fixture.Deployment(2, &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 443, BackendPort: 443, EnableFloatingIP: true}),
+		schema.ProtocolUdp, 8, 4)
 	set, err := ruleset.Compile(d)
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +87,7 @@ func TestOutboundRefused(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.name, r, tt.want)
 		}
 	}
-	port := func(p uint16) []byte { return pkttest.UDP(t, internet, 53, "203.0.113.20", p, nil) }
+	port := func(p uint16) []byte { return pkttest.UDP(t, internet, 53, fixture.OutboundFIP, p, nil) }
 	for _, tt := range []struct {
 		name string
 		h    encap.Header

@@ -183,12 +183,8 @@ func TestCompileErrors(t *testing.T) {
 }
 
 func TestSNAT(t *testing.T) {
-	d := fixture.Deployment(3, &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 443, BackendPort: 443, EnableFloatingIP: true})
-	lb := d.LoadBalancers[0]
-	lb.Type = schema.LBPublic
-	lb.FrontendIPConfigurations = append(lb.FrontendIPConfigurations, &schema.Frontend{Name: "out", IPAddress: "203.0.113.20"})
-	lb.OutboundRules = []*schema.OutboundRule{{Name: "egress", FrontendIPConfigurations: []string{"out"}, BackendAddressPool: "pool",
-		Protocol: "Udp", AllocatedOutboundPorts: 100, IdleTimeoutInMinutes: 30}}
+	d := fixture.WithOutboundRule(fixture.Deployment(3, &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 443, BackendPort: 443, EnableFloatingIP: true}),
+		schema.ProtocolUdp, 100, 30)
 	s, err := ruleset.Compile(d)
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +194,7 @@ func TestSNAT(t *testing.T) {
 	}
 	dip1 := netip.MustParseAddr(fixture.DIP(1)).As4()
 	fip := netip.MustParseAddr(fixture.FIP).As4()
-	out := netip.MustParseAddr("203.0.113.20").As4()
+	out := netip.MustParseAddr(fixture.OutboundFIP).As4()
 	for _, tt := range []struct {
 		src          [4]byte
 		proto        uint8
