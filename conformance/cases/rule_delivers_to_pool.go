@@ -19,7 +19,7 @@ import (
 func init() {
 	suite.Register(&suite.Case{
 		ShortName:   "RuleDeliversToPool",
-		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, flows to frontendIP:frontendPort reach every one of the rule's backends (its pool members, or the NAT rule's target), each with the destination its Floating IP mode prescribes; a member Azure sends no flow of the rule (a secondary IP configuration behind Floating IP) receives nothing. Every v2 inbound NAT rule gives each member its own port of the range. Two Floating IP rules must not reach a member with the same destination.",
+		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, flows to frontendIP:frontendPort reach every one of the rule's backends (its pool members, or the NAT rule's target), each with the destination its Floating IP mode prescribes; a member Azure sends no flow of the rule (a secondary IP configuration behind Floating IP) receives nothing, and fails the case: the deployment meant it to get traffic. Every v2 inbound NAT rule gives each member its own port of the range. Two Floating IP rules must not reach a member with the same destination.",
 		Profile:     suite.Core,
 		Features:    []string{"load-balancing-rule", "user-deployment"},
 		Expectation: "A flow matching a rule is delivered to one of its backends as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on), with the client's source preserved; the rule's flows are spread over all its healthy backends.",
@@ -54,6 +54,11 @@ func init() {
 						}
 					}
 					t.Member(f.String(), vm, status, f.excluded[vm])
+					if status == reports.MemberExcluded {
+						// As on Azure, but the deployment put the member in
+						// the pool for traffic it never gets (lint's LB2002).
+						t.Errorf("%s: %s is in the pool but gets no flow of the rule: %s", f, vm, f.excluded[vm])
+					}
 				}
 			}
 			sameDestinations(t, fs)
