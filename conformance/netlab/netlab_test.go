@@ -382,7 +382,20 @@ func TestGC(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Test processes running concurrently GC too, so the dead namespaces may
-	// already be gone; what matters is the state afterwards.
+	// already be gone; what matters is the state afterwards. One of them may
+	// be collecting the dead run right now: it holds the run's lock, so this
+	// GC took the run for live. Wait for it (bounded), collecting again.
+	for i := 0; i < 50; i++ {
+		if _, err := os.Stat(lockPath(dead.prefix)); os.IsNotExist(err) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+		more, err := GC()
+		if err != nil {
+			t.Fatal(err)
+		}
+		removed = append(removed, more...)
+	}
 	for what, p := range path {
 		_, err := os.Stat(p)
 		if gone := os.IsNotExist(err); gone != strings.Contains(what, "dead") {
