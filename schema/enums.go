@@ -4,6 +4,8 @@ package schema
 // hold them, so a comparison with a misspelled value does not compile.
 // TestEnums checks each list against the embedded CUE schema.
 
+import "strings"
+
 // SKU is a load balancer's SKU.
 type SKU string
 
@@ -90,6 +92,22 @@ const (
 	SockUDP SockProto = "udp"
 	SockAny SockProto = "any"
 )
+
+// Sock is the transport protocol p (Tcp, Udp) as guests name it (tcp,
+// udp).
+func (p Protocol) Sock() SockProto { return SockProto(strings.ToLower(string(p))) }
+
+// Transport is the load balancer's name of the socket protocol p (tcp:
+// Tcp, udp: Udp); empty for any.
+func (p SockProto) Transport() Protocol {
+	switch p {
+	case SockTCP:
+		return ProtocolTcp
+	case SockUDP:
+		return ProtocolUdp
+	}
+	return ""
+}
 
 // FirewallAction is a firewall rule's action or a firewall's default.
 type FirewallAction string

@@ -98,3 +98,14 @@ func disjuncts(v cue.Value) []string {
 	}
 	return nil
 }
+
+func TestProtocolNames(t *testing.T) {
+	for p, s := range map[Protocol]SockProto{ProtocolTcp: SockTCP, ProtocolUdp: SockUDP} {
+		if p.Sock() != s || s.Transport() != p {
+			t.Errorf("%s.Sock() = %s, %s.Transport() = %s", p, p.Sock(), s, s.Transport())
+		}
+	}
+	if SockAny.Transport() != "" {
+		t.Errorf("any.Transport() = %q, want none", SockAny.Transport())
+	}
+}

@@ -67,15 +67,12 @@ func outboundFlows(v *view.View, h contract.Host) []*schema.OutboundFlow {
 	}
 	dip := view.ParseAddr(h.VM.DIPs[0])
 	for _, p := range []schema.SockProto{schema.SockTCP, schema.SockUDP} {
-		if m := v.OutboundFor(dip, transportOf[p]); m != nil && m.VM.Name == h.VM.Name {
+		if m := v.OutboundFor(dip, p.Transport()); m != nil && m.VM.Name == h.VM.Name {
 			return []*schema.OutboundFlow{{Name: "the VM's own connection", Proto: p, SourceAddress: dip.String()}}
 		}
 	}
 	return nil
 }
-
-// transportOf maps a socket protocol to the load balancer's.
-var transportOf = map[schema.SockProto]schema.Protocol{schema.SockTCP: schema.ProtocolTcp, schema.SockUDP: schema.ProtocolUdp}
 
 // outboundTimeout bounds one declared outbound connection: the dial, or
 // the datagram's answer.
@@ -89,7 +86,7 @@ const outboundTimeout = 2 * time.Second
 // a member result "untested" with its reason.
 func outboundFlow(t *suite.T, v *view.View, h contract.Host, f *schema.OutboundFlow) {
 	vm := h.VM.Name
-	sproto := transportOf[f.Proto]
+	sproto := f.Proto.Transport()
 	proto := transports[sproto]
 	src, dst := view.ParseAddr(f.SourceAddress), view.ParseAddr(f.Destination)
 	if f.Destination == "" {
@@ -123,7 +120,7 @@ func outboundFlow(t *suite.T, v *view.View, h contract.Host, f *schema.OutboundF
 	case translated && err != nil:
 		t.Errorf("%s: fails, but the deployment translates it to %s (%s %s/%s): %v", name, m.SNAT.FIP(), snatKind(m.SNAT), m.SNAT.LB.Name, m.SNAT.Name, err)
 		t.Member(name, vm, reports.StatusFailed, err.Error())
-	case translated && (peer.Addr() != m.SNAT.FIP() || !m.Ports.Contains(int(peer.Port()))):
+	case translated && !m.LeavesFrom(peer):
 		t.Errorf("%s: the destination saw it from %s; Azure translates it to %s on %s", name, peer, m.SNAT.FIP(), m.Ports)
 		t.Member(name, vm, reports.StatusFailed, "arrived from "+peer.String())
 	case translated:

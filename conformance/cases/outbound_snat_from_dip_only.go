@@ -31,7 +31,7 @@ func init() {
 			switch {
 			case err != nil:
 				t.Errorf("a connection from the DIP %s to %s failed: %v", vmDIP, dst, err)
-			case peer.Addr() != m.SNAT.FIP() || !m.Ports.Contains(int(peer.Port())):
+			case !m.LeavesFrom(peer):
 				t.Errorf("the destination saw the DIP's connection from %s; Azure translates it to %s on %s", peer, m.SNAT.FIP(), m.Ports)
 			default:
 				t.Expect(t.Client(), suite.Step{What: fmt.Sprintf("the DIP's connection arrives from the SNAT frontend %s", peer),

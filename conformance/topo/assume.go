@@ -69,7 +69,7 @@ func assume(v *view.View, vm *schema.VM) (*schema.Guest, []string) {
 				continue
 			}
 			for _, p := range b.Protocols {
-				listen(schema.SockProto(strings.ToLower(string(p))), d.DstPort, b.String())
+				listen(p.Sock(), d.DstPort, b.String())
 			}
 			if pr := b.Probe; pr != nil && pr.Protocol != "" {
 				listen(schema.SockTCP, pr.Port, "probe "+pr.Name)

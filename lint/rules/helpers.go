@@ -311,11 +311,6 @@ func once() func(key any) bool {
 	}
 }
 
-// sockProto is the lower-case protocol name guests use (tcp, udp).
-func sockProto(p schema.Protocol) schema.SockProto {
-	return schema.SockProto(strings.ToLower(string(p)))
-}
-
 // hostPrefix is the single-address prefix length for a's family (32 or 128).
 func hostPrefix(a netip.Addr) int { return a.BitLen() }
 

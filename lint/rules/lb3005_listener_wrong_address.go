@@ -33,7 +33,7 @@ func runListenerWrongAddress(pass *lint.Pass) {
 			return
 		}
 		for _, p := range d.b.Protocols {
-			proto, at := sockProto(p), hostPort(dst, d.b.BackendPort)
+			proto, at := p.Sock(), hostPort(dst, d.b.BackendPort)
 			if ok, _ := d.Guest.Serves(proto, dst, d.b.BackendPort); ok || !isNew([4]any{d.Guest, dst, proto, d.b.BackendPort}) {
 				continue
 			}

@@ -35,7 +35,7 @@ func runFirewallBlocksService(pass *lint.Pass) {
 			return
 		}
 		for _, proto := range d.b.Protocols {
-			p := packet{proto: sockProto(proto), dst: dst, port: d.b.BackendPort}
+			p := packet{proto: proto.Sock(), dst: dst, port: d.b.BackendPort}
 			ok, block := firewallAllows(d.Guest, p)
 			if ok || !isNew([2]any{d.Guest, p}) {
 				continue

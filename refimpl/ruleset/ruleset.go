@@ -187,7 +187,7 @@ func (s *Set) addSNAT(sn *view.SNAT) error {
 	si := uint16(len(s.SNATs))
 	for _, m := range sn.Members {
 		if m.Ports.Hi == 0 || !m.DIP.Is4() {
-			s.warnf("%s: member %s/%s/%s gets no outbound SNAT (no ports left on the frontend, or not IPv4)", name, m.VM.Name, m.NIC.Name, m.IPConfig.Name)
+			s.warnf("%s: member %s gets no outbound SNAT (no ports left on the frontend, or not IPv4)", name, m)
 			continue
 		}
 		ref := snatRef{si, uint16(len(c.Members))}

@@ -68,12 +68,7 @@ func (b *Binding) String() string { return fmt.Sprintf("%s %q", b.Kind, b.Name) 
 
 // FIP is the frontend IP, invalid when the frontend does not exist or its
 // address does not parse.
-func (b *Binding) FIP() netip.Addr {
-	if b.Frontend == nil {
-		return netip.Addr{}
-	}
-	return b.Frontend.Addr
-}
+func (b *Binding) FIP() netip.Addr { return b.Frontend.addr() }
 
 // Delivery is one binding reaching one backend IP configuration.
 type Delivery struct {
@@ -104,8 +99,11 @@ type Delivery struct {
 }
 
 // String names the IP configuration as vm/nic/ipconfig.
-func (d *Delivery) String() string {
-	return d.VM.Name + "/" + d.NIC.Name + "/" + d.IPConfig.Name
+func (d *Delivery) String() string { return ipConfigName(d.VM, d.NIC, d.IPConfig) }
+
+// ipConfigName names an IP configuration as vm/nic/ipconfig.
+func ipConfigName(vm *schema.VM, nic *schema.NetworkInterface, ipc *schema.IPConfig) string {
+	return vm.Name + "/" + nic.Name + "/" + ipc.Name
 }
 
 // Reasons a member gets no flow (Delivery.Excluded).

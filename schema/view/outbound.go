@@ -21,9 +21,7 @@ type SNAT struct {
 	// default SNAT (Rule).
 	Outbound *schema.OutboundRule
 	Rule     *schema.Rule
-	// Node is Outbound's or Rule's.
-	Node *schema.Node
-	Name string
+	Name     string
 	// Frontend is where the connections leave from: an outbound rule's
 	// first frontend, a load-balancing rule's frontend; nil when none has
 	// the name given.
@@ -126,7 +124,7 @@ func (v *View) resolveSNATs() {
 	}
 	for _, l := range v.LoadBalancers {
 		for _, o := range l.OutboundRules {
-			s := &SNAT{LB: l, Outbound: o, Node: &o.Node, Name: o.Name, Protocols: Protocols(o.Protocol), IdleMinutes: o.IdleTimeoutInMinutes}
+			s := &SNAT{LB: l, Outbound: o, Name: o.Name, Protocols: Protocols(o.Protocol), IdleMinutes: o.IdleTimeoutInMinutes}
 			if len(o.FrontendIPConfigurations) > 0 {
 				s.Frontend = l.Frontends[o.FrontendIPConfigurations[0]]
 			}
@@ -148,7 +146,7 @@ func (v *View) resolveSNATs() {
 			if r.DisableOutboundSnat || pool == nil {
 				continue
 			}
-			s := &SNAT{LB: l, Rule: r, Node: &r.Node, Name: r.Name, Frontend: l.Frontends[r.FrontendIPConfiguration],
+			s := &SNAT{LB: l, Rule: r, Name: r.Name, Frontend: l.Frontends[r.FrontendIPConfiguration],
 				Protocols: Protocols(r.Protocol), IdleMinutes: r.IdleTimeoutInMinutes, PortsPerMember: DefaultSNATPorts(len(pool.Members))}
 			v.snats = append(v.snats, s)
 			add(s, pool)
@@ -161,11 +159,16 @@ type snatKey struct{ fip, dip netip.Addr }
 
 // FIP is the frontend address connections leave from, invalid when the
 // frontend does not exist or its address does not parse.
-func (s *SNAT) FIP() netip.Addr {
-	if s.Frontend == nil {
-		return netip.Addr{}
-	}
-	return s.Frontend.Addr
+func (s *SNAT) FIP() netip.Addr { return s.Frontend.addr() }
+
+// String names the IP configuration as vm/nic/ipconfig.
+func (m *SNATMember) String() string { return ipConfigName(m.VM, m.NIC, m.IPConfig) }
+
+// LeavesFrom reports whether p is an address and port the member's
+// translated connections leave from: the SNAT frontend, a port of the
+// member's range.
+func (m *SNATMember) LeavesFrom(p netip.AddrPort) bool {
+	return p.Addr() == m.SNAT.FIP() && m.Ports.Contains(int(p.Port()))
 }
 
 // OutboundFor returns how a connection of protocol proto that an IP

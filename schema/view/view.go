@@ -58,6 +58,15 @@ type Frontend struct {
 	Addr netip.Addr
 }
 
+// addr is the frontend's address; invalid for no frontend (nil) or one
+// whose address does not parse.
+func (f *Frontend) addr() netip.Addr {
+	if f == nil {
+		return netip.Addr{}
+	}
+	return f.Addr
+}
+
 // VM returns the VM of that name, or nil.
 func (v *View) VM(name string) *schema.VM { return v.vms[name] }
 
