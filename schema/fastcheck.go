@@ -14,8 +14,9 @@ import (
 // valid. fastValid proves a unit valid without unifying it: every field is
 // one the definition declares, every required field is written, no
 // definition has conditional requirements (if clauses), and every scalar
-// value satisfies its field's constraint, checked by CUE on that value
-// alone and remembered per (type, field, value). Anything it cannot judge
+// value satisfies its field's constraint, checked by a Go predicate read
+// from schema.cue (gocheck.go) or else by CUE on that value alone,
+// remembered per (type, field, value). Anything it cannot judge
 // that way — a conditional definition, an unknown or missing field, a
 // value that is not a literal, a constraint that fails — leaves the unit
 // to CUE, which then also explains the errors. So the fast path changes
@@ -119,8 +120,9 @@ func (c *compiled) fastField(def *defInfo, name string, fi *fieldInfo, x ast.Exp
 	return c.fastScalar(def, name, fi.value, x)
 }
 
-// fastScalar checks one literal against constraint, remembering the
-// verdict.
+// fastScalar checks one literal against constraint: by the field's Go
+// predicate (goCheck) when it has one and it accepts, else by CUE with the
+// verdict remembered.
 func (c *compiled) fastScalar(def *defInfo, field string, constraint cue.Value, x ast.Expr) bool {
 	lit, ok := x.(*ast.BasicLit)
 	sign := ""
@@ -131,21 +133,34 @@ func (c *compiled) fastScalar(def *defInfo, field string, constraint cue.Value, 
 	if !ok || lit.Kind == token.NULL {
 		return false
 	}
+	if p := goChecks()[def.name][field]; p != nil {
+		if s, ok := scalarOf(lit, sign != ""); ok && p(s) {
+			return true
+		}
+	}
 	return c.remember(scalarKey{def.typ, field, lit.Kind, sign + lit.Value}, func() bool {
 		return constraint.Unify(c.ctx.BuildExpr(x)).Validate(cue.Concrete(true)) == nil
 	})
 }
 
 // fastScalarList checks a list of literals against constraint as a whole
-// (a constraint such as [#Name, ...#Name] asks for a length), remembering
-// the verdict.
+// (a constraint such as [#Name, ...#Name] asks for a length): by the
+// field's Go predicate when it has one and it accepts, else by CUE with
+// the verdict remembered.
 func (c *compiled) fastScalarList(def *defInfo, field string, constraint cue.Value, x *ast.ListLit) bool {
-	var b strings.Builder
-	for _, e := range x.Elts {
+	lits := make([]*ast.BasicLit, len(x.Elts))
+	for i, e := range x.Elts {
 		lit, ok := e.(*ast.BasicLit)
 		if !ok || lit.Kind == token.NULL {
 			return false
 		}
+		lits[i] = lit
+	}
+	if p := goListChecks()[def.name][field]; p != nil && p.acceptsLits(lits) {
+		return true
+	}
+	var b strings.Builder
+	for _, lit := range lits {
 		b.WriteString(lit.Kind.String())
 		b.WriteByte(0)
 		b.WriteString(lit.Value)
