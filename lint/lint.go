@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -132,12 +133,24 @@ type Pass struct {
 	Rule       *Rule
 	Deployment *schema.Deployment
 	report     func(Finding)
-	// shared holds values built once per lint run for every rule (Shared);
-	// nil for a pass made outside Run.
-	shared map[any]any
-	// skips records the objects rules skipped for unknown fields (Known);
-	// nil for a pass made outside Run.
-	skips skipLog
+	// run holds what the rules of one lint run share: values built once
+	// (Shared) and the objects skipped for unknown fields (Known); nil for a
+	// pass made outside Run.
+	run *runState
+}
+
+// runState is shared by the passes of one lint run, which run
+// concurrently.
+type runState struct {
+	mu     sync.Mutex
+	shared map[any]*sharedValue
+	skips  skipLog
+}
+
+// sharedValue is one value of Pass.Shared, built once.
+type sharedValue struct {
+	once sync.Once
+	v    any
 }
 
 // NewPass returns a pass whose findings go to report.
@@ -148,17 +161,22 @@ func NewPass(r *Rule, d *schema.Deployment, report func(Finding)) *Pass {
 // Shared returns the value stored under key for this lint run, building it
 // with build on first use, so that an index over the deployment that many
 // rules need is built once per run instead of once per rule (the role of
-// go/analysis's Requires). The value must depend only on the deployment.
+// go/analysis's Requires). The value must depend only on the deployment,
+// and rules running at the same time read it: it must not change once
+// built.
 func (p *Pass) Shared(key any, build func() any) any {
-	if p.shared == nil {
+	if p.run == nil {
 		return build()
 	}
-	v, ok := p.shared[key]
-	if !ok {
-		v = build()
-		p.shared[key] = v
+	p.run.mu.Lock()
+	sv := p.run.shared[key]
+	if sv == nil {
+		sv = &sharedValue{}
+		p.run.shared[key] = sv
 	}
-	return v
+	p.run.mu.Unlock()
+	sv.once.Do(func() { sv.v = build() })
+	return sv.v
 }
 
 // Report records a finding for the pass's rule at pos about object (a

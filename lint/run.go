@@ -3,7 +3,9 @@ package lint
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -27,13 +29,9 @@ func Run(d *schema.Deployment, issues []schema.Issue, rules []*Rule, sources map
 		findings = append(findings, issueFinding(is, catalogue[is.Rule]))
 	}
 	if d != nil {
-		shared, skips := map[any]any{}, skipLog{}
-		for _, r := range rules {
-			if r.Run != nil {
-				findings = append(findings, runRule(r, d, shared, skips)...)
-			}
-		}
-		findings = append(findings, skips.findings()...)
+		run := &runState{shared: map[any]*sharedValue{}, skips: skipLog{}}
+		findings = append(findings, runRules(rules, d, run)...)
+		findings = append(findings, run.skips.findings()...)
 	}
 	known := map[string]bool{}
 	for id := range catalogue {
@@ -54,9 +52,34 @@ func issueFinding(is schema.Issue, r *Rule) Finding {
 	return f
 }
 
-// runRule runs one rule with the run's shared values and skip log, and
-// recovers from a panic in it.
-func runRule(r *Rule, d *schema.Deployment, shared map[any]any, skips skipLog) (findings []Finding) {
+// runRules runs the rules on d, as many at once as there are CPUs: rules
+// only read the deployment and the values they share (Pass.Shared), so
+// their findings do not depend on the order. The findings come back in
+// rule order.
+func runRules(rules []*Rule, d *schema.Deployment, run *runState) []Finding {
+	perRule := make([][]Finding, len(rules))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(rules)) {
+		wg.Go(func() {
+			for i := range next {
+				perRule[i] = runRule(rules[i], d, run)
+			}
+		})
+	}
+	for i, r := range rules {
+		if r.Run != nil {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	return slices.Concat(perRule...)
+}
+
+// runRule runs one rule with the run's shared state, and recovers from a
+// panic in it.
+func runRule(r *Rule, d *schema.Deployment, run *runState) (findings []Finding) {
 	defer func() {
 		if p := recover(); p != nil {
 			findings = append(findings, metaFinding(InternalError, schema.Pos{}, fmt.Sprintf(
@@ -65,7 +88,7 @@ func runRule(r *Rule, d *schema.Deployment, shared map[any]any, skips skipLog) (
 		}
 	}()
 	pass := NewPass(r, d, func(f Finding) { findings = append(findings, f) })
-	pass.shared, pass.skips = shared, skips
+	pass.run = run
 	r.Run(pass)
 	return findings
 }

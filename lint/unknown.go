@@ -28,15 +28,24 @@ func (p *Pass) Known(n *schema.Node, fields ...string) bool {
 	for _, f := range fields {
 		if why, unknown := n.Unknown(f); unknown {
 			ok = false
-			p.skips.add(n, p.Rule.ID, f, why)
+			p.skip(n, f, why)
 		}
 	}
 	return ok
 }
 
+// skip records that the pass's rule skipped n because field is unknown.
+func (p *Pass) skip(n *schema.Node, field, why string) {
+	if p.run == nil {
+		return
+	}
+	p.run.mu.Lock()
+	defer p.run.mu.Unlock()
+	p.run.skips.add(n, p.Rule.ID, field, why)
+}
+
 // skipLog records, for one lint run, the objects that rules skipped because
-// of fields only known at deployment. A nil skipLog (a pass made outside
-// Run) records nothing.
+// of fields only known at deployment.
 type skipLog map[*schema.Node]*skipped
 
 // skipped is what the rules needed of one object and could not know.
@@ -49,9 +58,6 @@ type skipped struct {
 
 // add records that rule skipped n because field (unknown for why) is.
 func (l skipLog) add(n *schema.Node, rule, field, why string) {
-	if l == nil {
-		return
-	}
 	s := l[n]
 	if s == nil {
 		s = &skipped{fields: map[string]string{}, rules: map[string]bool{}}
