@@ -22,10 +22,12 @@ demo: build
 conform: build
 	./bin/lbcheck conform --target ref --report out/conform
 
-## test: the whole test suite (namespace tests need root and skip without it)
+## test: the whole test suite (namespace tests need root and skip without it);
+## lint runs its rules concurrently, so its packages also run under the race detector
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+	$(GO) test -count=1 -race ./lint/...
 
 ## corpus: lint the real ARM quickstart templates in ../shared/corpus and compare with their
 ## judged findings (check.sh), then count the load balancers declared, imported and checked
