@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,6 +184,8 @@ func TestConformBrokenFixtures(t *testing.T) {
 			"LB3005 guests.web-1.listeners.nginx site-a: RuleReplyDirect", "LB3008 guests.web-1.firewall: RuleReplyDirect",
 			"LB3005 guests.web-2.listeners.nginx site-a: RuleReplyDirect", "LB3008 guests.web-2.firewall: RuleReplyDirect",
 		}, [][2]string{{"        protocol: Tcp\n", "        protocol: Tcp\n        enableFloatingIP: true\n"}}},
+		{"dns-forwarders-without-probe.yaml", []string{"LB2003 loadBalancers.dns-ilb.loadBalancingRules.dns-udp: MemberInRotationUntilProbeFails"},
+			[][2]string{{"        protocol: Udp\n", "        probe: dns-tcp\n        protocol: Udp\n"}}},
 		{"windows-missing-weakhostsend.yaml", []string{"LB3003 guests.sql-2.interfaces.Loopback: RuleReplyDirect"},
 			[][2]string{{"weakHostReceive: true} # want LB3003", "weakHostReceive: true, weakHostSend: true} # want LB3003"}}},
 	} {
@@ -193,15 +196,21 @@ func TestConformBrokenFixtures(t *testing.T) {
 			}
 			rep := conformFile(t, filepath.Join(t.TempDir(), tt.file), src, exitFindings)
 			var got []string
-			named := map[string]bool{}
+			// Members that failed must be the guests lint names, or members
+			// of a rule lint names (a rule's finding fails a member conform
+			// picked, such as the one whose service it made fail).
+			named, rules := map[string]bool{}, []string{}
 			for _, x := range rep.LintFindings {
 				by := strings.Join(x.ReproducedBy, ",")
 				if by == "" {
 					by = "-"
 				}
 				got = append(got, x.Rule+" "+x.Object+": "+by)
-				if parts := strings.Split(x.Object, "."); parts[0] == "guests" {
+				switch parts := strings.Split(x.Object, "."); {
+				case parts[0] == "guests":
 					named[parts[1]] = true
+				case len(parts) == 4 && parts[2] == "loadBalancingRules":
+					rules = append(rules, " "+parts[1]+"/"+parts[3]+" ")
 				}
 			}
 			if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
@@ -212,6 +221,9 @@ func TestConformBrokenFixtures(t *testing.T) {
 				for _, m := range c.Members {
 					if m.Status != reports.StatusPassed && m.Status != reports.MemberExcluded && m.Status != reports.MemberUntested {
 						failed[m.Member] = true
+						if slices.ContainsFunc(rules, func(r string) bool { return strings.Contains(m.Rule, r) }) {
+							named[m.Member] = true
+						}
 					}
 				}
 			}
@@ -267,7 +279,7 @@ func TestConformLintCleanFixtures(t *testing.T) {
 		run   string
 		files []string
 	}{
-		{"^(GuestOutboundFlows|GuestReachesGateway|RuleDeliversToPool|RuleReplyDirect)$", files},
+		{"^(GuestOutboundFlows|GuestReachesGateway|MemberInRotationUntilProbeFails|RuleDeliversToPool|RuleReplyDirect)$", files},
 		{"^ProbesAnsweredByMembers$", []string{"../../fixtures/lint/LB3006/good.yaml", "../../fixtures/lint/LB3009/good.yaml"}},
 	} {
 		args := []string{"conform", "--run", tt.run}

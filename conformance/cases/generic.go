@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
 )
@@ -112,8 +114,37 @@ func flowsFor(b *view.Binding, hosted func(vm string) bool) []ruleFlow {
 	return out
 }
 
-func (f ruleFlow) send(t *suite.T) pkt.Spec {
-	return t.Send(pkt.Spec{Proto: f.proto, Dst: f.fip, DstPort: f.fport, Payload: payloadFor(f.proto)})
+// sendFlow sends the i-th fresh flow of f (from 0) and returns it. A rule
+// that hashes the source address only (bySource) keeps one client on one
+// member, so after the first its flows come from the client's steering
+// addresses in turn (topo.SteeringAddr; their answers reach the client
+// too).
+func (f ruleFlow) sendFlow(t *suite.T, i int) pkt.Spec {
+	spec := pkt.Spec{Proto: f.proto, Dst: f.fip, DstPort: f.fport, Payload: payloadFor(f.proto)}
+	if bySource(f.binding) && i > 0 {
+		spec.Src = topo.SteeringAddr(i - 1)
+	}
+	return t.Send(spec)
+}
+
+// flowLimit is how many fresh flows of f a case may send to reach each of
+// n members (maxFlows), no more than sendFlow has source addresses for a
+// source-hashed rule.
+func (f ruleFlow) flowLimit(n int) int {
+	if bySource(f.binding) {
+		return min(maxFlows(n), topo.SteeringAddrs+1)
+	}
+	return maxFlows(n)
+}
+
+// arrival waits for the flow s of f at its backends and returns where it
+// arrived and the match of its packet there (source and backend port); a
+// zero Point and nil packet, the case failed, when none got it.
+func (f ruleFlow) arrival(t *suite.T, s pkt.Spec) (suite.Point, pkt.Match, *pkt.Packet) {
+	m := fromClient(s)
+	m.DstPort = f.bport
+	at, p := t.ExpectAny(f.points(t), suite.Step{What: f.String() + ": delivered to a pool member", Match: m, Dir: capture.In})
+	return at, m, p
 }
 
 func (f ruleFlow) points(t *suite.T) []suite.Point {

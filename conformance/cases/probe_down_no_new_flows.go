@@ -72,31 +72,61 @@ const refuseTable = "lbcheck_probe_down"
 // refuseProbes answers TCP probes to port from the probe source with a RST
 // (in the calling thread's namespace).
 func refuseProbes(port uint16) error {
+	return refuse(refuseTable, refusal{proto: unix.IPPROTO_TCP, src: netip.MustParseAddr(contract.ProbeSource), port: port})
+}
+
+func removeRefuse() error { return removeTable(refuseTable) }
+
+// refusal is one kind of packet a VM refuses: TCP answered with a RST, UDP
+// dropped. A zero src or port matches any.
+type refusal struct {
+	proto byte // unix.IPPROTO_TCP or IPPROTO_UDP
+	src   netip.Addr
+	port  uint16
+}
+
+// refuse adds table to the calling thread's namespace with an input chain
+// that refuses rs.
+func refuse(table string, rs ...refusal) error {
 	c, err := nftables.New()
 	if err != nil {
 		return err
 	}
-	tbl := c.AddTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: refuseTable})
+	tbl := c.AddTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: table})
 	ch := c.AddChain(&nftables.Chain{Name: "input", Table: tbl, Type: nftables.ChainTypeFilter,
 		Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter})
-	src := netip.MustParseAddr(contract.ProbeSource).As4()
-	c.AddRule(&nftables.Rule{Table: tbl, Chain: ch, Exprs: []expr.Any{
-		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: src[:]},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(port)},
-		&expr.Reject{Type: unix.NFT_REJECT_TCP_RST},
-	}})
+	for _, r := range rs {
+		exprs := []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{r.proto}},
+		}
+		if r.src.IsValid() {
+			src := r.src.As4()
+			exprs = append(exprs,
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: src[:]})
+		}
+		if r.port != 0 {
+			exprs = append(exprs,
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(r.port)})
+		}
+		if r.proto == unix.IPPROTO_TCP {
+			exprs = append(exprs, &expr.Reject{Type: unix.NFT_REJECT_TCP_RST})
+		} else {
+			exprs = append(exprs, &expr.Verdict{Kind: expr.VerdictDrop})
+		}
+		c.AddRule(&nftables.Rule{Table: tbl, Chain: ch, Exprs: exprs})
+	}
 	return c.Flush()
 }
 
-func removeRefuse() error {
+// removeTable deletes a table refuse added.
+func removeTable(table string) error {
 	c, err := nftables.New()
 	if err != nil {
 		return err
 	}
-	c.DelTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: refuseTable})
+	c.DelTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: table})
 	return c.Flush()
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
-	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
@@ -72,34 +71,23 @@ func init() {
 // there (source and backend port); first reports whether the member
 // passed. A VM no flow reached is a failure of the case naming it: a
 // member that is down (its health probe unanswered), or one the forwarder
-// never picks. Each member's verdict goes to the report (T.Member). A rule that hashes the source address only
-// (loadDistribution SourceIP, SourceIPProtocol) keeps one client on one
-// member, so its flows come from the client's steering addresses in turn
-// (topo.SteeringAddr; their answers reach the client too). It returns the
-// flows sent (at least one).
+// never picks. Each member's verdict goes to the report (T.Member). A
+// source-hashed rule's flows come from steering addresses (sendFlow). It
+// returns the flows sent (at least one).
 func coverMembers(t *suite.T, f ruleFlow, first func(at suite.Point, m pkt.Match) bool) []pkt.Spec {
 	want := len(f.backends)
-	limit := maxFlows(want)
+	limit := f.flowLimit(want)
 	reached := map[string]bool{} // member -> its first flow's checks passed
 	var sent []pkt.Spec
 	misses := 0
 	lastProgress := time.Now()
-	if bySource(f.binding) {
-		limit = min(limit, topo.SteeringAddrs+1) // one member per source address
-	}
 	for i := 0; (len(sent) == 0 || len(reached) < want) && i < limit && misses < 3 && t.Context().Err() == nil; i++ {
-		spec := pkt.Spec{Proto: f.proto, Dst: f.fip, DstPort: f.fport, Payload: payloadFor(f.proto)}
-		if bySource(f.binding) && i > 0 {
-			spec.Src = topo.SteeringAddr(i - 1)
-		}
-		s := t.Send(spec)
+		s := f.sendFlow(t, i)
 		sent = append(sent, s)
 		if want == 0 {
 			break // only excluded members: nothing may arrive
 		}
-		m := fromClient(s)
-		m.DstPort = f.bport
-		at, p := t.ExpectAny(f.points(t), suite.Step{What: f.String() + ": delivered to a pool member", Match: m, Dir: capture.In})
+		at, m, p := f.arrival(t, s)
 		if p == nil {
 			misses++ // recorded as a failed check; three in a row end the rule
 			continue
