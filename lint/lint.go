@@ -63,6 +63,11 @@ type Doc struct {
 	Fix string
 	// Source is the URL of the documentation the rule is based on.
 	Source string
+	// Unobservable says, for a data-plane rule (LB2xxx, LB3xxx), which of
+	// its findings no packet case can reproduce and why; empty when
+	// `lbcheck conform` shows every one. conform prints it beside a finding
+	// no case failed on.
+	Unobservable string
 }
 
 // Rule is one check. ID is LBxnnn: LB0 tool/meta, LB1 structure Azure

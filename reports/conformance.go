@@ -100,6 +100,10 @@ type LintCrossCheck struct {
 	// though such a failure may have another cause; empty when no case
 	// failed there.
 	ReproducedBy []string `json:"reproducedBy,omitempty"`
+	// Unobservable is the rule's reason why packets cannot show some of
+	// its findings (lint.Doc.Unobservable), set when no case reproduced
+	// this one.
+	Unobservable string `json:"unobservable,omitempty"`
 }
 
 // Deployment is a user deployment a report tested.

@@ -292,3 +292,41 @@ func TestConformLintCleanFixtures(t *testing.T) {
 		}
 	}
 }
+
+// TestConformReproducesLintFixtures runs conform --config on every bad
+// fixture of a data-plane lint rule (fixtures/lint/LB2xxx, LB3xxx): each
+// finding lint reports must be reproduced by a failing case, except those
+// the rule documents as not observable with packets (lint.Doc.Unobservable),
+// which the report then explains.
+func TestConformReproducesLintFixtures(t *testing.T) {
+	labtest.RequireRoot(t)
+	files, _ := filepath.Glob("../../fixtures/lint/LB[23]*/bad.yaml")
+	if len(files) < 14 {
+		t.Fatalf("%d bad fixtures of LB2xxx/LB3xxx rules", len(files))
+	}
+	unobservable := map[string]bool{"LB3003 guests.sql-2.interfaces.Loopback": true, "LB3010 guests.app-1": true}
+	for _, f := range files {
+		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "report.json")
+			var stdout, stderr bytes.Buffer
+			run([]string{"conform", "--config", f, "--json", out}, &stdout, &stderr)
+			rep, err := reports.ReadConformance(out)
+			if err != nil {
+				t.Fatalf("%v\n%s%s", err, &stdout, &stderr)
+			}
+			if len(rep.LintFindings) == 0 {
+				t.Errorf("lint found nothing on %s", f)
+			}
+			for _, x := range rep.LintFindings {
+				key := x.Rule + " " + x.Object
+				switch {
+				case unobservable[key] && (len(x.ReproducedBy) > 0 || x.Unobservable == ""):
+					t.Errorf("%s: reproduced by %q, explained %q; want no case and the rule's reason", key, x.ReproducedBy, x.Unobservable)
+				case !unobservable[key] && len(x.ReproducedBy) == 0:
+					t.Errorf("%s (%s): no case failed on it\n%s", key, x.Message, &stdout)
+				}
+			}
+		})
+	}
+}

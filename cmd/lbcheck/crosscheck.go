@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/lbcheck/lbcheck/internal/safetext"
@@ -42,6 +43,9 @@ func crossCheck(rep *reports.ConformanceReport, findings map[string][]lint.Findi
 					}
 				}
 			}
+			if i := slices.IndexFunc(rules.All, func(r *lint.Rule) bool { return r.ID == f.Rule }); i >= 0 && len(x.ReproducedBy) == 0 {
+				x.Unobservable = rules.All[i].Doc.Unobservable
+			}
 			rep.LintFindings = append(rep.LintFindings, x)
 		}
 	}
@@ -79,8 +83,11 @@ func failedOn(c reports.CaseResult, subject *regexp.Regexp) bool {
 func printCrossCheck(w io.Writer, rep *reports.ConformanceReport) {
 	for _, x := range rep.LintFindings {
 		verdict := "no case failed on what it names (see lbcheck rules " + x.Rule + ")"
-		if len(x.ReproducedBy) > 0 {
+		switch {
+		case len(x.ReproducedBy) > 0:
 			verdict = "a case failed on what it names: " + strings.Join(x.ReproducedBy, ", ")
+		case x.Unobservable != "":
+			verdict = "no case failed on what it names; packets cannot show it: " + x.Unobservable
 		}
 		fmt.Fprintf(w, "lint %s %s: %s\n", x.Rule, safetext.Line(x.Object), safetext.Line(verdict))
 	}

@@ -59,7 +59,13 @@ func explainRule(w io.Writer, all []*lint.Rule, id string) error {
 		return usagef("no rule %q; run 'lbcheck rules' to list them", id)
 	}
 	r := all[i]
-	_, err := fmt.Fprintf(w, "%s: %s\nSeverity: %s\n\n%s\n\nFix: %s\n\nSource: %s\n",
-		r.ID, r.Doc.Title, r.Severity, r.Doc.Text, r.Doc.Fix, r.Doc.Source)
-	return err
+	if _, err := fmt.Fprintf(w, "%s: %s\nSeverity: %s\n\n%s\n\nFix: %s\n\nSource: %s\n",
+		r.ID, r.Doc.Title, r.Severity, r.Doc.Text, r.Doc.Fix, r.Doc.Source); err != nil {
+		return err
+	}
+	if r.Doc.Unobservable != "" {
+		_, err := fmt.Fprintf(w, "\nNot shown by lbcheck conform: %s\n", r.Doc.Unobservable)
+		return err
+	}
+	return nil
 }

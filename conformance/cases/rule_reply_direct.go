@@ -17,7 +17,7 @@ func init() {
 		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, the backend's answer reaches the client from frontendIP:frontendPort without crossing the mux.",
 		Profile:     suite.Core,
 		Features:    []string{"dsr", "user-deployment"},
-		Expectation: "Replies come from frontendIP:frontendPort and flow directly back to the client (DSR). TCP is always answered: with SYN-ACK when the VM's guest declares listeners and the rule a backend port (the declared listeners are the services, so a RST means the rule's service does not listen where the packet arrives, lint's LB3005), SYN-ACK or RST otherwise; UDP when the guest declares a listener for the backend port.",
+		Expectation: "Replies come from frontendIP:frontendPort and flow directly back to the client (DSR). TCP is always answered: with SYN-ACK when the rule has a backend port (the guest's listeners, declared or as conform assumes them, are the services, so a RST means the rule's service does not listen where the packet arrives: lint's LB3005, or LB2004 for an availability group listener, which answers on the listener IP only), SYN-ACK or RST for HA ports; UDP when the guest declares a listener for the backend port.",
 		Source:      docMultiVIP,
 		Budget:      func(d *schema.Deployment) time.Duration { return coverBudget(view.Resolve(d)) },
 		Run: func(t *suite.T) {
@@ -43,7 +43,10 @@ func init() {
 					}
 					s := pkt.Spec{Proto: f.proto, Src: m.Src, SrcPort: m.SrcPort, Dst: f.fip, DstPort: f.fport}
 					want, what := replyTo(s), f.String()+": "+at.Label+"'s answer comes from the frontend"
-					if g := v.Guest(at.Label); f.proto == pkt.TCP && f.binding.BackendPort != 0 && g != nil && len(g.Guest.Listeners) > 0 {
+					// A guest listens where it declares, or as the topology
+					// assumes (topo: the backend port on the wildcard address,
+					// an availability group listener on its listener IP).
+					if f.proto == pkt.TCP && f.binding.BackendPort != 0 {
 						want.Flags, what = pkt.SYN|pkt.ACK, what+" and accepts (SYN-ACK)"
 					}
 					p := t.Expect(t.Client(), suite.Step{What: what, Reply: true, Match: want, Dir: capture.In})

@@ -412,3 +412,37 @@ func TestAssumed(t *testing.T) {
 		t.Errorf("a guest declaring listeners got %+v, %q", g, notes)
 	}
 }
+
+// TestAssumedSQLListener: a VM without a guest declaration behind a rule
+// that looks like an availability group listener (probe port 59999, port
+// 1433) gets SQL Server on the listener IP alone, with that IP on lo, so a
+// listener rule with Floating IP off is refused as on Azure (lint's
+// LB2004); the probe is still served on the wildcard address.
+func TestAssumedSQLListener(t *testing.T) {
+	d, issues, err := schema.LoadBytes("sql.yaml", []byte(`
+loadBalancers:
+  - name: ilb
+    type: internal
+    frontendIPConfigurations: [{name: ag, ipAddress: 10.0.1.10}]
+    backendAddressPools: [{name: nodes, members: [{vm: sql-1, ipConfiguration: c}]}]
+    probes: [{name: ag-probe, protocol: Tcp, port: 59999}]
+    loadBalancingRules:
+      - {name: listener, frontendIPConfiguration: ag, backendAddressPool: nodes, probe: ag-probe, protocol: Tcp, frontendPort: 1433, backendPort: 1433}
+vms:
+  - {name: sql-1, networkInterfaces: [{name: n, ipConfigurations: [{name: c, privateIPAddress: 10.0.1.4, primary: true}]}]}
+`))
+	if err != nil || len(issues) > 0 {
+		t.Fatal(err, issues)
+	}
+	got := strings.Join(Assumed(d), "\n")
+	want := "sql-1: no guest declaration: a Linux guest with lo 127.0.0.1/8, 10.0.1.10/32\n" +
+		`sql-1: SQL Server availability group listeners on the listener IP only: tcp 10.0.1.10:1433 (rule "listener")` + "\n" +
+		"sql-1: no listeners declared: services on 0.0.0.0 tcp:59999"
+	if got != want {
+		t.Errorf("Assumed:\n%s\nwant:\n%s", got, want)
+	}
+	d.LoadBalancers[0].Probes[0].Port = 8080 // not the pattern: the wildcard as for any rule
+	if got := strings.Join(Assumed(d), "\n"); strings.Contains(got, "SQL") || strings.Contains(got, "10.0.1.10/32") {
+		t.Errorf("a rule that is no listener got SQL assumptions:\n%s", got)
+	}
+}

@@ -1,10 +1,8 @@
 package rules
 
 import (
-	"strings"
-	"unicode"
-
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema/view"
 )
 
 // SQLListenerWithoutFloatingIP is LB2004: a SQL Server Always On
@@ -36,19 +34,16 @@ func runSQLListenerWithoutFloatingIP(pass *lint.Pass) {
 			}
 			pass.Reportf(b.Node, "enableFloatingIP",
 				"rule %q looks like a SQL Always On listener (port %d, probe port %d) but has Floating IP off; the listener IP never reaches SQL Server: set enableFloatingIP: true",
-				b.Name, b.BackendPort, sqlProbePort)
+				b.Name, b.BackendPort, view.SQLProbePort)
 		}
 	}
 }
 
-// sqlProbePort is the probe port Microsoft's availability-group guides use.
-const sqlProbePort = 59999
-
 // looksLikeSQLListener reports whether a load-balancing rule matches the
-// SQL Server availability group listener pattern: probe port 59999 and
-// port 1433, or a name containing "sql" or an "ag" token (ag, ag1, ...).
-// ok is false when that depends on a value only known at deployment. The
-// backend port, which the finding names, is always needed.
+// SQL Server availability group listener pattern (view.Binding.SQLListener)
+// asking each field only when it is known: ok is false when the verdict
+// depends on a value only known at deployment. The backend port, which the
+// finding names, is always needed.
 func looksLikeSQLListener(pass *lint.Pass, b binding) (is, ok bool) {
 	p, ok := b.probe(pass)
 	if !ok || p == nil {
@@ -57,29 +52,14 @@ func looksLikeSQLListener(pass *lint.Pass, b binding) (is, ok bool) {
 	if !known(pass, p, probePort) {
 		return false, false
 	}
-	if p.Port != sqlProbePort {
+	if p.Port != view.SQLProbePort {
 		return false, true
 	}
 	if !b.known(pass, bindBackendPort) {
 		return false, false
 	}
-	if b.BackendPort == 1433 || b.settled(bindFrontendPort, b.Rule.FrontendPort == 1433) || b.settled(bindName, sqlName(b.Name)) {
+	if b.BackendPort == 1433 || b.settled(bindFrontendPort, b.Rule.FrontendPort == 1433) || b.settled(bindName, view.SQLName(b.Name)) {
 		return true, true
 	}
 	return false, b.known(pass, bindFrontendPort, bindName)
-}
-
-// sqlName reports whether a rule name contains "sql" or an "ag" token.
-func sqlName(name string) bool {
-	name = strings.ToLower(name)
-	if strings.Contains(name, "sql") {
-		return true
-	}
-	tokens := strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	for _, tok := range tokens {
-		if strings.TrimRight(tok, "0123456789") == "ag" {
-			return true
-		}
-	}
-	return false
 }

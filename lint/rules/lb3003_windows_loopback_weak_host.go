@@ -22,6 +22,10 @@ var WindowsLoopbackWeakHost = &lint.Rule{
 			"as an alternative for the send side (which interface's flag Windows checks is not documented).",
 		Fix:    "netsh interface ipv4 set interface \"<loopback name>\" weakhostreceive=enabled weakhostsend=enabled",
 		Source: docFloatingIP,
+		Unobservable: "a loopback without weakHostReceive, when the NIC has weakHostReceive and weakHostSend. Azure's steps " +
+			"ask for the flag, but by the strong host model Windows documents, the receiving interface (the NIC) decides " +
+			"whether a packet for another interface's address is accepted; conform's Windows emulation follows that model, " +
+			"so no packet shows this finding, and whether Windows checks the loopback's flag too is not documented.",
 	},
 	Run: runWindowsLoopbackWeakHost,
 }
