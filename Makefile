@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build demo conform test corpus bench fuzz vet clean
+.PHONY: all build demo conform test corpus bench fuzz mutants vet clean
 
 all: build
 
@@ -45,6 +45,11 @@ bench: build bin/cue
 ## bin/cue: the cue CLI at the version lbcheck embeds, for the lint benchmark
 bin/cue:
 	GOBIN=$(CURDIR)/bin $(GO) install cuelang.org/go/cmd/cue@$$($(GO) list -m -f '{{.Version}}' cuelang.org/go)
+
+## mutants: build every forwarder mutant (conformance/mutants) and run the whole suite
+## against each (root; about a minute per mutant); prints which cases catch which mutant
+mutants:
+	LBCHECK_MUTANT_SCORE=1 $(GO) test -count=1 -timeout 60m -run '^TestMutantScore$$' -v ./conformance/mutants/ | grep -vE '^(=== RUN|--- PASS|PASS)'
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s). A failure that wrote
 ## no failing input is Go 1.26's fuzz coordinator stopping late at the

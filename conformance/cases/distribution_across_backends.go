@@ -22,6 +22,7 @@ func init() {
 		Features:    []string{"load-distribution"},
 		Expectation: "The Default mode hashes the 5-tuple: flows that differ in source port are distributed across the healthy backend instances.",
 		Source:      docDistMode,
+		Catches:     []string{"distribution-source-ip-only"},
 		Deployment:  "distribution.yaml",
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe-default")

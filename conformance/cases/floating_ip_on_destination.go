@@ -14,6 +14,7 @@ func init() {
 		Features:    []string{"load-balancing-rule", "floating-ip"},
 		Expectation: "With Floating IP enabled the backend receives dst = frontendIP:backendPort; the backend port may differ from the frontend port (multivip rule type 2).",
 		Source:      docMultiVIP,
+		Catches:     []string{"floating-on-rewrites-dip"},
 		Deployment:  "mapping.yaml",
 		Run: func(t *suite.T) {
 			fip := frontendIP(t, "fip4") // rule float-rewrite: 443 -> 8443

@@ -23,6 +23,7 @@ func init() {
 		Features:    []string{"health-probe"},
 		Expectation: "One backend probed down: new TCP flows go to the healthy instances, existing TCP flows to the probed-down instance continue.",
 		Source:      docProbes,
+		Catches:     []string{"probe-down-ignored", "probe-down-breaks-established"},
 		Deployment:  "probe.yaml",
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe")
@@ -40,16 +41,7 @@ func init() {
 			down := id.VM
 			t.Logf("established connection served by %s; taking its probe down", down)
 
-			// Refuse the probe port to the probe source: the next probe fails.
-			if err := t.InVM(down, func() error { return refuseProbes(8090) }); err != nil {
-				t.Fatalf("refusing probes in %s: %v", down, err)
-			}
-			t.Cleanup(func() { _ = t.InVM(down, removeRefuse) })
-			t.Drain()
-			probe := pkt.Match{Proto: pkt.TCP, Src: dip(t, down), SrcPort: 8090, Dst: netip.MustParseAddr(contract.ProbeSource), Flags: pkt.RST | pkt.ACK}
-			t.MustExpect(t.VM(down), suite.Step{What: "the next probe of " + down + " is refused", Reply: true, Match: probe, Dir: capture.Out,
-				Timeout: 12 * time.Second, Note: "probe failed: member goes down"})
-			time.Sleep(500 * time.Millisecond) // the host reports the verdict to the mux
+			takeProbesDown(t, 8090, down)
 
 			for range 12 {
 				if got := backendOf(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8080, "a new flow reaches a healthy member"); got == down {
@@ -69,13 +61,27 @@ func init() {
 
 const refuseTable = "lbcheck_probe_down"
 
-// refuseProbes answers TCP probes to port from the probe source with a RST
-// (in the calling thread's namespace).
-func refuseProbes(port uint16) error {
-	return refuse(refuseTable, refusal{proto: unix.IPPROTO_TCP, src: netip.MustParseAddr(contract.ProbeSource), port: port})
+// takeProbesDown makes each VM refuse TCP probes to port from the probe
+// source with a RST (until the case ends), waits until each has refused
+// one and gives the host the time to report the verdict to the mux: with
+// a probe threshold of 1 and a 5-second interval, the members are then
+// down.
+func takeProbesDown(t *suite.T, port uint16, vms ...string) {
+	src := netip.MustParseAddr(contract.ProbeSource)
+	for _, vm := range vms {
+		if err := t.InVM(vm, func() error { return refuse(refuseTable, refusal{proto: unix.IPPROTO_TCP, src: src, port: port}) }); err != nil {
+			t.Fatalf("refusing probes in %s: %v", vm, err)
+		}
+		t.Cleanup(func() { _ = t.InVM(vm, func() error { return removeTable(refuseTable) }) })
+	}
+	t.Drain()
+	for _, vm := range vms {
+		probe := pkt.Match{Proto: pkt.TCP, Src: dip(t, vm), SrcPort: port, Dst: src, Flags: pkt.RST | pkt.ACK}
+		t.MustExpect(t.VM(vm), suite.Step{What: "the next probe of " + vm + " is refused", Reply: true, Match: probe, Dir: capture.Out,
+			Timeout: 12 * time.Second, Note: "probe failed: member goes down"})
+	}
+	time.Sleep(500 * time.Millisecond) // the host reports the verdict to the mux
 }
-
-func removeRefuse() error { return removeTable(refuseTable) }
 
 // refusal is one kind of packet a VM refuses: TCP answered with a RST, UDP
 // dropped. A zero src or port matches any.

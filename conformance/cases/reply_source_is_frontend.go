@@ -14,6 +14,7 @@ func init() {
 		Features:    []string{"dsr", "floating-ip", "floating-ip-off"},
 		Expectation: "In both modes the reply reaches the client as src = frontendIP:frontendPort, dst = clientIP:clientPort.",
 		Source:      docMultiVIP,
+		Catches:     []string{"reply-source-untranslated", "reply-port-untranslated"},
 		Deployment:  "mapping.yaml",
 		Run: func(t *suite.T) {
 			vmDIP := dip(t, "web")

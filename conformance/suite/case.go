@@ -56,6 +56,10 @@ type Case struct {
 	// the runner's case timeout: a generic case's work grows with the
 	// rules and members of a user's deployment.
 	Budget func(d *schema.Deployment) time.Duration
+	// Catches names the forwarder mutants (conformance/mutants) the case
+	// was written to catch; that package's tests check that it fails
+	// against each of them.
+	Catches []string
 }
 
 // GenericFixture is the deployment generic cases run on when the user gives

@@ -200,13 +200,20 @@ func Ref() (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reference target: %w", err)
 	}
+	return Forwarder("lbcheck-ref", bin), nil
+}
+
+// Forwarder is the manifest named name of the reference forwarder in the
+// lbcheck binary bin (`bin forward --role mux|host`), with the default
+// timeouts.
+func Forwarder(name, bin string) *Manifest {
 	return &Manifest{
-		Name:         "lbcheck-ref",
+		Name:         name,
 		Mux:          Role{[]string{bin, "forward", "--role", contract.RoleMux}},
 		Host:         Role{[]string{bin, "forward", "--role", contract.RoleHost}},
 		ReadyTimeout: DefaultReadyTimeout,
 		StopTimeout:  DefaultStopTimeout,
-	}, nil
+	}
 }
 
 // Resolve returns Ref() for "ref" and Load(arg) otherwise (the --target flag).

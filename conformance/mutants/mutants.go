@@ -1,0 +1,143 @@
+// Package mutants holds deliberately broken versions of the reference
+// forwarder: each Mutant is one small, named deviation from the documented
+// semantics, a text replacement in one refimpl source file.
+// Workspace.Build applies one to a copy of the module and builds its
+// lbcheck binary, a conformance target with target.Forwarder. The package's tests run the suite against every
+// mutant: a conformance suite is worth the broken implementations it
+// fails, so each mutant must be caught by the cases that name it
+// (suite.Case.Catches), and `make mutants` prints which cases catch which
+// mutant.
+package mutants
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Mutant is one deviation of the reference forwarder.
+type Mutant struct {
+	// Name identifies the mutant (kebab-case); cases name it in Catches.
+	Name string
+	// Breaks says which documented behaviour the mutant breaks.
+	Breaks string
+	// File is the source file changed, relative to the module root; Old
+	// must occur in it exactly once and is replaced by New.
+	File     string
+	Old, New string
+	// Core is set for a mutant of the mapping, the reply path or the
+	// probe target: the core profile alone must catch it.
+	Core bool
+	// Gap, when set, says that no case catches the mutant yet and which
+	// case is to: the mutant is built and scored but not required to be
+	// caught.
+	Gap string
+}
+
+// All are the mutants, by the behaviour they break.
+var All = []Mutant{
+	{Name: "floating-off-keeps-frontend", Core: true, Breaks: "Floating IP off: the guest must see DIP:backendPort, not the frontend IP",
+		File: "refimpl/host/host.go", Old: "\tif !r.Floating {\n\t\tpacket.SetDst(", New: "\tif false {\n\t\tpacket.SetDst("},
+	{Name: "floating-on-rewrites-dip", Core: true, Breaks: "Floating IP on: the guest must see the frontend IP unchanged",
+		File: "refimpl/host/host.go", Old: "\tif !r.Floating {\n\t\tpacket.SetDst(", New: "\tif true {\n\t\tpacket.SetDst("},
+	{Name: "backend-port-ignored", Core: true, Breaks: "the guest must see the rule's backend port",
+		File: "refimpl/host/host.go", Old: "\tif in.DstPort != bport {", New: "\tif false {"},
+	{Name: "reply-source-untranslated", Core: true, Breaks: "a reply must leave from the frontend IP (Floating IP off: the DIP is rewritten back)",
+		File: "refimpl/host/host.go", Old: "\tif in.Src != fe.fip {\n\t\tpacket.SetSrc(b, &in, fe.fip)", New: "\tif false {\n\t\tpacket.SetSrc(b, &in, fe.fip)"},
+	{Name: "reply-port-untranslated", Core: true, Breaks: "a reply must leave from the frontend port",
+		File: "refimpl/host/host.go", Old: "\tif in.SrcPort != fe.port {\n\t\tpacket.SetSrcPort(b, &in, fe.port)\n\t}\n\treturn b, in.Dst, stats.Reply",
+		New: "\tif false {\n\t\tpacket.SetSrcPort(b, &in, fe.port)\n\t}\n\treturn b, in.Dst, stats.Reply"},
+	{Name: "probe-down-ignored", Breaks: "a member whose probe fails gets no new flows",
+		File: "refimpl/mux/mux.go", Old: "if b.Probe < 0 || s.up[b.Probe] {", New: "if b.Probe < 0 || s.up[b.Probe] || true {"},
+	{Name: "probe-down-breaks-established", Breaks: "established TCP flows to a probed-down member continue",
+		File: "refimpl/mux/mux.go", Old: "case tcp && !syn && (rs.anyUp || len(r.Backends) > 1):", New: "case false:"},
+	{Name: "udp-stays-on-down-member", Breaks: "UDP flows move off a probed-down member (TCP flows stay)",
+		File: "refimpl/mux/mux.go", Old: "case tcp && !syn && (rs.anyUp || len(r.Backends) > 1):", New: "case !syn && (rs.anyUp || len(r.Backends) > 1):"},
+	{Name: "all-probed-up-ignored", Breaks: "noHealthyBackendsBehavior AllProbedUp: with every member down, flows go to all of them",
+		File: "refimpl/mux/mux.go", Old: "if !rs.anyUp && r.AllProbedUp {", New: "if false {"},
+	{Name: "all-probed-down-ignored", Breaks: "noHealthyBackendsBehavior AllProbedDown (the default): with every member down, no new flows",
+		File: "refimpl/mux/mux.go", Old: "if !rs.anyUp && r.AllProbedUp {", New: "if !rs.anyUp {"},
+	{Name: "http-probe-any-status", Breaks: "an HTTP probe is up only on status 200",
+		File: "refimpl/probe/probe.go", Old: "if resp.StatusCode != http.StatusOK {", New: "if false {",
+		Gap: "an HTTP probe status case (issue 14: 200 up, anything else down)"},
+	{Name: "secondary-ipconfig-delivered", Breaks: "Floating IP is not supported on secondary IP configurations: they get no flows",
+		File: "refimpl/ruleset/ruleset.go", Old: "\t\tcase d.Excluded != \"\":", New: "\t\tcase false:",
+		Gap: "a built-in case on a pool with a secondary IP configuration (issue 14; the generic RuleDeliversToPool catches it on such a --config)"},
+	{Name: "distribution-source-ip-only", Breaks: "the Default distribution hashes the five-tuple: new source ports spread over members",
+		File: "refimpl/mux/mux.go", Old: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {", New: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {\n\td = ruleset.SourceIP"},
+}
+
+// ByName returns the mutant named name.
+func ByName(name string) (Mutant, bool) {
+	for _, m := range All {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Mutant{}, false
+}
+
+// Workspace is a copy of the module in which mutants are built one after
+// another; Go's build cache keeps the unchanged packages, so each build
+// compiles only the mutated package and what depends on it.
+type Workspace struct {
+	root string // the copy
+	bin  string // where binaries go
+}
+
+// NewWorkspace copies the module at root (the files git lists, tracked or
+// not ignored) into dir.
+func NewWorkspace(root, dir string) (*Workspace, error) {
+	out, err := exec.Command("git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		return nil, fmt.Errorf("listing the module's files (mutants need a git checkout): %w", err)
+	}
+	w := &Workspace{root: filepath.Join(dir, "src"), bin: filepath.Join(dir, "bin")}
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // deleted in the work tree
+		}
+		if err != nil {
+			return nil, err
+		}
+		dst := filepath.Join(w.root, name)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return w, os.MkdirAll(w.bin, 0o755)
+}
+
+// Build applies m to the workspace, builds its lbcheck binary and restores
+// the file; it returns the binary's path.
+func (w *Workspace) Build(ctx context.Context, m Mutant) (string, error) {
+	path := filepath.Join(w.root, m.File)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("mutant %s: %w", m.Name, err)
+	}
+	if n := bytes.Count(orig, []byte(m.Old)); n != 1 {
+		return "", fmt.Errorf("mutant %s: the text to replace occurs %d times in %s, want once: update the mutant to the source", m.Name, n, m.File)
+	}
+	if err := os.WriteFile(path, bytes.Replace(orig, []byte(m.Old), []byte(m.New), 1), 0o644); err != nil {
+		return "", err
+	}
+	defer os.WriteFile(path, orig, 0o644)
+	bin := filepath.Join(w.bin, "lbcheck-"+m.Name)
+	// -trimpath: the build cache then does not depend on where the copy is.
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./cmd/lbcheck")
+	cmd.Dir = w.root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("mutant %s does not build: %v\n%s", m.Name, err, out)
+	}
+	return bin, nil
+}
