@@ -65,8 +65,7 @@ var All = []Mutant{
 	{Name: "http-probe-any-status", Breaks: "an HTTP probe is up only on status 200",
 		File: "refimpl/probe/probe.go", Old: "if resp.StatusCode != http.StatusOK {", New: "if false {"},
 	{Name: "secondary-ipconfig-delivered", Breaks: "Floating IP is not supported on secondary IP configurations: they get no flows",
-		File: "refimpl/ruleset/ruleset.go", Old: "\t\tcase d.Excluded != \"\":", New: "\t\tcase false:",
-		Gap: "a built-in case on a pool with a secondary IP configuration (issue 14; the generic RuleDeliversToPool catches it on such a --config)"},
+		File: "refimpl/ruleset/ruleset.go", Old: "\t\tcase d.Excluded != \"\":", New: "\t\tcase false:"},
 	{Name: "distribution-source-ip-only", Breaks: "the Default distribution hashes the five-tuple: new source ports spread over members",
 		File: "refimpl/mux/mux.go", Old: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {", New: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {\n\td = ruleset.SourceIP"},
 }
