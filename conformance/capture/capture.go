@@ -17,6 +17,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -53,6 +54,11 @@ type Frame struct {
 	Time   time.Time
 	Dir    Direction
 	Packet *pkt.Packet
+	// ChecksumPartial is set when the kernel reported the frame's transport
+	// checksum as not computed yet (TP_STATUS_CSUMNOTREADY: a packet this
+	// namespace's stack sent with checksum offload holds only the
+	// pseudo-header sum), so only its IPv4 header checksum can be checked.
+	ChecksumPartial bool
 }
 
 // Want is an expectation about a frame at a port.
@@ -120,6 +126,12 @@ func Open(point, iface string) (*Port, error) {
 	// A larger buffer so bursts are not lost while a case is busy; failure
 	// only means the default size.
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20)
+	// The packet's checksum state, so that Expect checks checksums only
+	// where they are complete.
+	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("capture %s: PACKET_AUXDATA: %w", point, err)
+	}
 	file := os.NewFile(uintptr(fd), "packet:"+iface)
 	rc, err := file.SyscallConn()
 	if err != nil {
@@ -139,14 +151,15 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 func (p *Port) readLoop() {
 	defer close(p.done)
 	buf := make([]byte, 1<<16)
+	oob := make([]byte, unix.CmsgSpace(sizeofAuxdata))
 	for {
 		var (
-			n    int
-			from unix.Sockaddr
-			rerr error
+			n, oobn int
+			from    unix.Sockaddr
+			rerr    error
 		)
 		err := p.rc.Read(func(fd uintptr) bool {
-			n, from, rerr = unix.Recvfrom(int(fd), buf, 0)
+			n, oobn, _, from, rerr = unix.Recvmsg(int(fd), buf, oob, 0)
 			return !errors.Is(rerr, unix.EAGAIN)
 		})
 		if err == nil {
@@ -164,8 +177,28 @@ func (p *Port) readLoop() {
 		if !ok || ll.Ifindex != p.ifindex {
 			continue
 		}
-		p.add(Frame{Time: time.Now(), Dir: direction(ll.Pkttype), Packet: pkt.Decode(append([]byte(nil), buf[:n]...))})
+		p.add(Frame{Time: time.Now(), Dir: direction(ll.Pkttype), Packet: pkt.Decode(append([]byte(nil), buf[:n]...)),
+			ChecksumPartial: checksumPartial(oob[:oobn])})
 	}
+}
+
+// sizeofAuxdata is the size of the kernel's struct tpacket_auxdata.
+const sizeofAuxdata = int(unsafe.Sizeof(unix.TpacketAuxdata{}))
+
+// checksumPartial reports whether the PACKET_AUXDATA control message in
+// oob says the transport checksum is not computed yet.
+func checksumPartial(oob []byte) bool {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return false
+	}
+	for _, m := range msgs {
+		if m.Header.Level == unix.SOL_PACKET && m.Header.Type == unix.PACKET_AUXDATA && len(m.Data) >= sizeofAuxdata {
+			aux := (*unix.TpacketAuxdata)(unsafe.Pointer(&m.Data[0]))
+			return aux.Status&unix.TP_STATUS_CSUMNOTREADY != 0
+		}
+	}
+	return false
 }
 
 func direction(pkttype uint8) Direction {
@@ -241,9 +274,24 @@ func (p *Port) snapshot(from int) ([]Frame, int, <-chan struct{}, error) {
 }
 
 // Expect waits until a frame satisfying w arrives (frames since the last
-// Drain count) or timeout passes. The error is an *ExpectError listing the
-// most recent frames.
+// Drain count) or timeout passes. The frame's checksums must be right: the
+// IPv4 header's, and the TCP or UDP one unless the sending kernel left it
+// to offload (Frame.ChecksumPartial). The error is an *ExpectError listing
+// the most recent frames, or naming the bad checksum of the frame that
+// matched.
 func (p *Port) Expect(ctx context.Context, w Want, timeout time.Duration) (Frame, error) {
+	f, err := p.await(ctx, w, timeout)
+	if err != nil {
+		return f, err
+	}
+	if why := f.Packet.ChecksumError(!f.ChecksumPartial); why != "" {
+		return f, p.expectError(w, "the matching packet has a bad checksum: "+why+" (a receiving stack drops it)", &f)
+	}
+	return f, nil
+}
+
+// await waits until a frame satisfying w arrives or timeout passes.
+func (p *Port) await(ctx context.Context, w Want, timeout time.Duration) (Frame, error) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	next := 0
@@ -269,9 +317,10 @@ func (p *Port) Expect(ctx context.Context, w Want, timeout time.Duration) (Frame
 }
 
 // ExpectNone waits for window and fails if a frame satisfying w was seen
-// since the last Drain, returning that frame in the *ExpectError.
+// since the last Drain, whatever its checksums, returning that frame in the
+// *ExpectError.
 func (p *Port) ExpectNone(ctx context.Context, w Want, window time.Duration) error {
-	f, err := p.Expect(ctx, w, window)
+	f, err := p.await(ctx, w, window)
 	if err != nil {
 		if ctx.Err() != nil {
 			return err

@@ -154,6 +154,54 @@ func TestSendExpect(t *testing.T) {
 	}
 }
 
+// TestExpectChecksums: a frame whose address was rewritten without fixing
+// the TCP checksum fails Expect, naming the checksum, and still counts for
+// ExpectNone (the forwarder sent it); the intact frame passes.
+func TestExpectChecksums(t *testing.T) {
+	a, b := vethPair(t)
+	good, err := pkt.Spec{SrcMAC: a.MAC, DstMAC: b.MAC, Src: src, Dst: dst, DstPort: 8081}.Frame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), good...)
+	bad[14+16+3]++ // the destination address's last byte, checksums untouched
+	ctx := context.Background()
+	want := Want{Match: pkt.Match{Proto: pkt.TCP, Src: src, DstPort: 8081}}
+	if err := a.Send(bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Expect(ctx, want, 2*time.Second); err == nil || !strings.Contains(err.Error(), "bad checksum: IPv4 header checksum") {
+		t.Errorf("Expect on a frame with a stale IPv4 checksum: %v", err)
+	}
+	if err := b.ExpectNone(ctx, want, 50*time.Millisecond); err == nil {
+		t.Error("ExpectNone ignored a matching frame because its checksum is bad")
+	}
+	b.Drain()
+	// Fix the IPv4 header checksum only: the TCP one (over the pseudo-header) stays stale.
+	bad[14+10], bad[14+11] = 0, 0
+	var s uint32
+	for i := 14; i < 34; i += 2 {
+		s += uint32(bad[i])<<8 | uint32(bad[i+1])
+	}
+	for s > 0xffff {
+		s = s&0xffff + s>>16
+	}
+	bad[14+10], bad[14+11] = byte(^s>>8), byte(^s)
+	if err := a.Send(bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Expect(ctx, want, 2*time.Second); err == nil || !strings.Contains(err.Error(), "bad checksum: tcp checksum") {
+		t.Errorf("Expect on a frame with a stale TCP checksum: %v", err)
+	}
+	b.Drain()
+	if err := a.Send(good); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Expect(ctx, want, 2*time.Second); err != nil {
+		t.Errorf("Expect on an intact frame: %v", err)
+	}
+}
+
 func TestExpectErrorShowsExpectedAndReceived(t *testing.T) {
 	a, b := vethPair(t)
 	frame, err := pkt.Spec{SrcMAC: a.MAC, DstMAC: b.MAC, Src: src, Dst: dst, DstPort: 80}.Frame()

@@ -14,7 +14,7 @@ func init() {
 		Features:    []string{"load-balancing-rule", "floating-ip-off"},
 		Expectation: "With Floating IP disabled the backend receives dst = DIP:backendPort (multivip rule type 1).",
 		Source:      docMultiVIP,
-		Catches:     []string{"floating-off-keeps-frontend", "backend-port-ignored"},
+		Catches:     []string{"floating-off-keeps-frontend", "backend-port-ignored", "address-rewrite-keeps-l4-checksum", "port-rewrite-keeps-checksum"},
 		Deployment:  "mapping.yaml",
 		Run: func(t *suite.T) {
 			fip, vmDIP := frontendIP(t, "fip3"), dip(t, "web")
