@@ -11,18 +11,23 @@ import (
 func init() {
 	suite.Register(&suite.Case{
 		ShortName:   "AllProbedDownNoNewFlows",
-		Description: "When every member of a rule is probed down and its probe keeps Azure's default noHealthyBackendsBehavior (AllProbedDown), the rule's new flows reach no member.",
+		Description: "When every member of a rule is probed down and its probe keeps Azure's default noHealthyBackendsBehavior (AllProbedDown), the rule's new flows reach no member, while a TCP connection established before keeps working (a Standard load balancer with more than one instance).",
 		Profile:     suite.Extended,
 		Features:    []string{"health-probe"},
-		Expectation: "noHealthyBackendsBehavior AllProbedDown (default): when all backend instances are probed down, the load balancer sends no new flows to them.",
+		Expectation: "noHealthyBackendsBehavior AllProbedDown (default): when all backend instances are probed down, the load balancer sends no new flows to them; established TCP connections continue (Standard SKU, more than one instance).",
 		Source:      docProbes,
 		Deployment:  "allprobed.yaml",
-		Catches:     []string{"probe-down-ignored", "all-probed-down-ignored"},
+		Catches:     []string{"probe-down-ignored", "all-probed-down-ignored", "all-down-breaks-established"},
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe-down")
 			pool := t.VMs("app1", "app2")
-			if backendOf(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8080, "before the probes fail, a new flow reaches a member") == "" {
-				return
+			conn, err := t.DialTCP(ap(fe, 80), exchangeTimeout)
+			if err != nil {
+				t.Fatalf("connecting to the frontend before the probes fail: %v", err)
+			}
+			before, err := lineExchange(conn, "before")
+			if err != nil {
+				t.Fatalf("first exchange: %v", err)
 			}
 			takeProbesDown(t, 8090, "app1", "app2")
 			for i := range 6 {
@@ -31,6 +36,12 @@ func init() {
 				for _, at := range pool {
 					t.ExpectNone(at, suite.Step{What: fmt.Sprintf("new flow %d reaches no member: every one is probed down", i+1), Match: m, Dir: capture.In})
 				}
+			}
+			switch after, err := lineExchange(conn, "after"); {
+			case err != nil:
+				t.Errorf("the connection established to %s broke once every member was probed down: %v", before.VM, err)
+			case after.VM != before.VM:
+				t.Errorf("the established connection is now answered by %s, want %s", after.VM, before.VM)
 			}
 		},
 	})

@@ -60,6 +60,8 @@ var All = []Mutant{
 		File: "refimpl/mux/mux.go", Old: "if b.Probe < 0 || s.up[b.Probe] {", New: "if b.Probe < 0 || s.up[b.Probe] || true {"},
 	{Name: "probe-down-breaks-established", Breaks: "established TCP flows to a probed-down member continue",
 		File: "refimpl/mux/mux.go", Old: "case tcp && !syn && (rs.anyUp || len(r.Backends) > 1):", New: "case false:"},
+	{Name: "all-down-breaks-established", Breaks: "with every member probed down, established TCP flows continue (more than one instance)",
+		File: "refimpl/mux/mux.go", Old: "case tcp && !syn && (rs.anyUp || len(r.Backends) > 1):", New: "case tcp && !syn && rs.anyUp:"},
 	{Name: "udp-stays-on-down-member", Breaks: "UDP flows move off a probed-down member (TCP flows stay)",
 		File: "refimpl/mux/mux.go", Old: "case tcp && !syn && (rs.anyUp || len(r.Backends) > 1):", New: "case !syn && (rs.anyUp || len(r.Backends) > 1):"},
 	{Name: "all-probed-up-ignored", Breaks: "noHealthyBackendsBehavior AllProbedUp: with every member down, flows go to all of them",
