@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lbcheck/lbcheck/schema"
@@ -241,13 +242,17 @@ func TestMetaCatalogueValid(t *testing.T) {
 }
 
 // TestSharedBuiltOncePerRun checks Pass.Shared builds a value once for all
-// rules of one Run, and anew for the next Run.
+// rules of one Run, which run concurrently, and anew for the next Run.
 func TestSharedBuiltOncePerRun(t *testing.T) {
 	type key struct{}
 	builds := 0
+	var mu sync.Mutex
 	var got []any
 	use := func(p *Pass) {
-		got = append(got, p.Shared(key{}, func() any { builds++; return new(int) }))
+		v := p.Shared(key{}, func() any { builds++; return new(int) })
+		mu.Lock()
+		got = append(got, v)
+		mu.Unlock()
 	}
 	rules := []*Rule{{ID: "LB9990", Run: use}, {ID: "LB9991", Run: use}}
 	d := &schema.Deployment{}
