@@ -48,6 +48,10 @@ func (p *Packet) ChecksumError(l4 bool) string {
 	return ""
 }
 
+// sum and fold are RFC 1071 as refimpl/packet also writes them; the suite
+// keeps its own copy on purpose: the oracle that judges a forwarder's
+// checksums must not share their code with the reference forwarder.
+
 // sum adds b as big-endian 16-bit words to acc (one's complement, unfolded).
 func sum(b []byte, acc uint32) uint32 {
 	for len(b) >= 2 {
