@@ -60,6 +60,8 @@ var All = []Mutant{
 		File: "refimpl/mux/mux.go", Old: "func (m *Mux) Process(b []byte, now int64) Decision {\n", New: "func (m *Mux) Process(b []byte, now int64) Decision {\n\tif len(b) > 1400 {\n\t\treturn Decision{Reason: stats.Malformed}\n\t}\n"},
 	{Name: "host-drops-full-size-replies", Breaks: "1500-byte answers reach the client",
 		File: "refimpl/host/host.go", Old: "func (a *Agent) Reply(b []byte, now int64) (out []byte, dst [4]byte, r stats.Reason) {\n", New: "func (a *Agent) Reply(b []byte, now int64) (out []byte, dst [4]byte, r stats.Reason) {\n\tif len(b) > 1400 {\n\t\treturn nil, dst, stats.Malformed\n\t}\n"},
+	{Name: "mux-ignores-rule-offset", Breaks: "a rule's flows go to its own pool's members only",
+		File: "refimpl/mux/mux.go", Old: "Host: m.hosts[m.off[ri]+int(bi)], Len: n}", New: "Host: m.hosts[int(bi)], Len: n}"},
 	{Name: "probe-down-ignored", Breaks: "a member whose probe fails gets no new flows",
 		File: "refimpl/mux/mux.go", Old: "if b.Probe < 0 || s.up[b.Probe] {", New: "if b.Probe < 0 || s.up[b.Probe] || true {"},
 	{Name: "probe-down-breaks-established", Breaks: "established TCP flows to a probed-down member continue",
