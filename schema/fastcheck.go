@@ -133,7 +133,7 @@ func (c *compiled) fastScalar(def *defInfo, field string, constraint cue.Value, 
 	if !ok || lit.Kind == token.NULL {
 		return false
 	}
-	if p := goChecks()[def.name][field]; p != nil {
+	if p := goChecks().scalars[def.name][field]; p != nil {
 		if s, ok := scalarOf(lit, sign != ""); ok && p(s) {
 			return true
 		}
@@ -156,7 +156,7 @@ func (c *compiled) fastScalarList(def *defInfo, field string, constraint cue.Val
 		}
 		lits[i] = lit
 	}
-	if p := goListChecks()[def.name][field]; p != nil && p.acceptsLits(lits) {
+	if p := goChecks().lists[def.name][field]; p != nil && p.acceptsLits(lits) {
 		return true
 	}
 	var b strings.Builder

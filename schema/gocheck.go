@@ -94,22 +94,23 @@ func decimal(v string, neg bool) (int64, bool) {
 	return n, err == nil
 }
 
-// goChecks holds the predicates of every field of every definition in
-// schema.cue that has one: goChecks()["#Frontend"]["ipAddress"]. A list
-// field's predicate is in goListChecks.
-var goChecks, goListChecks = func() (func() map[string]map[string]predicate, func() map[string]map[string]listPredicate) {
-	once := sync.OnceValues(readGoChecks)
-	return func() map[string]map[string]predicate { p, _ := once(); return p },
-		func() map[string]map[string]listPredicate { _, l := once(); return l }
-}()
+// goCheckSet holds the predicates of the fields of the definitions in
+// schema.cue that have one: scalars["#Frontend"]["ipAddress"], and those of
+// list fields in lists.
+type goCheckSet struct {
+	scalars map[string]map[string]predicate
+	lists   map[string]map[string]listPredicate
+}
+
+// goChecks reads schema.cue's predicates once.
+var goChecks = sync.OnceValue(readGoChecks)
 
 // readGoChecks parses schema.cue and builds the predicates of its fields.
-func readGoChecks() (map[string]map[string]predicate, map[string]map[string]listPredicate) {
-	scalars := map[string]map[string]predicate{}
-	lists := map[string]map[string]listPredicate{}
+func readGoChecks() goCheckSet {
+	set := goCheckSet{scalars: map[string]map[string]predicate{}, lists: map[string]map[string]listPredicate{}}
 	f, err := parser.ParseFile("lbcheck-schema.cue", schemaSource)
 	if err != nil {
-		return scalars, lists // compileSchema reports the broken schema
+		return set // compileSchema reports the broken schema
 	}
 	r := &goReader{defs: map[string]ast.Expr{}}
 	for _, d := range f.Decls {
@@ -124,9 +125,9 @@ func readGoChecks() (map[string]map[string]predicate, map[string]map[string]list
 		if !ok {
 			continue
 		}
-		scalars[name], lists[name] = r.fields(st)
+		set.scalars[name], set.lists[name] = r.fields(st)
 	}
-	return scalars, lists
+	return set
 }
 
 // fields returns the predicates of the fields of one definition. A field

@@ -53,7 +53,7 @@ func TestGoChecksAgree(t *testing.T) {
 			checked += compareGoChecks(t, c, byName, lit, neg)
 		}
 	}
-	for def, preds := range goListChecks() {
+	for def, preds := range goChecks().lists {
 		for field, p := range preds {
 			fi := byName[def].fieldOrNil(field)
 			for _, xs := range [][]*ast.BasicLit{{}, {str("a")}, {str("a"), str("b")}, {str("")}, {str("10.0.0.4/32")},
@@ -72,11 +72,11 @@ func TestGoChecksAgree(t *testing.T) {
 		{"#Rule", "frontendPort"}, {"#Rule", "protocol"}, {"#Rule", "enableFloatingIP"}, {"#IPConfig", "privateIPAddress"},
 		{"#Listener", "address"}, {"#Listener", "port"}, {"#Guest", "vm"}, {"#Interface", "kind"},
 	} {
-		if goChecks()[f.def][f.field] == nil {
+		if goChecks().scalars[f.def][f.field] == nil {
 			t.Errorf("%s.%s has no Go predicate: every value of it would be checked by CUE", f.def, f.field)
 		}
 	}
-	if goListChecks()["#Interface"]["addresses"] == nil {
+	if goChecks().lists["#Interface"]["addresses"] == nil {
 		t.Errorf("#Interface.addresses has no Go predicate: every list of it would be checked by CUE")
 	}
 }
@@ -96,7 +96,7 @@ func compareGoChecks(t *testing.T, c *compiled, byName map[string]*defInfo, lit 
 		x = &ast.UnaryExpr{Op: token.SUB, X: lit}
 	}
 	n := 0
-	for def, preds := range goChecks() {
+	for def, preds := range goChecks().scalars {
 		for field, p := range preds {
 			fi := byName[def].fieldOrNil(field)
 			if fi == nil {
