@@ -21,7 +21,7 @@ func init() {
 		Description: "For every load-balancing rule, one pool member's service fails: it refuses the rule's backend port. The load balancer " +
 			"decides by the health probe alone, so new flows keep reaching the member while its probe still answers (a probe on another " +
 			"port). A rule without a health probe can never take the member out: the case shows its new flows reaching the failed member " +
-			"and fails on the rule (lint's LB2003). A rule whose probe watches the backend port itself is ProbeDownNoNewFlows' subject.",
+			"and fails on the rule (lint's LB2003). A TCP backend port some probe watches is ProbeDownNoNewFlows' subject.",
 		Profile:     suite.Core,
 		Features:    []string{"health-probe", "user-deployment"},
 		Expectation: "Only the health probe takes a member out of rotation; a member whose service fails keeps new flows until its probe fails. Without a probe the load balancer cannot take a failed backend out of rotation: new flows keep going to it.",
@@ -37,20 +37,22 @@ func init() {
 			return total
 		},
 		Run: func(t *suite.T) {
+			v := view.Resolve(t.Deployment())
+			probed := probePorts(v)
 			var fs []ruleFlow
-			for _, f := range ruleFlows(t, view.Resolve(t.Deployment())) {
+			for _, f := range ruleFlows(t, v) {
 				switch {
 				case f.binding.Kind != view.RuleKind || len(f.backends) == 0:
-				case probesBackendPort(f):
+				case f.proto == pkt.TCP && probed[int(f.bport)]:
 					for _, vm := range slices.Sorted(maps.Keys(f.backends)) {
-						t.Member(f.String(), vm, reports.MemberUntested, "its probe watches the backend port: a failed service fails the probe (ProbeDownNoNewFlows)")
+						t.Member(f.String(), vm, reports.MemberUntested, "a probe watches the backend port: a failed service fails the probe (ProbeDownNoNewFlows)")
 					}
 				default:
 					fs = append(fs, f)
 				}
 			}
 			if len(fs) == 0 {
-				t.Skipf("no IPv4 load-balancing rule with a member in the topology has a probe on another port than its backend port, or none")
+				t.Skipf("every IPv4 load-balancing rule with a member in the topology has a TCP backend port a health probe watches")
 			}
 			failed := failServices(t, fs)
 			for _, f := range fs {
@@ -63,12 +65,18 @@ func init() {
 	})
 }
 
-// probesBackendPort reports whether f's health probe connects to f's
-// backend port (a TCP, HTTP or HTTPS probe on it), so that a service
-// refusing that port also fails the probe.
-func probesBackendPort(f ruleFlow) bool {
-	p := f.binding.Probe
-	return p != nil && f.proto == pkt.TCP && p.Port == int(f.bport)
+// probePorts are the ports some probe of v connects to (TCP, HTTP or
+// HTTPS). A member refusing such a port would fail that probe, taking it
+// out of rotation for a while, also for the cases after this one, so the
+// case does not refuse them.
+func probePorts(v *view.View) map[int]bool {
+	ports := map[int]bool{}
+	for _, b := range v.Bindings {
+		if b.Probe != nil {
+			ports[b.Probe.Port] = true
+		}
+	}
+	return ports
 }
 
 // failedTable is the nftables table that makes a member's service fail.
