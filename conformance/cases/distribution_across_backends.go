@@ -72,3 +72,18 @@ func backendOf(t *suite.T, pool []suite.Point, s pkt.Spec, bport uint16, what st
 	}
 	return at.Label
 }
+
+// membersReached sends fresh flows like s, at most 24, until each VM of
+// pool has received one, and returns the VMs that did; ok is false when a
+// flow reached none (the case then failed).
+func membersReached(t *suite.T, pool []suite.Point, s pkt.Spec, bport uint16, what string) (reached map[string]bool, ok bool) {
+	reached = map[string]bool{}
+	for i := 0; i < 24 && len(reached) < len(pool); i++ {
+		vm := backendOf(t, pool, s, bport, what)
+		if vm == "" {
+			return reached, false
+		}
+		reached[vm] = true
+	}
+	return reached, true
+}

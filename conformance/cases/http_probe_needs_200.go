@@ -31,13 +31,9 @@ func init() {
 			web1.awaitProbe(t, "web1 answers a probe with 200")
 			web2.awaitProbe(t, "web2 answers a probe with 200")
 			time.Sleep(500 * time.Millisecond)
-			reached := map[string]bool{}
-			for i := 0; i < 24 && len(reached) < len(pool); i++ {
-				vm := backendOf(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8080, "both members answer 200: a new flow reaches a member")
-				if vm == "" {
-					return
-				}
-				reached[vm] = true
+			reached, ok := membersReached(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8080, "both members answer 200: a new flow reaches a member")
+			if !ok {
+				return
 			}
 			if len(reached) < len(pool) {
 				t.Fatalf("with both probes answered 200 only %v received new flows", reached)
