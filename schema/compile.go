@@ -66,6 +66,10 @@ type fieldInfo struct {
 	// dflt is the schema's default converted to the Go field's type; it is
 	// invalid when the field has no default.
 	dflt reflect.Value
+	// accepts and listAccepts are the field's Go predicate (gocheck.go),
+	// nil when it has none.
+	accepts     predicate
+	listAccepts listPredicate
 }
 
 // defNames maps each model type to its definition in schema.cue.
@@ -155,7 +159,8 @@ func (c *compiled) describeDef(info *defInfo, t reflect.Type) error {
 	}
 	for it.Next() {
 		label := it.Selector().Unquoted()
-		fi := &fieldInfo{value: it.Value(), goIndex: -1}
+		fi := &fieldInfo{value: it.Value(), goIndex: -1,
+			accepts: goChecks().scalars[info.name][label], listAccepts: goChecks().lists[info.name][label]}
 		fi.want = attr(it.Value(), "want")
 		if i, ok := goFields[label]; ok {
 			fi.goIndex = i

@@ -96,7 +96,7 @@ func (c *compiled) fastField(def *defInfo, name string, fi *fieldInfo, x ast.Exp
 		elem := fi.value.LookupPath(cue.MakePath(cue.AnyString))
 		for _, d := range x.Elts {
 			f, ok := d.(*ast.Field)
-			if !ok || f.Value == nil || !elem.Exists() || !c.fastScalar(def, name+".*", elem, f.Value) {
+			if !ok || f.Value == nil || !elem.Exists() || !c.fastScalar(def, name+".*", elem, nil, f.Value) {
 				return false
 			}
 		}
@@ -105,7 +105,7 @@ func (c *compiled) fastField(def *defInfo, name string, fi *fieldInfo, x ast.Exp
 		if fi.def != nil {
 			// A list of objects: its elements one by one, when the list's
 			// own constraint asks nothing of its length ([...#Rule]).
-			if !c.fastScalarList(def, name, fi.value, &ast.ListLit{}) {
+			if !c.fastScalarList(def, name, fi.value, fi.listAccepts, &ast.ListLit{}) {
 				return false
 			}
 			for _, e := range x.Elts {
@@ -115,15 +115,15 @@ func (c *compiled) fastField(def *defInfo, name string, fi *fieldInfo, x ast.Exp
 			}
 			return true
 		}
-		return c.fastScalarList(def, name, fi.value, x)
+		return c.fastScalarList(def, name, fi.value, fi.listAccepts, x)
 	}
-	return c.fastScalar(def, name, fi.value, x)
+	return c.fastScalar(def, name, fi.value, fi.accepts, x)
 }
 
 // fastScalar checks one literal against constraint: by the field's Go
-// predicate (goCheck) when it has one and it accepts, else by CUE with the
-// verdict remembered.
-func (c *compiled) fastScalar(def *defInfo, field string, constraint cue.Value, x ast.Expr) bool {
+// predicate accepts (gocheck.go; nil when it has none) when that accepts,
+// else by CUE with the verdict remembered.
+func (c *compiled) fastScalar(def *defInfo, field string, constraint cue.Value, accepts predicate, x ast.Expr) bool {
 	lit, ok := x.(*ast.BasicLit)
 	sign := ""
 	if u, isUnary := x.(*ast.UnaryExpr); isUnary && u.Op == token.SUB {
@@ -133,8 +133,8 @@ func (c *compiled) fastScalar(def *defInfo, field string, constraint cue.Value, 
 	if !ok || lit.Kind == token.NULL {
 		return false
 	}
-	if p := goChecks().scalars[def.name][field]; p != nil {
-		if s, ok := scalarOf(lit, sign != ""); ok && p(s) {
+	if accepts != nil {
+		if s, ok := scalarOf(lit, sign != ""); ok && accepts(s) {
 			return true
 		}
 	}
@@ -145,9 +145,9 @@ func (c *compiled) fastScalar(def *defInfo, field string, constraint cue.Value, 
 
 // fastScalarList checks a list of literals against constraint as a whole
 // (a constraint such as [#Name, ...#Name] asks for a length): by the
-// field's Go predicate when it has one and it accepts, else by CUE with
-// the verdict remembered.
-func (c *compiled) fastScalarList(def *defInfo, field string, constraint cue.Value, x *ast.ListLit) bool {
+// field's Go predicate accepts (nil when it has none) when that accepts,
+// else by CUE with the verdict remembered.
+func (c *compiled) fastScalarList(def *defInfo, field string, constraint cue.Value, accepts listPredicate, x *ast.ListLit) bool {
 	lits := make([]*ast.BasicLit, len(x.Elts))
 	for i, e := range x.Elts {
 		lit, ok := e.(*ast.BasicLit)
@@ -156,7 +156,7 @@ func (c *compiled) fastScalarList(def *defInfo, field string, constraint cue.Val
 		}
 		lits[i] = lit
 	}
-	if p := goChecks().lists[def.name][field]; p != nil && p.acceptsLits(lits) {
+	if accepts != nil && accepts.acceptsLits(lits) {
 		return true
 	}
 	var b strings.Builder
