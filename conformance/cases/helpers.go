@@ -2,6 +2,7 @@ package cases
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -23,7 +24,38 @@ const (
 	docConcepts   = "https://learn.microsoft.com/azure/load-balancer/concepts"
 	docRFC1122    = "https://www.rfc-editor.org/rfc/rfc1122#section-3.3.4.2"
 	docFibLocal   = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/tree/net/ipv4/fib_frontend.c"
+	docTCPReset   = "https://learn.microsoft.com/azure/load-balancer/load-balancer-tcp-reset"
 )
+
+// idleMinute is how long one minute of idle.yaml's idle timeouts lasts
+// for the target (suite.Case.Minute): its 4-minute timeouts pass in 1 s.
+const idleMinute = 250 * time.Millisecond
+
+// idleTimeout returns the idle timeout of the named load-balancing rule as
+// the target counts it (idleTimeoutInMinutes, default 4, times the
+// deployment's minute).
+func idleTimeout(t *suite.T, rule string) time.Duration {
+	for _, lb := range t.Deployment().LoadBalancers {
+		for _, r := range lb.LoadBalancingRules {
+			if r.Name == rule {
+				return time.Duration(cmp.Or(r.IdleTimeoutInMinutes, 4)) * t.Config().Minute()
+			}
+		}
+	}
+	t.Fatalf("deployment has no load-balancing rule %q", rule)
+	return 0
+}
+
+// waitPastIdle waits until a flow last used at last has been idle for half
+// as long again as timeout: an implementation expiring flows on a timer
+// has done so by then.
+func waitPastIdle(t *suite.T, last time.Time, timeout time.Duration) {
+	select {
+	case <-time.After(time.Until(last.Add(timeout + timeout/2))):
+	case <-t.Context().Done():
+		t.Fatalf("waiting out the idle timeout: %v", t.Context().Err())
+	}
+}
 
 // exchangeTimeout bounds one real request/response with a responder.
 const exchangeTimeout = 3 * time.Second

@@ -45,6 +45,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -91,6 +92,21 @@ type Config struct {
 	// ControlPort is the UDP port the mux listens on for health reports from
 	// host agents (implementation-defined use; the reference forwarder uses it).
 	ControlPort int `json:"controlPort"`
+	// MinuteMillis is how long, in milliseconds, one minute of the
+	// deployment's idle timeouts lasts (idleTimeoutInMinutes of its rules,
+	// NAT rules and outbound rules); 0 or absent means 60000. The runner
+	// shortens it for deployments whose cases wait out an idle timeout,
+	// so Azure's shortest, 4 minutes, passes in about a second.
+	MinuteMillis int `json:"minuteMillis,omitempty"`
+}
+
+// Minute returns the length of one minute of the deployment's idle
+// timeouts (MinuteMillis).
+func (c *Config) Minute() time.Duration {
+	if c.MinuteMillis <= 0 {
+		return time.Minute
+	}
+	return time.Duration(c.MinuteMillis) * time.Millisecond
 }
 
 // Mux describes the mux namespace. Clients route every frontend IP to Address.

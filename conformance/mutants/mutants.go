@@ -80,6 +80,18 @@ var All = []Mutant{
 		File: "refimpl/ruleset/ruleset.go", Old: "\t\tcase d.Excluded != \"\":", New: "\t\tcase false:"},
 	{Name: "distribution-source-ip-only", Breaks: "the Default distribution hashes the five-tuple: new source ports spread over members",
 		File: "refimpl/mux/mux.go", Old: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {", New: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {\n\td = ruleset.SourceIP"},
+	{Name: "idle-timeout-ignored", Breaks: "a TCP flow idle for longer than its idle timeout is over: its later segments are dropped",
+		File: "refimpl/flow/flow.go", Old: "\tif e.dead || now-e.last > e.idle {\n\t\treturn nil, Expired", New: "\tif false {\n\t\treturn nil, Expired"},
+	{Name: "expired-flows-forgotten", Breaks: "segments of an idle-timed-out TCP flow are dropped, not forwarded as if the flow were new",
+		File: "refimpl/flow/flow.go", Old: "\t\tcase e.dead && idle > 2*e.idle:", New: "\t\tcase idle > e.idle:"},
+	{Name: "tcp-reset-ignored", Breaks: "enableTcpReset: an ESTABLISHED TCP flow reaching its idle timeout is reset at both ends",
+		File: "refimpl/host/host.go", Old: "|| !a.set.Rules[f.rule].TCPReset {", New: "|| true {"},
+	{Name: "tcp-reset-any-state", Breaks: "enableTcpReset resets ESTABLISHED flows only, not closed ones",
+		File: "refimpl/host/host.go", Old: "k.Proto != packet.ProtoTCP || !f.established() ||", New: "k.Proto != packet.ProtoTCP ||"},
+	{Name: "tcp-reset-wrong-seq", Breaks: "the reset to the backend carries the sequence number its stack expects, so it closes the connection",
+		File: "refimpl/host/host.go", Old: "k.Reverse(), f.clientNext, f.vmNext)", New: "k.Reverse(), f.clientNext+1<<20, f.vmNext)"},
+	{Name: "udp-idle-timeout-applied", Breaks: "the idle timeout applies to TCP only: UDP flows survive longer silences",
+		File: "refimpl/ruleset/ruleset.go", Old: "\tif proto == packet.ProtoTCP {\n\t\treturn r.Idle", New: "\tif true {\n\t\treturn r.Idle"},
 }
 
 // ByName returns the mutant named name.
@@ -127,6 +139,14 @@ func NewWorkspace(root, dir string) (*Workspace, error) {
 	return w, os.MkdirAll(w.bin, 0o755)
 }
 
+// Apply returns src, the text of m.File, with the mutant's change made.
+func (m Mutant) Apply(src []byte) ([]byte, error) {
+	if n := bytes.Count(src, []byte(m.Old)); n != 1 {
+		return nil, fmt.Errorf("mutant %s: the text to replace occurs %d times in %s, want once: update the mutant to the source", m.Name, n, m.File)
+	}
+	return bytes.Replace(src, []byte(m.Old), []byte(m.New), 1), nil
+}
+
 // Build applies m to the workspace, builds its lbcheck binary and restores
 // the file; it returns the binary's path.
 func (w *Workspace) Build(ctx context.Context, m Mutant) (string, error) {
@@ -135,10 +155,11 @@ func (w *Workspace) Build(ctx context.Context, m Mutant) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mutant %s: %w", m.Name, err)
 	}
-	if n := bytes.Count(orig, []byte(m.Old)); n != 1 {
-		return "", fmt.Errorf("mutant %s: the text to replace occurs %d times in %s, want once: update the mutant to the source", m.Name, n, m.File)
+	mutated, err := m.Apply(orig)
+	if err != nil {
+		return "", err
 	}
-	if err := os.WriteFile(path, bytes.Replace(orig, []byte(m.Old), []byte(m.New), 1), 0o644); err != nil {
+	if err := os.WriteFile(path, mutated, 0o644); err != nil {
 		return "", err
 	}
 	defer os.WriteFile(path, orig, 0o644)

@@ -42,6 +42,27 @@ func TestCatchesNamesMutants(t *testing.T) {
 	}
 }
 
+// TestMutantsApply checks that every mutant's text occurs once in the
+// source (without building), so a refactoring that moves it fails here,
+// not in the long runs.
+func TestMutantsApply(t *testing.T) {
+	seen := map[string]bool{}
+	for _, m := range mutants.All {
+		if seen[m.Name] {
+			t.Errorf("two mutants are named %s", m.Name)
+		}
+		seen[m.Name] = true
+		src, err := os.ReadFile(filepath.Join("../..", m.File))
+		if err != nil {
+			t.Errorf("mutant %s: %v", m.Name, err)
+			continue
+		}
+		if _, err := m.Apply(src); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // TestMutantsCaught builds every mutant that is no Gap and runs the cases
 // that name it against it: each of them must fail.
 func TestMutantsCaught(t *testing.T) {

@@ -18,6 +18,9 @@ type Match struct {
 	// Flags, when not zero, must equal the packet's CoreFlags (SYN, ACK,
 	// FIN, RST); PSH, URG, ECE and CWR are ignored.
 	Flags Flags
+	// Has, when not zero, are flags the packet must have, with any others
+	// (Has: RST matches RST and RST|ACK).
+	Has Flags
 	// Payload, when not empty, must occur in the transport payload.
 	Payload string
 }
@@ -31,7 +34,7 @@ type FieldDiff struct {
 }
 
 // Compare compares each field m sets with p, in the order proto, src,
-// sport, dst, dport, flags, payload. It is the one comparison Match, Score
+// sport, dst, dport, flags, has, payload. It is the one comparison Match, Score
 // and the reports' field tables rest on. p must be an IPv4 packet.
 func (m Match) Compare(p *Packet) []FieldDiff {
 	var out []FieldDiff
@@ -46,6 +49,7 @@ func (m Match) Compare(p *Packet) []FieldDiff {
 	add(m.Dst.IsValid(), "dst", m.Dst.String(), p.Dst.String(), p.Dst == m.Dst)
 	add(m.DstPort != 0, "dport", fmt.Sprint(m.DstPort), fmt.Sprint(p.DstPort), p.DstPort == m.DstPort)
 	add(m.Flags != 0, "flags", (m.Flags & CoreFlags).String(), p.Flags.String(), p.Flags&CoreFlags == m.Flags&CoreFlags)
+	add(m.Has != 0, "has", m.Has.String(), p.Flags.String(), p.Flags&m.Has == m.Has)
 	add(m.Payload != "", "payload", m.Payload, truncate(p.Payload, 40), bytes.Contains(p.Payload, []byte(m.Payload)))
 	return out
 }
@@ -61,6 +65,8 @@ func (m Match) Match(p *Packet) (ok bool, why string) {
 		case d.OK:
 		case d.Field == "flags":
 			return false, fmt.Sprintf("flags [%s], want [%s]", d.Got, d.Want)
+		case d.Field == "has":
+			return false, fmt.Sprintf("flags [%s], want [%s] among them", d.Got, d.Want)
 		case d.Field == "payload":
 			return false, fmt.Sprintf("payload %q does not contain %q", d.Got, d.Want)
 		default:
@@ -99,6 +105,7 @@ func (m Match) String() string {
 	field(m.Dst.IsValid(), "dst", m.Dst)
 	field(m.DstPort != 0, "dport", m.DstPort)
 	field(m.Flags&CoreFlags != 0, "flags", m.Flags&CoreFlags)
+	field(m.Has != 0, "has", m.Has)
 	if m.Payload != "" {
 		parts = append(parts, fmt.Sprintf("payload~%q", m.Payload))
 	}

@@ -106,6 +106,10 @@ func TestMatch(t *testing.T) {
 		{Match{Flags: SYN}, synack, false, "flags [SYN|ACK], want [SYN]"},
 		{Match{Flags: SYN | ACK}, synack, true, ""},
 		{Match{Flags: ACK}, data, true, ""}, // PSH is not compared
+		{Match{Has: SYN}, synack, true, ""},
+		{Match{Has: SYN}, syn, true, ""},
+		{Match{Has: SYN | ACK}, syn, false, "flags [SYN], want [SYN|ACK] among them"},
+		{Match{Has: RST}, data, false, "want [RST] among them"},
 		{Match{Payload: "vm=vm0"}, syn, true, ""},
 		{Match{Payload: "vm=vm1"}, syn, false, `does not contain "vm=vm1"`},
 		{Match{}, Decode([]byte{1, 2, 3}), false, "not an IPv4 packet"},

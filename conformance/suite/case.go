@@ -60,6 +60,11 @@ type Case struct {
 	// was written to catch; that package's tests check that it fails
 	// against each of them.
 	Catches []string
+	// Minute, when set, is how long one minute of the fixture's idle
+	// timeouts lasts for the target (contract.Config.MinuteMillis), so a
+	// case can wait out an idle timeout. Cases of one fixture agree on it;
+	// generic cases leave it unset (user deployments keep real minutes).
+	Minute time.Duration
 }
 
 // GenericFixture is the deployment generic cases run on when the user gives
@@ -82,6 +87,11 @@ func Register(c *Case) {
 	if _, dup := registry.cases[c.ShortName]; dup {
 		panic(fmt.Sprintf("suite: case %s registered twice", c.ShortName))
 	}
+	for _, o := range registry.cases {
+		if o.Deployment == c.Deployment && o.Minute != c.Minute {
+			panic(fmt.Sprintf("suite: cases %s and %s share fixture %s but not its Minute (%v, %v)", o.ShortName, c.ShortName, c.Deployment, o.Minute, c.Minute))
+		}
+	}
 	registry.cases[c.ShortName] = c
 }
 
@@ -97,6 +107,8 @@ func (c *Case) validate() error {
 		return fmt.Errorf("suite: case %s needs a description, an expectation and a source", c.ShortName)
 	case c.Run == nil:
 		return fmt.Errorf("suite: case %s has no Run", c.ShortName)
+	case c.Minute < 0 || c.Minute > time.Minute || (c.Minute > 0 && c.Generic()):
+		return fmt.Errorf("suite: case %s: Minute %v (want up to a minute, and none on a generic case)", c.ShortName, c.Minute)
 	}
 	return nil
 }

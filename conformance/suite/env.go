@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"sort"
+	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/contract"
@@ -56,7 +57,9 @@ func (e *Env) vmNames() []string {
 	return names
 }
 
-// Provider sets up Envs. The runner asks for one per deployment.
+// Provider sets up Envs. The runner asks for one per deployment; minute is
+// how long one minute of its idle timeouts lasts for the target (0: a
+// real minute; Case.Minute).
 type Provider interface {
-	Setup(ctx context.Context, name string, d *schema.Deployment) (*Env, error)
+	Setup(ctx context.Context, name string, d *schema.Deployment, minute time.Duration) (*Env, error)
 }

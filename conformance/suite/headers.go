@@ -30,6 +30,9 @@ func matchHeaders(m pkt.Match) reports.Headers {
 	if m.Dst.IsValid() {
 		h.DstIP = m.Dst.String()
 	}
+	if m.Flags == 0 && m.Has != 0 {
+		h.TCPFlags = m.Has.String() + " (and any)"
+	}
 	return h
 }
 
@@ -43,7 +46,9 @@ func fieldDiffs(m pkt.Match, p *pkt.Packet) []reports.FieldDiff {
 	bad := map[string]pkt.FieldDiff{}
 	if p.IsIPv4() {
 		for _, d := range m.Compare(p) {
-			if !d.OK {
+			if !d.OK && d.Field == "has" {
+				bad["flags"] = d // the report has one flags column
+			} else if !d.OK {
 				bad[d.Field] = d
 			}
 		}

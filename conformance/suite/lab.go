@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/netlab"
@@ -21,8 +22,8 @@ type Lab struct {
 
 // Setup builds the topology for d, opens the observation ports (client,
 // mux, every VM NIC) and starts the target. On error nothing is left behind.
-func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment) (env *Env, err error) {
-	tp, err := topo.Build(ctx, d, topo.Options{})
+func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment, minute time.Duration) (env *Env, err error) {
+	tp, err := topo.Build(ctx, d, topo.Options{Minute: minute})
 	if err != nil {
 		return nil, err
 	}

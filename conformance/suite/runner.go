@@ -80,9 +80,10 @@ type planned struct {
 
 // group is the cases that share one deployment (and so one Env).
 type group struct {
-	name  string
-	dep   *schema.Deployment
-	cases []planned
+	name   string
+	dep    *schema.Deployment
+	minute time.Duration // the fixture's Case.Minute
+	cases  []planned
 }
 
 // plan groups the selected cases by deployment, in first-use order.
@@ -92,7 +93,7 @@ func plan(cases []*Case, opts *Options) ([]*group, error) {
 	add := func(depName string, dep *schema.Deployment, p planned) {
 		g := index[depName]
 		if g == nil {
-			g = &group{name: depName, dep: dep}
+			g = &group{name: depName, dep: dep, minute: p.c.Minute}
 			index[depName] = g
 			groups = append(groups, g)
 		}
@@ -272,7 +273,7 @@ func (r *Runner) setup(ctx context.Context, g *group) (*Env, error) {
 	var err error
 	for attempt := 1; attempt <= setupAttempts && ctx.Err() == nil; attempt++ {
 		var env *Env
-		if env, err = r.Provider.Setup(ctx, g.name, g.dep); err == nil {
+		if env, err = r.Provider.Setup(ctx, g.name, g.dep, g.minute); err == nil {
 			return env, nil
 		}
 		if r.Progress != nil && attempt < setupAttempts && ctx.Err() == nil {

@@ -144,8 +144,8 @@ type restartCounter struct {
 	restarts int
 }
 
-func (l *restartCounter) Setup(ctx context.Context, name string, d *schema.Deployment) (*Env, error) {
-	env, err := l.Lab.Setup(ctx, name, d)
+func (l *restartCounter) Setup(ctx context.Context, name string, d *schema.Deployment, minute time.Duration) (*Env, error) {
+	env, err := l.Lab.Setup(ctx, name, d, minute)
 	if err != nil {
 		return nil, err
 	}

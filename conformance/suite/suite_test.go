@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -20,6 +21,8 @@ func TestValidate(t *testing.T) {
 		func(c *Case) { c.Profile = "gold" },
 		func(c *Case) { c.Source = "" },
 		func(c *Case) { c.Run = nil },
+		func(c *Case) { c.Minute = time.Second }, // generic
+		func(c *Case) { c.Deployment, c.Minute = "f.yaml", 2*time.Minute },
 	} {
 		c := ok
 		mut(&c)
@@ -125,7 +128,7 @@ func TestIndentEscapes(t *testing.T) {
 // failingProvider cannot set anything up (e.g. a target that never starts).
 type failingProvider struct{ calls int }
 
-func (p *failingProvider) Setup(ctx context.Context, name string, d *schema.Deployment) (*Env, error) {
+func (p *failingProvider) Setup(ctx context.Context, name string, d *schema.Deployment, minute time.Duration) (*Env, error) {
 	p.calls++
 	return nil, errors.New("target never printed ready")
 }

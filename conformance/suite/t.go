@@ -224,14 +224,7 @@ func (t *T) Send(s pkt.Spec) pkt.Spec {
 	if s.SrcPort == 0 && s.Proto != pkt.ICMP {
 		s.SrcPort = t.SrcPort()
 	}
-	frame, err := s.Frame()
-	if err != nil {
-		t.Fatalf("building frame: %v", err)
-	}
-	if err := t.env.Client.Send(frame); err != nil {
-		t.Fatalf("%v", err)
-	}
-	p := pkt.Decode(frame)
+	p := t.inject(t.env.Client, s)
 	t.hop(reports.Hop{Point: "client", Direction: "request", Seen: true, Headers: packetHeaders(p), Note: "sent by the harness"})
 	// The ladder's next step: the frame goes to the mux's MAC, so the mux
 	// sees it unless the fabric lost it. A hop, not a check.
@@ -242,6 +235,45 @@ func (t *T) Send(s pkt.Spec) pkt.Spec {
 		t.hop(reports.Hop{Point: "mux", Direction: "request", Headers: packetHeaders(p), Note: "not seen at the mux"})
 	}
 	return s
+}
+
+// SendFromVM injects a frame from the named VM's NIC towards its host, as
+// if the guest had sent it (its kernel never sees it), e.g. a segment of a
+// connection the host should no longer forward. Unset MACs are the VM's
+// and its gateway's; addresses and ports must be set. It returns the spec
+// as sent.
+func (t *T) SendFromVM(vm string, s pkt.Spec) pkt.Spec {
+	h := t.env.Config.HostForVM(vm)
+	port, ok := t.env.VMPorts[vm]
+	if h == nil || !ok {
+		t.Fatalf("no VM %q in deployment %s", vm, t.env.Name)
+	}
+	var err error
+	if s.SrcMAC == nil {
+		if s.SrcMAC, err = net.ParseMAC(h.VM.MAC); err != nil {
+			t.Fatalf("VM %s MAC %q: %v", vm, h.VM.MAC, err)
+		}
+	}
+	if s.DstMAC == nil {
+		if s.DstMAC, err = net.ParseMAC(h.VMIfaceMAC); err != nil {
+			t.Fatalf("VM %s gateway MAC %q: %v", vm, h.VMIfaceMAC, err)
+		}
+	}
+	p := t.inject(port, s)
+	t.hop(reports.Hop{Point: vm, Direction: "reply", Seen: true, Headers: packetHeaders(p), Note: "sent by the harness"})
+	return s
+}
+
+// inject builds the frame of s and sends it out of port.
+func (t *T) inject(port *capture.Port, s pkt.Spec) *pkt.Packet {
+	frame, err := s.Frame()
+	if err != nil {
+		t.Fatalf("building frame: %v", err)
+	}
+	if err := port.Send(frame); err != nil {
+		t.Fatalf("%v", err)
+	}
+	return pkt.Decode(frame)
 }
 
 // muxHopWait bounds the wait for an injected frame at the mux (it takes

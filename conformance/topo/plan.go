@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/conformance/guest"
@@ -128,6 +129,9 @@ type Options struct {
 	Responder []string
 	// EncapPort and ControlPort default to the constants above.
 	EncapPort, ControlPort int
+	// Minute is how long one minute of the deployment's idle timeouts
+	// lasts for the target (contract.Config.MinuteMillis); 0: a minute.
+	Minute time.Duration
 }
 
 // Spec is the computed topology: the contract.Config plus the guest plans,
@@ -177,10 +181,11 @@ func Plan(d *schema.Deployment, opts Options) (*Spec, error) {
 		return nil, fmt.Errorf("%d backend VMs: the conformance fabric holds at most %d", len(vms), MaxHosts)
 	}
 	s := &Spec{Frontends: fips, Config: &contract.Config{
-		Deployment:  d,
-		Mux:         contract.Mux{Address: MuxAddr.String(), MAC: MAC(macMux, 0).String(), Iface: Iface},
-		EncapPort:   opts.EncapPort,
-		ControlPort: opts.ControlPort,
+		Deployment:   d,
+		Mux:          contract.Mux{Address: MuxAddr.String(), MAC: MAC(macMux, 0).String(), Iface: Iface},
+		EncapPort:    opts.EncapPort,
+		ControlPort:  opts.ControlPort,
+		MinuteMillis: int(opts.Minute.Milliseconds()),
 	}}
 	for k := range opts.Clients {
 		s.Config.Clients = append(s.Config.Clients, ClientAddr(k).String())

@@ -18,9 +18,10 @@ import (
 // (include/net/tcp_states.h). An unconnected (bound) UDP socket reports
 // TCP_CLOSE.
 const (
-	StateSynRecv = 0x03
-	StateClose   = 0x07
-	StateListen  = 0x0A
+	StateEstablished = 0x01
+	StateSynRecv     = 0x03
+	StateClose       = 0x07
+	StateListen      = 0x0A
 )
 
 // Socket is one row of /proc/net/tcp, tcp6, udp or udp6.

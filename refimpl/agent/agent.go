@@ -23,8 +23,23 @@ import (
 // readTimeout bounds every blocking read, so loops notice shutdown promptly.
 const readTimeout = 200 * time.Millisecond
 
-// expireEvery is how often read loops walk the flow tables for idle flows.
+// expireEvery is how often read loops walk the flow tables for idle flows,
+// at most: sweepEvery walks more often when idle timeouts are short.
 const expireEvery = time.Second
+
+// sweepEvery is how often to walk the flow tables of set for idle flows: a
+// tenth of its shortest idle timeout (so a flow expires, and is reset,
+// within about 10% of its timeout), at most expireEvery, at least 10 ms.
+func sweepEvery(set *ruleset.Set) time.Duration {
+	every := min(expireEvery, set.UDPIdle/10)
+	for _, r := range set.Rules {
+		every = min(every, r.Idle/10)
+	}
+	for _, sn := range set.SNATs {
+		every = min(every, sn.Idle/10)
+	}
+	return max(every, 10*time.Millisecond)
+}
 
 // Options configure a role.
 type Options struct {
@@ -84,6 +99,7 @@ func compile(o Options, logger *log.Logger) (*ruleset.Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	set.ScaleMinute(o.Config.Minute())
 	for _, w := range set.Warnings {
 		logger.Print("warning: ", w)
 	}

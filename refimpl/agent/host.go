@@ -13,6 +13,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/refimpl/host"
 	"github.com/lbcheck/lbcheck/refimpl/netio"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/probe"
 	"github.com/lbcheck/lbcheck/refimpl/ruleset"
 	"github.com/lbcheck/lbcheck/refimpl/stats"
@@ -36,6 +37,7 @@ type HostRole struct {
 	vm      *netio.PacketConn
 	vmIn    *netio.Batch       // packets read from vm
 	vmOut   *netio.PacketBatch // packets queued for vm
+	resets  *netio.PacketBatch // TCP resets for vm, queued by the replies loop
 	raw     *netio.RawConn
 }
 
@@ -106,6 +108,7 @@ func (h *HostRole) open(vmIface string, port int) error {
 	}
 	h.vmIn = newBatch()
 	h.vmOut = h.vm.NewPacketBatch(batchSize, 65536)
+	h.resets = h.vm.NewPacketBatch(batchSize, packet.ResetLen)
 	return nil
 }
 
@@ -169,7 +172,37 @@ func (h *HostRole) flush() {
 }
 
 func (h *HostRole) replies(ctx context.Context, start time.Time) error {
-	return packetLoop{conn: h.vm, batch: h.vmIn, ctr: &h.ctr, rx: stats.VMRx, expire: func(now int64) { h.agent.ExpireFlows(now) }, handle: h.reply}.run(ctx, start)
+	return packetLoop{conn: h.vm, batch: h.vmIn, ctr: &h.ctr, rx: stats.VMRx, expire: h.expire, expireEvery: sweepEvery(h.set), handle: h.reply}.run(ctx, start)
+}
+
+// expire expires idle flows and sends the TCP resets of those that end
+// with one: to the VM through its interface, to the client like a reply.
+func (h *HostRole) expire(now int64) {
+	_, resets := h.agent.ExpireFlows(now)
+	for _, r := range resets {
+		if !r.ToVM {
+			if err := h.raw.WriteTo(r.Packet, r.Dst); err != nil {
+				h.ctr.Inc(stats.TxError)
+			} else {
+				h.ctr.Inc(stats.TCPReset)
+			}
+			continue
+		}
+		if h.resets.Full() {
+			h.flushResets()
+		}
+		if err := h.resets.Add(r.Packet, h.vmMAC); err != nil {
+			h.ctr.Inc(stats.TxError)
+		}
+	}
+	h.flushResets()
+}
+
+// flushResets sends the TCP resets queued for the VM.
+func (h *HostRole) flushResets() {
+	sent, failed, _ := h.resets.Flush()
+	h.ctr.Add(stats.TCPReset, uint64(sent))
+	h.ctr.Add(stats.TxError, uint64(failed))
 }
 
 // reply sends one packet from the VM straight to the client: the reply of

@@ -54,8 +54,10 @@ type packetLoop struct {
 	rx    stats.Reason // counted for every packet read
 	// room is how many free bytes handle finds in front of each packet.
 	room int
-	// expire is called with the current time at most every expireEvery.
-	expire func(now int64)
+	// expire is called with the current time, at most every expireEvery
+	// (sweepEvery of the rule set).
+	expire      func(now int64)
+	expireEvery time.Duration
 	// handle takes one packet, room bytes into frame, and the current time
 	// in nanoseconds since start; frame is only valid until it returns.
 	handle func(frame []byte, now int64)
@@ -75,7 +77,7 @@ func (l packetLoop) run(ctx context.Context, start time.Time) error {
 	for ctx.Err() == nil {
 		n, err := l.conn.ReadBatch(batch)
 		now = int64(time.Since(start))
-		if now-lastExpire > int64(expireEvery) {
+		if now-lastExpire > int64(l.expireEvery) {
 			lastExpire = now
 			l.expire(now)
 		}

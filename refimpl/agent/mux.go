@@ -24,6 +24,7 @@ type MuxRole struct {
 	junk   *junkLog
 	ctr    stats.Counters
 	mux    *mux.Mux
+	sweep  time.Duration  // how often to expire idle flows (sweepEvery)
 	probes map[string]int // probe key -> index into the ruleset's probes
 	// probeVM is the VM each probe aims at, by probe index; peers maps the
 	// address each host sends health reports from to its VM. A report is
@@ -57,6 +58,7 @@ func NewMux(o Options) (*MuxRole, error) {
 		hosts[h.VM.Name] = netip.AddrPortFrom(a, uint16(c.EncapPort))
 		m.peers[hosts[h.VM.Name]] = h.VM.Name
 	}
+	m.sweep = sweepEvery(set)
 	m.mux = mux.New(set, func(vm string) (netip.AddrPort, bool) {
 		a, ok := hosts[vm]
 		if !ok {
@@ -120,7 +122,7 @@ func (m *MuxRole) forward(ctx context.Context) error {
 		m.ctr.Add(stats.FlowsEvicted, ev-evicted)
 		evicted = ev
 	}
-	return packetLoop{conn: m.in, batch: m.batch, ctr: &m.ctr, rx: stats.Rx, room: encap.HeaderLen, expire: expire, handle: m.send, flush: m.flush}.run(ctx, time.Now())
+	return packetLoop{conn: m.in, batch: m.batch, ctr: &m.ctr, rx: stats.Rx, room: encap.HeaderLen, expire: expire, expireEvery: m.sweep, handle: m.send, flush: m.flush}.run(ctx, time.Now())
 }
 
 // send decides on the packet in frame[encap.HeaderLen:] and queues it

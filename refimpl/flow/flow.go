@@ -2,6 +2,13 @@
 // idle timeout and least-recently-used eviction when full. Entries live in a
 // preallocated array linked into an LRU list, so lookups and inserts do not
 // allocate. A Table is not safe for concurrent use.
+//
+// A flow idle for longer than its timeout is expired, not forgotten: Expire
+// marks it and keeps it for one more idle timeout, so later packets of the
+// flow are told apart from packets of a flow never seen (Lookup reports
+// Expired for both an expired flow and one past its timeout that Expire
+// has not reached yet). Expired flows are the first to go when the table
+// is full.
 package flow
 
 import "github.com/lbcheck/lbcheck/refimpl/packet"
@@ -13,7 +20,7 @@ type Status uint8
 const (
 	Miss    Status = iota // no entry
 	Hit                   // live entry, now refreshed
-	Expired               // the entry was idle longer than its timeout; it is removed
+	Expired               // the flow was idle longer than its timeout
 )
 
 const none = -1
@@ -23,6 +30,7 @@ type entry[V any] struct {
 	val        V
 	last, idle int64 // last use and idle timeout, nanoseconds
 	prev, next int32 // LRU list; head is the most recent
+	dead       bool  // expired by Expire; kept for one more idle timeout
 }
 
 // Table maps flows to values of type V.
@@ -31,6 +39,7 @@ type Table[V any] struct {
 	ents       []entry[V]
 	head, tail int32
 	free       int32 // free list through next
+	dead       int   // entries marked dead
 	evicted    uint64
 }
 
@@ -49,47 +58,53 @@ func New[V any](limit int) *Table[V] {
 	return t
 }
 
-// Len returns the number of flows in the table.
-func (t *Table[V]) Len() int { return len(t.index) }
+// Len returns the number of live (not expired) flows in the table.
+func (t *Table[V]) Len() int { return len(t.index) - t.dead }
 
 // Evicted returns how many live flows were pushed out because the table was full.
 func (t *Table[V]) Evicted() uint64 { return t.evicted }
 
 // Lookup finds k at time now (nanoseconds). On Hit the entry's idle clock is
-// reset and it becomes the most recent; an entry idle for longer than its
-// timeout is removed and reported as Expired.
-func (t *Table[V]) Lookup(k packet.Tuple, now int64) (V, Status) {
-	var zero V
+// reset, it becomes the most recent, and Lookup returns a pointer to its
+// value, valid until the next call that changes the table. A flow idle for
+// longer than its timeout is Expired (nil value) until Put replaces it.
+func (t *Table[V]) Lookup(k packet.Tuple, now int64) (*V, Status) {
 	i, ok := t.index[k]
 	if !ok {
-		return zero, Miss
+		return nil, Miss
 	}
 	e := &t.ents[i]
-	if now-e.last > e.idle {
-		t.remove(i)
-		return zero, Expired
+	if e.dead || now-e.last > e.idle {
+		return nil, Expired
 	}
 	e.last = now
 	t.unlink(i)
 	t.pushFront(i)
-	return e.val, Hit
+	return &e.val, Hit
 }
 
-// Put inserts or replaces the flow k with value v and idle timeout idle
-// (nanoseconds). When the table is full the least recently used flow is
-// evicted; Put reports whether that happened.
+// Put inserts or replaces (also an expired one) the flow k with value v and
+// idle timeout idle (nanoseconds). When the table is full the least
+// recently used entry is dropped; Put reports whether that was a live flow
+// (an eviction) rather than an expired one.
 func (t *Table[V]) Put(k packet.Tuple, v V, now, idle int64) (evicted bool) {
 	if i, ok := t.index[k]; ok {
 		e := &t.ents[i]
+		if e.dead {
+			e.dead = false
+			t.dead--
+		}
 		e.val, e.last, e.idle = v, now, idle
 		t.unlink(i)
 		t.pushFront(i)
 		return false
 	}
 	if t.free == none {
+		evicted = !t.ents[t.tail].dead
+		if evicted {
+			t.evicted++
+		}
 		t.remove(t.tail)
-		t.evicted++
-		evicted = true
 	}
 	i := t.free
 	t.free = t.ents[i].next
@@ -106,29 +121,42 @@ func (t *Table[V]) Delete(k packet.Tuple) {
 	}
 }
 
-// Expire removes flows idle for longer than their timeout, walking from the
-// least recently used end and stopping after max live flows in a row, so a
-// periodic call costs little. It returns how many flows it removed.
-func (t *Table[V]) Expire(now int64, max int) int {
-	removed, live := 0, 0
-	for i := t.tail; i != none && live < max; {
-		prev := t.ents[i].prev
-		if now-t.ents[i].last > t.ents[i].idle {
+// Expire marks flows idle for longer than their timeout as expired, calling
+// f (when not nil) once for each with its key and value, and removes the
+// flows expired for one more idle timeout. It walks from the least recently
+// used end and stops after max entries in a row it left alone, so a
+// periodic call costs little. It returns how many flows it expired.
+func (t *Table[V]) Expire(now int64, max int, f func(k packet.Tuple, v *V)) int {
+	expired, kept := 0, 0
+	for i := t.tail; i != none && kept < max; {
+		e := &t.ents[i]
+		prev := e.prev
+		switch idle := now - e.last; {
+		case e.dead && idle > 2*e.idle:
 			t.remove(i)
-			removed++
-		} else {
-			live++
+		case !e.dead && idle > e.idle:
+			e.dead = true
+			t.dead++
+			expired++
+			if f != nil {
+				f(e.key, &e.val)
+			}
+		default:
+			kept++
 		}
 		i = prev
 	}
-	return removed
+	return expired
 }
 
 func (t *Table[V]) remove(i int32) {
+	if t.ents[i].dead {
+		t.dead--
+	}
 	delete(t.index, t.ents[i].key)
 	t.unlink(i)
 	var zero V
-	t.ents[i].val = zero
+	t.ents[i].val, t.ents[i].dead = zero, false
 	t.ents[i].next = t.free
 	t.free = i
 }

@@ -18,7 +18,7 @@ func TestLookupPutIdle(t *testing.T) {
 		t.Fatalf("empty table: %v", st)
 	}
 	tab.Put(key(1), 7, 0, idle)
-	if v, st := tab.Lookup(key(1), 100); st != flow.Hit || v != 7 {
+	if v, st := tab.Lookup(key(1), 100); st != flow.Hit || *v != 7 {
 		t.Fatalf("at idle limit: %v %v, want hit 7", v, st)
 	}
 	// The hit at 100 reset the idle clock: still alive at 200.
@@ -28,8 +28,35 @@ func TestLookupPutIdle(t *testing.T) {
 	if _, st := tab.Lookup(key(1), 301); st != flow.Expired {
 		t.Fatalf("idle entry: %v, want expired", st)
 	}
-	if _, st := tab.Lookup(key(1), 302); st != flow.Miss || tab.Len() != 0 {
-		t.Fatalf("expired entry must be gone: %v len %d", st, tab.Len())
+	// A lookup does not revive it, nor forget it.
+	if _, st := tab.Lookup(key(1), 302); st != flow.Expired || tab.Len() != 1 {
+		t.Fatalf("idle entry looked up again: %v len %d, want expired, still counted until Expire", st, tab.Len())
+	}
+	if n := tab.Expire(302, 4, nil); n != 1 || tab.Len() != 0 {
+		t.Fatalf("Expire: %d expired, len %d; want 1 and 0", n, tab.Len())
+	}
+	if _, st := tab.Lookup(key(1), 400); st != flow.Expired {
+		t.Fatalf("expired flow within one more idle timeout: %v, want expired", st)
+	}
+	// Put revives the 5-tuple as a new flow.
+	tab.Put(key(1), 8, 400, idle)
+	if v, st := tab.Lookup(key(1), 450); st != flow.Hit || *v != 8 || tab.Len() != 1 {
+		t.Fatalf("replaced expired flow: %v %v len %d, want hit 8", v, st, tab.Len())
+	}
+}
+
+func TestExpiredFlowsForgottenAfterAnotherTimeout(t *testing.T) {
+	const idle = 100
+	tab := flow.New[int](4)
+	tab.Put(key(1), 1, 0, idle)
+	tab.Expire(101, 4, nil)
+	tab.Expire(200, 4, nil)
+	if _, st := tab.Lookup(key(1), 200); st != flow.Expired {
+		t.Fatalf("at twice the timeout: %v, want expired", st)
+	}
+	tab.Expire(201, 4, nil)
+	if _, st := tab.Lookup(key(1), 201); st != flow.Miss {
+		t.Fatalf("past twice the timeout: %v, want miss", st)
 	}
 }
 
@@ -48,7 +75,7 @@ func TestLRUEviction(t *testing.T) {
 		t.Errorf("LRU flow 2 still present: %v", st)
 	}
 	for _, p := range []uint16{1, 3, 4} {
-		if v, st := tab.Lookup(key(p), 12); st != flow.Hit || v != p {
+		if v, st := tab.Lookup(key(p), 12); st != flow.Hit || *v != p {
 			t.Errorf("flow %d: %v %v", p, v, st)
 		}
 	}
@@ -70,11 +97,34 @@ func TestExpire(t *testing.T) {
 	tab.Put(key(1), 1, 0, 10)   // expires after 10
 	tab.Put(key(2), 2, 5, 1000) // long-lived
 	tab.Put(key(3), 3, 6, 10)
-	if n := tab.Expire(20, 8); n != 2 {
-		t.Fatalf("Expire removed %d, want 2", n)
+	var seen []int
+	if n := tab.Expire(20, 8, func(k packet.Tuple, v *int) { seen = append(seen, *v) }); n != 2 {
+		t.Fatalf("Expire expired %d, want 2", n)
+	}
+	if len(seen) != 2 || seen[0]+seen[1] != 4 {
+		t.Errorf("Expire called back for %v, want flows 1 and 3", seen)
+	}
+	if n := tab.Expire(21, 8, func(packet.Tuple, *int) { t.Error("called back twice for one flow") }); n != 0 {
+		t.Errorf("second Expire expired %d, want 0", n)
 	}
 	if _, st := tab.Lookup(key(2), 21); st != flow.Hit {
 		t.Fatalf("live flow removed: %v", st)
+	}
+}
+
+func TestExpiredFlowsGoFirst(t *testing.T) {
+	tab := flow.New[int](2)
+	tab.Put(key(1), 1, 0, 10)
+	tab.Put(key(2), 2, 5, 1000)
+	tab.Expire(20, 2, nil)
+	if tab.Put(key(3), 3, 21, 1000) {
+		t.Error("replacing an expired flow counted as an eviction")
+	}
+	if _, st := tab.Lookup(key(2), 22); st != flow.Hit {
+		t.Errorf("live flow 2 was dropped instead of expired flow 1: %v", st)
+	}
+	if tab.Evicted() != 0 || tab.Len() != 2 {
+		t.Errorf("evicted %d len %d, want 0 and 2", tab.Evicted(), tab.Len())
 	}
 }
 
@@ -87,7 +137,7 @@ func TestReuseAfterChurn(t *testing.T) {
 		}
 	}
 	for i := 10000 - 16; i < 10000; i++ {
-		if v, st := tab.Lookup(key(uint16(i)), 10001); st != flow.Hit || v != i {
+		if v, st := tab.Lookup(key(uint16(i)), 10001); st != flow.Hit || *v != i {
 			t.Fatalf("recent flow %d: %v %v", i, v, st)
 		}
 	}

@@ -22,10 +22,64 @@ import (
 	"github.com/lbcheck/lbcheck/refimpl/stats"
 )
 
-// frontend is what a reply is rewritten to.
-type frontend struct {
+// inflow is what the host remembers of a load-balanced flow, keyed by the
+// 5-tuple of the VM's replies: the frontend the replies come from and, for
+// TCP, what each side sent, so the flow can be reset at its idle timeout.
+type inflow struct {
 	fip  [4]byte
 	port uint16
+	rule uint16
+	seen uint8 // tcp* bits
+	// clientNext and vmNext are the sequence numbers after the last
+	// segment of each side: what the other side acknowledges next.
+	clientNext, vmNext uint32
+}
+
+// What the host saw of a TCP flow.
+const (
+	tcpClientSent  = 1 << iota // the client sent a segment (clientNext is known)
+	tcpClientAcked             // the client sent a segment with ACK and without SYN
+	tcpVMSent                  // the VM sent a segment (vmNext is known)
+	tcpVMAcked                 // the VM sent a segment with ACK
+	tcpClosed                  // a FIN or RST went either way
+)
+
+// established reports whether the flow is an ESTABLISHED TCP connection as
+// far as the host can tell: the handshake completed and nobody closed it.
+func (f *inflow) established() bool {
+	const want = tcpClientSent | tcpClientAcked | tcpVMSent | tcpVMAcked
+	return f.seen&(want|tcpClosed) == want
+}
+
+// track records one TCP segment of the flow: from the client (inbound) or
+// from the VM.
+func (f *inflow) track(b []byte, in *packet.Info, fromClient bool) {
+	if in.TCPFlags&(packet.TCPFin|packet.TCPRst) != 0 {
+		f.seen |= tcpClosed
+	}
+	next, sent, acked, ackBit := &f.vmNext, uint8(tcpVMSent), uint8(tcpVMAcked), in.TCPFlags&packet.TCPAck != 0
+	if fromClient {
+		next, sent, acked = &f.clientNext, tcpClientSent, tcpClientAcked
+		ackBit = in.TCPFlags&(packet.TCPSyn|packet.TCPAck) == packet.TCPAck
+	}
+	n := packet.TCPNext(b, in)
+	if f.seen&sent == 0 {
+		*next = n
+	} else {
+		*next = later(*next, n)
+	}
+	f.seen |= sent
+	if ackBit {
+		f.seen |= acked
+	}
+}
+
+// later returns the later of two sequence numbers (serial arithmetic).
+func later(a, b uint32) uint32 {
+	if int32(b-a) > 0 {
+		return b
+	}
+	return a
 }
 
 // endpoint is one side of a translated connection.
@@ -41,7 +95,7 @@ type Agent struct {
 	vm  string
 
 	mu    sync.Mutex
-	flows *flow.Table[frontend] // keyed by the reply's 5-tuple
+	flows *flow.Table[inflow] // keyed by the reply's 5-tuple
 	// snat keys each translated connection twice: by the VM's 5-tuple
 	// (value: the frontend address and port it leaves from) and by the
 	// answer's 5-tuple to the frontend (value: the VM's DIP and port).
@@ -59,7 +113,7 @@ func New(set *ruleset.Set, vm string, flowLimit int, local ...[4]byte) *Agent {
 	if flowLimit <= 0 {
 		flowLimit = 1 << 16
 	}
-	a := &Agent{set: set, vm: vm, flows: flow.New[frontend](flowLimit), snat: flow.New[endpoint](2 * flowLimit),
+	a := &Agent{set: set, vm: vm, flows: flow.New[inflow](flowLimit), snat: flow.New[endpoint](2 * flowLimit),
 		local: append([][4]byte{platformAddr}, local...)}
 	for _, sn := range set.SNATs {
 		a.next = append(a.next, make([]uint16, len(sn.Members)))
@@ -96,7 +150,7 @@ func (a *Agent) Inbound(b []byte, now int64) ([]byte, stats.Reason) {
 		return nil, stats.EncapError
 	}
 	inner = inner[:in.Len]
-	fe := frontend{fip: in.Dst, port: in.DstPort}
+	fip, fport := in.Dst, in.DstPort
 	bport := r.BackendPort
 	if r.HAPorts {
 		bport = in.DstPort
@@ -107,10 +161,36 @@ func (a *Agent) Inbound(b []byte, now int64) ([]byte, stats.Reason) {
 	if in.DstPort != bport {
 		packet.SetDstPort(inner, &in, bport)
 	}
-	a.mu.Lock()
-	a.flows.Put(in.Tuple.Reverse(), fe, now, int64(r.Idle))
-	a.mu.Unlock()
+	if r := a.record(inner, &in, fip, fport, h.Rule, now); r != stats.Delivered {
+		return nil, r
+	}
 	return inner, stats.Delivered
+}
+
+// record notes an inbound packet of rule ri (already rewritten for the VM)
+// in its flow: a TCP SYN or a packet of a flow not known opens one, a
+// non-SYN TCP packet of an expired flow is dropped (stats.FlowExpired).
+func (a *Agent) record(b []byte, in *packet.Info, fip [4]byte, fport, ri uint16, now int64) stats.Reason {
+	tcp := in.Proto == packet.ProtoTCP
+	key := in.Tuple.Reverse()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f, st := a.flows.Lookup(key, now)
+	if st == flow.Hit && (!tcp || in.TCPFlags&(packet.TCPSyn|packet.TCPAck) != packet.TCPSyn) {
+		if tcp {
+			f.track(b, in, true)
+		}
+		return stats.Delivered
+	}
+	if st == flow.Expired && tcp && in.TCPFlags&packet.TCPSyn == 0 {
+		return stats.FlowExpired
+	}
+	nf := inflow{fip: fip, port: fport, rule: ri}
+	if tcp {
+		nf.track(b, in, true)
+	}
+	a.flows.Put(key, nf, now, int64(a.set.FlowIdle(&a.set.Rules[ri], in.Proto)))
+	return stats.Delivered
 }
 
 // Reply handles one IPv4 packet the VM sent at time now. On stats.Reply the
@@ -127,7 +207,14 @@ func (a *Agent) Reply(b []byte, now int64) (out []byte, dst [4]byte, r stats.Rea
 		return nil, dst, stats.VMOther
 	}
 	a.mu.Lock()
-	fe, st := a.flows.Lookup(in.Tuple, now)
+	f, st := a.flows.Lookup(in.Tuple, now)
+	var fe inflow
+	if st == flow.Hit {
+		if in.Proto == packet.ProtoTCP {
+			f.track(b, &in, false)
+		}
+		fe = *f
+	}
 	a.mu.Unlock()
 	switch st {
 	case flow.Miss:
@@ -176,8 +263,9 @@ func (a *Agent) Outbound(b []byte, now int64) (out []byte, dst [4]byte, r stats.
 	}
 	sn := &a.set.SNATs[si]
 	a.mu.Lock()
-	fe, st := a.snat.Lookup(in.Tuple, now)
-	if st == flow.Hit {
+	var fe endpoint
+	if p, st := a.snat.Lookup(in.Tuple, now); st == flow.Hit {
+		fe = *p
 		// Keep the answer's entry as fresh as the connection's.
 		a.snat.Lookup(answer(in.Tuple, fe), now)
 	} else if fe, ok = a.allocate(in.Tuple, si, mi, now); !ok {
@@ -241,8 +329,10 @@ func (a *Agent) snatReturn(h encap.Header, inner []byte, now int64) ([]byte, sta
 		return nil, stats.EncapError
 	}
 	a.mu.Lock()
-	vm, st := a.snat.Lookup(in.Tuple, now)
+	var vm endpoint
+	p, st := a.snat.Lookup(in.Tuple, now)
 	if st == flow.Hit {
+		vm = *p
 		t := in.Tuple.Reverse()
 		t.Src, t.SrcPort = vm.ip, vm.port
 		a.snat.Lookup(t, now)
@@ -280,10 +370,33 @@ func (a *Agent) Flows() (n int, evicted uint64) {
 	return a.flows.Len(), a.flows.Evicted()
 }
 
-// ExpireFlows drops idle flows (a bounded walk of the oldest) and returns
-// how many it removed.
-func (a *Agent) ExpireFlows(now int64) int {
+// Reset is a TCP reset the host sends when an ESTABLISHED flow of a rule
+// with enableTcpReset reaches its idle timeout: one to the VM, one to the
+// client from the frontend, each with the sequence number the receiver
+// expects next, so its stack accepts it (RFC 5961).
+type Reset struct {
+	Packet []byte // an IPv4 TCP segment with RST and ACK
+	// ToVM: deliver Packet to the VM; otherwise send it to the client, Dst,
+	// like a reply.
+	ToVM bool
+	Dst  [4]byte
+}
+
+// ExpireFlows expires idle flows (a bounded walk of the oldest) and returns
+// how many it expired and the TCP resets to send for them. Other idle flows
+// end silently: their later packets are dropped (stats.FlowExpired).
+func (a *Agent) ExpireFlows(now int64) (expired int, resets []Reset) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.flows.Expire(now, 1024) + a.snat.Expire(now, 1024)
+	expired = a.flows.Expire(now, 1024, func(k packet.Tuple, f *inflow) {
+		if k.Proto != packet.ProtoTCP || !f.established() || !a.set.Rules[f.rule].TCPReset {
+			return
+		}
+		// k is the reply's 5-tuple: from the VM's address and port to the client.
+		toClient := packet.Tuple{Src: f.fip, SrcPort: f.port, Dst: k.Dst, DstPort: k.DstPort, Proto: k.Proto}
+		resets = append(resets,
+			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen), k.Reverse(), f.clientNext, f.vmNext), ToVM: true},
+			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen), toClient, f.vmNext, f.clientNext), Dst: k.Dst})
+	})
+	return expired + a.snat.Expire(now, 1024, nil), resets
 }

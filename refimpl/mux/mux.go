@@ -210,7 +210,7 @@ func (m *Mux) Process(b []byte, now int64) Decision {
 		return Decision{Reason: stats.NoHealthyBackend}
 	}
 	bi := rs.members[rs.table.Lookup(Hash(in.Tuple, r.Distribution))]
-	m.flows.Put(in.Tuple, pinned{uint16(ri), bi}, now, int64(r.Idle))
+	m.flows.Put(in.Tuple, pinned{uint16(ri), bi}, now, int64(m.set.FlowIdle(r, in.Proto)))
 	return m.forward(ri, bi, in.Len)
 }
 
@@ -218,9 +218,10 @@ func (m *Mux) forward(ri int, bi uint16, n int) Decision {
 	return Decision{Reason: stats.Forwarded, Rule: uint16(ri), Backend: bi, Host: m.hosts[m.off[ri]+int(bi)], Len: n}
 }
 
-// ExpireFlows drops idle flows (a bounded walk of the oldest ones) and
-// returns how many it removed.
-func (m *Mux) ExpireFlows(now int64) int { return m.flows.Expire(now, 1024) }
+// ExpireFlows expires idle flows (a bounded walk of the oldest ones) and
+// returns how many it expired. Later non-SYN TCP packets of an expired flow
+// are dropped (stats.FlowExpired) while the table remembers it.
+func (m *Mux) ExpireFlows(now int64) int { return m.flows.Expire(now, 1024, nil) }
 
 // Flows returns the number of tracked flows and how many were evicted
 // because the table was full.

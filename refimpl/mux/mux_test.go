@@ -333,7 +333,16 @@ func TestIdleTimeout(t *testing.T) {
 	}
 	m.Process(pkttest.TCP(t, client, 4, fixture.FIP, 80, syn, nil), 0)
 	if n := m.ExpireFlows(10 * minute); n == 0 {
-		t.Error("ExpireFlows removed nothing")
+		t.Error("ExpireFlows expired nothing")
+	}
+	// Expired is not forgotten: the flow's later segments are still dropped
+	// for another idle timeout, then it is a flow never seen.
+	if got := m.Process(pkttest.TCP(t, client, 4, fixture.FIP, 80, ack, nil), 10*minute+1).Reason; got != stats.FlowExpired {
+		t.Errorf("segment of a flow ExpireFlows expired: %v, want flow_expired", got)
+	}
+	m.ExpireFlows(20 * minute)
+	if got := m.Process(pkttest.TCP(t, client, 4, fixture.FIP, 80, ack, nil), 20*minute+1).Reason; got != stats.Forwarded {
+		t.Errorf("segment long after the flow expired: %v, want forwarded (by hash, as a flow never seen)", got)
 	}
 }
 

@@ -173,3 +173,45 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestWriteResetAndTCPNext(t *testing.T) {
+	tup := packet.Tuple{Src: a4("203.0.113.10"), Dst: a4("198.51.100.7"), SrcPort: 80, DstPort: 40000, Proto: packet.ProtoTCP}
+	var buf [100]byte
+	p := packet.WriteReset(buf[:], tup, 1000, 2000)
+	in, err := packet.Parse(p)
+	if err != nil {
+		t.Fatalf("reset does not parse: %v", err)
+	}
+	if in.Tuple != tup || in.TCPFlags != packet.TCPRst|packet.TCPAck || in.Len != packet.ResetLen {
+		t.Errorf("reset: %+v flags %#x", in.Tuple, in.TCPFlags)
+	}
+	if got := binary.BigEndian.Uint16(p[36:38]); got != packet.TransportChecksum(p, &in) {
+		t.Errorf("TCP checksum %#x, want %#x", got, packet.TransportChecksum(p, &in))
+	}
+	if seq, ack := packet.TCPSeq(p, &in); seq != 1000 || ack != 2000 {
+		t.Errorf("seq %d ack %d, want 1000 2000", seq, ack)
+	}
+	if n := packet.TCPNext(p, &in); n != 1000 {
+		t.Errorf("TCPNext of a bare RST = %d, want 1000", n)
+	}
+	// SYN and FIN count one each, the payload its length.
+	for _, c := range []struct {
+		flags   uint8
+		payload int
+		want    uint32
+	}{{packet.TCPSyn, 0, 1001}, {packet.TCPAck, 10, 1010}, {packet.TCPFin | packet.TCPAck, 3, 1004}} {
+		seg := make([]byte, 40+c.payload)
+		copy(seg, p)
+		binary.BigEndian.PutUint16(seg[2:], uint16(len(seg)))
+		seg[10], seg[11] = 0, 0
+		binary.BigEndian.PutUint16(seg[10:], packet.HeaderChecksum(seg))
+		seg[33] = c.flags
+		in, err := packet.Parse(seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := packet.TCPNext(seg, &in); n != c.want {
+			t.Errorf("flags %#x payload %d: TCPNext %d, want %d", c.flags, c.payload, n, c.want)
+		}
+	}
+}

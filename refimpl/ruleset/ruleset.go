@@ -31,6 +31,12 @@ const (
 // DefaultIdle is the idle timeout when a rule does not set one (Azure: 4 minutes).
 const DefaultIdle = 4 * time.Minute
 
+// UDPIdle is how long the forwarder keeps an idle UDP flow. Azure applies a
+// rule's idle timeout to TCP flows only and documents none for UDP; the
+// reference keeps UDP flows as long as the longest idle timeout a rule may
+// set (100 minutes).
+const UDPIdle = 100 * time.Minute
+
 // Backend is one pool member of a rule: an IP configuration of a VM.
 type Backend struct {
 	// Name identifies the member across health changes ("vm/nic/ipconfig").
@@ -51,7 +57,11 @@ type Rule struct {
 	HAPorts      bool
 	Floating     bool
 	Distribution Distribution
-	Idle         time.Duration
+	// Idle is the idle timeout of the rule's TCP flows (FlowIdle).
+	Idle time.Duration
+	// TCPReset is enableTcpReset: an ESTABLISHED TCP flow reaching its
+	// idle timeout is reset at both ends instead of dropped silently.
+	TCPReset bool
 	// AllProbedUp is noHealthyBackendsBehavior=AllProbedUp: with every
 	// member down, new flows go to all members.
 	AllProbedUp bool
@@ -96,6 +106,9 @@ type Set struct {
 	SNATs  []SNAT
 	// Warnings lists what was left out (IPv6 frontends, dangling references).
 	Warnings []string
+	// UDPIdle is the idle timeout of UDP flows (the constant UDPIdle,
+	// unless ScaleMinute changed it).
+	UDPIdle time.Duration
 
 	exact     map[matchKey]uint16
 	ha        map[matchKey]uint16 // port 0
@@ -136,7 +149,7 @@ type matchKey struct {
 // compiled from the view's SNATs: per DIP and protocol the first that
 // translates it.
 func Compile(d *schema.Deployment) (*Set, error) {
-	s := &Set{exact: map[matchKey]uint16{}, ha: map[matchKey]uint16{}, frontends: map[[4]byte]bool{},
+	s := &Set{UDPIdle: UDPIdle, exact: map[matchKey]uint16{}, ha: map[matchKey]uint16{}, frontends: map[[4]byte]bool{},
 		snatOf: map[snatSource]snatRef{}, snatPorts: map[snatSource][]snatRange{}}
 	probeIndex := map[string]int{}
 	v := view.Resolve(d)
@@ -216,7 +229,7 @@ func (s *Set) addRule(b *view.Binding, probeIndex map[string]int) error {
 	cr := Rule{
 		Name: name, FIP: fip,
 		FrontendPort: uint16(r.FrontendPort), BackendPort: uint16(b.BackendPort),
-		HAPorts: b.HAPorts, Floating: b.Floating, Idle: idleOf(r.IdleTimeoutInMinutes),
+		HAPorts: b.HAPorts, Floating: b.Floating, Idle: idleOf(r.IdleTimeoutInMinutes), TCPReset: r.EnableTcpReset,
 	}
 	switch r.LoadDistribution {
 	case "", "Default":
@@ -276,7 +289,7 @@ func (s *Set) addNatRule(b *view.Binding) error {
 			fport = d.FrontendPort
 		}
 		cr := Rule{Name: name + "/" + d.VM.Name, FIP: fip, FrontendPort: uint16(fport), BackendPort: uint16(b.BackendPort),
-			Floating: b.Floating, Idle: idleOf(r.IdleTimeoutInMinutes), Backends: []Backend{backend(d)}}
+			Floating: b.Floating, Idle: idleOf(r.IdleTimeoutInMinutes), TCPReset: r.EnableTcpReset, Backends: []Backend{backend(d)}}
 		if err := s.register(cr, protos); err != nil {
 			return err
 		}
@@ -335,6 +348,33 @@ func protocols(p schema.Protocol) ([]uint8, error) {
 		return []uint8{packet.ProtoTCP, packet.ProtoUDP}, nil
 	}
 	return nil, fmt.Errorf("unknown protocol %q (want Tcp, Udp or All)", p)
+}
+
+// FlowIdle is the idle timeout of a flow of protocol proto under rule r:
+// the rule's for TCP, s.UDPIdle for UDP.
+func (s *Set) FlowIdle(r *Rule, proto uint8) time.Duration {
+	if proto == packet.ProtoTCP {
+		return r.Idle
+	}
+	return s.UDPIdle
+}
+
+// ScaleMinute makes every timeout given in minutes (the rules', NAT
+// rules' and SNATs' idle timeouts, and UDPIdle) count minute for each
+// minute. The conformance runner shortens the minute (contract.Config
+// MinuteMillis) so a deployment's 4-minute idle timeout passes in a test.
+func (s *Set) ScaleMinute(minute time.Duration) {
+	if minute <= 0 || minute == time.Minute {
+		return
+	}
+	scale := func(d *time.Duration) { *d = time.Duration(int64(*d) / int64(time.Minute) * int64(minute)) }
+	for i := range s.Rules {
+		scale(&s.Rules[i].Idle)
+	}
+	for i := range s.SNATs {
+		scale(&s.SNATs[i].Idle)
+	}
+	scale(&s.UDPIdle)
 }
 
 func idleOf(minutes int) time.Duration {

@@ -232,3 +232,29 @@ func TestSNAT(t *testing.T) {
 		}
 	}
 }
+
+func TestScaleMinute(t *testing.T) {
+	d := fixture.Deployment(1,
+		&schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 8080, IdleTimeoutInMinutes: 4, EnableTcpReset: true},
+		&schema.Rule{Name: "dns", Protocol: "Udp", FrontendPort: 53, BackendPort: 53})
+	s, err := ruleset.Compile(fixture.WithOutboundRule(d, "All", 1024, 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Rules[0].TCPReset || s.Rules[1].TCPReset {
+		t.Errorf("TCPReset %v %v, want true false", s.Rules[0].TCPReset, s.Rules[1].TCPReset)
+	}
+	s.ScaleMinute(250 * time.Millisecond)
+	if got := s.FlowIdle(&s.Rules[0], packet.ProtoTCP); got != time.Second {
+		t.Errorf("4-minute TCP idle with a 250 ms minute: %v, want 1s", got)
+	}
+	if got := s.FlowIdle(&s.Rules[1], packet.ProtoUDP); got != 25*time.Second {
+		t.Errorf("UDP flows with a 250 ms minute: %v, want 25s (100 minutes)", got)
+	}
+	if got := s.FlowIdle(&s.Rules[1], packet.ProtoTCP); got != time.Second {
+		t.Errorf("default idle with a 250 ms minute: %v, want 1s", got)
+	}
+	if s.SNATs[0].Idle != 7500*time.Millisecond {
+		t.Errorf("30-minute outbound idle: %v, want 7.5s", s.SNATs[0].Idle)
+	}
+}

@@ -42,6 +42,7 @@ const (
 	NotSNATed                      // host: a connection the VM opened from an address Azure does not translate, such as a frontend IP (dropped)
 	SNATExhausted                  // host: no free SNAT port for a new outbound connection (dropped)
 	SNATUnknown                    // host: a packet to an SNAT port that answers no translated connection (dropped)
+	TCPReset                       // host: a TCP reset sent at an idle timeout (enableTcpReset), to the VM or to the client
 	numReasons
 )
 
@@ -55,6 +56,7 @@ var names = [numReasons]string{
 	HealthReport: "health_reports", HealthChange: "health_changes", ControlError: "control_errors",
 	ForeignSender: "foreign_sender",
 	SNAT:          "snat", NotSNATed: "not_snated", SNATExhausted: "snat_ports_exhausted", SNATUnknown: "snat_unknown",
+	TCPReset: "tcp_resets",
 }
 
 // String returns the reason's JSON key.

@@ -12,14 +12,22 @@ import (
 	"github.com/google/gopacket/layers"
 )
 
-// Flags are TCP flags for TCP.
-type Flags struct{ SYN, ACK, FIN, RST bool }
+// Flags are the TCP flags, and the sequence and acknowledgement numbers
+// (Seq 0 means 1000), for TCP.
+type Flags struct {
+	SYN, ACK, FIN, RST bool
+	Seq, Ack           uint32
+}
 
 // TCP builds an IPv4/TCP packet with valid checksums.
 func TCP(tb testing.TB, src string, sport uint16, dst string, dport uint16, f Flags, payload []byte) []byte {
 	tb.Helper()
 	ip := ipv4(src, dst, layers.IPProtocolTCP)
-	tcp := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: 1000, Window: 64240,
+	seq := f.Seq
+	if seq == 0 {
+		seq = 1000
+	}
+	tcp := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: seq, Ack: f.Ack, Window: 64240,
 		SYN: f.SYN, ACK: f.ACK, FIN: f.FIN, RST: f.RST}
 	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
 		tb.Fatal(err)
