@@ -23,7 +23,7 @@ const (
 func init() {
 	suite.Register(&suite.Case{
 		ShortName:   "FullSizePacketsBothWays",
-		Description: "1500-byte packets cross the load balancer in both directions: a 1472-byte UDP datagram reaches the backend and a 1472-byte UDP answer reaches the client (Floating IP off), and a TCP connection carries full-size segments each way (Floating IP on and off).",
+		Description: "1500-byte packets cross the load balancer in both directions: a 1472-byte UDP datagram reaches the backend and a 1472-byte UDP answer reaches the client, and a TCP connection carries full-size segments each way, with Floating IP on and off.",
 		Profile:     suite.Core,
 		Features:    []string{"floating-ip", "floating-ip-off", "udp", "mtu"},
 		Expectation: "Azure's virtual network carries 1500-byte IP packets between client and backend whatever the load balancer's encapsulation adds on its fabric; the guest needs no smaller MTU.",
@@ -32,35 +32,16 @@ func init() {
 		Catches:     []string{"mux-drops-full-size", "host-drops-full-size-replies"},
 		Run: func(t *suite.T) {
 			vmDIP := dip(t, "web")
-			fip1, fip3 := frontendIP(t, "fip1"), frontendIP(t, "fip3")
-
-			c, err := t.DialUDP(ap(fip3, 53))
-			if err != nil {
-				t.Fatalf("UDP socket to %s: %v", ap(fip3, 53), err)
-			}
-			client := c.LocalAddr().(*net.UDPAddr).AddrPort()
-			// Inbound: the full datagram arrives (the answer, one ident line
-			// longer, is more than 1500 bytes and not asked for).
-			big := strings.Repeat("u", fullUDPPayload)
-			if _, err := c.Write([]byte(big)); err != nil {
-				t.Fatalf("sending %d bytes: %v", len(big), err)
-			}
-			t.Expect(t.VM("web"), suite.Step{What: "a 1472-byte UDP datagram reaches the VM at DIP:5353", Dir: capture.In,
-				Match: pkt.Match{Proto: pkt.UDP, Src: client.Addr(), SrcPort: client.Port(), Dst: vmDIP, DstPort: 5353, Payload: big}})
-			// Outbound: a request sized so that the answer (payload, newline,
-			// ident line, newline) is exactly 1472 bytes.
-			ident := guest.Ident{VM: "web", Proto: "udp", Local: ap(vmDIP, 5353), Remote: client}.String()
-			req := strings.Repeat("r", fullUDPPayload-len(ident)-2)
-			if _, err := c.Write([]byte(req)); err != nil {
-				t.Fatalf("sending the request: %v", err)
-			}
-			buf := make([]byte, 4096)
-			_ = c.SetDeadline(time.Now().Add(exchangeTimeout))
-			switch n, err := c.Read(buf); {
-			case err != nil:
-				t.Errorf("no 1472-byte UDP answer from %s: %v", ap(fip3, 53), err)
-			case n != fullUDPPayload:
-				t.Errorf("the UDP answer has %d bytes, want %d", n, fullUDPPayload)
+			fip1, fip3, fip4 := frontendIP(t, "fip1"), frontendIP(t, "fip3"), frontendIP(t, "fip4")
+			for _, uc := range []struct {
+				what     string
+				frontend netip.AddrPort
+				local    netip.AddrPort
+			}{
+				{"UDP via fip3:53 (Floating IP off)", ap(fip3, 53), ap(vmDIP, 5353)},
+				{"UDP via fip4:53 (Floating IP on)", ap(fip4, 53), ap(fip4, 5353)},
+			} {
+				fullUDPBothWays(t, uc.what, uc.frontend, uc.local)
 			}
 
 			line := strings.Repeat("x", fullTCPLine)
@@ -90,4 +71,37 @@ func init() {
 			}
 		},
 	})
+}
+
+// fullUDPBothWays sends a 1472-byte datagram to frontend, which the VM
+// must receive at local, and then a request whose answer is 1472 bytes.
+func fullUDPBothWays(t *suite.T, what string, frontend, local netip.AddrPort) {
+	c, err := t.DialUDP(frontend)
+	if err != nil {
+		t.Fatalf("%s: UDP socket: %v", what, err)
+	}
+	client := c.LocalAddr().(*net.UDPAddr).AddrPort()
+	// Inbound: the full datagram arrives (the answer, one ident line
+	// longer, is more than 1500 bytes and not asked for).
+	big := strings.Repeat("u", fullUDPPayload)
+	if _, err := c.Write([]byte(big)); err != nil {
+		t.Fatalf("%s: sending %d bytes: %v", what, len(big), err)
+	}
+	t.Expect(t.VM("web"), suite.Step{What: what + ": a 1472-byte UDP datagram reaches the VM at " + local.String(), Dir: capture.In,
+		Match: pkt.Match{Proto: pkt.UDP, Src: client.Addr(), SrcPort: client.Port(), Dst: local.Addr(), DstPort: local.Port(), Payload: big}})
+	// Outbound: a request sized so that the answer (payload, newline,
+	// ident line, newline) is exactly 1472 bytes.
+	ident := guest.Ident{VM: "web", Proto: "udp", Local: local, Remote: client}.String()
+	req := strings.Repeat("r", fullUDPPayload-len(ident)-2)
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatalf("%s: sending the request: %v", what, err)
+	}
+	buf := make([]byte, 4096)
+	_ = c.SetDeadline(time.Now().Add(exchangeTimeout))
+	switch n, err := c.Read(buf); {
+	case err != nil:
+		t.Errorf("%s: no 1472-byte UDP answer from %s: %v", what, frontend, err)
+	case n != fullUDPPayload:
+		t.Errorf("%s: the UDP answer has %d bytes, want %d", what, n, fullUDPPayload)
+	}
 }
