@@ -80,6 +80,8 @@ var All = []Mutant{
 		File: "refimpl/ruleset/ruleset.go", Old: "\t\tcase d.Excluded != \"\":", New: "\t\tcase false:"},
 	{Name: "distribution-source-ip-only", Breaks: "the Default distribution hashes the five-tuple: new source ports spread over members",
 		File: "refimpl/mux/mux.go", Old: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {", New: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {\n\td = ruleset.SourceIP"},
+	{Name: "ha-ports-floating-loses-port", Core: true, Breaks: "HA ports with Floating IP keep the destination port",
+		File: "refimpl/host/host.go", Old: "\tif r.HAPorts {\n\t\tbport = in.DstPort", New: "\tif r.HAPorts && !r.Floating {\n\t\tbport = in.DstPort"},
 	{Name: "idle-timeout-ignored", Breaks: "a TCP flow idle for longer than its idle timeout is over: its later segments are dropped",
 		File: "refimpl/flow/flow.go", Old: "\tif e.dead || now-e.last > e.idle {\n\t\treturn nil, Expired", New: "\tif false {\n\t\treturn nil, Expired"},
 	{Name: "expired-flows-forgotten", Breaks: "segments of an idle-timed-out TCP flow are dropped, not forwarded as if the flow were new",
