@@ -77,7 +77,14 @@ const ProbeSource = "168.63.129.16"
 type Config struct {
 	Deployment *schema.Deployment `json:"deployment"`
 	Mux        Mux                `json:"mux"`
-	Hosts      []Host             `json:"hosts"`
+	// Hosts run the VMs. The VMs form one virtual network: a VM sends to
+	// the other VMs' DIPs and to internal load balancers' frontend IPs
+	// through its host (the topology makes the host's end of the VM link
+	// their neighbour, as Azure's hosts answer ARP for all of them), and
+	// each host routes internal frontend IPs to the mux. How hosts carry
+	// packets between VMs is the implementation's (the reference
+	// encapsulates them host to host on EncapPort).
+	Hosts []Host `json:"hosts"`
 	// Clients are the client addresses (for reference only: the forwarder
 	// must work for any source address).
 	Clients []string `json:"clients,omitempty"`

@@ -36,7 +36,8 @@ type Guest struct {
 
 // Configure applies p to ns, whose NIC link p.NIC must exist (created by the
 // topology as one end of the host's veth): NIC addresses, NIC up, default
-// route via p.Gateway (onlink), loopback addresses, sysctls, nftables, then
+// route via p.Gateway (onlink), the peers' neighbour entries, loopback
+// addresses, sysctls, nftables, then
 // the responder when the guest declares listeners.
 func Configure(ctx context.Context, ns *netlab.NS, p *Plan, opts Options) (*Guest, error) {
 	wrap := func(err error) error { return fmt.Errorf("guest %s: %w", p.VM, err) }
@@ -53,6 +54,11 @@ func Configure(ctx context.Context, ns *netlab.NS, p *Plan, opts Options) (*Gues
 	}
 	if err := ns.AddRoute(netlab.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: p.Gateway, Dev: p.NIC, OnLink: true}); err != nil {
 		return nil, wrap(err)
+	}
+	for _, a := range p.Peers {
+		if err := ns.AddNeighbor(p.NIC, a, p.PeerMAC); err != nil {
+			return nil, wrap(err)
+		}
 	}
 	// Loopback addresses after the default route, as on a real VM (DHCP set
 	// the route at boot): a Linux /24 on lo that covers the gateway must not

@@ -9,6 +9,7 @@ package guest
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -42,6 +43,14 @@ type Plan struct {
 	// Gateway is the default gateway: the first usable address of the
 	// primary DIP's subnet. The host namespace owns it.
 	Gateway netip.Addr
+	// Peers are addresses of the virtual network the guest reaches through
+	// its host, which answers for all of them (as Azure's hosts answer ARP
+	// with their own address): the other VMs' DIPs and the internal load
+	// balancers' frontend IPs. Configure makes each a permanent neighbour
+	// of the NIC at PeerMAC, the host's end of the link (set by the
+	// topology).
+	Peers   []netip.Addr
+	PeerMAC net.HardwareAddr
 	// Sysctls are the Linux sysctls, sorted by key.
 	Sysctls [][2]string
 	// HostModel holds the Windows strong-host drops (empty for Linux).

@@ -294,6 +294,20 @@ func (n *NS) AddRoute(r Route) error {
 	return nil
 }
 
+// AddNeighbor makes mac the permanent link-layer address of a on link, so
+// the namespace sends to a without asking (ARP).
+func (n *NS) AddNeighbor(link string, a netip.Addr, mac net.HardwareAddr) error {
+	l, err := n.link(link)
+	if err != nil {
+		return err
+	}
+	nb := &netlink.Neigh{LinkIndex: l.Attrs().Index, Family: netlink.FAMILY_V4, State: netlink.NUD_PERMANENT, IP: a.AsSlice(), HardwareAddr: mac}
+	if err := n.nl.NeighSet(nb); err != nil {
+		return fmt.Errorf("neighbour %s at %s on %s/%s: %w", a, mac, n.Role, link, err)
+	}
+	return nil
+}
+
 // LinkMAC returns the hardware address of a link.
 func (n *NS) LinkMAC(name string) (net.HardwareAddr, error) {
 	l, err := n.link(name)

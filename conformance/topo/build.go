@@ -298,6 +298,12 @@ func (t *Topology) configureHost(h *Host) error {
 			return err
 		}
 	}
+	// Internal frontends: VM packets to them (hairpin) go to the mux.
+	for _, a := range t.Spec.Internal {
+		if err := ns.AddRoute(netlab.Route{Dst: netip.PrefixFrom(a, 32), Via: MuxAddr, Dev: h.Iface}); err != nil {
+			return err
+		}
+	}
 	// Outbound destinations beyond the fabric's subnet: through the first
 	// client, which holds them.
 	for _, a := range t.Spec.Outbound {

@@ -141,6 +141,9 @@ type Spec struct {
 	Guests    []*guest.Plan
 	DIPs      [][]netip.Addr // per host, primary first
 	Frontends []netip.Addr   // every frontend IP, routed by clients to the mux
+	// Internal are the internal load balancers' frontend IPs: VMs reach
+	// them too (guest.Plan.Peers), and hosts route them to the mux.
+	Internal []netip.Addr
 	// Outbound are the guests' outbound destinations the first client
 	// holds (contract.Config.Internet), routed to it by the hosts.
 	Outbound []netip.Addr
@@ -226,6 +229,16 @@ func Plan(d *schema.Deployment, opts Options) (*Spec, error) {
 		}
 		s.Config.Hosts = append(s.Config.Hosts, h)
 	}
+	s.Internal = internalFrontends(d)
+	for n, gp := range s.Guests {
+		gp.PeerMAC = MAC(macHostVM, n)
+		for m, dips := range s.DIPs {
+			if m != n {
+				gp.Peers = append(gp.Peers, dips...)
+			}
+		}
+		gp.Peers = append(gp.Peers, s.Internal...)
+	}
 	taken := map[netip.Addr]bool{MuxAddr: true}
 	for _, a := range fips {
 		taken[a] = true
@@ -270,6 +283,23 @@ func frontends(d *schema.Deployment) ([]netip.Addr, error) {
 		}
 	}
 	return out, nil
+}
+
+// internalFrontends returns the frontend IPs of internal load balancers
+// (checked by frontends), each once.
+func internalFrontends(d *schema.Deployment) []netip.Addr {
+	var out []netip.Addr
+	for _, lb := range d.LoadBalancers {
+		if lb.Type != schema.LBInternal {
+			continue
+		}
+		for _, f := range lb.FrontendIPConfigurations {
+			if a, err := netip.ParseAddr(f.IPAddress); err == nil && !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 // checkInside rejects addresses the topology itself uses or cannot route.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/refimpl/encap"
 	"github.com/lbcheck/lbcheck/refimpl/host"
 	"github.com/lbcheck/lbcheck/refimpl/netio"
 	"github.com/lbcheck/lbcheck/refimpl/packet"
@@ -39,6 +40,11 @@ type HostRole struct {
 	vmOut   *netio.PacketBatch // packets queued for vm
 	resets  *netio.PacketBatch // TCP resets for vm, queued by the replies loop
 	raw     *netio.RawConn
+	// peers maps the other VMs' DIPs to their hosts' encapsulation
+	// address (virtual-network packets go there); peerHosts holds those
+	// addresses, the senders of such packets.
+	peers     map[[4]byte]netip.AddrPort
+	peerHosts map[netip.AddrPort]bool
 }
 
 // NewHost compiles the deployment and binds the host agent's sockets.
@@ -68,7 +74,32 @@ func NewHost(o Options) (*HostRole, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.agent = host.New(set, hc.VM.Name, o.FlowLimit, gw.As4())
+	dips, err := vmAddrs(hc.VM)
+	if err != nil {
+		return nil, err
+	}
+	h.peers, h.peerHosts = map[[4]byte]netip.AddrPort{}, map[netip.AddrPort]bool{}
+	var peers [][4]byte
+	for i, p := range c.Hosts {
+		if i == o.HostIndex {
+			continue
+		}
+		addr, err := parseAddr("host address", p.Address)
+		if err != nil {
+			return nil, err
+		}
+		pdips, err := vmAddrs(p.VM)
+		if err != nil {
+			return nil, err
+		}
+		at := netip.AddrPortFrom(addr, uint16(c.EncapPort))
+		h.peerHosts[at] = true
+		for _, d := range pdips {
+			h.peers[d] = at
+			peers = append(peers, d)
+		}
+	}
+	h.agent = host.New(set, hc.VM.Name, host.Options{FlowLimit: o.FlowLimit, Local: [][4]byte{gw.As4()}, DIPs: dips, Peers: peers})
 	for i, p := range set.Probes {
 		if p.VM == hc.VM.Name {
 			h.probes = append(h.probes, i)
@@ -144,9 +175,13 @@ func (h *HostRole) Run(ctx context.Context) error {
 func (h *HostRole) inbound(ctx context.Context, start time.Time) error {
 	return readUDP(ctx, h.encap, h.encapIn, "encapsulation", func(b []byte, from netip.AddrPort) {
 		h.ctr.Inc(stats.EncapRx)
-		if from = unmap(from); from != h.mux {
+		switch from = unmap(from); {
+		case from == h.mux:
+		case h.peerHosts[from] && len(b) > 3 && encap.Kind(b[3]) == encap.VNet:
+			// Another host's VM sends to this one.
+		default:
 			h.ctr.Inc(stats.ForeignSender)
-			h.junk.Printf("from %v: not the mux of the target config (%v); datagram dropped", from, h.mux)
+			h.junk.Printf("from %v: not the mux of the target config (%v), nor another host with a virtual-network packet; datagram dropped", from, h.mux)
 			return
 		}
 		inner, r := h.agent.Inbound(b, int64(time.Since(start)))
@@ -172,7 +207,7 @@ func (h *HostRole) flush() {
 }
 
 func (h *HostRole) replies(ctx context.Context, start time.Time) error {
-	return packetLoop{conn: h.vm, batch: h.vmIn, ctr: &h.ctr, rx: stats.VMRx, expire: h.expire, expireEvery: sweepEvery(h.set), handle: h.reply}.run(ctx, start)
+	return packetLoop{conn: h.vm, batch: h.vmIn, ctr: &h.ctr, rx: stats.VMRx, room: replyRoom, expire: h.expire, expireEvery: sweepEvery(h.set), handle: h.reply}.run(ctx, start)
 }
 
 // expire expires idle flows and sends the TCP resets of those that end
@@ -205,18 +240,37 @@ func (h *HostRole) flushResets() {
 	h.ctr.Add(stats.TxError, uint64(failed))
 }
 
-// reply sends one packet from the VM straight to the client: the reply of
-// a load-balanced flow, or a connection the VM opened, source-translated.
-func (h *HostRole) reply(pkt []byte, now int64) {
+// replyRoom is the room reply finds in front of a VM's packet: an
+// encapsulation header's.
+const replyRoom = encap.HeaderLen
+
+// reply sends one packet from the VM (replyRoom bytes into frame) on: the reply
+// of a load-balanced flow straight to the client, a packet that stays in
+// the virtual network to the mux (hairpin) or to another VM's host, or a
+// connection the VM opened, source-translated.
+func (h *HostRole) reply(frame []byte, now int64) {
+	pkt := frame[replyRoom:]
 	out, dst, r := h.agent.Reply(pkt, now)
 	if r == stats.VMOther {
-		out, dst, r = h.agent.Outbound(pkt, now)
+		if dst, r = h.agent.Within(pkt); r == stats.VMOther {
+			out, dst, r = h.agent.Outbound(pkt, now)
+		} else {
+			out = pkt
+		}
 	}
-	if r != stats.Reply && r != stats.SNAT {
+	var err error
+	switch peer, ok := h.peers[dst]; {
+	case r != stats.Reply && r != stats.SNAT && r != stats.Hairpin && r != stats.VNet:
 		h.ctr.Inc(r)
 		return
+	case ok && (r == stats.Reply || r == stats.VNet):
+		// To a VM of another host: out starts at pkt, the header goes in front.
+		encap.Put(frame, encap.Header{Kind: encap.VNet})
+		_, err = h.encap.WriteToUDPAddrPort(frame[:replyRoom+len(out)], peer)
+	default:
+		err = h.raw.WriteTo(out, dst)
 	}
-	if err := h.raw.WriteTo(out, dst); err != nil {
+	if err != nil {
 		h.ctr.Inc(stats.TxError)
 		return
 	}
@@ -237,4 +291,17 @@ func (h *HostRole) report(r probe.Result) {
 	if _, err := h.encap.WriteToUDPAddrPort(msg, h.mux); err != nil {
 		h.ctr.Inc(stats.TxError)
 	}
+}
+
+// vmAddrs returns a VM's DIPs from the target config.
+func vmAddrs(vm contract.VM) ([][4]byte, error) {
+	var out [][4]byte
+	for _, d := range vm.DIPs {
+		a, err := parseAddr("VM "+vm.Name+" DIP", d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a.As4())
+	}
+	return out, nil
 }

@@ -1,12 +1,12 @@
 // Package encap is the mux-to-host encapsulation of the reference forwarder:
 // the client's IPv4 packet, unchanged, as the payload of a UDP datagram to
 // the host's EncapPort (foo-over-UDP style, done in user space because the
-// kernel has no ipip/gre modules), behind an 8-byte header naming the rule
-// and the backend the mux chose:
+// kernel has no ipip/gre modules), behind an 8-byte header naming the kind
+// of packet, the rule and the backend the mux chose:
 //
 //	0      2      3      4         6          8
 //	+------+------+------+---------+----------+---------------
-//	| "LB" | ver  | 0    | rule    | backend  | inner IPv4 ...
+//	| "LB" | ver  | kind | rule    | backend  | inner IPv4 ...
 //	+------+------+------+---------+----------+---------------
 //
 // rule and backend are big-endian indexes into the compiled rule set
@@ -35,6 +35,11 @@ const (
 	// SNATReturn is a packet to an outbound SNAT port: the answer to a
 	// connection the backend opened.
 	SNATReturn
+	// VNet is a packet between VMs of the virtual network, from one host
+	// to another, delivered unchanged (Rule and Backend are zero): for
+	// example a backend's reply to another VM that reached its internal
+	// load balancer's frontend (hairpin).
+	VNet
 )
 
 // Header names the rule and backend chosen by the mux.
@@ -72,7 +77,7 @@ func Decode(b []byte) (Header, []byte, error) {
 	if b[2] != Version {
 		return Header{}, nil, ErrVersion
 	}
-	if Kind(b[3]) > SNATReturn {
+	if Kind(b[3]) > VNet {
 		return Header{}, nil, ErrKind
 	}
 	h := Header{Kind: Kind(b[3]), Rule: binary.BigEndian.Uint16(b[4:]), Backend: binary.BigEndian.Uint16(b[6:])}

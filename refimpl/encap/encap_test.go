@@ -35,7 +35,7 @@ func TestDecodeErrors(t *testing.T) {
 		{[]byte("LB\x01\x00\x00"), encap.ErrShort},
 		{[]byte("XX\x01\x00\x00\x00\x00\x00"), encap.ErrMagic},
 		{[]byte("LB\x02\x00\x00\x00\x00\x00"), encap.ErrVersion},
-		{[]byte("LB\x01\x02\x00\x00\x00\x00"), encap.ErrKind},
+		{[]byte("LB\x01\x03\x00\x00\x00\x00"), encap.ErrKind},
 	} {
 		if _, _, err := encap.Decode(tt.b); !errors.Is(err, tt.err) {
 			t.Errorf("Decode(%q) = %v, want %v", tt.b, err, tt.err)

@@ -41,7 +41,7 @@ func TestFlood(t *testing.T) {
 		limit = 128
 	)
 	_, set := newAgent(t, "vm1")
-	a := host.New(set, "vm1", limit)
+	a := host.New(set, "vm1", host.Options{FlowLimit: limit})
 	fip := netip.MustParseAddr(fixture.FIP).As4()
 	g := flood.New(flood.Config{Seed: 3, Frontend: fip, TCPPort: 80, UDPPort: 53, NoRule: 81,
 		Client: netip.MustParseAddr(client).As4(), Flows: 16, NewFlowNet: [3]byte{192, 0, 2}})

@@ -102,19 +102,35 @@ type Agent struct {
 	snat  *flow.Table[endpoint]
 	next  [][]uint16 // per SNAT, per member: the next port offset to try
 	local [][4]byte  // addresses packets to which are never translated
+	dips  [][4]byte  // the VM's addresses (Options.DIPs)
+	peers [][4]byte  // the other VMs' addresses (Options.Peers)
 }
 
-// New returns the agent for the named VM. flowLimit caps the recorded flows
-// and, separately, the translated outbound connections (default 65536;
-// least recently used evicted first). local are the addresses the VM
-// reaches inside its network without translation, such as its gateway;
-// Azure's platform address is always one.
-func New(set *ruleset.Set, vm string, flowLimit int, local ...[4]byte) *Agent {
+// Options configure an Agent.
+type Options struct {
+	// FlowLimit caps the recorded flows and, separately, the translated
+	// outbound connections (default 65536; least recently used evicted
+	// first).
+	FlowLimit int
+	// Local are the addresses the VM reaches inside its network without
+	// translation, such as its gateway; Azure's platform address is
+	// always one.
+	Local [][4]byte
+	// DIPs are the VM's own addresses: a packet of the virtual network
+	// (encap.VNet) is delivered only when addressed to one of them.
+	DIPs [][4]byte
+	// Peers are the other VMs' addresses (Within).
+	Peers [][4]byte
+}
+
+// New returns the agent for the named VM.
+func New(set *ruleset.Set, vm string, o Options) *Agent {
+	flowLimit := o.FlowLimit
 	if flowLimit <= 0 {
 		flowLimit = 1 << 16
 	}
 	a := &Agent{set: set, vm: vm, flows: flow.New[inflow](flowLimit), snat: flow.New[endpoint](2 * flowLimit),
-		local: append([][4]byte{platformAddr}, local...)}
+		local: append([][4]byte{platformAddr}, o.Local...), dips: o.DIPs, peers: o.Peers}
 	for _, sn := range set.SNATs {
 		a.next = append(a.next, make([]uint16, len(sn.Members)))
 	}
@@ -126,8 +142,11 @@ func New(set *ruleset.Set, vm string, flowLimit int, local ...[4]byte) *Agent {
 // packet, a subslice of b, to write to the VM; other reasons mean drop.
 func (a *Agent) Inbound(b []byte, now int64) ([]byte, stats.Reason) {
 	h, inner, err := encap.Decode(b)
-	if err == nil && h.Kind == encap.SNATReturn {
+	switch {
+	case err == nil && h.Kind == encap.SNATReturn:
 		return a.snatReturn(h, inner, now)
+	case err == nil && h.Kind == encap.VNet:
+		return a.vnet(inner)
 	}
 	if err != nil || int(h.Rule) >= len(a.set.Rules) {
 		return nil, stats.EncapError
@@ -347,6 +366,42 @@ func (a *Agent) snatReturn(h encap.Header, inner []byte, now int64) ([]byte, sta
 		packet.SetDstPort(inner, &in, vm.port)
 	}
 	return inner, stats.Delivered
+}
+
+// vnet delivers a packet another host sent from one of its VMs (encap.VNet),
+// unchanged, when it is addressed to this VM.
+func (a *Agent) vnet(inner []byte) ([]byte, stats.Reason) {
+	in, r := parse(inner)
+	switch {
+	case r != stats.Delivered:
+		return nil, r
+	case !slices.Contains(a.dips, in.Dst):
+		return nil, stats.WrongHost
+	}
+	return inner[:in.Len], stats.Delivered
+}
+
+// Within handles a packet the VM sent that Reply left alone (stats.VMOther)
+// and that stays inside the virtual network, unchanged: to a rule of an
+// internal load balancer (stats.Hairpin: the host sends it to the mux,
+// which balances it like a client's; the member chosen may be this VM
+// itself, whose stack then drops a packet from its own address, so Azure's
+// hairpin works only when the flow goes to another member), or to another
+// VM (Options.Peers; stats.VNet: encapsulated to that VM's host, never
+// translated). dst is the packet's destination. Anything else stays
+// stats.VMOther, for Outbound.
+func (a *Agent) Within(b []byte) (dst [4]byte, r stats.Reason) {
+	in, r := parse(b)
+	switch {
+	case r != stats.Delivered:
+		return dst, r
+	case slices.Contains(a.peers, in.Dst):
+		return in.Dst, stats.VNet
+	}
+	if ri, ok, _ := a.set.Match(in.Dst, in.Proto, in.DstPort); ok && a.set.Rules[ri].Internal {
+		return in.Dst, stats.Hairpin
+	}
+	return in.Dst, stats.VMOther
 }
 
 // parse parses an IPv4 packet; a reason other than stats.Delivered says

@@ -3,6 +3,7 @@ package host_test
 import (
 	"bytes"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -46,7 +47,7 @@ func newAgent(t testing.TB, vm string) (*host.Agent, *ruleset.Set) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return host.New(set, vm, 0), set
+	return host.New(set, vm, host.Options{DIPs: [][4]byte{netip.MustParseAddr(fixture.DIP(int(vm[len(vm)-1] - '0'))).As4()}}), set
 }
 
 // TestInboundAndReply is byte-in/byte-out: what the VM receives and what the

@@ -28,7 +28,7 @@ func idleAgent(t *testing.T) *host.Agent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return host.New(set, "vm1", 0)
+	return host.New(set, "vm1", host.Options{})
 }
 
 const minute = int64(time.Minute)

@@ -28,7 +28,7 @@ func newSNATAgent(t testing.TB) (*host.Agent, *ruleset.Set) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return host.New(set, "vm1", 0, [4]byte(net.ParseIP("10.1.1.1").To4())), set
+	return host.New(set, "vm1", host.Options{Local: [][4]byte{[4]byte(net.ParseIP("10.1.1.1").To4())}}), set
 }
 
 // TestOutboundSNAT follows one connection out and its answer back, byte in,

@@ -62,6 +62,9 @@ type Rule struct {
 	// TCPReset is enableTcpReset: an ESTABLISHED TCP flow reaching its
 	// idle timeout is reset at both ends instead of dropped silently.
 	TCPReset bool
+	// Internal is set for a rule of an internal load balancer: its
+	// frontend is a private address the virtual network's VMs reach too.
+	Internal bool
 	// AllProbedUp is noHealthyBackendsBehavior=AllProbedUp: with every
 	// member down, new flows go to all members.
 	AllProbedUp bool
@@ -230,6 +233,7 @@ func (s *Set) addRule(b *view.Binding, probeIndex map[string]int) error {
 		Name: name, FIP: fip,
 		FrontendPort: uint16(r.FrontendPort), BackendPort: uint16(b.BackendPort),
 		HAPorts: b.HAPorts, Floating: b.Floating, Idle: idleOf(r.IdleTimeoutInMinutes), TCPReset: r.EnableTcpReset,
+		Internal: b.LB.Type == schema.LBInternal,
 	}
 	switch r.LoadDistribution {
 	case "", "Default":
@@ -289,7 +293,8 @@ func (s *Set) addNatRule(b *view.Binding) error {
 			fport = d.FrontendPort
 		}
 		cr := Rule{Name: name + "/" + d.VM.Name, FIP: fip, FrontendPort: uint16(fport), BackendPort: uint16(b.BackendPort),
-			Floating: b.Floating, Idle: idleOf(r.IdleTimeoutInMinutes), TCPReset: r.EnableTcpReset, Backends: []Backend{backend(d)}}
+			Floating: b.Floating, Idle: idleOf(r.IdleTimeoutInMinutes), TCPReset: r.EnableTcpReset,
+			Internal: b.LB.Type == schema.LBInternal, Backends: []Backend{backend(d)}}
 		if err := s.register(cr, protos); err != nil {
 			return err
 		}

@@ -43,6 +43,8 @@ const (
 	SNATExhausted                  // host: no free SNAT port for a new outbound connection (dropped)
 	SNATUnknown                    // host: a packet to an SNAT port that answers no translated connection (dropped)
 	TCPReset                       // host: a TCP reset sent at an idle timeout (enableTcpReset), to the VM or to the client
+	Hairpin                        // host: a VM packet to an internal load balancer's frontend, sent to the mux
+	VNet                           // host: a VM packet to another VM of the virtual network, encapsulated to its host
 	numReasons
 )
 
@@ -56,7 +58,7 @@ var names = [numReasons]string{
 	HealthReport: "health_reports", HealthChange: "health_changes", ControlError: "control_errors",
 	ForeignSender: "foreign_sender",
 	SNAT:          "snat", NotSNATed: "not_snated", SNATExhausted: "snat_ports_exhausted", SNATUnknown: "snat_unknown",
-	TCPReset: "tcp_resets",
+	TCPReset: "tcp_resets", Hairpin: "hairpin", VNet: "vnet",
 }
 
 // String returns the reason's JSON key.
