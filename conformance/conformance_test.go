@@ -45,7 +45,7 @@ func runSuite(tb testing.TB, profile string, progress io.Writer, users ...suite.
 			PcapDir:        pcaps,
 			Progress:       progress,
 			Verbose:        testing.Verbose(),
-			Implementation: reports.Implementation{Name: ref.Name},
+			Implementation: reports.Implementation{Name: ref.Name, Features: ref.Features},
 		},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -60,6 +60,10 @@ type Implementation struct {
 	Name     string `json:"name"`               // "ref" or the manifest's name
 	Version  string `json:"version,omitempty"`  // free text from the manifest
 	Manifest string `json:"manifest,omitempty"` // path of the target manifest
+	// Features are the features beyond Azure's documented behaviour the
+	// implementation declares (manifest features:): the cases checking
+	// them run, the others are skipped.
+	Features []string `json:"features,omitempty"`
 }
 
 // Environment describes where the suite ran.

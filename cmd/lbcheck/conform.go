@@ -152,7 +152,7 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	opts := suite.Options{
 		Select: sel, Profile: o.profile, Users: users, Fixtures: cases.Fixture,
 		CaseTimeout: o.timeout, Progress: stderr, Verbose: o.verbose,
-		Implementation: reports.Implementation{Name: m.Name, Version: m.Version},
+		Implementation: reports.Implementation{Name: m.Name, Version: m.Version, Features: m.Features},
 		LBCheckVersion: version(),
 	}
 	if o.target != target.RefName {

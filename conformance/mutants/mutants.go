@@ -37,6 +37,9 @@ type Mutant struct {
 	// case is to: the mutant is built and scored but not required to be
 	// caught.
 	Gap string
+	// Azure is set for a deviation from a declared feature only, still
+	// within Azure's documented behaviour: the core profile must pass it.
+	Azure bool
 }
 
 // All are the mutants, by the behaviour they break.
@@ -82,6 +85,8 @@ var All = []Mutant{
 		File: "refimpl/mux/mux.go", Old: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {", New: "func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {\n\td = ruleset.SourceIP"},
 	{Name: "ha-ports-floating-loses-port", Core: true, Breaks: "HA ports with Floating IP keep the destination port",
 		File: "refimpl/host/host.go", Old: "\tif r.HAPorts {\n\t\tbport = in.DstPort", New: "\tif r.HAPorts && !r.Floating {\n\t\tbport = in.DstPort"},
+	{Name: "modulo-hash", Azure: true, Breaks: "consistent hashing (a declared feature, not Azure's documented behaviour): removing a member remaps only its flows",
+		File: "refimpl/mux/mux.go", Old: "\tbi := rs.members[rs.table.Lookup(Hash(in.Tuple, r.Distribution))]\n", New: "\tbi := rs.members[Hash(in.Tuple, r.Distribution)%uint64(len(rs.members))]\n"},
 	{Name: "hairpin-dropped", Breaks: "a backend reaches its internal load balancer's frontend (hairpin) when hashed to another member",
 		File: "refimpl/host/host.go", Old: "ok && a.set.Rules[ri].Internal {", New: "ok && a.set.Rules[ri].Internal && false {"},
 	{Name: "hairpin-never-to-self", Breaks: "a backend's flows to its own frontend are hashed over every member, itself included (and then fail)",

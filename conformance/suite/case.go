@@ -19,10 +19,12 @@ package suite
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
@@ -60,6 +62,11 @@ type Case struct {
 	// was written to catch; that package's tests check that it fails
 	// against each of them.
 	Catches []string
+	// Declared, when set, is a feature beyond Azure's documented behaviour
+	// (target.Features) that the case checks: it runs only when the
+	// implementation declares it (reports.Implementation.Features) and is
+	// skipped otherwise.
+	Declared string
 	// Minute, when set, is how long one minute of the fixture's idle
 	// timeouts lasts for the target (contract.Config.MinuteMillis), so a
 	// case can wait out an idle timeout. Cases of one fixture agree on it;
@@ -107,6 +114,8 @@ func (c *Case) validate() error {
 		return fmt.Errorf("suite: case %s needs a description, an expectation and a source", c.ShortName)
 	case c.Run == nil:
 		return fmt.Errorf("suite: case %s has no Run", c.ShortName)
+	case c.Declared != "" && !slices.Contains(target.Features, c.Declared):
+		return fmt.Errorf("suite: case %s: Declared %q is no declarable feature (target.Features: %v)", c.ShortName, c.Declared, target.Features)
 	case c.Minute < 0 || c.Minute > time.Minute || (c.Minute > 0 && c.Generic()):
 		return fmt.Errorf("suite: case %s: Minute %v (want up to a minute, and none on a generic case)", c.ShortName, c.Minute)
 	}

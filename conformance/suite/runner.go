@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -356,6 +357,12 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := newT(cctx, c, env, ports)
+	run := c.Run
+	if c.Declared != "" && !slices.Contains(r.Implementation.Features, c.Declared) {
+		run = func(t *T) {
+			t.Skipf("checks feature %s, which the implementation does not declare (target manifest features:)", c.Declared)
+		}
+	}
 	if r.Progress != nil {
 		// Progress lines go under the case's "[n/total] name ... " line;
 		// its status then follows on a line of its own.
@@ -382,7 +389,7 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 				t.Errorf("panic: %v\n%s", v, buf)
 			}
 		}()
-		c.Run(t)
+		run(t)
 	}()
 	select {
 	case <-done:

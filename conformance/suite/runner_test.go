@@ -71,6 +71,9 @@ func init() {
 			s := fe(t)
 			t.ExpectAny(t.VMs(), Step{What: "delivered to port 9", Match: pkt.Match{Src: s.Src, SrcPort: s.SrcPort, DstPort: 9}, Timeout: 200 * time.Millisecond})
 		}},
+		{ShortName: "ZzRunnerA8NotDeclared", Declared: target.FeatureConsistentHashing, Run: func(t *T) {
+			t.Errorf("ran, though the implementation does not declare %s", target.FeatureConsistentHashing)
+		}},
 	} {
 		c.Description, c.Expectation, c.Source, c.Profile, c.Deployment = "runner test", "runner test", "runner_test.go", Extended, "runner.yaml"
 		Register(c)
@@ -105,10 +108,10 @@ func TestRunnerOnRealTopology(t *testing.T) {
 		"ZzRunnerA1Passes": reports.StatusPassed, "ZzRunnerA2Fails": reports.StatusFailed,
 		"ZzRunnerA3Panics": reports.StatusFailed, "ZzRunnerA4TimesOut": reports.StatusFailed,
 		"ZzRunnerA5Skips": reports.StatusSkipped, "ZzRunnerA6PassesAfterRestart": reports.StatusPassed,
-		"ZzRunnerA7AnyFails": reports.StatusFailed,
+		"ZzRunnerA7AnyFails": reports.StatusFailed, "ZzRunnerA8NotDeclared": reports.StatusSkipped,
 	}
 	reasons := map[string]string{"ZzRunnerA2Fails": "dport 8080, want 9999", "ZzRunnerA3Panics": "panic: boom", "ZzRunnerA4TimesOut": "timed out after 2s", "ZzRunnerA5Skips": "not applicable",
-		"ZzRunnerA7AnyFails": "no packet matching src=198.51.100.100"}
+		"ZzRunnerA7AnyFails": "no packet matching src=198.51.100.100", "ZzRunnerA8NotDeclared": "does not declare"}
 	if len(rep.Cases) != len(want) {
 		t.Fatalf("%d cases ran, want %d", len(rep.Cases), len(want))
 	}
@@ -131,7 +134,7 @@ func TestRunnerOnRealTopology(t *testing.T) {
 	if lab.restarts < 3 {
 		t.Errorf("target restarted %d times, want 3 (before each case that follows a failed one)", lab.restarts)
 	}
-	if rep.Result != reports.ResultFailure || !strings.Contains(progress.String(), "[2/7] ZzRunnerA2Fails ... FAIL") {
+	if rep.Result != reports.ResultFailure || !strings.Contains(progress.String(), "[2/8] ZzRunnerA2Fails ... FAIL") {
 		t.Errorf("result %s; progress:\n%s", rep.Result, &progress)
 	}
 }

@@ -39,6 +39,7 @@ import (
 const Schema = `
 #Duration: =~"^[0-9]+(\\.[0-9]+)?(ms|s|m)$"
 #Role: close({command: [string & !="", ...string]})
+#Feature: "consistent-hashing"
 #Target: close({
 	name:          string & !=""
 	version?:      string | number
@@ -47,6 +48,7 @@ const Schema = `
 	readyTimeout?: #Duration
 	stopTimeout?:  #Duration
 	env?: [=~"^[A-Za-z_][A-Za-z0-9_]*$"]: string
+	features?: [...#Feature]
 })
 `
 
@@ -59,7 +61,22 @@ type Manifest struct {
 	StopTimeout  time.Duration
 	// Env is added to every role's environment (NAME=value).
 	Env []string
+	// Features are the declared features (Features lists them) the
+	// implementation has: the cases that check them run.
+	Features []string
 }
+
+// Features an implementation may declare: behaviour beyond what Azure
+// documents, checked only when declared (suite.Case.Declared).
+const (
+	// FeatureConsistentHashing: removing one of N members remaps about
+	// 1/N of the flows a fresh flow table would place (Maglev, as the
+	// reference forwarder does), where a modulo hash remaps most of them.
+	FeatureConsistentHashing = "consistent-hashing"
+)
+
+// Features lists every declarable feature (the schema's #Feature).
+var Features = []string{FeatureConsistentHashing}
 
 // Role is the command of one role.
 type Role struct {
@@ -141,12 +158,13 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 		ReadyTimeout string            `json:"readyTimeout"`
 		StopTimeout  string            `json:"stopTimeout"`
 		Env          map[string]string `json:"env"`
+		Features     []string          `json:"features"`
 	}
 	if err := v.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("target manifest %s: %v", filename, err)
 	}
 	m := &Manifest{Name: raw.Name, Mux: Role{raw.Mux.Command}, Host: Role{raw.Host.Command},
-		ReadyTimeout: DefaultReadyTimeout, StopTimeout: DefaultStopTimeout}
+		ReadyTimeout: DefaultReadyTimeout, StopTimeout: DefaultStopTimeout, Features: raw.Features}
 	if raw.Version != nil {
 		m.Version = fmt.Sprint(raw.Version)
 	}
@@ -205,7 +223,7 @@ func Ref() (*Manifest, error) {
 
 // Forwarder is the manifest named name of the reference forwarder in the
 // lbcheck binary bin (`bin forward --role mux|host`), with the default
-// timeouts.
+// timeouts and every declarable feature.
 func Forwarder(name, bin string) *Manifest {
 	return &Manifest{
 		Name:         name,
@@ -213,6 +231,7 @@ func Forwarder(name, bin string) *Manifest {
 		Host:         Role{[]string{bin, "forward", "--role", contract.RoleHost}},
 		ReadyTimeout: DefaultReadyTimeout,
 		StopTimeout:  DefaultStopTimeout,
+		Features:     Features,
 	}
 }
 

@@ -23,19 +23,19 @@ func TestParse(t *testing.T) {
 		file, src string
 		want      string // fmt of the manifest
 	}{
-		{"t.yaml", "name: myimpl\nversion: 1.2\nmux: {command: [\"/usr/bin/mylb\", \"--mux\"]}\nhost: {command: [mylb, --host]}\nreadyTimeout: 3s\nenv: {MYLB_LOG: debug}\n",
-			"myimpl 1.2 [/usr/bin/mylb --mux] [mylb --host] 3s 2s [MYLB_LOG=debug]"},
+		{"t.yaml", "name: myimpl\nversion: 1.2\nmux: {command: [\"/usr/bin/mylb\", \"--mux\"]}\nhost: {command: [mylb, --host]}\nreadyTimeout: 3s\nenv: {MYLB_LOG: debug}\nfeatures: [consistent-hashing]\n",
+			"myimpl 1.2 [/usr/bin/mylb --mux] [mylb --host] 3s 2s [MYLB_LOG=debug] [consistent-hashing]"},
 		{"t.json", `{"name":"j","mux":{"command":["a"]},"host":{"command":["b"]},"stopTimeout":"500ms"}`,
-			"j  [a] [b] 10s 500ms []"},
+			"j  [a] [b] 10s 500ms [] []"},
 		{"t.cue", "name: \"c\"\nversion: \"2\"\nmux: command: [\"a\"]\nhost: command: [\"b\", \"x\"]\n",
-			"c 2 [a] [b x] 10s 2s []"},
+			"c 2 [a] [b x] 10s 2s [] []"},
 	} {
 		m, err := Parse(tc.file, []byte(tc.src))
 		if err != nil {
 			t.Errorf("%s: %v", tc.file, err)
 			continue
 		}
-		got := fmt.Sprintf("%s %s %v %v %v %v %v", m.Name, m.Version, m.Mux.Command, m.Host.Command, m.ReadyTimeout, m.StopTimeout, m.Env)
+		got := fmt.Sprintf("%s %s %v %v %v %v %v %v", m.Name, m.Version, m.Mux.Command, m.Host.Command, m.ReadyTimeout, m.StopTimeout, m.Env, m.Features)
 		if got != tc.want {
 			t.Errorf("%s: got %s\nwant %s", tc.file, got, tc.want)
 		}
@@ -50,6 +50,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nreadyTimeout: soon\n", "readyTimeout"},
 		{"reserved env", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nenv: {LBCHECK_ROLE: mux}\n", "set by the runner"},
 		{"yaml syntax", "name: [x\n", "t.yaml"},
+		{"unknown feature", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nfeatures: [teleport]\n", "features"},
 	} {
 		_, err := Parse("t.yaml", []byte(tc.src))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
