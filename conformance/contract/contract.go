@@ -105,6 +105,16 @@ type Config struct {
 	// shortens it for deployments whose cases wait out an idle timeout,
 	// so Azure's shortest, 4 minutes, passes in about a second.
 	MinuteMillis int `json:"minuteMillis,omitempty"`
+	// MTU is the virtual network's MTU (1500, Azure's): the largest IPv4
+	// packet a VM sends or receives. The fabric's links have room for an
+	// encapsulated packet of that size (FabricMTU). A client packet for a
+	// rule that is larger is not delivered; with DF set, the client gets
+	// ICMP "fragmentation needed" with this MTU (RFC 1191).
+	MTU int `json:"mtu"`
+	// FabricMTU is the MTU of every fabric link (client, mux and host
+	// interfaces): 9000, as Azure's physical network carries the
+	// encapsulation's overhead without fragmenting.
+	FabricMTU int `json:"fabricMtu"`
 }
 
 // Minute returns the length of one minute of the deployment's idle

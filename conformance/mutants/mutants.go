@@ -87,6 +87,8 @@ var All = []Mutant{
 		File: "refimpl/host/host.go", Old: "\tif r.HAPorts {\n\t\tbport = in.DstPort", New: "\tif r.HAPorts && !r.Floating {\n\t\tbport = in.DstPort"},
 	{Name: "modulo-hash", Azure: true, Breaks: "consistent hashing (a declared feature, not Azure's documented behaviour): removing a member remaps only its flows",
 		File: "refimpl/mux/mux.go", Old: "\tbi := rs.members[rs.table.Lookup(Hash(in.Tuple, r.Distribution))]\n", New: "\tbi := rs.members[Hash(in.Tuple, r.Distribution)%uint64(len(rs.members))]\n"},
+	{Name: "oversize-forwarded", Breaks: "a packet larger than the virtual network's MTU with DF set is answered with ICMP fragmentation needed",
+		File: "refimpl/mux/mux.go", Old: "\tif in.Len > m.mtu {\n\t\t// Larger", New: "\tif false {\n\t\t// Larger"},
 	{Name: "hairpin-dropped", Breaks: "a backend reaches its internal load balancer's frontend (hairpin) when hashed to another member",
 		File: "refimpl/host/host.go", Old: "ok && a.set.Rules[ri].Internal {", New: "ok && a.set.Rules[ri].Internal && false {"},
 	{Name: "hairpin-never-to-self", Breaks: "a backend's flows to its own frontend are hashed over every member, itself included (and then fail)",

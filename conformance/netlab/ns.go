@@ -188,6 +188,18 @@ func (n *NS) AddVeth(name string, mac net.HardwareAddr, peer *NS, peerName strin
 	return nil
 }
 
+// SetMTU sets the MTU of link.
+func (n *NS) SetMTU(link string, mtu int) error {
+	l, err := n.link(link)
+	if err != nil {
+		return err
+	}
+	if err := n.nl.LinkSetMTU(l, mtu); err != nil {
+		return fmt.Errorf("MTU %d on %s/%s: %w", mtu, n.Role, link, err)
+	}
+	return nil
+}
+
 // AddBridge creates a Linux bridge (STP off, so ports forward at once).
 func (n *NS) AddBridge(name string) error {
 	if err := n.nl.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}); err != nil {

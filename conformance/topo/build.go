@@ -149,6 +149,12 @@ func (t *Topology) build(ctx context.Context, opts Options) error {
 		if err := t.Fabric.AddVeth(n.NS.Role, portMAC(n.MAC), n.NS, n.Iface, n.MAC); err != nil {
 			return err
 		}
+		if err := t.Fabric.SetMTU(n.NS.Role, FabricMTU); err != nil {
+			return err
+		}
+		if err := n.NS.SetMTU(n.Iface, FabricMTU); err != nil {
+			return err
+		}
 		if err := t.Fabric.SetMaster(n.NS.Role, Bridge); err != nil {
 			return err
 		}

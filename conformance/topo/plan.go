@@ -33,6 +33,10 @@ const (
 	VMIface = "vm0"
 	// Bridge is the fabric bridge.
 	Bridge = "br0"
+	// VNetMTU is the MTU of the VMs' links (contract.Config.MTU).
+	VNetMTU = 1500
+	// FabricMTU is the MTU of the fabric's links (contract.Config.FabricMTU).
+	FabricMTU = 9000
 	// MaxClients and MaxHosts keep addresses inside the fabric /24.
 	MaxClients = 100
 	MaxHosts   = 88
@@ -189,6 +193,8 @@ func Plan(d *schema.Deployment, opts Options) (*Spec, error) {
 		EncapPort:    opts.EncapPort,
 		ControlPort:  opts.ControlPort,
 		MinuteMillis: int(opts.Minute.Milliseconds()),
+		MTU:          VNetMTU,
+		FabricMTU:    FabricMTU,
 	}}
 	for k := range opts.Clients {
 		s.Config.Clients = append(s.Config.Clients, ClientAddr(k).String())

@@ -36,6 +36,8 @@ type MuxRole struct {
 	ctl     *netio.UDPReader // health reports read from udp
 	udp     *net.UDPConn     // ControlPort: health reports in, encapsulated packets out
 	out     *netio.UDPBatch  // encapsulated packets queued on udp
+	raw     *netio.RawConn   // ICMP errors to clients
+	icmp    []byte           // the ICMP error being built
 }
 
 // NewMux compiles the deployment and binds the mux's sockets.
@@ -65,7 +67,7 @@ func NewMux(o Options) (*MuxRole, error) {
 			m.log.Printf("warning: VM %s is in a backend pool but runs on no host; it never gets flows", vm)
 		}
 		return a, ok
-	}, mux.Options{FlowLimit: o.FlowLimit})
+	}, mux.Options{FlowLimit: o.FlowLimit, MTU: c.MTU})
 	m.probes = map[string]int{}
 	for i, p := range set.Probes {
 		m.probes[p.Key] = i
@@ -94,6 +96,12 @@ func NewMux(o Options) (*MuxRole, error) {
 		m.udp.Close()
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
+	if m.raw, err = netio.ListenRaw(); err != nil {
+		m.in.Close()
+		m.udp.Close()
+		return nil, err
+	}
+	m.icmp = make([]byte, 128)
 	m.batch = newBatch()
 	return m, nil
 }
@@ -110,6 +118,7 @@ func (m *MuxRole) Run(ctx context.Context) error {
 	wg.Wait()
 	m.in.Close()
 	m.udp.Close()
+	m.raw.Close()
 	m.junk.Flush()
 	return errors.Join(<-errc, <-errc)
 }
@@ -128,7 +137,11 @@ func (m *MuxRole) forward(ctx context.Context) error {
 // send decides on the packet in frame[encap.HeaderLen:] and queues it
 // encapsulated, the header written into the room in front of it.
 func (m *MuxRole) send(frame []byte, now int64) {
-	d := m.mux.Process(frame[encap.HeaderLen:], now)
+	pkt := frame[encap.HeaderLen:]
+	d := m.mux.Process(pkt, now)
+	if d.Reason == stats.FragNeeded {
+		m.fragNeeded(pkt)
+	}
 	if d.Reason != stats.Forwarded {
 		m.ctr.Inc(d.Reason)
 		return
@@ -138,6 +151,18 @@ func (m *MuxRole) send(frame []byte, now int64) {
 	}
 	encap.Put(frame, encap.Header{Kind: d.Kind, Rule: d.Rule, Backend: d.Backend})
 	if err := m.out.Add(frame[:encap.HeaderLen+d.Len], d.Host); err != nil {
+		m.ctr.Inc(stats.TxError)
+	}
+}
+
+// fragNeeded tells the sender of pkt, too large for the virtual network,
+// its MTU (ICMP fragmentation needed).
+func (m *MuxRole) fragNeeded(pkt []byte) {
+	icmp := m.mux.FragNeeded(pkt, m.icmp)
+	if icmp == nil {
+		return
+	}
+	if err := m.raw.WriteTo(icmp, [4]byte(icmp[16:20])); err != nil {
 		m.ctr.Inc(stats.TxError)
 	}
 }

@@ -42,7 +42,13 @@ type Options struct {
 	FlowLimit int
 	// TableSize is the Maglev table size (a prime; default maglev.DefaultSize).
 	TableSize int
+	// MTU is the virtual network's MTU, the largest packet delivered to a
+	// VM (default DefaultMTU).
+	MTU int
 }
+
+// DefaultMTU is Azure's virtual network MTU.
+const DefaultMTU = 1500
 
 // Mux decides where packets go. Process and ExpireFlows must be called from
 // one goroutine; SetHealth from any one other goroutine (health state is
@@ -53,6 +59,7 @@ type Mux struct {
 	off   []int              // rule -> first index in hosts
 	snat  [][]netip.AddrPort // per SNAT, per member: its VM's host
 	size  int
+	mtu   int
 	flows *flow.Table[pinned]
 	state atomic.Pointer[state]
 	up    []bool // SetHealth's working copy, per probe
@@ -83,7 +90,10 @@ func New(set *ruleset.Set, hostOf func(vm string) (netip.AddrPort, bool), o Opti
 	if o.FlowLimit <= 0 {
 		o.FlowLimit = 1 << 16
 	}
-	m := &Mux{set: set, size: o.TableSize, flows: flow.New[pinned](o.FlowLimit), up: make([]bool, len(set.Probes))}
+	if o.MTU <= 0 {
+		o.MTU = DefaultMTU
+	}
+	m := &Mux{set: set, size: o.TableSize, mtu: o.MTU, flows: flow.New[pinned](o.FlowLimit), up: make([]bool, len(set.Probes))}
 	for i := range m.up {
 		m.up[i] = true
 	}
@@ -183,6 +193,13 @@ func (m *Mux) Process(b []byte, now int64) Decision {
 		}
 		return Decision{Reason: stats.NotFrontend}
 	}
+	if in.Len > m.mtu {
+		// Larger than any VM takes: with DF the client learns the MTU.
+		if packet.DontFragment(b) {
+			return Decision{Reason: stats.FragNeeded, Len: in.Len}
+		}
+		return Decision{Reason: stats.TooBig}
+	}
 	r := &m.set.Rules[ri]
 	s := m.state.Load()
 	rs := &s.rules[ri]
@@ -212,6 +229,18 @@ func (m *Mux) Process(b []byte, now int64) Decision {
 	bi := rs.members[rs.table.Lookup(Hash(in.Tuple, r.Distribution))]
 	m.flows.Put(in.Tuple, pinned{uint16(ri), bi}, now, int64(m.set.FlowIdle(r, in.Proto)))
 	return m.forward(ri, bi, in.Len)
+}
+
+// FragNeeded builds in out (at least 96 bytes) the ICMP "fragmentation
+// needed" answering b, a packet Process decided stats.FragNeeded for: from
+// the frontend it was sent to, to its sender, with the virtual network's
+// MTU. It returns nil for any other packet.
+func (m *Mux) FragNeeded(b, out []byte) []byte {
+	in, err := packet.Parse(b)
+	if err != nil || in.Len <= m.mtu || !packet.DontFragment(b) {
+		return nil
+	}
+	return packet.WriteFragNeeded(out, b, &in, in.Dst, uint16(m.mtu))
 }
 
 func (m *Mux) forward(ri int, bi uint16, n int) Decision {

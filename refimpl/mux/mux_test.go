@@ -468,3 +468,30 @@ func TestSNATReturn(t *testing.T) {
 		}
 	}
 }
+
+func TestLargerThanTheMTU(t *testing.T) {
+	m, _ := newMux(t, 2, mux.Options{}, clone(web))
+	big := pkttest.TCP(t, client, 1, fixture.FIP, 80, ack, make([]byte, 1500-40+1))
+	if d := m.Process(big, 0); d.Reason != stats.TooBig {
+		t.Errorf("1501 bytes without DF: %v, want too_big", d.Reason)
+	}
+	big[6] |= 0x40 // DF
+	binary.BigEndian.PutUint16(big[10:], 0)
+	binary.BigEndian.PutUint16(big[10:], packet.HeaderChecksum(big))
+	if d := m.Process(big, 0); d.Reason != stats.FragNeeded {
+		t.Errorf("1501 bytes with DF: %v, want frag_needed", d.Reason)
+	}
+	icmp := m.FragNeeded(big, make([]byte, 128))
+	d := pkttest.Decode(t, icmp)
+	if d.ICMP == nil || d.ICMP.TypeCode.Code() != 4 || d.IP.SrcIP.String() != fixture.FIP || d.IP.DstIP.String() != client ||
+		binary.BigEndian.Uint16(icmp[26:28]) != mux.DefaultMTU {
+		t.Errorf("ICMP answer: %+v from %v to %v", d.ICMP, d.IP.SrcIP, d.IP.DstIP)
+	}
+	full := pkttest.TCP(t, client, 2, fixture.FIP, 80, syn, make([]byte, 1500-40))
+	if d := m.Process(full, 0); d.Reason != stats.Forwarded {
+		t.Errorf("1500 bytes: %v, want forwarded", d.Reason)
+	}
+	if m.FragNeeded(full, make([]byte, 128)) != nil {
+		t.Error("FragNeeded answered a packet that fits")
+	}
+}

@@ -215,3 +215,32 @@ func TestWriteResetAndTCPNext(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteFragNeeded(t *testing.T) {
+	orig := pkttest.TCP(t, "198.51.100.7", 40000, "203.0.113.10", 80, pkttest.Flags{ACK: true}, make([]byte, 1980))
+	orig[6] |= 0x40 // DF
+	binary.BigEndian.PutUint16(orig[10:], 0)
+	binary.BigEndian.PutUint16(orig[10:], packet.HeaderChecksum(orig))
+	in, err := packet.Parse(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !packet.DontFragment(orig) {
+		t.Fatal("DF not seen")
+	}
+	var buf [128]byte
+	p := packet.WriteFragNeeded(buf[:], orig, &in, a4("203.0.113.10"), 1500)
+	d := pkttest.Decode(t, p) // checks the IPv4 and ICMP checksums
+	if d.ICMP == nil || d.ICMP.TypeCode.Type() != 3 || d.ICMP.TypeCode.Code() != 4 {
+		t.Fatalf("not an ICMP fragmentation needed: %+v", d.ICMP)
+	}
+	if len(p) != packet.FragNeededLen || d.IP.SrcIP.String() != "203.0.113.10" || d.IP.DstIP.String() != "198.51.100.7" {
+		t.Errorf("len %d %v -> %v", len(p), d.IP.SrcIP, d.IP.DstIP)
+	}
+	if mtu := binary.BigEndian.Uint16(p[26:28]); mtu != 1500 {
+		t.Errorf("next-hop MTU %d, want 1500", mtu)
+	}
+	if string(p[28:]) != string(orig[:28]) {
+		t.Error("the ICMP payload is not the original header and its first 8 bytes")
+	}
+}

@@ -45,6 +45,8 @@ const (
 	TCPReset                       // host: a TCP reset sent at an idle timeout (enableTcpReset), to the VM or to the client
 	Hairpin                        // host: a VM packet to an internal load balancer's frontend, sent to the mux
 	VNet                           // host: a VM packet to another VM of the virtual network, encapsulated to its host
+	FragNeeded                     // mux: a packet for a rule larger than the virtual network's MTU with DF set, answered with ICMP fragmentation needed
+	TooBig                         // mux: a packet for a rule larger than the virtual network's MTU without DF (dropped: the reference does not fragment)
 	numReasons
 )
 
@@ -59,6 +61,7 @@ var names = [numReasons]string{
 	ForeignSender: "foreign_sender",
 	SNAT:          "snat", NotSNATed: "not_snated", SNATExhausted: "snat_ports_exhausted", SNATUnknown: "snat_unknown",
 	TCPReset: "tcp_resets", Hairpin: "hairpin", VNet: "vnet",
+	FragNeeded: "frag_needed", TooBig: "too_big",
 }
 
 // String returns the reason's JSON key.

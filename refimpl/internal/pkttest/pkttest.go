@@ -70,13 +70,15 @@ func serialize(tb testing.TB, ls ...gopacket.SerializableLayer) []byte {
 
 // Decoded is a decoded IPv4 packet with its transport layer.
 type Decoded struct {
-	IP  *layers.IPv4
-	TCP *layers.TCP
-	UDP *layers.UDP
+	IP   *layers.IPv4
+	TCP  *layers.TCP
+	UDP  *layers.UDP
+	ICMP *layers.ICMPv4
 }
 
 // Decode decodes b with gopacket and fails the test unless the IPv4 header
-// checksum and the TCP/UDP checksum are exactly what a full recompute gives.
+// checksum and the TCP/UDP (or ICMP) checksum are exactly what a full
+// recompute gives.
 func Decode(tb testing.TB, b []byte) Decoded {
 	tb.Helper()
 	var (
@@ -84,12 +86,13 @@ func Decode(tb testing.TB, b []byte) Decoded {
 		ip      layers.IPv4
 		tcp     layers.TCP
 		udp     layers.UDP
+		icmp    layers.ICMPv4
 		payload gopacket.Payload
 		found   []gopacket.LayerType
 	)
 	// A parser of exactly these layers: payloads are never decoded as
 	// applications (port 53 is not DNS here).
-	p := gopacket.NewDecodingLayerParser(layers.LayerTypeIPv4, &ip, &tcp, &udp, &payload)
+	p := gopacket.NewDecodingLayerParser(layers.LayerTypeIPv4, &ip, &tcp, &udp, &icmp, &payload)
 	p.IgnoreUnsupported = true
 	if err := p.DecodeLayers(b, &found); err != nil {
 		tb.Fatalf("decode: %v", err)
@@ -101,6 +104,8 @@ func Decode(tb testing.TB, b []byte) Decoded {
 			d.TCP = &tcp
 		case layers.LayerTypeUDP:
 			d.UDP = &udp
+		case layers.LayerTypeICMPv4:
+			d.ICMP = &icmp
 		}
 	}
 	want := *d.IP
@@ -114,6 +119,9 @@ func Decode(tb testing.TB, b []byte) Decoded {
 		c := *d.UDP
 		_ = c.SetNetworkLayerForChecksum(&want)
 		ls = append(ls, &c, gopacket.Payload(d.UDP.Payload))
+	case d.ICMP != nil:
+		c := *d.ICMP
+		ls = append(ls, &c, gopacket.Payload(d.ICMP.Payload))
 	}
 	buf := gopacket.NewSerializeBuffer()
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{ComputeChecksums: true}, ls...); err != nil {
