@@ -22,6 +22,7 @@ func init() {
 		Features:    []string{"health-probe", "user-deployment"},
 		Expectation: "Health probes come from 168.63.129.16 to DIP:probePort; a member whose probe is refused or dropped (no service on the probe port, a firewall that blocks 168.63.129.16) is marked down and gets no new flows.",
 		Source:      docProbes,
+		Catches:     []string{"probe-source-not-platform", "probe-wrong-port"},
 		Budget: func(d *schema.Deployment) time.Duration {
 			targets, wait := probeTargets(view.Resolve(d), func(string) bool { return true })
 			return wait + time.Duration(len(targets))*suite.DefaultExpectTimeout
