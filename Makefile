@@ -6,8 +6,11 @@ PKGS := ./...
 
 all: build
 
+# VERSION is stamped into the binary (lbcheck --version).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+
 build:
-	$(GO) build -o bin/lbcheck ./cmd/lbcheck
+	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/lbcheck ./cmd/lbcheck
 
 ## demo: lint the shipped example deployment, then (as root) prove it with
 ## packets in network namespaces and write an HTML report to out/demo/

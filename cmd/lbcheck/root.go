@@ -44,7 +44,9 @@ Server Return): it lints rule sets and guest-OS declarations, proves behaviour
 with real packets in Linux network namespaces, and ships a reference forwarder.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("lbcheck {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

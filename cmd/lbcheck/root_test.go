@@ -27,6 +27,19 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// TestVersion: --version and version print the same stamped version.
+func TestVersion(t *testing.T) {
+	old := buildVersion
+	buildVersion = "v1.2.3-test"
+	defer func() { buildVersion = old }()
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		var out, errOut bytes.Buffer
+		if got := run(args, &out, &errOut); got != exitOK || out.String() != "lbcheck v1.2.3-test\n" {
+			t.Errorf("lbcheck %v: exit %d, stdout %q; want 0 and %q", args, got, out.String(), "lbcheck v1.2.3-test\n")
+		}
+	}
+}
+
 // TestErrorsEscaped: an error quoting a hostile file name reaches stderr
 // with its control characters escaped, so it drives no terminal, and no line
 // of it is a GitHub workflow command. (A newline stays a line break: errors

@@ -7,9 +7,17 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version returns the module version stamped by the Go toolchain, or the VCS
-// revision for a development build.
+// buildVersion is stamped at build time (make build: -ldflags
+// "-X main.buildVersion=$(git describe --tags --always --dirty)").
+var buildVersion string
+
+// version returns the version stamped at build time, else the module
+// version the Go toolchain recorded (go install ...@v1.2.3), else the VCS
+// revision of a development build.
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
