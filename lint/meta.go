@@ -5,6 +5,7 @@ import "github.com/lbcheck/lbcheck/schema"
 // IDs of the meta rules the engine reports itself (Run is nil for each);
 // those of the loader's and importers' issues are schema's.
 const (
+	ParseFailure          = schema.RuleParse
 	SchemaViolation       = schema.RuleSchema
 	UnusedSuppression     = "LB0002"
 	MalformedSuppression  = "LB0003"
@@ -27,6 +28,18 @@ const BugURL = "https://github.com/lbcheck/lbcheck/issues/new"
 // is nil. `lbcheck rules`, SARIF descriptors and HTML reports describe them
 // like any other rule.
 var Meta = []*Rule{
+	{
+		ID:       ParseFailure,
+		Severity: Error,
+		Doc: Doc{
+			Title: "file that cannot be parsed",
+			Text: "The file is not valid YAML, JSON or CUE (a syntax error, an undefined reference in CUE, " +
+				"an alias YAML cannot resolve), so nothing in it was checked. The other files are still " +
+				"linted and every output is still written.",
+			Fix:    "Fix the syntax at the reported position; `yamllint`, `jq .` or `cue vet` show the same error.",
+			Source: docsURL + "#schema-violations",
+		},
+	},
 	{
 		ID:       SchemaViolation,
 		Severity: Error,

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -41,6 +42,9 @@ type Issue struct {
 // Rule IDs of the issues the loader and the importers report. They are
 // defined here only; lint.Meta documents them.
 const (
+	// RuleParse: a file cannot be parsed (a syntax error, ParseError);
+	// the other files are still read.
+	RuleParse = "LB0000"
 	// RuleSchema: the input does not match the schema or its format.
 	RuleSchema = "LB0001"
 	// RuleUnknown: something lbcheck cannot know before deployment.
@@ -65,8 +69,9 @@ var inputExts = []string{".yaml", ".yml", ".json", ".cue"}
 // Deployment. A directory contributes its *.yaml, *.yml, *.json and *.cue
 // files, recursively, in lexical order. The error is non-nil only for
 // unusable input (a missing or unreadable file, one that is not a regular
-// file or larger than MaxFileSize, a syntax error, a limit exceeded); it
-// then reads "file:line:col: what is wrong". Schema violations and broken
+// file or larger than MaxFileSize, a limit exceeded); it then reads
+// "file:line:col: what is wrong". A file that cannot be parsed is an Issue
+// of RuleParse and adds nothing; the others are still read. Schema violations and broken
 // references are returned as Issues alongside a Deployment holding every
 // object that could be decoded.
 func Load(paths ...string) (*Deployment, []Issue, error) {
@@ -151,6 +156,8 @@ type loader struct {
 	walkers []*walker // one per document
 	units   []unit    // what to validate, from all documents
 	files   []string  // in load order, to sort issues
+	// parseIssues are the files that could not be parsed (RuleParse).
+	parseIssues []Issue
 }
 
 func newLoader() (*loader, error) {
@@ -181,6 +188,10 @@ func (l *loader) file(filename string, src []byte) error {
 		docs, err = l.parse(filename, src)
 		return err
 	})
+	if pe := (*ParseError)(nil); errors.As(err, &pe) {
+		l.parseIssues = append(l.parseIssues, pe.Issue())
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -274,15 +285,34 @@ func syntaxError(filename string, err error) error {
 		if ps := cueerrors.Positions(e); !p.IsValid() && len(ps) > 0 {
 			p = ps[0]
 		}
-		switch {
-		case p.IsValid():
-			return fmt.Errorf("%s: %s", toPos(p, filename), msg)
-		case strings.HasPrefix(msg, filename+":"):
-			return errors.New(msg)
+		if !p.IsValid() {
+			// The message may start with the position the parser knew.
+			if rest, ok := strings.CutPrefix(msg, filename+":"); ok {
+				line, tail, _ := strings.Cut(rest, ":")
+				if n, err := strconv.Atoi(line); err == nil {
+					return &ParseError{Pos: Pos{File: filename, Line: n}, Msg: strings.TrimSpace(tail)}
+				}
+				msg = strings.TrimSpace(rest)
+			}
 		}
-		return fmt.Errorf("%s: %s", filename, msg)
+		return &ParseError{Pos: toPos(p, filename), Msg: msg}
 	}
-	return fmt.Errorf("%s: %v", filename, err)
+	return &ParseError{Pos: Pos{File: filename}, Msg: err.Error()}
+}
+
+// ParseError is a file that cannot be parsed: a syntax error at Pos. Load
+// reports it as an Issue of RuleParse and reads the other files; a
+// reader of one file gets it as its error.
+type ParseError struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
+
+// Issue is the ParseError as an Issue of RuleParse.
+func (e *ParseError) Issue() Issue {
+	return Issue{Pos: e.Pos, Rule: RuleParse, Message: e.Msg}
 }
 
 // toPos converts a CUE position; filename replaces CUE's when CUE has none.
@@ -361,7 +391,7 @@ func (l *loader) finish() (*Deployment, []Issue, error) {
 	for _, u := range l.units {
 		u.w.schemaErrors(u)
 	}
-	var issues []Issue
+	issues := slices.Clone(l.parseIssues)
 	for _, w := range l.walkers {
 		issues = append(issues, w.issues...)
 	}

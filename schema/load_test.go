@@ -380,10 +380,44 @@ func TestLoadSyntaxErrors(t *testing.T) {
 		{"x.toml", "a = 1\n", `^x\.toml: unknown file type ".toml"`},
 	}
 	for _, tt := range tests {
-		_, _, err := LoadBytes(tt.file, []byte(tt.src))
-		if err == nil || !regexp.MustCompile(tt.want).MatchString(err.Error()) {
-			t.Errorf("LoadBytes(%s): error %v, want one matching %s", tt.file, err, tt.want)
+		if got := loadFailure(tt.file, tt.src); !regexp.MustCompile(tt.want).MatchString(got) {
+			t.Errorf("LoadBytes(%s): %s, want one matching %s", tt.file, got, tt.want)
 		}
+	}
+}
+
+// loadFailure loads one file and renders why it fails: its error, or
+// "file:line:col: message [LB0000]" for a file that cannot be parsed
+// (which Load reports as an issue and goes on).
+func loadFailure(file, src string) string {
+	_, issues, err := LoadBytes(file, []byte(src))
+	switch {
+	case err != nil:
+		return err.Error()
+	case len(issues) == 1 && issues[0].Rule == RuleParse:
+		return fmt.Sprintf("%s: %s [%s]", issues[0].Pos, issues[0].Message, RuleParse)
+	}
+	return fmt.Sprintf("no error, issues %v", issues)
+}
+
+// TestParseErrorDoesNotStopOtherFiles: a file that cannot be parsed is an
+// issue of its own; the other files are loaded and checked.
+func TestParseErrorDoesNotStopOtherFiles(t *testing.T) {
+	d, issues, err := LoadSources(
+		Source{Name: "bad.yaml", Data: []byte("loadBalancers: [x\n")},
+		Source{Name: "good.yaml", Data: []byte("loadBalancers:\n- {name: a, type: public, sku: Premium}\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.LoadBalancers) != 1 || d.LoadBalancers[0].Name != "a" {
+		t.Errorf("load balancers %v, want good.yaml's", d.LoadBalancers)
+	}
+	var rules []string
+	for _, is := range issues {
+		rules = append(rules, is.Pos.File+" "+is.Rule)
+	}
+	if want := []string{"bad.yaml " + RuleParse, "good.yaml " + RuleSchema}; !slices.Equal(rules, want) {
+		t.Errorf("issues %v, want %v", rules, want)
 	}
 }
 

@@ -73,9 +73,13 @@ file is evaluated first in a child process limited to 10 s, 1 GiB and
 1,000,000 values; ARM templates to 1,000,000 evaluation steps and 32 MiB of
 values.
 
+A file that cannot be parsed (a syntax error) is a finding of its own, LB0000
+at the position the parser gives; the other files are still linted and the
+output is still written.
+
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on a usage
-error or unreadable input (a missing file, a syntax error, a Bicep file that
-cannot be compiled, an input over one of the limits).`,
+error or unreadable input (a missing file, a Bicep file that cannot be
+compiled, an input over one of the limits).`,
 		Example: `  # lint every file under the current directory
   lbcheck lint
 

@@ -11,6 +11,7 @@ package importer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -218,6 +219,7 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 	var results []*build.Result
 	sources := map[string][]byte{}
 	templates := 0
+	var parseIssues []schema.Issue // files that cannot be parsed
 	for _, f := range files {
 		src, err := schema.ReadFile(f)
 		if err != nil {
@@ -236,6 +238,12 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 			continue // read through Options.Parameters
 		}
 		r, err := importOne(ff, f, src, opts)
+		// (What the Bicep compiler prints is no file of the user's: an
+		// error there stays one.)
+		if is, ok := parseIssue(f, err); ok && ff != Bicep {
+			parseIssues = append(parseIssues, is)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +267,7 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 			return nil, err
 		}
 		if len(results) == 0 {
-			return &Loaded{Deployment: nd, Issues: nissues, Sources: sources}, nil
+			return &Loaded{Deployment: nd, Issues: append(parseIssues, nissues...), Sources: sources}, nil
 		}
 		// Names and references are checked again below, across all files.
 		d, issues = nd, slices.DeleteFunc(nissues, func(i schema.Issue) bool {
@@ -279,8 +287,22 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 		}
 	}
 	issues = build.ReportUnresolved(d, issues, build.Resolve(d, pending))
-	l.Deployment, l.Issues = d, append(issues, schema.Resolve(d)...)
+	l.Deployment, l.Issues = d, append(append(parseIssues, issues...), schema.Resolve(d)...)
 	return l, nil
+}
+
+// parseIssue turns the error of reading file into the Issue of a file
+// that cannot be parsed (schema.RuleParse), when it is one.
+func parseIssue(file string, err error) (schema.Issue, bool) {
+	var se *jsonpos.SyntaxError
+	var pe *schema.ParseError
+	switch {
+	case errors.As(err, &se):
+		return schema.Issue{Pos: schema.Pos{File: file, Line: se.Pos.Line, Column: se.Pos.Col}, Rule: schema.RuleParse, Message: se.Msg}, true
+	case errors.As(err, &pe):
+		return pe.Issue(), true
+	}
+	return schema.Issue{}, false
 }
 
 // dropLinked leaves out the results of files that another result read as

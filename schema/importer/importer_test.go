@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -351,6 +352,39 @@ func TestLoadFilesMixesNative(t *testing.T) {
 	}
 	if d.Guest("sqlvm0") == nil || len(d.LoadBalancers) != 1 || d.VM("sqlvm0") == nil {
 		t.Errorf("mixed load = %d LBs, guests %v", len(d.LoadBalancers), d.Guests)
+	}
+}
+
+// TestUnparseableFilesAreIssues: a broken ARM template and a broken native
+// file are each an LB0000 issue at the parser's position; the template next
+// to them is still imported.
+func TestUnparseableFilesAreIssues(t *testing.T) {
+	dir := t.TempDir()
+	brokenARM := filepath.Join(dir, "broken.json")
+	brokenYAML := filepath.Join(dir, "broken.yaml")
+	for name, src := range map[string]string{
+		brokenARM:  "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\",\n \"resources\": [}\n",
+		brokenYAML: "guests: [x\n",
+	} {
+		if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, issues, err := LoadFiles(Auto, []string{brokenARM, brokenYAML, tu.Fixture(t, "arm/sql-ag-listener.json")}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.LoadBalancers) != 1 {
+		t.Errorf("%d load balancers, want the good template's", len(d.LoadBalancers))
+	}
+	var got []string
+	for _, is := range issues {
+		if is.Rule == schema.RuleParse {
+			got = append(got, fmt.Sprintf("%s:%d", filepath.Base(is.Pos.File), is.Pos.Line))
+		}
+	}
+	if want := []string{"broken.json:2", "broken.yaml:1"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("LB0000 issues at %v, want %v", got, want)
 	}
 }
 
