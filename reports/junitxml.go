@@ -59,6 +59,9 @@ type JUnitCase struct {
 	// Error is a case that could not give a verdict (it never ran).
 	Error   *JUnitMessage `xml:"error,omitempty"`
 	Skipped *JUnitMessage `xml:"skipped,omitempty"`
+	// SystemOut is what a passing case reports (a finding below the
+	// failure threshold).
+	SystemOut string `xml:"system-out,omitempty"`
 }
 
 // JUnitMessage is the body of a failure or skipped element.

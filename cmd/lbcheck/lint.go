@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lbcheck/lbcheck/internal/safefile"
+	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/lint/format"
 	"github.com/lbcheck/lbcheck/lint/rules"
@@ -29,8 +30,14 @@ func newLintCmd() *cobra.Command {
 		Use:   "lint [PATH...]",
 		Short: "Check load balancer and guest declarations for Floating IP / DSR mistakes",
 		Long: `Lint loads the YAML, JSON, CUE and Bicep files named (directories are
-searched recursively; default "."), validates them against the lbcheck
-schema, and runs every rule in the catalogue ('lbcheck rules' lists them).
+searched recursively, except .git, node_modules, .terraform and vendor;
+default "."), validates them against the lbcheck schema, and runs every
+rule in the catalogue ('lbcheck rules' lists them). A YAML or JSON file
+found in a directory that is clearly no deployment (a Kubernetes manifest,
+a GitHub Actions workflow, a Compose file, any file whose top-level keys are
+none of loadBalancers, vms and guests, nor an ARM, az, Terraform or Windows
+input) is skipped with one line on stderr; a file named on the command line
+is always linted.
 Each finding names the file:line:col it is about and, for guest
 configuration, the command that fixes it.
 
@@ -141,6 +148,9 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, s := range loaded.Skipped {
+		fmt.Fprintf(stderr, "lbcheck: skipped %s: %s, not a deployment (name the file to lint it anyway)\n", safetext.Line(s.File), s.Why)
+	}
 	d, issues := loaded.Deployment, loaded.Issues
 	files, sources := lint.Files(d, issues), loaded.Sources
 	findings := lint.Run(d, issues, rules.All, sources)
@@ -149,7 +159,8 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 		shown = lint.Unsuppressed(findings)
 	}
 	coverage := lint.CoverageOf(d, findings, len(loaded.NotDeployed))
-	report := &format.Report{Findings: shown, Rules: catalogue(), Files: files, Sources: sources, Version: version(), Coverage: &coverage}
+	report := &format.Report{Findings: shown, Rules: catalogue(), Files: files, Sources: sources, Version: version(), Coverage: &coverage,
+		Fails: func(f lint.Finding) bool { return failing && f.Severity >= threshold }}
 	if err := writeReport(stdout, o.output, formatter, report); err != nil {
 		return err
 	}

@@ -31,6 +31,18 @@ type Report struct {
 	// Coverage counts the load balancers checked; nil when the caller does
 	// not know it.
 	Coverage *lint.Coverage
+	// Fails says whether a finding fails the run (lint --fail-on); nil:
+	// every finding that is not suppressed does. JUnit reports the others
+	// as passing testcases, so its failures agree with the exit status.
+	Fails func(lint.Finding) bool
+}
+
+// fails reports whether f fails the run.
+func (r *Report) fails(f lint.Finding) bool {
+	if r.Fails == nil {
+		return f.Suppressed == nil
+	}
+	return f.Suppressed == nil && r.Fails(f)
 }
 
 // Summary counts what a report holds.

@@ -157,6 +157,41 @@ func TestJUnit(t *testing.T) {
 	}
 }
 
+// TestJUnitAgreesWithFailOn: with errors failing the run (--fail-on error),
+// the warning is a passing testcase whose output carries the finding.
+func TestJUnitAgreesWithFailOn(t *testing.T) {
+	r := sampleReport()
+	r.Fails = func(f lint.Finding) bool { return f.Severity >= lint.Error }
+	var buf bytes.Buffer
+	if err := JUnit(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc reports.JUnitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Tests != 7 || doc.Failures != 3 || doc.Skipped != 1 {
+		t.Errorf("totals tests=%d failures=%d skipped=%d, want 7, 3, 1 (the warning and the info finding pass)", doc.Tests, doc.Failures, doc.Skipped)
+	}
+	var warning *reports.JUnitCase
+	for _, s := range doc.Suites {
+		for i, c := range s.Cases {
+			if c.Name == "LB3004 guests.vm1.interfaces.lo" {
+				warning = &s.Cases[i]
+			}
+		}
+	}
+	if warning == nil || warning.Failure != nil || !strings.Contains(warning.SystemOut, "warning:") {
+		t.Errorf("the warning's testcase = %+v, want passing with the finding as its output", warning)
+	}
+	// --fail-on never: nothing fails.
+	r.Fails = func(lint.Finding) bool { return false }
+	buf.Reset()
+	if err := JUnit(&buf, r); err != nil || strings.Contains(buf.String(), "<failure") {
+		t.Errorf("--fail-on never still writes failures (%v)", err)
+	}
+}
+
 func TestGitHubEscaping(t *testing.T) {
 	tests := []struct{ in, data, prop string }{
 		{"plain", "plain", "plain"},

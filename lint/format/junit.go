@@ -14,9 +14,12 @@ import (
 const noFile = "lbcheck"
 
 // JUnit writes one testsuite per checked file and one testcase per finding,
-// each a failure carrying the message and file:line:col. A file without
-// findings gets one passing testcase, so that CI shows it was checked.
-// Shown suppressed findings are skipped testcases. What comes from the
+// each a failure carrying the message and file:line:col, or, for a finding
+// that does not fail the run (Report.Fails: below --fail-on), a passing
+// testcase with the same text as its output, so JUnit's failures and the
+// exit status agree. A file without findings gets one passing testcase, so
+// that CI shows it was checked. Shown suppressed findings are skipped
+// testcases. What comes from the
 // inputs is escaped field by field (safetext), so a failure's text has the
 // lines this writes and no others.
 func JUnit(w io.Writer, r *Report) error {
@@ -40,7 +43,7 @@ func JUnit(w io.Writer, r *Report) error {
 	for _, name := range names {
 		s := reports.JUnitSuite{Name: name}
 		for _, f := range byFile[name] {
-			s.Cases = append(s.Cases, junitTestcase(name, f))
+			s.Cases = append(s.Cases, junitTestcase(name, f, r.fails(f)))
 		}
 		if len(s.Cases) == 0 {
 			s.Cases = []reports.JUnitCase{{Name: "lint", Classname: name}}
@@ -59,7 +62,7 @@ func JUnit(w io.Writer, r *Report) error {
 	return reports.EncodeJUnit(w, &out)
 }
 
-func junitTestcase(suite string, f lint.Finding) reports.JUnitCase {
+func junitTestcase(suite string, f lint.Finding, fails bool) reports.JUnitCase {
 	name := f.Rule
 	switch {
 	case f.Object != "":
@@ -80,6 +83,10 @@ func junitTestcase(suite string, f lint.Finding) reports.JUnitCase {
 	}
 	if f.Source != "" {
 		fmt.Fprintf(&text, "\nsee: %s", f.Source)
+	}
+	if !fails {
+		c.SystemOut = text.String()
+		return c
 	}
 	c.Failure = &reports.JUnitMessage{Message: msg, Type: f.Severity.String(), Text: text.String()}
 	return c

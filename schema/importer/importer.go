@@ -198,11 +198,20 @@ type Loaded struct {
 	// NotDeployed are the load balancers templates declare under a
 	// condition that is false, so they are not in Deployment.
 	NotDeployed []Declaration
+	// Skipped are the files found in directories that are clearly no
+	// deployment (schema.NotADeployment), with why; named files are never
+	// skipped.
+	Skipped []Skipped
 	// Sources are the contents of every file read, by name as positions
 	// give it: the inputs and the linked templates they read. Each file is
 	// read once, so findings, excerpts and suppressions see what was
 	// linted even if the file changes meanwhile.
 	Sources map[string][]byte
+}
+
+// Skipped is a file Load left out, and why.
+type Skipped struct {
+	File, Why string
 }
 
 // Declaration is a resource declared in an input file.
@@ -220,13 +229,20 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 	sources := map[string][]byte{}
 	templates := 0
 	var parseIssues []schema.Issue // files that cannot be parsed
+	var skipped []Skipped
 	for _, f := range files {
 		src, err := schema.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		sources[f] = src
 		ff := formatOf(format, f, src)
+		if format == Auto && ff == Native && !named[f] {
+			if why := schema.NotADeployment(f, src); why != "" {
+				skipped = append(skipped, Skipped{File: f, Why: why})
+				continue
+			}
+		}
+		sources[f] = src
 		switch ff {
 		case Native:
 			native = append(native, schema.Source{Name: f, Data: src})
@@ -267,14 +283,14 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 			return nil, err
 		}
 		if len(results) == 0 {
-			return &Loaded{Deployment: nd, Issues: append(parseIssues, nissues...), Sources: sources}, nil
+			return &Loaded{Deployment: nd, Issues: append(parseIssues, nissues...), Sources: sources, Skipped: skipped}, nil
 		}
 		// Names and references are checked again below, across all files.
 		d, issues = nd, slices.DeleteFunc(nissues, func(i schema.Issue) bool {
 			return i.Rule == schema.RuleReference || i.Rule == schema.RuleDuplicate
 		})
 	}
-	l := &Loaded{Sources: sources}
+	l := &Loaded{Sources: sources, Skipped: skipped}
 	var pending []build.Membership
 	for _, r := range results {
 		Merge(d, r.Deployment)
@@ -349,10 +365,15 @@ func expand(paths []string) (files []string, named map[string]bool, err error) {
 		}
 		var found []string
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && slices.Contains(inputExts, strings.ToLower(filepath.Ext(path))) {
+			switch {
+			case err != nil:
+				return err
+			case d.IsDir() && path != p && slices.Contains(ExcludedDirs, d.Name()):
+				return fs.SkipDir
+			case !d.IsDir() && slices.Contains(inputExts, strings.ToLower(filepath.Ext(path))):
 				found = append(found, path)
 			}
-			return err
+			return nil
 		})
 		if err != nil {
 			return nil, nil, err
@@ -364,6 +385,11 @@ func expand(paths []string) (files []string, named map[string]bool, err error) {
 	}
 	return files, named, nil
 }
+
+// ExcludedDirs are the directories a directory's walk never enters: version
+// control, dependencies and tool state, never a deployment of the user's.
+// Naming one explicitly still reads it.
+var ExcludedDirs = []string{".git", "node_modules", ".terraform", "vendor"}
 
 // withoutBuiltBicep leaves out of a directory's files each .bicep file
 // whose compiled template (same name, .json) is among them.
