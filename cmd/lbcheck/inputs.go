@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"slices"
 
 	"github.com/spf13/pflag"
 
@@ -15,6 +17,7 @@ type inputOptions struct {
 	format     string // importer.Format: auto, native, arm, terraform, windows
 	parameters string // ARM deploymentParameters file
 	vm         string // VM of Windows Get-NetIP* input
+	stdin      io.Reader
 }
 
 // addInputFlags defines --input-format, --parameters and --vm on f.
@@ -32,6 +35,17 @@ func loadInputs(paths []string, o inputOptions) (*importer.Loaded, error) {
 		return nil, usagef("--input-format: %v", err)
 	}
 	iopts := importer.Options{VM: o.vm, ParametersFile: o.parameters}
+	if n := slices.Index(paths, importer.StdinPath); n >= 0 {
+		if slices.Contains(paths[n+1:], importer.StdinPath) || o.stdin == nil {
+			return nil, usagef("standard input (-) can be read once")
+		}
+		if iopts.Stdin, err = io.ReadAll(io.LimitReader(o.stdin, schema.MaxFileSize+1)); err != nil {
+			return nil, fmt.Errorf("reading standard input: %w", err)
+		}
+		if len(iopts.Stdin) > schema.MaxFileSize {
+			return nil, fmt.Errorf("standard input is larger than %d MiB, the most lbcheck reads from a file", schema.MaxFileSize>>20)
+		}
+	}
 	if o.parameters != "" {
 		if iopts.Parameters, err = schema.ReadFile(o.parameters); err != nil {
 			return nil, fmt.Errorf("--parameters: %w", err)

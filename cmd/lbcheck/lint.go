@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,7 +18,7 @@ import (
 // lintOptions are the parsed flags and arguments of `lbcheck lint`.
 type lintOptions struct {
 	paths          []string
-	format         string
+	formats        []string // NAME, or NAME=FILE
 	output         string
 	failOn         string
 	showSuppressed bool
@@ -80,6 +81,10 @@ file is evaluated first in a child process limited to 10 s, 1 GiB and
 1,000,000 values; ARM templates to 1,000,000 evaluation steps and 32 MiB of
 values.
 
+The path - reads standard input (named stdin.json or stdin.yaml in findings,
+by its first character). Each --format is written to standard output, or,
+as FORMAT=FILE, to FILE; --output names the file of the one without =FILE.
+
 A file that cannot be parsed (a syntax error) is a finding of its own, LB0000
 at the position the parser gives; the other files are still linted and the
 output is still written.
@@ -93,8 +98,11 @@ compiled, an input over one of the limits).`,
   # lint two files, fail the build on warnings too
   lbcheck lint --fail-on warning lb.yaml guests.yaml
 
-  # upload results to code scanning
-  lbcheck lint --format sarif --output lbcheck.sarif deploy/
+  # upload results to code scanning, and show them in the log too
+  lbcheck lint --format text --format sarif=lbcheck.sarif deploy/
+
+  # lint a template piped from another tool
+  az group export -g rg | lbcheck lint --input-format arm -
 
   # annotate a pull request from a GitHub Actions step
   lbcheck lint --format github deploy/
@@ -110,12 +118,13 @@ compiled, an input over one of the limits).`,
 			if len(opts.paths) == 0 {
 				opts.paths = []string{"."}
 			}
+			opts.input.stdin = cmd.InOrStdin()
 			return runLint(cmd.OutOrStdout(), cmd.ErrOrStderr(), opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.format, "format", "text", "output format: "+strings.Join(format.Names(), ", "))
-	f.StringVarP(&opts.output, "output", "o", "", "write the findings to `FILE` instead of standard output")
+	f.StringArrayVar(&opts.formats, "format", nil, "output `FORMAT` ("+strings.Join(format.Names(), ", ")+"; default text), or FORMAT=FILE to write it to FILE; repeat for several outputs")
+	f.StringVarP(&opts.output, "output", "o", "", "write the --format without =FILE to `FILE` instead of standard output")
 	f.StringVar(&opts.failOn, "fail-on", "error", "lowest severity that makes lint exit 1: error, warning or never")
 	f.BoolVar(&opts.showSuppressed, "show-suppressed", false, "also print findings hidden by lbcheck:ignore, marked as suppressed")
 	addInputFlags(f, &opts.input)
@@ -135,10 +144,51 @@ func parseFailOn(s string) (lint.Severity, bool, error) {
 	return 0, false, usagef("invalid --fail-on %q (want error, warning or never)", s)
 }
 
+// output is one rendering of the findings: a formatter and where it goes
+// (file "" is standard output).
+type output struct {
+	flag string // what named the file, for errors
+	f    format.Formatter
+	file string
+}
+
+// parseOutputs resolves --format (each NAME or NAME=FILE) and --output,
+// which names the file of the one --format without =FILE.
+func parseOutputs(formats []string, file string) ([]output, error) {
+	if len(formats) == 0 {
+		formats = []string{"text"}
+	}
+	var outs []output
+	bare := 0
+	for _, spec := range formats {
+		name, dst, hasFile := strings.Cut(spec, "=")
+		f, ok := format.Lookup(name)
+		switch {
+		case !ok:
+			return nil, usagef("unknown --format %q (want one of %s, or FORMAT=FILE)", name, strings.Join(format.Names(), ", "))
+		case hasFile && dst == "":
+			return nil, usagef("--format %s=: the file name is missing", name)
+		}
+		flag := "--format " + spec
+		if !hasFile {
+			bare++
+			dst, flag = file, "--output"
+		}
+		outs = append(outs, output{flag, f, dst})
+	}
+	if bare > 1 {
+		return nil, usagef("%d --format values without =FILE: only one output can go to standard output (or --output); write the others to files, e.g. --format sarif=lbcheck.sarif", bare)
+	}
+	if file != "" && bare == 0 {
+		return nil, usagef("--output %s: every --format names its own file; drop --output or one =FILE", file)
+	}
+	return outs, nil
+}
+
 func runLint(stdout, stderr io.Writer, o *lintOptions) error {
-	formatter, ok := format.Lookup(o.format)
-	if !ok {
-		return usagef("unknown --format %q (want one of %s)", o.format, strings.Join(format.Names(), ", "))
+	outputs, err := parseOutputs(o.formats, o.output)
+	if err != nil {
+		return err
 	}
 	threshold, failing, err := parseFailOn(o.failOn)
 	if err != nil {
@@ -159,26 +209,36 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 		shown = lint.Unsuppressed(findings)
 	}
 	coverage := lint.CoverageOf(d, findings, len(loaded.NotDeployed))
+	exit := exitOK
+	if failing && lint.AtLeast(findings, threshold) {
+		exit = exitFindings
+	}
+	root, _ := os.Getwd()
 	report := &format.Report{Findings: shown, Rules: catalogue(), Files: files, Sources: sources, Version: version(), Coverage: &coverage,
-		Fails: func(f lint.Finding) bool { return failing && f.Severity >= threshold }}
-	if err := writeReport(stdout, o.output, formatter, report); err != nil {
-		return err
+		Root: root, ExitCode: &exit, Fails: func(f lint.Finding) bool { return failing && f.Severity >= threshold }}
+	for _, s := range loaded.Skipped {
+		report.Skipped = append(report.Skipped, format.Skipped{File: s.File, Why: s.Why})
+	}
+	for _, out := range outputs {
+		if err := writeReport(stdout, out, report); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stderr, "lbcheck: %s\n", report.Summary())
-	if failing && lint.AtLeast(findings, threshold) {
+	if exit == exitFindings {
 		return errFindings
 	}
 	return nil
 }
 
-// writeReport renders the report to stdout, or to the file named by output
-// (never through a link: safefile.Write).
-func writeReport(stdout io.Writer, output string, f format.Formatter, r *format.Report) error {
-	if output == "" {
-		return f.Format(stdout, r)
+// writeReport renders the report to stdout, or to the output's file (never
+// through a link: safefile.Write).
+func writeReport(stdout io.Writer, out output, r *format.Report) error {
+	if out.file == "" {
+		return out.f.Format(stdout, r)
 	}
-	if err := safefile.Write(output, func(w io.Writer) error { return f.Format(w, r) }); err != nil {
-		return fmt.Errorf("--output: %w", err)
+	if err := safefile.Write(out.file, func(w io.Writer) error { return out.f.Format(w, r) }); err != nil {
+		return fmt.Errorf("%s: %w", out.flag, err)
 	}
 	return nil
 }

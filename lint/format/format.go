@@ -31,6 +31,14 @@ type Report struct {
 	// Coverage counts the load balancers checked; nil when the caller does
 	// not know it.
 	Coverage *lint.Coverage
+	// Root is the directory relative file names are relative to (the
+	// working directory): SARIF locates files under it relative to
+	// %SRCROOT%. Empty: names are written as they are.
+	Root string
+	// ExitCode, when set, is lint's exit status, for SARIF's invocation.
+	ExitCode *int
+	// Skipped are the files lint left out as no deployment.
+	Skipped []Skipped
 	// Fails says whether a finding fails the run (lint --fail-on); nil:
 	// every finding that is not suppressed does. JUnit reports the others
 	// as passing testcases, so its failures agree with the exit status.
@@ -43,6 +51,11 @@ func (r *Report) fails(f lint.Finding) bool {
 		return f.Suppressed == nil
 	}
 	return f.Suppressed == nil && r.Fails(f)
+}
+
+// Skipped is a file lint left out, and why.
+type Skipped struct {
+	File, Why string
 }
 
 // Summary counts what a report holds.

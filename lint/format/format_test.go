@@ -45,7 +45,9 @@ func sampleReport() *Report {
 			Suppressed: &lint.Suppression{Reason: "lab only & temporary", Pos: pos("lb.yaml", 40, 1)}},
 		{Rule: "LB7777", Severity: lint.Info, Message: "note from a newer loader", Pos: pos("lb.yaml", 50, 1)},
 	}
-	return &Report{Findings: findings, Rules: rules, Files: []string{"clean.yaml", "dir/a b,c:d.yaml", "lb.yaml"}, Version: "v1.2.3"}
+	exit := 1
+	return &Report{Findings: findings, Rules: rules, Files: []string{"clean.yaml", "dir/a b,c:d.yaml", "lb.yaml"}, Version: "v1.2.3",
+		Root: "/src/repo", ExitCode: &exit, Skipped: []Skipped{{File: "k8s/svc.yaml", Why: "a Kubernetes manifest (kind: Service)"}}}
 }
 
 func render(t *testing.T, name string) []byte {

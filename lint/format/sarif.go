@@ -1,6 +1,8 @@
 package format
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/url"
@@ -18,8 +20,20 @@ type (
 		Runs    []sarifRun `json:"runs"`
 	}
 	sarifRun struct {
-		Tool    sarifTool     `json:"tool"`
-		Results []sarifResult `json:"results"`
+		Tool               sarifTool                `json:"tool"`
+		Invocations        []sarifInvocation        `json:"invocations,omitempty"`
+		OriginalURIBaseIDs map[string]sarifArtifact `json:"originalUriBaseIds,omitempty"`
+		Results            []sarifResult            `json:"results"`
+	}
+	sarifInvocation struct {
+		ExecutionSuccessful bool                `json:"executionSuccessful"`
+		ExitCode            int                 `json:"exitCode"`
+		Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	}
+	sarifNotification struct {
+		Level     string          `json:"level"`
+		Message   sarifMessage    `json:"message"`
+		Locations []sarifLocation `json:"locations,omitempty"`
 	}
 	sarifTool struct {
 		Driver sarifDriver `json:"driver"`
@@ -49,11 +63,12 @@ type (
 		Markdown string `json:"markdown,omitempty"`
 	}
 	sarifResult struct {
-		RuleID       string             `json:"ruleId"`
-		RuleIndex    *int               `json:"ruleIndex,omitempty"`
-		Level        string             `json:"level"`
-		Message      sarifMessage       `json:"message"`
-		Locations    []sarifLocation    `json:"locations,omitempty"`
+		RuleID              string             `json:"ruleId"`
+		RuleIndex           *int               `json:"ruleIndex,omitempty"`
+		Level               string             `json:"level"`
+		Message             sarifMessage       `json:"message"`
+		Locations           []sarifLocation    `json:"locations,omitempty"`
+		PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
 		Suppressions []sarifSuppression `json:"suppressions,omitempty"`
 		Properties   map[string]string  `json:"properties,omitempty"`
 	}
@@ -66,7 +81,8 @@ type (
 		Region           *sarifRegion  `json:"region,omitempty"`
 	}
 	sarifArtifact struct {
-		URI string `json:"uri"`
+		URI       string `json:"uri"`
+		URIBaseID string `json:"uriBaseId,omitempty"`
 	}
 	sarifRegion struct {
 		StartLine   int `json:"startLine"`
@@ -88,9 +104,20 @@ const (
 	sarifSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
 )
 
+// srcRoot is the uriBaseId of the files under Report.Root.
+const srcRoot = "%SRCROOT%"
+
+// fingerprintKey names lbcheck's partial fingerprint (version 1).
+const fingerprintKey = "lbcheckFinding/v1"
+
 // SARIF writes a SARIF 2.1.0 log with one run: a rule descriptor for every
-// rule in the catalogue and one result per finding. Suppressed findings
-// carry an inSource suppression with the directive's reason.
+// rule in the catalogue and one result per finding, files under
+// Report.Root relative to %SRCROOT% (originalUriBaseIds gives its file:
+// URI), each result with a partial fingerprint of its rule, object and
+// message (Fingerprint: stable when lines move), and an invocation with the
+// exit status and a notification per skipped file. Suppressed findings
+// carry an inSource suppression with the directive's reason. GitHub code
+// scanning takes such a log as it is.
 func SARIF(w io.Writer, r *Report) error {
 	driver := sarifDriver{Name: toolName, Version: r.Version, InformationURI: informationURI, Rules: []sarifRule{}}
 	index := map[string]int{}
@@ -99,14 +126,27 @@ func SARIF(w io.Writer, r *Report) error {
 		driver.Rules = append(driver.Rules, sarifDescriptor(rule))
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
+	if r.Root != "" {
+		run.OriginalURIBaseIDs = map[string]sarifArtifact{srcRoot: {URI: dirURI(r.Root)}}
+	}
+	if r.ExitCode != nil {
+		inv := sarifInvocation{ExecutionSuccessful: *r.ExitCode != 2, ExitCode: *r.ExitCode}
+		for _, s := range r.Skipped {
+			inv.Notifications = append(inv.Notifications, sarifNotification{Level: "note",
+				Message:   sarifMessage{Text: "skipped: " + s.Why + ", not a deployment"},
+				Locations: []sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: r.artifact(s.File)}}}})
+		}
+		run.Invocations = []sarifInvocation{inv}
+	}
 	for _, f := range r.Findings {
-		res := sarifResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: sarifMessage{Text: f.Message}}
+		res := sarifResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: sarifMessage{Text: f.Message},
+			PartialFingerprints: map[string]string{fingerprintKey: Fingerprint(f)}}
 		if i, ok := index[f.Rule]; ok {
 			res.RuleIndex = &i
 		}
 		var loc sarifLocation
 		if f.Pos.File != "" {
-			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(f.Pos.File)}}
+			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: r.artifact(f.Pos.File)}
 			if f.Pos.Line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Pos.Line, StartColumn: f.Pos.Column}
 			}
@@ -162,6 +202,47 @@ func sarifLevel(s lint.Severity) string {
 	default:
 		return "note"
 	}
+}
+
+// artifact locates a file: under Root relative to %SRCROOT%, elsewhere
+// (or with no Root) as fileURI.
+func (r *Report) artifact(name string) sarifArtifact {
+	if r.Root == "" {
+		return sarifArtifact{URI: fileURI(name)}
+	}
+	abs := name
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(r.Root, name)
+	}
+	rel, err := filepath.Rel(r.Root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return sarifArtifact{URI: fileURI(abs)}
+	}
+	return sarifArtifact{URI: fileURI(rel), URIBaseID: srcRoot}
+}
+
+// dirURI is the file: URI of a directory, with the trailing slash SARIF
+// wants of a base.
+func dirURI(dir string) string {
+	return (&url.URL{Scheme: "file", Path: strings.TrimSuffix(filepath.ToSlash(dir), "/") + "/"}).String()
+}
+
+// Fingerprint identifies a finding by its rule, the object it is about (or,
+// without one, its file) and its message with digits left out, so that it
+// stays the same when lines move or numbers in the message change.
+func Fingerprint(f lint.Finding) string {
+	where := f.Object
+	if where == "" {
+		where = filepath.ToSlash(f.Pos.File)
+	}
+	msg := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return -1
+		}
+		return r
+	}, f.Message)
+	sum := sha256.Sum256([]byte(f.Rule + "\x00" + where + "\x00" + msg))
+	return hex.EncodeToString(sum[:16])
 }
 
 // fileURI turns a file name into a URI reference: relative paths stay

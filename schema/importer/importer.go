@@ -82,6 +82,21 @@ type Options struct {
 	// VM names the guest of Windows input; when empty it comes from the
 	// file name (see windows.VMName).
 	VM string
+	// Stdin is what the path "-" reads (standard input, read by the
+	// caller). Findings name it stdin.json when it starts like JSON,
+	// stdin.yaml otherwise.
+	Stdin []byte
+}
+
+// StdinPath is the path that stands for standard input (Options.Stdin).
+const StdinPath = "-"
+
+// stdinName is the file name findings give standard input holding src.
+func stdinName(src []byte) string {
+	if t := bytes.TrimSpace(textenc.UTF8(src)); len(t) > 0 && (t[0] == '{' || t[0] == '[' || t[0] == '/') {
+		return "stdin.json"
+	}
+	return "stdin.yaml"
 }
 
 // Detect guesses a file's format from its content, a Bicep file's from
@@ -231,8 +246,12 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 	var parseIssues []schema.Issue // files that cannot be parsed
 	var skipped []Skipped
 	for _, f := range files {
-		src, err := schema.ReadFile(f)
-		if err != nil {
+		var src []byte
+		if f == StdinPath {
+			src = opts.Stdin
+			f = stdinName(src)
+			named[f] = true
+		} else if src, err = schema.ReadFile(f); err != nil {
 			return nil, err
 		}
 		ff := formatOf(format, f, src)
@@ -354,6 +373,11 @@ func absPath(f string) string {
 func expand(paths []string) (files []string, named map[string]bool, err error) {
 	named = map[string]bool{}
 	for _, p := range paths {
+		if p == StdinPath {
+			files = append(files, p)
+			named[p] = true
+			continue
+		}
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, nil, err
