@@ -69,8 +69,8 @@ type (
 		Message             sarifMessage       `json:"message"`
 		Locations           []sarifLocation    `json:"locations,omitempty"`
 		PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
-		Suppressions []sarifSuppression `json:"suppressions,omitempty"`
-		Properties   map[string]string  `json:"properties,omitempty"`
+		Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+		Properties          map[string]string  `json:"properties,omitempty"`
 	}
 	sarifLocation struct {
 		PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
