@@ -68,6 +68,9 @@ type Doc struct {
 	// `lbcheck conform` shows every one. conform prints it beside a finding
 	// no case failed on.
 	Unobservable string
+	// Since is the lbcheck version that introduced the rule; empty means
+	// FirstRelease.
+	Since string
 }
 
 // Rule is one check. ID is LBxnnn: LB0 tool/meta, LB1 structure Azure

@@ -52,12 +52,17 @@ func sampleReport() *Report {
 
 func render(t *testing.T, name string) []byte {
 	t.Helper()
+	return renderReport(t, name, sampleReport())
+}
+
+func renderReport(t *testing.T, name string, r *Report) []byte {
+	t.Helper()
 	f, ok := Lookup(name)
 	if !ok {
 		t.Fatalf("format %q not registered", name)
 	}
 	var buf bytes.Buffer
-	if err := f.Format(&buf, sampleReport()); err != nil {
+	if err := f.Format(&buf, r); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return buf.Bytes()

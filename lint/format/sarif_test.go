@@ -170,3 +170,40 @@ func TestSARIFArtifactsRelativeToRoot(t *testing.T) {
 		t.Errorf("without a root: %+v", got)
 	}
 }
+
+// TestJSONMatchesItsSchema: what JSON writes is valid against the shipped
+// JSON Schema, and the schema can fail.
+func TestJSONMatchesItsSchema(t *testing.T) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(JSONSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("lint-result.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("lint-result.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sampleReport()
+	cov := lint.Coverage{LoadBalancers: 2, Partly: 1}
+	r.Coverage = &cov
+	var empty bytes.Buffer
+	if err := JSON(&empty, &Report{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string][]byte{"sample": renderReport(t, "json", r), "empty": empty.Bytes()} {
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(v); err != nil {
+			t.Errorf("%s: JSON output does not match lint-result.schema.json: %v\n%s", name, err, out)
+		}
+	}
+	bad, _ := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(`{"apiVersion": "lbcheck.io/v1alpha1", "kind": "LintResult", "findings": [{"rule": "LB2001"}], "summary": {"errors": 0, "warnings": 0, "files": 0}}`)))
+	if s.Validate(bad) == nil {
+		t.Error("the schema accepts a finding without severity, message and position")
+	}
+}

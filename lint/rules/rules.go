@@ -7,7 +7,20 @@
 // rule.
 package rules
 
-import "github.com/lbcheck/lbcheck/lint"
+import (
+	"slices"
+	"strings"
+
+	"github.com/lbcheck/lbcheck/lint"
+)
+
+// Catalogue returns every rule lbcheck lint can report, the engine's meta
+// rules (lint.Meta) included, in ID order.
+func Catalogue() []*lint.Rule {
+	all := slices.Concat(lint.Meta, All)
+	slices.SortFunc(all, func(a, b *lint.Rule) int { return strings.Compare(a.ID, b.ID) })
+	return all
+}
 
 // All is the rule catalogue in ID order.
 var All = []*lint.Rule{
