@@ -11,6 +11,7 @@ import (
 	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/lint/baseline"
 	"github.com/lbcheck/lbcheck/lint/format"
 	"github.com/lbcheck/lbcheck/lint/rules"
 )
@@ -22,6 +23,8 @@ type lintOptions struct {
 	output         string
 	failOn         string
 	showSuppressed bool
+	baseline       string // leave out the findings this baseline file accepts
+	writeBaseline  string // write the run's findings as a baseline file
 	input          inputOptions
 }
 
@@ -111,6 +114,10 @@ compiled, an input over one of the limits).`,
   lbcheck lint --parameters azuredeploy.parameters.json azuredeploy.json \
     sqlvm0-netipinterface.json sqlvm0-netipaddress.json
 
+  # accept today's findings, then fail only on new ones
+  lbcheck lint --write-baseline .lbcheck-baseline.json deploy/
+  lbcheck lint --baseline .lbcheck-baseline.json deploy/
+
   # a Bicep file, compiled by the Bicep CLI on PATH
   lbcheck lint --parameters main.parameters.json main.bicep`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -127,6 +134,8 @@ compiled, an input over one of the limits).`,
 	f.StringVarP(&opts.output, "output", "o", "", "write the --format without =FILE to `FILE` instead of standard output")
 	f.StringVar(&opts.failOn, "fail-on", "error", "lowest severity that makes lint exit 1: error, warning or never")
 	f.BoolVar(&opts.showSuppressed, "show-suppressed", false, "also print findings hidden by lbcheck:ignore, marked as suppressed")
+	f.StringVar(&opts.baseline, "baseline", "", "report only findings that baseline `FILE` (from --write-baseline) does not hold")
+	f.StringVar(&opts.writeBaseline, "write-baseline", "", "write every finding not suppressed to baseline `FILE`, to accept them for later runs")
 	addInputFlags(f, &opts.input)
 	return cmd
 }
@@ -204,6 +213,21 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 	d, issues := loaded.Deployment, loaded.Issues
 	files, sources := lint.Files(d, issues), loaded.Sources
 	findings := lint.Run(d, issues, rules.All, sources)
+	if o.writeBaseline != "" {
+		if err := safefile.Write(o.writeBaseline, baseline.Of(findings).Write); err != nil {
+			return fmt.Errorf("--write-baseline: %w", err)
+		}
+	}
+	if o.baseline != "" {
+		b, err := baseline.Read(o.baseline)
+		if err != nil {
+			return fmt.Errorf("--baseline: %w", err)
+		}
+		var known int
+		if findings, known = b.Filter(findings); known > 0 {
+			fmt.Fprintf(stderr, "lbcheck: %d findings accepted by baseline %s not shown\n", known, safetext.Line(o.baseline))
+		}
+	}
 	shown := findings
 	if !o.showSuppressed {
 		shown = lint.Unsuppressed(findings)

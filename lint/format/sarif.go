@@ -1,8 +1,6 @@
 package format
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/url"
@@ -114,7 +112,7 @@ const fingerprintKey = "lbcheckFinding/v1"
 // rule in the catalogue and one result per finding, files under
 // Report.Root relative to %SRCROOT% (originalUriBaseIds gives its file:
 // URI), each result with a partial fingerprint of its rule, object and
-// message (Fingerprint: stable when lines move), and an invocation with the
+// message (lint.Fingerprint: stable when lines move), and an invocation with the
 // exit status and a notification per skipped file. Suppressed findings
 // carry an inSource suppression with the directive's reason. GitHub code
 // scanning takes such a log as it is.
@@ -140,7 +138,7 @@ func SARIF(w io.Writer, r *Report) error {
 	}
 	for _, f := range r.Findings {
 		res := sarifResult{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: sarifMessage{Text: f.Message},
-			PartialFingerprints: map[string]string{fingerprintKey: Fingerprint(f)}}
+			PartialFingerprints: map[string]string{fingerprintKey: lint.Fingerprint(f)}}
 		if i, ok := index[f.Rule]; ok {
 			res.RuleIndex = &i
 		}
@@ -225,24 +223,6 @@ func (r *Report) artifact(name string) sarifArtifact {
 // wants of a base.
 func dirURI(dir string) string {
 	return (&url.URL{Scheme: "file", Path: strings.TrimSuffix(filepath.ToSlash(dir), "/") + "/"}).String()
-}
-
-// Fingerprint identifies a finding by its rule, the object it is about (or,
-// without one, its file) and its message with digits left out, so that it
-// stays the same when lines move or numbers in the message change.
-func Fingerprint(f lint.Finding) string {
-	where := f.Object
-	if where == "" {
-		where = filepath.ToSlash(f.Pos.File)
-	}
-	msg := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return -1
-		}
-		return r
-	}, f.Message)
-	sum := sha256.Sum256([]byte(f.Rule + "\x00" + where + "\x00" + msg))
-	return hex.EncodeToString(sum[:16])
 }
 
 // fileURI turns a file name into a URI reference: relative paths stay

@@ -9,7 +9,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/lbcheck/lbcheck/lint"
-	"github.com/lbcheck/lbcheck/schema"
 )
 
 // sarifSchema compiles the official SARIF 2.1.0 schema from testdata.
@@ -123,30 +122,6 @@ func TestFileURI(t *testing.T) {
 	for in, want := range tests {
 		if got := fileURI(in); got != want {
 			t.Errorf("fileURI(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-// TestFingerprintStableWhenLinesMove: the same finding on another line, or
-// with other numbers in its message, keeps its fingerprint; another object
-// or rule gets another.
-func TestFingerprintStableWhenLinesMove(t *testing.T) {
-	f := lint.Finding{Rule: "LB2001", Message: "rules a and b both deliver to 203.0.113.10:443", Object: "loadBalancers.web.loadBalancingRules.b",
-		Pos: schema.Pos{File: "lb.yaml", Line: 12, Column: 7}}
-	moved := f
-	moved.Pos.Line, moved.Message = 40, "rules a and b both deliver to 203.0.113.11:8443"
-	if Fingerprint(f) != Fingerprint(moved) {
-		t.Error("the fingerprint changed when the finding moved")
-	}
-	for _, other := range []func(*lint.Finding){
-		func(g *lint.Finding) { g.Rule = "LB2002" },
-		func(g *lint.Finding) { g.Object = "loadBalancers.web.loadBalancingRules.c" },
-		func(g *lint.Finding) { g.Message = "another problem" },
-	} {
-		g := f
-		other(&g)
-		if Fingerprint(g) == Fingerprint(f) {
-			t.Errorf("%+v has the fingerprint of %+v", g, f)
 		}
 	}
 }
