@@ -10,6 +10,7 @@ const (
 	UnusedSuppression     = "LB0002"
 	MalformedSuppression  = "LB0003"
 	InternalError         = "LB0004"
+	ExpiredSuppression    = "LB0005"
 	UnknownValue          = schema.RuleUnknown
 	MissingReference      = schema.RuleReference
 	DuplicateName         = schema.RuleDuplicate
@@ -72,6 +73,17 @@ var Meta = []*Rule{
 			Text: "An `lbcheck:ignore` directive lacks a rule list or the reason that says why the finding " +
 				"is acceptable, or a rule pattern is not a valid glob. A malformed directive suppresses nothing.",
 			Fix:    "Write `# lbcheck:ignore LB2001[,LB3*] reason` (`// lbcheck:ignore ...` in CUE files).",
+			Source: docsURL + "#suppressions",
+		},
+	},
+	{
+		ID:       ExpiredSuppression,
+		Severity: Warning,
+		Doc: Doc{
+			Title: "expired suppression",
+			Text: "A suppression in .lbcheck.yaml is past its expires date, so it no longer hides the findings it " +
+				"accepted: the reason for accepting them was meant to be reviewed by then.",
+			Fix:    "Fix the findings and delete the suppression or, if they are still acceptable, give it a new expires date and reason.",
 			Source: docsURL + "#suppressions",
 		},
 	},

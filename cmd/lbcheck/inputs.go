@@ -18,6 +18,7 @@ type inputOptions struct {
 	parameters string // ARM deploymentParameters file
 	vm         string // VM of Windows Get-NetIP* input
 	stdin      io.Reader
+	exclude    func(path string) bool // .lbcheck.yaml's exclude globs
 }
 
 // addInputFlags defines --input-format, --parameters and --vm on f.
@@ -34,7 +35,7 @@ func loadInputs(paths []string, o inputOptions) (*importer.Loaded, error) {
 	if err != nil {
 		return nil, usagef("--input-format: %v", err)
 	}
-	iopts := importer.Options{VM: o.vm, ParametersFile: o.parameters}
+	iopts := importer.Options{VM: o.vm, ParametersFile: o.parameters, Exclude: o.exclude}
 	if n := slices.Index(paths, importer.StdinPath); n >= 0 {
 		if slices.Contains(paths[n+1:], importer.StdinPath) || o.stdin == nil {
 			return nil, usagef("standard input (-) can be read once")

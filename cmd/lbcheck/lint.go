@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/lint/baseline"
+	"github.com/lbcheck/lbcheck/lint/config"
 	"github.com/lbcheck/lbcheck/lint/format"
 	"github.com/lbcheck/lbcheck/lint/rules"
 )
@@ -23,6 +25,8 @@ type lintOptions struct {
 	output         string
 	failOn         string
 	showSuppressed bool
+	configFile     string // .lbcheck.yaml to use instead of the one found
+	wholeConfig    bool   // the paths are the settings' own (unused suppressions are findings)
 	baseline       string // leave out the findings this baseline file accepts
 	writeBaseline  string // write the run's findings as a baseline file
 	input          inputOptions
@@ -121,12 +125,21 @@ compiled, an input over one of the limits).`,
   # a Bicep file, compiled by the Bicep CLI on PATH
   lbcheck lint --parameters main.parameters.json main.bicep`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := lintConfig(opts.configFile)
+			if err != nil {
+				return err
+			}
 			opts.paths = args
+			if cfg != nil {
+				if opts.paths, err = applyConfig(cmd, cfg, opts); err != nil {
+					return err
+				}
+			}
 			if len(opts.paths) == 0 {
 				opts.paths = []string{"."}
 			}
 			opts.input.stdin = cmd.InOrStdin()
-			return runLint(cmd.OutOrStdout(), cmd.ErrOrStderr(), opts)
+			return runLint(cmd.OutOrStdout(), cmd.ErrOrStderr(), opts, cfg)
 		},
 	}
 	f := cmd.Flags()
@@ -134,6 +147,7 @@ compiled, an input over one of the limits).`,
 	f.StringVarP(&opts.output, "output", "o", "", "write the --format without =FILE to `FILE` instead of standard output")
 	f.StringVar(&opts.failOn, "fail-on", "error", "lowest severity that makes lint exit 1: error, warning or never")
 	f.BoolVar(&opts.showSuppressed, "show-suppressed", false, "also print findings hidden by lbcheck:ignore, marked as suppressed")
+	f.StringVar(&opts.configFile, "config-file", "", "settings `FILE` (default: .lbcheck.yaml in the current directory or the nearest one above; lbcheck schema --config prints its schema)")
 	f.StringVar(&opts.baseline, "baseline", "", "report only findings that baseline `FILE` (from --write-baseline) does not hold")
 	f.StringVar(&opts.writeBaseline, "write-baseline", "", "write every finding not suppressed to baseline `FILE`, to accept them for later runs")
 	addInputFlags(f, &opts.input)
@@ -194,7 +208,50 @@ func parseOutputs(formats []string, file string) ([]output, error) {
 	return outs, nil
 }
 
-func runLint(stdout, stderr io.Writer, o *lintOptions) error {
+// lintConfig loads the settings file named by --config-file, or the
+// .lbcheck.yaml found from the current directory upward; nil when there
+// is none.
+func lintConfig(file string) (*config.Config, error) {
+	if file == "" {
+		if file = config.Find("."); file == "" {
+			return nil, nil
+		}
+	}
+	c, err := config.Load(file)
+	if err != nil {
+		return nil, usagef("settings file: %v", err)
+	}
+	if err := c.CheckRules(catalogue()); err != nil {
+		return nil, usagef("settings file: %v", err)
+	}
+	return c, nil
+}
+
+// applyConfig takes from the settings what the flags leave unset (fail-on,
+// formats), sets up its excludes and returns the paths to lint: the
+// arguments, else the settings' include paths.
+func applyConfig(cmd *cobra.Command, c *config.Config, o *lintOptions) ([]string, error) {
+	if c.FailOn != "" && !cmd.Flags().Changed("fail-on") {
+		o.failOn = c.FailOn
+	}
+	if len(c.Formats) > 0 && !cmd.Flags().Changed("format") {
+		o.formats = c.Formats
+	}
+	if len(c.Exclude) > 0 {
+		o.input.exclude = c.Excluded
+	}
+	if len(o.paths) > 0 {
+		return o.paths, nil
+	}
+	paths, err := c.Paths()
+	if err != nil {
+		return nil, usagef("settings file: %v", err)
+	}
+	o.wholeConfig = true
+	return paths, nil
+}
+
+func runLint(stdout, stderr io.Writer, o *lintOptions, cfg *config.Config) error {
 	outputs, err := parseOutputs(o.formats, o.output)
 	if err != nil {
 		return err
@@ -213,6 +270,9 @@ func runLint(stdout, stderr io.Writer, o *lintOptions) error {
 	d, issues := loaded.Deployment, loaded.Issues
 	files, sources := lint.Files(d, issues), loaded.Sources
 	findings := lint.Run(d, issues, rules.All, sources)
+	if cfg != nil {
+		findings = cfg.Apply(findings, time.Now(), o.wholeConfig)
+	}
 	if o.writeBaseline != "" {
 		if err := safefile.Write(o.writeBaseline, baseline.Of(findings).Write); err != nil {
 			return fmt.Errorf("--write-baseline: %w", err)

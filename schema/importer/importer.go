@@ -82,6 +82,10 @@ type Options struct {
 	// VM names the guest of Windows input; when empty it comes from the
 	// file name (see windows.VMName).
 	VM string
+	// Exclude, when set, leaves out what it accepts of the files and
+	// directories a directory's walk finds (besides ExcludedDirs); named
+	// paths are always read.
+	Exclude func(path string) bool
 	// Stdin is what the path "-" reads (standard input, read by the
 	// caller). Findings name it stdin.json when it starts like JSON,
 	// stdin.yaml otherwise.
@@ -235,7 +239,7 @@ type Declaration = build.Declaration
 // Load is LoadFiles, also returning the load balancers left out because
 // they are not deployed.
 func Load(format Format, paths []string, opts Options) (*Loaded, error) {
-	files, named, err := expand(paths)
+	files, named, err := expand(paths, opts.Exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +374,7 @@ func absPath(f string) string {
 
 // expand lists the files under paths; named are the files given by name
 // rather than found in a directory.
-func expand(paths []string) (files []string, named map[string]bool, err error) {
+func expand(paths []string, exclude func(string) bool) (files []string, named map[string]bool, err error) {
 	named = map[string]bool{}
 	for _, p := range paths {
 		if p == StdinPath {
@@ -392,8 +396,9 @@ func expand(paths []string) (files []string, named map[string]bool, err error) {
 			switch {
 			case err != nil:
 				return err
-			case d.IsDir() && path != p && slices.Contains(ExcludedDirs, d.Name()):
+			case path != p && d.IsDir() && (slices.Contains(ExcludedDirs, d.Name()) || exclude != nil && exclude(path)):
 				return fs.SkipDir
+			case path != p && exclude != nil && exclude(path):
 			case !d.IsDir() && slices.Contains(inputExts, strings.ToLower(filepath.Ext(path))):
 				found = append(found, path)
 			}
