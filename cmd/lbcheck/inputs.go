@@ -19,6 +19,7 @@ type inputOptions struct {
 	vm         string // VM of Windows Get-NetIP* input
 	stdin      io.Reader
 	exclude    func(path string) bool // .lbcheck.yaml's exclude globs
+	skipNamed  bool                   // --skip-non-deployments
 }
 
 // addInputFlags defines --input-format, --parameters and --vm on f.
@@ -35,7 +36,7 @@ func loadInputs(paths []string, o inputOptions) (*importer.Loaded, error) {
 	if err != nil {
 		return nil, usagef("--input-format: %v", err)
 	}
-	iopts := importer.Options{VM: o.vm, ParametersFile: o.parameters, Exclude: o.exclude}
+	iopts := importer.Options{VM: o.vm, ParametersFile: o.parameters, Exclude: o.exclude, SkipNamedForeign: o.skipNamed}
 	if n := slices.Index(paths, importer.StdinPath); n >= 0 {
 		if slices.Contains(paths[n+1:], importer.StdinPath) || o.stdin == nil {
 			return nil, usagef("standard input (-) can be read once")

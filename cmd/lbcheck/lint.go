@@ -147,6 +147,7 @@ compiled, an input over one of the limits).`,
 	f.StringVarP(&opts.output, "output", "o", "", "write the --format without =FILE to `FILE` instead of standard output")
 	f.StringVar(&opts.failOn, "fail-on", "error", "lowest severity that makes lint exit 1: error, warning or never")
 	f.BoolVar(&opts.showSuppressed, "show-suppressed", false, "also print findings hidden by lbcheck:ignore, marked as suppressed")
+	f.BoolVar(&opts.input.skipNamed, "skip-non-deployments", false, "also skip named files that are clearly no deployment, as directories' files are (for hooks that pass every changed file)")
 	f.StringVar(&opts.configFile, "config-file", "", "settings `FILE` (default: .lbcheck.yaml in the current directory or the nearest one above; lbcheck schema --config prints its schema)")
 	f.StringVar(&opts.baseline, "baseline", "", "report only findings that baseline `FILE` (from --write-baseline) does not hold")
 	f.StringVar(&opts.writeBaseline, "write-baseline", "", "write every finding not suppressed to baseline `FILE`, to accept them for later runs")

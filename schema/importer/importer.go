@@ -82,6 +82,10 @@ type Options struct {
 	// VM names the guest of Windows input; when empty it comes from the
 	// file name (see windows.VMName).
 	VM string
+	// SkipNamedForeign applies the walk's skip of files that are clearly
+	// no deployment (schema.NotADeployment) to named files too: for hooks
+	// that pass every changed file.
+	SkipNamedForeign bool
 	// Exclude, when set, leaves out what it accepts of the files and
 	// directories a directory's walk finds (besides ExcludedDirs); named
 	// paths are always read.
@@ -259,7 +263,7 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 			return nil, err
 		}
 		ff := formatOf(format, f, src)
-		if format == Auto && ff == Native && !named[f] {
+		if format == Auto && ff == Native && (!named[f] || opts.SkipNamedForeign) {
 			if why := schema.NotADeployment(f, src); why != "" {
 				skipped = append(skipped, Skipped{File: f, Why: why})
 				continue
