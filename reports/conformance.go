@@ -4,7 +4,10 @@
 // their results into these plain structs.
 package reports
 
-import "time"
+import (
+	_ "embed"
+	"time"
+)
 
 // ConformanceAPIVersion is the version of the ConformanceReport JSON
 // document. Change it whenever a field changes meaning or is removed.
@@ -12,6 +15,13 @@ const ConformanceAPIVersion = "lbcheck.io/v1alpha1"
 
 // ConformanceKind is the Kind of a ConformanceReport document.
 const ConformanceKind = "ConformanceReport"
+
+// ConformanceSchema is the JSON Schema (2020-12) of a ConformanceReport as
+// WriteConformanceJSON writes it, derived from its Go types
+// (internal/gojsonschema; TestConformanceSchema keeps it current).
+//
+//go:embed conformance-report.schema.json
+var ConformanceSchema []byte
 
 // Result values for a whole report or a profile.
 const (
