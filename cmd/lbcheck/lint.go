@@ -268,6 +268,9 @@ func runLint(stdout, stderr io.Writer, o *lintOptions, cfg *config.Config) error
 	for _, s := range loaded.Skipped {
 		fmt.Fprintf(stderr, "lbcheck: skipped %s: %s, not a deployment (name the file to lint it anyway)\n", safetext.Line(s.File), s.Why)
 	}
+	for _, s := range loaded.Unreadable {
+		fmt.Fprintf(stderr, "lbcheck: %s\n", safetext.Line(s.Why))
+	}
 	d, issues := loaded.Deployment, loaded.Issues
 	files, sources := lint.Files(d, issues), loaded.Sources
 	findings := lint.Run(d, issues, rules.All, sources)
@@ -295,7 +298,10 @@ func runLint(stdout, stderr io.Writer, o *lintOptions, cfg *config.Config) error
 	}
 	coverage := lint.CoverageOf(d, findings, len(loaded.NotDeployed))
 	exit := exitOK
-	if failing && lint.AtLeast(findings, threshold) {
+	switch {
+	case len(loaded.Unreadable) > 0:
+		exit = exitUsage
+	case failing && lint.AtLeast(findings, threshold):
 		exit = exitFindings
 	}
 	root, _ := os.Getwd()
@@ -304,13 +310,19 @@ func runLint(stdout, stderr io.Writer, o *lintOptions, cfg *config.Config) error
 	for _, s := range loaded.Skipped {
 		report.Skipped = append(report.Skipped, format.Skipped{File: s.File, Why: s.Why})
 	}
+	for _, s := range loaded.Unreadable {
+		report.Unreadable = append(report.Unreadable, format.Skipped{File: s.File, Why: s.Why})
+	}
 	for _, out := range outputs {
 		if err := writeReport(stdout, out, report); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(stderr, "lbcheck: %s\n", report.Summary())
-	if exit == exitFindings {
+	switch exit {
+	case exitUsage:
+		return fmt.Errorf("%d files could not be read (above); the others were linted", len(loaded.Unreadable))
+	case exitFindings:
 		return errFindings
 	}
 	return nil

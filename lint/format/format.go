@@ -39,6 +39,9 @@ type Report struct {
 	ExitCode *int
 	// Skipped are the files lint left out as no deployment.
 	Skipped []Skipped
+	// Unreadable are the files found in directories that lint could not
+	// read (Why: the error): SARIF notifications of level error.
+	Unreadable []Skipped
 	// Fails says whether a finding fails the run (lint --fail-on); nil:
 	// every finding that is not suppressed does. JUnit reports the others
 	// as passing testcases, so its failures agree with the exit status.

@@ -134,6 +134,11 @@ func SARIF(w io.Writer, r *Report) error {
 				Message:   sarifMessage{Text: "skipped: " + s.Why + ", not a deployment"},
 				Locations: []sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: r.artifact(s.File)}}}})
 		}
+		for _, s := range r.Unreadable {
+			inv.Notifications = append(inv.Notifications, sarifNotification{Level: "error",
+				Message:   sarifMessage{Text: "cannot read: " + s.Why},
+				Locations: []sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: r.artifact(s.File)}}}})
+		}
 		run.Invocations = []sarifInvocation{inv}
 	}
 	for _, f := range r.Findings {

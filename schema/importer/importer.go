@@ -221,6 +221,11 @@ type Loaded struct {
 	// NotDeployed are the load balancers templates declare under a
 	// condition that is false, so they are not in Deployment.
 	NotDeployed []Declaration
+	// Unreadable are the files found in directories that could not be read
+	// (not a regular file, over the size limit, no permission), with the
+	// error; the others are loaded. A named file that cannot be read is
+	// Load's error.
+	Unreadable []Skipped
 	// Skipped are the files found in directories that are clearly no
 	// deployment (schema.NotADeployment), with why; named files are never
 	// skipped.
@@ -252,14 +257,17 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 	sources := map[string][]byte{}
 	templates := 0
 	var parseIssues []schema.Issue // files that cannot be parsed
-	var skipped []Skipped
+	var skipped, unreadable []Skipped
 	for _, f := range files {
 		var src []byte
 		if f == StdinPath {
 			src = opts.Stdin
 			f = stdinName(src)
 			named[f] = true
-		} else if src, err = schema.ReadFile(f); err != nil {
+		} else if src, err = schema.ReadFile(f); err != nil && !named[f] {
+			unreadable = append(unreadable, Skipped{File: f, Why: err.Error()})
+			continue
+		} else if err != nil {
 			return nil, err
 		}
 		ff := formatOf(format, f, src)
@@ -310,14 +318,14 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 			return nil, err
 		}
 		if len(results) == 0 {
-			return &Loaded{Deployment: nd, Issues: append(parseIssues, nissues...), Sources: sources, Skipped: skipped}, nil
+			return &Loaded{Deployment: nd, Issues: append(parseIssues, nissues...), Sources: sources, Skipped: skipped, Unreadable: unreadable}, nil
 		}
 		// Names and references are checked again below, across all files.
 		d, issues = nd, slices.DeleteFunc(nissues, func(i schema.Issue) bool {
 			return i.Rule == schema.RuleReference || i.Rule == schema.RuleDuplicate
 		})
 	}
-	l := &Loaded{Sources: sources, Skipped: skipped}
+	l := &Loaded{Sources: sources, Skipped: skipped, Unreadable: unreadable}
 	var pending []build.Membership
 	for _, r := range results {
 		Merge(d, r.Deployment)
