@@ -300,6 +300,25 @@ func syntaxError(filename string, err error) error {
 	return &ParseError{Pos: Pos{File: filename}, Msg: err.Error()}
 }
 
+// DescribeCUE renders the CUE errors of validating filename against a
+// schema definition: each message without the definition's prefix (such
+// as "#Target."), with the position in filename where CUE gives one (not
+// the positions in the embedded schema), joined by "; ".
+func DescribeCUE(err error, filename, prefix string) string {
+	var lines []string
+	for _, e := range cueerrors.Errors(err) {
+		msg := strings.TrimPrefix(e.Error(), prefix)
+		for _, p := range cueerrors.Positions(e) {
+			if p.Filename() == filename {
+				msg = fmt.Sprintf("%s:%d:%d: %s", filename, p.Line(), p.Column(), msg)
+				break
+			}
+		}
+		lines = append(lines, msg)
+	}
+	return strings.Join(lines, "; ")
+}
+
 // ParseError is a file that cannot be parsed: a syntax error at Pos. Load
 // reports it as an Issue of RuleParse and reads the other files; a
 // reader of one file gets it as its error.

@@ -135,7 +135,7 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 		v = ctx.BuildFile(f)
 	}
 	if v.Err() != nil {
-		return nil, fmt.Errorf("target manifest %s: %s", filename, describe(v.Err(), filename))
+		return nil, fmt.Errorf("target manifest %s: %s", filename, lbschema.DescribeCUE(v.Err(), filename, "#Target."))
 	}
 	for _, f := range []string{"name", "mux", "host"} {
 		if !v.LookupPath(cue.ParsePath(f)).Exists() {
@@ -144,7 +144,7 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 	}
 	v = schema.Unify(v)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return nil, fmt.Errorf("target manifest %s: %s", filename, describe(err, filename))
+		return nil, fmt.Errorf("target manifest %s: %s", filename, lbschema.DescribeCUE(err, filename, "#Target."))
 	}
 	var raw struct {
 		Name    string `json:"name"`
@@ -188,23 +188,6 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 		m.Env = append(m.Env, k+"="+val)
 	}
 	return m, nil
-}
-
-// describe renders CUE errors with the positions in the user's file only
-// (not in the embedded schema).
-func describe(err error, filename string) string {
-	var lines []string
-	for _, e := range cueerrors.Errors(err) {
-		msg := strings.TrimPrefix(e.Error(), "#Target.")
-		for _, p := range cueerrors.Positions(e) {
-			if p.Filename() == filename {
-				msg = fmt.Sprintf("%s:%d:%d: %s", filename, p.Line(), p.Column(), msg)
-				break
-			}
-		}
-		lines = append(lines, msg)
-	}
-	return strings.Join(lines, "; ")
 }
 
 // RefName is the --target value of the reference forwarder.

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -120,7 +121,7 @@ func Load(file string) (*Config, error) {
 	def := ctx.CompileString(Schema).LookupPath(cue.ParsePath("#Config"))
 	v := def.Unify(doc)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return nil, fmt.Errorf("%s", describe(err, file))
+		return nil, errors.New(schema.DescribeCUE(err, file, "#Config."))
 	}
 	var raw struct {
 		Include      []string          `json:"include"`
@@ -155,22 +156,6 @@ func Load(file string) (*Config, error) {
 		c.Suppressions = append(c.Suppressions, sp)
 	}
 	return c, nil
-}
-
-// describe renders CUE errors with the positions in the config file only.
-func describe(err error, file string) string {
-	var lines []string
-	for _, e := range cueerrors.Errors(err) {
-		msg := strings.TrimPrefix(e.Error(), "#Config.")
-		for _, p := range cueerrors.Positions(e) {
-			if p.Filename() == file {
-				msg = fmt.Sprintf("%s:%d:%d: %s", file, p.Line(), p.Column(), msg)
-				break
-			}
-		}
-		lines = append(lines, msg)
-	}
-	return strings.Join(lines, "; ")
 }
 
 // CheckRules returns an error naming the first rule the config names that
