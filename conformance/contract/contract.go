@@ -42,6 +42,7 @@
 package contract
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -49,6 +50,14 @@ import (
 
 	"github.com/lbcheck/lbcheck/schema"
 )
+
+// ConfigSchema is the JSON Schema (2020-12) of the Config file, derived
+// from its Go types (internal/gojsonschema); CONTRACT.md beside this
+// package describes every field. topo's TestConfigMatchesSchema keeps it
+// current and checks the configs the runner writes against it.
+//
+//go:embed config.schema.json
+var ConfigSchema []byte
 
 // Environment variables set for every role process.
 const (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -388,5 +389,19 @@ func TestLoadHostileFiles(t *testing.T) {
 	}
 	if _, err := Parse("t.cue", []byte(exp.String())); err == nil || !strings.Contains(err.Error(), "evaluates to more than 1000000 values") {
 		t.Errorf("Parse(doubling CUE): %v", err)
+	}
+}
+
+// TestExampleManifest: the annotated example in fixtures/targets loads
+// and describes the reference forwarder.
+func TestExampleManifest(t *testing.T) {
+	m, err := Load("../../fixtures/targets/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := Forwarder("x", "lbcheck")
+	if !slices.Equal(m.Mux.Command, ref.Mux.Command) || !slices.Equal(m.Host.Command, ref.Host.Command) ||
+		!slices.Equal(m.Features, Features) || m.ReadyTimeout != DefaultReadyTimeout || m.StopTimeout != DefaultStopTimeout {
+		t.Errorf("example manifest %+v does not describe the reference forwarder with every feature", m)
 	}
 }
