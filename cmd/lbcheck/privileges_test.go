@@ -13,6 +13,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/conformance/lbbin"
+	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
@@ -52,7 +53,7 @@ func publicCopy(t *testing.T) (bin, cfg string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(&contract.Config{Deployment: d, EncapPort: 6081, ControlPort: 6090,
+	b, err := json.Marshal(&contract.Config{Deployment: d, EncapPort: topo.EncapPort, ControlPort: topo.ControlPort,
 		Mux: contract.Mux{Address: "198.51.100.2", MAC: "02:00:00:02:00:00", Iface: "eth0"}})
 	if err != nil {
 		t.Fatal(err)

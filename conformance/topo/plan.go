@@ -21,12 +21,16 @@ import (
 
 // Fixed parts of the topology.
 const (
-	// EncapPort is the UDP port host roles receive encapsulated packets on
-	// (Geneve's well-known port; the reference forwarder's encapsulation is
-	// plain UDP carrying the inner IPv4 packet, FOU-style).
-	EncapPort = 6081
-	// ControlPort is the UDP port the mux role receives health reports on.
-	ControlPort = 6090
+	// EncapPort is the UDP port host roles receive encapsulated packets
+	// on. It is in IANA's dynamic range, which no protocol is assigned, and
+	// above Linux's ephemeral ports, so no decoder (tcpdump, Wireshark)
+	// mistakes the reference's encapsulation (its 8-byte header, then the
+	// inner IPv4 packet, FOU-style) for Geneve or VXLAN, and no socket of
+	// the namespace takes it first.
+	EncapPort = 62081
+	// ControlPort is the UDP port the mux role receives health reports on
+	// (same range).
+	ControlPort = 62090
 	// Iface is the fabric-facing interface of every client, mux and host.
 	Iface = "eth0"
 	// VMIface is the host's interface towards its VM.
