@@ -159,6 +159,7 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 		opts.Implementation.Manifest = o.target
 	}
 	var reportDir *safefile.Dir
+	var logDir string // the roles' run directories, kept under --report
 	if o.report != "" {
 		// Opened before the run, so a bad DIR fails fast, and kept open, so
 		// every file goes into the directory checked here.
@@ -172,11 +173,17 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 		}
 		defer pcaps.Close()
 		opts.PcapDir, opts.PcapRel = pcaps, reports.PcapDir
+		logs, err := reportDir.MkDir("logs")
+		if err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		logs.Close()
+		logDir = filepath.Join(o.report, "logs")
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
-	rep, runErr := (&suite.Runner{Provider: &suite.Lab{Target: m}, Options: opts}).Run(ctx)
+	rep, runErr := (&suite.Runner{Provider: &suite.Lab{Target: m, LogDir: logDir}, Options: opts}).Run(ctx)
 	if rep != nil {
 		crossCheck(rep, findings, len(users))
 	}

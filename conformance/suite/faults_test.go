@@ -2,6 +2,7 @@ package suite
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,7 +167,11 @@ func TestTargetFaults(t *testing.T) {
 			defer cancel()
 			rep, err := r.Run(ctx)
 			t.Logf("progress:\n%s", &progress)
-			if err != nil {
+			var ns *NotStartedError
+			switch {
+			case tc.name == "never ready" && (!errors.As(err, &ns) || len(ns.Deployments) != 1):
+				t.Fatalf("Run: %v, want a NotStartedError naming deployment A (after running B too)", err)
+			case tc.name != "never ready" && err != nil:
 				t.Fatalf("Run: %v (a faulty target must fail cases, not stop the suite)", err)
 			}
 			checkReasons(t, rep, tc.want)

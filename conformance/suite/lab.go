@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
@@ -18,14 +20,31 @@ import (
 // (conformance/topo) and starts the target in them (conformance/target).
 type Lab struct {
 	Target *target.Manifest
+	// LogDir, when set, keeps each deployment's run directory (config.json,
+	// the roles' and guests' logs) as LogDir/NN-<deployment>; otherwise it
+	// is a temporary directory removed with the topology, and errors say
+	// how to keep it.
+	LogDir string
+
+	setups atomic.Int32
 }
 
 // Setup builds the topology for d, opens the observation ports (client,
 // mux, every VM NIC) and starts the target. On error nothing is left behind.
 func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment, minute time.Duration) (env *Env, err error) {
-	tp, err := topo.Build(ctx, d, topo.Options{Minute: minute})
+	opts := topo.Options{Minute: minute}
+	if l.LogDir != "" {
+		opts.Dir = filepath.Join(l.LogDir, fmt.Sprintf("%02d-%s", l.setups.Add(1), safeName(name)))
+	}
+	tp, err := topo.Build(ctx, d, opts)
 	if err != nil {
 		return nil, err
+	}
+	kept := func(err error) error {
+		if l.LogDir == "" {
+			return fmt.Errorf("%w\n(the run directory above is removed with the topology: lbcheck conform --report DIR keeps it under DIR/logs)", err)
+		}
+		return err
 	}
 	var ports []*capture.Port
 	var running *target.Running
@@ -74,7 +93,7 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment, minu
 		env.VMSpaces[h.VM.Name] = h.VM.NS
 	}
 	if running, err = target.StartAll(ctx, l.Target, tp); err != nil {
-		return nil, &TargetError{Err: err}
+		return nil, &TargetError{Err: kept(err)}
 	}
 	env.Alive = func() error { return running.Alive() }
 	env.Restart = func(ctx context.Context) error {
@@ -82,7 +101,7 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment, minu
 		r, err := target.StartAll(ctx, l.Target, tp)
 		if err != nil {
 			running = &target.Running{Target: l.Target} // stopped, its error known: Close has nothing to report
-			return &TargetError{Err: err}
+			return &TargetError{Err: kept(err)}
 		}
 		running = r
 		return nil
@@ -107,6 +126,18 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment, minu
 		}
 	}
 	return env, nil
+}
+
+// safeName makes a deployment name a file name: anything but letters,
+// digits, '.', '-' and '_' becomes '_'.
+func safeName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, name)
 }
 
 // strayError is the target's fault for processes still running in the

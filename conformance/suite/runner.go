@@ -144,7 +144,8 @@ type Runner struct {
 
 // Run runs the selected cases and returns the report. A *SetupError (with
 // the report of the cases run so far) means a deployment could not be set
-// up. Every Env is closed before Run returns, also when ctx is cancelled.
+// up; a *NotStartedError (with the whole report) that the target did not
+// start for some deployments, whose cases failed without running. Every Env is closed before Run returns, also when ctx is cancelled.
 func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	start := time.Now()
 	rep := &reports.ConformanceReport{
@@ -214,6 +215,7 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	}()
 
 	var ports atomic.Uint32
+	var notStarted []string
 	n := 0
 	for _, g := range groups {
 		var rd ready
@@ -224,6 +226,7 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		}
 		if te := targetFault(rd.err); te != nil && ctx.Err() == nil {
 			r.failCases(g.cases, "the target did not start: "+te.Error(), &n, total, rep)
+			notStarted = append(notStarted, g.name)
 			continue
 		}
 		if rd.err != nil {
@@ -243,6 +246,9 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		if err != nil {
 			return finish(err)
 		}
+	}
+	if len(notStarted) > 0 && ctx.Err() == nil {
+		return finish(&NotStartedError{Deployments: notStarted})
 	}
 	return finish(ctx.Err())
 }

@@ -3,6 +3,7 @@ package suite
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/reports"
@@ -18,6 +19,16 @@ type TargetError struct{ Err error }
 func (e *TargetError) Error() string { return e.Err.Error() }
 
 func (e *TargetError) Unwrap() error { return e.Err }
+
+// NotStartedError is what Run returns, with the whole report, when the
+// target did not start for some deployments: their cases failed without a
+// verdict on the implementation's behaviour, so the run is no verdict
+// either (lbcheck conform exits 2).
+type NotStartedError struct{ Deployments []string }
+
+func (e *NotStartedError) Error() string {
+	return fmt.Sprintf("the target did not start for %d deployment(s) (%s): their cases failed without running; the report says why", len(e.Deployments), strings.Join(e.Deployments, ", "))
+}
 
 // targetFault returns the TargetError in err's chain, or nil.
 func targetFault(err error) *TargetError {
