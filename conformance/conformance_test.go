@@ -6,6 +6,7 @@ package conformance_test
 import (
 	"cmp"
 	"context"
+	"flag"
 	"io"
 	"os"
 	"regexp"
@@ -26,6 +27,11 @@ import (
 // cases on users when there are any (only those cases run), else every case
 // on its fixture.
 func runSuite(tb testing.TB, profile string, progress io.Writer, users ...suite.UserDeployment) (*reports.ConformanceReport, error) {
+	return runSelected(tb, profile, nil, progress, users...)
+}
+
+// runSelected is runSuite for the cases sel selects (nil: all).
+func runSelected(tb testing.TB, profile string, sel *regexp.Regexp, progress io.Writer, users ...suite.UserDeployment) (*reports.ConformanceReport, error) {
 	labtest.RequireRoot(tb)
 	ref, err := target.Ref()
 	if err != nil {
@@ -39,6 +45,7 @@ func runSuite(tb testing.TB, profile string, progress io.Writer, users ...suite.
 	r := suite.Runner{
 		Provider: &suite.Lab{Target: ref},
 		Options: suite.Options{
+			Select:         sel,
 			Profile:        profile,
 			Fixtures:       cases.Fixture,
 			Users:          users,
@@ -53,14 +60,9 @@ func runSuite(tb testing.TB, profile string, progress io.Writer, users ...suite.
 	return r.Run(ctx)
 }
 
-// runAgainstRef runs a profile (runSuite) and fails t unless every case
-// passed with packet checks; it returns the report.
-func runAgainstRef(t *testing.T, profile string, users ...suite.UserDeployment) *reports.ConformanceReport {
-	return runAgainstRefWant(t, profile, nil, users...)
-}
-
-// runAgainstRefWant is runAgainstRef where the cases named in want must
-// end with the status given instead: skipped (a generic case with nothing
+// runAgainstRefWant runs a profile (runSuite) and fails t unless every case
+// passed with packet checks, or, for the cases named in want, ended with
+// the status given instead: skipped (a generic case with nothing
 // to test on the deployment), making the report partial, or failed (for
 // the deployment's sake: every packet check passed).
 func runAgainstRefWant(t *testing.T, profile string, want map[string]string, users ...suite.UserDeployment) *reports.ConformanceReport {
@@ -107,16 +109,55 @@ func runAgainstRefWant(t *testing.T, profile string, want map[string]string, use
 	return rep
 }
 
-// TestCoreSuiteAgainstRef runs every core case; the whole run must stay
-// under a minute on a 2-core machine (the time is logged).
-func TestCoreSuiteAgainstRef(t *testing.T) { runAgainstRef(t, suite.Core) }
-
-// TestExtendedSuiteAgainstRef runs distribution, stickiness and probes.
-func TestExtendedSuiteAgainstRef(t *testing.T) {
+// TestSuite runs the built-in suite against the reference forwarder, one
+// subtest per case, so one case runs alone with
+// `go test ./conformance -run 'TestSuite/FloatingIPOnDestination'` (the
+// subtest pattern selects the cases the runner runs: cases sharing a
+// fixture still share its topology). With -short only the core profile
+// runs: the extended one waits for health probes and idle timeouts.
+func TestSuite(t *testing.T) {
+	profile := ""
 	if testing.Short() {
-		t.Skip("extended profile waits for health probes; skipped with -short")
+		profile = suite.Core
 	}
-	runAgainstRef(t, suite.Extended)
+	var progress strings.Builder
+	start := time.Now()
+	rep, err := runSelected(t, profile, subtestFilter("TestSuite"), &progress)
+	t.Logf("suite against ref:\n%s", progress.String())
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	if len(rep.Cases) == 0 {
+		t.Fatal("no case ran")
+	}
+	t.Logf("%d cases in %.1fs", len(rep.Cases), time.Since(start).Seconds())
+	for _, c := range rep.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			switch {
+			case c.Status != reports.StatusPassed:
+				t.Errorf("%s: %s\n%s", c.Name, c.Status, c.Reason)
+			case len(c.Checks) == 0:
+				t.Errorf("%s recorded no packet check", c.Name)
+			}
+		})
+	}
+	if want := reports.ResultSuccess; rep.Result != want {
+		t.Errorf("report result %s, want %s", rep.Result, want)
+	}
+}
+
+// subtestFilter returns the pattern -run gives the subtests of the named
+// test ("TestSuite/FloatingIP" → FloatingIP), or nil for all of them.
+func subtestFilter(test string) *regexp.Regexp {
+	f := flag.Lookup("test.run")
+	if f == nil {
+		return nil
+	}
+	parts := strings.SplitN(f.Value.String(), "/", 2)
+	if len(parts) < 2 || !regexp.MustCompile(parts[0]).MatchString(test) {
+		return nil
+	}
+	return regexp.MustCompile(parts[1])
 }
 
 // TestGenericCasesSecondaryIPConfiguration runs the generic cases on a user
