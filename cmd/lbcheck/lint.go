@@ -16,6 +16,7 @@ import (
 	"github.com/lbcheck/lbcheck/lint/config"
 	"github.com/lbcheck/lbcheck/lint/format"
 	"github.com/lbcheck/lbcheck/lint/rules"
+	"github.com/lbcheck/lbcheck/schema/importer"
 )
 
 // lintOptions are the parsed flags and arguments of `lbcheck lint`.
@@ -306,13 +307,8 @@ func runLint(stdout, stderr io.Writer, o *lintOptions, cfg *config.Config) error
 	}
 	root, _ := os.Getwd()
 	report := &format.Report{Findings: shown, Rules: catalogue(), Files: files, Sources: sources, Version: version(), Coverage: &coverage,
-		Root: root, ExitCode: &exit, Fails: func(f lint.Finding) bool { return failing && f.Severity >= threshold }}
-	for _, s := range loaded.Skipped {
-		report.Skipped = append(report.Skipped, format.Skipped{File: s.File, Why: s.Why})
-	}
-	for _, s := range loaded.Unreadable {
-		report.Unreadable = append(report.Unreadable, format.Skipped{File: s.File, Why: s.Why})
-	}
+		Root: root, ExitCode: &exit, Fails: func(f lint.Finding) bool { return failing && f.Severity >= threshold },
+		Skipped: reportSkipped(loaded.Skipped), Unreadable: reportSkipped(loaded.Unreadable)}
 	for _, out := range outputs {
 		if err := writeReport(stdout, out, report); err != nil {
 			return err
@@ -326,6 +322,15 @@ func runLint(stdout, stderr io.Writer, o *lintOptions, cfg *config.Config) error
 		return errFindings
 	}
 	return nil
+}
+
+// reportSkipped is the files the importer left out, for the report.
+func reportSkipped(ss []importer.Skipped) []format.Skipped {
+	var out []format.Skipped
+	for _, s := range ss {
+		out = append(out, format.Skipped{File: s.File, Why: s.Why})
+	}
+	return out
 }
 
 // writeReport renders the report to stdout, or to the output's file (never

@@ -82,6 +82,16 @@ type Suppression struct {
 	Pos schema.Pos
 }
 
+// expired reports whether the suppression no longer applies on the day of
+// today: the day after its expires date, or later.
+func (s Suppression) expired(today time.Time) bool {
+	if s.Expires.IsZero() {
+		return false
+	}
+	y, m, d := today.Date()
+	return !time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Before(s.Expires.AddDate(0, 0, 1))
+}
+
 // Find returns the config file of dir: .lbcheck.yaml in dir or the
 // nearest directory above it, or "" when there is none.
 func Find(dir string) string {
@@ -177,7 +187,7 @@ func (c *Config) Excluded(p string) bool {
 		return false
 	}
 	rel, err := filepath.Rel(c.Dir, abs)
-	if err != nil || strings.HasPrefix(rel, "..") {
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return false
 	}
 	rel = filepath.ToSlash(rel)
@@ -191,29 +201,39 @@ func (c *Config) Paths() ([]string, error) {
 	if len(c.Include) == 0 {
 		return []string{relative(c.Dir)}, nil
 	}
+	// One walk for every glob; a path inside a directory already included
+	// counts for its glob but is not listed again.
 	var out []string
-	for _, g := range c.Include {
-		n := 0
-		err := filepath.WalkDir(c.Dir, func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(c.Dir, p)
-			if rel != "." && Match(g, filepath.ToSlash(rel)) {
-				out = append(out, relative(p))
-				n++
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-			}
-			return nil
-		})
+	matched := make([]bool, len(c.Include))
+	under := "" // the directory last included
+	err := filepath.WalkDir(c.Dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if n == 0 {
-			return nil, fmt.Errorf("%s: include %q matches nothing", c.Path, g)
+		rel, _ := filepath.Rel(c.Dir, p)
+		if rel == "." {
+			return nil
 		}
+		hit := false
+		for i, g := range c.Include {
+			if Match(g, filepath.ToSlash(rel)) {
+				matched[i], hit = true, true
+			}
+		}
+		switch {
+		case !hit, under != "" && strings.HasPrefix(p, under+string(filepath.Separator)):
+		case d.IsDir():
+			out, under = append(out, relative(p)), p
+		default:
+			out = append(out, relative(p))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if i := slices.Index(matched, false); i >= 0 {
+		return nil, fmt.Errorf("%s: include %q matches nothing", c.Path, c.Include[i])
 	}
 	return out, nil
 }
@@ -269,18 +289,18 @@ func (c *Config) Apply(findings []lint.Finding, today time.Time, whole bool) []l
 	var out []lint.Finding
 	used := make([]bool, len(c.Suppressions))
 	for _, f := range findings {
-		switch sev := c.Rules[f.Rule]; sev {
+		switch grade := c.Rules[f.Rule]; grade {
+		case "":
 		case "off":
 			continue
-		case "error":
-			f.Severity = lint.Error
-		case "warning":
-			f.Severity = lint.Warning
-		case "info":
-			f.Severity = lint.Info
+		default:
+			// The schema allows only severities here.
+			if sev, err := lint.ParseSeverity(grade); err == nil {
+				f.Severity = sev
+			}
 		}
 		for i, s := range c.Suppressions {
-			if f.Suppressed != nil || !s.Expires.IsZero() && today.After(s.Expires) {
+			if f.Suppressed != nil || s.expired(today) {
 				continue
 			}
 			if ok, _ := path.Match(s.Rule, f.Rule); ok && (f.Object == s.Object || strings.HasPrefix(f.Object, s.Object+".")) {
@@ -292,7 +312,7 @@ func (c *Config) Apply(findings []lint.Finding, today time.Time, whole bool) []l
 	}
 	for i, s := range c.Suppressions {
 		switch {
-		case !s.Expires.IsZero() && today.After(s.Expires):
+		case s.expired(today):
 			out = append(out, lint.Finding{Rule: lint.ExpiredSuppression, Severity: lint.Warning, Pos: s.Pos, Source: lint.MetaRule(lint.ExpiredSuppression).Doc.Source,
 				Message: fmt.Sprintf("suppression of %s for %s expired on %s (%s)", s.Rule, s.Object, s.Expires.Format(time.DateOnly), s.Reason)})
 		case whole && !used[i]:

@@ -93,6 +93,37 @@ func TestLoadFindAndApply(t *testing.T) {
 	}
 }
 
+// TestIncludeOverlapsAndExpiryDay: globs that overlap list a path once and
+// each counts as matching; a suppression still applies on its expires day.
+func TestIncludeOverlapsAndExpiryDay(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, FileName, "include: [deploy, deploy/lb.yaml, \"**/*.json\"]\n")
+	write(t, dir, "deploy/lb.yaml", "loadBalancers: []\n")
+	write(t, dir, "deploy/t.json", "{}\n")
+	write(t, dir, "other/t.json", "{}\n")
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := c.Paths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, q := range paths {
+		got = append(got, filepath.Base(filepath.Dir(q))+"/"+filepath.Base(q))
+	}
+	if want := []string{filepath.Base(dir) + "/deploy", "other/t.json"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Paths = %v (%v), want %v", got, paths, want)
+	}
+	s := Suppression{Expires: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)}
+	for day, want := range map[int]bool{2: false, 3: false, 4: true} {
+		if got := s.expired(time.Date(2026, 12, day, 23, 0, 0, 0, time.Local)); got != want {
+			t.Errorf("expires 2026-12-03, on the %dth: expired %v, want %v", day, got, want)
+		}
+	}
+}
+
 func TestUnusedSuppressionOnlyForWholeRuns(t *testing.T) {
 	c := &Config{Suppressions: []Suppression{{Rule: "LB2001", Object: "loadBalancers.x", Reason: "r"}}}
 	if out := c.Apply(nil, time.Now(), false); len(out) != 0 {
