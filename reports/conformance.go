@@ -26,7 +26,7 @@ var ConformanceSchema []byte
 // Result values for a whole report or a profile.
 const (
 	ResultSuccess = "success" // every case ran and passed
-	ResultPartial = "partial" // no failure, but some cases were skipped
+	ResultPartial = "partial" // no failure, but some cases were skipped or not supported
 	ResultFailure = "failure" // at least one case failed
 	// ResultIncomplete: the run stopped (interrupted, or a deployment
 	// could not be set up) before every selected case ran; NotRun names
@@ -39,6 +39,9 @@ const (
 	StatusPassed  = "passed"
 	StatusFailed  = "failed"
 	StatusSkipped = "skipped"
+	// StatusNotSupported: the case needs a feature the implementation does
+	// not declare (CaseResult.Unsupported); it did not run.
+	StatusNotSupported = "not-supported"
 )
 
 // ConformanceReport is the versioned JSON document `lbcheck conform` writes.
@@ -70,9 +73,9 @@ type Implementation struct {
 	Name     string `json:"name"`               // "ref" or the manifest's name
 	Version  string `json:"version,omitempty"`  // free text from the manifest
 	Manifest string `json:"manifest,omitempty"` // path of the target manifest
-	// Features are the features beyond Azure's documented behaviour the
-	// implementation declares (manifest features:): the cases checking
-	// them run, the others are skipped.
+	// Features are the extended features the implementation declares
+	// (manifest features:, or every one with --all-features): the cases
+	// that need an undeclared one are not supported.
 	Features []string `json:"features,omitempty"`
 }
 
@@ -135,13 +138,17 @@ type ProfileResult struct {
 	Name       string     `json:"name"`
 	Result     string     `json:"result"`
 	Statistics Statistics `json:"statistics"`
+	// Unsupported are the features whose absence made cases of the
+	// profile not supported, sorted.
+	Unsupported []string `json:"unsupportedFeatures,omitempty"`
 }
 
 // Statistics counts case outcomes.
 type Statistics struct {
-	Passed  int `json:"passed"`
-	Failed  int `json:"failed"`
-	Skipped int `json:"skipped"`
+	Passed       int `json:"passed"`
+	Failed       int `json:"failed"`
+	Skipped      int `json:"skipped"`
+	NotSupported int `json:"notSupported,omitempty"`
 }
 
 // CaseResult is the outcome of one conformance case.
@@ -150,12 +157,15 @@ type CaseResult struct {
 	Description string   `json:"description"` // one sentence
 	Profile     string   `json:"profile"`     // core | extended
 	Features    []string `json:"features,omitempty"`
+	// Unsupported are the case's features the implementation does not
+	// declare, set when Status is StatusNotSupported.
+	Unsupported []string `json:"unsupportedFeatures,omitempty"`
 	// Expectation is the documented behaviour the case checks, in words.
 	Expectation string `json:"expectation"`
 	// Source is a link to the documentation the expectation comes from.
 	Source      string  `json:"source"`
 	Status      string  `json:"status"`
-	Reason      string  `json:"reason,omitempty"` // why it failed or was skipped
+	Reason      string  `json:"reason,omitempty"` // why it failed, was skipped or is not supported
 	DurationSec float64 `json:"durationSeconds"`
 	// Checks are the packet expectations the case made, in order.
 	Checks []Check `json:"checks,omitempty"`

@@ -108,13 +108,19 @@ type filterBar struct {
 	Expand  bool
 }
 
+// statusFilter has a button per status, "Not supported" only when some
+// case is.
 func statusFilter(s Statistics) filterBar {
-	return filterBar{Expand: true, Buttons: []filterButton{
+	f := filterBar{Expand: true, Buttons: []filterButton{
 		{"all", "All", s.Total()},
 		{StatusPassed, "Passed", s.Passed},
 		{StatusFailed, "Failed", s.Failed},
 		{StatusSkipped, "Skipped", s.Skipped},
 	}}
+	if s.NotSupported > 0 {
+		f.Buttons = append(f.Buttons, filterButton{StatusNotSupported, "Not supported", s.NotSupported})
+	}
+	return f
 }
 
 // conformancePage is what the conformance template renders.

@@ -384,3 +384,51 @@ func TestConformanceHTMLMembers(t *testing.T) {
 		t.Errorf("%d member rows; want sql-1 passed and sql-2 failed with its note", len(rows))
 	}
 }
+
+// TestNotSupportedRendering: a case the implementation cannot run is
+// counted, filtered and explained apart from skipped ones, on the page and
+// in JUnit.
+func TestNotSupportedRendering(t *testing.T) {
+	r := &ConformanceReport{Implementation: Implementation{Name: "no-probes"}, Cases: []CaseResult{
+		{Name: "FloatingIPOnDestination", Profile: ProfileCore, Status: StatusPassed},
+		{Name: "ProbesAnsweredByMembers", Profile: ProfileCore, Status: StatusNotSupported,
+			Unsupported: []string{"health-probe"}, Reason: "needs health-probe, which the implementation does not declare"},
+	}}
+	r.Profiles, r.Result = Summarize(r.Cases)
+	var page bytes.Buffer
+	if err := WriteConformanceHTML(&page, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	doc := parseHTML(t, page.Bytes())
+	if got := text(byID(t, doc, "overall-result")); got != ResultPartial {
+		t.Errorf("overall result %q, want %q", got, ResultPartial)
+	}
+	counts := map[string]string{}
+	for _, dd := range findAll(doc, sel("dd")) {
+		if k := attr(dd, "data-count"); k != "" {
+			counts[k] = text(dd)
+		}
+	}
+	if counts["not-supported"] != "1" || counts["skipped"] != "0" {
+		t.Errorf("profile counts %v, want not-supported 1 and skipped 0", counts)
+	}
+	var filters []string
+	for _, b := range findAll(doc, func(n *html.Node) bool { return sel("button")(n) && hasAttr(n, "data-filter") }) {
+		filters = append(filters, attr(b, "data-filter"))
+	}
+	if !slices.Contains(filters, StatusNotSupported) {
+		t.Errorf("filter buttons %v lack %s", filters, StatusNotSupported)
+	}
+	for _, s := range []string{"Not supported:", "Not declared:", "health-probe"} {
+		if !strings.Contains(page.String(), s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+	var x bytes.Buffer
+	if err := WriteJUnit(&x, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(x.String(), `skipped="1"`) || !strings.Contains(x.String(), `<skipped message="not supported: needs health-probe`) {
+		t.Errorf("JUnit does not report the case as skipped, not supported:\n%s", x.String())
+	}
+}

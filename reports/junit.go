@@ -34,7 +34,7 @@ func WriteJUnit(w io.Writer, r *ConformanceReport) error {
 			secs += c.DurationSec
 			s.Cases = append(s.Cases, junitCaseOf(c))
 		}
-		s.Tests, s.Failures, s.Skipped = p.Statistics.Total(), p.Statistics.Failed, p.Statistics.Skipped
+		s.Tests, s.Failures, s.Skipped = p.Statistics.Total(), p.Statistics.Failed, p.Statistics.Skipped+p.Statistics.NotSupported
 		s.Time = junitTime(secs)
 		doc.Add(s)
 	}
@@ -56,6 +56,8 @@ func junitCaseOf(c CaseResult) JUnitCase {
 	case StatusPassed:
 	case StatusSkipped:
 		jc.Skipped = &JUnitMessage{Message: c.Reason}
+	case StatusNotSupported:
+		jc.Skipped = &JUnitMessage{Message: "not supported: " + c.Reason}
 	default:
 		msg := c.Reason
 		if msg == "" {

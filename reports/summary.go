@@ -1,6 +1,10 @@
 package reports
 
-import "sort"
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
 
 // Profile names in the order reports list them.
 const (
@@ -22,6 +26,11 @@ func Summarize(cases []CaseResult) (profiles []ProfileResult, result string) {
 			profiles = append(profiles, ProfileResult{Name: c.Profile})
 		}
 		profiles[i].Statistics.add(c.Status)
+		for _, f := range c.Unsupported {
+			if !slices.Contains(profiles[i].Unsupported, f) {
+				profiles[i].Unsupported = append(profiles[i].Unsupported, f)
+			}
+		}
 	}
 	sort.SliceStable(profiles, func(i, j int) bool {
 		ri, rj := profileRank(profiles[i].Name), profileRank(profiles[j].Name)
@@ -33,9 +42,8 @@ func Summarize(cases []CaseResult) (profiles []ProfileResult, result string) {
 	var total Statistics
 	for i := range profiles {
 		profiles[i].Result = profiles[i].Statistics.Result()
-		total.Passed += profiles[i].Statistics.Passed
-		total.Failed += profiles[i].Statistics.Failed
-		total.Skipped += profiles[i].Statistics.Skipped
+		slices.Sort(profiles[i].Unsupported)
+		total = total.Plus(profiles[i].Statistics)
 	}
 	return profiles, total.Result()
 }
@@ -58,21 +66,48 @@ func (s *Statistics) add(status string) {
 		s.Passed++
 	case StatusSkipped:
 		s.Skipped++
+	case StatusNotSupported:
+		s.NotSupported++
 	default:
 		s.Failed++
 	}
 }
 
 // Total is the number of cases counted.
-func (s Statistics) Total() int { return s.Passed + s.Failed + s.Skipped }
+func (s Statistics) Total() int { return s.Passed + s.Failed + s.Skipped + s.NotSupported }
 
-// Result is failure when a case failed, partial when a case was skipped
-// (or nothing ran), and success otherwise.
+// Plus is the sum of s and o.
+func (s Statistics) Plus(o Statistics) Statistics {
+	return Statistics{Passed: s.Passed + o.Passed, Failed: s.Failed + o.Failed,
+		Skipped: s.Skipped + o.Skipped, NotSupported: s.NotSupported + o.NotSupported}
+}
+
+// Sum adds up the statistics of profiles.
+func Sum(profiles []ProfileResult) Statistics {
+	var s Statistics
+	for _, p := range profiles {
+		s = s.Plus(p.Statistics)
+	}
+	return s
+}
+
+// String is the counts in words, "3 passed, 1 failed, 0 skipped", with
+// the not-supported count when there is one.
+func (s Statistics) String() string {
+	out := fmt.Sprintf("%d passed, %d failed, %d skipped", s.Passed, s.Failed, s.Skipped)
+	if s.NotSupported > 0 {
+		out += fmt.Sprintf(", %d not supported", s.NotSupported)
+	}
+	return out
+}
+
+// Result is failure when a case failed, partial when a case was skipped or
+// not supported (or nothing ran), and success otherwise.
 func (s Statistics) Result() string {
 	switch {
 	case s.Failed > 0:
 		return ResultFailure
-	case s.Skipped > 0 || s.Passed == 0:
+	case s.Skipped > 0 || s.NotSupported > 0 || s.Passed == 0:
 		return ResultPartial
 	}
 	return ResultSuccess

@@ -15,22 +15,28 @@ func TestSummarize(t *testing.T) {
 	}{
 		{"no cases", nil, nil, ResultPartial},
 		{"all passed", []CaseResult{c("core", StatusPassed), c("core", StatusPassed)},
-			[]ProfileResult{{"core", ResultSuccess, Statistics{Passed: 2}}}, ResultSuccess},
+			[]ProfileResult{{Name: "core", Result: ResultSuccess, Statistics: Statistics{Passed: 2}}}, ResultSuccess},
 		{"core first, then extended, then others by name",
 			[]CaseResult{c("zeta", StatusPassed), c("extended", StatusSkipped), c("alpha", StatusPassed), c("core", StatusPassed)},
 			[]ProfileResult{
-				{"core", ResultSuccess, Statistics{Passed: 1}},
-				{"extended", ResultPartial, Statistics{Skipped: 1}},
-				{"alpha", ResultSuccess, Statistics{Passed: 1}},
-				{"zeta", ResultSuccess, Statistics{Passed: 1}},
+				{Name: "core", Result: ResultSuccess, Statistics: Statistics{Passed: 1}},
+				{Name: "extended", Result: ResultPartial, Statistics: Statistics{Skipped: 1}},
+				{Name: "alpha", Result: ResultSuccess, Statistics: Statistics{Passed: 1}},
+				{Name: "zeta", Result: ResultSuccess, Statistics: Statistics{Passed: 1}},
 			}, ResultPartial},
 		{"a failure wins", []CaseResult{c("core", StatusPassed), c("extended", StatusFailed), c("extended", StatusSkipped)},
 			[]ProfileResult{
-				{"core", ResultSuccess, Statistics{Passed: 1}},
-				{"extended", ResultFailure, Statistics{Failed: 1, Skipped: 1}},
+				{Name: "core", Result: ResultSuccess, Statistics: Statistics{Passed: 1}},
+				{Name: "extended", Result: ResultFailure, Statistics: Statistics{Failed: 1, Skipped: 1}},
 			}, ResultFailure},
+		{"not supported makes the profile partial and names the features",
+			[]CaseResult{c("core", StatusPassed),
+				{Profile: "core", Status: StatusNotSupported, Unsupported: []string{"ha-ports", "health-probe"}},
+				{Profile: "core", Status: StatusNotSupported, Unsupported: []string{"health-probe"}}},
+			[]ProfileResult{{Name: "core", Result: ResultPartial, Statistics: Statistics{Passed: 1, NotSupported: 2}, Unsupported: []string{"ha-ports", "health-probe"}}},
+			ResultPartial},
 		{"unknown status counts as failed", []CaseResult{c("core", "crashed")},
-			[]ProfileResult{{"core", ResultFailure, Statistics{Failed: 1}}}, ResultFailure},
+			[]ProfileResult{{Name: "core", Result: ResultFailure, Statistics: Statistics{Failed: 1}}}, ResultFailure},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -193,8 +193,7 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 		if err := writeConformOutputs(rep, o, reportDir); err != nil {
 			return err
 		}
-		st := total(rep)
-		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped", st.Passed, st.Failed, st.Skipped)
+		fmt.Fprint(stdout, reports.Sum(rep.Profiles))
 		if len(rep.NotRun) > 0 {
 			fmt.Fprintf(stdout, ", %d never ran (result incomplete)", len(rep.NotRun))
 		}
@@ -211,16 +210,6 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 		return errFindings
 	}
 	return nil
-}
-
-func total(r *reports.ConformanceReport) reports.Statistics {
-	var s reports.Statistics
-	for _, p := range r.Profiles {
-		s.Passed += p.Statistics.Passed
-		s.Failed += p.Statistics.Failed
-		s.Skipped += p.Statistics.Skipped
-	}
-	return s
 }
 
 // explainSetup names the missing kernel feature when the topology could not

@@ -97,15 +97,9 @@ func runReport(stdout, stderr io.Writer, o *reportOptions) error {
 		}
 	}
 	if out != "-" {
-		var total reports.Statistics
 		profiles, _ := reports.Summarize(r.Cases)
-		for _, p := range profiles {
-			total.Passed += p.Statistics.Passed
-			total.Failed += p.Statistics.Failed
-			total.Skipped += p.Statistics.Skipped
-		}
-		fmt.Fprintf(stderr, "lbcheck: wrote %s (%d cases: %d passed, %d failed, %d skipped)\n",
-			safetext.Line(out), total.Total(), total.Passed, total.Failed, total.Skipped)
+		total := reports.Sum(profiles)
+		fmt.Fprintf(stderr, "lbcheck: wrote %s (%d cases: %s)\n", safetext.Line(out), total.Total(), total)
 	}
 	return nil
 }
