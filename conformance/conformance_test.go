@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/cases"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
@@ -52,7 +53,7 @@ func runSelected(tb testing.TB, profile string, sel *regexp.Regexp, progress io.
 			PcapDir:        pcaps,
 			Progress:       progress,
 			Verbose:        testing.Verbose(),
-			Implementation: reports.Implementation{Name: ref.Name, Features: ref.Features},
+			Implementation: reports.Implementation{Name: ref.Name, Features: features.Strings(ref.Features)},
 		},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

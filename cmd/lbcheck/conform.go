@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lbcheck/lbcheck/conformance/cases"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/conformance/topo"
@@ -40,8 +41,11 @@ type conformOptions struct {
 	junit   string
 	list    bool
 	verbose bool
-	timeout time.Duration
-	input   inputOptions // how --config files are read, as lint reads them
+	// allFeatures runs every case as if the target declared every
+	// extended feature.
+	allFeatures bool
+	timeout     time.Duration
+	input       inputOptions // how --config files are read, as lint reads them
 }
 
 func newConformCmd() *cobra.Command {
@@ -79,6 +83,13 @@ CAP_NET_RAW for captures). Every namespace and process it creates is removed
 on success, failure and Ctrl-C; leftovers of a killed run are collected by
 the next run.
 
+Each case needs features (lbcheck conform --list shows them). Core features
+are what every Floating IP load balancer does; extended ones (health probes,
+NAT rules, HA ports, idle timeouts, ...) an implementation declares in its
+manifest (features: [...]). A case needing an undeclared one is reported
+"not supported" and not run, and its profile's result is "partial";
+--all-features runs it anyway. The reference forwarder declares them all.
+
 Exit status: 0 every case passed, 1 a case failed, 2 usage or setup error,
 or an interrupted run (its report says "incomplete" and names the cases that
 never ran).`,
@@ -90,6 +101,9 @@ never ran).`,
 
   # your own implementation, JUnit for CI
   sudo lbcheck conform --target my-lb.yaml --junit conformance.xml
+
+  # also the cases needing features my-lb.yaml does not declare
+  sudo lbcheck conform --target my-lb.yaml --all-features
 
   # does my deployment work? (generic cases for every rule; a directory's
   # files form one deployment, each --config is a topology of its own)
@@ -114,7 +128,8 @@ never ran).`,
 	f.StringVar(&o.report, "report", "", "write report.json, report.html and per-case captures (pcap/) to `DIR`")
 	f.StringVar(&o.json, "json", "", "write the JSON report to `FILE`")
 	f.StringVar(&o.junit, "junit", "", "write JUnit XML to `FILE`")
-	f.BoolVar(&o.list, "list", false, "list the cases that would run and exit")
+	f.BoolVar(&o.list, "list", false, "list the cases that would run, with the features each needs, and exit")
+	f.BoolVar(&o.allFeatures, "all-features", false, "run the cases needing extended features the target does not declare")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show what each case logged (which VM answered, flow counts)")
 	f.DurationVar(&o.timeout, "case-timeout", suite.DefaultCaseTimeout, "fail a case that runs longer than this")
 	addInputFlags(f, &o.input)
@@ -149,10 +164,13 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	if err != nil {
 		return err
 	}
+	if o.allFeatures {
+		m.Features = features.Declarable()
+	}
 	opts := suite.Options{
 		Select: sel, Profile: o.profile, Users: users, Fixtures: cases.Fixture,
 		CaseTimeout: o.timeout, Progress: stderr, Verbose: o.verbose,
-		Implementation: reports.Implementation{Name: m.Name, Version: m.Version, Features: m.Features},
+		Implementation: reports.Implementation{Name: m.Name, Version: m.Version, Features: features.Strings(m.Features)},
 		LBCheckVersion: version(),
 	}
 	if o.target != target.RefName {
@@ -270,7 +288,7 @@ func unknownValues(d *schema.Deployment) []string {
 
 func listCases(w io.Writer, sel *regexp.Regexp, profile string, users []suite.UserDeployment) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CASE\tPROFILE\tDEPLOYMENT\tDESCRIPTION")
+	fmt.Fprintln(tw, "CASE\tPROFILE\tFEATURES\tDEPLOYMENT\tDESCRIPTION")
 	n := 0
 	for _, c := range suite.Cases(sel) {
 		if (profile != "" && c.Profile != profile) || (len(users) > 0 && !c.Generic()) {
@@ -280,7 +298,7 @@ func listCases(w io.Writer, sel *regexp.Regexp, profile string, users []suite.Us
 		if c.Generic() {
 			dep = "--config (default " + suite.GenericFixture + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ShortName, c.Profile, dep, c.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ShortName, c.Profile, strings.Join(features.Strings(c.Features), ","), dep, c.Description)
 		n++
 	}
 	if err := tw.Flush(); err != nil {

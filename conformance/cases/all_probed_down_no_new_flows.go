@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -13,7 +14,7 @@ func init() {
 		ShortName:   "AllProbedDownNoNewFlows",
 		Description: "When every member of a rule is probed down and its probe keeps Azure's default noHealthyBackendsBehavior (AllProbedDown), the rule's new flows reach no member, while a TCP connection established before keeps working (a Standard load balancer with more than one instance).",
 		Profile:     suite.Extended,
-		Features:    []string{"health-probe"},
+		Features:    []features.Name{features.HealthProbe},
 		Expectation: "noHealthyBackendsBehavior AllProbedDown (default): when all backend instances are probed down, the load balancer sends no new flows to them; established TCP connections continue (Standard SKU, more than one instance).",
 		Source:      docProbes,
 		Deployment:  "allprobed.yaml",

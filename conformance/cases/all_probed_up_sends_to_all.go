@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -10,7 +11,7 @@ func init() {
 		ShortName:   "AllProbedUpSendsToAll",
 		Description: "When every member of a rule is probed down and its probe sets noHealthyBackendsBehavior AllProbedUp, the rule's new flows still reach the members, all of them.",
 		Profile:     suite.Extended,
-		Features:    []string{"health-probe"},
+		Features:    []features.Name{features.HealthProbe},
 		Expectation: "noHealthyBackendsBehavior AllProbedUp: when all backend instances are probed down, the load balancer sends new flows to all of them as if they were up.",
 		Source:      docProbes,
 		Deployment:  "allprobed.yaml",

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
 
@@ -10,7 +11,7 @@ func init() {
 		ShortName:   "BackendPortReuseFloating",
 		Description: "Two frontends with Floating IP share backend port 80 on one VM; each flow arrives addressed to its own frontend, and a listener bound to one frontend gets only that frontend's flows.",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip", "backend-port-reuse", "multiple-frontends"},
+		Features:    []features.Name{features.FloatingIP, features.BackendPortReuse, features.MultipleFrontends},
 		Expectation: "Rules FIP1:80 and FIP2:80 with Floating IP deliver dst = FIP1:80 and dst = FIP2:80 respectively; a service bound to FIP1:80 gets only FIP1 flows (multivip rule type 2).",
 		Source:      docMultiVIP,
 		Deployment:  "mapping.yaml",

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
 
@@ -10,7 +11,7 @@ func init() {
 		ShortName:   "ClientIPPreserved",
 		Description: "The backend sees the client's own address and port as the source, with Floating IP on and off.",
 		Profile:     suite.Core,
-		Features:    []string{"load-balancing-rule", "floating-ip", "floating-ip-off"},
+		Features:    []features.Name{features.LoadBalancingRule, features.FloatingIP, features.FloatingIPOff},
 		Expectation: "Azure Load Balancer does not SNAT inbound flows: the backend receives src = clientIP:clientPort.",
 		Source:      docConcepts,
 		Deployment:  "mapping.yaml",

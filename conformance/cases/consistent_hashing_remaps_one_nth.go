@@ -3,9 +3,9 @@ package cases
 import (
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
-	"github.com/lbcheck/lbcheck/conformance/target"
 )
 
 // The statistics of ConsistentHashingRemapsOneNth. With 4 members and 128
@@ -30,12 +30,11 @@ func init() {
 		ShortName:   "ConsistentHashingRemapsOneNth",
 		Description: "With one of four members taken down, the same 5-tuples opened again as new flows mostly keep their member: only the removed member's flows (about 1/N) move, as consistent hashing promises.",
 		Profile:     suite.Extended,
-		Features:    []string{"consistent-hashing", "health-probe"},
+		Features:    []features.Name{features.ConsistentHashing, features.HealthProbe},
 		Expectation: "Not Azure behaviour Azure documents (its hash is undocumented): an implementation declaring consistent-hashing places a flow on the same member whatever other members come and go, so removing one of N members remaps about 1/N of the flows a fresh flow table places.",
 		Source:      "https://research.google/pubs/maglev-a-fast-and-reliable-software-network-load-balancer/",
 		Deployment:  "consistent.yaml",
 		Minute:      idleMinute,
-		Declared:    target.FeatureConsistentHashing,
 		Catches:     []string{"modulo-hash"},
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe")

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
 
@@ -39,6 +40,22 @@ func TestCoverage(t *testing.T) {
 	for i := 1; i <= 20; i++ {
 		if !rows[itoa(i)] {
 			t.Errorf("COVERAGE.md has no row for list (b) item %d", i)
+		}
+	}
+}
+
+// TestEveryFeatureChecked: every feature of conformance/features is needed
+// by some case, so declaring it, or not, changes what runs.
+func TestEveryFeatureChecked(t *testing.T) {
+	used := map[features.Name]bool{}
+	for _, c := range suite.Cases(nil) {
+		for _, f := range c.Features {
+			used[f] = true
+		}
+	}
+	for _, f := range features.All() {
+		if !used[f.Name] {
+			t.Errorf("no case needs feature %s", f.Name)
 		}
 	}
 }

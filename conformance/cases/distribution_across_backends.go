@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -19,7 +20,7 @@ func init() {
 		ShortName:   "DistributionAcrossBackends",
 		Description: "Distinct flows to a Default-distribution rule are spread over the healthy backends of the pool.",
 		Profile:     suite.Extended,
-		Features:    []string{"load-distribution"},
+		Features:    []features.Name{features.LoadDistribution},
 		Expectation: "The Default mode hashes the 5-tuple: flows that differ in source port are distributed across the healthy backend instances.",
 		Source:      docDistMode,
 		Catches:     []string{"distribution-source-ip-only"},

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -11,7 +12,7 @@ func init() {
 		ShortName:   "DocumentedConfigHandshake",
 		Description: "A Windows guest configured as the Azure doc says (weakhostreceive on the NIC, the FIP on a loopback with weakhostreceive and weakhostsend) completes a TCP handshake and exchanges data.",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip", "guest-os", "windows", "dsr"},
+		Features:    []features.Name{features.FloatingIP, features.GuestOS, features.DSR},
 		Expectation: "With the documented guest configuration the full TCP handshake completes: the backend sees dst = FIP:backendPort, the client sees the reply from FIP:frontendPort.",
 		Source:      docFloatingIP,
 		Deployment:  "windows.yaml",

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -11,7 +12,7 @@ func init() {
 		ShortName:   "FloatingIPOffDestination",
 		Description: "A TCP SYN to a rule with Floating IP off reaches the backend addressed to its DIP and backend port.",
 		Profile:     suite.Core,
-		Features:    []string{"load-balancing-rule", "floating-ip-off"},
+		Features:    []features.Name{features.LoadBalancingRule, features.FloatingIPOff},
 		Expectation: "With Floating IP disabled the backend receives dst = DIP:backendPort (multivip rule type 1).",
 		Source:      docMultiVIP,
 		Catches:     []string{"floating-off-keeps-frontend", "backend-port-ignored", "address-rewrite-keeps-l4-checksum", "port-rewrite-keeps-checksum"},

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -11,7 +12,7 @@ func init() {
 		ShortName:   "FloatingIPOnDestination",
 		Description: "A TCP SYN to a rule with Floating IP on reaches the backend still addressed to the frontend IP, with only the port rewritten.",
 		Profile:     suite.Core,
-		Features:    []string{"load-balancing-rule", "floating-ip"},
+		Features:    []features.Name{features.LoadBalancingRule, features.FloatingIP},
 		Expectation: "With Floating IP enabled the backend receives dst = frontendIP:backendPort; the backend port may differ from the frontend port (multivip rule type 2).",
 		Source:      docMultiVIP,
 		Catches:     []string{"floating-on-rewrites-dip"},

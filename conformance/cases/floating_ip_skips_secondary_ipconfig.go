@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -11,7 +12,7 @@ func init() {
 		ShortName:   "FloatingIPSkipsSecondaryIPConfig",
 		Description: "A Floating IP rule sends nothing to a pool member that is a secondary IP configuration: the rule web reaches node1 (primary) only, never node2 (its secondary ipconfig2), and web-secondary, whose pool holds only that secondary, reaches no VM.",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip"},
+		Features:    []features.Name{features.FloatingIP},
 		Expectation: "Floating IP is not supported on secondary IP configurations for internal load balancers (and for public ones other than dual-stack and NAT Gateway architectures): such a member gets no flows of the rule.",
 		Source:      docFloatingIP,
 		Deployment:  "secondary.yaml",

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/guest"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
@@ -25,7 +26,7 @@ func init() {
 		ShortName:   "FullSizePacketsBothWays",
 		Description: "1500-byte packets cross the load balancer in both directions: a 1472-byte UDP datagram reaches the backend and a 1472-byte UDP answer reaches the client, and a TCP connection carries full-size segments each way, with Floating IP on and off.",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip", "floating-ip-off", "udp", "mtu"},
+		Features:    []features.Name{features.FloatingIP, features.FloatingIPOff, features.UDP},
 		Expectation: "Azure's virtual network carries 1500-byte IP packets between client and backend whatever the load balancer's encapsulation adds on its fabric; the guest needs no smaller MTU.",
 		Source:      docMultiVIP,
 		Deployment:  "mapping.yaml",

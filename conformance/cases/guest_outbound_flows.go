@@ -11,6 +11,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/topo"
@@ -24,7 +25,7 @@ func init() {
 		ShortName:   "GuestOutboundFlows",
 		Description: "Every outbound connection a guest declares (guests[].outbound; without any, one from the VM's primary DIP when the deployment gives it outbound SNAT) is opened from its VM, bound to its source address, to its destination held by the first client: from a DIP the deployment gives outbound SNAT it completes, arrives from the SNAT frontend on a port of the member's range, and its answer returns to the VM; from any other address, such as a Floating IP frontend on lo, it fails.",
 		Profile:     suite.Core,
-		Features:    []string{"outbound-snat", "guest-os", "user-deployment"},
+		Features:    []features.Name{features.OutboundSNAT, features.GuestOS},
 		Expectation: "Azure translates connections a backend opens from its IP configuration to an outbound frontend (an outbound rule, or a public load-balancing rule without disableOutboundSnat). \"If your application binds to the frontend IP address configured on the loopback ... Azure's outbound won't rewrite the outbound flow, and the flow fails.\"",
 		Source:      docFloatingIP,
 		Budget: func(d *schema.Deployment) time.Duration {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/reports"
@@ -20,7 +21,7 @@ func init() {
 		ShortName:   "GuestReachesGateway",
 		Description: "Every VM of the deployment, configured as its guest declaration says, still reaches its subnet: the route to its gateway is not local, and a datagram to the gateway leaves its NIC.",
 		Profile:     suite.Core,
-		Features:    []string{"guest-os", "user-deployment"},
+		Features:    []features.Name{features.GuestOS},
 		Expectation: "An address with prefix P on lo installs 'local P dev lo' on Linux, so a frontend IP on lo with a prefix wider than /32 that covers the VM's own subnet makes the gateway and the subnet's peers local: traffic to them loops back instead of leaving the NIC.",
 		Source:      docFibLocal,
 		Budget: func(d *schema.Deployment) time.Duration {

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -11,7 +12,7 @@ func init() {
 		ShortName:   "GuestWithoutFrontendIP",
 		Description: "With Floating IP on, a guest that does not hold the frontend IP receives the SYN but never answers it.",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip", "guest-os"},
+		Features:    []features.Name{features.FloatingIP, features.GuestOS},
 		Expectation: "The loopback configuration is performed within the guest OS; without it the rules do not function: the packet to dst = FIP is not local to the guest and is dropped, the client gets no SYN-ACK.",
 		Source:      docMultiVIP,
 		Deployment:  "mapping.yaml",

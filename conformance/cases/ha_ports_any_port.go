@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -11,7 +12,7 @@ func init() {
 		ShortName:   "HAPortsAnyPort",
 		Description: "An HA-ports rule (protocol All, ports 0) forwards TCP and UDP to any destination port, keeping the port, with Floating IP off and on, and the reply comes back from the frontend.",
 		Profile:     suite.Core,
-		Features:    []string{"ha-ports", "floating-ip", "floating-ip-off", "udp"},
+		Features:    []features.Name{features.HAPorts, features.FloatingIP, features.FloatingIPOff, features.UDP},
 		Expectation: "HA ports load-balance every TCP and UDP flow of an internal frontend; the backend receives dst = DIP:originalPort with Floating IP off and FIP:originalPort with it on (backendPort 0 = any port).",
 		Source:      docHAPorts,
 		Deployment:  "haports.yaml",

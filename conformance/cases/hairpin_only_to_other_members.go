@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -21,7 +22,7 @@ func init() {
 		ShortName:   "HairpinOnlyToOtherMembers",
 		Description: "A backend connecting to its own internal load balancer's frontend (Floating IP off) is answered by another member when its flow is hashed there, and fails when the flow is hashed to itself: the SYN comes back from its own address.",
 		Profile:     suite.Extended,
-		Features:    []string{"hairpin", "internal"},
+		Features:    []features.Name{features.Hairpin},
 		Expectation: "A backend VM reaching the frontend of the internal load balancer it belongs to succeeds only when the flow goes to another backend; hashed to itself, the request and response halves don't match and the connection times out.",
 		Source:      docConcepts,
 		Deployment:  "hairpin.yaml",

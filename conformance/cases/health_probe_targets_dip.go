@@ -6,6 +6,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -15,7 +16,7 @@ func init() {
 		ShortName:   "HealthProbeTargetsDIP",
 		Description: "Health probes reach every pool member from 168.63.129.16 on its DIP and probe port, never on the frontend IP.",
 		Profile:     suite.Extended,
-		Features:    []string{"health-probe"},
+		Features:    []features.Name{features.HealthProbe},
 		Expectation: "Health probes are always directed to the DIP of a VM, from the Azure infrastructure address 168.63.129.16; a TCP probe is up when the member answers SYN-ACK.",
 		Source:      docProbes,
 		Deployment:  "probe.yaml",

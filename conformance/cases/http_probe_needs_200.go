@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -16,7 +17,7 @@ func init() {
 		ShortName:   "HTTPProbeNeeds200",
 		Description: "An HTTP health probe marks a member up only when GET requestPath answers 200: the case serves the probe in each VM, first with 200 (both members get new flows), then with 503 on one member, which must then get no new flows.",
 		Profile:     suite.Extended,
-		Features:    []string{"health-probe"},
+		Features:    []features.Name{features.HealthProbe, features.HTTPProbe},
 		Expectation: "An HTTP or HTTPS probe succeeds only on HTTP 200 within the timeout; any other status code (such as 403, 404 or 500) marks the instance down.",
 		Source:      docProbes,
 		Deployment:  "httpprobe.yaml",

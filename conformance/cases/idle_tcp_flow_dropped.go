@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -14,7 +15,7 @@ func init() {
 		ShortName:   "IdleTCPFlowDropped",
 		Description: "A TCP connection idle for longer than its rule's idle timeout (no TCP reset) is over: later segments from either end are dropped silently, and nobody gets a reset.",
 		Profile:     suite.Extended,
-		Features:    []string{"idle-timeout"},
+		Features:    []features.Name{features.IdleTimeout},
 		Expectation: "By default the load balancer silently drops flows when the idle timeout of a flow is reached; after that the client's segments reach no backend and the backend's reach no client.",
 		Source:      docTCPReset,
 		Deployment:  "idle.yaml",

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/internal/procnet"
@@ -18,7 +19,7 @@ func init() {
 		ShortName:   "IdleTCPFlowReset",
 		Description: "With enableTcpReset, an ESTABLISHED TCP connection reaching its idle timeout is reset at both ends, with sequence numbers both stacks accept; a connection already closed gets no reset.",
 		Profile:     suite.Extended,
-		Features:    []string{"idle-timeout", "tcp-reset", "floating-ip"},
+		Features:    []features.Name{features.IdleTimeout, features.TCPReset, features.FloatingIP},
 		Expectation: "With TCP reset enabled the load balancer sends bidirectional TCP resets to the client and server endpoints at the time of idle timeout, for TCP connections in the ESTABLISHED state only.",
 		Source:      docTCPReset,
 		Deployment:  "idle.yaml",

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -19,7 +20,7 @@ func init() {
 		ShortName:   "InboundNatRuleClassic",
 		Description: "A classic inbound NAT rule (frontendPort 50001 -> target nat0 ipconfig1, port 22, Floating IP off) forwards to that VM only, keeps the client's source, and the reply leaves from the frontend port without crossing the mux.",
 		Profile:     suite.Core,
-		Features:    []string{"inbound-nat-rule", "floating-ip-off", "dsr"},
+		Features:    []features.Name{features.InboundNATRule, features.FloatingIPOff, features.DSR},
 		Expectation: "A v1 inbound NAT rule forwards frontendIP:frontendPort to its one target IP configuration as dst = DIP:backendPort; no other pool VM sees the flow; the source is clientIP:clientPort; the reply reaches the client from frontendIP:frontendPort and never crosses the mux (DSR).",
 		Source:      docInboundNAT,
 		Deployment:  "nat.yaml",

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
 
@@ -21,7 +22,7 @@ func init() {
 		ShortName:   "InboundNatRulePortRange",
 		Description: "A v2 inbound NAT rule over a three-VM pool (frontend ports 50100-50109, backendPort 2222, Floating IP off) gives each member its own frontend port: every flow to one of the first three ports reaches the same single member as DIP:2222, and distinct ports reach distinct members.",
 		Profile:     suite.Core,
-		Features:    []string{"inbound-nat-rule", "inbound-nat-rule-v2", "floating-ip-off"},
+		Features:    []features.Name{features.InboundNATRule, features.InboundNATRuleV2, features.FloatingIPOff},
 		Expectation: "Azure preallocates frontendPortRangeStart..End and creates one port mapping per backend address of the pool, each to backendPort. " +
 			"Which member gets which port is not documented (mappings are made \"from the preallocated range\" and persist when the pool scales), so the case asserts only what is: " +
 			"each of the first len(pool) ports reaches exactly one member, every flow to it the same one, as dst = DIP:backendPort with the client's source; distinct ports reach distinct members, so every member is reachable. " +

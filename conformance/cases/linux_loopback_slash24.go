@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -17,7 +18,7 @@ func init() {
 		ShortName:   "LinuxLoopbackSlash24BreaksSubnet",
 		Description: "A Linux guest with its frontend IP on lo as /24 (the doc's Ubuntu example) inside its own subnet can no longer reach its gateway or subnet peers; with /32 it can.",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip", "guest-os", "linux"},
+		Features:    []features.Name{features.FloatingIP, features.GuestOS},
 		Expectation: "An address with prefix P on lo installs 'local P dev lo', so every address of P is local: inbound to the FIP still works, but traffic to the gateway and subnet peers loops back instead of leaving the NIC. With /32 only the FIP is local.",
 		Source:      docFibLocal,
 		Deployment:  "loopback24.yaml",

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/reports"
@@ -23,7 +24,7 @@ func init() {
 			"port). A rule without a health probe can never take the member out: the case shows its new flows reaching the failed member " +
 			"and fails on the rule (lint's LB2003). A TCP backend port some probe watches is ProbeDownNoNewFlows' subject.",
 		Profile:     suite.Core,
-		Features:    []string{"health-probe", "user-deployment"},
+		Features:    []features.Name{features.HealthProbe},
 		Expectation: "Only the health probe takes a member out of rotation; a member whose service fails keeps new flows until its probe fails. Without a probe the load balancer cannot take a failed backend out of rotation: new flows keep going to it.",
 		Source:      docProbes,
 		Budget: func(d *schema.Deployment) time.Duration {

@@ -3,6 +3,7 @@ package cases
 import (
 	"slices"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -12,7 +13,7 @@ func init() {
 		ShortName:   "NoFlowOutsideThePool",
 		Description: "Two rules over disjoint pools: every flow of rule a reaches a member of pool-a (a1, a2), every flow of rule b reaches b1, and none reaches a VM outside its rule's pool.",
 		Profile:     suite.Core,
-		Features:    []string{"load-balancing-rule"},
+		Features:    []features.Name{features.LoadBalancingRule},
 		Expectation: "A load-balancing rule distributes its flows over the healthy instances of its own backend pool only.",
 		Source:      docMultiVIP,
 		Deployment:  "pools.yaml",

@@ -3,6 +3,7 @@ package cases
 import (
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -12,7 +13,7 @@ func init() {
 		ShortName:   "NoMatchingRuleDropped",
 		Description: "Packets to a frontend port or protocol no rule covers, and ICMP echo to a frontend, are not delivered to any backend and get no answer.",
 		Profile:     suite.Core,
-		Features:    []string{"load-balancing-rule"},
+		Features:    []features.Name{features.LoadBalancingRule},
 		Expectation: "Only traffic that matches a load-balancing rule (frontend, protocol, port) is forwarded; the frontend is not a host and does not answer ping.",
 		Source:      docConcepts,
 		Deployment:  "mapping.yaml",

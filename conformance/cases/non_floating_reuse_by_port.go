@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
 
@@ -10,7 +11,7 @@ func init() {
 		ShortName:   "NonFloatingReuseByPort",
 		Description: "Two frontends without Floating IP reach the same DIP on distinct backend ports (FIP3:80 -> DIP:8080, FIP5:80 -> DIP:8081).",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip-off", "multiple-frontends"},
+		Features:    []features.Name{features.FloatingIPOff, features.MultipleFrontends},
 		Expectation: "Each rule produces a flow with a unique destination: by varying the backend port, multiple rules deliver flows to the same DIP on different ports (multivip rule type 1).",
 		Source:      docMultiVIP,
 		Deployment:  "mapping.yaml",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/schema"
@@ -15,7 +16,7 @@ func init() {
 		ShortName:   "OutboundSNATFromDIPOnly",
 		Description: "A connection the backend opens from its DIP leaves from the outbound frontend (the public rule's default SNAT) on a port of its range and its answer comes back; one it opens from the Floating IP frontend on its loopback is not translated and never reaches the destination.",
 		Profile:     suite.Core,
-		Features:    []string{"outbound-snat", "floating-ip"},
+		Features:    []features.Name{features.OutboundSNAT, features.FloatingIP},
 		Expectation: "Outbound SNAT translates the primary IP configuration's connections; \"If your application binds to the frontend IP address configured on the loopback ... Azure's outbound won't rewrite the outbound flow, and the flow fails.\"",
 		Source:      docFloatingIP,
 		Deployment:  "mapping.yaml",

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -19,7 +20,7 @@ func init() {
 		ShortName:   "OversizeGetsFragNeeded",
 		Description: "A client packet for a rule that is larger than the virtual network's MTU and has DF set is not delivered; the client gets ICMP fragmentation needed with the MTU, quoting its packet, so path MTU discovery works through the load balancer.",
 		Profile:     suite.Extended,
-		Features:    []string{"mtu"},
+		Features:    []features.Name{features.FragNeeded},
 		Expectation: "A router that cannot forward a datagram without fragmenting it, DF being set, discards it and returns ICMP Destination Unreachable, fragmentation needed and DF set, with the next-hop MTU.",
 		Source:      "https://www.rfc-editor.org/rfc/rfc1191#section-4",
 		Deployment:  "mapping.yaml",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -20,7 +21,7 @@ func init() {
 		ShortName:   "ProbeDownNoNewFlows",
 		Description: "When one member's health probe fails, new flows avoid it while an established TCP connection to it keeps working.",
 		Profile:     suite.Extended,
-		Features:    []string{"health-probe"},
+		Features:    []features.Name{features.HealthProbe},
 		Expectation: "One backend probed down: new TCP flows go to the healthy instances, existing TCP flows to the probed-down instance continue.",
 		Source:      docProbes,
 		Catches:     []string{"probe-down-ignored", "probe-down-breaks-established"},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/reports"
@@ -19,7 +20,7 @@ func init() {
 		ShortName:   "ProbesAnsweredByMembers",
 		Description: "For every load-balancing rule with a health probe, each pool member the rule sends flows receives the probe from 168.63.129.16 on its DIP and probe port and accepts it (SYN-ACK), so the member stays in rotation.",
 		Profile:     suite.Core,
-		Features:    []string{"health-probe", "user-deployment"},
+		Features:    []features.Name{features.HealthProbe},
 		Expectation: "Health probes come from 168.63.129.16 to DIP:probePort; a member whose probe is refused or dropped (no service on the probe port, a firewall that blocks 168.63.129.16) is marked down and gets no new flows.",
 		Source:      docProbes,
 		Catches:     []string{"probe-source-not-platform", "probe-wrong-port"},

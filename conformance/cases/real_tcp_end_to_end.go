@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -14,7 +15,7 @@ func init() {
 		ShortName:   "RealTCPEndToEnd",
 		Description: "Real client sockets complete TCP connections and a UDP exchange through the load balancer, with Floating IP on and off, and the service sees the right addresses.",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip", "floating-ip-off", "dsr", "udp"},
+		Features:    []features.Name{features.FloatingIP, features.FloatingIPOff, features.DSR, features.UDP},
 		Expectation: "A client connects to frontendIP:frontendPort and talks to the backend service; the service sees the client as peer and DIP:backendPort (Floating IP off) or FIP:backendPort (on) as local address.",
 		Source:      docMultiVIP,
 		Deployment:  "mapping.yaml",

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -11,7 +12,7 @@ func init() {
 		ShortName:   "ReplyBypassesMux",
 		Description: "The backend's reply goes from the host straight to the client: it never reaches or leaves the mux.",
 		Profile:     suite.Core,
-		Features:    []string{"dsr"},
+		Features:    []features.Name{features.DSR},
 		Expectation: "Azure Load Balancer always operates in a DSR flow topology: the return half of a flow goes directly back to the origin, not through the Mux.",
 		Source:      docMultiVIP,
 		Deployment:  "mapping.yaml",

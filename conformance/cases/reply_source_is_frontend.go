@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -11,7 +12,7 @@ func init() {
 		ShortName:   "ReplySourceIsFrontend",
 		Description: "The client receives the backend's SYN-ACK from frontendIP:frontendPort, never from the DIP or the backend port.",
 		Profile:     suite.Core,
-		Features:    []string{"dsr", "floating-ip", "floating-ip-off"},
+		Features:    []features.Name{features.DSR, features.FloatingIP, features.FloatingIPOff},
 		Expectation: "In both modes the reply reaches the client as src = frontendIP:frontendPort, dst = clientIP:clientPort.",
 		Source:      docMultiVIP,
 		Catches:     []string{"reply-source-untranslated", "reply-port-untranslated"},

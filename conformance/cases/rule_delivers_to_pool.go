@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/reports"
@@ -20,7 +21,7 @@ func init() {
 		ShortName:   "RuleDeliversToPool",
 		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, flows to frontendIP:frontendPort reach every one of the rule's backends (its pool members, or the NAT rule's target), each with the destination its Floating IP mode prescribes; a member Azure sends no flow of the rule (a secondary IP configuration behind Floating IP) receives nothing, and fails the case: the deployment meant it to get traffic. Every v2 inbound NAT rule gives each member its own port of the range. Two Floating IP rules must not reach a member with the same destination.",
 		Profile:     suite.Core,
-		Features:    []string{"load-balancing-rule", "user-deployment"},
+		Features:    []features.Name{features.LoadBalancingRule},
 		Expectation: "A flow matching a rule is delivered to one of its backends as dst = DIP:backendPort (Floating IP off) or frontendIP:backendPort (on), with the client's source preserved; the rule's flows are spread over all its healthy backends.",
 		Source:      docMultiVIP,
 		Budget: func(d *schema.Deployment) time.Duration {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/schema"
@@ -16,7 +17,7 @@ func init() {
 		ShortName:   "RuleReplyDirect",
 		Description: "For every load-balancing rule and classic inbound NAT rule of the deployment, the backend's answer reaches the client from frontendIP:frontendPort without crossing the mux.",
 		Profile:     suite.Core,
-		Features:    []string{"dsr", "user-deployment"},
+		Features:    []features.Name{features.DSR},
 		Expectation: "Replies come from frontendIP:frontendPort and flow directly back to the client (DSR). TCP is always answered: with SYN-ACK when the rule has a backend port (the guest's listeners, declared or as conform assumes them, are the services, so a RST means the rule's service does not listen where the packet arrives: lint's LB3005, or LB2004 for an availability group listener, which answers on the listener IP only), SYN-ACK or RST for HA ports; UDP when the guest declares a listener for the backend port.",
 		Source:      docMultiVIP,
 		Budget:      func(d *schema.Deployment) time.Duration { return coverBudget(view.Resolve(d)) },

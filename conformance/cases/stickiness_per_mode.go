@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -10,7 +11,7 @@ func init() {
 		ShortName:   "StickinessPerMode",
 		Description: "Each load distribution mode keeps its affinity: Default per 5-tuple, SourceIP per client IP across ports and protocols, SourceIPProtocol per client IP and protocol.",
 		Profile:     suite.Extended,
-		Features:    []string{"load-distribution", "session-persistence"},
+		Features:    []features.Name{features.LoadDistribution, features.SessionPersistence},
 		Expectation: "Default: packets of one 5-tuple always reach the same backend. SourceIP: the same (client IP, frontend) reaches the same backend whatever the ports and protocol. SourceIPProtocol: the same (client IP, frontend, protocol).",
 		Source:      docDistMode,
 		Deployment:  "distribution.yaml",

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -10,7 +11,7 @@ func init() {
 		ShortName:   "UDPFlowMovesOffDownMember",
 		Description: "A UDP flow (one 5-tuple) pinned to a member moves to a healthy member once that member's health probe fails; ProbeDownNoNewFlows shows that an established TCP connection stays.",
 		Profile:     suite.Extended,
-		Features:    []string{"health-probe"},
+		Features:    []features.Name{features.HealthProbe, features.UDP},
 		Expectation: "When a probe fails, established TCP connections to the instance continue, but UDP flows (which have no connection) move to a healthy instance.",
 		Source:      docProbes,
 		Deployment:  "probe.yaml",

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -13,7 +14,7 @@ func init() {
 		ShortName:   "UDPIgnoresIdleTimeout",
 		Description: "A UDP flow silent for longer than its rule's idle timeout still works: the backend's next datagram reaches the client from the frontend.",
 		Profile:     suite.Extended,
-		Features:    []string{"idle-timeout", "udp"},
+		Features:    []features.Name{features.IdleTimeout, features.UDP},
 		Expectation: "The idle timeout applies to TCP flows only: a UDP rule has no idle timeout, so a UDP flow's replies keep their frontend address after any silence.",
 		Source:      docTCPReset,
 		Deployment:  "idle.yaml",

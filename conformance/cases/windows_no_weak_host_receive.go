@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 )
@@ -11,7 +12,7 @@ func init() {
 		ShortName:   "WindowsNoWeakHostReceive",
 		Description: "A Windows guest holding the frontend IP on its loopback, but without weakhostreceive on the NIC, silently discards the SYN.",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip", "guest-os", "windows"},
+		Features:    []features.Name{features.FloatingIP, features.GuestOS},
 		Expectation: "Windows is a strong host: a packet for an address of another interface is discarded unless the receiving interface has weakhostreceive enabled; the Azure doc requires it on the NIC. No SYN-ACK and no RST reach the client.",
 		Source:      docFloatingIP,
 		Deployment:  "windows.yaml",

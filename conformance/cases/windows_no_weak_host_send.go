@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/internal/procnet"
@@ -12,7 +13,7 @@ func init() {
 		ShortName:   "WindowsNoWeakHostSend",
 		Description: "A Windows guest that receives the SYN on the frontend IP, but has weakhostsend enabled nowhere, never lets the SYN-ACK leave the VM.",
 		Profile:     suite.Core,
-		Features:    []string{"floating-ip", "guest-os", "windows"},
+		Features:    []features.Name{features.FloatingIP, features.GuestOS},
 		Expectation: "Strong-host send: a packet with a source address of another interface (the loopback's FIP) may not leave the NIC unless weakhostsend is enabled; the Azure doc enables it on the loopback. The server socket sits in SYN-RECV and nothing appears on the wire.",
 		Source:      docFloatingIP,
 		Deployment:  "windows.yaml",

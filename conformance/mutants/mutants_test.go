@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/cases"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/mutants"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/conformance/suite"
@@ -173,7 +174,7 @@ func runMutant(t *testing.T, w *mutants.Workspace, m mutants.Mutant, run, profil
 		t.Fatal(err)
 	}
 	tg := target.Forwarder("mutant-"+m.Name, bin)
-	opts := suite.Options{Fixtures: cases.Fixture, Profile: profile, Implementation: reports.Implementation{Name: tg.Name, Features: tg.Features}}
+	opts := suite.Options{Fixtures: cases.Fixture, Profile: profile, Implementation: reports.Implementation{Name: tg.Name, Features: features.Strings(tg.Features)}}
 	if run != "" {
 		opts.Select = regexp.MustCompile(run)
 	}

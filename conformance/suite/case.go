@@ -19,12 +19,11 @@ package suite
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 	"sync"
 	"time"
 
-	"github.com/lbcheck/lbcheck/conformance/target"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
@@ -42,8 +41,10 @@ type Case struct {
 	Description string
 	// Profile is Core or Extended.
 	Profile string
-	// Features are the features the case exercises, e.g. "floating-ip".
-	Features []string
+	// Features are the features the case needs. When the implementation
+	// lacks an extended one (its manifest does not declare it), the case
+	// is reported not supported instead of run.
+	Features []features.Name
 	// Expectation is the documented behaviour the case checks, in words.
 	Expectation string
 	// Source is the URL of the documentation the expectation comes from.
@@ -62,11 +63,6 @@ type Case struct {
 	// was written to catch; that package's tests check that it fails
 	// against each of them.
 	Catches []string
-	// Declared, when set, is a feature beyond Azure's documented behaviour
-	// (target.Features) that the case checks: it runs only when the
-	// implementation declares it (reports.Implementation.Features) and is
-	// skipped otherwise.
-	Declared string
 	// Minute, when set, is how long one minute of the fixture's idle
 	// timeouts lasts for the target (contract.Config.MinuteMillis), so a
 	// case can wait out an idle timeout. Cases of one fixture agree on it;
@@ -105,6 +101,11 @@ func Register(c *Case) {
 var shortName = regexp.MustCompile(`^[A-Z][A-Za-z0-9]+$`)
 
 func (c *Case) validate() error {
+	for _, f := range c.Features {
+		if _, ok := features.Lookup(f); !ok {
+			return fmt.Errorf("suite: case %s: unknown feature %q (conformance/features)", c.ShortName, f)
+		}
+	}
 	switch {
 	case !shortName.MatchString(c.ShortName):
 		return fmt.Errorf("suite: case name %q is not CamelCase", c.ShortName)
@@ -114,8 +115,8 @@ func (c *Case) validate() error {
 		return fmt.Errorf("suite: case %s needs a description, an expectation and a source", c.ShortName)
 	case c.Run == nil:
 		return fmt.Errorf("suite: case %s has no Run", c.ShortName)
-	case c.Declared != "" && !slices.Contains(target.Features, c.Declared):
-		return fmt.Errorf("suite: case %s: Declared %q is no declarable feature (target.Features: %v)", c.ShortName, c.Declared, target.Features)
+	case len(c.Features) == 0:
+		return fmt.Errorf("suite: case %s lists no features", c.ShortName)
 	case c.Minute < 0 || c.Minute > time.Minute || (c.Minute > 0 && c.Generic()):
 		return fmt.Errorf("suite: case %s: Minute %v (want up to a minute, and none on a generic case)", c.ShortName, c.Minute)
 	}

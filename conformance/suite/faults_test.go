@@ -57,8 +57,7 @@ func init() {
 		}},
 		{ShortName: "ZzStrayB1Passes", Deployment: "faultB.yaml", Run: wait(0)},
 	} {
-		c.Description, c.Expectation, c.Source, c.Profile = "fault test", "fault test", "faults_test.go", Extended
-		Register(c)
+		registerTestCase(c, "faults_test.go")
 	}
 }
 

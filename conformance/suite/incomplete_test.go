@@ -28,8 +28,7 @@ func init() {
 		{ShortName: "ZzIncompleteB1NeverRuns", Deployment: "incomplete-b.yaml", Run: func(t *T) {}},
 		{ShortName: "ZzIncompleteB2NeverRuns", Deployment: "incomplete-b.yaml", Run: func(t *T) {}},
 	} {
-		c.Description, c.Expectation, c.Source, c.Profile = "runner test", "runner test", "incomplete_test.go", Extended
-		Register(c)
+		registerTestCase(c, "incomplete_test.go")
 	}
 }
 

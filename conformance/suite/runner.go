@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/internal/safetext"
@@ -79,6 +79,13 @@ type planned struct {
 	name string // result name: the short name, suffixed for user deployments
 }
 
+// notSupported is a planned case and the features it needs that the
+// implementation does not declare.
+type notSupported struct {
+	planned
+	missing []features.Name
+}
+
 // group is the cases that share one deployment (and so one Env).
 type group struct {
 	name   string
@@ -87,9 +94,16 @@ type group struct {
 	cases  []planned
 }
 
-// plan groups the selected cases by deployment, in first-use order.
-func plan(cases []*Case, opts *Options) ([]*group, error) {
+// plan groups the selected cases by deployment, in first-use order, and
+// sets apart those the implementation does not support: they need no
+// deployment.
+func plan(cases []*Case, opts *Options) ([]*group, []notSupported, error) {
 	var groups []*group
+	var unsupported []notSupported
+	declared := make([]features.Name, len(opts.Implementation.Features))
+	for i, f := range opts.Implementation.Features {
+		declared[i] = features.Name(f)
+	}
 	index := map[string]*group{}
 	add := func(depName string, dep *schema.Deployment, p planned) {
 		g := index[depName]
@@ -106,13 +120,20 @@ func plan(cases []*Case, opts *Options) ([]*group, error) {
 			continue
 		case len(opts.Users) > 0 && !c.Generic():
 			continue
+		}
+		if missing := features.Missing(c.Features, declared); len(missing) > 0 {
+			if len(opts.Users) == 0 {
+				unsupported = append(unsupported, notSupported{planned{c, c.ShortName}, missing})
+			}
+			for _, u := range opts.Users {
+				unsupported = append(unsupported, notSupported{planned{c, userCaseName(c, u, opts)}, missing})
+			}
+			continue
+		}
+		switch {
 		case len(opts.Users) > 0:
 			for _, u := range opts.Users {
-				name := c.ShortName
-				if len(opts.Users) > 1 {
-					name += "[" + u.Name + "]"
-				}
-				add(u.Name, u.Deployment, planned{c, name})
+				add(u.Name, u.Deployment, planned{c, userCaseName(c, u, opts)})
 			}
 		default:
 			fixture := c.Deployment
@@ -121,11 +142,11 @@ func plan(cases []*Case, opts *Options) ([]*group, error) {
 			}
 			if index[fixture] == nil {
 				if opts.Fixtures == nil {
-					return nil, fmt.Errorf("case %s: no fixture loader", c.ShortName)
+					return nil, nil, fmt.Errorf("case %s: no fixture loader", c.ShortName)
 				}
 				d, err := opts.Fixtures(fixture)
 				if err != nil {
-					return nil, fmt.Errorf("case %s: fixture %s: %w", c.ShortName, fixture, err)
+					return nil, nil, fmt.Errorf("case %s: fixture %s: %w", c.ShortName, fixture, err)
 				}
 				add(fixture, d, planned{c, c.ShortName})
 				continue
@@ -133,7 +154,23 @@ func plan(cases []*Case, opts *Options) ([]*group, error) {
 			add(fixture, nil, planned{c, c.ShortName})
 		}
 	}
-	return groups, nil
+	return groups, unsupported, nil
+}
+
+// result is the case's result with what the case says of itself filled in.
+func (p planned) result() reports.CaseResult {
+	c := p.c
+	return reports.CaseResult{Name: p.name, Description: c.Description, Profile: c.Profile,
+		Features: features.Strings(c.Features), Expectation: c.Expectation, Source: c.Source}
+}
+
+// userCaseName is a generic case's result name on user deployment u: its
+// short name, suffixed with the deployment's when there are several.
+func userCaseName(c *Case, u UserDeployment, opts *Options) string {
+	if len(opts.Users) > 1 {
+		return c.ShortName + "[" + u.Name + "]"
+	}
+	return c.ShortName
 }
 
 // Runner runs cases against a target.
@@ -159,7 +196,14 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		rep.Deployments = append(rep.Deployments, reports.Deployment{Name: u.Name, Files: u.Files, Assumed: topo.Assumed(u.Deployment)})
 	}
 	var groups []*group
+	var unsupported []notSupported
+	n, total := 0, 0 // cases reported so far, and planned
 	finish := func(err error) (*reports.ConformanceReport, error) {
+		// Cases the implementation does not support come last: they
+		// need no deployment and have their verdict whatever happened.
+		for _, u := range unsupported {
+			r.notSupported(u, &n, total, rep)
+		}
 		rep.DurationSec = time.Since(start).Seconds()
 		rep.Profiles, rep.Result = reports.Summarize(rep.Cases)
 		if rep.NotRun = notRun(groups, rep.Cases); len(rep.NotRun) > 0 {
@@ -167,11 +211,11 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		}
 		return rep, err
 	}
-	groups, err := plan(Cases(r.Select), &r.Options)
+	groups, unsupported, err := plan(Cases(r.Select), &r.Options)
 	if err != nil {
 		return finish(err)
 	}
-	total := 0
+	total = len(unsupported)
 	for _, g := range groups {
 		total += len(g.cases)
 	}
@@ -216,7 +260,6 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 
 	var ports atomic.Uint32
 	var notStarted []string
-	n := 0
 	for _, g := range groups {
 		var rd ready
 		select {
@@ -363,12 +406,6 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := newT(cctx, c, env, ports)
-	run := c.Run
-	if c.Declared != "" && !slices.Contains(r.Implementation.Features, c.Declared) {
-		run = func(t *T) {
-			t.Skipf("checks feature %s, which the implementation does not declare (target manifest features:)", c.Declared)
-		}
-	}
 	if r.Progress != nil {
 		// Progress lines go under the case's "[n/total] name ... " line;
 		// its status then follows on a line of its own.
@@ -395,7 +432,7 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 				t.Errorf("panic: %v\n%s", v, buf)
 			}
 		}()
-		run(t)
+		c.Run(t)
 	}()
 	select {
 	case <-done:
@@ -408,10 +445,8 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 		case <-time.After(2 * time.Second):
 		}
 	}
-	res := reports.CaseResult{
-		Name: p.name, Description: c.Description, Profile: c.Profile, Features: c.Features,
-		Expectation: c.Expectation, Source: c.Source, DurationSec: time.Since(start).Seconds(),
-	}
+	res := p.result()
+	res.DurationSec = time.Since(start).Seconds()
 	t.mu.Lock()
 	res.Checks = append(res.Checks, t.checks...)
 	res.Hops = append(res.Hops, t.hops...)

@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/target"
@@ -71,12 +73,12 @@ func init() {
 			s := fe(t)
 			t.ExpectAny(t.VMs(), Step{What: "delivered to port 9", Match: pkt.Match{Src: s.Src, SrcPort: s.SrcPort, DstPort: 9}, Timeout: 200 * time.Millisecond})
 		}},
-		{ShortName: "ZzRunnerA8NotDeclared", Declared: target.FeatureConsistentHashing, Run: func(t *T) {
-			t.Errorf("ran, though the implementation does not declare %s", target.FeatureConsistentHashing)
+		{ShortName: "ZzRunnerA8NotDeclared", Features: []features.Name{features.ConsistentHashing}, Run: func(t *T) {
+			t.Errorf("ran, though the implementation does not declare %s", features.ConsistentHashing)
 		}},
 	} {
-		c.Description, c.Expectation, c.Source, c.Profile, c.Deployment = "runner test", "runner test", "runner_test.go", Extended, "runner.yaml"
-		Register(c)
+		c.Deployment = "runner.yaml"
+		registerTestCase(c, "runner_test.go")
 	}
 }
 
@@ -108,7 +110,7 @@ func TestRunnerOnRealTopology(t *testing.T) {
 		"ZzRunnerA1Passes": reports.StatusPassed, "ZzRunnerA2Fails": reports.StatusFailed,
 		"ZzRunnerA3Panics": reports.StatusFailed, "ZzRunnerA4TimesOut": reports.StatusFailed,
 		"ZzRunnerA5Skips": reports.StatusSkipped, "ZzRunnerA6PassesAfterRestart": reports.StatusPassed,
-		"ZzRunnerA7AnyFails": reports.StatusFailed, "ZzRunnerA8NotDeclared": reports.StatusSkipped,
+		"ZzRunnerA7AnyFails": reports.StatusFailed, "ZzRunnerA8NotDeclared": reports.StatusNotSupported,
 	}
 	reasons := map[string]string{"ZzRunnerA2Fails": "dport 8080, want 9999", "ZzRunnerA3Panics": "panic: boom", "ZzRunnerA4TimesOut": "timed out after 2s", "ZzRunnerA5Skips": "not applicable",
 		"ZzRunnerA7AnyFails": "no packet matching src=198.51.100.100", "ZzRunnerA8NotDeclared": "does not declare"}
@@ -121,6 +123,12 @@ func TestRunnerOnRealTopology(t *testing.T) {
 		}
 		if !strings.Contains(c.Reason, reasons[c.Name]) {
 			t.Errorf("%s: reason %q lacks %q", c.Name, c.Reason, reasons[c.Name])
+		}
+		if c.Status == reports.StatusNotSupported {
+			if c.Pcap != "" || !slices.Equal(c.Unsupported, []string{string(features.ConsistentHashing)}) {
+				t.Errorf("%s: not run, yet capture %q; unsupported %v, want [%s]", c.Name, c.Pcap, c.Unsupported, features.ConsistentHashing)
+			}
+			continue
 		}
 		if _, err := os.Stat(filepath.Join(pcaps, filepath.Base(c.Pcap))); err != nil {
 			t.Errorf("%s: capture: %v", c.Name, err)

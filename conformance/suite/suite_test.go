@@ -4,15 +4,17 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
 func TestValidate(t *testing.T) {
-	ok := Case{ShortName: "GoodCase", Description: "d", Profile: Core, Expectation: "e", Source: "s", Run: func(*T) {}}
+	ok := Case{ShortName: "GoodCase", Description: "d", Profile: Core, Features: []features.Name{features.DSR}, Expectation: "e", Source: "s", Run: func(*T) {}}
 	if err := ok.validate(); err != nil {
 		t.Fatalf("valid case rejected: %v", err)
 	}
@@ -21,6 +23,8 @@ func TestValidate(t *testing.T) {
 		func(c *Case) { c.Profile = "gold" },
 		func(c *Case) { c.Source = "" },
 		func(c *Case) { c.Run = nil },
+		func(c *Case) { c.Features = nil },
+		func(c *Case) { c.Features = []features.Name{"teleport"} },
 		func(c *Case) { c.Minute = time.Second }, // generic
 		func(c *Case) { c.Deployment, c.Minute = "f.yaml", 2*time.Minute },
 	} {
@@ -32,11 +36,27 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// registerTestCase registers a case of this package's tests: the texts a
+// case must have say where it comes from, the profile is extended and the
+// features load-balancing-rule unless the case sets them.
+func registerTestCase(c *Case, source string) {
+	c.Description, c.Expectation, c.Source = "test case", "test case", source
+	if c.Profile == "" {
+		c.Profile = Extended
+	}
+	if c.Features == nil {
+		c.Features = []features.Name{features.LoadBalancingRule}
+	}
+	Register(c)
+}
+
 func TestPlanGroupsByDeployment(t *testing.T) {
 	mk := func(name, dep, profile string) *Case {
 		return &Case{ShortName: name, Deployment: dep, Profile: profile}
 	}
-	cases := []*Case{mk("A", "f1.yaml", Core), mk("B", "f2.yaml", Core), mk("C", "f1.yaml", Core), mk("G", "", Core)}
+	probed := mk("P", "f3.yaml", Extended)
+	probed.Features = []features.Name{features.FloatingIP, features.HealthProbe}
+	cases := []*Case{mk("A", "f1.yaml", Core), mk("B", "f2.yaml", Core), mk("C", "f1.yaml", Core), probed, mk("G", "", Core)}
 	loads := map[string]int{}
 	opts := &Options{Fixtures: func(name string) (*schema.Deployment, error) {
 		loads[name]++
@@ -45,9 +65,19 @@ func TestPlanGroupsByDeployment(t *testing.T) {
 		}
 		return &schema.Deployment{}, nil
 	}}
-	groups, err := plan(cases, opts)
+	groups, unsupported, err := plan(cases, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// P needs health-probe, which the implementation does not declare: it
+	// is set apart and its fixture never loaded.
+	if len(unsupported) != 1 || unsupported[0].name != "P" || !slices.Equal(unsupported[0].missing, []features.Name{features.HealthProbe}) || loads["f3.yaml"] != 0 {
+		t.Errorf("unsupported %+v (f3.yaml loaded %d times), want P missing health-probe and no load", unsupported, loads["f3.yaml"])
+	}
+	declared := Options{Fixtures: func(string) (*schema.Deployment, error) { return &schema.Deployment{}, nil }}
+	declared.Implementation.Features = []string{string(features.HealthProbe)}
+	if _, unsupported, _ := plan(cases, &declared); len(unsupported) != 0 {
+		t.Errorf("health-probe declared, yet unsupported %+v", unsupported)
 	}
 	var got []string
 	for _, g := range groups {
@@ -71,7 +101,7 @@ func TestPlanGroupsByDeployment(t *testing.T) {
 
 	// User deployments: only generic cases, once per deployment, suffixed.
 	users := &Options{Users: []UserDeployment{{Name: "a.yaml", Deployment: &schema.Deployment{}}, {Name: "b.yaml", Deployment: &schema.Deployment{}}}}
-	groups, err = plan(cases, users)
+	groups, _, err = plan(cases, users)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +109,7 @@ func TestPlanGroupsByDeployment(t *testing.T) {
 		t.Errorf("user plan: %+v", groups)
 	}
 
-	if _, err := plan([]*Case{mk("X", "broken.yaml", Core)}, opts); err == nil || !strings.Contains(err.Error(), "boom") {
+	if _, _, err := plan([]*Case{mk("X", "broken.yaml", Core)}, opts); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("broken fixture: %v", err)
 	}
 }
@@ -91,7 +121,7 @@ func TestCasesOrderAndSelect(t *testing.T) {
 		{ShortName: "ZzSelCoreB", Profile: Core},
 		{ShortName: "ZzSelCoreA", Profile: Core},
 	} {
-		c.Description, c.Expectation, c.Source, c.Run = "d", "e", "s", func(*T) {}
+		c.Description, c.Expectation, c.Source, c.Run, c.Features = "d", "e", "s", func(*T) {}, []features.Name{features.DSR}
 		Register(c)
 	}
 	var names []string
@@ -134,7 +164,7 @@ func (p *failingProvider) Setup(ctx context.Context, name string, d *schema.Depl
 }
 
 func TestSetupRetriedOnceThenSetupError(t *testing.T) {
-	Register(&Case{ShortName: "ZzSetupCase", Profile: Extended, Description: "d", Expectation: "e", Source: "s", Deployment: "x.yaml", Run: func(*T) {}})
+	registerTestCase(&Case{ShortName: "ZzSetupCase", Deployment: "x.yaml", Run: func(*T) {}}, "suite_test.go")
 	p := &failingProvider{}
 	var progress strings.Builder
 	r := Runner{Provider: p, Options: Options{

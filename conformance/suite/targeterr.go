@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/reports"
 )
@@ -43,14 +44,26 @@ func targetFault(err error) *TargetError {
 func (r *Runner) failCases(cases []planned, reason string, n *int, total int, rep *reports.ConformanceReport) {
 	for _, p := range cases {
 		*n++
-		c := p.c
-		rep.Cases = append(rep.Cases, reports.CaseResult{
-			Name: p.name, Description: c.Description, Profile: c.Profile, Features: c.Features,
-			Expectation: c.Expectation, Source: c.Source, Status: reports.StatusFailed, Reason: reason,
-		})
+		res := p.result()
+		res.Status, res.Reason = reports.StatusFailed, reason
+		rep.Cases = append(rep.Cases, res)
 		if r.Progress != nil {
 			fmt.Fprintf(r.Progress, "[%d/%d] %s ... FAIL (not run)\n%s\n", *n, total, safetext.Line(p.name), indent(reason))
 		}
+	}
+}
+
+// notSupported records a case the implementation lacks features for,
+// without running it.
+func (r *Runner) notSupported(u notSupported, n *int, total int, rep *reports.ConformanceReport) {
+	*n++
+	missing := features.Strings(u.missing)
+	res := u.result()
+	res.Status, res.Unsupported = reports.StatusNotSupported, missing
+	res.Reason = fmt.Sprintf("needs %s, which the implementation does not declare (target manifest features:, or --all-features)", strings.Join(missing, ", "))
+	rep.Cases = append(rep.Cases, res)
+	if r.Progress != nil {
+		fmt.Fprintf(r.Progress, "[%d/%d] %s ... not supported (needs %s)\n", *n, total, safetext.Line(u.name), strings.Join(missing, ", "))
 	}
 }
 

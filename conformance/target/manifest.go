@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	cueyaml "cuelang.org/go/encoding/yaml"
 
 	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/lbbin"
 	"github.com/lbcheck/lbcheck/internal/safefile"
 	lbschema "github.com/lbcheck/lbcheck/schema"
@@ -33,13 +35,14 @@ import (
 //	readyTimeout: "10s"   // wait for "ready" on stdout (default 10s)
 //	stopTimeout: "2s"     // SIGTERM grace before all the role started is killed (default 2s)
 //	env: {MYLB_LOG: "debug"}
+//	features: ["health-probe", "ha-ports"]   // extended features it has (features.Declarable)
 //
 // A command path with a slash that is not absolute is relative to the
 // manifest's directory; a bare name is looked up in PATH.
-const Schema = `
+var Schema = `
 #Duration: =~"^[0-9]+(\\.[0-9]+)?(ms|s|m)$"
 #Role: close({command: [string & !="", ...string]})
-#Feature: "consistent-hashing"
+#Feature: ` + featureEnum() + `
 #Target: close({
 	name:          string & !=""
 	version?:      string | number
@@ -61,22 +64,21 @@ type Manifest struct {
 	StopTimeout  time.Duration
 	// Env is added to every role's environment (NAME=value).
 	Env []string
-	// Features are the declared features (Features lists them) the
-	// implementation has: the cases that check them run.
-	Features []string
+	// Features are the extended features the implementation declares
+	// (features.Declarable): the cases needing any other are not
+	// supported.
+	Features []features.Name
 }
 
-// Features an implementation may declare: behaviour beyond what Azure
-// documents, checked only when declared (suite.Case.Declared).
-const (
-	// FeatureConsistentHashing: removing one of N members remaps about
-	// 1/N of the flows a fresh flow table would place (Maglev, as the
-	// reference forwarder does), where a modulo hash remaps most of them.
-	FeatureConsistentHashing = "consistent-hashing"
-)
-
-// Features lists every declarable feature (the schema's #Feature).
-var Features = []string{FeatureConsistentHashing}
+// featureEnum is the schema's #Feature: every feature's name, core ones
+// included so that Parse can say why they are not declared.
+func featureEnum() string {
+	var names []string
+	for _, f := range features.All() {
+		names = append(names, strconv.Quote(string(f.Name)))
+	}
+	return strings.Join(names, " | ")
+}
 
 // Role is the command of one role.
 type Role struct {
@@ -164,7 +166,13 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("target manifest %s: %v", filename, err)
 	}
 	m := &Manifest{Name: raw.Name, Mux: Role{raw.Mux.Command}, Host: Role{raw.Host.Command},
-		ReadyTimeout: DefaultReadyTimeout, StopTimeout: DefaultStopTimeout, Features: raw.Features}
+		ReadyTimeout: DefaultReadyTimeout, StopTimeout: DefaultStopTimeout}
+	for _, f := range raw.Features {
+		m.Features = append(m.Features, features.Name(f))
+	}
+	if err := features.Check(m.Features); err != nil {
+		return nil, fmt.Errorf("target manifest %s: features: %v", filename, err)
+	}
 	if raw.Version != nil {
 		m.Version = fmt.Sprint(raw.Version)
 	}
@@ -214,7 +222,7 @@ func Forwarder(name, bin string) *Manifest {
 		Host:         Role{[]string{bin, "forward", "--role", contract.RoleHost}},
 		ReadyTimeout: DefaultReadyTimeout,
 		StopTimeout:  DefaultStopTimeout,
-		Features:     Features,
+		Features:     features.Declarable(),
 	}
 }
 

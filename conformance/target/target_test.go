@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/lbbin"
 	"github.com/lbcheck/lbcheck/conformance/netlab"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
@@ -52,6 +53,8 @@ func TestParseErrors(t *testing.T) {
 		{"reserved env", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nenv: {LBCHECK_ROLE: mux}\n", "set by the runner"},
 		{"yaml syntax", "name: [x\n", "t.yaml"},
 		{"unknown feature", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nfeatures: [teleport]\n", "features"},
+		{"core feature", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nfeatures: [floating-ip]\n", `feature "floating-ip" is core`},
+		{"twice", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nfeatures: [ha-ports, health-probe, ha-ports]\n", `"ha-ports" declared twice`},
 	} {
 		_, err := Parse("t.yaml", []byte(tc.src))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -401,7 +404,7 @@ func TestExampleManifest(t *testing.T) {
 	}
 	ref := Forwarder("x", "lbcheck")
 	if !slices.Equal(m.Mux.Command, ref.Mux.Command) || !slices.Equal(m.Host.Command, ref.Host.Command) ||
-		!slices.Equal(m.Features, Features) || m.ReadyTimeout != DefaultReadyTimeout || m.StopTimeout != DefaultStopTimeout {
+		!slices.Equal(m.Features, features.Declarable()) || m.ReadyTimeout != DefaultReadyTimeout || m.StopTimeout != DefaultStopTimeout {
 		t.Errorf("example manifest %+v does not describe the reference forwarder with every feature", m)
 	}
 }
