@@ -46,15 +46,18 @@ const (
 
 // ConformanceReport is the versioned JSON document `lbcheck conform` writes.
 type ConformanceReport struct {
-	APIVersion     string          `json:"apiVersion"`
-	Kind           string          `json:"kind"`
-	Implementation Implementation  `json:"implementation"`
-	Environment    Environment     `json:"environment"`
-	Date           time.Time       `json:"date"`
-	DurationSec    float64         `json:"durationSeconds"`
-	Result         string          `json:"result"`
-	Profiles       []ProfileResult `json:"profiles"`
-	Cases          []CaseResult    `json:"cases"`
+	APIVersion     string         `json:"apiVersion"`
+	Kind           string         `json:"kind"`
+	Implementation Implementation `json:"implementation"`
+	Environment    Environment    `json:"environment"`
+	Date           time.Time      `json:"date"`
+	DurationSec    float64        `json:"durationSeconds"`
+	Result         string         `json:"result"`
+	// Timeouts are the bounds the run's waits had, by name (ready, stop,
+	// deliver, quiet, probe), as Go durations.
+	Timeouts map[string]string `json:"timeouts,omitempty"`
+	Profiles []ProfileResult   `json:"profiles"`
+	Cases    []CaseResult      `json:"cases"`
 	// Deployments are the user's deployments the generic cases ran on
 	// (conform --config), with the files each was read from; empty for the
 	// built-in suite.

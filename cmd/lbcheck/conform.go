@@ -45,7 +45,9 @@ type conformOptions struct {
 	// extended feature.
 	allFeatures bool
 	timeout     time.Duration
-	input       inputOptions // how --config files are read, as lint reads them
+	// timeouts are --timeout NAME=DURATION, applied over the manifest's.
+	timeouts []string
+	input    inputOptions // how --config files are read, as lint reads them
 }
 
 func newConformCmd() *cobra.Command {
@@ -90,6 +92,11 @@ manifest (features: [...]). A case needing an undeclared one is reported
 "not supported" and not run, and its profile's result is "partial";
 --all-features runs it anyway. The reference forwarder declares them all.
 
+Every wait is bounded by a timeout (--timeout NAME=DURATION, or the
+manifest's timeouts:) and ends as soon as what it waits for happens; the
+defaults are what a conformant implementation meets, and the report records
+the values used.
+
 Exit status: 0 every case passed, 1 a case failed, 2 usage or setup error,
 or an interrupted run (its report says "incomplete" and names the cases that
 never ran).`,
@@ -132,6 +139,7 @@ never ran).`,
 	f.BoolVar(&o.allFeatures, "all-features", false, "run the cases needing extended features the target does not declare")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show what each case logged (which VM answered, flow counts)")
 	f.DurationVar(&o.timeout, "case-timeout", suite.DefaultCaseTimeout, "fail a case that runs longer than this")
+	f.StringArrayVar(&o.timeouts, "timeout", nil, "bound a wait, `NAME=DURATION` (repeatable): ready, stop, deliver, quiet or probe (defaults: the manifest's, else "+defaultTimeouts()+")")
 	addInputFlags(f, &o.input)
 	return cmd
 }
@@ -167,9 +175,14 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	if o.allFeatures {
 		m.Features = features.Declarable()
 	}
+	for _, arg := range o.timeouts {
+		if err := m.Timeouts.SetFlag(arg); err != nil {
+			return usagef("%v", err)
+		}
+	}
 	opts := suite.Options{
 		Select: sel, Profile: o.profile, Users: users, Fixtures: cases.Fixture,
-		CaseTimeout: o.timeout, Progress: stderr, Verbose: o.verbose,
+		CaseTimeout: o.timeout, Timeouts: m.Timeouts, Progress: stderr, Verbose: o.verbose,
 		Implementation: reports.Implementation{Name: m.Name, Version: m.Version, Features: features.Strings(m.Features)},
 		LBCheckVersion: version(),
 	}
@@ -228,6 +241,16 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 		return errFindings
 	}
 	return nil
+}
+
+// defaultTimeouts lists target.DefaultTimeouts for --help.
+func defaultTimeouts() string {
+	d := target.DefaultTimeouts().Strings()
+	var parts []string
+	for _, n := range target.TimeoutNames {
+		parts = append(parts, n+"="+d[n])
+	}
+	return strings.Join(parts, " ")
 }
 
 // explainSetup names the missing kernel feature when the topology could not

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -103,6 +104,9 @@ type Port struct {
 	mark    int           // Expect and ExpectNone look at frames[mark:]
 	changed chan struct{} // closed when a frame is added
 	readErr error
+	// busy is set while readLoop holds a frame it has dequeued and not
+	// yet added (Sync).
+	busy atomic.Bool
 }
 
 // Open starts observing iface. Call it inside the interface's namespace; the
@@ -160,6 +164,9 @@ func (p *Port) readLoop() {
 		)
 		err := p.rc.Read(func(fd uintptr) bool {
 			n, oobn, _, from, rerr = unix.Recvmsg(int(fd), buf, oob, 0)
+			if rerr == nil {
+				p.busy.Store(true)
+			}
 			return !errors.Is(rerr, unix.EAGAIN)
 		})
 		if err == nil {
@@ -173,13 +180,45 @@ func (p *Port) readLoop() {
 			}
 			return
 		}
-		ll, ok := from.(*unix.SockaddrLinklayer)
-		if !ok || ll.Ifindex != p.ifindex {
-			continue
+		if ll, ok := from.(*unix.SockaddrLinklayer); ok && ll.Ifindex == p.ifindex {
+			p.add(Frame{Time: time.Now(), Dir: direction(ll.Pkttype), Packet: pkt.Decode(append([]byte(nil), buf[:n]...)),
+				ChecksumPartial: checksumPartial(oob[:oobn])})
 		}
-		p.add(Frame{Time: time.Now(), Dir: direction(ll.Pkttype), Packet: pkt.Decode(append([]byte(nil), buf[:n]...)),
-			ChecksumPartial: checksumPartial(oob[:oobn])})
+		p.busy.Store(false)
 	}
+}
+
+// syncPoll is how often Sync looks at the socket's queue.
+const syncPoll = 100 * time.Microsecond
+
+// Sync waits until every frame the kernel had queued on the port when Sync
+// was called is recorded: its receive queue is empty and the read loop
+// holds no frame, seen twice a poll apart (the loop marks itself busy just
+// after it dequeues). It gives up at timeout or when ctx ends; a port
+// whose reading failed is in sync (await reports the error).
+func (p *Port) Sync(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	idle := 0
+	for idle < 2 {
+		var queued int
+		var ierr error
+		if err := p.rc.Control(func(fd uintptr) { queued, ierr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }); err != nil || ierr != nil {
+			return nil
+		}
+		if queued == 0 && !p.busy.Load() {
+			idle++
+		} else {
+			idle = 0
+		}
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case time.Now().After(deadline):
+			return fmt.Errorf("capture %s: frames still queued after %v", p.Point, timeout)
+		}
+		time.Sleep(syncPoll)
+	}
+	return nil
 }
 
 // sizeofAuxdata is the size of the kernel's struct tpacket_auxdata.
@@ -318,8 +357,15 @@ func (p *Port) await(ctx context.Context, w Want, timeout time.Duration) (Frame,
 
 // ExpectNone waits for window and fails if a frame satisfying w was seen
 // since the last Drain, whatever its checksums, returning that frame in the
-// *ExpectError.
+// *ExpectError. A window of 0 or less waits for nothing new: it looks at
+// what arrived until now, once the port is in Sync.
 func (p *Port) ExpectNone(ctx context.Context, w Want, window time.Duration) error {
+	if window <= 0 {
+		if err := p.Sync(ctx, time.Second); err != nil {
+			return err
+		}
+		window = time.Nanosecond
+	}
 	f, err := p.await(ctx, w, window)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -18,6 +18,7 @@ func init() {
 		Expectation: "noHealthyBackendsBehavior AllProbedDown (default): when all backend instances are probed down, the load balancer sends no new flows to them; established TCP connections continue (Standard SKU, more than one instance).",
 		Source:      docProbes,
 		Deployment:  "allprobed.yaml",
+		Minute:      probeMinute,
 		Catches:     []string{"probe-down-ignored", "all-probed-down-ignored", "all-down-breaks-established"},
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe-down")
@@ -31,11 +32,31 @@ func init() {
 				t.Fatalf("first exchange: %v", err)
 			}
 			takeProbesDown(t, 8090, "app1", "app2")
-			for i := range 6 {
+			// fe-up's rule, on the same members but another probe, still
+			// forwards: a flow of it closes the checks on fe-down's flows.
+			barrier := pkt.Spec{Dst: frontendIP(t, "fe-up"), DstPort: 80}
+			if !t.Eventually(t.Timeouts().Probe, func() bool {
 				m := fromClient(t.Send(pkt.Spec{Dst: fe, DstPort: 80}))
 				m.DstPort = 8080
+				b := fromClient(t.Send(barrier))
+				if _, ok := t.Arrives(pool, suite.Step{Match: b, Dir: capture.In}); !ok {
+					return false
+				}
+				_, reached := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In, Timeout: suite.AfterBarrier})
+				return !reached
+			}) {
+				t.Fatalf("new flows still reach a member %v after every member's probe failed (timeout probe): the verdict does not take effect", t.Timeouts().Probe)
+			}
+			var sent []pkt.Match
+			for range 6 {
+				m := fromClient(t.Send(pkt.Spec{Dst: fe, DstPort: 80}))
+				m.DstPort = 8080
+				sent = append(sent, m)
+			}
+			t.Barrier(barrier)
+			for i, m := range sent {
 				for _, at := range pool {
-					t.ExpectNone(at, suite.Step{What: fmt.Sprintf("new flow %d reaches no member: every one is probed down", i+1), Match: m, Dir: capture.In})
+					t.ExpectNone(at, suite.Step{What: fmt.Sprintf("new flow %d reaches no member: every one is probed down", i+1), Match: m, Dir: capture.In, Timeout: suite.AfterBarrier})
 				}
 			}
 			switch after, err := lineExchange(conn, "after"); {

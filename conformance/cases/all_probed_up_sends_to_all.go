@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
@@ -15,12 +16,28 @@ func init() {
 		Expectation: "noHealthyBackendsBehavior AllProbedUp: when all backend instances are probed down, the load balancer sends new flows to all of them as if they were up.",
 		Source:      docProbes,
 		Deployment:  "allprobed.yaml",
+		Minute:      probeMinute,
 		Catches:     []string{"all-probed-up-ignored"},
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe-up")
 			pool := t.VMs("app1", "app2")
-			takeProbesDown(t, 8091, "app1", "app2")
-			reached, ok := membersReached(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8081, "every member is probed down (AllProbedUp): a new flow still reaches a member")
+			// One member down first: new flows avoid it, which shows its
+			// verdict took effect. Then the other: with every member down,
+			// AllProbedUp sends new flows to all, the first one included,
+			// which shows the second verdict took effect.
+			s := pkt.Spec{Dst: fe, DstPort: 80}
+			takeProbesDown(t, 8091, "app1")
+			awaitAvoided(t, pool, s, 8081, "app1")
+			takeProbesDown(t, 8091, "app2")
+			if !t.Eventually(t.Timeouts().Probe, func() bool {
+				m := fromClient(t.Send(s))
+				m.DstPort = 8081
+				at, ok := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In})
+				return ok && at.Label == "app1"
+			}) {
+				t.Fatalf("with every member probed down, no new flow reaches app1 again within %v (timeout probe): AllProbedUp sends new flows to all members", t.Timeouts().Probe)
+			}
+			reached, ok := membersReached(t, pool, s, 8081, "every member is probed down (AllProbedUp): a new flow still reaches a member")
 			if ok && len(reached) < len(pool) {
 				t.Errorf("with every member probed down only %v received new flows: AllProbedUp sends to all members", reached)
 			}

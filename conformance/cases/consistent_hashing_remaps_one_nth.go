@@ -50,6 +50,7 @@ func init() {
 			last := time.Now()
 			removed := before[0]
 			takeProbesDown(t, 8090, removed)
+			awaitAvoided(t, pool, pkt.Spec{Proto: pkt.TCP, Dst: fe, DstPort: 80}, 8080, removed)
 			// The flows of the first round are idle past their timeout:
 			// the same 5-tuples are new flows, placed by the hash alone.
 			waitPastIdle(t, last, idleTimeout(t, "app"))

@@ -14,6 +14,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
@@ -28,12 +29,12 @@ func init() {
 		Features:    []features.Name{features.OutboundSNAT, features.GuestOS},
 		Expectation: "Azure translates connections a backend opens from its IP configuration to an outbound frontend (an outbound rule, or a public load-balancing rule without disableOutboundSnat). \"If your application binds to the frontend IP address configured on the loopback ... Azure's outbound won't rewrite the outbound flow, and the flow fails.\"",
 		Source:      docFloatingIP,
-		Budget: func(d *schema.Deployment) time.Duration {
+		Budget: func(d *schema.Deployment, to target.Timeouts) time.Duration {
 			n := len(d.VMs)
 			for _, g := range d.Guests {
 				n += len(g.Outbound)
 			}
-			return time.Duration(n) * (outboundTimeout + suite.DefaultExpectTimeout)
+			return time.Duration(n) * (outboundTimeout + to.Deliver)
 		},
 		Run: func(t *suite.T) {
 			v := view.Resolve(t.Deployment())

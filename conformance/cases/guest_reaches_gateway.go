@@ -8,6 +8,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -24,8 +25,8 @@ func init() {
 		Features:    []features.Name{features.GuestOS},
 		Expectation: "An address with prefix P on lo installs 'local P dev lo' on Linux, so a frontend IP on lo with a prefix wider than /32 that covers the VM's own subnet makes the gateway and the subnet's peers local: traffic to them loops back instead of leaving the NIC.",
 		Source:      docFibLocal,
-		Budget: func(d *schema.Deployment) time.Duration {
-			return time.Duration(len(d.VMs)) * suite.DefaultExpectTimeout
+		Budget: func(d *schema.Deployment, to target.Timeouts) time.Duration {
+			return time.Duration(len(d.VMs)) * to.Deliver
 		},
 		Run: func(t *suite.T) {
 			for _, h := range t.Config().Hosts {

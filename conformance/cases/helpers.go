@@ -27,6 +27,12 @@ const (
 	docTCPReset   = "https://learn.microsoft.com/azure/load-balancer/load-balancer-tcp-reset"
 )
 
+// probeMinute is how long one minute of the probe fixtures' time lasts for
+// the target (suite.Case.Minute): their 5-second probe intervals pass in
+// half a second, and their 4-minute idle timeouts in 24 s, longer than
+// any of their cases.
+const probeMinute = 6 * time.Second
+
 // idleMinute is how long one minute of idle.yaml's idle timeouts lasts
 // for the target (suite.Case.Minute): its 4-minute timeouts pass in 1 s.
 const idleMinute = 250 * time.Millisecond

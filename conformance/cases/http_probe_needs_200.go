@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
@@ -21,6 +22,7 @@ func init() {
 		Expectation: "An HTTP or HTTPS probe succeeds only on HTTP 200 within the timeout; any other status code (such as 403, 404 or 500) marks the instance down.",
 		Source:      docProbes,
 		Deployment:  "httpprobe.yaml",
+		Minute:      probeMinute,
 		Catches:     []string{"http-probe-any-status"},
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe")
@@ -31,8 +33,19 @@ func init() {
 			// member has answered one with 200, then for the verdict.
 			web1.awaitProbe(t, "web1 answers a probe with 200")
 			web2.awaitProbe(t, "web2 answers a probe with 200")
-			time.Sleep(500 * time.Millisecond)
-			reached, ok := membersReached(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8080, "both members answer 200: a new flow reaches a member")
+			s := pkt.Spec{Dst: fe, DstPort: 80}
+			// Both verdicts take effect within the probe timeout: wait
+			// until fresh flows have reached both members.
+			seen := map[string]bool{}
+			t.Eventually(t.Timeouts().Probe, func() bool {
+				m := fromClient(t.Send(s))
+				m.DstPort = 8080
+				if at, ok := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In}); ok {
+					seen[at.Label] = true
+				}
+				return len(seen) == len(pool)
+			})
+			reached, ok := membersReached(t, pool, s, 8080, "both members answer 200: a new flow reaches a member")
 			if !ok {
 				return
 			}
@@ -41,9 +54,9 @@ func init() {
 			}
 			web1.status.Store(http.StatusServiceUnavailable)
 			web1.awaitProbe(t, "web1 answers a probe with 503")
-			time.Sleep(500 * time.Millisecond) // the host reports the verdict to the mux
+			awaitAvoided(t, pool, s, 8080, "web1")
 			for range 12 {
-				if vm := backendOf(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8080, "a new flow reaches web2, the member whose probe answers 200"); vm == "web1" {
+				if vm := backendOf(t, pool, s, 8080, "a new flow reaches web2, the member whose probe answers 200"); vm == "web1" {
 					t.Errorf("a new flow reached web1, whose HTTP probe answers 503: only 200 keeps a member up")
 				}
 			}
@@ -53,14 +66,15 @@ func init() {
 
 // probeServer answers HTTP probes inside one VM with status.
 type probeServer struct {
+	port   uint16
 	status atomic.Int32
 	served chan int // the status of each probe answered
 }
 
 // serveProbe serves HTTP on port in vm's namespace until the case ends,
 // answering 200 until told otherwise.
-func serveProbe(t *suite.T, vm string, port int) *probeServer {
-	s := &probeServer{served: make(chan int, 64)}
+func serveProbe(t *suite.T, vm string, port uint16) *probeServer {
+	s := &probeServer{port: port, served: make(chan int, 64)}
 	s.status.Store(http.StatusOK)
 	var ln net.Listener
 	if err := t.InVM(vm, func() (err error) {
@@ -82,11 +96,13 @@ func serveProbe(t *suite.T, vm string, port int) *probeServer {
 	return s
 }
 
-// awaitProbe waits, bounded by two probe intervals, until the server has
-// answered a probe with its current status.
+// awaitProbe waits, bounded by two probe intervals and the deliver
+// timeout, until the server has answered a probe with its current status.
 func (s *probeServer) awaitProbe(t *suite.T, what string) {
 	want := int(s.status.Load())
-	deadline := time.After(12 * time.Second)
+	interval, _ := probeTiming(t, s.port)
+	within := 2*interval + t.Timeouts().Deliver
+	deadline := time.After(within)
 	for {
 		select {
 		case code := <-s.served:
@@ -95,7 +111,7 @@ func (s *probeServer) awaitProbe(t *suite.T, what string) {
 				return
 			}
 		case <-deadline:
-			t.Fatalf("%s: no probe answered within 12s", what)
+			t.Fatalf("%s: no probe answered within %v", what, within)
 		case <-t.Context().Done():
 			t.Fatalf("%s: %v", what, t.Context().Err())
 		}

@@ -1,8 +1,6 @@
 package cases
 
 import (
-	"time"
-
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
@@ -58,11 +56,11 @@ type noneCheck struct {
 
 // expectNone runs negative checks. Expectations look at everything since
 // the last Drain, so after the first check has waited the full window the
-// others need only a short look.
+// others only look at what arrived (AfterBarrier).
 func expectNone(t *suite.T, checks ...noneCheck) {
 	for i, c := range checks {
 		if i > 0 && c.step.Timeout == 0 {
-			c.step.Timeout = 20 * time.Millisecond
+			c.step.Timeout = suite.AfterBarrier
 		}
 		t.ExpectNone(c.at, c.step)
 	}

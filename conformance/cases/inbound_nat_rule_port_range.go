@@ -3,7 +3,6 @@ package cases
 import (
 	"fmt"
 	"net/netip"
-	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
@@ -70,7 +69,7 @@ func natRangeMember(t *suite.T, pool []suite.Point, what string, fip netip.Addr,
 			return ""
 		}
 		m.Dst = dst(at.Label)
-		t.Expect(at, suite.Step{What: fmt.Sprintf("flow %d to %s arrives as %s:%d at %s", n+1, what, m.Dst, bport, at.Label), Match: m, Dir: capture.In, Timeout: 50 * time.Millisecond})
+		t.Expect(at, suite.Step{What: fmt.Sprintf("flow %d to %s arrives as %s:%d at %s", n+1, what, m.Dst, bport, at.Label), Match: m, Dir: capture.In})
 		if member != "" && at.Label != member {
 			t.Errorf("%s: flow 1 reached %s, flow %d reached %s; a NAT port mapping names one member", what, member, n+1, at.Label)
 			return ""

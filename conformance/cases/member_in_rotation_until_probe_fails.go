@@ -11,6 +11,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
@@ -27,12 +28,12 @@ func init() {
 		Features:    []features.Name{features.HealthProbe},
 		Expectation: "Only the health probe takes a member out of rotation; a member whose service fails keeps new flows until its probe fails. Without a probe the load balancer cannot take a failed backend out of rotation: new flows keep going to it.",
 		Source:      docProbes,
-		Budget: func(d *schema.Deployment) time.Duration {
+		Budget: func(d *schema.Deployment, to target.Timeouts) time.Duration {
 			var total time.Duration
 			for _, b := range view.Resolve(d).Bindings {
 				if b.Kind == view.RuleKind {
 					total += time.Duration(maxFlows(len(b.Deliveries))*len(b.Protocols))*20*time.Millisecond +
-						time.Duration(len(b.Protocols))*suite.DefaultExpectTimeout
+						time.Duration(len(b.Protocols))*to.Deliver
 				}
 			}
 			return total

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema/view"
 )
@@ -88,11 +89,11 @@ func natRangeEveryMember(t *suite.T, b *view.Binding) {
 // natRangeBudget is the time natRanges needs on v: natRangeFlows flows per
 // member of each v2 NAT rule, and an expectation timeout per port when
 // nothing arrives.
-func natRangeBudget(v *view.View) time.Duration {
+func natRangeBudget(v *view.View, to target.Timeouts) time.Duration {
 	var total time.Duration
 	for _, b := range v.Bindings {
 		if b.Kind == view.NATKind && b.NAT.Target == nil {
-			total += time.Duration(len(b.Deliveries)) * (natRangeFlows*20*time.Millisecond + suite.DefaultExpectTimeout)
+			total += time.Duration(len(b.Deliveries)) * (natRangeFlows*20*time.Millisecond + to.Deliver)
 		}
 	}
 	return total

@@ -1,7 +1,9 @@
 package cases
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/google/nftables"
@@ -26,6 +28,7 @@ func init() {
 		Source:      docProbes,
 		Catches:     []string{"probe-down-ignored", "probe-down-breaks-established"},
 		Deployment:  "probe.yaml",
+		Minute:      probeMinute,
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe")
 			pool := t.VMs("app1", "app2")
@@ -43,7 +46,7 @@ func init() {
 			t.Logf("established connection served by %s; taking its probe down", down)
 
 			takeProbesDown(t, 8090, down)
-
+			awaitAvoided(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8080, down)
 			for range 12 {
 				if got := backendOf(t, pool, pkt.Spec{Dst: fe, DstPort: 80}, 8080, "a new flow reaches a healthy member"); got == down {
 					t.Errorf("a new flow went to %s, which is probed down", down)
@@ -63,10 +66,11 @@ func init() {
 const refuseTable = "lbcheck_probe_down"
 
 // takeProbesDown makes each VM refuse TCP probes to port from the probe
-// source with a RST (until the case ends), waits until each has refused
-// one and gives the host the time to report the verdict to the mux: with
-// a probe threshold of 1 and a 5-second interval, the members are then
-// down.
+// source with a RST (until the case ends) and waits until each has refused
+// as many consecutive probes as the probe's threshold, each within one
+// probe interval (and the deliver timeout). The members are then down; the
+// verdict reaches the mux within the probe timeout, which callers wait
+// for in their own terms (awaitAvoided).
 func takeProbesDown(t *suite.T, port uint16, vms ...string) {
 	src := netip.MustParseAddr(contract.ProbeSource)
 	for _, vm := range vms {
@@ -75,13 +79,59 @@ func takeProbesDown(t *suite.T, port uint16, vms ...string) {
 		}
 		t.Cleanup(func() { _ = t.InVM(vm, func() error { return removeTable(refuseTable) }) })
 	}
-	t.Drain()
-	for _, vm := range vms {
-		probe := pkt.Match{Proto: pkt.TCP, Src: dip(t, vm), SrcPort: port, Dst: src, Flags: pkt.RST | pkt.ACK}
-		t.MustExpect(t.VM(vm), suite.Step{What: "the next probe of " + vm + " is refused", Reply: true, Match: probe, Dir: capture.Out,
-			Timeout: 12 * time.Second, Note: "probe failed: member goes down"})
+	interval, threshold := probeTiming(t, port)
+	for n := range threshold {
+		t.Drain()
+		for _, vm := range vms {
+			probe := pkt.Match{Proto: pkt.TCP, Src: dip(t, vm), SrcPort: port, Dst: src, Flags: pkt.RST | pkt.ACK}
+			t.MustExpect(t.VM(vm), suite.Step{What: fmt.Sprintf("probe %d of %d of %s is refused", n+1, threshold, vm), Reply: true, Match: probe, Dir: capture.Out,
+				Timeout: interval + t.Timeouts().Deliver, Note: "probe failed"})
+		}
 	}
-	time.Sleep(500 * time.Millisecond) // the host reports the verdict to the mux
+}
+
+// probeTiming returns the interval, as the target's clock runs it
+// (contract.Config.MinuteMillis), and the threshold of the deployment's
+// probe on port (the case's fixture has one).
+func probeTiming(t *suite.T, port uint16) (time.Duration, int) {
+	for _, lb := range t.Deployment().LoadBalancers {
+		for _, p := range lb.Probes {
+			if p.Port == int(port) {
+				return t.Config().Scaled(time.Duration(p.IntervalInSeconds) * time.Second), max(p.ProbeThreshold, 1)
+			}
+		}
+	}
+	t.Fatalf("the fixture has no probe on port %d", port)
+	return 0, 0
+}
+
+// avoidStreak is how many fresh flows in a row must avoid the members
+// taken down before awaitAvoided takes the verdict as applied: with two
+// members, a member still up gets none of them with probability 1/256.
+const avoidStreak = 8
+
+// awaitAvoided waits, within the probe timeout, until avoidStreak fresh
+// flows like s in a row reach a member of pool other than down (their
+// arrival at bport recorded nowhere): the probe verdict has reached the
+// mux. It fails the case when that does not happen in time.
+func awaitAvoided(t *suite.T, pool []suite.Point, s pkt.Spec, bport uint16, down ...string) {
+	streak := 0
+	applied := t.Eventually(t.Timeouts().Probe, func() bool {
+		for streak < avoidStreak {
+			m := fromClient(t.Send(s))
+			m.DstPort = bport
+			at, ok := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In})
+			if !ok || slices.Contains(down, at.Label) {
+				streak = 0
+				return false
+			}
+			streak++
+		}
+		return true
+	})
+	if !applied {
+		t.Fatalf("new flows still reach %v (or no member) %v after the probes failed (timeout probe): the verdict does not take effect", down, t.Timeouts().Probe)
+	}
 }
 
 // refusal is one kind of packet a VM refuses: TCP answered with a RST, UDP

@@ -10,6 +10,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
@@ -24,12 +25,13 @@ func init() {
 		Expectation: "Health probes come from 168.63.129.16 to DIP:probePort; a member whose probe is refused or dropped (no service on the probe port, a firewall that blocks 168.63.129.16) is marked down and gets no new flows.",
 		Source:      docProbes,
 		Catches:     []string{"probe-source-not-platform", "probe-wrong-port"},
-		Budget: func(d *schema.Deployment) time.Duration {
+		Budget: func(d *schema.Deployment, to target.Timeouts) time.Duration {
 			targets, wait := probeTargets(view.Resolve(d), func(string) bool { return true })
-			return wait + time.Duration(len(targets))*suite.DefaultExpectTimeout
+			return wait + time.Duration(len(targets)+1)*to.Deliver
 		},
 		Run: func(t *suite.T) {
-			targets, wait := probeTargets(view.Resolve(t.Deployment()), func(vm string) bool { return t.Config().HostForVM(vm) != nil })
+			targets, interval := probeTargets(view.Resolve(t.Deployment()), func(vm string) bool { return t.Config().HostForVM(vm) != nil })
+			wait := interval + t.Timeouts().Deliver
 			if len(targets) == 0 {
 				t.Skipf("no load-balancing rule of the deployment has a health probe on a hosted member")
 			}
@@ -45,7 +47,7 @@ func init() {
 				what := fmt.Sprintf("probe %s/%s (%s %d)", p.lb, p.probe.Name, p.probe.Protocol, p.probe.Port)
 				in := pkt.Match{Proto: pkt.TCP, Src: src, Dst: p.dip, DstPort: uint16(p.probe.Port), Flags: pkt.SYN}
 				syn := t.Expect(t.VM(p.vm), suite.Step{What: what + " reaches " + p.vm + " on " + p.dip.String(), Match: in, Dir: capture.In,
-					Timeout: max(time.Until(deadline), suite.DefaultExpectTimeout)})
+					Timeout: max(time.Until(deadline), t.Timeouts().Deliver)})
 				if syn == nil {
 					t.Member(what, p.vm, reports.StatusFailed, "no probe arrived")
 					continue
@@ -71,8 +73,8 @@ type probeTarget struct {
 
 // probeTargets lists, once each, the probes of v's load-balancing rules
 // and the IPv4 DIPs of their members that get flows on VMs hosted says
-// are in the topology, and the longest probe interval plus two seconds:
-// how long the first probe can take to arrive.
+// are in the topology, and the longest probe interval: with the deliver
+// timeout, how long the first probe can take to arrive.
 func probeTargets(v *view.View, hosted func(vm string) bool) ([]probeTarget, time.Duration) {
 	type key struct {
 		probe *schema.Probe
@@ -92,7 +94,7 @@ func probeTargets(v *view.View, hosted func(vm string) bool) ([]probeTarget, tim
 			}
 			seen[k] = true
 			out = append(out, probeTarget{lb: b.LB.Name, probe: b.Probe, vm: d.VM.Name, dip: d.DIP})
-			wait = max(wait, time.Duration(b.Probe.IntervalInSeconds)*time.Second+2*time.Second)
+			wait = max(wait, time.Duration(b.Probe.IntervalInSeconds)*time.Second)
 		}
 	}
 	return out, wait

@@ -8,6 +8,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
 )
@@ -20,7 +21,7 @@ func init() {
 		Features:    []features.Name{features.DSR},
 		Expectation: "Replies come from frontendIP:frontendPort and flow directly back to the client (DSR). TCP is always answered: with SYN-ACK when the rule has a backend port (the guest's listeners, declared or as conform assumes them, are the services, so a RST means the rule's service does not listen where the packet arrives: lint's LB3005, or LB2004 for an availability group listener, which answers on the listener IP only), SYN-ACK or RST for HA ports; UDP when the guest declares a listener for the backend port.",
 		Source:      docMultiVIP,
-		Budget:      func(d *schema.Deployment) time.Duration { return coverBudget(view.Resolve(d)) },
+		Budget:      func(d *schema.Deployment, to target.Timeouts) time.Duration { return coverBudget(view.Resolve(d), to) },
 		Run: func(t *suite.T) {
 			v := view.Resolve(t.Deployment())
 			fs := ruleFlows(t, v)
@@ -58,10 +59,11 @@ func init() {
 					}
 					// An answer that crossed the mux passed it before it
 					// reached the client: once the client has it, the mux's
-					// capture already holds any crossing.
-					window := time.Duration(0) // suite.DefaultNoneWindow
+					// capture already holds any crossing. Without it, the
+					// check waits Quiet.
+					window := time.Duration(0)
 					if p != nil {
-						window = 20 * time.Millisecond
+						window = suite.AfterBarrier
 					}
 					return t.ExpectNone(t.Mux(), suite.Step{What: f.String() + ": " + at.Label + "'s answer does not cross the mux", Reply: true, Match: pkt.Match{Src: f.fip, Dst: s.Src, DstPort: s.SrcPort}, Timeout: window}) && ok
 				})

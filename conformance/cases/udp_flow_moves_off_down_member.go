@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
@@ -15,6 +16,7 @@ func init() {
 		Expectation: "When a probe fails, established TCP connections to the instance continue, but UDP flows (which have no connection) move to a healthy instance.",
 		Source:      docProbes,
 		Deployment:  "probe.yaml",
+		Minute:      probeMinute,
 		Catches:     []string{"udp-stays-on-down-member"},
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe")
@@ -28,6 +30,14 @@ func init() {
 				t.Fatalf("the same UDP 5-tuple went to %s, then %s: it must stay on one member while it is healthy", first, again)
 			}
 			takeProbesDown(t, 8090, first)
+			// Give the verdict its time: the flow moves within the probe
+			// timeout; the recorded check below says whether it did.
+			t.Eventually(t.Timeouts().Probe, func() bool {
+				m := fromClient(t.Send(flow))
+				m.DstPort = 5353
+				at, ok := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In})
+				return ok && at.Label != first
+			})
 			if got := backendOf(t, pool, flow, 5353, "the same UDP flow after "+first+"'s probe failed reaches a healthy member"); got == first {
 				t.Errorf("the UDP flow stayed on %s after its probe failed: UDP flows move to a healthy member", first)
 			}

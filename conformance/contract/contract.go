@@ -109,10 +109,13 @@ type Config struct {
 	// host agents (implementation-defined use; the reference forwarder uses it).
 	ControlPort int `json:"controlPort"`
 	// MinuteMillis is how long, in milliseconds, one minute of the
-	// deployment's idle timeouts lasts (idleTimeoutInMinutes of its rules,
-	// NAT rules and outbound rules); 0 or absent means 60000. The runner
-	// shortens it for deployments whose cases wait out an idle timeout,
-	// so Azure's shortest, 4 minutes, passes in about a second.
+	// deployment's time lasts: its idle timeouts (idleTimeoutInMinutes of
+	// its rules, NAT rules and outbound rules) and its probe intervals
+	// (intervalInSeconds: 5 s is 5/60 of a minute) scale by it; 0 or
+	// absent means 60000. The runner shortens it for deployments whose
+	// cases wait out an idle timeout or a probe interval, so Azure's
+	// shortest idle timeout, 4 minutes, passes in about a second, and a
+	// 5-second probe interval in half a second.
 	MinuteMillis int `json:"minuteMillis,omitempty"`
 	// MTU is the virtual network's MTU (1500, Azure's): the largest IPv4
 	// packet a VM sends or receives. The fabric's links have room for an
@@ -126,8 +129,13 @@ type Config struct {
 	FabricMTU int `json:"fabricMtu"`
 }
 
-// Minute returns the length of one minute of the deployment's idle
-// timeouts (MinuteMillis).
+// Scaled returns how long d of the deployment's time lasts (MinuteMillis).
+func (c *Config) Scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * float64(c.Minute()) / float64(time.Minute))
+}
+
+// Minute returns the length of one minute of the deployment's time
+// (MinuteMillis).
 func (c *Config) Minute() time.Duration {
 	if c.MinuteMillis <= 0 {
 		return time.Minute

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/features"
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
@@ -56,9 +57,9 @@ type Case struct {
 	// Run performs the case. It must stop by itself (every wait is bounded).
 	Run func(t *T)
 	// Budget, when set, is the time the case needs on deployment d beyond
-	// the runner's case timeout: a generic case's work grows with the
-	// rules and members of a user's deployment.
-	Budget func(d *schema.Deployment) time.Duration
+	// the runner's case timeout, given the run's timeouts: a generic
+	// case's work grows with the rules and members of a user's deployment.
+	Budget func(d *schema.Deployment, to target.Timeouts) time.Duration
 	// Catches names the forwarder mutants (conformance/mutants) the case
 	// was written to catch; that package's tests check that it fails
 	// against each of them.

@@ -157,7 +157,7 @@ func TestTargetFaults(t *testing.T) {
 				return []string{p}
 			}
 			m := &target.Manifest{Name: "fake", Mux: target.Role{Command: script("mux.sh", good)}, Host: target.Role{Command: script("host.sh", tc.host)},
-				ReadyTimeout: 3 * time.Second, StopTimeout: time.Second, Env: []string{"FAULT_DIR=" + dir}}
+				Timeouts: target.Timeouts{Ready: 3 * time.Second, Stop: time.Second}, Env: []string{"FAULT_DIR=" + dir}}
 			var progress strings.Builder
 			r := Runner{Provider: &Lab{Target: m}, Options: Options{
 				Select: regexp.MustCompile("^ZzFault"), Fixtures: faultFixture, CaseTimeout: 10 * time.Second, Progress: &progress,
@@ -199,7 +199,7 @@ func TestTargetFaults(t *testing.T) {
 func TestStrayProcessFailsDeployment(t *testing.T) {
 	labtest.RequireRoot(t)
 	m := &target.Manifest{Name: "fake", Mux: target.Role{Command: []string{"sh", "-c", good}}, Host: target.Role{Command: []string{"sh", "-c", good}},
-		ReadyTimeout: 3 * time.Second, StopTimeout: time.Second}
+		Timeouts: target.Timeouts{Ready: 3 * time.Second, Stop: time.Second}}
 	var progress strings.Builder
 	r := Runner{Provider: &Lab{Target: m}, Options: Options{
 		Select: regexp.MustCompile("^ZzStray"), Fixtures: faultFixture, CaseTimeout: 10 * time.Second, Progress: &progress,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/internal/safetext"
@@ -51,6 +52,9 @@ type Options struct {
 	PcapRel string
 	// CaseTimeout bounds each case; 0 means DefaultCaseTimeout.
 	CaseTimeout time.Duration
+	// Timeouts bound the cases' waits (unset ones: target.DefaultTimeouts);
+	// the report records them.
+	Timeouts target.Timeouts
 	// Progress receives one line per case; nil discards them.
 	Progress io.Writer
 	// Verbose adds each case's Logf lines to the progress output.
@@ -190,6 +194,7 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		Kind:           reports.ConformanceKind,
 		Implementation: r.Implementation,
 		Environment:    environment(r.LBCheckVersion),
+		Timeouts:       r.Timeouts.OrDefault().Strings(),
 		Date:           start.UTC(),
 	}
 	for _, u := range r.Users {
@@ -398,14 +403,14 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 		timeout = DefaultCaseTimeout
 	}
 	if c.Budget != nil {
-		timeout += c.Budget(env.Deployment)
+		timeout += c.Budget(env.Deployment, r.Timeouts.OrDefault())
 	}
 	for _, port := range env.Ports() {
 		port.Reset()
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	t := newT(cctx, c, env, ports)
+	t := newT(cctx, c, env, ports, r.Timeouts)
 	if r.Progress != nil {
 		// Progress lines go under the case's "[n/total] name ... " line;
 		// its status then follows on a line of its own.

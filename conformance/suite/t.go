@@ -15,15 +15,9 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
+	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
-)
-
-// Default waits. The forwarder answers within milliseconds; the windows are
-// generous enough for a loaded 2-core machine.
-const (
-	DefaultExpectTimeout = 2 * time.Second
-	DefaultNoneWindow    = 300 * time.Millisecond
 )
 
 // T is what a case runs with. It works under go test and from the CLI.
@@ -34,6 +28,8 @@ type T struct {
 	env   *Env
 	ctx   context.Context
 	ports *atomic.Uint32 // source-port allocator shared by the whole run
+	// timeouts bound the case's waits (Options.Timeouts, defaults filled).
+	timeouts target.Timeouts
 
 	mu       sync.Mutex
 	failed   bool
@@ -49,9 +45,14 @@ type T struct {
 	progress func(line string)
 }
 
-func newT(ctx context.Context, c *Case, env *Env, ports *atomic.Uint32) *T {
-	return &T{c: c, env: env, ctx: ctx, ports: ports}
+func newT(ctx context.Context, c *Case, env *Env, ports *atomic.Uint32, timeouts target.Timeouts) *T {
+	return &T{c: c, env: env, ctx: ctx, ports: ports, timeouts: timeouts.OrDefault()}
 }
+
+// Timeouts are the run's bounds on waits: Step.Timeout defaults to
+// Deliver (Expect) or Quiet (ExpectNone); cases derive their other waits
+// from them and from the fixture.
+func (t *T) Timeouts() target.Timeouts { return t.timeouts }
 
 // Context is cancelled when the case times out or the run is interrupted.
 func (t *T) Context() context.Context { return t.ctx }
@@ -193,7 +194,7 @@ type Step struct {
 	Reply   bool      // part of the reply (for the packet ladder)
 	Match   pkt.Match // the headers expected
 	Dir     capture.Direction
-	Timeout time.Duration // 0: DefaultExpectTimeout / DefaultNoneWindow
+	Timeout time.Duration // 0: Timeouts().Deliver / Timeouts().Quiet; AfterBarrier
 	Note    string        // hop note, e.g. "dropped: strong-host receive"
 }
 
@@ -229,7 +230,7 @@ func (t *T) Send(s pkt.Spec) pkt.Spec {
 	// The ladder's next step: the frame goes to the mux's MAC, so the mux
 	// sees it unless the fabric lost it. A hop, not a check.
 	want := pkt.Match{Proto: s.Proto, Src: s.Src, SrcPort: s.SrcPort, Dst: s.Dst, DstPort: s.DstPort}
-	if f, err := t.env.Mux.Expect(t.ctx, capture.Want{Match: want, Dir: capture.In}, muxHopWait); err == nil {
+	if f, err := t.env.Mux.Expect(t.ctx, capture.Want{Match: want, Dir: capture.In}, t.timeouts.Deliver); err == nil {
 		t.hop(reports.Hop{Point: "mux", Direction: "request", Seen: true, Headers: packetHeaders(f.Packet)})
 	} else {
 		t.hop(reports.Hop{Point: "mux", Direction: "request", Headers: packetHeaders(p), Note: "not seen at the mux"})
@@ -275,10 +276,6 @@ func (t *T) inject(port *capture.Port, s pkt.Spec) *pkt.Packet {
 	}
 	return pkt.Decode(frame)
 }
-
-// muxHopWait bounds the wait for an injected frame at the mux (it takes
-// microseconds over the bridge).
-const muxHopWait = 500 * time.Millisecond
 
 func (t *T) hop(h reports.Hop) {
 	t.mu.Lock()
@@ -335,7 +332,7 @@ func (t *T) record(at Point, s Step, observed *pkt.Packet, err error) {
 func (t *T) Expect(at Point, s Step) *pkt.Packet {
 	timeout := s.Timeout
 	if timeout == 0 {
-		timeout = DefaultExpectTimeout
+		timeout = t.timeouts.Deliver
 	}
 	f, err := at.port.Expect(t.ctx, capture.Want{Match: s.Match, Dir: s.Dir}, timeout)
 	if err != nil {
@@ -369,7 +366,7 @@ func (t *T) MustExpect(at Point, s Step) *pkt.Packet {
 func (t *T) ExpectNone(at Point, s Step) bool {
 	window := s.Timeout
 	if window == 0 {
-		window = DefaultNoneWindow
+		window = t.timeouts.Quiet
 	}
 	err := at.port.ExpectNone(t.ctx, capture.Want{Match: s.Match, Dir: s.Dir}, window)
 	var observed *pkt.Packet
@@ -394,7 +391,49 @@ func (t *T) ExpectNone(at Point, s Step) bool {
 func (t *T) ExpectAny(points []Point, s Step) (Point, *pkt.Packet) {
 	timeout := s.Timeout
 	if timeout == 0 {
-		timeout = DefaultExpectTimeout
+		timeout = t.timeouts.Deliver
+	}
+	if at, f, ok := t.find(points, s, timeout); ok {
+		t.record(at, s, f.Packet, nil)
+		return at, f.Packet
+	}
+	labels := make([]string, len(points))
+	var details []string
+	for i, p := range points {
+		labels[i] = p.Label
+		details = append(details, p.port.Explain(capture.Want{Match: s.Match, Dir: s.Dir}, "not here").Error())
+	}
+	err := fmt.Errorf("no packet matching %s at any of %s within %v\n%s", s.Match, strings.Join(labels, ", "), timeout, strings.Join(details, "\n"))
+	t.record(Point{Kind: "vm", Label: strings.Join(labels, "|")}, s, nil, err)
+	t.Errorf("%s: %v", s.What, err)
+	return Point{}, nil
+}
+
+// Arrives reports at which of points a packet matching s arrived within
+// s.Timeout (0: Deliver; AfterBarrier: what has arrived until now),
+// recording nothing: for the polls of Eventually, whose outcome a later
+// recorded check states.
+func (t *T) Arrives(points []Point, s Step) (Point, bool) {
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = t.timeouts.Deliver
+	}
+	at, _, ok := t.find(points, s, timeout)
+	return at, ok
+}
+
+// find waits up to timeout for a packet matching s at any of points; a
+// negative timeout looks, in sync, at what each port has recorded.
+func (t *T) find(points []Point, s Step, timeout time.Duration) (Point, capture.Frame, bool) {
+	want := capture.Want{Match: s.Match, Dir: s.Dir}
+	if timeout < 0 {
+		for _, at := range points {
+			var ee *capture.ExpectError
+			if err := at.port.ExpectNone(t.ctx, want, 0); errors.As(err, &ee) && ee.Got != nil {
+				return at, *ee.Got, true
+			}
+		}
+		return Point{}, capture.Frame{}, false
 	}
 	ctx, cancel := context.WithCancel(t.ctx)
 	defer cancel()
@@ -408,27 +447,65 @@ func (t *T) ExpectAny(points []Point, s Step) (Point, *pkt.Packet) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if f, err := at.port.Expect(ctx, capture.Want{Match: s.Match, Dir: s.Dir}, timeout); err == nil {
+			if f, err := at.port.Expect(ctx, want, timeout); err == nil {
 				found <- result{at, f}
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(found) }()
-	if r, ok := <-found; ok {
-		cancel()
-		t.record(r.at, s, r.f.Packet, nil)
-		return r.at, r.f.Packet
+	r, ok := <-found
+	return r.at, r.f, ok
+}
+
+// pollInterval is the pause between the tries of Eventually.
+const pollInterval = 10 * time.Millisecond
+
+// Eventually calls try until it returns true or within passes, pausing
+// pollInterval between tries, and reports whether a try succeeded: for a
+// state an implementation reaches in its own time, bounded by a timeout
+// (Timeouts), instead of a fixed sleep. try must be bounded itself.
+func (t *T) Eventually(within time.Duration, try func() bool) bool {
+	deadline := time.Now().Add(within)
+	for {
+		if try() {
+			return true
+		}
+		if t.ctx.Err() != nil || time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-time.After(pollInterval):
+		case <-t.ctx.Done():
+			return false
+		}
 	}
-	labels := make([]string, len(points))
-	var details []string
-	for i, p := range points {
-		labels[i] = p.Label
-		details = append(details, p.port.Explain(capture.Want{Match: s.Match, Dir: s.Dir}, "not here").Error())
+}
+
+// AfterBarrier is the Step.Timeout of a negative check that a Barrier (or
+// any packet that must arrive after the one that must not) closed: it
+// waits for nothing new and looks at what the port has recorded once every
+// frame queued on it is read (capture.Port.Sync).
+const AfterBarrier time.Duration = -1
+
+// Barrier sends s, a packet a rule forwards (a TCP SYN unless s says UDP),
+// from the client and waits until it reaches some VM. The mux handles a client's packets in
+// the order they come (CONTRACT.md), so packets the client sent before it
+// have been handled, and whatever they caused at the VMs has arrived there
+// (the mux answers the client directly, a shorter path still): negative
+// checks about them that follow need no window of their own
+// (AfterBarrier). It records the check, and stops the case when the
+// barrier does not arrive.
+func (t *T) Barrier(s pkt.Spec) {
+	match := pkt.Match{Proto: pkt.UDP}
+	if s.Proto != pkt.UDP {
+		s.Proto, s.Flags = pkt.TCP, pkt.SYN
+		match = pkt.Match{Proto: pkt.TCP, Flags: pkt.SYN}
 	}
-	err := fmt.Errorf("no packet matching %s at any of %s within %v\n%s", s.Match, strings.Join(labels, ", "), timeout, strings.Join(details, "\n"))
-	t.record(Point{Kind: "vm", Label: strings.Join(labels, "|")}, s, nil, err)
-	t.Errorf("%s: %v", s.What, err)
-	return Point{}, nil
+	sent := t.Send(s)
+	match.Src, match.SrcPort = sent.Src, sent.SrcPort
+	if _, syn := t.ExpectAny(t.VMs(), Step{What: "barrier: a later forwarded SYN reaches a member", Match: match, Dir: capture.In, Note: "barrier"}); syn == nil {
+		runtime.Goexit()
+	}
 }
 
 // Drain makes later expectations at every port ignore what was seen so far.

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -32,8 +31,7 @@ import (
 //	version: "1.2"
 //	mux:  command: ["/usr/bin/mylb", "--mux"]
 //	host: command: ["/usr/bin/mylb", "--host"]
-//	readyTimeout: "10s"   // wait for "ready" on stdout (default 10s)
-//	stopTimeout: "2s"     // SIGTERM grace before all the role started is killed (default 2s)
+//	timeouts: {ready: "10s", deliver: "2s"}   // see Timeouts; unset ones keep DefaultTimeouts
 //	env: {MYLB_LOG: "debug"}
 //	features: ["health-probe", "ha-ports"]   // extended features it has (features.Declarable)
 //
@@ -48,8 +46,13 @@ var Schema = `
 	version?:      string | number
 	mux:           #Role
 	host:          #Role
-	readyTimeout?: #Duration
-	stopTimeout?:  #Duration
+	timeouts?: close({
+		ready?:   #Duration
+		stop?:    #Duration
+		deliver?: #Duration
+		quiet?:   #Duration
+		probe?:   #Duration
+	})
 	env?: [=~"^[A-Za-z_][A-Za-z0-9_]*$"]: string
 	features?: [...#Feature]
 })
@@ -57,11 +60,12 @@ var Schema = `
 
 // Manifest is a loaded target manifest.
 type Manifest struct {
-	Name         string
-	Version      string
-	Mux, Host    Role
-	ReadyTimeout time.Duration
-	StopTimeout  time.Duration
+	Name      string
+	Version   string
+	Mux, Host Role
+	// Timeouts bound the runner's waits (DefaultTimeouts, then the
+	// manifest's timeouts:).
+	Timeouts Timeouts
 	// Env is added to every role's environment (NAME=value).
 	Env []string
 	// Features are the extended features the implementation declares
@@ -84,12 +88,6 @@ func featureEnum() string {
 type Role struct {
 	Command []string
 }
-
-// Defaults for the manifest's timeouts.
-const (
-	DefaultReadyTimeout = 10 * time.Second
-	DefaultStopTimeout  = 2 * time.Second
-)
 
 // MaxManifestSize is the largest manifest file Load reads.
 const MaxManifestSize = 1 << 20
@@ -139,6 +137,11 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 	if v.Err() != nil {
 		return nil, fmt.Errorf("target manifest %s: %s", filename, lbschema.DescribeCUE(v.Err(), filename, "#Target."))
 	}
+	for _, old := range []string{"readyTimeout", "stopTimeout"} {
+		if v.LookupPath(cue.ParsePath(old)).Exists() {
+			return nil, fmt.Errorf("target manifest %s: %s is now timeouts: {%s: ...} (with deliver, quiet and probe beside it)", filename, old, strings.TrimSuffix(old, "Timeout"))
+		}
+	}
 	for _, f := range []string{"name", "mux", "host"} {
 		if !v.LookupPath(cue.ParsePath(f)).Exists() {
 			return nil, fmt.Errorf("target manifest %s: missing %s (see lbcheck's target manifest schema: name, mux.command, host.command)", filename, f)
@@ -157,16 +160,15 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 		Host struct {
 			Command []string `json:"command"`
 		} `json:"host"`
-		ReadyTimeout string            `json:"readyTimeout"`
-		StopTimeout  string            `json:"stopTimeout"`
-		Env          map[string]string `json:"env"`
-		Features     []string          `json:"features"`
+		Timeouts map[string]string `json:"timeouts"`
+		Env      map[string]string `json:"env"`
+		Features []string          `json:"features"`
 	}
 	if err := v.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("target manifest %s: %v", filename, err)
 	}
 	m := &Manifest{Name: raw.Name, Mux: Role{raw.Mux.Command}, Host: Role{raw.Host.Command},
-		ReadyTimeout: DefaultReadyTimeout, StopTimeout: DefaultStopTimeout}
+		Timeouts: DefaultTimeouts()}
 	for _, f := range raw.Features {
 		m.Features = append(m.Features, features.Name(f))
 	}
@@ -176,18 +178,12 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 	if raw.Version != nil {
 		m.Version = fmt.Sprint(raw.Version)
 	}
-	for _, d := range []struct {
-		s   string
-		dst *time.Duration
-	}{{raw.ReadyTimeout, &m.ReadyTimeout}, {raw.StopTimeout, &m.StopTimeout}} {
-		if d.s == "" {
-			continue
+	for _, name := range TimeoutNames {
+		if val, ok := raw.Timeouts[name]; ok {
+			if err := m.Timeouts.Set(name, val); err != nil {
+				return nil, fmt.Errorf("target manifest %s: %v", filename, err)
+			}
 		}
-		t, err := time.ParseDuration(d.s)
-		if err != nil || t <= 0 {
-			return nil, fmt.Errorf("target manifest %s: duration %q: want e.g. 10s", filename, d.s)
-		}
-		*d.dst = t
 	}
 	for k, val := range raw.Env {
 		if strings.HasPrefix(k, "LBCHECK_") {
@@ -217,12 +213,11 @@ func Ref() (*Manifest, error) {
 // timeouts and every declarable feature.
 func Forwarder(name, bin string) *Manifest {
 	return &Manifest{
-		Name:         name,
-		Mux:          Role{[]string{bin, "forward", "--role", contract.RoleMux}},
-		Host:         Role{[]string{bin, "forward", "--role", contract.RoleHost}},
-		ReadyTimeout: DefaultReadyTimeout,
-		StopTimeout:  DefaultStopTimeout,
-		Features:     features.Declarable(),
+		Name:     name,
+		Mux:      Role{[]string{bin, "forward", "--role", contract.RoleMux}},
+		Host:     Role{[]string{bin, "forward", "--role", contract.RoleHost}},
+		Timeouts: DefaultTimeouts(),
+		Features: features.Declarable(),
 	}
 }
 

@@ -49,7 +49,7 @@ func (m *Manifest) Start(ctx context.Context, t *topo.Topology, role string, hos
 	p, err := proc.Start(ctx, proc.Spec{
 		Name: name, Argv: argv, NS: ns, LogDir: t.Dir(),
 		Env:          append(append([]string(nil), m.Env...), Env(t, role, host)...),
-		ReadyTimeout: m.ReadyTimeout, Grace: m.StopTimeout,
+		ReadyTimeout: m.Timeouts.Ready, Grace: m.Timeouts.Stop,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("target %s: %w", m.Name, err)
@@ -107,7 +107,7 @@ func (r *Running) Alive() error {
 	return errors.Join(errs...)
 }
 
-// Stop stops every role in parallel (SIGTERM, StopTimeout, SIGKILL) and
+// Stop stops every role in parallel (SIGTERM, Timeouts.Stop, SIGKILL) and
 // reaps them. The error reports roles that had crashed or ignored SIGTERM.
 func (r *Running) Stop() error {
 	ps := r.procs()

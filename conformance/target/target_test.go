@@ -25,19 +25,19 @@ func TestParse(t *testing.T) {
 		file, src string
 		want      string // fmt of the manifest
 	}{
-		{"t.yaml", "name: myimpl\nversion: 1.2\nmux: {command: [\"/usr/bin/mylb\", \"--mux\"]}\nhost: {command: [mylb, --host]}\nreadyTimeout: 3s\nenv: {MYLB_LOG: debug}\nfeatures: [consistent-hashing]\n",
-			"myimpl 1.2 [/usr/bin/mylb --mux] [mylb --host] 3s 2s [MYLB_LOG=debug] [consistent-hashing]"},
-		{"t.json", `{"name":"j","mux":{"command":["a"]},"host":{"command":["b"]},"stopTimeout":"500ms"}`,
-			"j  [a] [b] 10s 500ms [] []"},
+		{"t.yaml", "name: myimpl\nversion: 1.2\nmux: {command: [\"/usr/bin/mylb\", \"--mux\"]}\nhost: {command: [mylb, --host]}\ntimeouts: {ready: 3s, deliver: 500ms}\nenv: {MYLB_LOG: debug}\nfeatures: [consistent-hashing]\n",
+			"myimpl 1.2 [/usr/bin/mylb --mux] [mylb --host] 3s 2s 500ms [MYLB_LOG=debug] [consistent-hashing]"},
+		{"t.json", `{"name":"j","mux":{"command":["a"]},"host":{"command":["b"]},"timeouts":{"stop":"500ms"}}`,
+			"j  [a] [b] 10s 500ms 2s [] []"},
 		{"t.cue", "name: \"c\"\nversion: \"2\"\nmux: command: [\"a\"]\nhost: command: [\"b\", \"x\"]\n",
-			"c 2 [a] [b x] 10s 2s [] []"},
+			"c 2 [a] [b x] 10s 2s 2s [] []"},
 	} {
 		m, err := Parse(tc.file, []byte(tc.src))
 		if err != nil {
 			t.Errorf("%s: %v", tc.file, err)
 			continue
 		}
-		got := fmt.Sprintf("%s %s %v %v %v %v %v %v", m.Name, m.Version, m.Mux.Command, m.Host.Command, m.ReadyTimeout, m.StopTimeout, m.Env, m.Features)
+		got := fmt.Sprintf("%s %s %v %v %v %v %v %v %v", m.Name, m.Version, m.Mux.Command, m.Host.Command, m.Timeouts.Ready, m.Timeouts.Stop, m.Timeouts.Deliver, m.Env, m.Features)
 		if got != tc.want {
 			t.Errorf("%s: got %s\nwant %s", tc.file, got, tc.want)
 		}
@@ -49,7 +49,10 @@ func TestParseErrors(t *testing.T) {
 		{"no host", "name: x\nmux: {command: [a]}\n", "host"},
 		{"empty command", "name: x\nmux: {command: []}\nhost: {command: [b]}\n", "mux.command"},
 		{"unknown field", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nreadytimeout: 1s\n", "readytimeout"},
-		{"bad duration", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nreadyTimeout: soon\n", "readyTimeout"},
+		{"bad duration", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\ntimeouts: {ready: soon}\n", "timeouts.ready"},
+		{"unknown timeout", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\ntimeouts: {forever: 1s}\n", "forever"},
+		{"zero timeout", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\ntimeouts: {deliver: 0s}\n", "deliver"},
+		{"old spelling", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nreadyTimeout: 1s\n", "readyTimeout is now timeouts: {ready: ...}"},
 		{"reserved env", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nenv: {LBCHECK_ROLE: mux}\n", "set by the runner"},
 		{"yaml syntax", "name: [x\n", "t.yaml"},
 		{"unknown feature", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nfeatures: [teleport]\n", "features"},
@@ -201,7 +204,7 @@ func TestStartAllContract(t *testing.T) {
 	top := topology(t)
 	dir := t.TempDir()
 	m := &Manifest{Name: "fake", Mux: Role{[]string{fake(t, dir, "good.sh", good)}}, Host: Role{[]string{fake(t, dir, "good.sh", good)}},
-		ReadyTimeout: 5 * time.Second, StopTimeout: time.Second, Env: []string{"MYLB_LOG=debug"}}
+		Timeouts: Timeouts{Ready: 5 * time.Second, Stop: time.Second}, Env: []string{"MYLB_LOG=debug"}}
 	r, err := StartAll(context.Background(), m, top)
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +246,7 @@ func TestStartAllFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &Manifest{Name: "fake", Mux: Role{[]string{goodSh}}, Host: Role{[]string{fake(t, dir, tc.name+".sh", tc.host)}},
-				ReadyTimeout: 300 * time.Millisecond, StopTimeout: time.Second}
+				Timeouts: Timeouts{Ready: 300 * time.Millisecond, Stop: time.Second}}
 			_, err := StartAll(context.Background(), m, top)
 			if err == nil {
 				t.Fatal("StartAll succeeded")
@@ -262,7 +265,7 @@ func TestStopAndCrashAfterReady(t *testing.T) {
 	top := topology(t)
 	dir := t.TempDir()
 	m := &Manifest{Name: "fake", Mux: Role{[]string{fake(t, dir, "stubborn.sh", stubborn)}}, Host: Role{[]string{fake(t, dir, "dies.sh", dies)}},
-		ReadyTimeout: 5 * time.Second, StopTimeout: 300 * time.Millisecond}
+		Timeouts: Timeouts{Ready: 5 * time.Second, Stop: 300 * time.Millisecond}}
 	r, err := StartAll(context.Background(), m, top)
 	if err != nil {
 		t.Fatal(err)
@@ -303,7 +306,7 @@ func TestStopKillsDaemons(t *testing.T) {
 	dir := t.TempDir()
 	sh := fake(t, dir, "daemonizes.sh", daemonizes)
 	m := &Manifest{Name: "fake", Mux: Role{[]string{sh}}, Host: Role{[]string{sh}},
-		ReadyTimeout: 5 * time.Second, StopTimeout: time.Second, Env: []string{"LBX_PIDS=" + filepath.Join(dir, "pids")}}
+		Timeouts: Timeouts{Ready: 5 * time.Second, Stop: time.Second}, Env: []string{"LBX_PIDS=" + filepath.Join(dir, "pids")}}
 	r, err := StartAll(context.Background(), m, top)
 	if err != nil {
 		t.Fatal(err)
@@ -360,7 +363,7 @@ func TestRefStartStop(t *testing.T) {
 // FuzzParse: any input is either a valid manifest with both commands or an
 // error; never a panic.
 func FuzzParse(f *testing.F) {
-	f.Add("t.yaml", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\nreadyTimeout: 1s\n")
+	f.Add("t.yaml", "name: x\nmux: {command: [a]}\nhost: {command: [b]}\ntimeouts: {ready: 1s}\n")
 	f.Add("t.cue", "name: \"c\"\nmux: command: [\"a\"]\nhost: command: [\"b\"]\n")
 	f.Add("t.json", `{"name":"j","mux":{"command":["a"]},"host":{"command":["b"]},"env":{"A":"1"}}`)
 	f.Add("t.yaml", "\r\r0")
@@ -369,7 +372,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if m.Name == "" || len(m.Mux.Command) == 0 || len(m.Host.Command) == 0 || m.ReadyTimeout <= 0 || m.StopTimeout <= 0 {
+		if m.Name == "" || len(m.Mux.Command) == 0 || len(m.Host.Command) == 0 || m.Timeouts.Ready <= 0 || m.Timeouts.Stop <= 0 || m.Timeouts.Deliver <= 0 {
 			t.Fatalf("accepted an incomplete manifest: %+v", m)
 		}
 	})
@@ -404,7 +407,7 @@ func TestExampleManifest(t *testing.T) {
 	}
 	ref := Forwarder("x", "lbcheck")
 	if !slices.Equal(m.Mux.Command, ref.Mux.Command) || !slices.Equal(m.Host.Command, ref.Host.Command) ||
-		!slices.Equal(m.Features, features.Declarable()) || m.ReadyTimeout != DefaultReadyTimeout || m.StopTimeout != DefaultStopTimeout {
+		!slices.Equal(m.Features, features.Declarable()) || m.Timeouts != DefaultTimeouts() {
 		t.Errorf("example manifest %+v does not describe the reference forwarder with every feature", m)
 	}
 }

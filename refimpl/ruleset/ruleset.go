@@ -364,15 +364,17 @@ func (s *Set) FlowIdle(r *Rule, proto uint8) time.Duration {
 	return s.UDPIdle
 }
 
-// ScaleMinute makes every timeout given in minutes (the rules', NAT
-// rules' and SNATs' idle timeouts, and UDPIdle) count minute for each
-// minute. The conformance runner shortens the minute (contract.Config
-// MinuteMillis) so a deployment's 4-minute idle timeout passes in a test.
+// ScaleMinute makes the deployment's time run at minute per minute: the
+// timeouts given in minutes (the rules', NAT rules' and SNATs' idle
+// timeouts, and UDPIdle) and the probe intervals given in seconds. The
+// conformance runner shortens the minute (contract.Config.MinuteMillis)
+// so a deployment's 4-minute idle timeout, or its 5-second probe interval,
+// passes quickly in a test.
 func (s *Set) ScaleMinute(minute time.Duration) {
 	if minute <= 0 || minute == time.Minute {
 		return
 	}
-	scale := func(d *time.Duration) { *d = time.Duration(int64(*d) / int64(time.Minute) * int64(minute)) }
+	scale := func(d *time.Duration) { *d = time.Duration(float64(*d) * float64(minute) / float64(time.Minute)) }
 	for i := range s.Rules {
 		scale(&s.Rules[i].Idle)
 	}
@@ -380,6 +382,9 @@ func (s *Set) ScaleMinute(minute time.Duration) {
 		scale(&s.SNATs[i].Idle)
 	}
 	scale(&s.UDPIdle)
+	for i := range s.Probes {
+		scale(&s.Probes[i].Interval)
+	}
 }
 
 func idleOf(minutes int) time.Duration {

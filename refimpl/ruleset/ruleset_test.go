@@ -257,4 +257,13 @@ func TestScaleMinute(t *testing.T) {
 	if s.SNATs[0].Idle != 7500*time.Millisecond {
 		t.Errorf("30-minute outbound idle: %v, want 7.5s", s.SNATs[0].Idle)
 	}
+	// The fixture's probe runs every 5 s: 5/60 of a 250 ms minute.
+	if len(s.Probes) == 0 {
+		t.Fatal("the fixture has no probe")
+	}
+	for _, p := range s.Probes {
+		if want := 5 * time.Second / 240; p.Interval != want {
+			t.Errorf("probe %s interval with a 250 ms minute: %v, want %v", p.Key, p.Interval, want)
+		}
+	}
 }
