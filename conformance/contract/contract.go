@@ -15,7 +15,7 @@
 // own (under the runner's cgroup), so whatever it starts stays there, also
 // a daemon that double-forks, calls setsid or moves to another network
 // namespace. Stop sends SIGTERM to the role's process group, waits the
-// manifest's stopTimeout, then kills everything in the cgroup (cgroup.kill)
+// manifest's timeouts.stop, then kills everything in the cgroup (cgroup.kill)
 // and waits until it is empty; a role that exits early is killed the same
 // way when the target is stopped. If the runner itself dies, the kernel
 // kills each role process (parent-death signal), and the next lbcheck run
