@@ -280,3 +280,32 @@ func TestWritePcap(t *testing.T) {
 		t.Errorf("interface 1 = %q (%q), want vm (b)", intf.Name, intf.Description)
 	}
 }
+
+// TestSyncThenLook: a burst sent on one end is, after Sync on the other,
+// entirely recorded, so ExpectNone with no window (what arrived until
+// now) finds its last frame without waiting, and finds nothing of a port
+// the burst did not use.
+func TestSyncThenLook(t *testing.T) {
+	a, b := vethPair(t)
+	const burst = 200
+	for i := range burst {
+		frame, err := pkt.Spec{SrcMAC: a.MAC, DstMAC: b.MAC, Src: src, Dst: dst, SrcPort: uint16(20000 + i), DstPort: 8080}.Frame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Send(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	if err := b.Sync(ctx, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	last := Want{Match: pkt.Match{Proto: pkt.TCP, SrcPort: 20000 + burst - 1, DstPort: 8080}, Dir: In}
+	if err := b.ExpectNone(ctx, last, 0); err == nil {
+		t.Errorf("after Sync the burst's last frame is not recorded (%d frames)", len(b.Frames()))
+	}
+	if err := b.ExpectNone(ctx, Want{Match: pkt.Match{DstPort: 9}, Dir: In}, 0); err != nil {
+		t.Errorf("nothing went to port 9, yet: %v", err)
+	}
+}

@@ -26,10 +26,15 @@ func init() {
 				}
 			}
 			secondary := frontendIP(t, "web-secondary")
+			var sent []pkt.Match
 			for range 4 {
 				m := fromClient(t.Send(pkt.Spec{Dst: secondary, DstPort: 80}))
 				m.DstPort = 80
-				t.ExpectNone(t.VM("node2"), suite.Step{What: "rule web-secondary (a pool of node2's secondary IP configuration only) reaches no VM", Match: m, Dir: capture.In})
+				sent = append(sent, m)
+			}
+			t.Barrier(pkt.Spec{Dst: web, DstPort: 80})
+			for _, m := range sent {
+				t.ExpectNone(t.VM("node2"), suite.Step{What: "rule web-secondary (a pool of node2's secondary IP configuration only) reaches no VM", Match: m, Dir: capture.In, Timeout: suite.AfterBarrier})
 			}
 		},
 	})

@@ -59,13 +59,8 @@ func init() {
 					}
 					// An answer that crossed the mux passed it before it
 					// reached the client: once the client has it, the mux's
-					// capture already holds any crossing. Without it, the
-					// check waits Quiet.
-					window := time.Duration(0)
-					if p != nil {
-						window = suite.AfterBarrier
-					}
-					return t.ExpectNone(t.Mux(), suite.Step{What: f.String() + ": " + at.Label + "'s answer does not cross the mux", Reply: true, Match: pkt.Match{Src: f.fip, Dst: s.Src, DstPort: s.SrcPort}, Timeout: window}) && ok
+					// capture already holds any crossing.
+					return t.ExpectNone(t.Mux(), suite.Step{What: f.String() + ": " + at.Label + "'s answer does not cross the mux", Reply: true, Match: pkt.Match{Src: f.fip, Dst: s.Src, DstPort: s.SrcPort}, Timeout: suite.ClosedBy(p)}) && ok
 				})
 			}
 		},

@@ -487,6 +487,16 @@ func (t *T) Eventually(within time.Duration, try func() bool) bool {
 // frame queued on it is read (capture.Port.Sync).
 const AfterBarrier time.Duration = -1
 
+// ClosedBy is the Step.Timeout of a negative check that the arrival of p
+// closes (a packet that must arrive after the one that must not, on the
+// same path): AfterBarrier when p arrived, else 0 (the quiet window).
+func ClosedBy(p *pkt.Packet) time.Duration {
+	if p != nil {
+		return AfterBarrier
+	}
+	return 0
+}
+
 // Barrier sends s, a packet a rule forwards (a TCP SYN unless s says UDP),
 // from the client and waits until it reaches some VM. The mux handles a client's packets in
 // the order they come (CONTRACT.md), so packets the client sent before it
