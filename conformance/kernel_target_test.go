@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
+	"github.com/lbcheck/lbcheck/internal/prereq"
 	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/reports"
 )
@@ -74,12 +74,7 @@ func loadExpectations(t *testing.T, path string) map[string]expectation {
 func TestKernelTarget(t *testing.T) {
 	labtest.RequireRoot(t)
 	for _, tool := range []string{"jq", "nft", "conntrack", "ip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("the kernel target needs %s: %v", tool, err)
-			}
-			t.Skipf("skipping: the kernel target needs %s (.ci/run installs it)", tool)
-		}
+		prereq.Tool(t, tool, "the kernel target runs it")
 	}
 	m, err := target.Load(kernelDir + "/kernel.yaml")
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/remote"
+	"github.com/lbcheck/lbcheck/internal/prereq"
 )
 
 // The browser tests open the generated pages in a real headless Chromium
@@ -46,7 +47,7 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("chromium is not installed (Debian package chromium; .ci/run installs it): skipping the browser test")
+	prereq.Missing(t, "chromium is not installed (Debian package chromium; .ci/run installs it)")
 	return ""
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbcheck/lbcheck/internal/prereq"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -92,12 +93,7 @@ func TestGitHubAction(t *testing.T) {
 	if a.Runs.Using != "composite" {
 		t.Fatalf("action.yml runs.using %q, want composite", a.Runs.Using)
 	}
-	if _, err := exec.LookPath("go"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the action builds lbcheck with go, which is not on PATH (CI=true: a missing prerequisite fails)")
-		}
-		t.Skip("the action builds lbcheck with go, which is not on PATH")
-	}
+	prereq.Tool(t, "go", "the action builds lbcheck with Go")
 	repo, temp := ciRepo(t), t.TempDir()
 	outputs := filepath.Join(temp, "github_output")
 	values := map[string]string{"github.action_path": root}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vishvananda/netns"
 
+	"github.com/lbcheck/lbcheck/internal/prereq"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
@@ -16,9 +17,7 @@ import (
 // which holds only a loopback that is down and has no listeners, and loads
 // the file it writes.
 func TestGuestSnapshot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
+	prereq.Root(t, "creating a network namespace")
 	out := filepath.Join(t.TempDir(), "g.yaml")
 	var stdout, stderr bytes.Buffer
 	code := -1

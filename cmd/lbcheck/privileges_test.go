@@ -14,6 +14,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/conformance/lbbin"
 	"github.com/lbcheck/lbcheck/conformance/topo"
+	"github.com/lbcheck/lbcheck/internal/prereq"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
@@ -71,9 +72,7 @@ func publicCopy(t *testing.T) (bin, cfg string) {
 // naming the missing capability. Nothing gets far enough to create a
 // namespace or open a socket.
 func TestPrivilegesNamed(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run the binary as another user and with dropped capabilities")
-	}
+	prereq.Root(t, "running the binary as another user and with dropped capabilities")
 	bin, cfg := publicCopy(t)
 	setpriv, setprivErr := exec.LookPath("setpriv")
 	nobody := &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}

@@ -17,6 +17,7 @@ import (
 	"github.com/vishvananda/netns"
 
 	"github.com/lbcheck/lbcheck/conformance/pkt"
+	"github.com/lbcheck/lbcheck/internal/prereq"
 )
 
 // vethPair opens ports on both ends of a veth pair that lives in a fresh
@@ -24,9 +25,7 @@ import (
 // nothing outlives the test.
 func vethPair(t *testing.T) (a, b *Port) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("capture tests create a network namespace: run as root (CAP_NET_ADMIN, CAP_NET_RAW)")
-	}
+	prereq.Root(t, "opening capture ports in a network namespace (CAP_NET_ADMIN, CAP_NET_RAW)")
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked if restoring fails: the thread then dies with the goroutine

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/internal/prereq"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,15 +25,7 @@ const envPID = "LBCHECK_NETLAB_TEST_PID"
 // test skips, or fails under CI=true, where .ci/run installs pkg.
 func requireTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found (install %s; .ci/run does)", name, pkg)
-	}
-	t.Skipf("skipping: %s not found (install %s)", name, pkg)
-	return ""
+	return prereq.Tool(t, name, "Debian package "+pkg)
 }
 
 // pidnsInit is PID 1 of a new PID namespace. It makes the next PID there

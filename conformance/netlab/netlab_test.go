@@ -13,15 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/internal/prereq"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 )
 
 func requireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("skipping: needs root to create network namespaces")
-	}
+	prereq.Root(t, "creating network namespaces")
 }
 
 func newLab(t testing.TB) *Lab {

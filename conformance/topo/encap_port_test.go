@@ -14,6 +14,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
+	"github.com/lbcheck/lbcheck/internal/prereq"
 	"github.com/lbcheck/lbcheck/refimpl/encap"
 )
 
@@ -22,12 +23,7 @@ import (
 // Geneve's port 6081, where the encapsulation was first, tcpdump decodes
 // it as broken Geneve; the test shows that too, so it can fail).
 func TestEncapNotDecodedAsATunnel(t *testing.T) {
-	if _, err := exec.LookPath("tcpdump"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tcpdump is not installed (CI=true: a missing prerequisite fails; .ci/run installs it)")
-		}
-		t.Skip("tcpdump is not installed")
-	}
+	prereq.Tool(t, "tcpdump", "Debian package tcpdump")
 	decode := func(port int) string {
 		inner := gopacket.NewSerializeBuffer()
 		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.IPv4(198, 51, 100, 100), DstIP: net.IPv4(203, 0, 113, 10)}

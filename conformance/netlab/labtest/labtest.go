@@ -3,20 +3,18 @@ package labtest
 
 import (
 	"bytes"
-	"os"
 	"sync"
 	"testing"
 
 	"github.com/lbcheck/lbcheck/conformance/netlab"
+	"github.com/lbcheck/lbcheck/internal/prereq"
 )
 
 // RequireRoot skips the test unless the process runs as root, which
 // creating named network namespaces needs.
 func RequireRoot(tb testing.TB) {
 	tb.Helper()
-	if os.Geteuid() != 0 {
-		tb.Skip("skipping: needs root to create network namespaces (CAP_SYS_ADMIN and CAP_NET_ADMIN); run the tests as root")
-	}
+	prereq.Root(tb, "creating network namespaces (CAP_SYS_ADMIN and CAP_NET_ADMIN)")
 }
 
 // NewLab returns a lab closed at the end of the test; it skips unless root.

@@ -13,6 +13,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
+	"github.com/lbcheck/lbcheck/internal/prereq"
 	"github.com/lbcheck/lbcheck/schema"
 )
 
@@ -22,9 +23,7 @@ import (
 // thread instead of reusing it.
 func inFreshNamespace(t *testing.T, fn func()) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
+	prereq.Root(t, "creating a network namespace")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
