@@ -47,6 +47,7 @@ type conformOptions struct {
 	timeout     time.Duration
 	// timeouts are --timeout NAME=DURATION, applied over the manifest's.
 	timeouts []string
+	parallel int
 	input    inputOptions // how --config files are read, as lint reads them
 }
 
@@ -139,6 +140,7 @@ never ran).`,
 	f.BoolVar(&o.allFeatures, "all-features", false, "run the cases needing extended features the target does not declare")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show what each case logged (which VM answered, flow counts)")
 	f.DurationVar(&o.timeout, "case-timeout", suite.DefaultCaseTimeout, "fail a case that runs longer than this")
+	f.IntVar(&o.parallel, "parallel", suite.DefaultParallel, "run the cases of up to `N` deployments at once (1: one after the other)")
 	f.StringArrayVar(&o.timeouts, "timeout", nil, "bound a wait, `NAME=DURATION` (repeatable): ready, stop, deliver, quiet or probe (defaults: the manifest's, else "+defaultTimeouts()+")")
 	addInputFlags(f, &o.input)
 	return cmd
@@ -151,6 +153,9 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 		if sel, err = regexp.Compile(o.run); err != nil {
 			return usagef("--run: %v", err)
 		}
+	}
+	if o.parallel < 1 {
+		return usagef("--parallel %d: want 1 or more", o.parallel)
 	}
 	if o.profile != "" && o.profile != suite.Core && o.profile != suite.Extended {
 		return usagef("--profile %q: want %s or %s", o.profile, suite.Core, suite.Extended)
@@ -182,7 +187,7 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	}
 	opts := suite.Options{
 		Select: sel, Profile: o.profile, Users: users, Fixtures: cases.Fixture,
-		CaseTimeout: o.timeout, Timeouts: m.Timeouts, Progress: stderr, Verbose: o.verbose,
+		CaseTimeout: o.timeout, Timeouts: m.Timeouts, Parallel: o.parallel, Progress: stderr, Verbose: o.verbose,
 		Implementation: reports.Implementation{Name: m.Name, Version: m.Version, Features: features.Strings(m.Features)},
 		LBCheckVersion: version(),
 	}

@@ -49,6 +49,7 @@ func TestInterruptedRunIsIncomplete(t *testing.T) {
 		Select:      regexp.MustCompile("^ZzIncomplete"),
 		Fixtures:    runnerFixtures,
 		CaseTimeout: 20 * time.Second,
+		Parallel:    1, // B's cases must not start beside A's
 	}}
 	rep, err := r.Run(ctx)
 	if err == nil {

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,6 +59,9 @@ type Options struct {
 	Timeouts target.Timeouts
 	// Progress receives one line per case; nil discards them.
 	Progress io.Writer
+	// Parallel is how many deployments run their cases at once; 0 means
+	// DefaultParallel, 1 one after the other.
+	Parallel int
 	// Verbose adds each case's Logf lines to the progress output.
 	Verbose bool
 	// Implementation and Version describe the target and lbcheck.
@@ -183,10 +188,18 @@ type Runner struct {
 	Options
 }
 
+// DefaultParallel is how many deployments run their cases at once when
+// Options.Parallel is 0: the cases mostly wait for packets, timeouts and
+// probes, so two topologies share two cores well.
+const DefaultParallel = 2
+
 // Run runs the selected cases and returns the report. A *SetupError (with
 // the report of the cases run so far) means a deployment could not be set
 // up; a *NotStartedError (with the whole report) that the target did not
-// start for some deployments, whose cases failed without running. Every Env is closed before Run returns, also when ctx is cancelled.
+// start for some deployments, whose cases failed without running. Every
+// Env is closed before Run returns, also when ctx is cancelled. Up to
+// Parallel deployments run at once, each its cases in order; the report
+// lists the cases in plan order whatever order they finished in.
 func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	start := time.Now()
 	rep := &reports.ConformanceReport{
@@ -200,15 +213,18 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	for _, u := range r.Users {
 		rep.Deployments = append(rep.Deployments, reports.Deployment{Name: u.Name, Files: u.Files, Assumed: topo.Assumed(u.Deployment)})
 	}
-	var groups []*group
-	var unsupported []notSupported
-	n, total := 0, 0 // cases reported so far, and planned
+	groups, unsupported, err := plan(Cases(r.Select), &r.Options)
+	st := &runState{r: r, total: len(unsupported), slots: make([][]reports.CaseResult, len(groups))}
 	finish := func(err error) (*reports.ConformanceReport, error) {
 		// Cases the implementation does not support come last: they
 		// need no deployment and have their verdict whatever happened.
 		for _, u := range unsupported {
-			r.notSupported(u, &n, total, rep)
+			st.notSupported(u)
 		}
+		for _, slot := range st.slots {
+			rep.Cases = append(rep.Cases, slot...)
+		}
+		rep.Cases = append(rep.Cases, st.tail...)
 		rep.DurationSec = time.Since(start).Seconds()
 		rep.Profiles, rep.Result = reports.Summarize(rep.Cases)
 		if rep.NotRun = notRun(groups, rep.Cases); len(rep.NotRun) > 0 {
@@ -216,33 +232,32 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		}
 		return rep, err
 	}
-	groups, unsupported, err := plan(Cases(r.Select), &r.Options)
 	if err != nil {
 		return finish(err)
 	}
-	total = len(unsupported)
 	for _, g := range groups {
-		total += len(g.cases)
+		st.total += len(g.cases)
 	}
-	if total == 0 {
+	if st.total == 0 {
 		return finish(errors.New("no case selected (check --run)"))
 	}
-	// Set up the next deployment while the current one runs: the work is
+	// Set up the next deployment while the current ones run: the work is
 	// mostly netlink calls and process start-up, which overlap well with
 	// cases that mostly wait for packets.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type ready struct {
-		env *Env
-		err error
+		index int
+		env   *Env
+		err   error
 	}
 	envs := make(chan ready, 1)
 	go func() {
 		defer close(envs)
-		for _, g := range groups {
+		for i, g := range groups {
 			env, err := r.setup(ctx, g)
 			select {
-			case envs <- ready{env, err}:
+			case envs <- ready{i, env, err}:
 			case <-ctx.Done():
 				if env != nil {
 					env.Close()
@@ -264,39 +279,69 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	}()
 
 	var ports atomic.Uint32
-	var notStarted []string
-	for _, g := range groups {
-		var rd ready
-		select {
-		case rd = <-envs:
-		case <-ctx.Done():
-			return finish(ctx.Err())
+	var (
+		mu         sync.Mutex
+		fatal      error // the first error that ends the run
+		notStarted []int // groups whose target did not start
+	)
+	stop := func(err error) {
+		mu.Lock()
+		if fatal == nil {
+			fatal = err
 		}
-		if te := targetFault(rd.err); te != nil && ctx.Err() == nil {
-			r.failCases(g.cases, "the target did not start: "+te.Error(), &n, total, rep)
-			notStarted = append(notStarted, g.name)
-			continue
-		}
-		if rd.err != nil {
-			return finish(rd.err)
-		}
-		if rd.env == nil {
-			return finish(ctx.Err())
-		}
-		ran := len(rep.Cases)
-		err := r.runGroup(ctx, g, rd.env, &ports, &n, total, rep)
-		cerr := rd.env.Close()
-		if te, ok := cerr.(*TargetError); ok && len(rep.Cases) > ran {
-			r.failLast(rep, "stopping the target: "+te.Error())
-		} else if cerr != nil && err == nil {
-			err = &SetupError{Deployment: g.name, Err: fmt.Errorf("cleaning up: %w", cerr)}
-		}
-		if err != nil {
-			return finish(err)
-		}
+		mu.Unlock()
+		cancel()
 	}
-	if len(notStarted) > 0 && ctx.Err() == nil {
-		return finish(&NotStartedError{Deployments: notStarted})
+	parallel := r.Parallel
+	if parallel <= 0 {
+		parallel = DefaultParallel
+	}
+	var wg sync.WaitGroup
+	for range min(parallel, len(groups)) {
+		wg.Go(func() {
+			for rd := range envs {
+				g := groups[rd.index]
+				switch te := targetFault(rd.err); {
+				case te != nil && ctx.Err() == nil:
+					st.failCases(rd.index, g.cases, "the target did not start: "+te.Error())
+					mu.Lock()
+					notStarted = append(notStarted, rd.index)
+					mu.Unlock()
+					continue
+				case rd.err != nil:
+					stop(rd.err)
+					return
+				case rd.env == nil || ctx.Err() != nil:
+					if rd.env != nil {
+						rd.env.Close()
+					}
+					return
+				}
+				err := r.runGroup(ctx, rd.index, g, rd.env, &ports, st)
+				cerr := rd.env.Close()
+				if te, ok := cerr.(*TargetError); ok && st.ran(rd.index) {
+					st.failLast(rd.index, "stopping the target: "+te.Error())
+				} else if cerr != nil && err == nil {
+					err = &SetupError{Deployment: g.name, Err: fmt.Errorf("cleaning up: %w", cerr)}
+				}
+				if err != nil {
+					stop(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	switch {
+	case fatal != nil && !errors.Is(fatal, context.Canceled):
+		return finish(fatal)
+	case len(notStarted) > 0 && ctx.Err() == nil:
+		slices.Sort(notStarted)
+		names := make([]string, len(notStarted))
+		for i, gi := range notStarted {
+			names[i] = groups[gi].name
+		}
+		return finish(&NotStartedError{Deployments: names})
 	}
 	return finish(ctx.Err())
 }
@@ -341,7 +386,7 @@ func (r *Runner) setup(ctx context.Context, g *group) (*Env, error) {
 	return nil, &SetupError{Deployment: g.name, Err: err}
 }
 
-func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic.Uint32, n *int, total int, rep *reports.ConformanceReport) error {
+func (r *Runner) runGroup(ctx context.Context, gi int, g *group, env *Env, ports *atomic.Uint32, st *runState) error {
 	restart := false
 	for i, p := range g.cases {
 		if ctx.Err() != nil {
@@ -354,16 +399,12 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 				err = env.Restart(ctx) // see setupAttempts
 			}
 			if te := targetFault(err); te != nil && ctx.Err() == nil {
-				r.failCases(g.cases[i:], "restarting the target: "+te.Error(), n, total, rep)
+				st.failCases(gi, g.cases[i:], "restarting the target: "+te.Error())
 				return nil
 			}
 			if err != nil {
 				return &SetupError{Deployment: g.name, Err: fmt.Errorf("restarting the target: %w", err)}
 			}
-		}
-		*n++
-		if r.Progress != nil {
-			fmt.Fprintf(r.Progress, "[%d/%d] %s ... ", *n, total, safetext.Line(p.name))
 		}
 		res, logs := r.runCase(ctx, p, env, ports)
 		if env.Alive != nil {
@@ -373,17 +414,7 @@ func (r *Runner) runGroup(ctx context.Context, g *group, env *Env, ports *atomic
 			}
 		}
 		restart = res.Status == reports.StatusFailed
-		if r.Progress != nil {
-			status := map[string]string{reports.StatusPassed: "ok", reports.StatusFailed: "FAIL", reports.StatusSkipped: "skip"}[res.Status]
-			fmt.Fprintf(r.Progress, "%s (%.1fs)\n", status, res.DurationSec)
-			if res.Status != reports.StatusPassed {
-				fmt.Fprintf(r.Progress, "%s\n", indent(res.Reason))
-			}
-			if r.Verbose && len(logs) > 0 {
-				fmt.Fprintf(r.Progress, "%s\n", indent(strings.Join(logs, "\n")))
-			}
-		}
-		rep.Cases = append(rep.Cases, res)
+		st.add(gi, res, logs)
 	}
 	return nil
 }
@@ -412,18 +443,11 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 	defer cancel()
 	t := newT(cctx, c, env, ports, r.Timeouts)
 	if r.Progress != nil {
-		// Progress lines go under the case's "[n/total] name ... " line;
-		// its status then follows on a line of its own.
-		var progressed atomic.Bool
+		// Cases of other deployments may run meanwhile: each progress
+		// line names its case.
 		t.progress = func(line string) {
-			fmt.Fprintf(r.Progress, "\n    %s", safetext.Line(line))
-			progressed.Store(true)
+			fmt.Fprintf(r.Progress, "    %s: %s\n", safetext.Line(p.name), safetext.Line(line))
 		}
-		defer func() {
-			if progressed.Load() {
-				fmt.Fprint(r.Progress, "\n    → ")
-			}
-		}()
 	}
 	start := time.Now()
 	done := make(chan struct{})

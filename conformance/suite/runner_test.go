@@ -167,3 +167,46 @@ func (l *restartCounter) Setup(ctx context.Context, name string, d *schema.Deplo
 	}
 	return env, nil
 }
+
+// bRan is closed by ZzParallelB1 when it runs.
+var bRan = make(chan struct{})
+
+func init() {
+	registerTestCase(&Case{ShortName: "ZzParallelA1WaitsForB", Deployment: "parallel-a.yaml", Run: func(t *T) {
+		select {
+		case <-bRan:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the case of the other deployment did not run meanwhile: deployments do not run in parallel")
+		}
+	}}, "runner_test.go")
+	registerTestCase(&Case{ShortName: "ZzParallelB1", Deployment: "parallel-b.yaml", Run: func(t *T) { close(bRan) }}, "runner_test.go")
+}
+
+// TestDeploymentsRunInParallel: with Parallel 2, the second deployment's
+// case runs while the first one's is still running (which waits for it),
+// and the report lists the cases in plan order, not in the order they
+// finished.
+func TestDeploymentsRunInParallel(t *testing.T) {
+	labtest.RequireRoot(t)
+	ref, err := target.Ref()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Runner{Provider: &Lab{Target: ref}, Options: Options{
+		Select: regexp.MustCompile("^ZzParallel"), Fixtures: runnerFixtures, Parallel: 2, CaseTimeout: 20 * time.Second,
+	}}
+	rep, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range rep.Cases {
+		names = append(names, c.Name)
+		if c.Status != reports.StatusPassed {
+			t.Errorf("%s: %s: %s", c.Name, c.Status, c.Reason)
+		}
+	}
+	if want := []string{"ZzParallelA1WaitsForB", "ZzParallelB1"}; !slices.Equal(names, want) {
+		t.Errorf("report order %v, want plan order %v", names, want)
+	}
+}

@@ -3,7 +3,9 @@ package suite
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/internal/safetext"
@@ -40,41 +42,91 @@ func targetFault(err error) *TargetError {
 	return nil
 }
 
-// failCases records cases as failed with reason, without running them.
-func (r *Runner) failCases(cases []planned, reason string, n *int, total int, rep *reports.ConformanceReport) {
+// runState is what a run has recorded, shared by the goroutines running
+// deployments: each deployment's results in its slot (plan order), the not
+// supported ones after them, and the progress count.
+type runState struct {
+	r     *Runner
+	total int // cases planned
+
+	mu    sync.Mutex
+	n     int                    // cases reported so far
+	slots [][]reports.CaseResult // per group, in plan order
+	tail  []reports.CaseResult   // not supported
+}
+
+// add records a case's result in group gi and prints its progress line,
+// reason and (verbose) log lines in one write.
+func (st *runState) add(gi int, res reports.CaseResult, logs []string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.n++
+	st.slots[gi] = append(st.slots[gi], res)
+	if st.r.Progress == nil {
+		return
+	}
+	var b strings.Builder
+	status := map[string]string{reports.StatusPassed: "ok", reports.StatusFailed: "FAIL", reports.StatusSkipped: "skip"}[res.Status]
+	fmt.Fprintf(&b, "[%d/%d] %s ... %s (%.1fs)\n", st.n, st.total, safetext.Line(res.Name), status, res.DurationSec)
+	if res.Status != reports.StatusPassed {
+		fmt.Fprintf(&b, "%s\n", indent(res.Reason))
+	}
+	if st.r.Verbose && len(logs) > 0 {
+		fmt.Fprintf(&b, "%s\n", indent(strings.Join(logs, "\n")))
+	}
+	io.WriteString(st.r.Progress, b.String())
+}
+
+// ran reports whether group gi has a result.
+func (st *runState) ran(gi int) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.slots[gi]) > 0
+}
+
+// failCases records cases of group gi as failed with reason, without
+// running them.
+func (st *runState) failCases(gi int, cases []planned, reason string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	for _, p := range cases {
-		*n++
+		st.n++
 		res := p.result()
 		res.Status, res.Reason = reports.StatusFailed, reason
-		rep.Cases = append(rep.Cases, res)
-		if r.Progress != nil {
-			fmt.Fprintf(r.Progress, "[%d/%d] %s ... FAIL (not run)\n%s\n", *n, total, safetext.Line(p.name), indent(reason))
+		st.slots[gi] = append(st.slots[gi], res)
+		if st.r.Progress != nil {
+			fmt.Fprintf(st.r.Progress, "[%d/%d] %s ... FAIL (not run)\n%s\n", st.n, st.total, safetext.Line(p.name), indent(reason))
 		}
 	}
 }
 
 // notSupported records a case the implementation lacks features for,
 // without running it.
-func (r *Runner) notSupported(u notSupported, n *int, total int, rep *reports.ConformanceReport) {
-	*n++
+func (st *runState) notSupported(u notSupported) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.n++
 	missing := features.Strings(u.missing)
 	res := u.result()
 	res.Status, res.Unsupported = reports.StatusNotSupported, missing
 	res.Reason = fmt.Sprintf("needs %s, which the implementation does not declare (target manifest features:, or --all-features)", strings.Join(missing, ", "))
-	rep.Cases = append(rep.Cases, res)
-	if r.Progress != nil {
-		fmt.Fprintf(r.Progress, "[%d/%d] %s ... not supported (needs %s)\n", *n, total, safetext.Line(u.name), strings.Join(missing, ", "))
+	st.tail = append(st.tail, res)
+	if st.r.Progress != nil {
+		fmt.Fprintf(st.r.Progress, "[%d/%d] %s ... not supported (needs %s)\n", st.n, st.total, safetext.Line(u.name), strings.Join(missing, ", "))
 	}
 }
 
-// failLast fails the last case run (the target misbehaved after it, e.g.
-// ignored SIGTERM when stopped) and says so in the progress output.
-func (r *Runner) failLast(rep *reports.ConformanceReport, reason string) {
-	c := &rep.Cases[len(rep.Cases)-1]
+// failLast fails the last case group gi ran (the target misbehaved after
+// it, e.g. ignored SIGTERM when stopped) and says so in the progress
+// output.
+func (st *runState) failLast(gi int, reason string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c := &st.slots[gi][len(st.slots[gi])-1]
 	c.Status = reports.StatusFailed
 	c.Reason = joinReason(c.Reason, reason)
-	if r.Progress != nil {
-		fmt.Fprintf(r.Progress, "%s now FAIL:\n%s\n", safetext.Line(c.Name), indent(reason))
+	if st.r.Progress != nil {
+		fmt.Fprintf(st.r.Progress, "%s now FAIL:\n%s\n", safetext.Line(c.Name), indent(reason))
 	}
 }
 
