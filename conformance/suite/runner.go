@@ -202,6 +202,12 @@ const DefaultParallel = 2
 // lists the cases in plan order whatever order they finished in.
 func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	start := time.Now()
+	if r.Progress != nil {
+		// Deployments running at once write progress: one write at a time.
+		locked := *r
+		locked.Progress = &syncWriter{w: r.Progress}
+		r = &locked
+	}
 	rep := &reports.ConformanceReport{
 		APIVersion:     reports.ConformanceAPIVersion,
 		Kind:           reports.ConformanceKind,
@@ -344,6 +350,18 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		return finish(&NotStartedError{Deployments: names})
 	}
 	return finish(ctx.Err())
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // notRun lists the planned cases without a result, in plan order.
