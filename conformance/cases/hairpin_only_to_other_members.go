@@ -1,9 +1,9 @@
 package cases
 
 import (
+	"context"
 	"net"
 	"net/netip"
-	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
@@ -32,11 +32,12 @@ func init() {
 			others, selves := 0, 0
 			for range hairpinAttempts {
 				local := ap(self, t.SrcPort())
-				conn, err := dialFromVM(t, "app1", local, ap(fe, 80), 500*time.Millisecond)
+				selfSYN := pkt.Match{Proto: pkt.TCP, Src: self, SrcPort: local.Port(), Dst: self, DstPort: 8080, Flags: pkt.SYN}
+				conn, err := hairpinDial(t, "app1", local, ap(fe, 80), selfSYN)
 				if err != nil {
 					// Then the flow must have gone to app1 itself.
 					if t.Expect(t.VM("app1"), suite.Step{What: "a failed connection from " + local.String() + " was hashed to app1 itself: its SYN arrives from app1's own address",
-						Match: pkt.Match{Proto: pkt.TCP, Src: self, SrcPort: local.Port(), Dst: self, DstPort: 8080, Flags: pkt.SYN}, Dir: capture.In}) != nil {
+						Match: selfSYN, Dir: capture.In}) != nil {
 						selves++
 					}
 					continue
@@ -63,14 +64,45 @@ func init() {
 	})
 }
 
-// dialFromVM opens a real TCP connection from local inside the VM.
-func dialFromVM(t *suite.T, vm string, local, dst netip.AddrPort, timeout time.Duration) (net.Conn, error) {
-	var conn net.Conn
-	err := t.InVM(vm, func() error {
-		d := net.Dialer{Timeout: timeout, LocalAddr: net.TCPAddrFromAddrPort(local)}
-		var err error
-		conn, err = d.DialContext(t.Context(), "tcp", dst.String())
-		return err
+// hairpinDial opens a real TCP connection from local inside vm to dst,
+// bounded by the deliver timeout. A flow hashed to vm itself brings its SYN
+// back to vm from its own address (selfSYN), and no answer ever comes: the
+// dial is given up as soon as that SYN is seen, with an error.
+func hairpinDial(t *suite.T, vm string, local, dst netip.AddrPort, selfSYN pkt.Match) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(t.Context(), t.Timeouts().Deliver)
+	defer cancel()
+	type dialed struct {
+		conn net.Conn
+		err  error
+	}
+	done := make(chan dialed, 1)
+	go func() {
+		var d dialed
+		d.err = t.InVM(vm, func() error {
+			dialer := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(local)}
+			var err error
+			d.conn, err = dialer.DialContext(ctx, "tcp", dst.String())
+			return err
+		})
+		done <- d
+	}()
+	var d dialed
+	t.Eventually(t.Timeouts().Deliver, func() bool {
+		select {
+		case d = <-done:
+			return true
+		default:
+		}
+		if _, hashedToSelf := t.Arrives(t.VMs(vm), suite.Step{Match: selfSYN, Dir: capture.In, Timeout: suite.AfterBarrier}); hashedToSelf {
+			cancel()
+			d = <-done
+			return true
+		}
+		return false
 	})
-	return conn, err
+	if d.conn == nil && d.err == nil {
+		cancel()
+		d = <-done
+	}
+	return d.conn, d.err
 }

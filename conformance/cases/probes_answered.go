@@ -31,7 +31,7 @@ func init() {
 		},
 		Run: func(t *suite.T) {
 			targets, interval := probeTargets(view.Resolve(t.Deployment()), func(vm string) bool { return t.Config().HostForVM(vm) != nil })
-			wait := interval + t.Timeouts().Deliver
+			wait := t.Config().Scaled(interval) + t.Timeouts().Deliver
 			if len(targets) == 0 {
 				t.Skipf("no load-balancing rule of the deployment has a health probe on a hosted member")
 			}

@@ -75,6 +75,11 @@ type Case struct {
 // no deployment of their own.
 const GenericFixture = "generic.yaml"
 
+// GenericFixtureMinute is how long one minute of GenericFixture's time
+// lasts for the target (contract.Config.MinuteMillis): its 5-second probe
+// intervals pass in half a second. A user's deployment keeps real time.
+const GenericFixtureMinute = 6 * time.Second
+
 var registry = struct {
 	sync.Mutex
 	cases map[string]*Case

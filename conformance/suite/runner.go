@@ -117,7 +117,11 @@ func plan(cases []*Case, opts *Options) ([]*group, []notSupported, error) {
 	add := func(depName string, dep *schema.Deployment, p planned) {
 		g := index[depName]
 		if g == nil {
-			g = &group{name: depName, dep: dep, minute: p.c.Minute}
+			minute := p.c.Minute
+			if depName == GenericFixture && len(opts.Users) == 0 {
+				minute = GenericFixtureMinute
+			}
+			g = &group{name: depName, dep: dep, minute: minute}
 			index[depName] = g
 			groups = append(groups, g)
 		}

@@ -90,6 +90,9 @@ func TestPlanGroupsByDeployment(t *testing.T) {
 			t.Errorf("group %s has no deployment", g.name)
 		}
 	}
+	if g := groups[len(groups)-1]; g.name != GenericFixture || g.minute != GenericFixtureMinute {
+		t.Errorf("the built-in generic fixture's group %s runs a %v minute, want %v", g.name, g.minute, GenericFixtureMinute)
+	}
 	if want := "f1.yaml:A,C f2.yaml:B generic.yaml:G"; strings.Join(got, " ") != want {
 		t.Errorf("plan = %q, want %q", strings.Join(got, " "), want)
 	}
@@ -107,6 +110,11 @@ func TestPlanGroupsByDeployment(t *testing.T) {
 	}
 	if len(groups) != 2 || groups[0].cases[0].name != "G[a.yaml]" || groups[1].cases[0].name != "G[b.yaml]" || len(groups[0].cases) != 1 {
 		t.Errorf("user plan: %+v", groups)
+	}
+	for _, g := range groups {
+		if g.minute != 0 {
+			t.Errorf("user deployment %s runs a %v minute; a user's deployment keeps real time", g.name, g.minute)
+		}
 	}
 
 	if _, _, err := plan([]*Case{mk("X", "broken.yaml", Core)}, opts); err == nil || !strings.Contains(err.Error(), "boom") {
