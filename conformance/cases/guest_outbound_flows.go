@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -117,7 +118,7 @@ func outboundFlow(t *suite.T, v *view.View, h contract.Host, f *schema.OutboundF
 		return
 	}
 	translated := ownDIP
-	peer, err := outboundConnect(t, vm, proto, src, netip.AddrPortFrom(dst, port))
+	peer, err := outboundConnect(t.Context(), t, vm, proto, src, netip.AddrPortFrom(dst, port))
 	switch {
 	case translated && err != nil:
 		t.Errorf("%s: fails, but the deployment translates it to %s (%s %s/%s): %v", name, m.SNAT.FIP(), snatKind(m.SNAT), m.SNAT.LB.Name, m.SNAT.Name, err)
@@ -151,8 +152,9 @@ func snatKind(s *view.SNAT) string {
 // outboundConnect opens a connection of proto from src (any port) in the
 // VM to dst, answered in the first client's namespace, which holds dst: a
 // TCP connection accepted and written to, or a datagram echoed. It returns
-// the peer the destination saw once the VM got the answer.
-func outboundConnect(t *suite.T, vm, proto string, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+// the peer the destination saw once the VM got the answer; ctx ends the
+// attempt early.
+func outboundConnect(ctx context.Context, t *suite.T, vm, proto string, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
 	peers := make(chan netip.AddrPort, 1)
 	var serve func() error
 	var sock io.Closer
@@ -173,13 +175,15 @@ func outboundConnect(t *suite.T, vm, proto string, src netip.Addr, dst netip.Add
 	err := t.InVM(vm, func() error {
 		d := net.Dialer{Timeout: outboundTimeout, LocalAddr: local}
 		var err error
-		conn, err = d.DialContext(t.Context(), proto, dst.String())
+		conn, err = d.DialContext(ctx, proto, dst.String())
 		return err
 	})
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
 	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
 	if err := conn.SetDeadline(time.Now().Add(outboundTimeout)); err != nil {
 		return netip.AddrPort{}, err
 	}
