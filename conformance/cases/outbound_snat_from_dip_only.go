@@ -21,6 +21,7 @@ func init() {
 		Expectation: "Outbound SNAT translates the primary IP configuration's connections; \"If your application binds to the frontend IP address configured on the loopback ... Azure's outbound won't rewrite the outbound flow, and the flow fails.\"",
 		Source:      docFloatingIP,
 		Deployment:  "mapping.yaml",
+		Catches:     []string{"unsnated-forwarded"},
 		Run: func(t *suite.T) {
 			v := view.Resolve(t.Deployment())
 			vmDIP, fip := dip(t, "web"), frontendIP(t, "fip1")

@@ -93,6 +93,8 @@ var All = []Mutant{
 		File: "refimpl/mux/mux.go", Old: "\tbi := rs.members[rs.table.Lookup(Hash(in.Tuple, r.Distribution))]\n", New: "\tbi := rs.members[Hash(in.Tuple, r.Distribution)%uint64(len(rs.members))]\n"},
 	{Name: "oversize-forwarded", Breaks: "a packet larger than the virtual network's MTU with DF set is answered with ICMP fragmentation needed",
 		File: "refimpl/mux/mux.go", Old: "\tif in.Len > m.mtu {\n\t\t// Larger", New: "\tif false {\n\t\t// Larger"},
+	{Name: "unsnated-forwarded", Core: true, Breaks: "a connection from an address outbound SNAT does not translate (a Floating IP rule's frontend on the guest's loopback) fails: Azure does not rewrite it",
+		File: "refimpl/host/host.go", Old: "\tif !ok || a.set.SNATs[si].Members[mi].VM != a.vm {\n\t\treturn nil, dst, stats.NotSNATed\n", New: "\tif !ok || a.set.SNATs[si].Members[mi].VM != a.vm {\n\t\treturn b[:in.Len], in.Dst, stats.SNAT\n"},
 	{Name: "hairpin-dropped", Breaks: "a backend reaches its internal load balancer's frontend (hairpin) when hashed to another member",
 		File: "refimpl/host/host.go", Old: "ok && a.set.Rules[ri].Internal {", New: "ok && a.set.Rules[ri].Internal && false {"},
 	{Name: "hairpin-never-to-self", Breaks: "a backend's flows to its own frontend are hashed over every member, itself included (and then fail)",

@@ -192,10 +192,10 @@ type Runner struct {
 	Options
 }
 
-// DefaultParallel is how many deployments run their cases at once when
-// Options.Parallel is 0: the cases mostly wait for packets, timeouts and
-// probes, so two topologies share two cores well.
-const DefaultParallel = 2
+// DefaultParallel is how many deployments are set up and run their cases
+// at once when Options.Parallel is 0: the cases mostly wait for packets,
+// timeouts and probes, so a few topologies share two cores well.
+const DefaultParallel = 4
 
 // Run runs the selected cases and returns the report. A *SetupError (with
 // the report of the cases run so far) means a deployment could not be set
@@ -251,48 +251,17 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	if st.total == 0 {
 		return finish(errors.New("no case selected (check --run)"))
 	}
-	// Set up the next deployment while the current ones run: the work is
-	// mostly netlink calls and process start-up, which overlap well with
-	// cases that mostly wait for packets.
+	// Each worker sets up a deployment and runs its cases, then takes the
+	// next: set-ups (netlink calls, process start-up) overlap with the
+	// other workers' cases, which mostly wait for packets.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type ready struct {
-		index int
-		env   *Env
-		err   error
-	}
-	envs := make(chan ready, 1)
-	go func() {
-		defer close(envs)
-		for i, g := range groups {
-			env, err := r.setup(ctx, g)
-			select {
-			case envs <- ready{i, env, err}:
-			case <-ctx.Done():
-				if env != nil {
-					env.Close()
-				}
-				return
-			}
-			if err != nil && targetFault(err) == nil {
-				return
-			}
-		}
-	}()
-	defer func() { // close an Env set up ahead but never used
-		cancel()
-		for rd := range envs {
-			if rd.env != nil {
-				rd.env.Close()
-			}
-		}
-	}()
-
 	var ports atomic.Uint32
 	var (
 		mu         sync.Mutex
 		fatal      error // the first error that ends the run
 		notStarted []int // groups whose target did not start
+		next       atomic.Int32
 	)
 	stop := func(err error) {
 		mu.Lock()
@@ -309,28 +278,24 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	var wg sync.WaitGroup
 	for range min(parallel, len(groups)) {
 		wg.Go(func() {
-			for rd := range envs {
-				g := groups[rd.index]
-				switch te := targetFault(rd.err); {
-				case te != nil && ctx.Err() == nil:
-					st.failCases(rd.index, g.cases, "the target did not start: "+te.Error())
+			for gi := int(next.Add(1)) - 1; gi < len(groups) && ctx.Err() == nil; gi = int(next.Add(1)) - 1 {
+				g := groups[gi]
+				env, err := r.setup(ctx, g)
+				if te := targetFault(err); te != nil && ctx.Err() == nil {
+					st.failCases(gi, g.cases, "the target did not start: "+te.Error())
 					mu.Lock()
-					notStarted = append(notStarted, rd.index)
+					notStarted = append(notStarted, gi)
 					mu.Unlock()
 					continue
-				case rd.err != nil:
-					stop(rd.err)
-					return
-				case rd.env == nil || ctx.Err() != nil:
-					if rd.env != nil {
-						rd.env.Close()
-					}
+				}
+				if err != nil {
+					stop(err)
 					return
 				}
-				err := r.runGroup(ctx, rd.index, g, rd.env, &ports, st)
-				cerr := rd.env.Close()
-				if te, ok := cerr.(*TargetError); ok && st.ran(rd.index) {
-					st.failLast(rd.index, "stopping the target: "+te.Error())
+				err = r.runGroup(ctx, gi, g, env, &ports, st)
+				cerr := env.Close()
+				if te, ok := cerr.(*TargetError); ok && st.ran(gi) {
+					st.failLast(gi, "stopping the target: "+te.Error())
 				} else if cerr != nil && err == nil {
 					err = &SetupError{Deployment: g.name, Err: fmt.Errorf("cleaning up: %w", cerr)}
 				}
