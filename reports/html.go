@@ -168,10 +168,7 @@ func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) e
 		Head: newHeader("lbcheck conformance: " + r.Implementation.Name),
 		R:    r,
 	}
-	profiles, result := Summarize(r.Cases)
-	if len(r.Profiles) > 0 {
-		profiles = r.Profiles
-	}
+	profiles, result := r.summary()
 	if r.Result == "" {
 		r = withResult(r, result)
 		p.R = r
