@@ -31,6 +31,7 @@ var (
 		"add":   func(a, b int) int { return a + b },
 		"list":  func(s ...string) []string { return s },
 		"split": func(s string) []string { return strings.SplitN(s, ":", 2) },
+		"cell":  cellLabel,
 	}).ParseFS(assets, "assets/*.tmpl"))
 )
 
