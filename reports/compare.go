@@ -119,46 +119,75 @@ func Compare(reps []*ConformanceReport) (*Comparison, error) {
 	if err := labelColumns(cmp.Columns); err != nil {
 		return nil, err
 	}
+	byName, err := indexCases(reps, cmp.Columns)
+	if err != nil {
+		return nil, err
+	}
+	cmp.Cases = caseRows(reps, byName)
+	cmp.Features = featureRows(reps, byName, cmp.Cases)
+	return cmp, nil
+}
+
+// indexCases maps each report's cases by name; a name used twice in a
+// report is an error.
+func indexCases(reps []*ConformanceReport, cols []Column) ([]map[string]CaseResult, error) {
 	byName := make([]map[string]CaseResult, len(reps))
-	rowIndex := map[string]int{}
 	for i, r := range reps {
 		byName[i] = map[string]CaseResult{}
 		for _, c := range r.Cases {
 			if _, dup := byName[i][c.Name]; dup {
-				return nil, fmt.Errorf("report %d (%s) has two cases named %q: cases are compared by name; compare reports of one run each", i+1, cmp.Columns[i].Label, c.Name)
+				return nil, fmt.Errorf("report %d (%s) has two cases named %q: cases are compared by name; compare reports of one run each", i+1, cols[i].Label, c.Name)
 			}
 			byName[i][c.Name] = c
-			j, ok := rowIndex[c.Name]
+		}
+	}
+	return byName, nil
+}
+
+// caseRows are the case rows in Compare's order, with their cells.
+func caseRows(reps []*ConformanceReport, byName []map[string]CaseResult) []CaseRow {
+	var rows []CaseRow
+	index := map[string]int{}
+	for _, r := range reps {
+		for _, c := range r.Cases {
+			j, ok := index[c.Name]
 			if !ok {
-				j = len(cmp.Cases)
-				rowIndex[c.Name] = j
-				cmp.Cases = append(cmp.Cases, CaseRow{Name: c.Name, Profile: c.Profile, Description: c.Description, Source: c.Source})
+				j = len(rows)
+				index[c.Name] = j
+				rows = append(rows, CaseRow{Name: c.Name, Profile: c.Profile, Description: c.Description, Source: c.Source})
 			}
 			for _, f := range c.Features {
-				if !slices.Contains(cmp.Cases[j].Features, f) {
-					cmp.Cases[j].Features = append(cmp.Cases[j].Features, f)
+				if !slices.Contains(rows[j].Features, f) {
+					rows[j].Features = append(rows[j].Features, f)
 				}
 			}
 		}
 	}
-	slices.SortStableFunc(cmp.Cases, func(a, b CaseRow) int { return profileRank(a.Profile) - profileRank(b.Profile) })
-	for j := range cmp.Cases {
+	slices.SortStableFunc(rows, func(a, b CaseRow) int { return profileRank(a.Profile) - profileRank(b.Profile) })
+	for j := range rows {
 		for i := range reps {
-			cmp.Cases[j].Cells = append(cmp.Cases[j].Cells, caseCell(byName[i], cmp.Cases[j].Name))
+			rows[j].Cells = append(rows[j].Cells, caseCell(byName[i], rows[j].Name))
 		}
 	}
-	extended := extendedFeatures(reps)
-	for _, row := range cmp.Cases {
+	return rows
+}
+
+// featureRows are the features the case rows list, in their order, with
+// their cells by Compare's rule.
+func featureRows(reps []*ConformanceReport, byName []map[string]CaseResult, cases []CaseRow) []FeatureRow {
+	var out []FeatureRow
+	for _, row := range cases {
 		for _, f := range row.Features {
-			if !slices.ContainsFunc(cmp.Features, func(fr FeatureRow) bool { return fr.Name == f }) {
-				cmp.Features = append(cmp.Features, FeatureRow{Name: f})
+			if !slices.ContainsFunc(out, func(fr FeatureRow) bool { return fr.Name == f }) {
+				out = append(out, FeatureRow{Name: f})
 			}
 		}
 	}
-	for k := range cmp.Features {
-		fr := &cmp.Features[k]
+	extended := extendedFeatures(reps)
+	for k := range out {
+		fr := &out[k]
 		var rows []CaseRow
-		for _, row := range cmp.Cases {
+		for _, row := range cases {
 			if slices.Contains(row.Features, fr.Name) {
 				rows = append(rows, row)
 				fr.Cases = append(fr.Cases, row.Name)
@@ -169,7 +198,7 @@ func Compare(reps []*ConformanceReport) (*Comparison, error) {
 			fr.Cells = append(fr.Cells, featureCell(fr.Name, rows, i, byName[i], lacks))
 		}
 	}
-	return cmp, nil
+	return out
 }
 
 // newColumn is r's column before labelColumns names it.

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -244,6 +246,20 @@ func TestCompareErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// renderCompared compares reps and renders the comparison with write.
+func renderCompared(t *testing.T, reps []*ConformanceReport, write func(io.Writer, *Comparison) error) []byte {
+	t.Helper()
+	cmp, err := Compare(reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := write(&buf, cmp); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 func statuses(cells []Cell) []string {

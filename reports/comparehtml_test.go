@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -10,15 +9,7 @@ import (
 
 func renderComparison(t *testing.T, reps []*ConformanceReport) *html.Node {
 	t.Helper()
-	cmp, err := Compare(reps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := WriteComparisonHTML(&buf, cmp); err != nil {
-		t.Fatal(err)
-	}
-	return parseHTML(t, buf.Bytes())
+	return parseHTML(t, renderCompared(t, reps, WriteComparisonHTML))
 }
 
 func TestComparisonHTMLSelfContained(t *testing.T) {

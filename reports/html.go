@@ -88,7 +88,7 @@ func (e *PcapTooLargeError) Error() string {
 // relative to the report). It may return a *PcapTooLargeError.
 type PcapSource func(name string) ([]byte, error)
 
-// header is the part of the page shared by both reports (newHeader).
+// header is the part of the page every page shares (newHeader).
 type header struct {
 	Title string
 	CSP   string

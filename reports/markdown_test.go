@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 	"testing"
@@ -35,21 +34,8 @@ func mdSections(t *testing.T, md string) map[string][][]string {
 	return out
 }
 
-func renderMarkdown(t *testing.T, reps []*ConformanceReport) string {
-	t.Helper()
-	cmp, err := Compare(reps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := WriteComparisonMarkdown(&buf, cmp); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String()
-}
-
 func TestComparisonMarkdown(t *testing.T) {
-	md := renderMarkdown(t, compareFixture())
+	md := string(renderCompared(t, compareFixture(), WriteComparisonMarkdown))
 	if !strings.HasPrefix(md, "### Features\n") {
 		t.Errorf("Markdown does not start with the feature table:\n%s", md)
 	}
@@ -118,10 +104,10 @@ func TestComparisonMarkdownEscapes(t *testing.T) {
 	evil.Source = "javascript:alert(1)"
 	odd := kase("Odd", "core", StatusPassed)
 	odd.Source = "https://example.com/a (b)|c"
-	md := renderMarkdown(t, []*ConformanceReport{
+	md := string(renderCompared(t, []*ConformanceReport{
 		report("x|y", "", 0, nil, evil, odd),
 		report("ref", "", 0, nil, kase("Odd", "core", StatusPassed)),
-	})
+	}, WriteComparisonMarkdown))
 	s := mdSections(t, md)
 	if len(s) != 3 || len(s["Cases"]) != 3 || len(s["Features"]) != 2 {
 		t.Fatalf("sections %q: an escape failed:\n%s", s, md)
