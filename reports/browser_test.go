@@ -390,6 +390,55 @@ func TestLintHTMLInChromium(t *testing.T) {
 	tb.onlyItself(t, pageURL)
 }
 
+// TestComparisonHTMLInChromium opens a comparison of three reports: both
+// tables are laid out with every row, the cells of different statuses
+// look different, and the page fetches nothing and reports no error (a CSP
+// violation would be one).
+func TestComparisonHTMLInChromium(t *testing.T) {
+	wsURL := startChromium(t)
+	cmp, err := Compare(compareFixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pagePath := filepath.Join(t.TempDir(), "comparison.html")
+	writePage(t, pagePath, func(f *os.File) error { return WriteComparisonHTML(f, cmp) })
+
+	tb := newTab(t, wsURL)
+	pageURL := tb.open(t, pagePath)
+	type table struct {
+		Width float64 `json:"width"`
+		Rows  int     `json:"rows"` // body rows laid out
+		Cells int     `json:"cells"`
+	}
+	got := evaluate[map[string]table](t, tb, `(() => {
+	  const out = {};
+	  for (const id of ["features", "cases"]) {
+	    const t = document.getElementById(id);
+	    out[id] = {
+	      width: t.getBoundingClientRect().width,
+	      rows: Array.from(t.querySelectorAll("tbody tr")).filter(r => r.getClientRects().length > 0).length,
+	      cells: Array.from(t.querySelectorAll("td.cell")).filter(c => c.innerText.trim() !== "").length,
+	    };
+	  }
+	  return out;
+	})()`)
+	want := map[string]table{"features": {Rows: 6, Cells: 18}, "cases": {Rows: 6, Cells: 18}}
+	for id, w := range want {
+		if g := got[id]; g.Width < 600 || g.Rows != w.Rows || g.Cells != w.Cells {
+			t.Errorf("table %s: %.0f px wide, %d rows and %d cells with text shown, want a laid-out table of %d rows and %d cells", id, g.Width, g.Rows, g.Cells, w.Rows, w.Cells)
+		}
+	}
+	const colours = `["passed", "failed", "not-supported"].map(s => getComputedStyle(document.querySelector("#features td.cell[data-status='" + s + "'] .pill")).backgroundColor)`
+	if c := evaluate[[]string](t, tb, colours); len(c) != 3 || c[0] == c[1] || c[1] == c[2] || c[0] == c[2] {
+		t.Errorf("passed, failed and not-supported cells are coloured %q, want three colours", c)
+	}
+	if ran := evaluate[string](t, tb, `document.body.dataset.filter || ""`); ran != "all" {
+		t.Errorf("the page script did not run (body[data-filter]=%q)", ran)
+	}
+	tb.screenshot(t, t.TempDir(), "comparison.png")
+	tb.onlyItself(t, pageURL)
+}
+
 // TestInjectedScriptBlocked plays a name that got past the HTML escaping:
 // a <script> element and an inline event handler added to a lint page. The
 // page's Content-Security-Policy runs only the page's own script (by its

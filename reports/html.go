@@ -31,6 +31,7 @@ var (
 		"add":   func(a, b int) int { return a + b },
 		"list":  func(s ...string) []string { return s },
 		"split": func(s string) []string { return strings.SplitN(s, ":", 2) },
+		"cell":  cellLabel,
 	}).ParseFS(assets, "assets/*.tmpl"))
 )
 
@@ -87,7 +88,7 @@ func (e *PcapTooLargeError) Error() string {
 // relative to the report). It may return a *PcapTooLargeError.
 type PcapSource func(name string) ([]byte, error)
 
-// header is the part of the page shared by both reports (newHeader).
+// header is the part of the page every page shares (newHeader).
 type header struct {
 	Title string
 	CSP   string
@@ -168,10 +169,7 @@ func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) e
 		Head: newHeader("lbcheck conformance: " + r.Implementation.Name),
 		R:    r,
 	}
-	profiles, result := Summarize(r.Cases)
-	if len(r.Profiles) > 0 {
-		profiles = r.Profiles
-	}
+	profiles, result := r.summary()
 	if r.Result == "" {
 		r = withResult(r, result)
 		p.R = r

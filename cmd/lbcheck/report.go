@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,18 +16,28 @@ import (
 	"github.com/lbcheck/lbcheck/reports"
 )
 
-// reportOptions are the parsed flags and argument of `lbcheck report`.
+// reportOptions are the parsed flags and arguments of `lbcheck report`.
 type reportOptions struct {
-	input  string
+	inputs []string
 	output string
 	junit  string
+	format string
+}
+
+// Comparison formats and the file name each is written to by default.
+var comparisonFormats = map[string]struct {
+	file  string
+	write func(io.Writer, *reports.Comparison) error
+}{
+	"html":     {"comparison.html", reports.WriteComparisonHTML},
+	"markdown": {"comparison.md", reports.WriteComparisonMarkdown},
 }
 
 func newReportCmd() *cobra.Command {
 	opts := &reportOptions{}
 	cmd := &cobra.Command{
-		Use:   "report FILE.json",
-		Short: "Render a saved conformance report as a self-contained HTML page",
+		Use:   "report FILE.json [FILE.json...]",
+		Short: "Render a saved conformance report as a self-contained HTML page, or compare several",
 		Long: `Report re-renders a conformance report that 'lbcheck conform --json' or
 '--report' saved: one HTML file with no external references (it opens offline
 and can be attached to a CI run) showing the summary per profile, a status
@@ -40,49 +52,82 @@ over 16 MiB is named on the page instead of embedded.
 
 The page is written next to the JSON file with the extension .html unless
 --output says otherwise; '-o -' writes it to standard output. No file is
-written through a symbolic link: a link at an output path is an error.`,
+written through a symbolic link: a link at an output path is an error.
+
+Given two or more reports, report compares the implementations, as Gateway
+API's implementation tables do: a column per report (its implementation's
+name and version, and its date when two share both; the same run twice is
+an error), a row per feature and a row per case (matched by name), each cell
+the status there: a case passed, failed, was skipped, not supported, or is
+absent from that report; a feature passed (every case needing it passed),
+failed (one failed), is partial (some passed, the others did not run), not
+supported (not declared) or untested (none of its cases ran). The comparison
+is written as a self-contained HTML page (comparison.html next to the first
+report), or with --format markdown as GitHub tables for a README
+(comparison.md); --output and '-o -' choose as for one report. --junit
+takes one report.`,
 		Example: `  # write lbcheck-report/report.html from a saved run
   lbcheck report lbcheck-report/report.json
 
   # render to a chosen file and also write JUnit XML for CI
-  lbcheck report run.json -o conformance.html --junit conformance.xml`,
+  lbcheck report run.json -o conformance.html --junit conformance.xml
+
+  # compare two implementations: ref/comparison.html
+  lbcheck report ref/report.json acme/report.json
+
+  # the comparison as Markdown tables, on standard output
+  lbcheck report ref/report.json acme/report.json --format markdown -o -`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("report takes one conformance report FILE.json, got %d arguments", len(args))
+			if len(args) == 0 {
+				return usagef("report takes one conformance report FILE.json, or several to compare, got 0 arguments")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.input = args[0]
-			return runReport(cmd.OutOrStdout(), cmd.ErrOrStderr(), opts)
+			opts.inputs = args
+			if _, ok := comparisonFormats[opts.format]; !ok {
+				return usagef("unknown --format %q (want html or markdown)", opts.format)
+			}
+			if len(args) == 1 {
+				if opts.format != "html" {
+					return usagef("--format %s renders a comparison: give two or more reports FILE.json FILE.json ...", opts.format)
+				}
+				return runReport(cmd.OutOrStdout(), cmd.ErrOrStderr(), opts)
+			}
+			if opts.junit != "" {
+				return usagef("--junit writes the JUnit XML of one report, got %d: run 'lbcheck report FILE.json --junit FILE' for each", len(args))
+			}
+			return runCompare(cmd.OutOrStdout(), cmd.ErrOrStderr(), opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.output, "output", "o", "", "write the HTML page to `FILE` (default: FILE.json with .html; - for standard output)")
-	f.StringVar(&opts.junit, "junit", "", "also write the report as JUnit XML to `FILE`")
+	f.StringVarP(&opts.output, "output", "o", "", "write the page, or the Markdown, to `FILE` (default: FILE.json with .html; comparison.html or comparison.md next to the first of several; - for standard output)")
+	f.StringVar(&opts.junit, "junit", "", "also write the report as JUnit XML to `FILE` (one report only)")
+	f.StringVar(&opts.format, "format", "html", "`FORMAT` of a comparison of several reports: html or markdown")
 	return cmd
 }
 
 func runReport(stdout, stderr io.Writer, o *reportOptions) error {
-	r, err := reports.ReadConformance(o.input)
+	input := o.inputs[0]
+	r, err := reports.ReadConformance(input)
 	if err != nil {
 		return err
 	}
-	pcaps := reports.PcapsFromDir(filepath.Dir(o.input))
+	pcaps := reports.PcapsFromDir(filepath.Dir(input))
 	warnPcaps := func(name string) ([]byte, error) {
 		data, err := pcaps(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "lbcheck: warning: %s: capture not embedded: %s\n", safetext.Line(o.input), safetext.Line(err.Error()))
+			fmt.Fprintf(stderr, "lbcheck: warning: %s: capture not embedded: %s\n", safetext.Line(input), safetext.Line(err.Error()))
 		}
 		return data, err
 	}
 	var page bytes.Buffer
 	if err := reports.WriteConformanceHTML(&page, r, warnPcaps); err != nil {
-		return fmt.Errorf("rendering %s: %w", o.input, err)
+		return fmt.Errorf("rendering %s: %w", input, err)
 	}
 	out := o.output
 	if out == "" {
-		out = strings.TrimSuffix(o.input, filepath.Ext(o.input)) + ".html"
+		out = strings.TrimSuffix(input, filepath.Ext(input)) + ".html"
 	}
 	if err := writeOutput(stdout, out, page.Bytes()); err != nil {
 		return err
@@ -100,6 +145,42 @@ func runReport(stdout, stderr io.Writer, o *reportOptions) error {
 		profiles, _ := reports.Summarize(r.Cases)
 		total := reports.Sum(profiles)
 		fmt.Fprintf(stderr, "lbcheck: wrote %s (%d cases: %s)\n", safetext.Line(out), total.Total(), total)
+	}
+	return nil
+}
+
+// runCompare writes the comparison of the reports o.inputs names.
+func runCompare(stdout, stderr io.Writer, o *reportOptions) error {
+	reps := make([]*reports.ConformanceReport, len(o.inputs))
+	for i, in := range o.inputs {
+		r, err := reports.ReadConformance(in)
+		if err != nil {
+			return err
+		}
+		reps[i] = r
+	}
+	cmp, err := reports.Compare(reps)
+	var same *reports.SameRunError
+	switch {
+	case errors.As(err, &same):
+		return fmt.Errorf("%s and %s are the same run of %s (%s): give each run once", o.inputs[same.First], o.inputs[same.Second], same.Label, same.Date.UTC().Format(time.RFC3339))
+	case err != nil:
+		return fmt.Errorf("comparing %s: %w", strings.Join(o.inputs, " "), err)
+	}
+	format := comparisonFormats[o.format]
+	var page bytes.Buffer
+	if err := format.write(&page, cmp); err != nil {
+		return fmt.Errorf("rendering the comparison: %w", err)
+	}
+	out := o.output
+	if out == "" {
+		out = filepath.Join(filepath.Dir(o.inputs[0]), format.file)
+	}
+	if err := writeOutput(stdout, out, page.Bytes()); err != nil {
+		return err
+	}
+	if out != "-" {
+		fmt.Fprintf(stderr, "lbcheck: wrote %s (%d implementations, %d features, %d cases)\n", safetext.Line(out), len(cmp.Columns), len(cmp.Features), len(cmp.Cases))
 	}
 	return nil
 }
