@@ -154,6 +154,12 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 			return usagef("--run: %v", err)
 		}
 	}
+	var flagTimeouts target.Timeouts // checked here, applied over the manifest's below
+	for _, arg := range o.timeouts {
+		if err := flagTimeouts.SetFlag(arg); err != nil {
+			return usagef("%v", err)
+		}
+	}
 	if o.parallel < 1 {
 		return usagef("--parallel %d: want 1 or more", o.parallel)
 	}
@@ -180,11 +186,7 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	if o.allFeatures {
 		m.Features = features.Declarable()
 	}
-	for _, arg := range o.timeouts {
-		if err := m.Timeouts.SetFlag(arg); err != nil {
-			return usagef("%v", err)
-		}
-	}
+	m.Timeouts = m.Timeouts.With(flagTimeouts)
 	opts := suite.Options{
 		Select: sel, Profile: o.profile, Users: users, Fixtures: cases.Fixture,
 		CaseTimeout: o.timeout, Timeouts: m.Timeouts, Parallel: o.parallel, Progress: stderr, Verbose: o.verbose,

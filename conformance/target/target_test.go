@@ -411,3 +411,29 @@ func TestExampleManifest(t *testing.T) {
 		t.Errorf("example manifest %+v does not describe the reference forwarder with every feature", m)
 	}
 }
+
+func TestTimeoutsFlags(t *testing.T) {
+	var over Timeouts
+	for _, arg := range []string{"deliver=5s", "quiet=50ms"} {
+		if err := over.SetFlag(arg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := DefaultTimeouts().With(over)
+	want := DefaultTimeouts()
+	want.Deliver, want.Quiet = 5*time.Second, 50*time.Millisecond
+	if got != want {
+		t.Errorf("defaults with deliver=5s quiet=50ms: %+v, want %+v", got, want)
+	}
+	if (Timeouts{Probe: time.Second}).OrDefault() != (Timeouts{Ready: 10 * time.Second, Stop: 2 * time.Second, Deliver: 2 * time.Second, Quiet: 300 * time.Millisecond, Probe: time.Second}) {
+		t.Errorf("OrDefault does not keep the set timeout and default the others")
+	}
+	for _, bad := range []string{"deliver", "deliver=", "forever=1s", "ready=0s", "stop=-1s", "probe=6m", "quiet=fast"} {
+		if err := over.SetFlag(bad); err == nil {
+			t.Errorf("SetFlag(%q) accepted", bad)
+		}
+	}
+	if got := DefaultTimeouts().Strings(); got["deliver"] != "2s" || got["quiet"] != "300ms" || len(got) != len(TimeoutNames) {
+		t.Errorf("Strings() = %v", got)
+	}
+}

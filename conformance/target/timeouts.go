@@ -52,6 +52,17 @@ func (t Timeouts) OrDefault() Timeouts {
 	return t
 }
 
+// With returns t with every timeout set in over (non-zero) replaced by
+// over's: the command line's over the manifest's.
+func (t Timeouts) With(over Timeouts) Timeouts {
+	for _, n := range TimeoutNames {
+		if v := *over.field(n); v != 0 {
+			*t.field(n) = v
+		}
+	}
+	return t
+}
+
 // MaxTimeout is the largest value any timeout may take.
 const MaxTimeout = 5 * time.Minute
 
