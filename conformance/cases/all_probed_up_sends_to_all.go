@@ -16,6 +16,7 @@ func init() {
 		Expectation: "noHealthyBackendsBehavior AllProbedUp: when all backend instances are probed down, the load balancer sends new flows to all of them as if they were up.",
 		Source:      docProbes,
 		Deployment:  "allprobed.yaml",
+		Isolated:    true, // waits long: runs beside the fixture's other cases
 		Minute:      probeMinute,
 		Catches:     []string{"all-probed-up-ignored"},
 		Run: func(t *suite.T) {

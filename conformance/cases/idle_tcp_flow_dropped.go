@@ -19,6 +19,7 @@ func init() {
 		Expectation: "By default the load balancer silently drops flows when the idle timeout of a flow is reached; after that the client's segments reach no backend and the backend's reach no client.",
 		Source:      docTCPReset,
 		Deployment:  "idle.yaml",
+		Isolated:    true, // waits long: runs beside the fixture's other cases
 		Minute:      idleMinute,
 		Catches:     []string{"idle-timeout-ignored", "expired-flows-forgotten"},
 		Run: func(t *suite.T) {

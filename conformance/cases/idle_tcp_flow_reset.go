@@ -23,6 +23,7 @@ func init() {
 		Expectation: "With TCP reset enabled the load balancer sends bidirectional TCP resets to the client and server endpoints at the time of idle timeout, for TCP connections in the ESTABLISHED state only.",
 		Source:      docTCPReset,
 		Deployment:  "idle.yaml",
+		Isolated:    true, // waits long: runs beside the fixture's other cases
 		Minute:      idleMinute,
 		Catches:     []string{"tcp-reset-ignored", "tcp-reset-any-state", "tcp-reset-wrong-seq"},
 		Run: func(t *suite.T) {

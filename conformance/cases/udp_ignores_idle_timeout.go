@@ -18,6 +18,7 @@ func init() {
 		Expectation: "The idle timeout applies to TCP flows only: a UDP rule has no idle timeout, so a UDP flow's replies keep their frontend address after any silence.",
 		Source:      docTCPReset,
 		Deployment:  "idle.yaml",
+		Isolated:    true, // waits long: runs beside the fixture's other cases
 		Minute:      idleMinute,
 		Catches:     []string{"udp-idle-timeout-applied"},
 		Run: func(t *suite.T) {

@@ -64,6 +64,11 @@ type Case struct {
 	// was written to catch; that package's tests check that it fails
 	// against each of them.
 	Catches []string
+	// Isolated gives the case a topology and a started target of its own
+	// instead of sharing its fixture's with the fixture's other cases: it
+	// then runs beside them (Options.Parallel) and no flow of theirs is
+	// in the target's tables. For long cases on a shared fixture.
+	Isolated bool
 	// Minute, when set, is how long one minute of the fixture's idle
 	// timeouts lasts for the target (contract.Config.MinuteMillis), so a
 	// case can wait out an idle timeout. Cases of one fixture agree on it;
@@ -123,6 +128,8 @@ func (c *Case) validate() error {
 		return fmt.Errorf("suite: case %s has no Run", c.ShortName)
 	case len(c.Features) == 0:
 		return fmt.Errorf("suite: case %s lists no features", c.ShortName)
+	case c.Isolated && c.Generic():
+		return fmt.Errorf("suite: case %s: a generic case runs on each user deployment and cannot be Isolated", c.ShortName)
 	case c.Minute < 0 || c.Minute > time.Minute || (c.Minute > 0 && c.Generic()):
 		return fmt.Errorf("suite: case %s: Minute %v (want up to a minute, and none on a generic case)", c.ShortName, c.Minute)
 	}

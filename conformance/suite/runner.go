@@ -114,6 +114,7 @@ func plan(cases []*Case, opts *Options) ([]*group, []notSupported, error) {
 		declared[i] = features.Name(f)
 	}
 	index := map[string]*group{}
+	loaded := map[string]*schema.Deployment{} // fixtures by name, each loaded once
 	add := func(depName string, dep *schema.Deployment, p planned) {
 		g := index[depName]
 		if g == nil {
@@ -153,18 +154,22 @@ func plan(cases []*Case, opts *Options) ([]*group, []notSupported, error) {
 			if c.Generic() {
 				fixture = GenericFixture
 			}
-			if index[fixture] == nil {
+			d, ok := loaded[fixture]
+			if !ok {
 				if opts.Fixtures == nil {
 					return nil, nil, fmt.Errorf("case %s: no fixture loader", c.ShortName)
 				}
-				d, err := opts.Fixtures(fixture)
-				if err != nil {
+				var err error
+				if d, err = opts.Fixtures(fixture); err != nil {
 					return nil, nil, fmt.Errorf("case %s: fixture %s: %w", c.ShortName, fixture, err)
 				}
-				add(fixture, d, planned{c, c.ShortName})
-				continue
+				loaded[fixture] = d
 			}
-			add(fixture, nil, planned{c, c.ShortName})
+			key := fixture
+			if c.Isolated {
+				key = fixture + "/" + c.ShortName
+			}
+			add(key, d, planned{c, c.ShortName})
 		}
 	}
 	return groups, unsupported, nil

@@ -26,6 +26,7 @@ func TestValidate(t *testing.T) {
 		func(c *Case) { c.Features = nil },
 		func(c *Case) { c.Features = []features.Name{"teleport"} },
 		func(c *Case) { c.Minute = time.Second }, // generic
+		func(c *Case) { c.Isolated = true },      // generic
 		func(c *Case) { c.Deployment, c.Minute = "f.yaml", 2*time.Minute },
 	} {
 		c := ok
@@ -54,9 +55,11 @@ func TestPlanGroupsByDeployment(t *testing.T) {
 	mk := func(name, dep, profile string) *Case {
 		return &Case{ShortName: name, Deployment: dep, Profile: profile}
 	}
+	alone := mk("I", "f1.yaml", Core)
+	alone.Isolated = true
 	probed := mk("P", "f3.yaml", Extended)
 	probed.Features = []features.Name{features.FloatingIP, features.HealthProbe}
-	cases := []*Case{mk("A", "f1.yaml", Core), mk("B", "f2.yaml", Core), mk("C", "f1.yaml", Core), probed, mk("G", "", Core)}
+	cases := []*Case{mk("A", "f1.yaml", Core), mk("B", "f2.yaml", Core), alone, mk("C", "f1.yaml", Core), probed, mk("G", "", Core)}
 	loads := map[string]int{}
 	opts := &Options{Fixtures: func(name string) (*schema.Deployment, error) {
 		loads[name]++
@@ -93,7 +96,7 @@ func TestPlanGroupsByDeployment(t *testing.T) {
 	if g := groups[len(groups)-1]; g.name != GenericFixture || g.minute != GenericFixtureMinute {
 		t.Errorf("the built-in generic fixture's group %s runs a %v minute, want %v", g.name, g.minute, GenericFixtureMinute)
 	}
-	if want := "f1.yaml:A,C f2.yaml:B generic.yaml:G"; strings.Join(got, " ") != want {
+	if want := "f1.yaml:A,C f2.yaml:B f1.yaml/I:I generic.yaml:G"; strings.Join(got, " ") != want {
 		t.Errorf("plan = %q, want %q", strings.Join(got, " "), want)
 	}
 	for name, n := range loads {
