@@ -280,7 +280,7 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	if parallel <= 0 {
 		parallel = DefaultParallel
 	}
-	var wg sync.WaitGroup
+	var wg, closing sync.WaitGroup
 	for range min(parallel, len(groups)) {
 		wg.Go(func() {
 			for gi := int(next.Add(1)) - 1; gi < len(groups) && ctx.Err() == nil; gi = int(next.Add(1)) - 1 {
@@ -298,12 +298,16 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 					return
 				}
 				err = r.runGroup(ctx, gi, g, env, &ports, st)
-				cerr := env.Close()
-				if te, ok := cerr.(*TargetError); ok && st.ran(gi) {
-					st.failLast(gi, "stopping the target: "+te.Error())
-				} else if cerr != nil && err == nil {
-					err = &SetupError{Deployment: g.name, Err: fmt.Errorf("cleaning up: %w", cerr)}
-				}
+				// Stopping the target and removing the topology overlap
+				// with the next deployment's set-up.
+				closing.Go(func() {
+					cerr := env.Close()
+					if te, ok := cerr.(*TargetError); ok && st.ran(gi) {
+						st.failLast(gi, "stopping the target: "+te.Error())
+					} else if cerr != nil {
+						stop(&SetupError{Deployment: g.name, Err: fmt.Errorf("cleaning up: %w", cerr)})
+					}
+				})
 				if err != nil {
 					stop(err)
 					return
@@ -312,6 +316,7 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		})
 	}
 	wg.Wait()
+	closing.Wait()
 	switch {
 	case fatal != nil && !errors.Is(fatal, context.Canceled):
 		return finish(fatal)
