@@ -209,19 +209,6 @@ func TestGenericCasesSecondaryIPConfiguration(t *testing.T) {
 	}
 }
 
-// BenchmarkCoreSuite reports how long the whole core profile takes against
-// the reference forwarder (topologies, target start-up and every case).
-func BenchmarkCoreSuite(b *testing.B) {
-	for b.Loop() {
-		rep, err := runSuite(b, suite.Core, io.Discard)
-		if err != nil || rep.Result != reports.ResultSuccess {
-			b.Fatalf("core suite: %v (result %s)", err, rep.Result)
-		}
-		b.ReportMetric(rep.DurationSec, "suite-s")
-		b.ReportMetric(float64(len(rep.Cases)), "cases")
-	}
-}
-
 // TestGuestCasesDetectBrokenGuests runs the guest cases on fixtures changed
 // so that what each case forbids happens: every one of them must fail.
 func TestGuestCasesDetectBrokenGuests(t *testing.T) {
