@@ -38,13 +38,20 @@ func runSelected(tb testing.TB, profile string, sel *regexp.Regexp, progress io.
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return runTarget(tb, ref, profile, sel, progress, users...)
+}
+
+// runTarget runs the cases of profile ("" both) that sel selects (nil:
+// all) against the target m, on users when there are any.
+func runTarget(tb testing.TB, m *target.Manifest, profile string, sel *regexp.Regexp, progress io.Writer, users ...suite.UserDeployment) (*reports.ConformanceReport, error) {
+	labtest.RequireRoot(tb)
 	pcaps, err := safefile.OpenDir(tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer pcaps.Close()
 	r := suite.Runner{
-		Provider: &suite.Lab{Target: ref},
+		Provider: &suite.Lab{Target: m},
 		Options: suite.Options{
 			Select:         sel,
 			Profile:        profile,
@@ -53,10 +60,10 @@ func runSelected(tb testing.TB, profile string, sel *regexp.Regexp, progress io.
 			PcapDir:        pcaps,
 			Progress:       progress,
 			Verbose:        testing.Verbose(),
-			Implementation: reports.Implementation{Name: ref.Name, Features: features.Strings(ref.Features)},
+			Implementation: reports.Implementation{Name: m.Name, Features: features.Strings(m.Features)},
 		},
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	return r.Run(ctx)
 }

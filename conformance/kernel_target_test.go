@@ -2,7 +2,6 @@ package conformance_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -11,13 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/lbcheck/lbcheck/conformance/cases"
-	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
-	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/internal/prereq"
-	"github.com/lbcheck/lbcheck/internal/safefile"
 	"github.com/lbcheck/lbcheck/reports"
 )
 
@@ -81,25 +76,9 @@ func TestKernelTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := loadExpectations(t, kernelDir+"/expect.tsv")
-	pcaps, err := safefile.OpenDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pcaps.Close()
 	var progress strings.Builder
-	r := suite.Runner{
-		Provider: &suite.Lab{Target: m},
-		Options: suite.Options{
-			Fixtures:       cases.Fixture,
-			PcapDir:        pcaps,
-			Progress:       &progress,
-			Implementation: reports.Implementation{Name: m.Name, Features: features.Strings(m.Features)},
-		},
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
 	start := time.Now()
-	rep, err := r.Run(ctx)
+	rep, err := runTarget(t, m, "", nil, &progress)
 	t.Logf("suite against %s:\n%s", m.Name, progress.String())
 	if err != nil {
 		t.Fatalf("setup: %v", err)
