@@ -19,12 +19,14 @@ import (
 )
 
 // TestEncapNotDecodedAsATunnel: a capture of the reference's encapsulation
-// on EncapPort reads in tcpdump as plain UDP, not as Geneve or VXLAN (on
-// Geneve's port 6081, where the encapsulation was first, tcpdump decodes
-// it as broken Geneve; the test shows that too, so it can fail).
+// on EncapPort reads in tcpdump and in Wireshark (tshark) as plain UDP, not
+// as Geneve or VXLAN (on Geneve's port 6081, where the encapsulation was
+// first, both decode it as broken Geneve; the test shows that too, so it
+// can fail).
 func TestEncapNotDecodedAsATunnel(t *testing.T) {
 	prereq.Tool(t, "tcpdump", "Debian package tcpdump")
-	decode := func(port int) string {
+	prereq.Tool(t, "tshark", "Debian package tshark, Wireshark's command line")
+	capture := func(port int) string {
 		inner := gopacket.NewSerializeBuffer()
 		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.IPv4(198, 51, 100, 100), DstIP: net.IPv4(203, 0, 113, 10)}
 		tcp := &layers.TCP{SrcPort: 40000, DstPort: 80, SYN: true, Window: 64240}
@@ -57,20 +59,36 @@ func TestEncapNotDecodedAsATunnel(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Close()
-		var out bytes.Buffer
-		cmd := exec.Command("tcpdump", "-nn", "-v", "-r", file)
-		cmd.Stdout, cmd.Stderr = &out, &out
+		return file
+	}
+	run := func(name string, args ...string) string {
+		var out, errOut bytes.Buffer
+		cmd := exec.Command(name, args...)
+		cmd.Stdout, cmd.Stderr = &out, &errOut
 		if err := cmd.Run(); err != nil {
-			t.Fatalf("tcpdump: %v\n%s", err, &out)
+			t.Fatalf("%s: %v\n%s%s", name, err, &out, &errOut)
 		}
 		return out.String()
 	}
-	got := decode(EncapPort)
-	t.Logf("port %d: %s", EncapPort, got)
+	tcpdump := func(file string) string { return run("tcpdump", "-nn", "-v", "-r", file) }
+	// The protocol stack Wireshark's dissectors find, e.g. eth:ethertype:ip:udp:data.
+	wireshark := func(file string) string {
+		return strings.TrimSpace(run("tshark", "-r", file, "-T", "fields", "-e", "frame.protocols"))
+	}
+	file := capture(EncapPort)
+	got := tcpdump(file)
+	t.Logf("port %d, tcpdump: %s", EncapPort, got)
 	if !strings.Contains(got, "UDP") || strings.Contains(strings.ToLower(got), "geneve") || strings.Contains(strings.ToLower(got), "vxlan") {
 		t.Errorf("tcpdump decodes the encapsulation on port %d as a tunnel it is not:\n%s", EncapPort, got)
 	}
-	if old := decode(6081); !strings.Contains(strings.ToLower(old), "geneve") {
-		t.Errorf("on port 6081 tcpdump no longer says Geneve, so this test could not fail:\n%s", old)
+	if got := wireshark(file); got != "eth:ethertype:ip:udp:data" {
+		t.Errorf("Wireshark decodes the encapsulation on port %d as %s, want plain UDP data (eth:ethertype:ip:udp:data)", EncapPort, got)
+	}
+	old := capture(6081)
+	if got := tcpdump(old); !strings.Contains(strings.ToLower(got), "geneve") {
+		t.Errorf("on port 6081 tcpdump no longer says Geneve, so this test could not fail:\n%s", got)
+	}
+	if got := wireshark(old); !strings.Contains(got, "geneve") {
+		t.Errorf("on port 6081 Wireshark decodes %s, not Geneve, so this test could not fail", got)
 	}
 }
