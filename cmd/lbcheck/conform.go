@@ -25,6 +25,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/conformance/topo"
 	"github.com/lbcheck/lbcheck/internal/safefile"
+	"github.com/lbcheck/lbcheck/internal/safetext"
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
@@ -32,7 +33,7 @@ import (
 
 // conformOptions are the parsed flags of `lbcheck conform`.
 type conformOptions struct {
-	target  string
+	targets []string
 	configs []string
 	run     string
 	profile string
@@ -113,6 +114,11 @@ never ran).`,
   # also the cases needing features my-lb.yaml does not declare
   sudo lbcheck conform --target my-lb.yaml --all-features
 
+  # two implementations side by side: out/1-ref/, out/2-my-lb/ and
+  # out/comparison.html (without --report the comparison is printed as
+  # Markdown)
+  sudo lbcheck conform --target ref --target my-lb.yaml --report out/
+
   # does my deployment work? (generic cases for every rule; a directory's
   # files form one deployment, each --config is a topology of its own)
   sudo lbcheck conform --config deploy/
@@ -129,7 +135,7 @@ never ran).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.target, "target", target.RefName, "implementation under test: ref, or a target manifest `FILE`")
+	f.StringArrayVar(&o.targets, "target", []string{target.RefName}, "implementation under test: ref, or a target manifest `FILE` (repeatable: each is run, then compared)")
 	f.StringArrayVar(&o.configs, "config", nil, "run the generic cases on this deployment `FILE` or directory (repeatable: one topology each)")
 	f.StringVar(&o.run, "run", "", "run only cases whose name matches `REGEX`")
 	f.StringVar(&o.profile, "profile", "", "run only the core or the extended profile")
@@ -160,6 +166,9 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 			return usagef("%v", err)
 		}
 	}
+	if len(o.targets) > 1 && (o.json != "" || o.junit != "") {
+		return usagef("--json and --junit write one target's report; with several targets, --report DIR writes each one's and their comparison")
+	}
 	if o.parallel < 1 {
 		return usagef("--parallel %d: want 1 or more", o.parallel)
 	}
@@ -179,57 +188,125 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	if err := topo.Preflight(); err != nil {
 		return explainSetup(err)
 	}
-	m, err := target.Resolve(o.target)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	run := conformRun{o: o, sel: sel, users: users, findings: findings, timeouts: flagTimeouts, stdout: stdout, stderr: stderr}
+	if len(o.targets) == 1 {
+		_, err := run.target(ctx, o.targets[0], o.report)
+		return err
+	}
+	var reps []*reports.ConformanceReport
+	var failed bool
+	for i, arg := range o.targets {
+		dir := ""
+		if o.report != "" {
+			dir = filepath.Join(o.report, fmt.Sprintf("%d-%s", i+1, targetDirName(arg)))
+		}
+		fmt.Fprintf(stderr, "== target %s\n", safetext.Line(arg))
+		rep, err := run.target(ctx, arg, dir)
+		switch {
+		case errors.Is(err, errFindings):
+			failed = true
+		case err != nil:
+			return fmt.Errorf("target %s: %w", arg, err)
+		}
+		reps = append(reps, rep)
+	}
+	cmp, err := reports.Compare(reps)
 	if err != nil {
 		return err
+	}
+	if o.report != "" {
+		out := filepath.Join(o.report, "comparison.html")
+		if err := safefile.Write(out, func(w io.Writer) error { return reports.WriteComparisonHTML(w, cmp) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "comparison: %s\n", safetext.Line(out))
+	} else if err := reports.WriteComparisonMarkdown(stdout, cmp); err != nil {
+		return err
+	}
+	if failed {
+		return errFindings
+	}
+	return nil
+}
+
+// targetDirName is the directory of one target's report under --report
+// when several run: "ref", or the manifest's file name without extension.
+func targetDirName(arg string) string {
+	if arg == target.RefName {
+		return arg
+	}
+	return unsafeDirChars.ReplaceAllString(strings.TrimSuffix(filepath.Base(arg), filepath.Ext(arg)), "_")
+}
+
+var unsafeDirChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// conformRun is what runs of one target share: the parsed flags and the
+// user deployments.
+type conformRun struct {
+	o              *conformOptions
+	sel            *regexp.Regexp
+	users          []suite.UserDeployment
+	findings       map[string][]lint.Finding // data-plane lint findings per user deployment
+	timeouts       target.Timeouts           // from --timeout
+	stdout, stderr io.Writer
+}
+
+// target runs the suite against the target arg (ref or a manifest), writes
+// its report into report (a directory; "" none) and the --json and
+// --junit files, and prints its summary. errFindings means a case failed.
+func (c *conformRun) target(ctx context.Context, arg, report string) (*reports.ConformanceReport, error) {
+	o, stdout, stderr := c.o, c.stdout, c.stderr
+	m, err := target.Resolve(arg)
+	if err != nil {
+		return nil, err
 	}
 	if o.allFeatures {
 		m.Features = features.Declarable()
 	}
-	m.Timeouts = m.Timeouts.With(flagTimeouts)
+	m.Timeouts = m.Timeouts.With(c.timeouts)
 	opts := suite.Options{
-		Select: sel, Profile: o.profile, Users: users, Fixtures: cases.Fixture,
+		Select: c.sel, Profile: o.profile, Users: c.users, Fixtures: cases.Fixture,
 		CaseTimeout: o.timeout, Timeouts: m.Timeouts, Parallel: o.parallel, Progress: stderr, Verbose: o.verbose,
 		Implementation: reports.Implementation{Name: m.Name, Version: m.Version, Features: features.Strings(m.Features)},
 		LBCheckVersion: version(),
 	}
-	if o.target != target.RefName {
-		opts.Implementation.Manifest = o.target
+	if arg != target.RefName {
+		opts.Implementation.Manifest = arg
 	}
 	var reportDir *safefile.Dir
 	var logDir string // the roles' run directories, kept under --report
-	if o.report != "" {
+	if report != "" {
 		// Opened before the run, so a bad DIR fails fast, and kept open, so
 		// every file goes into the directory checked here.
-		if reportDir, err = safefile.MkDir(o.report); err != nil {
-			return fmt.Errorf("--report: %w", err)
+		if reportDir, err = safefile.MkDir(report); err != nil {
+			return nil, fmt.Errorf("--report: %w", err)
 		}
 		defer reportDir.Close()
 		pcaps, err := reportDir.MkDir(reports.PcapDir)
 		if err != nil {
-			return fmt.Errorf("--report: %w", err)
+			return nil, fmt.Errorf("--report: %w", err)
 		}
 		defer pcaps.Close()
 		opts.PcapDir, opts.PcapRel = pcaps, reports.PcapDir
 		logs, err := reportDir.MkDir("logs")
 		if err != nil {
-			return fmt.Errorf("--report: %w", err)
+			return nil, fmt.Errorf("--report: %w", err)
 		}
 		logs.Close()
-		logDir = filepath.Join(o.report, "logs")
+		logDir = filepath.Join(report, "logs")
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	start := time.Now()
 	rep, runErr := (&suite.Runner{Provider: &suite.Lab{Target: m, LogDir: logDir}, Options: opts}).Run(ctx)
 	if rep != nil {
-		crossCheck(rep, findings, len(users))
+		crossCheck(rep, c.findings, len(c.users))
 	}
 	if rep != nil && (len(rep.Cases) > 0 || len(rep.NotRun) > 0) {
 		// An interrupted run's outputs say "incomplete" and name the cases
 		// that never ran.
 		if err := writeConformOutputs(rep, o, reportDir); err != nil {
-			return err
+			return rep, err
 		}
 		fmt.Fprint(stdout, reports.Sum(rep.Profiles))
 		if len(rep.NotRun) > 0 {
@@ -241,13 +318,13 @@ func runConform(ctx context.Context, stdout, stderr io.Writer, o *conformOptions
 	fmt.Fprintf(stderr, "conformance suite: %.1fs\n", time.Since(start).Seconds())
 	switch {
 	case ctx.Err() != nil && runErr != nil:
-		return fmt.Errorf("interrupted: %w (namespaces and processes were removed)", runErr)
+		return rep, fmt.Errorf("interrupted: %w (namespaces and processes were removed)", runErr)
 	case runErr != nil:
-		return explainSetup(runErr)
+		return rep, explainSetup(runErr)
 	case rep.Result == reports.ResultFailure:
-		return errFindings
+		return rep, errFindings
 	}
-	return nil
+	return rep, nil
 }
 
 // defaultTimeouts lists target.DefaultTimeouts for --help.

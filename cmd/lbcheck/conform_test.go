@@ -329,3 +329,45 @@ func TestConformReproducesLintFixtures(t *testing.T) {
 		})
 	}
 }
+
+// TestConformSeveralTargets: two --target runs write one report each under
+// --report DIR and their comparison beside them, with a column per target.
+func TestConformSeveralTargets(t *testing.T) {
+	labtest.RequireRoot(t)
+	out := filepath.Join(t.TempDir(), "out")
+	example, err := filepath.Abs("../../fixtures/targets/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"conform", "--target", "ref", "--target", example, "--run", "^FloatingIPOnDestination$", "--report", out}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d:\n%s%s", code, exitOK, &stdout, &stderr)
+	}
+	var names []string
+	for _, dir := range []string{"1-ref", "2-example"} {
+		rep, err := reports.ReadConformance(filepath.Join(out, dir, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, rep.Implementation.Name)
+	}
+	if names[0] != "lbcheck-ref" || names[1] != "lbcheck-ref-as-a-target" {
+		t.Errorf("reports of %v, want lbcheck-ref and lbcheck-ref-as-a-target", names)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "comparison.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range names {
+		if !strings.Contains(string(page), s) {
+			t.Errorf("comparison.html has no column for %s", s)
+		}
+	}
+	if !strings.Contains(stdout.String(), "comparison: "+filepath.Join(out, "comparison.html")) {
+		t.Errorf("stdout does not name the comparison:\n%s", &stdout)
+	}
+	if code := run([]string{"conform", "--target", "ref", "--target", example, "--json", filepath.Join(out, "x.json")}, &stdout, &stderr); code != exitUsage {
+		t.Errorf("--json with two targets: exit %d, want %d", code, exitUsage)
+	}
+}
