@@ -94,6 +94,11 @@ manifest (features: [...]). A case needing an undeclared one is reported
 "not supported" and not run, and its profile's result is "partial";
 --all-features runs it anyway. The reference forwarder declares them all.
 
+With several --target flags each implementation runs the same selection in
+turn; --report DIR then holds one report per target (DIR/1-ref/, ...) and
+comparison.html, a table of implementations by feature and case (without
+--report the table is printed as Markdown).
+
 Every wait is bounded by a timeout (--timeout NAME=DURATION, or the
 manifest's timeouts:) and ends as soon as what it waits for happens; the
 defaults are what a conformant implementation meets, and the report records
