@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/topo"
@@ -51,20 +52,37 @@ var transports = map[schema.Protocol]string{schema.ProtocolTcp: pkt.TCP, schema.
 // (flows), for the VMs the topology has.
 func ruleFlows(t *suite.T, v *view.View) []ruleFlow {
 	hosted := func(vm string) bool { return t.Config().HostForVM(vm) != nil }
-	return flows(v, hosted, t.Logf)
+	return flows(v, hosted, t.Supports, t.Logf)
+}
+
+// bindingNeeds is the extended feature an implementation must have for b
+// to be tested, or "" when the core ones do.
+func bindingNeeds(b *view.Binding) features.Name {
+	switch {
+	case b.Kind == view.NATKind && b.NAT.Target == nil:
+		return features.InboundNATRuleV2
+	case b.Kind == view.NATKind:
+		return features.InboundNATRule
+	case b.HAPorts:
+		return features.HAPorts
+	}
+	return ""
 }
 
 // flows lists one flow per protocol of every IPv4 load-balancing rule and
 // classic (target) inbound NAT rule of v (flowsFor), in declaration order.
 // V2 NAT rules (a port range over a pool) are NatRangeReachesEveryMember's:
 // which member owns which port is not documented.
-// logf says what is not tested and why.
-func flows(v *view.View, hosted func(vm string) bool, logf func(format string, args ...any)) []ruleFlow {
+// A binding needing a feature the implementation lacks (supports) is left
+// out. logf says what is not tested and why.
+func flows(v *view.View, hosted func(vm string) bool, supports func(features.Name) bool, logf func(format string, args ...any)) []ruleFlow {
 	var out []ruleFlow
 	for _, b := range v.Bindings {
-		switch {
+		switch need := bindingNeeds(b); {
 		case b.Kind == view.NATKind && b.NAT.Target == nil:
 			// A port range over a pool: NatRangeReachesEveryMember.
+		case need != "" && !supports(need):
+			logf("%s %s/%s needs %s, which the implementation does not declare; not tested", kindName(b), b.LB.Name, b.Name, need)
 		case b.Frontend == nil:
 		case !b.FIP().Is4():
 			logf("%s %s/%s: frontend %s is not IPv4; not tested", kindName(b), b.LB.Name, b.Name, b.Frontend.IPAddress)

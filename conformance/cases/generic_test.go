@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
 )
@@ -55,8 +56,9 @@ func TestFlows(t *testing.T) {
 		name   string
 		rules  []*schema.Rule
 		nats   []*schema.NatRule
-		both   bool   // vm2's primary ipc1 is a pool member too
-		hosted string // VMs in the topology; "" is every VM
+		both   bool          // vm2's primary ipc1 is a pool member too
+		hosted string        // VMs in the topology; "" is every VM
+		lacks  features.Name // an extended feature the implementation does not declare
 		want   []string
 		logs   string
 	}{
@@ -74,6 +76,13 @@ func TestFlows(t *testing.T) {
 				"rule lb/ha (tcp 203.0.113.60:80) tcp 80->80 map[vm1:" + fip + "] map[vm2:" + view.ExcludedSecondary + "]",
 				"rule lb/ha (udp 203.0.113.60:53) udp 53->53 map[vm1:" + fip + "] map[vm2:" + view.ExcludedSecondary + "]",
 			}},
+		{name: "HA ports on a target without ha-ports", lacks: features.HAPorts,
+			rules: []*schema.Rule{web(false), {Name: "ha", FrontendIPConfiguration: "fe", BackendAddressPool: "pool", Protocol: "All", EnableFloatingIP: true}},
+			want:  []string{"rule lb/web (tcp 203.0.113.60:80) tcp 80->8080 map[vm1:10.0.7.4 vm2:10.0.7.6] map[]"},
+			logs:  "rule lb/ha needs ha-ports, which the implementation does not declare; not tested\n"},
+		{name: "classic NAT rule on a target without inbound-nat-rule", lacks: features.InboundNATRule,
+			nats: []*schema.NatRule{{Name: "ssh", FrontendIPConfiguration: "fe", Protocol: "Tcp", FrontendPort: 2222, BackendPort: 22, Target: &schema.PoolMember{VM: "vm1", IPConfiguration: "ipc1"}}},
+			logs: "inbound NAT rule lb/ssh needs inbound-nat-rule, which the implementation does not declare; not tested\n"},
 		{name: "floating classic NAT rule to a secondary", nats: []*schema.NatRule{{Name: "ssh", FrontendIPConfiguration: "fe", Protocol: "Tcp", FrontendPort: 2222, BackendPort: 22,
 			EnableFloatingIP: true, Target: &schema.PoolMember{VM: "vm2", IPConfiguration: "ipc2"}}},
 			want: []string{"inbound NAT rule lb/ssh (tcp 203.0.113.60:2222) tcp 2222->22 map[] map[vm2:" + view.ExcludedSecondary + "]"}},
@@ -90,7 +99,8 @@ func TestFlows(t *testing.T) {
 			}
 			hosted := func(vm string) bool { return tc.hosted == "" || strings.Contains(tc.hosted, vm) }
 			var logs strings.Builder
-			got := flows(view.Resolve(d), hosted, func(format string, args ...any) { fmt.Fprintf(&logs, format+"\n", args...) })
+			supports := func(f features.Name) bool { return f != tc.lacks }
+			got := flows(view.Resolve(d), hosted, supports, func(format string, args ...any) { fmt.Fprintf(&logs, format+"\n", args...) })
 			if describe(got) != strings.Join(tc.want, "\n") {
 				t.Errorf("flows:\n%s\nwant\n%s", describe(got), strings.Join(tc.want, "\n"))
 			}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
@@ -28,6 +29,8 @@ func natRanges(t *suite.T, v *view.View) (tested int) {
 		case t.Context().Err() != nil:
 			return tested
 		case b.Kind != view.NATKind || b.NAT.Target != nil || b.Pool == nil:
+		case !t.Supports(features.InboundNATRuleV2):
+			t.Logf("inbound NAT rule %s/%s needs %s, which the implementation does not declare; not tested", b.LB.Name, b.Name, features.InboundNATRuleV2)
 		case !b.FIP().Is4():
 			t.Logf("inbound NAT rule %s/%s: frontend %s is not IPv4; not tested", b.LB.Name, b.Name, b.FIP())
 		default:

@@ -109,10 +109,7 @@ type group struct {
 func plan(cases []*Case, opts *Options) ([]*group, []notSupported, error) {
 	var groups []*group
 	var unsupported []notSupported
-	declared := make([]features.Name, len(opts.Implementation.Features))
-	for i, f := range opts.Implementation.Features {
-		declared[i] = features.Name(f)
-	}
+	declared := opts.declared()
 	index := map[string]*group{}
 	loaded := map[string]*schema.Deployment{} // fixtures by name, each loaded once
 	add := func(depName string, dep *schema.Deployment, p planned) {
@@ -173,6 +170,15 @@ func plan(cases []*Case, opts *Options) ([]*group, []notSupported, error) {
 		}
 	}
 	return groups, unsupported, nil
+}
+
+// declared returns the extended features the implementation declares.
+func (o *Options) declared() []features.Name {
+	out := make([]features.Name, len(o.Implementation.Features))
+	for i, f := range o.Implementation.Features {
+		out[i] = features.Name(f)
+	}
+	return out
 }
 
 // result is the case's result with what the case says of itself filled in.
@@ -438,7 +444,7 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	t := newT(cctx, c, env, ports, r.Timeouts)
+	t := newT(cctx, c, env, ports, r.Timeouts, r.declared())
 	if r.Progress != nil {
 		// Cases of other deployments may run meanwhile: each progress
 		// line names its case.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/contract"
+	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/reports"
@@ -30,6 +31,8 @@ type T struct {
 	ports *atomic.Uint32 // source-port allocator shared by the whole run
 	// timeouts bound the case's waits (Options.Timeouts, defaults filled).
 	timeouts target.Timeouts
+	// declared are the extended features the implementation declares.
+	declared []features.Name
 
 	mu       sync.Mutex
 	failed   bool
@@ -45,8 +48,15 @@ type T struct {
 	progress func(line string)
 }
 
-func newT(ctx context.Context, c *Case, env *Env, ports *atomic.Uint32, timeouts target.Timeouts) *T {
-	return &T{c: c, env: env, ctx: ctx, ports: ports, timeouts: timeouts.OrDefault()}
+func newT(ctx context.Context, c *Case, env *Env, ports *atomic.Uint32, timeouts target.Timeouts, declared []features.Name) *T {
+	return &T{c: c, env: env, ctx: ctx, ports: ports, timeouts: timeouts.OrDefault(), declared: declared}
+}
+
+// Supports reports whether the implementation has feature f: a core one,
+// or an extended one it declares. A generic case uses it to leave out the
+// parts of a user's deployment that need what the target lacks.
+func (t *T) Supports(f features.Name) bool {
+	return len(features.Missing([]features.Name{f}, t.declared)) == 0
 }
 
 // Timeouts are the run's bounds on waits: Step.Timeout defaults to
