@@ -2,13 +2,16 @@ package cases
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
 	"github.com/lbcheck/lbcheck/conformance/topo"
+	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
 )
@@ -50,9 +53,17 @@ var transports = map[schema.Protocol]string{schema.ProtocolTcp: pkt.TCP, schema.
 
 // ruleFlows lists the flows of v, the view of the case's deployment
 // (flows), for the VMs the topology has.
+// The members of a binding left out for a feature the target lacks are
+// recorded untested, naming the feature.
 func ruleFlows(t *suite.T, v *view.View) []ruleFlow {
 	hosted := func(vm string) bool { return t.Config().HostForVM(vm) != nil }
-	return flows(v, hosted, t.Supports, t.Logf)
+	fs, left := flows(v, hosted, t.Supports, t.Logf)
+	for _, f := range left {
+		for _, vm := range slices.Sorted(maps.Keys(f.backends)) {
+			t.Member(f.String(), vm, reports.MemberUntested, "needs "+string(bindingNeeds(f.binding))+", which the implementation does not declare")
+		}
+	}
+	return fs
 }
 
 // bindingNeeds is the extended feature an implementation must have for b
@@ -73,24 +84,25 @@ func bindingNeeds(b *view.Binding) features.Name {
 // classic (target) inbound NAT rule of v (flowsFor), in declaration order.
 // V2 NAT rules (a port range over a pool) are NatRangeReachesEveryMember's:
 // which member owns which port is not documented.
-// A binding needing a feature the implementation lacks (supports) is left
-// out. logf says what is not tested and why.
-func flows(v *view.View, hosted func(vm string) bool, supports func(features.Name) bool, logf func(format string, args ...any)) []ruleFlow {
-	var out []ruleFlow
+// The flows of a binding needing a feature the implementation lacks
+// (supports) are returned apart, in left, not to be sent. logf says what
+// is not tested and why.
+func flows(v *view.View, hosted func(vm string) bool, supports func(features.Name) bool, logf func(format string, args ...any)) (out, left []ruleFlow) {
 	for _, b := range v.Bindings {
 		switch need := bindingNeeds(b); {
 		case b.Kind == view.NATKind && b.NAT.Target == nil:
 			// A port range over a pool: NatRangeReachesEveryMember.
-		case need != "" && !supports(need):
-			logf("%s %s/%s needs %s, which the implementation does not declare; not tested", kindName(b), b.LB.Name, b.Name, need)
 		case b.Frontend == nil:
 		case !b.FIP().Is4():
 			logf("%s %s/%s: frontend %s is not IPv4; not tested", kindName(b), b.LB.Name, b.Name, b.Frontend.IPAddress)
+		case need != "" && !supports(need):
+			logf("%s %s/%s needs %s, which the implementation does not declare; not tested", kindName(b), b.LB.Name, b.Name, need)
+			left = append(left, flowsFor(b, hosted)...)
 		default:
 			out = append(out, flowsFor(b, hosted)...)
 		}
 	}
-	return out
+	return out, left
 }
 
 // flowsFor returns one flow per protocol of b, with the destination each

@@ -100,7 +100,10 @@ func TestFlows(t *testing.T) {
 			hosted := func(vm string) bool { return tc.hosted == "" || strings.Contains(tc.hosted, vm) }
 			var logs strings.Builder
 			supports := func(f features.Name) bool { return f != tc.lacks }
-			got := flows(view.Resolve(d), hosted, supports, func(format string, args ...any) { fmt.Fprintf(&logs, format+"\n", args...) })
+			got, left := flows(view.Resolve(d), hosted, supports, func(format string, args ...any) { fmt.Fprintf(&logs, format+"\n", args...) })
+			if (tc.lacks == "") != (len(left) == 0) {
+				t.Errorf("flows left out for a missing feature: %v (the target lacks %q)", describe(left), tc.lacks)
+			}
 			if describe(got) != strings.Join(tc.want, "\n") {
 				t.Errorf("flows:\n%s\nwant\n%s", describe(got), strings.Join(tc.want, "\n"))
 			}
