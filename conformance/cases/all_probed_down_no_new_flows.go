@@ -36,8 +36,7 @@ func init() {
 			// forwards: a flow of it closes the checks on fe-down's flows.
 			barrier := pkt.Spec{Dst: frontendIP(t, "fe-up"), DstPort: 80}
 			if !t.Eventually(t.Timeouts().Probe, func() bool {
-				m := fromClient(t.Send(pkt.Spec{Dst: fe, DstPort: 80}))
-				m.DstPort = 8080
+				m := toBackend(t.Send(pkt.Spec{Dst: fe, DstPort: 80}), 8080)
 				b := fromClient(t.Send(barrier))
 				if _, ok := t.Arrives(pool, suite.Step{Match: b, Dir: capture.In}); !ok {
 					return false
@@ -49,8 +48,7 @@ func init() {
 			}
 			var sent []pkt.Match
 			for range 6 {
-				m := fromClient(t.Send(pkt.Spec{Dst: fe, DstPort: 80}))
-				m.DstPort = 8080
+				m := toBackend(t.Send(pkt.Spec{Dst: fe, DstPort: 80}), 8080)
 				sent = append(sent, m)
 			}
 			t.Barrier(barrier)

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
@@ -31,10 +30,8 @@ func init() {
 			awaitAvoided(t, pool, s, 8081, "app1")
 			takeProbesDown(t, 8091, "app2")
 			if !t.Eventually(t.Timeouts().Probe, func() bool {
-				m := fromClient(t.Send(s))
-				m.DstPort = 8081
-				at, ok := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In})
-				return ok && at.Label == "app1"
+				vm, ok := landsOn(t, pool, s, 8081)
+				return ok && vm == "app1"
 			}) {
 				t.Fatalf("with every member probed down, no new flow reaches app1 again within %v (timeout probe): AllProbedUp sends new flows to all members", t.Timeouts().Probe)
 			}

@@ -64,14 +64,19 @@ func describeCounts(counts map[string]int) string {
 // backendOf sends s and returns the backend that received it ("" if none).
 func backendOf(t *suite.T, pool []suite.Point, s pkt.Spec, bport uint16, what string) string {
 	t.Drain()
-	s = t.Send(s)
-	m := fromClient(s)
-	m.DstPort = bport
-	at, p := t.ExpectAny(pool, suite.Step{What: what, Match: m, Dir: capture.In})
+	at, p := t.ExpectAny(pool, suite.Step{What: what, Match: toBackend(t.Send(s), bport), Dir: capture.In})
 	if p == nil {
 		return ""
 	}
 	return at.Label
+}
+
+// landsOn is backendOf for the polls of T.Eventually: it sends s and
+// returns the member of pool that received it, recording nothing; ok is
+// false when none did within the deliver timeout.
+func landsOn(t *suite.T, pool []suite.Point, s pkt.Spec, bport uint16) (vm string, ok bool) {
+	at, ok := t.Arrives(pool, suite.Step{Match: toBackend(t.Send(s), bport), Dir: capture.In})
+	return at.Label, ok
 }
 
 // membersReached sends fresh flows like s, at most 24, until each VM of

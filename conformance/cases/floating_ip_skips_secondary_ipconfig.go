@@ -28,9 +28,7 @@ func init() {
 			secondary := frontendIP(t, "web-secondary")
 			var sent []pkt.Match
 			for range 4 {
-				m := fromClient(t.Send(pkt.Spec{Dst: secondary, DstPort: 80}))
-				m.DstPort = 80
-				sent = append(sent, m)
+				sent = append(sent, toBackend(t.Send(pkt.Spec{Dst: secondary, DstPort: 80}), 80))
 			}
 			t.Barrier(pkt.Spec{Dst: web, DstPort: 80})
 			for _, m := range sent {

@@ -119,6 +119,14 @@ func fromClient(s pkt.Spec) pkt.Match {
 	return pkt.Match{Proto: s.Proto, Src: s.Src, SrcPort: s.SrcPort}
 }
 
+// toBackend matches sent as a member receives it: from the client, on the
+// rule's backend port bport.
+func toBackend(sent pkt.Spec, bport uint16) pkt.Match {
+	m := fromClient(sent)
+	m.DstPort = bport
+	return m
+}
+
 // replyTo matches the reply the client must get for s from frontend:fport.
 func replyTo(s pkt.Spec) pkt.Match {
 	return pkt.Match{Proto: s.Proto, Src: s.Dst, SrcPort: s.DstPort, Dst: s.Src, DstPort: s.SrcPort}

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
@@ -38,10 +37,8 @@ func init() {
 			// until fresh flows have reached both members.
 			seen := map[string]bool{}
 			t.Eventually(t.Timeouts().Probe, func() bool {
-				m := fromClient(t.Send(s))
-				m.DstPort = 8080
-				if at, ok := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In}); ok {
-					seen[at.Label] = true
+				if vm, ok := landsOn(t, pool, s, 8080); ok {
+					seen[vm] = true
 				}
 				return len(seen) == len(pool)
 			})

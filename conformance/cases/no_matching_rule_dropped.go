@@ -24,9 +24,8 @@ func init() {
 			}
 			// A flow the rule does forward closes every check: the mux
 			// handles the client's packets in order, so by the time this
-			// SYN reaches a VM and its SYN-ACK the client, anything the
-			// packets above caused has arrived; the checks then look at
-			// what arrived meanwhile.
+			// SYN reaches a VM, anything the packets above caused has
+			// arrived; the checks then look at what arrived meanwhile.
 			t.Barrier(pkt.Spec{Proto: pkt.TCP, Dst: fip, DstPort: 80})
 			for _, s := range sent {
 				what := s.Proto + " to FIP" + portSuffix(s)

@@ -118,10 +118,7 @@ func awaitAvoided(t *suite.T, pool []suite.Point, s pkt.Spec, bport uint16, down
 	streak := 0
 	applied := t.Eventually(t.Timeouts().Probe, func() bool {
 		for streak < avoidStreak {
-			m := fromClient(t.Send(s))
-			m.DstPort = bport
-			at, ok := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In})
-			if !ok || slices.Contains(down, at.Label) {
+			if vm, ok := landsOn(t, pool, s, bport); !ok || slices.Contains(down, vm) {
 				streak = 0
 				return false
 			}

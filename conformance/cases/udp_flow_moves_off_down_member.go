@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/features"
 	"github.com/lbcheck/lbcheck/conformance/pkt"
 	"github.com/lbcheck/lbcheck/conformance/suite"
@@ -33,10 +32,8 @@ func init() {
 			// Give the verdict its time: the flow moves within the probe
 			// timeout; the recorded check below says whether it did.
 			t.Eventually(t.Timeouts().Probe, func() bool {
-				m := fromClient(t.Send(flow))
-				m.DstPort = 5353
-				at, ok := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In})
-				return ok && at.Label != first
+				vm, ok := landsOn(t, pool, flow, 5353)
+				return ok && vm != first
 			})
 			if got := backendOf(t, pool, flow, 5353, "the same UDP flow after "+first+"'s probe failed reaches a healthy member"); got == first {
 				t.Errorf("the UDP flow stayed on %s after its probe failed: UDP flows move to a healthy member", first)
