@@ -29,7 +29,8 @@ type T struct {
 	env   *Env
 	ctx   context.Context
 	ports *atomic.Uint32 // source-port allocator shared by the whole run
-	// timeouts bound the case's waits (Options.Timeouts, defaults filled).
+	// timeouts bound the case's waits (Options.Timeouts, defaults filled
+	// by Runner.Run).
 	timeouts target.Timeouts
 	// declared are the extended features the implementation declares.
 	declared []features.Name
@@ -49,7 +50,7 @@ type T struct {
 }
 
 func newT(ctx context.Context, c *Case, env *Env, ports *atomic.Uint32, timeouts target.Timeouts, declared []features.Name) *T {
-	return &T{c: c, env: env, ctx: ctx, ports: ports, timeouts: timeouts.OrDefault(), declared: declared}
+	return &T{c: c, env: env, ctx: ctx, ports: ports, timeouts: timeouts, declared: declared}
 }
 
 // Supports reports whether the implementation has feature f: a core one,
@@ -340,11 +341,7 @@ func (t *T) record(at Point, s Step, observed *pkt.Packet, err error) {
 // a hop; on failure it marks the case failed (showing EXPECTED vs RECEIVED)
 // and returns nil.
 func (t *T) Expect(at Point, s Step) *pkt.Packet {
-	timeout := s.Timeout
-	if timeout == 0 {
-		timeout = t.timeouts.Deliver
-	}
-	f, err := at.port.Expect(t.ctx, capture.Want{Match: s.Match, Dir: s.Dir}, timeout)
+	f, err := at.port.Expect(t.ctx, capture.Want{Match: s.Match, Dir: s.Dir}, t.within(s))
 	if err != nil {
 		// Show the nearest packet (same flow, a field off) as observed, so
 		// the report's field diff points at what differs.
@@ -399,10 +396,7 @@ func (t *T) ExpectNone(at Point, s Step) bool {
 // VM of the pool"). It returns the point where it arrived, or a zero Point
 // and nil after marking the case failed.
 func (t *T) ExpectAny(points []Point, s Step) (Point, *pkt.Packet) {
-	timeout := s.Timeout
-	if timeout == 0 {
-		timeout = t.timeouts.Deliver
-	}
+	timeout := t.within(s)
 	if at, f, ok := t.find(points, s, timeout); ok {
 		t.record(at, s, f.Packet, nil)
 		return at, f.Packet
@@ -419,16 +413,20 @@ func (t *T) ExpectAny(points []Point, s Step) (Point, *pkt.Packet) {
 	return Point{}, nil
 }
 
+// within is how long a positive step waits: its Timeout, or Deliver.
+func (t *T) within(s Step) time.Duration {
+	if s.Timeout == 0 {
+		return t.timeouts.Deliver
+	}
+	return s.Timeout
+}
+
 // Arrives reports at which of points a packet matching s arrived within
 // s.Timeout (0: Deliver; AfterBarrier: what has arrived until now),
 // recording nothing: for the polls of Eventually, whose outcome a later
 // recorded check states.
 func (t *T) Arrives(points []Point, s Step) (Point, bool) {
-	timeout := s.Timeout
-	if timeout == 0 {
-		timeout = t.timeouts.Deliver
-	}
-	at, _, ok := t.find(points, s, timeout)
+	at, _, ok := t.find(points, s, t.within(s))
 	return at, ok
 }
 
@@ -508,13 +506,13 @@ func ClosedBy(p *pkt.Packet) time.Duration {
 }
 
 // Barrier sends s, a packet a rule forwards (a TCP SYN unless s says UDP),
-// from the client and waits until it reaches some VM. The mux handles a client's packets in
-// the order they come (CONTRACT.md), so packets the client sent before it
-// have been handled, and whatever they caused at the VMs has arrived there
-// (the mux answers the client directly, a shorter path still): negative
-// checks about them that follow need no window of their own
-// (AfterBarrier). It records the check, and stops the case when the
-// barrier does not arrive.
+// from the client and waits until it reaches some VM. The mux handles a
+// client's packets in the order they come (CONTRACT.md), so packets the
+// client sent before it have been handled, and whatever they caused at the
+// VMs has arrived there (the mux answers the client directly, a shorter
+// path still): negative checks about them that follow need no window of
+// their own (AfterBarrier). It records the check, and stops the case when
+// the barrier does not arrive.
 func (t *T) Barrier(s pkt.Spec) {
 	match := pkt.Match{Proto: pkt.UDP}
 	if s.Proto != pkt.UDP {
@@ -523,7 +521,7 @@ func (t *T) Barrier(s pkt.Spec) {
 	}
 	sent := t.Send(s)
 	match.Src, match.SrcPort = sent.Src, sent.SrcPort
-	if _, syn := t.ExpectAny(t.VMs(), Step{What: "barrier: a later forwarded SYN reaches a member", Match: match, Dir: capture.In, Note: "barrier"}); syn == nil {
+	if _, syn := t.ExpectAny(t.VMs(), Step{What: "barrier: a later forwarded " + s.Proto + " packet reaches a member", Match: match, Dir: capture.In, Note: "barrier"}); syn == nil {
 		runtime.Goexit()
 	}
 }
