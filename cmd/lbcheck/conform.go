@@ -242,10 +242,8 @@ func targetDirName(arg string) string {
 	if arg == target.RefName {
 		return arg
 	}
-	return unsafeDirChars.ReplaceAllString(strings.TrimSuffix(filepath.Base(arg), filepath.Ext(arg)), "_")
+	return safefile.Name(strings.TrimSuffix(filepath.Base(arg), filepath.Ext(arg)))
 }
-
-var unsafeDirChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // conformRun is what runs of one target share: the parsed flags and the
 // user deployments.

@@ -54,8 +54,8 @@ type Options struct {
 	PcapRel string
 	// CaseTimeout bounds each case; 0 means DefaultCaseTimeout.
 	CaseTimeout time.Duration
-	// Timeouts bound the cases' waits (unset ones: target.DefaultTimeouts);
-	// the report records them.
+	// Timeouts bound the cases' waits (unset ones: target.DefaultTimeouts,
+	// filled in once by Run); the report records them.
 	Timeouts target.Timeouts
 	// Progress receives one line per case; nil discards them.
 	Progress io.Writer
@@ -217,18 +217,19 @@ const DefaultParallel = 4
 // lists the cases in plan order whatever order they finished in.
 func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	start := time.Now()
+	run := *r
+	run.Timeouts = r.Timeouts.OrDefault()
 	if r.Progress != nil {
 		// Deployments running at once write progress: one write at a time.
-		locked := *r
-		locked.Progress = &syncWriter{w: r.Progress}
-		r = &locked
+		run.Progress = &syncWriter{w: r.Progress}
 	}
+	r = &run
 	rep := &reports.ConformanceReport{
 		APIVersion:     reports.ConformanceAPIVersion,
 		Kind:           reports.ConformanceKind,
 		Implementation: r.Implementation,
 		Environment:    environment(r.LBCheckVersion),
-		Timeouts:       r.Timeouts.OrDefault().Strings(),
+		Timeouts:       r.Timeouts.Strings(),
 		Date:           start.UTC(),
 	}
 	for _, u := range r.Users {
@@ -437,7 +438,7 @@ func (r *Runner) runCase(ctx context.Context, p planned, env *Env, ports *atomic
 		timeout = DefaultCaseTimeout
 	}
 	if c.Budget != nil {
-		timeout += c.Budget(env.Deployment, r.Timeouts.OrDefault())
+		timeout += c.Budget(env.Deployment, r.Timeouts)
 	}
 	for _, port := range env.Ports() {
 		port.Reset()
@@ -515,12 +516,10 @@ func timeoutReason(parent context.Context, timeout time.Duration) string {
 	return fmt.Sprintf("case timed out after %v", timeout)
 }
 
-var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-// pcapName is the capture file of a case: its name with anything but
-// letters, digits, dot, dash and underscore replaced.
+// pcapName is the capture file of a case: its name made a file name
+// (safefile.Name).
 func pcapName(caseName string) string {
-	return unsafeFileChars.ReplaceAllString(caseName, "_") + ".pcapng"
+	return safefile.Name(caseName) + ".pcapng"
 }
 
 func environment(version string) reports.Environment {

@@ -42,15 +42,7 @@ func DefaultTimeouts() Timeouts {
 }
 
 // OrDefault returns t with every unset (zero) timeout at its default.
-func (t Timeouts) OrDefault() Timeouts {
-	d := DefaultTimeouts()
-	for _, n := range TimeoutNames {
-		if f := t.field(n); *f == 0 {
-			*f = *d.field(n)
-		}
-	}
-	return t
-}
+func (t Timeouts) OrDefault() Timeouts { return DefaultTimeouts().With(t) }
 
 // With returns t with every timeout set in over (non-zero) replaced by
 // over's: the command line's over the manifest's.

@@ -297,3 +297,16 @@ func TestSettle(t *testing.T) {
 	_, err = settle(osFS{}, f, p, p)
 	wantLinkError(t, err, p, 0)
 }
+
+func TestName(t *testing.T) {
+	for in, want := range map[string]string{
+		"FloatingIPOnDestination":    "FloatingIPOnDestination",
+		"RuleDeliversToPool[a.yaml]": "RuleDeliversToPool_a.yaml_",
+		"../../etc/passwd":           ".._.._etc_passwd",
+		"my lb\n\tv2":                "my_lb_v2",
+	} {
+		if got := Name(in); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
