@@ -37,8 +37,7 @@ func init() {
 			barrier := pkt.Spec{Dst: frontendIP(t, "fe-up"), DstPort: 80}
 			if !t.Eventually(t.Timeouts().Probe, func() bool {
 				m := toBackend(t.Send(pkt.Spec{Dst: fe, DstPort: 80}), 8080)
-				b := fromClient(t.Send(barrier))
-				if _, ok := t.Arrives(pool, suite.Step{Match: b, Dir: capture.In}); !ok {
+				if !t.BarrierArrives(barrier, pool) {
 					return false
 				}
 				_, reached := t.Arrives(pool, suite.Step{Match: m, Dir: capture.In, Timeout: suite.AfterBarrier})
@@ -51,7 +50,7 @@ func init() {
 				m := toBackend(t.Send(pkt.Spec{Dst: fe, DstPort: 80}), 8080)
 				sent = append(sent, m)
 			}
-			t.Barrier(barrier)
+			t.Barrier(barrier, pool)
 			for i, m := range sent {
 				for _, at := range pool {
 					t.ExpectNone(at, suite.Step{What: fmt.Sprintf("new flow %d reaches no member: every one is probed down", i+1), Match: m, Dir: capture.In, Timeout: suite.AfterBarrier})

@@ -26,7 +26,7 @@ func init() {
 			// handles the client's packets in order, so by the time this
 			// SYN reaches a VM, anything the packets above caused has
 			// arrived; the checks then look at what arrived meanwhile.
-			t.Barrier(pkt.Spec{Proto: pkt.TCP, Dst: fip, DstPort: 80})
+			t.Barrier(pkt.Spec{Proto: pkt.TCP, Dst: fip, DstPort: 80}, t.VMs())
 			for _, s := range sent {
 				what := s.Proto + " to FIP" + portSuffix(s)
 				for _, vm := range t.VMs() {

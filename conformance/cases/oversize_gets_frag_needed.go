@@ -31,7 +31,7 @@ func init() {
 			s := t.Send(pkt.Spec{Proto: pkt.TCP, Dst: fip3, DstPort: 80, Flags: pkt.ACK, Seq: 1, Ack: 1, Payload: bytes.Repeat([]byte("o"), oversizePayload)})
 			p := t.Expect(t.Client(), suite.Step{What: "ICMP fragmentation needed reaches the client from the frontend", Reply: true,
 				Match: pkt.Match{Proto: pkt.ICMP, Src: fip3, Dst: s.Src}, Dir: capture.In})
-			t.Barrier(pkt.Spec{Dst: fip3, DstPort: 80})
+			t.Barrier(pkt.Spec{Dst: fip3, DstPort: 80}, t.VMs("web"))
 			t.ExpectNone(t.VM("web"), suite.Step{What: "the oversize packet reaches no VM", Match: fromClient(s), Dir: capture.In, Timeout: suite.AfterBarrier})
 			if p == nil {
 				return

@@ -73,6 +73,15 @@ func init() {
 			s := fe(t)
 			t.ExpectAny(t.VMs(), Step{What: "delivered to port 9", Match: pkt.Match{Src: s.Src, SrcPort: s.SrcPort, DstPort: 9}, Timeout: 200 * time.Millisecond})
 		}},
+		{ShortName: "ZzRunnerA9BarrierCloses", Run: func(t *T) {
+			s := t.Send(pkt.Spec{Proto: pkt.TCP, Flags: pkt.SYN, Dst: netipMust("203.0.113.70"), DstPort: 81})
+			t.Barrier(pkt.Spec{Dst: netipMust("203.0.113.70"), DstPort: 80}, t.VMs("vm1"))
+			t.ExpectNone(t.VM("vm1"), Step{What: "no rule for port 81", Match: pkt.Match{Src: s.Src, SrcPort: s.SrcPort}, Timeout: AfterBarrier})
+		}},
+		{ShortName: "ZzRunnerB1BarrierLost", Run: func(t *T) {
+			t.Barrier(pkt.Spec{Dst: netipMust("203.0.113.70"), DstPort: 81}, t.VMs("vm1"))
+			t.Errorf("ran on after a barrier that never arrived")
+		}},
 		{ShortName: "ZzRunnerA8NotDeclared", Features: []features.Name{features.ConsistentHashing}, Run: func(t *T) {
 			t.Errorf("ran, though the implementation does not declare %s", features.ConsistentHashing)
 		}},
@@ -97,7 +106,7 @@ func TestRunnerOnRealTopology(t *testing.T) {
 	defer pcapDir.Close()
 	lab := &restartCounter{Lab: Lab{Target: ref}}
 	r := Runner{Provider: lab, Options: Options{
-		Select:   regexp.MustCompile("^ZzRunnerA"),
+		Select:   regexp.MustCompile("^ZzRunner[AB]"),
 		Fixtures: runnerFixtures,
 		PcapDir:  pcapDir, PcapRel: "pcap", CaseTimeout: 2 * time.Second, Progress: &progress,
 	}}
@@ -111,9 +120,11 @@ func TestRunnerOnRealTopology(t *testing.T) {
 		"ZzRunnerA3Panics": reports.StatusFailed, "ZzRunnerA4TimesOut": reports.StatusFailed,
 		"ZzRunnerA5Skips": reports.StatusSkipped, "ZzRunnerA6PassesAfterRestart": reports.StatusPassed,
 		"ZzRunnerA7AnyFails": reports.StatusFailed, "ZzRunnerA8NotDeclared": reports.StatusNotSupported,
+		"ZzRunnerA9BarrierCloses": reports.StatusPassed, "ZzRunnerB1BarrierLost": reports.StatusFailed,
 	}
 	reasons := map[string]string{"ZzRunnerA2Fails": "dport 8080, want 9999", "ZzRunnerA3Panics": "panic: boom", "ZzRunnerA4TimesOut": "timed out after 2s", "ZzRunnerA5Skips": "not applicable",
-		"ZzRunnerA7AnyFails": "no packet matching src=198.51.100.100", "ZzRunnerA8NotDeclared": "does not declare"}
+		"ZzRunnerA7AnyFails": "no packet matching src=198.51.100.100", "ZzRunnerA8NotDeclared": "does not declare",
+		"ZzRunnerB1BarrierLost": "the negative checks there cannot be closed"}
 	if len(rep.Cases) != len(want) {
 		t.Fatalf("%d cases ran, want %d", len(rep.Cases), len(want))
 	}
@@ -139,10 +150,10 @@ func TestRunnerOnRealTopology(t *testing.T) {
 	}
 	// After each failure but the last the target is restarted (a restart
 	// that fails on a busy host is retried, so count at least).
-	if lab.restarts < 3 {
-		t.Errorf("target restarted %d times, want 3 (before each case that follows a failed one)", lab.restarts)
+	if lab.restarts < 4 {
+		t.Errorf("target restarted %d times, want 4 (before each case that follows a failed one)", lab.restarts)
 	}
-	if rep.Result != reports.ResultFailure || !strings.Contains(progress.String(), "[2/8] ZzRunnerA2Fails ... FAIL") {
+	if rep.Result != reports.ResultFailure || !strings.Contains(progress.String(), "[2/10] ZzRunnerA2Fails ... FAIL") {
 		t.Errorf("result %s; progress:\n%s", rep.Result, &progress)
 	}
 }

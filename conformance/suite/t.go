@@ -505,25 +505,79 @@ func ClosedBy(p *pkt.Packet) time.Duration {
 	return 0
 }
 
-// Barrier sends s, a packet a rule forwards (a TCP SYN unless s says UDP),
-// from the client and waits until it reaches some VM. The mux handles a
-// client's packets in the order they come (CONTRACT.md), so packets the
-// client sent before it have been handled, and whatever they caused at the
-// VMs has arrived there (the mux answers the client directly, a shorter
-// path still): negative checks about them that follow need no window of
-// their own (AfterBarrier). It records the check, and stops the case when
-// the barrier does not arrive.
-func (t *T) Barrier(s pkt.Spec) {
+// barrierFlows bounds the fresh flows a barrier sends to reach every point
+// it closes: with two members, one gets none of them with probability
+// 2^-31.
+const barrierFlows = 32
+
+// Barrier closes the negative checks at points that follow: it sends fresh
+// flows like s, a packet a rule forwards to each of points (a TCP SYN
+// unless s says UDP), from the client until each point has received one.
+// The path from the mux to one VM keeps the order of a client's packets
+// (CONTRACT.md), so whatever the client sent before has been handled, and
+// what it caused at those VMs has arrived there (the mux answers the
+// client directly, a shorter path still): the checks need no window of
+// their own (AfterBarrier). A packet that arrived at another VM closes
+// nothing there, since each VM's path has its own queues. Barrier records
+// a check per point and stops the case when one gets no barrier.
+func (t *T) Barrier(s pkt.Spec, points []Point) {
+	last, got := t.barrier(s, points)
+	missing := false
+	for _, at := range points {
+		if a, ok := got[at.Label]; ok {
+			t.record(at, a.step, a.packet, nil)
+			continue
+		}
+		missing = true
+		t.record(at, last, nil, fmt.Errorf("none of the barrier flows (at most %d, each within %v) arrived at %s", barrierFlows, t.timeouts.Deliver, at.Label))
+	}
+	if missing {
+		t.Errorf("%s: the negative checks there cannot be closed", last.What)
+		runtime.Goexit()
+	}
+}
+
+// BarrierArrives is Barrier for the polls of Eventually: it records
+// nothing and reports whether every point received a barrier.
+func (t *T) BarrierArrives(s pkt.Spec, points []Point) bool {
+	_, got := t.barrier(s, points)
+	return len(got) == len(points)
+}
+
+// arrival is a barrier flow's step and the packet that matched it.
+type arrival struct {
+	step   Step
+	packet *pkt.Packet
+}
+
+// barrier sends the flows of Barrier and returns the step of the last one
+// and what arrived at each point (by label); it stops early when a flow
+// arrives at no VM.
+func (t *T) barrier(s pkt.Spec, points []Point) (Step, map[string]arrival) {
 	match := pkt.Match{Proto: pkt.UDP}
 	if s.Proto != pkt.UDP {
 		s.Proto, s.Flags = pkt.TCP, pkt.SYN
 		match = pkt.Match{Proto: pkt.TCP, Flags: pkt.SYN}
 	}
-	sent := t.Send(s)
-	match.Src, match.SrcPort = sent.Src, sent.SrcPort
-	if _, syn := t.ExpectAny(t.VMs(), Step{What: "barrier: a later forwarded " + s.Proto + " packet reaches a member", Match: match, Dir: capture.In, Note: "barrier"}); syn == nil {
-		runtime.Goexit()
+	want := map[string]bool{}
+	for _, at := range points {
+		want[at.Label] = true
 	}
+	got := map[string]arrival{}
+	var step Step
+	for i := 0; i < barrierFlows && len(got) < len(want) && t.ctx.Err() == nil; i++ {
+		sent := t.Send(s)
+		step = Step{What: "barrier: a later forwarded " + s.Proto + " packet reaches the VM", Match: match, Dir: capture.In, Note: "barrier"}
+		step.Match.Src, step.Match.SrcPort = sent.Src, sent.SrcPort
+		at, f, ok := t.find(t.VMs(), step, t.timeouts.Deliver)
+		if !ok {
+			break
+		}
+		if _, seen := got[at.Label]; want[at.Label] && !seen {
+			got[at.Label] = arrival{step, f.Packet}
+		}
+	}
+	return step, got
 }
 
 // Drain makes later expectations at every port ignore what was seen so far.
