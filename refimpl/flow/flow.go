@@ -1,7 +1,10 @@
 // Package flow is a fixed-size flow table keyed by 5-tuple, with a per-entry
-// idle timeout and least-recently-used eviction when full. Entries live in a
-// preallocated array linked into an LRU list, so lookups and inserts do not
-// allocate. A Table is not safe for concurrent use.
+// idle timeout and least-recently-used eviction when full. Entries live in
+// an array reserved up front and linked into an LRU list, so lookups and
+// inserts do not allocate (but for the index growing while the table first
+// fills past indexHint). New touches none of that memory: a table costs
+// what its flows use, and a role starts fast. A Table is not safe for
+// concurrent use.
 //
 // A flow idle for longer than its timeout is expired, not forgotten: Expire
 // marks it and keeps it for one more idle timeout, so later packets of the
@@ -36,26 +39,25 @@ type entry[V any] struct {
 // Table maps flows to values of type V.
 type Table[V any] struct {
 	index      map[packet.Tuple]int32
-	ents       []entry[V]
+	ents       []entry[V] // reserved to the limit; [used:] never handed out yet
+	used       int32
 	head, tail int32
-	free       int32 // free list through next
+	free       int32 // entries removed since, a list through next
 	dead       int   // entries marked dead
 	evicted    uint64
 }
 
+// indexHint is how many flows the index holds before it first grows.
+const indexHint = 4096
+
 // New returns a table holding at most limit flows (at least 1).
 func New[V any](limit int) *Table[V] {
 	limit = max(limit, 1)
-	t := &Table[V]{
-		index: make(map[packet.Tuple]int32, limit),
+	return &Table[V]{
+		index: make(map[packet.Tuple]int32, min(limit, indexHint)),
 		ents:  make([]entry[V], limit),
-		head:  none, tail: none,
+		head:  none, tail: none, free: none,
 	}
-	for i := range t.ents {
-		t.ents[i].next = int32(i + 1)
-	}
-	t.ents[limit-1].next = none
-	return t
 }
 
 // Len returns the number of live (not expired) flows in the table.
@@ -99,7 +101,7 @@ func (t *Table[V]) Put(k packet.Tuple, v V, now, idle int64) (evicted bool) {
 		t.pushFront(i)
 		return false
 	}
-	if t.free == none {
+	if t.free == none && int(t.used) == len(t.ents) {
 		evicted = !t.ents[t.tail].dead
 		if evicted {
 			t.evicted++
@@ -107,7 +109,12 @@ func (t *Table[V]) Put(k packet.Tuple, v V, now, idle int64) (evicted bool) {
 		t.remove(t.tail)
 	}
 	i := t.free
-	t.free = t.ents[i].next
+	if i == none {
+		i = t.used
+		t.used++
+	} else {
+		t.free = t.ents[i].next
+	}
 	t.ents[i] = entry[V]{key: k, val: v, last: now, idle: idle}
 	t.index[k] = i
 	t.pushFront(i)
