@@ -23,9 +23,16 @@ func init() {
 			m.Dst, m.DstPort = fip, 80
 			vm := t.VM("web")
 			t.Expect(vm, suite.Step{What: "SYN delivered to the VM with dst FIP:80", Match: m, Dir: capture.In})
+			// A later SYN through fip1, whose address the guest holds, is
+			// answered: once that answer has reached the client, the VM
+			// handled the SYN before it (its NIC's packets in order).
+			fip1 := frontendIP(t, "fip1")
+			b := syn(t, fip1, 80)
+			answer := pkt.Match{Proto: pkt.TCP, Src: fip1, SrcPort: 80, Dst: b.Src, DstPort: b.SrcPort, Flags: pkt.SYN | pkt.ACK}
+			t.MustExpect(t.Client(), suite.Step{What: "barrier: a later SYN to fip1 on the same VM is answered", Reply: true, Match: answer, Dir: capture.In, Note: "barrier"})
 			t.ExpectNone(vm, suite.Step{What: "the VM does not answer (no address 203.0.113.14)", Reply: true,
-				Match: pkt.Match{Src: fip, Dst: s.Src}, Note: "dropped by the guest: frontend IP not local"})
-			t.ExpectNone(t.Client(), suite.Step{What: "the client gets no reply", Reply: true, Match: replyTo(s)})
+				Match: pkt.Match{Src: fip, Dst: s.Src}, Note: "dropped by the guest: frontend IP not local", Timeout: suite.AfterBarrier})
+			t.ExpectNone(t.Client(), suite.Step{What: "the client gets no reply", Reply: true, Match: replyTo(s), Timeout: suite.AfterBarrier})
 		},
 	})
 }

@@ -43,15 +43,19 @@ func init() {
 			}
 			t.SendFromVM("app", pkt.Spec{Proto: pkt.TCP, Src: vmDIP, SrcPort: 8080, Dst: client.Addr(), DstPort: client.Port(),
 				Flags: pkt.ACK | pkt.PSH, Seq: 1, Ack: 1, Payload: []byte("late answer")})
+			// A new connection of the rule, to the same VM, closes the checks
+			// below both ways: its SYN reaches the VM after the client's
+			// segment, its SYN-ACK the client after the VM's.
+			tcpExchange(t, ap(fe, 80))
 			data := pkt.Match{Proto: pkt.TCP, Src: client.Addr(), SrcPort: client.Port(), Dst: vmDIP, DstPort: 8080, Payload: "after the idle timeout"}
 			late := pkt.Match{Proto: pkt.TCP, Dst: client.Addr(), DstPort: client.Port(), Payload: "late answer"}
-			t.ExpectNone(t.VM("app"), suite.Step{What: "the client's segment after the idle timeout does not reach the VM", Match: data, Dir: capture.In, Timeout: idle / 2})
-			t.ExpectNone(t.Client(), suite.Step{What: "the VM's segment after the idle timeout does not reach the client", Reply: true, Match: late, Dir: capture.In, Timeout: idle / 10})
+			t.ExpectNone(t.VM("app"), suite.Step{What: "the client's segment after the idle timeout does not reach the VM", Match: data, Dir: capture.In, Timeout: suite.AfterBarrier})
+			t.ExpectNone(t.Client(), suite.Step{What: "the VM's segment after the idle timeout does not reach the client", Reply: true, Match: late, Dir: capture.In, Timeout: suite.AfterBarrier})
 			// Frames since the Drain count: a reset sent at the idle timeout was seen.
 			data.Payload, late.Payload = "", ""
 			data.Has, late.Has = pkt.RST, pkt.RST
-			t.ExpectNone(t.VM("app"), suite.Step{What: "no reset reaches the VM (no enableTcpReset)", Match: data, Dir: capture.In, Timeout: idle / 20})
-			t.ExpectNone(t.Client(), suite.Step{What: "no reset reaches the client (no enableTcpReset)", Reply: true, Match: late, Dir: capture.In, Timeout: idle / 20})
+			t.ExpectNone(t.VM("app"), suite.Step{What: "no reset reaches the VM (no enableTcpReset)", Match: data, Dir: capture.In, Timeout: suite.AfterBarrier})
+			t.ExpectNone(t.Client(), suite.Step{What: "no reset reaches the client (no enableTcpReset)", Reply: true, Match: late, Dir: capture.In, Timeout: suite.AfterBarrier})
 		},
 	})
 }

@@ -29,13 +29,12 @@ func init() {
 		Source:     docInboundNAT,
 		Deployment: "nat.yaml",
 		Run: func(t *suite.T) {
-			const start, bport = 50100, 2222
 			fip := frontendIP(t, "fe-nat")
 			pool := t.VMs(natVMs...)
 			owner := map[string]uint16{} // member -> the frontend port that reached it
-			for i := range natVMs {
-				port := uint16(start + i)
-				vm := natRangeMember(t, pool, fmt.Sprintf("FIP:%d", port), fip, port, bport, func(vm string) netip.Addr { return dip(t, vm) })
+			ports := natRangePorts()
+			for _, port := range ports {
+				vm := natRangeMember(t, pool, fmt.Sprintf("FIP:%d", port), fip, port, ports, natRangeBackend, func(vm string) netip.Addr { return dip(t, vm) })
 				if vm == "" {
 					continue
 				}
@@ -45,18 +44,32 @@ func init() {
 				}
 				owner[vm] = port
 				id := tcpExchange(t, ap(fip, port))
-				checkIdent(t, fmt.Sprintf("real TCP connection to FIP:%d", port), id, vm, ap(dip(t, vm), bport), t.ClientIP())
+				checkIdent(t, fmt.Sprintf("real TCP connection to FIP:%d", port), id, vm, ap(dip(t, vm), natRangeBackend), t.ClientIP())
 			}
 			t.Logf("port mapping seen: %v", owner)
 		},
 	})
 }
 
+// nat.yaml's v2 inbound NAT rule ssh-pool: its first port and backend port.
+const natRangeStart, natRangeBackend = 50100, 2222
+
+// natRangePorts are the ports of ssh-pool that map to a member: one per VM
+// of its pool.
+func natRangePorts() []uint16 {
+	ports := make([]uint16, len(natVMs))
+	for i := range ports {
+		ports[i] = uint16(natRangeStart + i)
+	}
+	return ports
+}
+
 // natRangeMember sends natRangeFlows SYNs to fip:port (named what in the
-// checks) and returns the one member they all reached as dst(member):bport,
-// or "" (case failed) if a flow was not delivered, went to different
-// members, or also reached another VM of pool.
-func natRangeMember(t *suite.T, pool []suite.Point, what string, fip netip.Addr, port, bport uint16, dst func(vm string) netip.Addr) string {
+// checks), one of the rule's mapped ports, and returns the one member they
+// all reached as dst(member):bport, or "" (case failed) if a flow was not
+// delivered, went to different members, or also reached another VM of
+// pool (checks the rule's other ports close, natBarrier).
+func natRangeMember(t *suite.T, pool []suite.Point, what string, fip netip.Addr, port uint16, ports []uint16, bport uint16, dst func(vm string) netip.Addr) string {
 	t.Drain()
 	member := ""
 	var none []noneCheck
@@ -81,6 +94,12 @@ func natRangeMember(t *suite.T, pool []suite.Point, what string, fip netip.Addr,
 			}
 		}
 	}
-	expectNone(t, none...)
+	var others []suite.Point
+	for _, p := range pool {
+		if p.Label != member {
+			others = append(others, p)
+		}
+	}
+	expectNone(t, natBarrier(t, pool, fip, ports, bport, others), none...)
 	return member
 }

@@ -66,7 +66,7 @@ func natRangeEveryMember(t *suite.T, b *view.Binding) {
 	owner := map[string]uint16{}
 	for _, port := range ports {
 		name := fmt.Sprintf("inbound NAT rule %s/%s (tcp %s:%d)", b.LB.Name, b.Name, b.FIP(), port)
-		member := natRangeMember(t, points, name, b.FIP(), port, uint16(b.BackendPort), func(vm string) netip.Addr { return dst[vm].Dst })
+		member := natRangeMember(t, points, name, b.FIP(), port, ports, uint16(b.BackendPort), func(vm string) netip.Addr { return dst[vm].Dst })
 		if member == "" {
 			continue
 		}

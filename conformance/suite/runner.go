@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -287,12 +288,16 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 	if parallel <= 0 {
 		parallel = DefaultParallel
 	}
+	order := startOrder(groups)
 	var wg, closing sync.WaitGroup
 	for range min(parallel, len(groups)) {
 		wg.Go(func() {
-			for gi := int(next.Add(1)) - 1; gi < len(groups) && ctx.Err() == nil; gi = int(next.Add(1)) - 1 {
+			for k := int(next.Add(1)) - 1; k < len(order) && ctx.Err() == nil; k = int(next.Add(1)) - 1 {
+				gi := order[k]
 				g := groups[gi]
+				began := time.Now()
 				env, err := r.setup(ctx, g)
+				r.verbosef("deployment %s: set up in %v (at %v)", g.name, since(began), began.Sub(start).Round(time.Millisecond))
 				if te := targetFault(err); te != nil && ctx.Err() == nil {
 					st.failCases(gi, g.cases, "the target did not start: "+te.Error())
 					mu.Lock()
@@ -308,7 +313,9 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 				// Stopping the target and removing the topology overlap
 				// with the next deployment's set-up.
 				closing.Go(func() {
+					closed := time.Now()
 					cerr := env.Close()
+					r.verbosef("deployment %s: torn down in %v", g.name, since(closed))
 					if te, ok := cerr.(*TargetError); ok && st.ran(gi) {
 						st.failLast(gi, "stopping the target: "+te.Error())
 					} else if cerr != nil {
@@ -336,6 +343,39 @@ func (r *Runner) Run(ctx context.Context) (*reports.ConformanceReport, error) {
 		return finish(&NotStartedError{Deployments: names})
 	}
 	return finish(ctx.Err())
+}
+
+// verbosef writes a progress line when Options.Verbose is set.
+func (r *Runner) verbosef(format string, args ...any) {
+	if r.Verbose && r.Progress != nil {
+		fmt.Fprintf(r.Progress, format+"\n", args...)
+	}
+}
+
+// since is the time since t, rounded for progress lines.
+func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+// startOrder is the order in which the workers take up groups: those whose
+// cases wait on the target's clock (a scaled Minute: probe intervals, idle
+// timeouts), the longest, first, so that they do not start last and
+// decide the run's length; the rest in plan order.
+func startOrder(groups []*group) []int {
+	order := make([]int, len(groups))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(clockless(groups[a]), clockless(groups[b]))
+	})
+	return order
+}
+
+// clockless is 0 for a group whose cases wait on the target's clock, else 1.
+func clockless(g *group) int {
+	if g.minute > 0 {
+		return 0
+	}
+	return 1
 }
 
 // syncWriter serialises writes to w.
