@@ -3,6 +3,7 @@ package cases
 import (
 	"net/netip"
 	"os"
+	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/guest"
 	"github.com/lbcheck/lbcheck/conformance/suite"
@@ -63,12 +64,19 @@ func hostModelDrops(t *suite.T, vm string) uint64 {
 	return total
 }
 
-// awaitHostModelDrop waits, within the deliver timeout, until the VM's host
-// model has dropped more than before: the packet it had to drop has been
-// handled, which closes the negative checks about it (AfterBarrier). It
-// fails the case when nothing is dropped in time.
-func awaitHostModelDrop(t *suite.T, vm string, before uint64, what string) {
-	if !t.Eventually(t.Timeouts().Deliver, func() bool { return hostModelDrops(t, vm) > before }) {
-		t.Fatalf("%s: %s's host-model rules dropped nothing within %v", what, vm, t.Timeouts().Deliver)
+// hostModelDropped is the window of negative checks at the VM about a
+// packet its host model must drop, forbidden being what it must not send
+// instead: AfterBarrier once the host model dropped more than before (the
+// packet has been handled) or forbidden was seen (the checks then fail
+// on it); else, after the deliver timeout, 0 (the quiet window).
+func hostModelDropped(t *suite.T, vm string, before uint64, forbidden suite.Step) time.Duration {
+	at := t.VMs(vm)
+	forbidden.Timeout = suite.AfterBarrier
+	if t.Eventually(t.Timeouts().Deliver, func() bool {
+		_, seen := t.Arrives(at, forbidden)
+		return seen || hostModelDrops(t, vm) > before
+	}) {
+		return suite.AfterBarrier
 	}
+	return 0
 }

@@ -24,10 +24,11 @@ func init() {
 			m.Dst, m.DstPort = fip, 80
 			vm := t.VM("win-recv")
 			t.Expect(vm, suite.Step{What: "SYN reaches the VM's NIC", Match: m, Dir: capture.In})
-			awaitHostModelDrop(t, "win-recv", dropped, "the SYN is dropped on the NIC")
-			t.ExpectNone(vm, suite.Step{What: "the VM sends nothing back (strong-host receive)", Reply: true,
-				Match: pkt.Match{Dst: s.Src}, Note: "dropped: strong-host receive on the NIC", Timeout: suite.AfterBarrier})
-			t.ExpectNone(t.Client(), suite.Step{What: "the client gets neither SYN-ACK nor RST", Reply: true, Match: replyTo(s), Timeout: suite.AfterBarrier})
+			back := suite.Step{What: "the VM sends nothing back (strong-host receive)", Reply: true,
+				Match: pkt.Match{Dst: s.Src}, Note: "dropped: strong-host receive on the NIC"}
+			back.Timeout = hostModelDropped(t, "win-recv", dropped, back)
+			t.ExpectNone(vm, back)
+			t.ExpectNone(t.Client(), suite.Step{What: "the client gets neither SYN-ACK nor RST", Reply: true, Match: replyTo(s), Timeout: back.Timeout})
 			state, err := socketState(t, "win-recv", ap(fip, 80), ap(s.Src, s.SrcPort))
 			if err != nil {
 				t.Fatalf("reading the VM's sockets: %v", err)

@@ -25,10 +25,11 @@ func init() {
 			m.Dst, m.DstPort = fip, 80
 			vm := t.VM("win-send")
 			t.Expect(vm, suite.Step{What: "SYN reaches the VM's NIC", Match: m, Dir: capture.In})
-			awaitHostModelDrop(t, "win-send", dropped, "the SYN-ACK is dropped on its way out of the NIC")
-			t.ExpectNone(vm, suite.Step{What: "the SYN-ACK never leaves the VM", Reply: true,
-				Match: pkt.Match{Src: fip, Dst: s.Src}, Dir: capture.Out, Note: "dropped: strong-host send on the NIC", Timeout: suite.AfterBarrier})
-			t.ExpectNone(t.Client(), suite.Step{What: "the client gets no reply", Reply: true, Match: replyTo(s), Timeout: suite.AfterBarrier})
+			synAck := suite.Step{What: "the SYN-ACK never leaves the VM", Reply: true,
+				Match: pkt.Match{Src: fip, Dst: s.Src}, Dir: capture.Out, Note: "dropped: strong-host send on the NIC"}
+			synAck.Timeout = hostModelDropped(t, "win-send", dropped, synAck)
+			t.ExpectNone(vm, synAck)
+			t.ExpectNone(t.Client(), suite.Step{What: "the client gets no reply", Reply: true, Match: replyTo(s), Timeout: synAck.Timeout})
 			state, err := socketState(t, "win-send", ap(fip, 80), ap(s.Src, s.SrcPort))
 			if err != nil {
 				t.Fatalf("reading the VM's sockets: %v", err)
