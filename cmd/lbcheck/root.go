@@ -54,7 +54,6 @@ with real packets in Linux network namespaces, and ships a reference forwarder.`
 	})
 	root.AddCommand(
 		newVersionCmd(),
-		newResponderCmd(),
 		newLintCmd(),
 		newRulesCmd(),
 		newReportCmd(),

@@ -1,45 +1,29 @@
 package guest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"time"
 
-	"github.com/lbcheck/lbcheck/conformance/lbbin"
 	"github.com/lbcheck/lbcheck/conformance/netlab"
-	"github.com/lbcheck/lbcheck/conformance/proc"
 )
-
-// ResponderCommand is the hidden lbcheck subcommand that runs ResponderMain.
-const ResponderCommand = "internal-responder"
-
-// Options control Configure.
-type Options struct {
-	// Responder is the argv prefix that runs ResponderMain; the listeners
-	// are appended. Empty: lbcheck (lbbin.Path) internal-responder.
-	Responder []string
-	// LogDir receives the responder's logs (default: os.TempDir()).
-	LogDir string
-	// ReadyTimeout bounds the responder's start (default 5s).
-	ReadyTimeout time.Duration
-}
 
 // Guest is a configured VM namespace.
 type Guest struct {
-	Plan      *Plan
-	NS        *netlab.NS
-	responder *proc.Process
+	Plan      *Plan      // what Configure applied
+	NS        *netlab.NS // the VM namespace
+	responder *Responder // nil without listeners
 }
 
 // Configure applies p to ns, whose NIC link p.NIC must exist (created by the
 // topology as one end of the host's veth): NIC addresses, NIC up, default
 // route via p.Gateway (onlink), the peers' neighbour entries, loopback
-// addresses, sysctls, nftables, then
-// the responder when the guest declares listeners.
-func Configure(ctx context.Context, ns *netlab.NS, p *Plan, opts Options) (*Guest, error) {
+// addresses, sysctls, nftables, then the responder when the guest declares
+// listeners: bound inside ns, served by goroutines of the calling process
+// until Close.
+func Configure(ns *netlab.NS, p *Plan) (*Guest, error) {
 	wrap := func(err error) error { return fmt.Errorf("guest %s: %w", p.VM, err) }
 	for _, a := range p.NICAddrs {
 		if err := ns.AddAddr(p.NIC, a); err != nil {
@@ -78,44 +62,21 @@ func Configure(ctx context.Context, ns *netlab.NS, p *Plan, opts Options) (*Gues
 	if len(p.Listeners) == 0 {
 		return g, nil
 	}
-	argv := opts.Responder
-	if len(argv) == 0 {
-		bin, err := lbbin.Path()
-		if err != nil {
-			return nil, wrap(err)
-		}
-		argv = []string{bin, ResponderCommand}
-	}
-	argv = append(append([]string(nil), argv...), "--vm", p.VM)
-	for _, l := range p.Listeners {
-		argv = append(argv, "--listen", l.String())
-	}
-	logDir := opts.LogDir
-	if logDir == "" {
-		logDir = os.TempDir()
-	}
-	timeout := opts.ReadyTimeout
-	if timeout == 0 {
-		timeout = 5 * time.Second
-	}
-	var err error
-	g.responder, err = proc.Start(ctx, proc.Spec{
-		Name: "responder-" + p.VM, Argv: argv, NS: ns, LogDir: logDir,
-		ReadyTimeout: timeout, Grace: proc.DefaultGrace,
-	})
-	if err != nil {
+	if err := ns.Do(func() (err error) {
+		g.responder, err = Listen(p.VM, p.Listeners)
+		return err
+	}); err != nil {
 		return nil, wrap(err)
 	}
+	g.responder.Serve()
 	return g, nil
 }
 
-// Responder returns the responder process, or nil without listeners.
-func (g *Guest) Responder() *proc.Process { return g.responder }
-
-// Close stops the responder. The namespace itself belongs to the lab.
+// Close stops the responder and waits until its ports are free. The
+// namespace itself belongs to the lab.
 func (g *Guest) Close() error {
 	if g.responder == nil {
 		return nil
 	}
-	return g.responder.Stop()
+	return g.responder.Close()
 }

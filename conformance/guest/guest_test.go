@@ -2,11 +2,10 @@ package guest
 
 import (
 	"bufio"
-	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,24 +16,16 @@ import (
 	"github.com/vishvananda/netlink"
 )
 
-// TestMain lets the test binary act as the responder, as lbcheck does with
-// its hidden internal-responder command.
-func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == ResponderCommand {
-		os.Exit(ResponderMain(os.Args[2:], os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
-
 const (
 	clientAddr = "10.0.0.50"
 	fip        = "10.0.0.100"
 )
 
-// setupGuest builds a client namespace and a VM namespace joined by one
-// veth. The client owns the VM's gateway address (10.0.0.1) so replies come
-// straight back, and routes the frontend IP to the DIP.
-func setupGuest(t *testing.T, g *schema.Guest) (client *netlab.NS, gu *Guest) {
+// newVM builds a client namespace and a VM namespace joined by one veth,
+// and plans g for the VM. The client owns the VM's gateway address
+// (10.0.0.1) so replies come straight back, and routes the frontend IP to
+// the DIP.
+func newVM(t *testing.T, g *schema.Guest) (client, vm *netlab.NS, p *Plan) {
 	t.Helper()
 	l := labtest.NewLab(t)
 	p, err := NewPlan("vm0", g, dip)
@@ -49,27 +40,34 @@ func setupGuest(t *testing.T, g *schema.Guest) (client *netlab.NS, gu *Guest) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(c.AddVeth("eth0", nil, v, p.NIC, nil))
-	must(c.AddAddr("eth0", netip.MustParsePrefix(clientAddr+"/24")))
-	must(c.AddAddr("eth0", netip.MustParsePrefix("10.0.0.1/32")))
-	must(c.Up("eth0"))
-	must(c.AddRoute(netlab.Route{Dst: netip.MustParsePrefix(fip + "/32"), Via: dip[0], Dev: "eth0"}))
-	self, _ := os.Executable()
-	gu, err = Configure(context.Background(), v, p, Options{Responder: []string{self, ResponderCommand}, LogDir: l.Dir()})
-	must(err)
-	must(c.WaitUp(2*time.Second, "eth0"))
+	must(t, c.AddVeth("eth0", nil, v, p.NIC, nil))
+	must(t, c.AddAddr("eth0", netip.MustParsePrefix(clientAddr+"/24")))
+	must(t, c.AddAddr("eth0", netip.MustParsePrefix("10.0.0.1/32")))
+	must(t, c.Up("eth0"))
+	must(t, c.AddRoute(netlab.Route{Dst: netip.MustParsePrefix(fip + "/32"), Via: dip[0], Dev: "eth0"}))
+	return c, v, p
+}
+
+// setupGuest configures g in the VM namespace of newVM.
+func setupGuest(t *testing.T, g *schema.Guest) (client *netlab.NS, gu *Guest) {
+	t.Helper()
+	c, v, p := newVM(t, g)
+	gu, err := Configure(v, p)
+	must(t, err)
+	must(t, c.WaitUp(2*time.Second, "eth0"))
 	t.Cleanup(func() {
 		if err := gu.Close(); err != nil {
 			t.Errorf("stopping responder: %v", err)
 		}
 	})
 	return c, gu
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // dialTCP connects from the client and returns the ident of one exchange,
@@ -244,34 +242,110 @@ func TestFirewall(t *testing.T) {
 	}
 }
 
-func TestResponderHTTPAndBindError(t *testing.T) {
-	c, _ := setupGuest(t, &schema.Guest{VM: "vm0", Listeners: web})
-	var conn net.Conn
-	if err := c.Do(func() (err error) { conn, err = net.DialTimeout("tcp4", "10.0.0.4:80", time.Second); return }); err != nil {
+// TestResponder: the responder, running in this process, answers from
+// inside the VM namespace: each TCP line, an HTTP probe, UDP datagrams from
+// their destination address. Close ends an idle connection at once and
+// frees the ports: binding them again succeeds.
+func TestResponder(t *testing.T) {
+	c, gu := setupGuest(t, linux(32))
+
+	conn := dial(t, c, "10.0.0.4:80")
+	fmt.Fprintf(conn, "one\ntwo\nthree")
+	conn.(*net.TCPConn).CloseWrite()
+	b, err := io.ReadAll(conn)
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	fmt.Fprintf(conn, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-	b, _ := bufio.NewReader(conn).ReadString(0)
-	if !strings.HasPrefix(b, "HTTP/1.1 200 OK\r\n") || !strings.Contains(b, "vm=vm0 proto=tcp local=10.0.0.4:80") {
-		t.Errorf("HTTP probe answer = %q", b)
+	ident := fmt.Sprintf("vm=vm0 proto=tcp local=10.0.0.4:80 remote=%s", conn.LocalAddr())
+	if want := fmt.Sprintf("one\n%s\ntwo\n%s\nthree\n%s\n", ident, ident, ident); string(b) != want {
+		t.Errorf("TCP lines answered %q, want %q", b, want)
 	}
 
-	// A listener on an address the guest does not have fails clearly.
-	l := labtest.NewLab(t)
-	v, _ := l.NewNS("vm")
-	p, _ := NewPlan("vmx", &schema.Guest{Listeners: []*schema.Listener{{Proto: "tcp", Address: "203.0.113.7", Port: 80}}}, dip)
-	peer, _ := l.NewNS("peer")
-	if err := peer.AddVeth("x", nil, v, p.NIC, nil); err != nil {
+	conn = dial(t, c, fip+":80")
+	fmt.Fprintf(conn, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+	b, _ = io.ReadAll(conn)
+	if !strings.HasPrefix(string(b), "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(string(b), "\r\n\r\nvm=vm0 proto=tcp local="+fip+":80 remote="+conn.LocalAddr().String()+"\n") {
+		t.Errorf("HTTP probe answered %q", b)
+	}
+
+	for _, dst := range []string{"10.0.0.4:53", fip + ":53"} {
+		from, id, err := udpExchange(t, c, dst)
+		if err != nil || from.String() != dst || id.Local.String() != dst || id.Proto != "udp" || id.Remote.Addr().String() != clientAddr {
+			t.Errorf("UDP to %s: reply from %s, ident %+v, %v; want both %s", dst, from, id, err, dst)
+		}
+	}
+
+	idle := dial(t, c, "10.0.0.4:80")
+	start := time.Now()
+	if err := gu.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := peer.Up("x"); err != nil {
-		t.Fatal(err)
+	if d := time.Since(start); d > IdleTimeout/10 {
+		t.Errorf("Close took %v with an idle connection open", d)
 	}
-	self, _ := os.Executable()
-	_, err := Configure(context.Background(), v, p, Options{Responder: []string{self, ResponderCommand}, LogDir: l.Dir()})
-	if err == nil || !strings.Contains(err.Error(), "203.0.113.7:80") || !strings.Contains(err.Error(), "assign requested address") {
-		t.Errorf("Configure = %v; want the bind error with the address", err)
+	if n, err := idle.Read(make([]byte, 1)); err == nil {
+		t.Errorf("the idle connection still reads (%d bytes) after Close", n)
+	}
+	if err := gu.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+
+	var again *Responder
+	if err := gu.NS.Do(func() (err error) { again, err = Listen("vm0", gu.Plan.Listeners); return }); err != nil {
+		t.Fatalf("binding the listeners again after Close: %v", err)
+	}
+	again.Serve()
+	defer again.Close()
+	if id, err := dialTCP(t, c, "10.0.0.4:80"); err != nil || id.VM != "vm0" {
+		t.Errorf("the new responder answered %+v, %v", id, err)
+	}
+}
+
+// dial connects to dst from the client, with a deadline for the exchange.
+func dial(t *testing.T, c *netlab.NS, dst string) net.Conn {
+	t.Helper()
+	var conn net.Conn
+	must(t, c.Do(func() (err error) {
+		d := net.Dialer{Timeout: time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(clientAddr)}}
+		conn, err = d.Dial("tcp4", dst)
+		return
+	}))
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	return conn
+}
+
+// TestResponderBindError: a listener the kernel refuses fails Configure
+// with the guest, the listener and what to change, and closes what was
+// already bound.
+func TestResponderBindError(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ls   []*schema.Listener
+		want []string
+	}{
+		{"address not on the guest", []*schema.Listener{{Proto: "tcp", Address: "203.0.113.7", Port: 80}},
+			[]string{"guest vm0: listener tcp:203.0.113.7:80", "assign requested address", "declare it on one, or listen on 0.0.0.0"}},
+		{"address in use", []*schema.Listener{{Proto: "udp", Port: 53}, {Proto: "tcp", Port: 80}, {Proto: "tcp", Address: "10.0.0.4", Port: 80}},
+			[]string{"guest vm0: listener tcp:10.0.0.4:80", "address already in use", "declare each listener once"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, v, p := newVM(t, &schema.Guest{VM: "vm0", Listeners: tc.ls})
+			_, err := Configure(v, p)
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("Configure = %v; want %q", err, w)
+				}
+			}
+			// What bound before the failing listener is closed again.
+			ok := p.Listeners[:len(p.Listeners)-1]
+			must(t, v.Do(func() error {
+				r, err := Listen("vm0", ok)
+				if err == nil {
+					err = r.Close()
+				}
+				return err
+			}))
+		})
 	}
 }

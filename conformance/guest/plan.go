@@ -1,7 +1,7 @@
 // Package guest configures a VM namespace from a guest declaration: NIC and
 // loopback addresses, default route, Linux sysctls, Windows strong/weak host
-// emulation and the guest firewall (nftables), and a responder process that
-// serves the declared listeners.
+// emulation and the guest firewall (nftables), and a Responder that serves
+// the declared listeners from sockets bound inside the namespace.
 //
 // NewPlan turns a declaration into a Plan (pure, table-tested); Configure
 // applies a Plan to a namespace.
@@ -100,7 +100,7 @@ type Listener struct {
 	Addr  netip.AddrPort
 }
 
-// String renders "tcp:10.0.0.4:80", the responder's --listen syntax.
+// String renders "tcp:10.0.0.4:80", as errors name the listener.
 func (l Listener) String() string { return l.Proto + ":" + l.Addr.String() }
 
 // NewPlan resolves the guest declaration g (nil: a Linux guest with only its

@@ -2,14 +2,11 @@ package guest
 
 import (
 	"bufio"
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
-	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
@@ -93,76 +90,117 @@ func ParseReply(b []byte) (echo string, id Ident, err error) {
 	return s[:i], id, err
 }
 
-// ResponderMain is the hidden command `lbcheck internal-responder --vm NAME
-// --listen tcp:ADDR:PORT ...`: it binds every listener, prints "ready" on
-// stdout and serves until SIGTERM or SIGINT. It returns the exit status.
-func ResponderMain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("internal-responder", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	vm := fs.String("vm", "", "VM name reported in ident lines")
-	var ls []Listener
-	fs.Func("listen", "proto:addr:port to serve (repeatable)", func(s string) error {
-		proto, ap, ok := strings.Cut(s, ":")
-		a, err := netip.ParseAddrPort(ap)
-		if !ok || err != nil || (proto != "tcp" && proto != "udp") {
-			return fmt.Errorf("want tcp:ADDR:PORT or udp:ADDR:PORT, got %q", s)
-		}
-		ls = append(ls, Listener{Proto: proto, Addr: a})
-		return nil
-	})
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	err := Serve(ctx, *vm, ls, func() { fmt.Fprintln(stdout, "ready") })
-	if err != nil {
-		fmt.Fprintf(stderr, "responder %s: %v\n", *vm, err)
-		return 1
-	}
-	return 0
+// Responder serves the listeners of one guest under the protocol above. Its
+// sockets belong to the network namespace they were bound in, whichever
+// thread serves them.
+type Responder struct {
+	vm  string
+	tcp []*net.TCPListener
+	udp []udpSocket
+
+	mu      sync.Mutex
+	serving bool
+	closed  bool
+	wg      sync.WaitGroup
 }
 
-// Serve binds the listeners (in the caller's namespace), calls ready, and
-// answers until ctx ends.
-func Serve(ctx context.Context, vm string, ls []Listener, ready func()) error {
-	var closers []io.Closer
-	defer func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}()
-	var wg sync.WaitGroup
+// udpSocket is a bound UDP listener and its port (the ident's local port:
+// the control message carries only the destination address).
+type udpSocket struct {
+	pc   *ipv4.PacketConn
+	port uint16
+}
+
+// Listen binds every listener of VM vm in the network namespace of the
+// calling thread: run it inside netlab.NS.Do to bind in a VM namespace.
+// UDP sockets report each datagram's destination address, the source of
+// its reply. Nothing is answered before Serve. On error, what was bound is
+// closed and the error names the listener and what to change.
+func Listen(vm string, ls []Listener) (*Responder, error) {
+	r := &Responder{vm: vm}
 	for _, l := range ls {
-		switch l.Proto {
-		case "tcp":
-			ln, err := net.ListenTCP("tcp4", net.TCPAddrFromAddrPort(l.Addr))
-			if err != nil {
-				return fmt.Errorf("listener %s: %w", l, err)
-			}
-			closers = append(closers, ln)
-			wg.Go(func() { serveTCP(vm, ln) })
-		case "udp":
-			c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(l.Addr))
-			if err != nil {
-				return fmt.Errorf("listener %s: %w", l, err)
-			}
-			closers = append(closers, c)
-			pc := ipv4.NewPacketConn(c)
-			if err := pc.SetControlMessage(ipv4.FlagDst, true); err != nil {
-				return fmt.Errorf("listener %s: %w", l, err)
-			}
-			wg.Go(func() { serveUDP(vm, uint16(l.Addr.Port()), pc) })
+		if err := r.bind(l); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("listener %s: %w%s", l, err, bindHint(err))
 		}
 	}
-	ready()
-	<-ctx.Done()
-	for _, c := range closers {
-		c.Close()
+	return r, nil
+}
+
+func (r *Responder) bind(l Listener) error {
+	switch l.Proto {
+	case "tcp":
+		ln, err := net.ListenTCP("tcp4", net.TCPAddrFromAddrPort(l.Addr))
+		if err != nil {
+			return err
+		}
+		r.tcp = append(r.tcp, ln)
+	case "udp":
+		c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(l.Addr))
+		if err != nil {
+			return err
+		}
+		pc := ipv4.NewPacketConn(c)
+		if err := pc.SetControlMessage(ipv4.FlagDst, true); err != nil {
+			c.Close()
+			return err
+		}
+		r.udp = append(r.udp, udpSocket{pc, l.Addr.Port()})
+	default:
+		return fmt.Errorf("proto %q: want tcp or udp", l.Proto)
 	}
-	closers = nil
-	wg.Wait()
 	return nil
+}
+
+// bindHint says what to change in the guest declaration when the kernel
+// refuses a listener's address.
+func bindHint(err error) string {
+	switch {
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return " (no interface of the guest has this address: declare it on one, or listen on 0.0.0.0)"
+	case errors.Is(err, syscall.EADDRINUSE):
+		return " (another listener of the guest already has this port: declare each listener once)"
+	}
+	return ""
+}
+
+// Serve starts answering on every listener, in goroutines of the calling
+// process, and returns at once. Calling it again, or after Close, does
+// nothing.
+func (r *Responder) Serve() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.serving || r.closed {
+		return
+	}
+	r.serving = true
+	for _, ln := range r.tcp {
+		r.wg.Go(func() { serveTCP(r.vm, ln) })
+	}
+	for _, u := range r.udp {
+		r.wg.Go(func() { serveUDP(r.vm, u.port, u.pc) })
+	}
+}
+
+// Close stops accepting, closes every socket and open connection, and
+// waits until the serving goroutines have returned, so the ports are free
+// when it returns. It is idempotent.
+func (r *Responder) Close() error {
+	r.mu.Lock()
+	first := !r.closed
+	r.closed = true
+	r.mu.Unlock()
+	var errs []error
+	if first {
+		for _, ln := range r.tcp {
+			errs = append(errs, ln.Close())
+		}
+		for _, u := range r.udp {
+			errs = append(errs, u.pc.Close())
+		}
+	}
+	r.wg.Wait()
+	return errors.Join(errs...)
 }
 
 // serveTCP accepts until the listener is closed, then closes the open

@@ -1,6 +1,6 @@
 // Package lbbin finds an lbcheck executable to re-execute: the reference
-// forwarder (lbcheck forward) and the guest responder (lbcheck
-// internal-responder) run as separate processes inside namespaces.
+// forwarder (lbcheck forward) runs as a process of its own in the namespace
+// of each role (mux, hosts).
 //
 // In the lbcheck binary itself that is os.Executable. A `go test` binary is
 // not lbcheck, so there Path builds ./cmd/lbcheck once per process into a

@@ -8,7 +8,7 @@ import (
 )
 
 // TestPathBuildsLbcheck checks that a test binary gets a freshly built
-// lbcheck that has the hidden responder command.
+// lbcheck that has the forward command.
 func TestPathBuildsLbcheck(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds lbcheck")
@@ -21,9 +21,9 @@ func TestPathBuildsLbcheck(t *testing.T) {
 	if strings.HasSuffix(p, ".test") {
 		t.Fatalf("Path = %s, the test binary itself", p)
 	}
-	out, err := exec.Command(p, "internal-responder", "--listen", "bogus").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "want tcp:ADDR:PORT") {
-		t.Errorf("%s internal-responder: %v\n%s", p, err, out)
+	out, err := exec.Command(p, "forward", "--help").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "forward --role mux|host") {
+		t.Errorf("%s forward --help: %v\n%s", p, err, out)
 	}
 	if p2, _ := Path(); p2 != p {
 		t.Errorf("second Path = %s, want the cached %s", p2, p)

@@ -1,5 +1,5 @@
 // Package proc starts a process inside a network namespace under the
-// readiness contract shared by targets and guest responders: the process
+// readiness contract of targets (conformance/CONTRACT.md): the process
 // prints the line "ready" on stdout when it is serving, and is stopped with
 // SIGTERM, then SIGKILL after a grace period.
 //

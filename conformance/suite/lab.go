@@ -21,9 +21,9 @@ import (
 type Lab struct {
 	Target *target.Manifest
 	// LogDir, when set, keeps each deployment's run directory (config.json,
-	// the roles' and guests' logs) as LogDir/NN-<deployment>; otherwise it
-	// is a temporary directory removed with the topology, and errors say
-	// how to keep it.
+	// the roles' logs) as LogDir/NN-<deployment>; otherwise it is a
+	// temporary directory removed with the topology, and errors say how to
+	// keep it.
 	LogDir string
 
 	setups atomic.Int32
@@ -36,7 +36,7 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment, minu
 	if l.LogDir != "" {
 		opts.Dir = filepath.Join(l.LogDir, fmt.Sprintf("%02d-%s", l.setups.Add(1), safeName(name)))
 	}
-	tp, err := topo.Build(ctx, d, opts)
+	tp, err := topo.Build(d, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -141,8 +141,9 @@ func safeName(name string) string {
 }
 
 // strayError is the target's fault for processes still running in the
-// topology when it was removed: the target was stopped before, and the guests'
-// responders, so the target left them.
+// topology when it was removed: the target was stopped before (the guests'
+// responders are lbcheck's own goroutines, not processes), so the target left
+// them.
 func strayError(k []netlab.Proc) error {
 	procs := make([]string, len(k))
 	for i, p := range k {

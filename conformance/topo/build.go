@@ -1,7 +1,6 @@
 package topo
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,7 +111,7 @@ func (t *Topology) Close() error {
 
 // Build plans the topology for d (see Plan), creates it and configures the
 // guests. On error everything created so far is removed.
-func Build(ctx context.Context, d *schema.Deployment, opts Options) (*Topology, error) {
+func Build(d *schema.Deployment, opts Options) (*Topology, error) {
 	spec, err := Plan(d, opts)
 	if err != nil {
 		return nil, fmt.Errorf("conformance topology: %w", err)
@@ -122,14 +121,14 @@ func Build(ctx context.Context, d *schema.Deployment, opts Options) (*Topology, 
 		return nil, err
 	}
 	t := &Topology{Lab: lab, Spec: spec, Config: spec.Config}
-	if err := t.build(ctx, opts); err != nil {
+	if err := t.build(); err != nil {
 		_ = t.Close()
 		return nil, fmt.Errorf("conformance topology: %w", err)
 	}
 	return t, nil
 }
 
-func (t *Topology) build(ctx context.Context, opts Options) error {
+func (t *Topology) build() error {
 	if err := t.namespaces(); err != nil {
 		return err
 	}
@@ -177,7 +176,7 @@ func (t *Topology) build(ctx context.Context, opts Options) error {
 	}
 	for i := range t.Hosts {
 		jobs = append(jobs, func() error { return t.configureHost(&t.Hosts[i]) })
-		jobs = append(jobs, func() error { return t.configureVM(ctx, &t.Hosts[i], opts) })
+		jobs = append(jobs, func() error { return t.configureVM(&t.Hosts[i]) })
 	}
 	if err := parallel(jobs); err != nil {
 		return err
@@ -323,8 +322,8 @@ func (t *Topology) configureHost(h *Host) error {
 	return nil
 }
 
-func (t *Topology) configureVM(ctx context.Context, h *Host, opts Options) error {
-	g, err := guest.Configure(ctx, h.VM.NS, t.Spec.Guests[h.Index], guest.Options{Responder: opts.Responder, LogDir: t.Lab.Dir()})
+func (t *Topology) configureVM(h *Host) error {
+	g, err := guest.Configure(h.VM.NS, t.Spec.Guests[h.Index])
 	if err != nil {
 		return err
 	}

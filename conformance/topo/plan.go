@@ -133,8 +133,6 @@ type Options struct {
 	Clients int
 	// Dir is the run directory; empty: a temporary one removed by Close.
 	Dir string
-	// Responder overrides the guest responder command (guest.Options).
-	Responder []string
 	// EncapPort and ControlPort default to the constants above.
 	EncapPort, ControlPort int
 	// Minute is how long one minute of the deployment's idle timeouts

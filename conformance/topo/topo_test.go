@@ -2,7 +2,6 @@ package topo
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -15,19 +14,11 @@ import (
 
 	"github.com/lbcheck/lbcheck/conformance/contract"
 	"github.com/lbcheck/lbcheck/conformance/guest"
-	"github.com/lbcheck/lbcheck/conformance/lbbin"
 	"github.com/lbcheck/lbcheck/conformance/netlab"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/view"
 )
-
-func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == guest.ResponderCommand {
-		os.Exit(guest.ResponderMain(os.Args[2:], os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
 
 func vm(name, dip string) *schema.VM {
 	return &schema.VM{Name: name, NetworkInterfaces: []*schema.NetworkInterface{{Name: "nic", IPConfigurations: []*schema.IPConfig{{Name: "ipc", PrivateIPAddress: dip, Primary: true}}}}}
@@ -170,9 +161,7 @@ func TestBackendVMs(t *testing.T) {
 func build(tb testing.TB, d *schema.Deployment, opts Options) *Topology {
 	tb.Helper()
 	labtest.RequireRoot(tb)
-	self, _ := os.Executable()
-	opts.Responder = []string{self, guest.ResponderCommand}
-	top, err := Build(context.Background(), d, opts)
+	top, err := Build(d, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -180,6 +169,7 @@ func build(tb testing.TB, d *schema.Deployment, opts Options) *Topology {
 }
 
 func TestBuild(t *testing.T) {
+	sockets := socketInodes()
 	top := build(t, deployment(), Options{Clients: 2})
 	closed := false
 	defer func() {
@@ -251,16 +241,14 @@ func TestBuild(t *testing.T) {
 	}
 	ln.Close()
 
-	// Leak check.
+	// Leak check: the responders run in this process, so nothing runs in
+	// the namespaces, and Close must close their sockets (each would keep
+	// its namespace alive).
 	prefix, dir := top.Lab.Prefix(), top.Dir()
 	var inodes []uint64
-	var pids []int
 	for _, n := range top.Lab.Namespaces() {
 		ino, _ := netlab.NSInode(n.Name)
 		inodes = append(inodes, ino)
-	}
-	for _, h := range top.Hosts {
-		pids = append(pids, h.VM.Guest.Responder().Pid())
 	}
 	if err := top.Close(); err != nil {
 		t.Fatal(err)
@@ -274,10 +262,8 @@ func TestBuild(t *testing.T) {
 			t.Errorf("processes left in net:[%d]: %v", ino, p)
 		}
 	}
-	for _, p := range pids {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", p)); err == nil {
-			t.Errorf("responder %d still exists", p)
-		}
+	if left := socketsLeft(sockets); len(left) > 0 {
+		t.Errorf("sockets left open: %v", left)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("run dir %s left", dir)
@@ -312,9 +298,9 @@ func TestBuildFailureCleansUp(t *testing.T) {
 	labtest.RequireRoot(t)
 	d := deployment()
 	d.Guests[1].Listeners = []*schema.Listener{{Proto: "tcp", Address: "10.9.9.9", Port: 80}} // not configured in the guest
-	self, _ := os.Executable()
 	before, _ := filepath.Glob(filepath.Join(netlab.NetnsDir, fmt.Sprintf("%s%x-*", netlab.NamePrefix, os.Getpid())))
-	_, err := Build(context.Background(), d, Options{Responder: []string{self, guest.ResponderCommand}})
+	sockets := socketInodes()
+	_, err := Build(d, Options{})
 	if err == nil || !strings.Contains(err.Error(), "10.9.9.9:80") {
 		t.Fatalf("Build = %v; want the responder's bind error", err)
 	}
@@ -322,33 +308,51 @@ func TestBuildFailureCleansUp(t *testing.T) {
 	if len(after) != len(before) {
 		t.Errorf("namespaces left after a failed Build: %v", after)
 	}
+	// vm-a's responder was serving when vm-b's failed.
+	if left := socketsLeft(sockets); len(left) > 0 {
+		t.Errorf("sockets left open after a failed Build: %v", left)
+	}
+}
+
+// socketInodes returns the sockets this process has open, as their
+// /proc/self/fd link targets ("socket:[123]").
+func socketInodes() map[string]bool {
+	fds, _ := os.ReadDir("/proc/self/fd")
+	open := map[string]bool{}
+	for _, fd := range fds {
+		if l, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(l, "socket:") {
+			open[l] = true
+		}
+	}
+	return open
+}
+
+// socketsLeft returns the sockets open now but not in before. It waits up
+// to a second for them to go: a socket closed while another goroutine is
+// still returning from a call on it is released when that call returns.
+func socketsLeft(before map[string]bool) []string {
+	var left []string
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(10 * time.Millisecond) {
+		left = left[:0]
+		for s := range socketInodes() {
+			if !before[s] {
+				left = append(left, s)
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			slices.Sort(left)
+			return left
+		}
+	}
 }
 
 // BenchmarkBuild measures building and tearing down the two-VM topology
-// (five namespaces plus the fabric, two guests with responders).
+// (five namespaces plus the fabric, two guests with responders), as
+// lbcheck conform builds each deployment's.
 func BenchmarkBuild(b *testing.B) {
 	d := deployment()
 	for b.Loop() {
 		top := build(b, d, Options{})
-		if err := top.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkBuildLbcheck is BenchmarkBuild with the real lbcheck binary as
-// the guests' responder (built once before timing), as lbcheck conform runs.
-func BenchmarkBuildLbcheck(b *testing.B) {
-	labtest.RequireRoot(b)
-	if _, err := lbbin.Path(); err != nil {
-		b.Skip(err)
-	}
-	d := deployment()
-	for b.Loop() {
-		top, err := Build(context.Background(), d, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
 		if err := top.Close(); err != nil {
 			b.Fatal(err)
 		}
