@@ -66,8 +66,11 @@ type Case struct {
 	Catches []string
 	// Isolated gives the case a topology and a started target of its own
 	// instead of sharing its fixture's with the fixture's other cases: it
-	// then runs beside them (Options.Parallel) and no flow of theirs is
-	// in the target's tables. For long cases on a shared fixture.
+	// then runs beside them (Options.Parallel) and no flow or probe
+	// verdict of theirs is in the target's tables. For long cases on a
+	// shared fixture, and for cases that need every member up from the
+	// start when another case of the fixture takes a probe down (the
+	// member comes back only probe intervals after that case ends).
 	Isolated bool
 	// Minute, when set, is how long one minute of the fixture's idle
 	// timeouts lasts for the target (contract.Config.MinuteMillis), so a

@@ -102,6 +102,8 @@ type group struct {
 	dep    *schema.Deployment
 	minute time.Duration // the fixture's Case.Minute
 	cases  []planned
+	// isolated is set for the topology of one Case.Isolated, a long case.
+	isolated bool
 }
 
 // plan groups the selected cases by deployment, in first-use order, and
@@ -120,7 +122,7 @@ func plan(cases []*Case, opts *Options) ([]*group, []notSupported, error) {
 			if depName == GenericFixture && len(opts.Users) == 0 {
 				minute = GenericFixtureMinute
 			}
-			g = &group{name: depName, dep: dep, minute: minute}
+			g = &group{name: depName, dep: dep, minute: minute, isolated: p.c.Isolated}
 			index[depName] = g
 			groups = append(groups, g)
 		}
@@ -355,27 +357,32 @@ func (r *Runner) verbosef(format string, args ...any) {
 // since is the time since t, rounded for progress lines.
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
-// startOrder is the order in which the workers take up groups: those whose
-// cases wait on the target's clock (a scaled Minute: probe intervals, idle
-// timeouts), the longest, first, so that they do not start last and
-// decide the run's length; the rest in plan order.
+// startOrder is the order in which the workers take up groups, the
+// longest first so that none starts last and decides the run's length:
+// isolated long cases that wait on the target's clock (a scaled Minute:
+// idle timeouts, probe intervals), then the other groups that do, then
+// the rest, each kind in plan order.
 func startOrder(groups []*group) []int {
 	order := make([]int, len(groups))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Compare(clockless(groups[a]), clockless(groups[b]))
+		return cmp.Compare(expectedRank(groups[a]), expectedRank(groups[b]))
 	})
 	return order
 }
 
-// clockless is 0 for a group whose cases wait on the target's clock, else 1.
-func clockless(g *group) int {
-	if g.minute > 0 {
+// expectedRank ranks a group by how long it is expected to run: 0 for an
+// isolated case on the target's clock, 1 for other cases on it, 2 else.
+func expectedRank(g *group) int {
+	switch {
+	case g.minute > 0 && g.isolated:
 		return 0
+	case g.minute > 0:
+		return 1
 	}
-	return 1
+	return 2
 }
 
 // syncWriter serialises writes to w.

@@ -20,9 +20,6 @@ import (
 	"github.com/lbcheck/lbcheck/refimpl/stats"
 )
 
-// readTimeout bounds every blocking read, so loops notice shutdown promptly.
-const readTimeout = 200 * time.Millisecond
-
 // expireEvery is how often read loops walk the flow tables for idle flows,
 // at most: sweepEvery walks more often when idle timeouts are short.
 const expireEvery = time.Second

@@ -122,7 +122,9 @@ func NewHost(o Options) (*HostRole, error) {
 
 func (h *HostRole) open(vmIface string, port int) error {
 	var err error
-	if h.vm, err = netio.ListenPacket(vmIface, readTimeout); err != nil {
+	// Reads wait no longer than the sweep interval, so idle flows expire
+	// on time when no packet comes.
+	if h.vm, err = netio.ListenPacket(vmIface, sweepEvery(h.set)); err != nil {
 		return err
 	}
 	if h.raw, err = netio.ListenRaw(); err != nil {

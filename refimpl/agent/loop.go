@@ -15,12 +15,11 @@ import (
 
 // readUDP reads datagrams from r (reading c) until ctx is done and hands
 // each to handle with its sender; flush, if set, is called after each
-// batch. name says which socket in errors.
+// batch. name says which socket in errors. When ctx is done, the read under
+// way ends at once (its deadline is set to now).
 func readUDP(ctx context.Context, c *net.UDPConn, r *netio.UDPReader, name string, handle func(b []byte, from netip.AddrPort), flush func()) error {
+	defer context.AfterFunc(ctx, func() { _ = c.SetReadDeadline(time.Now()) })()
 	for ctx.Err() == nil {
-		if err := c.SetReadDeadline(time.Now().Add(readTimeout)); err != nil {
-			return err
-		}
 		n, err := r.Read()
 		if isTimeout(err) {
 			continue
@@ -65,7 +64,8 @@ type packetLoop struct {
 	flush func()
 }
 
-// run reads packets in batches until ctx is done. An offload super-packet
+// run reads packets in batches until ctx is done (which interrupts the read
+// under way: netio.PacketConn.Interrupt). An offload super-packet
 // is segmented (one that does not parse counts stats.Malformed), other
 // offload types count stats.Offload, and a packet whose checksum the kernel
 // left to the device has it completed before handle sees it.
@@ -74,6 +74,7 @@ func (l packetLoop) run(ctx context.Context, start time.Time) error {
 	segs := make([]byte, l.room+65536) // segments of offload super-packets
 	var now, lastExpire int64
 	emit := func(seg []byte) { l.handle(segs[:l.room+len(seg)], now) }
+	defer context.AfterFunc(ctx, l.conn.Interrupt)()
 	for ctx.Err() == nil {
 		n, err := l.conn.ReadBatch(batch)
 		now = int64(time.Since(start))
@@ -81,7 +82,7 @@ func (l packetLoop) run(ctx context.Context, start time.Time) error {
 			lastExpire = now
 			l.expire(now)
 		}
-		if errors.Is(err, netio.ErrTimeout) {
+		if errors.Is(err, netio.ErrTimeout) || errors.Is(err, netio.ErrInterrupted) {
 			continue
 		}
 		if err != nil {

@@ -77,7 +77,9 @@ func NewMux(o Options) (*MuxRole, error) {
 	if iface == "" {
 		iface = c.Mux.Iface
 	}
-	if m.in, err = netio.ListenPacket(iface, readTimeout); err != nil {
+	// The interface's reads wait no longer than the sweep interval, so
+	// idle flows expire on time when no packet comes.
+	if m.in, err = netio.ListenPacket(iface, m.sweep); err != nil {
 		return nil, err
 	}
 	m.udp, err = net.ListenUDP("udp4", &net.UDPAddr{Port: c.ControlPort})

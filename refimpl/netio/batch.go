@@ -58,10 +58,10 @@ func NewBatch(n, size int) *Batch { return &Batch{newRing(n, size)} }
 // HeaderRoom bytes into it.
 func (b *Batch) Buf(i int) []byte { return b.bufs[i] }
 
-// recv fills the batch with the packets waiting on fd, waiting (up to the
-// socket's receive timeout) for the first.
+// recv fills the batch with the packets waiting on fd, without waiting
+// (EAGAIN when there is none).
 func (b *Batch) recv(fd int) (int, error) {
-	return mmsg(unix.SYS_RECVMMSG, fd, b.msgs, unix.MSG_WAITFORONE)
+	return mmsg(unix.SYS_RECVMMSG, fd, b.msgs, unix.MSG_DONTWAIT)
 }
 
 // sendQueue is a ring of outgoing packets, each with its own destination

@@ -2,7 +2,8 @@
 // golang.org/x/sys/unix and no cgo: AF_PACKET sockets bound to one interface
 // (IPv4 frames, link header stripped, outgoing frames ignored, offload state
 // reported) and a raw IPv4 socket for sending complete packets. Reads time
-// out (SO_RCVTIMEO) so read loops can notice shutdown. Reads, and UDP
+// out, so read loops can do periodic work, and Interrupt ends them at once
+// for shutdown. Reads, and UDP
 // writes, move a batch of packets per system call (recvmmsg, sendmmsg);
 // reads and writes do not allocate.
 package netio
@@ -19,6 +20,9 @@ import (
 
 // ErrTimeout is returned by ReadBatch when nothing arrived within the read timeout.
 var ErrTimeout = errors.New("netio: read timeout")
+
+// ErrInterrupted is returned by ReadBatch once Interrupt was called.
+var ErrInterrupted = errors.New("netio: read interrupted")
 
 // Socket options and constants not named in x/sys/unix.
 const (
@@ -60,28 +64,33 @@ type Meta struct {
 // writes; Close only after both stopped.
 type PacketConn struct {
 	rfd, wfd int
+	wake     int // an eventfd: readable once Interrupt was called
+	timeout  int // ReadBatch's wait for a packet, milliseconds
 	iface    string
 	sa       unix.SockaddrLinklayer
 }
 
 // ListenPacket opens a PacketConn on the named interface of the current
-// network namespace. Reads time out after readTimeout.
+// network namespace. ReadBatch waits at most readTimeout for a packet.
 func ListenPacket(iface string, readTimeout time.Duration) (*PacketConn, error) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		return nil, fmt.Errorf("interface %q: %w (start the role inside the namespace that has it, and check --iface / --vm-iface)", iface, err)
 	}
-	c := &PacketConn{rfd: -1, wfd: -1, iface: iface,
+	c := &PacketConn{rfd: -1, wfd: -1, wake: -1, timeout: max(int(readTimeout.Milliseconds()), 1), iface: iface,
 		sa: unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: ifi.Index, Halen: 6}}
-	if err := c.open(readTimeout); err != nil {
+	if err := c.open(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("AF_PACKET socket on %s: %w", iface, err)
 	}
 	return c, nil
 }
 
-func (c *PacketConn) open(readTimeout time.Duration) error {
+func (c *PacketConn) open() error {
 	var err error
+	if c.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+		return fmt.Errorf("eventfd: %w", err)
+	}
 	// The write socket has protocol 0: it receives nothing.
 	if c.wfd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err != nil {
 		return fmt.Errorf("%w (needs root or CAP_NET_RAW)", err)
@@ -105,10 +114,6 @@ func (c *PacketConn) open(readTimeout time.Duration) error {
 		if err := SetBuffers(fd); err != nil {
 			return err
 		}
-	}
-	tv := unix.NsecToTimeval(readTimeout.Nanoseconds())
-	if err := unix.SetsockoptTimeval(c.rfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		return fmt.Errorf("SO_RCVTIMEO: %w", err)
 	}
 	if err := unix.Bind(c.rfd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: c.sa.Ifindex}); err != nil {
 		return fmt.Errorf("bind: %w", err)
@@ -153,10 +158,12 @@ func SetUDPBuffers(c *net.UDPConn) error {
 }
 
 // ReadBatch reads the IPv4 packets waiting on the interface into b, at
-// least one and at most b's size, with one system call (recvmmsg(2));
-// b.Packet returns them. It returns ErrTimeout when the read timeout passed
-// without a packet.
+// least one and at most b's size, with one system call (recvmmsg(2)) when
+// packets are waiting, and otherwise waits for them (poll(2)); b.Packet
+// returns them. It returns ErrTimeout when the read timeout passed without
+// a packet, ErrInterrupted once Interrupt was called.
 func (c *PacketConn) ReadBatch(b *Batch) (int, error) {
+	fds := []unix.PollFd{{Fd: int32(c.rfd), Events: unix.POLLIN}, {Fd: int32(c.wake), Events: unix.POLLIN}}
 	for {
 		n, err := b.recv(c.rfd)
 		switch err {
@@ -165,10 +172,29 @@ func (c *PacketConn) ReadBatch(b *Batch) (int, error) {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
+		default:
+			return 0, fmt.Errorf("reading from %s: %w", c.iface, err)
+		}
+		ready, err := unix.Poll(fds, c.timeout)
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return 0, fmt.Errorf("waiting for packets on %s: %w", c.iface, err)
+		case fds[1].Revents != 0:
+			return 0, ErrInterrupted
+		case ready == 0:
 			return 0, ErrTimeout
 		}
-		return 0, fmt.Errorf("reading from %s: %w", c.iface, err)
 	}
+}
+
+// Interrupt makes the ReadBatch under way return ErrInterrupted, and every
+// later one that finds no packet waiting: for shutdown, without waiting out
+// the read timeout. It may be called from any goroutine, more than once,
+// before Close.
+func (c *PacketConn) Interrupt() {
+	one := [8]byte{1}
+	_, _ = unix.Write(c.wake, one[:])
 }
 
 // Packet returns the i-th packet of the last ReadBatch without its link
@@ -194,7 +220,7 @@ func (b *Batch) Packet(i int) ([]byte, Meta, error) {
 // Close closes the sockets.
 func (c *PacketConn) Close() error {
 	var errs []error
-	for _, fd := range []int{c.rfd, c.wfd} {
+	for _, fd := range []int{c.rfd, c.wfd, c.wake} {
 		if fd >= 0 {
 			errs = append(errs, unix.Close(fd))
 		}

@@ -85,6 +85,58 @@ func TestPacketConn(t *testing.T) {
 	}
 }
 
+// TestInterrupt: a read waiting for packets with an hour's timeout returns
+// ErrInterrupted when another goroutine calls Interrupt, and later reads
+// do once the packets waiting are read.
+func TestInterrupt(t *testing.T) {
+	lab := labtest.NewLab(t)
+	ns, err := lab.NewNS("io")
+	must(t, err)
+	macB := net.HardwareAddr{2, 0, 0, 0, 0, 0xb}
+	must(t, ns.AddVeth("a", net.HardwareAddr{2, 0, 0, 0, 0, 0xa}, ns, "b", macB))
+	must(t, ns.Up("a", "b"))
+	must(t, ns.WaitUp(5*time.Second, "a", "b"))
+	var a, b *netio.PacketConn
+	must(t, ns.Do(func() (err error) {
+		if a, err = netio.ListenPacket("a", time.Hour); err != nil {
+			return err
+		}
+		b, err = netio.ListenPacket("b", time.Hour)
+		return err
+	}))
+	defer a.Close()
+	defer b.Close()
+	batch := netio.NewBatch(4, 2048)
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.ReadBatch(batch)
+		done <- err
+	}()
+	b.Interrupt()
+	select {
+	case err := <-done:
+		if !errors.Is(err, netio.ErrInterrupted) {
+			t.Fatalf("interrupted read: %v, want ErrInterrupted", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read still waits 10s after Interrupt")
+	}
+	out := a.NewPacketBatch(1, 2048)
+	must(t, out.Add(pkttest.UDP(t, "198.51.100.1", 1000, "203.0.113.10", 53, []byte("late")), [6]byte(macB)))
+	if _, _, err := out.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	b.Interrupt()
+	// The packet may or may not be read first; the read after it is
+	// interrupted at once.
+	for range 2 {
+		if _, err := b.ReadBatch(batch); errors.Is(err, netio.ErrInterrupted) {
+			return
+		}
+	}
+	t.Error("reads after Interrupt do not return ErrInterrupted")
+}
+
 func TestListenPacketNoInterface(t *testing.T) {
 	labtest.RequireRoot(t)
 	if _, err := netio.ListenPacket("no-such-if0", time.Second); err == nil {
