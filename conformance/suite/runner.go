@@ -209,7 +209,7 @@ type Runner struct {
 // DefaultParallel is how many deployments are set up and run their cases
 // at once when Options.Parallel is 0: the cases mostly wait for packets,
 // timeouts and probes, so a few topologies share two cores well.
-const DefaultParallel = 4
+const DefaultParallel = 6
 
 // Run runs the selected cases and returns the report. A *SetupError (with
 // the report of the cases run so far) means a deployment could not be set
@@ -358,31 +358,41 @@ func (r *Runner) verbosef(format string, args ...any) {
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
 // startOrder is the order in which the workers take up groups, the
-// longest first so that none starts last and decides the run's length:
-// isolated long cases that wait on the target's clock (a scaled Minute:
-// idle timeouts, probe intervals), then the other groups that do, then
-// the rest, each kind in plan order.
+// longest first so that none starts last and decides the run's length.
+// Cases that wait on the target's clock (a scaled Minute) are the long
+// ones: the shorter their minute, the longer the waits (idle timeouts of
+// minutes, rather than probe intervals of seconds), and an isolated case
+// is long by definition. They come first, the rest in plan order.
 func startOrder(groups []*group) []int {
 	order := make([]int, len(groups))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Compare(expectedRank(groups[a]), expectedRank(groups[b]))
+		ga, gb := groups[a], groups[b]
+		return cmp.Or(
+			cmp.Compare(unclocked(ga), unclocked(gb)),
+			cmp.Compare(ga.minute, gb.minute),
+			cmp.Compare(shared(ga), shared(gb)))
 	})
 	return order
 }
 
-// expectedRank ranks a group by how long it is expected to run: 0 for an
-// isolated case on the target's clock, 1 for other cases on it, 2 else.
-func expectedRank(g *group) int {
-	switch {
-	case g.minute > 0 && g.isolated:
-		return 0
-	case g.minute > 0:
+// unclocked is 1 for a group whose cases do not wait on the target's
+// clock, else 0.
+func unclocked(g *group) int {
+	if g.minute == 0 {
 		return 1
 	}
-	return 2
+	return 0
+}
+
+// shared is 0 for an isolated case's group, else 1.
+func shared(g *group) int {
+	if g.isolated {
+		return 0
+	}
+	return 1
 }
 
 // syncWriter serialises writes to w.
