@@ -16,17 +16,21 @@ func init() {
 		Source:      docProbes,
 		Deployment:  "allprobed.yaml",
 		Isolated:    true, // waits long: runs beside the fixture's other cases
+		// app1 refuses its probes from the start: the target's first
+		// probes find it down.
+		BeforeStart: func(b suite.Before) error { return refuseProbes(b, "app1", 8091) },
 		Minute:      probeMinute,
 		Catches:     []string{"all-probed-up-ignored"},
 		Run: func(t *suite.T) {
 			fe := frontendIP(t, "fe-up")
 			pool := t.VMs("app1", "app2")
-			// One member down first: new flows avoid it, which shows its
-			// verdict took effect. Then the other: with every member down,
-			// AllProbedUp sends new flows to all, the first one included,
-			// which shows the second verdict took effect.
+			// One member down first (since before the target started): new
+			// flows avoid it, which shows its verdict took effect. Then the
+			// other: with every member down, AllProbedUp sends new flows to
+			// all, the first one included, which shows the second verdict
+			// took effect.
 			s := pkt.Spec{Dst: fe, DstPort: 80}
-			takeProbesDown(t, 8091, "app1")
+			awaitProbesRefused(t, 8091, true, "app1")
 			awaitAvoided(t, pool, s, 8081, "app1")
 			takeProbesDown(t, 8091, "app2")
 			if !t.Eventually(t.Timeouts().Probe, func() bool {

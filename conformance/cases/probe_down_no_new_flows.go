@@ -72,16 +72,36 @@ const refuseTable = "lbcheck_probe_down"
 // verdict reaches the mux within the probe timeout, which callers wait
 // for in their own terms (awaitAvoided).
 func takeProbesDown(t *suite.T, port uint16, vms ...string) {
-	src := netip.MustParseAddr(contract.ProbeSource)
 	for _, vm := range vms {
-		if err := t.InVM(vm, func() error { return refuse(refuseTable, refusal{proto: unix.IPPROTO_TCP, src: src, port: port}) }); err != nil {
+		if err := refuseProbes(t, vm, port); err != nil {
 			t.Fatalf("refusing probes in %s: %v", vm, err)
 		}
 		t.Cleanup(func() { _ = t.InVM(vm, func() error { return removeTable(refuseTable) }) })
 	}
+	awaitProbesRefused(t, port, false, vms...)
+}
+
+// refuseProbes makes vm refuse TCP probes to port from the probe source
+// with a RST (in b's VM namespaces: a suite.T, or suite.Before ahead of
+// the target's start).
+func refuseProbes(b suite.Before, vm string, port uint16) error {
+	src := netip.MustParseAddr(contract.ProbeSource)
+	return b.InVM(vm, func() error { return refuse(refuseTable, refusal{proto: unix.IPPROTO_TCP, src: src, port: port}) })
+}
+
+// awaitProbesRefused waits until each VM has refused as many consecutive
+// probes to port as the probe's threshold, each within one probe interval
+// (and the deliver timeout), and stops the case when one does not. With
+// sinceStart (the VMs refused their probes before the target started:
+// suite.Case.BeforeStart) the refusals captured already count; otherwise
+// only those after the call do.
+func awaitProbesRefused(t *suite.T, port uint16, sinceStart bool, vms ...string) {
+	src := netip.MustParseAddr(contract.ProbeSource)
 	interval, threshold := probeTiming(t, port)
 	for n := range threshold {
-		t.Drain()
+		if n > 0 || !sinceStart {
+			t.Drain()
+		}
 		for _, vm := range vms {
 			probe := pkt.Match{Proto: pkt.TCP, Src: dip(t, vm), SrcPort: port, Dst: src, Flags: pkt.RST | pkt.ACK}
 			t.MustExpect(t.VM(vm), suite.Step{What: fmt.Sprintf("probe %d of %d of %s is refused", n+1, threshold, vm), Reply: true, Match: probe, Dir: capture.Out,

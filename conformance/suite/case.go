@@ -72,6 +72,12 @@ type Case struct {
 	// start when another case of the fixture takes a probe down (the
 	// member comes back only probe intervals after that case ends).
 	Isolated bool
+	// BeforeStart, when set, prepares the case's VMs before the target
+	// starts (an Isolated case only: the topology is its own), e.g.
+	// refusing a member's probes, so that the target's first probes
+	// already find the state the case needs instead of the case waiting
+	// for a verdict to change.
+	BeforeStart func(b Before) error
 	// Minute, when set, is how long one minute of the fixture's idle
 	// timeouts lasts for the target (contract.Config.MinuteMillis), so a
 	// case can wait out an idle timeout. Cases of one fixture agree on it;
@@ -131,6 +137,8 @@ func (c *Case) validate() error {
 		return fmt.Errorf("suite: case %s has no Run", c.ShortName)
 	case len(c.Features) == 0:
 		return fmt.Errorf("suite: case %s lists no features", c.ShortName)
+	case c.BeforeStart != nil && !c.Isolated:
+		return fmt.Errorf("suite: case %s: BeforeStart needs an Isolated case (the topology must be its own)", c.ShortName)
 	case c.Isolated && c.Generic():
 		return fmt.Errorf("suite: case %s: a generic case runs on each user deployment and cannot be Isolated", c.ShortName)
 	case c.Minute < 0 || c.Minute > time.Minute || (c.Minute > 0 && c.Generic()):

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"sort"
 	"time"
@@ -57,9 +58,34 @@ func (e *Env) vmNames() []string {
 	return names
 }
 
-// Provider sets up Envs. The runner asks for one per deployment; minute is
-// how long one minute of its idle timeouts lasts for the target (0: a
-// real minute; Case.Minute).
+// InVM runs f inside the named VM's namespace.
+func (e *Env) InVM(vm string, f func() error) error {
+	ns, ok := e.VMSpaces[vm]
+	if !ok {
+		return fmt.Errorf("no VM %q", vm)
+	}
+	return ns.Do(f)
+}
+
+// Provider sets up Envs. The runner asks for one per deployment.
 type Provider interface {
-	Setup(ctx context.Context, name string, d *schema.Deployment, minute time.Duration) (*Env, error)
+	Setup(ctx context.Context, s Setup) (*Env, error)
+}
+
+// Setup is one deployment a Provider sets up.
+type Setup struct {
+	Name       string
+	Deployment *schema.Deployment
+	// Minute is how long one minute of its idle timeouts lasts for the
+	// target (0: a real minute; Case.Minute).
+	Minute time.Duration
+	// BeforeStart, when set, runs once the topology is built and its
+	// ports are open, before the target starts (Case.BeforeStart).
+	BeforeStart func(b Before) error
+}
+
+// Before is what Case.BeforeStart may do: run code inside a VM's
+// namespace.
+type Before interface {
+	InVM(vm string, f func() error) error
 }

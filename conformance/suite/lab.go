@@ -7,13 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/lbcheck/lbcheck/conformance/capture"
 	"github.com/lbcheck/lbcheck/conformance/netlab"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/conformance/topo"
-	"github.com/lbcheck/lbcheck/schema"
 )
 
 // Lab is the Provider that builds real topologies in network namespaces
@@ -31,8 +29,9 @@ type Lab struct {
 
 // Setup builds the topology for d, opens the observation ports (client,
 // mux, every VM NIC) and starts the target. On error nothing is left behind.
-func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment, minute time.Duration) (env *Env, err error) {
-	opts := topo.Options{Minute: minute}
+func (l *Lab) Setup(ctx context.Context, s Setup) (env *Env, err error) {
+	name, d := s.Name, s.Deployment
+	opts := topo.Options{Minute: s.Minute}
 	if l.LogDir != "" {
 		opts.Dir = filepath.Join(l.LogDir, fmt.Sprintf("%02d-%s", l.setups.Add(1), safeName(name)))
 	}
@@ -91,6 +90,11 @@ func (l *Lab) Setup(ctx context.Context, name string, d *schema.Deployment, minu
 			return nil, err
 		}
 		env.VMSpaces[h.VM.Name] = h.VM.NS
+	}
+	if s.BeforeStart != nil {
+		if err = s.BeforeStart(env); err != nil {
+			return nil, fmt.Errorf("preparing the VMs before the target starts: %w", err)
+		}
 	}
 	if running, err = target.StartAll(ctx, l.Target, tp); err != nil {
 		return nil, &TargetError{Err: kept(err)}

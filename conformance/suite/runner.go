@@ -104,6 +104,8 @@ type group struct {
 	cases  []planned
 	// isolated is set for the topology of one Case.Isolated, a long case.
 	isolated bool
+	// beforeStart is the isolated case's Case.BeforeStart.
+	beforeStart func(Before) error
 }
 
 // plan groups the selected cases by deployment, in first-use order, and
@@ -123,6 +125,9 @@ func plan(cases []*Case, opts *Options) ([]*group, []notSupported, error) {
 				minute = GenericFixtureMinute
 			}
 			g = &group{name: depName, dep: dep, minute: minute, isolated: p.c.Isolated}
+			if p.c.Isolated {
+				g.beforeStart = p.c.BeforeStart
+			}
 			index[depName] = g
 			groups = append(groups, g)
 		}
@@ -434,7 +439,7 @@ func (r *Runner) setup(ctx context.Context, g *group) (*Env, error) {
 	var err error
 	for attempt := 1; attempt <= setupAttempts && ctx.Err() == nil; attempt++ {
 		var env *Env
-		if env, err = r.Provider.Setup(ctx, g.name, g.dep, g.minute); err == nil {
+		if env, err = r.Provider.Setup(ctx, Setup{Name: g.name, Deployment: g.dep, Minute: g.minute, BeforeStart: g.beforeStart}); err == nil {
 			return env, nil
 		}
 		if r.Progress != nil && attempt < setupAttempts && ctx.Err() == nil {

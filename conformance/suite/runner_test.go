@@ -82,6 +82,14 @@ func init() {
 			t.Barrier(pkt.Spec{Dst: netipMust("203.0.113.70"), DstPort: 81}, t.VMs("vm1"))
 			t.Errorf("ran on after a barrier that never arrived")
 		}},
+		{ShortName: "ZzRunnerB2BeforeStart", Isolated: true, BeforeStart: func(b Before) error {
+			return b.InVM("vm1", func() (err error) { beforeStartNS, err = os.Readlink("/proc/thread-self/ns/net"); return err })
+		}, Run: func(t *T) {
+			var ns string
+			if err := t.InVM("vm1", func() (err error) { ns, err = os.Readlink("/proc/thread-self/ns/net"); return err }); err != nil || ns != beforeStartNS {
+				t.Errorf("BeforeStart ran in namespace %q, the case's vm1 is %q (%v)", beforeStartNS, ns, err)
+			}
+		}},
 		{ShortName: "ZzRunnerA8NotDeclared", Features: []features.Name{features.ConsistentHashing}, Run: func(t *T) {
 			t.Errorf("ran, though the implementation does not declare %s", features.ConsistentHashing)
 		}},
@@ -121,6 +129,7 @@ func TestRunnerOnRealTopology(t *testing.T) {
 		"ZzRunnerA5Skips": reports.StatusSkipped, "ZzRunnerA6PassesAfterRestart": reports.StatusPassed,
 		"ZzRunnerA7AnyFails": reports.StatusFailed, "ZzRunnerA8NotDeclared": reports.StatusNotSupported,
 		"ZzRunnerA9BarrierCloses": reports.StatusPassed, "ZzRunnerB1BarrierLost": reports.StatusFailed,
+		"ZzRunnerB2BeforeStart": reports.StatusPassed,
 	}
 	reasons := map[string]string{"ZzRunnerA2Fails": "dport 8080, want 9999", "ZzRunnerA3Panics": "panic: boom", "ZzRunnerA4TimesOut": "timed out after 2s", "ZzRunnerA5Skips": "not applicable",
 		"ZzRunnerA7AnyFails": "no packet matching src=198.51.100.100", "ZzRunnerA8NotDeclared": "does not declare",
@@ -153,12 +162,16 @@ func TestRunnerOnRealTopology(t *testing.T) {
 	if lab.restarts < 4 {
 		t.Errorf("target restarted %d times, want 4 (before each case that follows a failed one)", lab.restarts)
 	}
-	if rep.Result != reports.ResultFailure || !strings.Contains(progress.String(), "[2/10] ZzRunnerA2Fails ... FAIL") {
+	if rep.Result != reports.ResultFailure || !strings.Contains(progress.String(), "] ZzRunnerA2Fails ... FAIL") {
 		t.Errorf("result %s; progress:\n%s", rep.Result, &progress)
 	}
 }
 
 func netipMust(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// beforeStartNS is the network namespace ZzRunnerB2BeforeStart's
+// BeforeStart ran in.
+var beforeStartNS string
 
 // restartCounter is the real Lab, counting target restarts.
 type restartCounter struct {
@@ -166,8 +179,8 @@ type restartCounter struct {
 	restarts int
 }
 
-func (l *restartCounter) Setup(ctx context.Context, name string, d *schema.Deployment, minute time.Duration) (*Env, error) {
-	env, err := l.Lab.Setup(ctx, name, d, minute)
+func (l *restartCounter) Setup(ctx context.Context, s Setup) (*Env, error) {
+	env, err := l.Lab.Setup(ctx, s)
 	if err != nil {
 		return nil, err
 	}

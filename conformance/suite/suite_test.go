@@ -28,6 +28,7 @@ func TestValidate(t *testing.T) {
 		func(c *Case) { c.Minute = time.Second }, // generic
 		func(c *Case) { c.Isolated = true },      // generic
 		func(c *Case) { c.Deployment, c.Minute = "f.yaml", 2*time.Minute },
+		func(c *Case) { c.Deployment, c.BeforeStart = "f.yaml", func(Before) error { return nil } }, // not isolated
 	} {
 		c := ok
 		mut(&c)
@@ -169,7 +170,7 @@ func TestIndentEscapes(t *testing.T) {
 // failingProvider cannot set anything up (e.g. a target that never starts).
 type failingProvider struct{ calls int }
 
-func (p *failingProvider) Setup(ctx context.Context, name string, d *schema.Deployment, minute time.Duration) (*Env, error) {
+func (p *failingProvider) Setup(ctx context.Context, s Setup) (*Env, error) {
 	p.calls++
 	return nil, errors.New("target never printed ready")
 }

@@ -592,13 +592,7 @@ func (t *T) Drain() {
 func (t *T) InClient(f func() error) error { return t.env.ClientNS.Do(f) }
 
 // InVM runs f inside the named VM's namespace.
-func (t *T) InVM(vm string, f func() error) error {
-	ns, ok := t.env.VMSpaces[vm]
-	if !ok {
-		return fmt.Errorf("no VM %q", vm)
-	}
-	return ns.Do(f)
-}
+func (t *T) InVM(vm string, f func() error) error { return t.env.InVM(vm, f) }
 
 // DialTCP opens a real TCP connection from the client namespace. The
 // connection is closed when the case ends.
