@@ -21,28 +21,36 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// macB is the MAC address of veth end b (vethPair).
+var macB = net.HardwareAddr{2, 0, 0, 0, 0, 0xb}
+
+// vethPair returns PacketConns, each waiting up to readTimeout, on the two
+// ends a and b of a veth pair in a namespace of its own, closed when the
+// test ends.
+func vethPair(t *testing.T, readTimeout time.Duration) (a, b *netio.PacketConn) {
+	lab := labtest.NewLab(t)
+	ns, err := lab.NewNS("io")
+	must(t, err)
+	must(t, ns.AddVeth("a", net.HardwareAddr{2, 0, 0, 0, 0, 0xa}, ns, "b", macB))
+	must(t, ns.Up("a", "b"))
+	must(t, ns.WaitUp(5*time.Second, "a", "b"))
+	must(t, ns.Do(func() (err error) {
+		if a, err = netio.ListenPacket("a", readTimeout); err != nil {
+			return err
+		}
+		b, err = netio.ListenPacket("b", readTimeout)
+		return err
+	}))
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
+
 // TestPacketConn sends IPv4 packets from one end of a veth pair to the
 // other with AF_PACKET, in batches of 5, and reads them back in batches of
 // 4: every packet arrives intact and in order,
 // the sender does not see its own packets, and an idle read times out.
 func TestPacketConn(t *testing.T) {
-	lab := labtest.NewLab(t)
-	ns, err := lab.NewNS("io")
-	must(t, err)
-	macB := net.HardwareAddr{2, 0, 0, 0, 0, 0xb}
-	must(t, ns.AddVeth("a", net.HardwareAddr{2, 0, 0, 0, 0, 0xa}, ns, "b", macB))
-	must(t, ns.Up("a", "b"))
-	must(t, ns.WaitUp(5*time.Second, "a", "b"))
-	var a, b *netio.PacketConn
-	must(t, ns.Do(func() (err error) {
-		if a, err = netio.ListenPacket("a", 50*time.Millisecond); err != nil {
-			return err
-		}
-		b, err = netio.ListenPacket("b", 50*time.Millisecond)
-		return err
-	}))
-	defer a.Close()
-	defer b.Close()
+	a, b := vethPair(t, 50*time.Millisecond)
 	const n, burst = 500, 7
 	batch := netio.NewBatch(4, 2048)
 	out := a.NewPacketBatch(5, 2048)
@@ -89,23 +97,7 @@ func TestPacketConn(t *testing.T) {
 // ErrInterrupted when another goroutine calls Interrupt, and later reads
 // do once the packets waiting are read.
 func TestInterrupt(t *testing.T) {
-	lab := labtest.NewLab(t)
-	ns, err := lab.NewNS("io")
-	must(t, err)
-	macB := net.HardwareAddr{2, 0, 0, 0, 0, 0xb}
-	must(t, ns.AddVeth("a", net.HardwareAddr{2, 0, 0, 0, 0, 0xa}, ns, "b", macB))
-	must(t, ns.Up("a", "b"))
-	must(t, ns.WaitUp(5*time.Second, "a", "b"))
-	var a, b *netio.PacketConn
-	must(t, ns.Do(func() (err error) {
-		if a, err = netio.ListenPacket("a", time.Hour); err != nil {
-			return err
-		}
-		b, err = netio.ListenPacket("b", time.Hour)
-		return err
-	}))
-	defer a.Close()
-	defer b.Close()
+	a, b := vethPair(t, time.Hour)
 	batch := netio.NewBatch(4, 2048)
 	done := make(chan error, 1)
 	go func() {
