@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lbcheck/lbcheck/internal/safefile"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -33,7 +34,7 @@ func (l *Lab) Setup(ctx context.Context, s Setup) (env *Env, err error) {
 	name, d := s.Name, s.Deployment
 	opts := topo.Options{Minute: s.Minute}
 	if l.LogDir != "" {
-		opts.Dir = filepath.Join(l.LogDir, fmt.Sprintf("%02d-%s", l.setups.Add(1), safeName(name)))
+		opts.Dir = filepath.Join(l.LogDir, fmt.Sprintf("%02d-%s", l.setups.Add(1), safefile.Name(name)))
 	}
 	tp, err := topo.Build(d, opts)
 	if err != nil {
@@ -130,18 +131,6 @@ func (l *Lab) Setup(ctx context.Context, s Setup) (env *Env, err error) {
 		}
 	}
 	return env, nil
-}
-
-// safeName makes a deployment name a file name: anything but letters,
-// digits, '.', '-' and '_' becomes '_'.
-func safeName(name string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-			return r
-		}
-		return '_'
-	}, name)
 }
 
 // strayError is the target's fault for processes still running in the
