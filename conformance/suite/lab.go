@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/lbcheck/lbcheck/internal/safefile"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/netlab"
 	"github.com/lbcheck/lbcheck/conformance/target"
 	"github.com/lbcheck/lbcheck/conformance/topo"
+	"github.com/lbcheck/lbcheck/internal/safefile"
 )
 
 // Lab is the Provider that builds real topologies in network namespaces
