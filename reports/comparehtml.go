@@ -94,5 +94,5 @@ func WriteComparisonHTML(w io.Writer, c *Comparison) error {
 		}
 		p.Features = append(p.Features, fv)
 	}
-	return pages.ExecuteTemplate(w, "compare.html.tmpl", p)
+	return pages().ExecuteTemplate(w, "compare.html.tmpl", p)
 }

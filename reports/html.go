@@ -11,6 +11,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,19 +21,23 @@ var assets embed.FS
 // Page assets, read once. The CSS and JS are inlined into every page so the
 // file is self-contained; the page's Content-Security-Policy (pageCSP)
 // forbids any fetch, so a stray reference shows up as a blocked request, not
-// a leak, and runs only the page's own script.
+// a leak, and runs only the page's own script. The templates are parsed
+// when a page is first written, not when lbcheck starts: most runs (and
+// every role process of the reference forwarder) write none.
 var (
 	pageCSS = template.CSS(mustAsset("assets/style.css"))
 	pageJS  = template.JS(mustAsset("assets/report.js"))
 	pageCSP = contentSecurityPolicy(string(pageJS))
-	pages   = template.Must(template.New("").Funcs(template.FuncMap{
-		"when":  formatDate,
-		"secs":  formatSeconds,
-		"add":   func(a, b int) int { return a + b },
-		"list":  func(s ...string) []string { return s },
-		"split": func(s string) []string { return strings.SplitN(s, ":", 2) },
-		"cell":  cellLabel,
-	}).ParseFS(assets, "assets/*.tmpl"))
+	pages   = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("").Funcs(template.FuncMap{
+			"when":  formatDate,
+			"secs":  formatSeconds,
+			"add":   func(a, b int) int { return a + b },
+			"list":  func(s ...string) []string { return s },
+			"split": func(s string) []string { return strings.SplitN(s, ":", 2) },
+			"cell":  cellLabel,
+		}).ParseFS(assets, "assets/*.tmpl"))
+	})
 )
 
 // contentSecurityPolicy is the pages' policy: nothing may be fetched
@@ -195,7 +200,7 @@ func WriteConformanceHTML(w io.Writer, r *ConformanceReport, pcaps PcapSource) e
 		}
 		p.Profiles = append(p.Profiles, pv)
 	}
-	return pages.ExecuteTemplate(w, "conformance.html.tmpl", p)
+	return pages().ExecuteTemplate(w, "conformance.html.tmpl", p)
 }
 
 func withResult(r *ConformanceReport, result string) *ConformanceReport {

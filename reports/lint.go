@@ -122,7 +122,7 @@ func WriteLintHTML(w io.Writer, r *LintReport) error {
 		p.Rules = append(p.Rules, *lr)
 	}
 	slices.SortFunc(p.Rules, func(a, b lintRule) int { return cmp.Compare(a.ID, b.ID) })
-	return pages.ExecuteTemplate(w, "lint.html.tmpl", p)
+	return pages().ExecuteTemplate(w, "lint.html.tmpl", p)
 }
 
 func splitLines(src string) []string {
