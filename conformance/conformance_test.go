@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -213,6 +214,47 @@ func TestGenericCasesSecondaryIPConfiguration(t *testing.T) {
 		if !checked {
 			t.Errorf("RuleDeliversToPool did not check that node2's secondary IP configuration receives nothing of %s", flow)
 		}
+	}
+}
+
+// TestGenericCasesUntestedWithoutFeatures runs the generic cases on
+// nat.yaml against the reference forwarder declaring no inbound-nat-rule-v2:
+// the v2 rule's members are reported untested, naming the feature, the
+// classic NAT rule's target is tested, and nothing fails.
+func TestGenericCasesUntestedWithoutFeatures(t *testing.T) {
+	d, err := cases.Fixture("nat.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := target.Ref()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := *ref
+	m.Features = slices.DeleteFunc(slices.Clone(ref.Features), func(f features.Name) bool { return f == features.InboundNATRuleV2 })
+	rep, err := runTarget(t, &m, "", nil, io.Discard, suite.UserDeployment{Name: "nat.yaml", Deployment: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	untested, classic := map[string]bool{}, false
+	for _, c := range rep.Cases {
+		if c.Status == reports.StatusFailed {
+			t.Errorf("%s failed: %s", c.Name, c.Reason)
+		}
+		for _, mem := range c.Members {
+			switch {
+			case strings.Contains(mem.Rule, "ssh-pool"):
+				if mem.Status != reports.MemberUntested || !strings.Contains(mem.Note, string(features.InboundNATRuleV2)) {
+					t.Errorf("%s: %s on %s is %s (%s), want untested naming %s", c.Name, mem.Member, mem.Rule, mem.Status, mem.Note, features.InboundNATRuleV2)
+				}
+				untested[mem.Member] = true
+			case strings.Contains(mem.Rule, "ssh-nat0") && mem.Member == "nat0" && mem.Status == reports.StatusPassed:
+				classic = true
+			}
+		}
+	}
+	if len(untested) != 3 || !classic {
+		t.Errorf("untested members of ssh-pool: %v (want nat0, nat1, nat2); classic rule's target tested: %v", untested, classic)
 	}
 }
 

@@ -30,7 +30,12 @@ func natRanges(t *suite.T, v *view.View) (tested int) {
 			return tested
 		case b.Kind != view.NATKind || b.NAT.Target != nil || b.Pool == nil:
 		case !t.Supports(features.InboundNATRuleV2):
-			t.Logf("inbound NAT rule %s/%s needs %s, which the implementation does not declare; not tested", b.LB.Name, b.Name, features.InboundNATRuleV2)
+			why := "needs " + string(features.InboundNATRuleV2) + ", which the implementation does not declare"
+			t.Logf("inbound NAT rule %s/%s %s; not tested", b.LB.Name, b.Name, why)
+			dst, _ := natRangeDeliveries(t, b)
+			for _, vm := range slices.Sorted(maps.Keys(dst)) {
+				t.Member(natRangeName(b), vm, reports.MemberUntested, why)
+			}
 		case !b.FIP().Is4():
 			t.Logf("inbound NAT rule %s/%s: frontend %s is not IPv4; not tested", b.LB.Name, b.Name, b.FIP())
 		default:
@@ -46,22 +51,10 @@ func natRanges(t *suite.T, v *view.View) (tested int) {
 // each, all to the same member and to no other (natRangeMember), and each
 // member reached by one port.
 func natRangeEveryMember(t *suite.T, b *view.Binding) {
-	dst := map[string]view.Delivery{} // hosted VM -> its delivery that gets flows
-	var ports []uint16
+	dst, ports := natRangeDeliveries(t, b)
 	var points []suite.Point
-	for _, d := range b.Deliveries {
-		if t.Config().HostForVM(d.VM.Name) == nil {
-			continue
-		}
-		if d.Excluded != "" {
-			t.Logf("inbound NAT rule %s/%s: member %s not tested: %s", b.LB.Name, b.Name, d, d.Excluded)
-			continue
-		}
-		if _, dup := dst[d.VM.Name]; !dup {
-			dst[d.VM.Name] = *d
-			points = append(points, t.VM(d.VM.Name))
-		}
-		ports = append(ports, uint16(d.FrontendPort))
+	for _, vm := range slices.Sorted(maps.Keys(dst)) {
+		points = append(points, t.VM(vm))
 	}
 	owner := map[string]uint16{}
 	for _, port := range ports {
@@ -76,7 +69,7 @@ func natRangeEveryMember(t *suite.T, b *view.Binding) {
 		}
 		owner[member] = port
 	}
-	rule := fmt.Sprintf("inbound NAT rule %s/%s (tcp %s:%d-%d)", b.LB.Name, b.Name, b.FIP(), b.FrontendPorts.Lo, b.FrontendPorts.Hi)
+	rule := natRangeName(b)
 	for _, vm := range slices.Sorted(maps.Keys(dst)) {
 		switch port, ok := owner[vm]; {
 		case ok:
@@ -87,6 +80,33 @@ func natRangeEveryMember(t *suite.T, b *view.Binding) {
 		}
 	}
 	t.Logf("inbound NAT rule %s/%s: port mapping seen %v", b.LB.Name, b.Name, owner)
+}
+
+// natRangeDeliveries returns, for the v2 NAT rule b, the delivery that
+// gets flows of each member the topology hosts, by VM, and the frontend
+// port of every such delivery; members Azure sends nothing (excluded) are
+// logged and left out.
+func natRangeDeliveries(t *suite.T, b *view.Binding) (dst map[string]view.Delivery, ports []uint16) {
+	dst = map[string]view.Delivery{}
+	for _, d := range b.Deliveries {
+		if t.Config().HostForVM(d.VM.Name) == nil {
+			continue
+		}
+		if d.Excluded != "" {
+			t.Logf("inbound NAT rule %s/%s: member %s not tested: %s", b.LB.Name, b.Name, d, d.Excluded)
+			continue
+		}
+		if _, dup := dst[d.VM.Name]; !dup {
+			dst[d.VM.Name] = *d
+		}
+		ports = append(ports, uint16(d.FrontendPort))
+	}
+	return dst, ports
+}
+
+// natRangeName names the v2 NAT rule b in member verdicts.
+func natRangeName(b *view.Binding) string {
+	return fmt.Sprintf("inbound NAT rule %s/%s (tcp %s:%d-%d)", b.LB.Name, b.Name, b.FIP(), b.FrontendPorts.Lo, b.FrontendPorts.Hi)
 }
 
 // natRangeBudget is the time natRanges needs on v: natRangeFlows flows per
