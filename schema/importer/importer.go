@@ -1,6 +1,7 @@
 // Package importer turns what users already have into the lbcheck model:
 // ARM templates and az CLI JSON, Bicep files (compiled to ARM templates by
-// the Bicep CLI), Terraform plan JSON, and Windows
+// the Bicep CLI), Terraform plan JSON and Terraform configurations (.tf,
+// .tf.json, evaluated by tfconfig), and Windows
 // Get-NetIPInterface / Get-NetIPAddress output. Every imported object and
 // field carries its line:col in the original file. Values that are only
 // known at deployment are marked with schema.Node.SetUnknown (lint reports
