@@ -277,7 +277,7 @@ func TestBicepDirectoryWalk(t *testing.T) {
 	})
 	t.Run("no inputs", func(t *testing.T) {
 		_, _, err := LoadFiles(Auto, []string{t.TempDir()}, Options{})
-		if err == nil || !strings.Contains(err.Error(), "no .yaml, .yml, .json, .cue or .bicep files found") {
+		if err == nil || !strings.Contains(err.Error(), "no .yaml, .yml, .json, .cue, .bicep or .tf files found") {
 			t.Errorf("error = %v", err)
 		}
 	})

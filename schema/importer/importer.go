@@ -1,6 +1,7 @@
 // Package importer turns what users already have into the lbcheck model:
 // ARM templates and az CLI JSON, Bicep files (compiled to ARM templates by
-// the Bicep CLI), Terraform plan JSON, and Windows
+// the Bicep CLI), Terraform plan JSON and Terraform configurations (.tf,
+// .tf.json, evaluated by tfconfig), and Windows
 // Get-NetIPInterface / Get-NetIPAddress output. Every imported object and
 // field carries its line:col in the original file. Values that are only
 // known at deployment are marked with schema.Node.SetUnknown (lint reports
@@ -24,6 +25,7 @@ import (
 	"github.com/lbcheck/lbcheck/schema/importer/internal/arm"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/terraform"
+	"github.com/lbcheck/lbcheck/schema/importer/internal/tfconfig"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/windows"
 	"github.com/lbcheck/lbcheck/schema/importer/jsonpos"
 )
@@ -56,6 +58,9 @@ const (
 	// BicepParameters is a .bicepparam file, which lbcheck does not read:
 	// `bicep build-params` turns it into a deploymentParameters file.
 	BicepParameters Format = "bicep-parameters"
+	// TerraformHCL is a Terraform configuration file (.tf, .tf.json):
+	// its whole directory is read as a root module (see tfconfig).
+	TerraformHCL Format = "terraform-hcl"
 )
 
 // Formats lists the values --input-format accepts.
@@ -114,6 +119,9 @@ func Detect(filename string, src []byte) Format {
 	if f := bicepFormat(filename); f != "" {
 		return f
 	}
+	if tfconfig.IsConfigFile(filename) {
+		return TerraformHCL
+	}
 	src = textenc.UTF8(src)
 	trimmed := bytes.TrimSpace(src)
 	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[' && trimmed[0] != '/') { // '/': a comment (ARM)
@@ -162,7 +170,7 @@ func Import(format Format, filename string, src []byte, opts Options) (*schema.D
 // formatOf is the format a file is read in: a Bicep file's by its
 // extension, else format, else the one Detect finds.
 func formatOf(format Format, filename string, src []byte) Format {
-	if format == Auto || format == "" || bicepFormat(filename) != "" {
+	if format == Auto || format == "" || bicepFormat(filename) != "" || tfconfig.IsConfigFile(filename) {
 		return Detect(filename, src)
 	}
 	return format
@@ -179,6 +187,9 @@ func importOne(format Format, filename string, src []byte, opts Options) (*build
 		return arm.Import(filename, src, arm.Options{Parameters: opts.Parameters, ParametersFile: opts.ParametersFile})
 	case Terraform:
 		return terraform.Import(filename, src)
+	case TerraformHCL:
+		r, _, err := importHCL(filepath.Dir(filename))
+		return r, err
 	case Windows:
 		vm := opts.VM
 		if vm == "" {
@@ -191,12 +202,53 @@ func importOne(format Format, filename string, src []byte, opts Options) (*build
 
 // inputExts are the extensions read from a directory: the native loader's
 // and Bicep's.
-var inputExts = []string{".yaml", ".yml", ".json", ".cue", ".bicep"}
+var inputExts = []string{".yaml", ".yml", ".json", ".cue", ".bicep", ".tf"}
+
+// importHCL reads the Terraform root module in dir; the result's Linked
+// are the files it read, its own and its local modules', and modules the
+// directories of those modules.
+func importHCL(dir string) (r *build.Result, modules []string, err error) {
+	cfg, err := tfconfig.Load(dir, tfconfig.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	r = terraform.ImportResources(dir, cfg.Resources)
+	r.Issues = append(cfg.Issues, r.Issues...)
+	r.Linked = cfg.Files
+	return r, cfg.Modules, nil
+}
+
+// loadHCL imports each directory of the Terraform configuration files
+// among files as a root module, except those another one calls as a
+// local module: they are read through that call.
+func loadHCL(files []string) ([]*build.Result, error) {
+	var dirs []string
+	for _, f := range files {
+		if d := filepath.Dir(f); tfconfig.IsConfigFile(f) && !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	called := map[string]bool{}
+	var results []*build.Result
+	for _, d := range dirs {
+		r, modules, err := importHCL(d)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range modules {
+			called[absPath(m)] = true
+		}
+		results = append(results, r)
+	}
+	return slices.DeleteFunc(results, func(r *build.Result) bool { return called[absPath(r.File)] }), nil
+}
 
 // LoadFiles reads files and directories (recursively: *.yaml, *.yml, *.json,
-// *.cue, *.bicep), imports each in the given format (Auto: detected per file,
+// *.cue, *.bicep, *.tf), imports each in the given format (Auto: detected per file,
 // and ARM parameters files found in directories skipped; Bicep files are
-// always compiled as Bicep), loads native files with schema.Load, and
+// always compiled as Bicep; each directory of .tf and .tf.json files is
+// read once as a Terraform root module, unless another one calls it as a
+// local module), loads native files with schema.Load, and
 // merges everything into one Deployment. A directory's main.bicep is
 // skipped when main.json is next to it: that is what `bicep build` writes,
 // and reading both would import every resource twice. A template
@@ -253,12 +305,23 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 		return nil, err
 	}
 	var native []schema.Source
-	var results []*build.Result
 	sources := map[string][]byte{}
 	templates := 0
 	var parseIssues []schema.Issue // files that cannot be parsed
 	var skipped, unreadable []Skipped
+	results, err := loadHCL(files)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		for _, f := range r.Linked {
+			sources[f.Name] = f.Data
+		}
+	}
 	for _, f := range files {
+		if tfconfig.IsConfigFile(f) {
+			continue // read by loadHCL
+		}
 		var src []byte
 		if f == StdinPath {
 			src = opts.Stdin
@@ -422,7 +485,7 @@ func expand(paths []string, exclude func(string) bool) (files []string, named ma
 		files = append(files, withoutBuiltBicep(found)...)
 	}
 	if len(files) == 0 {
-		return nil, nil, fmt.Errorf("%s: no .yaml, .yml, .json, .cue or .bicep files found", strings.Join(paths, ", "))
+		return nil, nil, fmt.Errorf("%s: no .yaml, .yml, .json, .cue, .bicep or .tf files found", strings.Join(paths, ", "))
 	}
 	return files, named, nil
 }

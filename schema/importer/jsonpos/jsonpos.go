@@ -41,9 +41,13 @@ func (k Kind) String() string {
 	return [...]string{"null", "boolean", "number", "string", "object", "array"}[k]
 }
 
-// Pos is a 1-based line and byte column in the source.
+// Pos is a 1-based line and byte column in the source. File is empty for
+// positions in the file being imported, which is all a JSON parse yields;
+// readers of formats made of several files (a Terraform module's .tf
+// files) set it to the file the position is in.
 type Pos struct {
 	Line, Col int
+	File      string
 }
 
 // Value is one JSON value with its position. For a value that is an object

@@ -31,7 +31,7 @@ func TestParsePositions(t *testing.T) {
 		if tt.v == nil {
 			t.Fatalf("case %d: nil value", i)
 		}
-		if tt.v.Kind != tt.kind || tt.v.Pos != (Pos{tt.line, tt.col}) || tt.v.KeyPos != (Pos{tt.keyLine, tt.keyCo}) {
+		if tt.v.Kind != tt.kind || tt.v.Pos != (Pos{Line: tt.line, Col: tt.col}) || tt.v.KeyPos != (Pos{Line: tt.keyLine, Col: tt.keyCo}) {
 			t.Errorf("case %d: got %v at %v key %v, want %v at %d:%d key %d:%d", i, tt.v.Kind, tt.v.Pos, tt.v.KeyPos, tt.kind, tt.line, tt.col, tt.keyLine, tt.keyCo)
 		}
 	}
@@ -71,7 +71,7 @@ func TestParseUTF16(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := v.Items()[0].Get("interfacealias")
-	if s, _ := got.Str(); s != "Ethernet" || got.KeyPos != (Pos{2, 4}) {
+	if s, _ := got.Str(); s != "Ethernet" || got.KeyPos != (Pos{Line: 2, Col: 4}) {
 		t.Errorf("got %q at %v", s, got.KeyPos)
 	}
 }
@@ -127,10 +127,10 @@ func TestParseARMLeniency(t *testing.T) {
 		t.Errorf("b = %q", s)
 	}
 	// Lines inside comments and strings are counted.
-	if got := v.Get("c").KeyPos; got != (Pos{7, 3}) {
+	if got := v.Get("c").KeyPos; got != (Pos{Line: 7, Col: 3}) {
 		t.Errorf("c at %v, want 7:3", got)
 	}
-	if got := v.Get("a").KeyPos; got != (Pos{4, 17}) { // after a narrow no-break space
+	if got := v.Get("a").KeyPos; got != (Pos{Line: 4, Col: 17}) { // after a narrow no-break space
 		t.Errorf("a at %v, want 4:17", got)
 	}
 	for _, bad := range []struct{ src, msg string }{

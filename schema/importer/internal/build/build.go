@@ -54,12 +54,13 @@ func NewFile(name string) *File {
 	return &File{Name: name, Result: Result{File: name, Deployment: &schema.Deployment{}}}
 }
 
-// Pos is the position of v's value token.
+// Pos is the position of v's value token: in the file its Pos names, else
+// in the file being imported.
 func (f *File) Pos(v *jsonpos.Value) schema.Pos {
 	if v == nil {
 		return schema.Pos{File: f.Name}
 	}
-	return schema.Pos{File: f.Name, Line: v.Pos.Line, Column: v.Pos.Col}
+	return f.at(v.Pos)
 }
 
 // KeyPos is the position of v's key when v is an object member (where the
@@ -68,7 +69,15 @@ func (f *File) KeyPos(v *jsonpos.Value) schema.Pos {
 	if v == nil {
 		return schema.Pos{File: f.Name}
 	}
-	return schema.Pos{File: f.Name, Line: v.KeyPos.Line, Column: v.KeyPos.Col}
+	return f.at(v.KeyPos)
+}
+
+func (f *File) at(p jsonpos.Pos) schema.Pos {
+	file := p.File
+	if file == "" {
+		file = f.Name
+	}
+	return schema.Pos{File: file, Line: p.Line, Column: p.Col}
 }
 
 // Issuef records an issue at p.

@@ -40,7 +40,11 @@ func (rd *reader) value(field, attr string) (*jsonpos.Value, bool) {
 		if at == nil {
 			at = u
 		}
-		rd.f.Unknown(rd.node, field, at, "Terraform attribute "+attr+" is known only after apply")
+		why := u.Text // the reason a configuration reader gives
+		if why == "" {
+			why = "Terraform attribute " + attr + " is known only after apply"
+		}
+		rd.f.Unknown(rd.node, field, at, why)
 		return nil, false
 	}
 	if v.IsNull() {

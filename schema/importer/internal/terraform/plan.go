@@ -60,10 +60,54 @@ func Import(file string, src []byte) (*build.Result, error) {
 			im.add(v, v.Get("values"), nil, refs)
 		})
 	}
+	return im.result(), nil
+}
+
+// result builds the model from the resources added and resolves the pool
+// memberships within it.
+func (im *importer) result() *build.Result {
 	im.run()
 	r := &im.f.Result
 	r.Pending = build.Resolve(r.Deployment, r.Pending)
-	return r, nil
+	return r
+}
+
+// Resource is one resource instance read from somewhere else than a plan
+// (a Terraform configuration's .tf files).
+type Resource struct {
+	// Addr is the instance's full address: module path, type, name and
+	// instance key (`module.lb.azurerm_lb_rule.r["sql"]`); Type is its
+	// resource type.
+	Addr, Type string
+	// Values holds the attributes, nested blocks as arrays of objects,
+	// as a plan's change.after does; each value is positioned where the
+	// configuration sets it (jsonpos.Pos.File naming the file), and
+	// Values itself at the resource block.
+	Values *jsonpos.Value
+	// Unknown has the shape of a plan's after_unknown: Bool true where a
+	// value is unknown, its Text saying why (the model uses it instead of
+	// "known only after apply" when set). Nil when everything is known.
+	Unknown *jsonpos.Value
+	// Refs lists, per attribute path ("block.attr" for nested blocks), the
+	// addresses the attribute's expression refers to, as a plan's
+	// configuration references do ("azurerm_lb.web.id").
+	Refs map[string][]string
+}
+
+// ImportResources builds the model from resources read from a
+// configuration; name is what the result's File names (the module
+// directory).
+func ImportResources(name string, rs []Resource) *build.Result {
+	im := newImporter(build.NewFile(name))
+	for _, r := range rs {
+		if !strings.HasPrefix(r.Type, "azurerm_") || r.Values.IsNull() {
+			continue
+		}
+		base, index := splitIndex(r.Addr)
+		im.resources = append(im.resources, &res{v: r.Values, addr: r.Addr, base: base, typ: r.Type, index: index,
+			after: r.Values, unknown: r.Unknown, refs: r.Refs})
+	}
+	return im.result()
 }
 
 func plannedResources(mod *jsonpos.Value, fn func(*jsonpos.Value)) {

@@ -1,0 +1,106 @@
+package tfconfig
+
+import (
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// subscription is the subscription of synthesized resource IDs.
+const subscription = "/subscriptions/00000000-0000-0000-0000-000000000000"
+
+// idParts says how the ID of a resource type is made: from the resource
+// group's ID and the provider path (provider, segments alternating a
+// literal and an attribute, the last attribute the resource's name), or
+// from its parent's ID attribute and one segment.
+var idParts = map[string]struct {
+	parent   string   // attribute holding the parent's ID; "" for a top-level resource
+	segments []string // literal, attribute, literal, attribute...
+}{
+	"azurerm_resource_group":                    {segments: nil},
+	"azurerm_lb":                                {segments: []string{"Microsoft.Network/loadBalancers", "name"}},
+	"azurerm_public_ip":                         {segments: []string{"Microsoft.Network/publicIPAddresses", "name"}},
+	"azurerm_network_interface":                 {segments: []string{"Microsoft.Network/networkInterfaces", "name"}},
+	"azurerm_virtual_network":                   {segments: []string{"Microsoft.Network/virtualNetworks", "name"}},
+	"azurerm_network_security_group":            {segments: []string{"Microsoft.Network/networkSecurityGroups", "name"}},
+	"azurerm_subnet":                            {segments: []string{"Microsoft.Network/virtualNetworks", "virtual_network_name", "subnets", "name"}},
+	"azurerm_windows_virtual_machine":           {segments: []string{"Microsoft.Compute/virtualMachines", "name"}},
+	"azurerm_linux_virtual_machine":             {segments: []string{"Microsoft.Compute/virtualMachines", "name"}},
+	"azurerm_virtual_machine":                   {segments: []string{"Microsoft.Compute/virtualMachines", "name"}},
+	"azurerm_availability_set":                  {segments: []string{"Microsoft.Compute/availabilitySets", "name"}},
+	"azurerm_linux_virtual_machine_scale_set":   {segments: []string{"Microsoft.Compute/virtualMachineScaleSets", "name"}},
+	"azurerm_windows_virtual_machine_scale_set": {segments: []string{"Microsoft.Compute/virtualMachineScaleSets", "name"}},
+	"azurerm_lb_backend_address_pool":           {parent: "loadbalancer_id", segments: []string{"backendAddressPools", "name"}},
+	"azurerm_lb_probe":                          {parent: "loadbalancer_id", segments: []string{"probes", "name"}},
+	"azurerm_lb_rule":                           {parent: "loadbalancer_id", segments: []string{"loadBalancingRules", "name"}},
+	"azurerm_lb_nat_rule":                       {parent: "loadbalancer_id", segments: []string{"inboundNatRules", "name"}},
+	"azurerm_lb_outbound_rule":                  {parent: "loadbalancer_id", segments: []string{"outboundRules", "name"}},
+}
+
+// resourceID synthesizes the Azure resource ID of a resource of type typ
+// with attribute values obj, as the provider would report it after apply.
+// An ID made of an unknown part is unknown for the same reason; a type
+// lbcheck does not know has an unknown ID.
+func resourceID(typ, addr string, obj cty.Value) cty.Value {
+	switch typ {
+	case "azurerm_network_interface_backend_address_pool_association":
+		// The provider's ID: "<nic id>/ipConfigurations/<name>|<pool id>".
+		return join(addr, obj, "network_interface_id", "=/ipConfigurations/", "ip_configuration_name", "=|", "backend_address_pool_id")
+	case "azurerm_network_interface_nat_rule_association":
+		return join(addr, obj, "network_interface_id", "=/ipConfigurations/", "ip_configuration_name", "=|", "nat_rule_id")
+	}
+	p, ok := idParts[typ]
+	if !ok {
+		return unknown("the id of %s is known only after apply", addr)
+	}
+	var parts []string
+	if p.parent != "" {
+		parts = append(parts, p.parent)
+	} else {
+		parts = append(parts, "="+subscription+"/resourceGroups/")
+		if typ == "azurerm_resource_group" {
+			return join(addr, obj, append(parts, "name")...)
+		}
+		parts = append(parts, "resource_group_name", "=/providers")
+	}
+	for i, s := range p.segments {
+		if i%2 == 0 {
+			parts = append(parts, "=/"+s+"/")
+		} else {
+			parts = append(parts, s)
+		}
+	}
+	return join(addr, obj, parts...)
+}
+
+// join concatenates parts: "=text" literally, others as the string value
+// of that attribute of obj.
+func join(addr string, obj cty.Value, parts ...string) cty.Value {
+	var b strings.Builder
+	var marks []cty.ValueMarks
+	known := true
+	for _, part := range parts {
+		if lit, ok := strings.CutPrefix(part, "="); ok {
+			b.WriteString(lit)
+			continue
+		}
+		v := cty.NullVal(cty.String)
+		if obj.Type().IsObjectType() && obj.Type().HasAttribute(part) {
+			v = obj.GetAttr(part)
+		}
+		v, m := v.Unmark()
+		marks = append(marks, m)
+		switch {
+		case !v.IsKnown():
+			known = false
+		case v.IsNull() || v.Type() != cty.String:
+			return unknown("the id of %s is unknown: its %s is not set to a string", addr, part)
+		default:
+			b.WriteString(v.AsString())
+		}
+	}
+	if !known {
+		return cty.DynamicVal.WithMarks(marks...)
+	}
+	return cty.StringVal(b.String())
+}

@@ -1,0 +1,267 @@
+package tfconfig
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/importer/internal/terraform"
+	tu "github.com/lbcheck/lbcheck/schema/importer/internal/testutil"
+)
+
+// lb is an internal load balancer with one pool, probe and rule; the
+// tests add to it.
+const lb = `
+resource "azurerm_lb" "ilb" {
+  name                = "ilb"
+  resource_group_name = "rg"
+  sku                 = "Standard"
+  frontend_ip_configuration {
+    name               = "fe"
+    private_ip_address = "10.0.0.10"
+  }
+}
+resource "azurerm_lb_backend_address_pool" "pool" {
+  name            = "pool"
+  loadbalancer_id = azurerm_lb.ilb.id
+}
+`
+
+func write(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		opts  Options
+		check func(t *testing.T, dir string, c *Config, d *schema.Deployment)
+	}{{
+		name: "variables: default < terraform.tfvars < auto.tfvars (lexical) < VarFiles < Vars",
+		files: map[string]string{
+			"main.tf": lb + `
+variable "a" { default = 1 }
+variable "b" { default = 1 }
+variable "c" { default = 1 }
+variable "d" { default = 1 }
+variable "e" { default = 1 }
+resource "azurerm_lb_probe" "p" {
+  name            = "p-${var.a}${var.b}${var.c}${var.d}${var.e}"
+  loadbalancer_id = azurerm_lb.ilb.id
+  port            = var.e
+}`,
+			"terraform.tfvars":   "b = 2\nc = 2\nd = 2\ne = 2\n",
+			"a.auto.tfvars":      "c = 3\nd = 3\n",
+			"b.auto.tfvars.json": `{"d": 4, "e": 4}`,
+			"extra.tfvars":       "e = 5\n",
+		},
+		opts: Options{VarFiles: []string{"extra.tfvars"}, Vars: map[string]string{"e": "2 * 3"}},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			if p := d.LoadBalancers[0].Probes[0]; p.Name != "p-12346" || p.Port != 6 {
+				t.Errorf("probe %s port %d, want p-12346 port 6", p.Name, p.Port)
+			}
+		},
+	}, {
+		name: "locals in any order, count, conditional, for expression, references",
+		files: map[string]string{"main.tf": lb + `
+locals {
+  ports = { for p in local.list : p => p + 8000 }
+  list  = [80, 443]
+}
+resource "azurerm_lb_rule" "r" {
+  count                          = length(local.list)
+  name                           = "r${count.index}"
+  loadbalancer_id                = azurerm_lb.ilb.id
+  frontend_ip_configuration_name = azurerm_lb.ilb.frontend_ip_configuration[0].name
+  backend_address_pool_ids       = [azurerm_lb_backend_address_pool.pool.id]
+  protocol                       = "Tcp"
+  frontend_port                  = local.list[count.index]
+  backend_port                   = local.ports[local.list[count.index]]
+  enable_floating_ip             = count.index == 0 ? true : false
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			rs := d.LoadBalancers[0].LoadBalancingRules
+			if len(rs) != 2 || rs[1].Name != "r1" || rs[1].BackendPort != 8443 || rs[1].FrontendIPConfiguration != "fe" ||
+				rs[1].BackendAddressPool != "pool" || !rs[0].EnableFloatingIP || rs[1].EnableFloatingIP {
+				t.Errorf("rules %+v %+v", rs[0], rs[1])
+			}
+		},
+	}, {
+		name: "for_each over a set and a map, dynamic block, association to the pool",
+		files: map[string]string{"main.tf": lb + `
+variable "vms" { default = { web1 = "10.0.0.4", web2 = "10.0.0.5" } }
+resource "azurerm_network_interface" "nic" {
+  for_each            = var.vms
+  name                = "${each.key}-nic"
+  resource_group_name = "rg"
+  dynamic "ip_configuration" {
+    for_each = [each.value]
+    content {
+      name               = "ipconfig1"
+      private_ip_address = ip_configuration.value
+    }
+  }
+}
+resource "azurerm_network_interface_backend_address_pool_association" "a" {
+  for_each                = toset(["web1", "web2"])
+  network_interface_id    = azurerm_network_interface.nic[each.key].id
+  ip_configuration_name   = "ipconfig1"
+  backend_address_pool_id = azurerm_lb_backend_address_pool.pool.id
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			if len(d.VMs) != 2 || d.VMs[1].NetworkInterfaces[0].IPConfigurations[0].PrivateIPAddress != "10.0.0.5" {
+				t.Errorf("vms %+v", d.VMs)
+			}
+			if m := d.LoadBalancers[0].BackendAddressPools[0].Members; len(m) != 2 || m[0].NetworkInterface != "web1-nic" {
+				t.Errorf("members %+v", m)
+			}
+		},
+	}, {
+		name: "a data source and a registry module are unknown, with reasons",
+		files: map[string]string{"main.tf": lb + `
+data "azurerm_lb" "other" {
+  name                = "other"
+  resource_group_name = "rg"
+}
+module "ports" {
+  source  = "Azure/loadbalancer/azurerm"
+  version = "4.4.0"
+}
+resource "azurerm_lb_rule" "r" {
+  name                           = "r"
+  loadbalancer_id                = azurerm_lb.ilb.id
+  frontend_ip_configuration_name = data.azurerm_lb.other.frontend_ip_configuration[0].name
+  protocol                       = "Tcp"
+  frontend_port                  = module.ports.port
+  backend_port                   = upper(module.ports.port)
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			r := d.LoadBalancers[0].LoadBalancingRules[0]
+			for field, want := range map[string]string{
+				"frontendIPConfiguration": "data source data.azurerm_lb.other is read only at plan time",
+				"frontendPort":            "module.ports comes from the registry (Azure/loadbalancer/azurerm): lbcheck reads local modules only",
+				"backendPort":             "module.ports comes from the registry",
+			} {
+				if why, ok := r.Unknown(field); !ok || !strings.Contains(why, want) {
+					t.Errorf("%s: unknown %v %q, want %q", field, ok, why, want)
+				}
+			}
+			src, _ := os.ReadFile(filepath.Join(dir, "main.tf"))
+			tu.CheckPos(t, "frontendPort", r.At("frontendPort"), tu.PosOf(t, filepath.Join(dir, "main.tf"), src, "frontend_port ", 1))
+		},
+	}, {
+		name: "a local module: outputs, prefixed addresses, positions in its files",
+		files: map[string]string{
+			"main.tf": lb + `
+module "rules" {
+  source = "./modules/rules"
+  lb_id  = azurerm_lb.ilb.id
+  port   = 1433
+}
+resource "azurerm_lb_probe" "p" {
+  name            = "p"
+  loadbalancer_id = azurerm_lb.ilb.id
+  port            = module.rules.probe_port
+}`,
+			"modules/rules/main.tf": `
+variable "lb_id" {}
+variable "port" { type = number }
+resource "azurerm_lb_rule" "r" {
+  name                           = "sql"
+  loadbalancer_id                = var.lb_id
+  frontend_ip_configuration_name = "fe"
+  protocol                       = "Tcp"
+  frontend_port                  = var.port
+  backend_port                   = var.port
+  floating_ip_enabled            = true
+}
+output "probe_port" { value = 59999 }
+`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			l := d.LoadBalancers[0]
+			if len(l.LoadBalancingRules) != 1 || l.LoadBalancingRules[0].FrontendPort != 1433 || l.Probes[0].Port != 59999 {
+				t.Fatalf("rules %+v probes %+v", l.LoadBalancingRules, l.Probes)
+			}
+			mod := filepath.Join(dir, "modules", "rules", "main.tf")
+			src, _ := os.ReadFile(mod)
+			tu.CheckPos(t, "floating IP", l.LoadBalancingRules[0].At("enableFloatingIP"), tu.PosOf(t, mod, src, "floating_ip_enabled", 1))
+			if len(c.Modules) != 1 || c.Modules[0] != filepath.Join(dir, "modules", "rules") {
+				t.Errorf("modules %v", c.Modules)
+			}
+			found := false
+			for _, r := range c.Resources {
+				found = found || r.Addr == "module.rules.azurerm_lb_rule.r"
+			}
+			if !found {
+				t.Errorf("no module.rules.azurerm_lb_rule.r in %v", c.Resources)
+			}
+		},
+	}, {
+		name:  "syntax errors are issues at their line",
+		files: map[string]string{"main.tf": lb, "broken.tf": "resource \"azurerm_lb\" {\n  name = \n}\n"},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			if len(c.Issues) == 0 || c.Issues[0].Rule != schema.RuleParse || c.Issues[0].Pos.File != filepath.Join(dir, "broken.tf") {
+				t.Errorf("issues %v", c.Issues)
+			}
+			if len(d.LoadBalancers) != 1 {
+				t.Errorf("the other file's load balancer is lost")
+			}
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := write(t, tt.files)
+			for i, f := range tt.opts.VarFiles {
+				tt.opts.VarFiles[i] = filepath.Join(dir, f)
+			}
+			c, err := Load(dir, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := terraform.ImportResources(dir, c.Resources)
+			if len(r.Deployment.LoadBalancers) == 0 {
+				t.Fatalf("no load balancer; issues %v %v", c.Issues, r.Issues)
+			}
+			tt.check(t, dir, c, r.Deployment)
+		})
+	}
+}
+
+// FuzzLoad checks that no configuration makes the reader panic or run
+// unbounded.
+func FuzzLoad(f *testing.F) {
+	f.Add(lb + `resource "azurerm_lb_rule" "r" { count = 2; name = "r${count.index}" }`)
+	f.Add(`locals { a = local.b; b = local.a }` + "\n" + `module "m" { source = "./" }`)
+	f.Add(`resource "azurerm_network_interface" "n" {
+  for_each = toset(["a"])
+  dynamic "ip_configuration" {
+    for_each = range(3)
+    content { name = "c${ip_configuration.key}" }
+  }
+}`)
+	f.Fuzz(func(t *testing.T, src string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		terraform.ImportResources(dir, c.Resources)
+	})
+}
