@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lbcheck/lbcheck/internal/prereq"
+	"github.com/lbcheck/lbcheck/internal/testtree"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -18,8 +19,7 @@ import (
 // (LB2001), a Kubernetes manifest and a workflow, which are no deployment.
 func ciRepo(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, src := range map[string]string{
+	return testtree.Write(t, map[string]string{
 		"deploy/lb.yaml": `loadBalancers:
   - name: web
     type: internal
@@ -40,16 +40,7 @@ guests:
 		"k8s/svc.yaml":             "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n",
 		".github/workflows/ci.yml": "on: [push]\njobs:\n  t: {runs-on: ubuntu-latest}\n",
 		"README.md":                "# repo\n",
-	} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	})
 }
 
 // action is the part of action.yml the test reads.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbcheck/lbcheck/internal/testtree"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/terraform"
 	tu "github.com/lbcheck/lbcheck/schema/importer/internal/testutil"
@@ -28,21 +29,6 @@ resource "azurerm_lb_backend_address_pool" "pool" {
   loadbalancer_id = azurerm_lb.ilb.id
 }
 `
-
-func write(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, src := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 func TestLoad(t *testing.T) {
 	tests := []struct {
@@ -224,7 +210,7 @@ output "probe_port" { value = 59999 }
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := write(t, tt.files)
+			dir := testtree.Write(t, tt.files)
 			for i, f := range tt.opts.VarFiles {
 				tt.opts.VarFiles[i] = filepath.Join(dir, f)
 			}
