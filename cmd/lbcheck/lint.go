@@ -38,7 +38,7 @@ func newLintCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint [PATH...]",
 		Short: "Check load balancer and guest declarations for Floating IP / DSR mistakes",
-		Long: `Lint loads the YAML, JSON, CUE and Bicep files named (directories are
+		Long: `Lint loads the YAML, JSON, CUE, Bicep and Terraform files named (directories are
 searched recursively, except .git, node_modules, .terraform and vendor;
 default "."), validates them against the lbcheck schema, and runs every
 rule in the catalogue ('lbcheck rules' lists them). A YAML or JSON file
@@ -82,6 +82,15 @@ what 'bicep build' wrote from it. Bicep has no source map, so findings point
 at the .bicep line found by structure (the declaration, then each property
 and array item): close, but approximate. .bicepparam files are not read
 yet: turn them into a parameters file with 'bicep build-params'.
+
+Terraform configurations (.tf, .tf.json) are read without Terraform or a
+plan: each directory of them is one root module (terraform.tfvars and
+*.auto.tfvars apply; variables, locals, count, for_each, dynamic blocks,
+conditionals and local modules are evaluated, resource IDs stand for the
+Azure IDs they would be). Data sources and registry modules are not read:
+what depends on them is unknown, and reported as LB0010 where a rule needs
+it. A directory another one calls as a local module is read through that
+call only.
 
 Inputs are bounded: only regular files of at most 64 MiB are read (a FIFO or
 device is an error naming it), YAML aliases may expand to 64 MiB, and a CUE
