@@ -38,10 +38,10 @@ func newLintCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint [PATH...]",
 		Short: "Check load balancer and guest declarations for Floating IP / DSR mistakes",
-		Long: `Lint loads the YAML, JSON, CUE, Bicep and Terraform files named (directories are
-searched recursively, except .git, node_modules, .terraform and vendor;
-default "."), validates them against the lbcheck schema, and runs every
-rule in the catalogue ('lbcheck rules' lists them). A YAML or JSON file
+		Long: `Lint loads the YAML, JSON, CUE, Bicep and Terraform files named
+(directories are searched recursively, except .git, node_modules,
+.terraform and vendor; default "."), validates them against the lbcheck
+schema, and runs every rule in the catalogue ('lbcheck rules' lists them). A YAML or JSON file
 found in a directory that is clearly no deployment (a Kubernetes manifest,
 a GitHub Actions workflow, a Compose file, any file whose top-level keys are
 none of loadBalancers, vms and guests, nor an ARM, az, Terraform or Windows
