@@ -15,6 +15,7 @@
 package tfconfig
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,9 +62,22 @@ const (
 	maxInstances   = 1024 // instances of one resource or module call
 )
 
-// Load reads the root module in dir. The error is non-nil only when a file
-// cannot be read.
+// Load reads the root module in dir. The error is non-nil when a file
+// cannot be read or the evaluation exceeds a budget (MaxTime, MaxMemory,
+// MaxValues: a *childeval.LimitError).
 func Load(dir string, opts Options) (*Config, error) {
+	in, err := json.Marshal(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := preflight.Run(dir, in); err != nil {
+		return nil, err
+	}
+	return load(dir, opts)
+}
+
+// load is Load without the budgets.
+func load(dir string, opts Options) (*Config, error) {
 	l := &loader{parser: hclparse.NewParser(), read: map[string]bool{}, cfg: &Config{}}
 	root, err := l.module(filepath.Clean(dir), "", 0)
 	if err != nil {

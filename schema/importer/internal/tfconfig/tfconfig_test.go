@@ -1,8 +1,11 @@
 package tfconfig
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/terraform"
 	tu "github.com/lbcheck/lbcheck/schema/importer/internal/testutil"
+	"github.com/lbcheck/lbcheck/schema/internal/childeval"
 )
 
 // lb is an internal load balancer with one pool, probe and rule; the
@@ -245,9 +249,45 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 		c, err := Load(dir, Options{})
+		if _, over := errors.AsType[*childeval.LimitError](err); over {
+			return
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
 		terraform.ImportResources(dir, c.Resources)
 	})
+}
+
+// TestBudgets loads configurations a few lines long that compute too much:
+// each is an error naming the directory and the budget, and nothing is
+// evaluated in the test process itself.
+func TestBudgets(t *testing.T) {
+	doubling := func(n int, first, next string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "locals {\n  v0 = %s\n", first)
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(&b, "  v%d = %s\n", i, strings.ReplaceAll(next, "P", fmt.Sprintf("local.v%d", i-1)))
+		}
+		fmt.Fprintf(&b, "}\nresource \"azurerm_lb\" \"l\" {\n  name = \"l\"\n  tags = { t = local.v%d }\n}\n", n)
+		return b.String()
+	}
+	memory := "evaluating this Terraform configuration needs more than 1 GiB of memory, the most lbcheck allows one root module"
+	slow := "evaluating this Terraform configuration takes more than 10s, the most lbcheck allows one root module"
+	for _, tc := range []struct {
+		name, src string
+		want      []string // the error starts with one of them, after "DIR: "
+	}{
+		{"values", doubling(18, `["x"]`, "[P, P]"), []string{"the resource instances of this Terraform configuration hold more than 250000 values, the most lbcheck reads from one root module; azurerm_lb.l is the first beyond"}},
+		{"string", doubling(40, `"x"`, `"${P}${P}"`), []string{memory, slow}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := testtree.Write(t, map[string]string{"main.tf": tc.src})
+			_, err := Load(dir, Options{})
+			var limit *childeval.LimitError
+			if !errors.As(err, &limit) || !slices.ContainsFunc(tc.want, func(w string) bool { return strings.HasPrefix(err.Error(), dir+": "+w) }) {
+				t.Errorf("error %v, want a limit error starting with one of %q", err, tc.want)
+			}
+		})
+	}
 }
