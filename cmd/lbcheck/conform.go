@@ -68,7 +68,7 @@ Floating IP on and off, DSR replies, guest host models) and extended cases
 (distribution, stickiness, health probes), each on a small embedded
 deployment. With --config the generic cases run on your deployment instead,
 read like lint's inputs (every format lint reads; --input-format,
---parameters and --vm apply to each --config): for every load-balancing rule
+--parameters, --vm, --var-file and --var apply to each --config): for every load-balancing rule
 and inbound NAT rule, flows to the frontend must reach every pool member,
 each with the destination its Floating IP mode prescribes, and every
 member's answer must come from the frontend, bypassing the mux; every VM

@@ -87,15 +87,17 @@ Terraform configurations (.tf, .tf.json) are read without Terraform or a
 plan: each directory of them is one root module (terraform.tfvars and
 *.auto.tfvars apply; variables, locals, count, for_each, dynamic blocks,
 conditionals and local modules are evaluated, resource IDs stand for the
-Azure IDs they would be). Data sources and registry modules are not read:
-what depends on them is unknown, and reported as LB0010 where a rule needs
-it. A directory another one calls as a local module is read through that
-call only.
+Azure IDs they would be; --var-file and --var set variables as terraform
+plan does, for every root module read). Data sources and registry modules
+are not read: what depends on them is unknown, and reported as LB0010 where
+a rule needs it. A directory another one calls as a local module is read
+through that call only.
 
 Inputs are bounded: only regular files of at most 64 MiB are read (a FIFO or
 device is an error naming it), YAML aliases may expand to 64 MiB, and a CUE
 file is evaluated first in a child process limited to 10 s, 1 GiB and
-1,000,000 values; ARM templates to 1,000,000 evaluation steps and 32 MiB of
+1,000,000 values, a Terraform root module likewise to 10 s, 1 GiB and
+250,000 values; ARM templates to 1,000,000 evaluation steps and 32 MiB of
 values.
 
 The path - reads standard input (named stdin.json or stdin.yaml in findings,
@@ -133,7 +135,10 @@ compiled, an input over one of the limits).`,
   lbcheck lint --baseline .lbcheck-baseline.json deploy/
 
   # a Bicep file, compiled by the Bicep CLI on PATH
-  lbcheck lint --parameters main.parameters.json main.bicep`,
+  lbcheck lint --parameters main.parameters.json main.bicep
+
+  # a Terraform configuration with the variables of its production plan
+  lbcheck lint --var-file prod.tfvars --var 'location=westeurope' infra/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := lintConfig(opts.configFile)
 			if err != nil {

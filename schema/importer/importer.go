@@ -75,7 +75,7 @@ func ParseFormat(s string) (Format, error) {
 	if slices.Contains(Formats, f) {
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown input format %q (want one of auto, native, arm, terraform, windows; .bicep files are recognised by their extension)", s)
+	return "", fmt.Errorf("unknown input format %q (want one of auto, native, arm, terraform, windows; .bicep, .tf and .tf.json files are recognised by their extension)", s)
 }
 
 // Options are inputs besides the files themselves.
@@ -95,10 +95,23 @@ type Options struct {
 	// directories a directory's walk finds (besides ExcludedDirs); named
 	// paths are always read.
 	Exclude func(path string) bool
+	// TerraformVarFiles and TerraformVars give variables of every
+	// Terraform root module read their values, as `terraform plan
+	// -var-file F -var NAME=VALUE` does (after terraform.tfvars and
+	// *.auto.tfvars; -var values are literal strings unless the variable's
+	// type is a collection or structure, then HCL); a variable a module
+	// does not declare is ignored.
+	TerraformVarFiles []string
+	TerraformVars     map[string]string
 	// Stdin is what the path "-" reads (standard input, read by the
 	// caller). Findings name it stdin.json when it starts like JSON,
 	// stdin.yaml otherwise.
 	Stdin []byte
+}
+
+// terraform is what tfconfig takes of o.
+func (o Options) terraform() tfconfig.Options {
+	return tfconfig.Options{VarFiles: o.TerraformVarFiles, Vars: o.TerraformVars}
 }
 
 // StdinPath is the path that stands for standard input (Options.Stdin).
@@ -188,7 +201,7 @@ func importOne(format Format, filename string, src []byte, opts Options) (*build
 	case Terraform:
 		return terraform.Import(filename, src)
 	case TerraformHCL:
-		r, _, err := importHCL(filepath.Dir(filename))
+		r, _, err := importHCL(filepath.Dir(filename), opts.terraform())
 		return r, err
 	case Windows:
 		vm := opts.VM
@@ -207,8 +220,8 @@ var inputExts = []string{".yaml", ".yml", ".json", ".cue", ".bicep", ".tf"}
 // importHCL reads the Terraform root module in dir; the result's Linked
 // are the files it read, its own and its local modules', and modules the
 // directories of those modules.
-func importHCL(dir string) (r *build.Result, modules []string, err error) {
-	cfg, err := tfconfig.Load(dir, tfconfig.Options{})
+func importHCL(dir string, opts tfconfig.Options) (r *build.Result, modules []string, err error) {
+	cfg, err := tfconfig.Load(dir, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -221,7 +234,7 @@ func importHCL(dir string) (r *build.Result, modules []string, err error) {
 // loadHCL imports each directory of the Terraform configuration files
 // among files as a root module, except those another one calls as a
 // local module: they are read through that call.
-func loadHCL(files []string) ([]*build.Result, error) {
+func loadHCL(files []string, opts tfconfig.Options) ([]*build.Result, error) {
 	var dirs []string
 	for _, f := range files {
 		if d := filepath.Dir(f); tfconfig.IsConfigFile(f) && !slices.Contains(dirs, d) {
@@ -231,7 +244,7 @@ func loadHCL(files []string) ([]*build.Result, error) {
 	called := map[string]bool{}
 	var results []*build.Result
 	for _, d := range dirs {
-		r, modules, err := importHCL(d)
+		r, modules, err := importHCL(d, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -309,7 +322,7 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 	templates := 0
 	var parseIssues []schema.Issue // files that cannot be parsed
 	var skipped, unreadable []Skipped
-	results, err := loadHCL(files)
+	results, err := loadHCL(files, opts.terraform())
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/lbcheck/lbcheck/schema"
@@ -75,20 +76,34 @@ func typedStr[T ~string](rd *reader, dst *T, field, attr string) {
 	*dst = T(s)
 }
 
+// int reads a number; a string holding one is converted, as Terraform
+// converts a configuration's "80" for a number attribute.
 func (rd *reader) int(dst *int, field, attr string) {
 	if v, ok := rd.value(field, attr); ok {
 		if n, ok := v.Int(); ok {
 			*dst = n
 			return
 		}
+		if s, ok := v.Str(); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+				*dst = n
+				return
+			}
+		}
 		rd.typeError(field, v, "an integer")
 	}
 }
 
+// bool reads true or false; the strings "true" and "false" are
+// converted, as Terraform converts them for a bool attribute.
 func (rd *reader) bool(dst *bool, field, attr string) {
 	if v, ok := rd.value(field, attr); ok {
 		if v.Kind == jsonpos.Bool {
 			*dst = v.Bool
+			return
+		}
+		if s, ok := v.Str(); ok && (s == "true" || s == "false") {
+			*dst = s == "true"
 			return
 		}
 		rd.typeError(field, v, "true or false")

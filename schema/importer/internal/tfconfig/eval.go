@@ -160,6 +160,10 @@ func (l *loader) rootVars(m *module, opts Options) (map[string]cty.Value, error)
 		}
 	}
 	for _, name := range sortedKeys(opts.Vars) {
+		if !m.vars[name].parsesHCL() {
+			vals[name] = cty.StringVal(opts.Vars[name])
+			continue
+		}
 		expr, diags := hclsyntax.ParseExpression([]byte(opts.Vars[name]), "-var "+name, hcl.InitialPos)
 		if diags.HasErrors() {
 			vals[name] = unknown("variable %s: %s", name, diags.Error())
@@ -168,6 +172,19 @@ func (l *loader) rootVars(m *module, opts Options) (map[string]cty.Value, error)
 		vals[name] = value(expr, nil, name)
 	}
 	return vals, nil
+}
+
+// parsesHCL reports whether `-var` gives v's value as an HCL expression,
+// as Terraform parses it for a variable of a type that is not primitive
+// (a list, map, set, object, tuple or any); otherwise (no type, string,
+// number, bool, or a variable the module does not declare) the value is
+// the literal string, converted to the type later.
+func (v *variable) parsesHCL() bool {
+	if v == nil || v.typ == nil {
+		return false
+	}
+	ty, _, diags := typeexpr.TypeConstraintWithDefaults(v.typ.Expr)
+	return !diags.HasErrors() && !ty.IsPrimitiveType()
 }
 
 func exists(name string) bool {

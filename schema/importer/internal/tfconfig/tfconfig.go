@@ -37,7 +37,9 @@ type Options struct {
 	// VarFiles are .tfvars (or .tfvars.json) files, applied in order after
 	// the directory's own.
 	VarFiles []string
-	// Vars are HCL expressions by variable name, applied last.
+	// Vars are values by variable name, as `-var NAME=VALUE` gives them,
+	// applied last: the literal string for a variable of a primitive type
+	// or none, an HCL expression for any other type (see parsesHCL).
 	Vars map[string]string
 }
 

@@ -41,7 +41,7 @@ func TestLoad(t *testing.T) {
 		opts  Options
 		check func(t *testing.T, dir string, c *Config, d *schema.Deployment)
 	}{{
-		name: "variables: default < terraform.tfvars < auto.tfvars (lexical) < VarFiles < Vars",
+		name: "variables: default < terraform.tfvars < auto.tfvars (lexical) < VarFiles < Vars (-var: literal for primitive types, HCL for others)",
 		files: map[string]string{
 			"main.tf": lb + `
 variable "a" { default = 1 }
@@ -49,20 +49,28 @@ variable "b" { default = 1 }
 variable "c" { default = 1 }
 variable "d" { default = 1 }
 variable "e" { default = 1 }
+variable "f" {
+  type    = list(number)
+  default = [1]
+}
 resource "azurerm_lb_probe" "p" {
-  name            = "p-${var.a}${var.b}${var.c}${var.d}${var.e}"
-  loadbalancer_id = azurerm_lb.ilb.id
-  port            = var.e
+  name                = "p-${var.a}${var.b}${var.c}${var.d}${var.e}"
+  loadbalancer_id     = azurerm_lb.ilb.id
+  port                = var.e
+  interval_in_seconds = var.f[0]
 }`,
 			"terraform.tfvars":   "b = 2\nc = 2\nd = 2\ne = 2\n",
 			"a.auto.tfvars":      "c = 3\nd = 3\n",
 			"b.auto.tfvars.json": `{"d": 4, "e": 4}`,
 			"extra.tfvars":       "e = 5\n",
 		},
-		opts: Options{VarFiles: []string{"extra.tfvars"}, Vars: map[string]string{"e": "2 * 3"}},
+		opts: Options{VarFiles: []string{"extra.tfvars"}, Vars: map[string]string{"e": "6", "f": "[2 * 4]"}},
 		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
-			if p := d.LoadBalancers[0].Probes[0]; p.Name != "p-12346" || p.Port != 6 {
-				t.Errorf("probe %s port %d, want p-12346 port 6", p.Name, p.Port)
+			// -var e=6 is the string "6" (e has no type), converted for
+			// the number attribute; f's type is a list, so -var f=[2 * 4]
+			// is an HCL expression.
+			if p := d.LoadBalancers[0].Probes[0]; p.Name != "p-12346" || p.Port != 6 || p.IntervalInSeconds != 8 {
+				t.Errorf("probe %s port %d interval %d, want p-12346 port 6 interval 8", p.Name, p.Port, p.IntervalInSeconds)
 			}
 		},
 	}, {
