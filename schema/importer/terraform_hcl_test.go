@@ -1,0 +1,93 @@
+package importer
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/lbcheck/lbcheck/internal/testtree"
+	"github.com/lbcheck/lbcheck/schema"
+)
+
+// ilbModule is a local module declaring an internal load balancer named
+// by its input.
+const ilbModule = `
+variable "name" {}
+resource "azurerm_lb" "this" {
+  name                = var.name
+  resource_group_name = "rg"
+  sku                 = "Standard"
+  frontend_ip_configuration {
+    name               = "fe"
+    private_ip_address = "10.0.0.4"
+  }
+}
+`
+
+// TestTerraformHCLDirectories: which directories become root modules,
+// what a named file reads, JSON syntax, and Detect by extension.
+func TestTerraformHCLDirectories(t *testing.T) {
+	dir := testtree.Write(t, map[string]string{
+		"infra/main.tf":             "module \"a\" {\n  source = \"./modules/ilb\"\n  name   = var.prefix\n}\n",
+		"infra/variables.tf":        `variable "prefix" { default = "web" }`,
+		"infra/modules/ilb/main.tf": ilbModule,
+		"other/main.tf.json":        `{"module": {"b": {"source": "../infra/modules/ilb", "name": "json"}}}`,
+		"json/lb.tf.json":           `{"resource": {"azurerm_lb": {"j": {"name": "j", "sku": "Standard", "frontend_ip_configuration": [{"name": "fe", "private_ip_address": "10.0.0.5"}]}}}}`,
+		"mixed/a.tf":                `resource "azurerm_lb" "m" { name = local.n }`,
+		"mixed/b.tf.json":           `{"locals": {"n": "from-json"}}`,
+	})
+	names := func(t *testing.T, paths ...string) []string {
+		t.Helper()
+		l, err := Load(Auto, paths, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, is := range l.Issues {
+			if is.Rule == schema.RuleParse || is.Rule == schema.RuleSchema {
+				t.Errorf("issue %s at %s: %s", is.Rule, is.Pos, is.Message)
+			}
+		}
+		var got []string
+		for _, lb := range l.Deployment.LoadBalancers {
+			got = append(got, lb.Name+"@"+filepath.ToSlash(must(filepath.Rel(dir, lb.Pos().File))))
+		}
+		slices.Sort(got)
+		return got
+	}
+	for _, tc := range []struct {
+		name  string
+		paths []string
+		want  []string
+	}{
+		// The walk finds five directories of configuration files; the
+		// module directory is called by infra and by other, so it is read
+		// only through their calls, with their inputs; mixed's .tf uses a
+		// local its .tf.json declares.
+		{"walk", []string{dir}, []string{"j@json/lb.tf.json", "json@infra/modules/ilb/main.tf", "from-json@mixed/a.tf", "web@infra/modules/ilb/main.tf"}},
+		// A named file reads its whole directory (variables.tf too).
+		{"named file", []string{filepath.Join(dir, "infra/main.tf")}, []string{"web@infra/modules/ilb/main.tf"}},
+		// The module directory on its own is a root module: its variable
+		// has no value, so the name is unknown (empty).
+		{"module alone", []string{filepath.Join(dir, "infra/modules/ilb")}, []string{"@infra/modules/ilb/main.tf"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			slices.Sort(tc.want)
+			if got := names(t, tc.paths...); !slices.Equal(got, tc.want) {
+				t.Errorf("load balancers %q, want %q", got, tc.want)
+			}
+		})
+	}
+
+	for name, want := range map[string]Format{"main.tf": TerraformHCL, "lb.TF.JSON": TerraformHCL, "terraform.tfvars": Native, "plan.json": Native} {
+		if got := Detect(name, []byte(`{}`)); got != want {
+			t.Errorf("Detect(%s) = %s, want %s", name, got, want)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
