@@ -35,7 +35,7 @@ func (rd *reader) block(name string, i int, n *schema.Node, path string) *reader
 // unknown (then marked unknown and reported).
 func (rd *reader) value(field, attr string) (*jsonpos.Value, bool) {
 	v := rd.after.Get(attr)
-	if u := rd.unk.Get(attr); u != nil && u.Kind == jsonpos.Bool && u.Bool {
+	if u := rd.unk.Get(attr); isTrue(u) {
 		at := v
 		if at == nil {
 			at = u
@@ -150,7 +150,11 @@ func (im *importer) loadBalancer(r *res) {
 }
 
 func isUnknown(unk *jsonpos.Value, attr string) bool {
-	u := unk.Get(attr)
+	return isTrue(unk.Get(attr))
+}
+
+// isTrue reports whether an after_unknown value marks its value unknown.
+func isTrue(u *jsonpos.Value) bool {
 	return u != nil && u.Kind == jsonpos.Bool && u.Bool
 }
 

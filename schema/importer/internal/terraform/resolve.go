@@ -13,11 +13,12 @@ type importer struct {
 	f         *build.File
 	resources []*res
 	lbs       map[*res]*schema.LoadBalancer
-	nicVM     map[*res]*res // NIC -> VM resource
+	nicVM     map[*res]*res                 // NIC -> VM resource
+	natPools  map[*res]*schema.LoadBalancer // azurerm_lb_nat_pool -> its load balancer
 }
 
 func newImporter(f *build.File) *importer {
-	return &importer{f: f, lbs: map[*res]*schema.LoadBalancer{}, nicVM: map[*res]*res{}}
+	return &importer{f: f, lbs: map[*res]*schema.LoadBalancer{}, nicVM: map[*res]*res{}, natPools: map[*res]*schema.LoadBalancer{}}
 }
 
 // name is the Azure name of a resource (its name attribute).
@@ -175,7 +176,8 @@ func (im *importer) childRef(from *res, v *jsonpos.Value, attr, typ, segment str
 }
 
 // run builds the model: load balancers first, then their sub-resources,
-// then NICs (whose VM comes from the VM resources) and associations.
+// then NICs (whose VM comes from the VM resources), scale sets and
+// associations.
 func (im *importer) run() {
 	for _, r := range im.resources {
 		if r.typ == "azurerm_lb" {
@@ -190,6 +192,8 @@ func (im *importer) run() {
 			im.pool(r)
 		case "azurerm_lb_probe":
 			im.probe(r)
+		case "azurerm_lb_nat_pool":
+			im.natPool(r)
 		}
 	}
 	for _, r := range im.resources {
@@ -202,6 +206,9 @@ func (im *importer) run() {
 			im.outboundRule(r)
 		case "azurerm_network_interface":
 			im.nic(r)
+		}
+		if s, ok := scaleSets[r.typ]; ok {
+			im.scaleSet(r, s)
 		}
 	}
 	for _, r := range im.resources {
