@@ -166,3 +166,36 @@ func TestScaleSetsFromHCL(t *testing.T) {
 		}
 	}
 }
+
+// scaleSetsTFJSON declares, in JSON syntax, a load balancer with a
+// backend pool, a legacy scale set of two instances and a Flexible one of
+// one instance in it: their nested blocks are single objects, which
+// only the resource type's block types tell from attributes.
+const scaleSetsTFJSON = `{"resource": {
+  "azurerm_lb": {"lb": {"name": "lb", "resource_group_name": "rg", "sku": "Standard",
+    "frontend_ip_configuration": {"name": "fe", "private_ip_address": "10.0.0.4"}}},
+  "azurerm_lb_backend_address_pool": {"pool": {"name": "pool", "loadbalancer_id": "${azurerm_lb.lb.id}"}},
+  "azurerm_virtual_machine_scale_set": {"old": {"name": "old", "resource_group_name": "rg",
+    "sku": {"name": "Standard_F2", "capacity": 2},
+    "network_profile": {"name": "profile", "primary": true,
+      "ip_configuration": {"name": "ip", "primary": true, "subnet_id": "/subnets/web",
+        "load_balancer_backend_address_pool_ids": ["${azurerm_lb_backend_address_pool.pool.id}"]}}}},
+  "azurerm_orchestrated_virtual_machine_scale_set": {"flex": {"name": "flex", "resource_group_name": "rg", "instances": 1,
+    "network_interface": {"name": "nic", "primary": true,
+      "ip_configuration": {"name": "ip", "primary": true, "subnet_id": "/subnets/web",
+        "load_balancer_backend_address_pool_ids": ["${azurerm_lb_backend_address_pool.pool.id}"]}}}}
+}}`
+
+// TestScaleSetsFromJSONSyntax reads scale sets from a .tf.json file.
+func TestScaleSetsFromJSONSyntax(t *testing.T) {
+	r, file := load(t, "main.tf.json", scaleSetsTFJSON)
+	ms := r.Deployment.LoadBalancers[0].Pool("pool").Members
+	if got, want := joined(ms, member), "old_0/profile/ip old_1/profile/ip flex_0/nic/ip"; got != want {
+		t.Fatalf("pool members %s, want %s", got, want)
+	}
+	// JSON syntax positions the elements at the list.
+	tu.CheckPos(t, "old_1 membership", ms[1].Pos(), tu.PosOf(t, file, []byte(scaleSetsTFJSON), `["${azurerm_lb_backend_address_pool.pool.id}"]`, 1))
+	if len(r.Issues) != 0 {
+		t.Errorf("issues %v", r.Issues)
+	}
+}
