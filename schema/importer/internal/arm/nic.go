@@ -53,22 +53,15 @@ type membership struct {
 // network interface configuration) and passes each membership, its member
 // filled in, to join.
 func (im *importer) ipConfigs(r *reader, nic *schema.NetworkInterface, vm, base string, join func(membership)) {
-	configs := r.list("ipConfigurations", "IP configuration")
-	anyPrimary := false
-	for _, v := range configs {
+	for _, v := range r.list("ipConfigurations", "IP configuration") {
 		c, refs := im.ipConfig(r, v, base)
-		c.Primary = c.Primary || len(configs) == 1 && !c.Has("primary")
-		anyPrimary = anyPrimary || c.Primary
 		nic.IPConfigurations = append(nic.IPConfigurations, c)
 		for _, ref := range refs {
 			ref.Member.VM, ref.Member.NetworkInterface, ref.Member.IPConfiguration = vm, nic.Name, c.Name
 			join(ref)
 		}
 	}
-	if !anyPrimary && len(nic.IPConfigurations) > 0 {
-		// Azure makes the first IP configuration primary.
-		nic.IPConfigurations[0].Primary = true
-	}
+	build.DefaultPrimary(nic.IPConfigurations)
 }
 
 // vm returns the model VM of that name, creating it at p.

@@ -1,26 +1,18 @@
 package arm
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/arm/expr"
+	"github.com/lbcheck/lbcheck/schema/importer/internal/build"
 )
 
-// Scale set instances as lbcheck models them: sku.capacity VMs named
-// <scale set>_<N> (as Azure names them), each with the network interface
-// configurations of the scale set's network profile. Their backend pool
-// references make each instance a pool member; their inbound NAT pool
-// references give each instance a NAT rule <pool>.<N> on frontend port
-// frontendPortRangeStart+N, as Azure creates them.
-
-// maxInstances is Azure's limit on a scale set's capacity.
-const maxInstances = 1000
-
-// assumedCapacity is the number of instances modelled when the capacity
-// is only known at deployment.
-const assumedCapacity = 2
+// Scale set instances as lbcheck models them (see build/scaleset.go):
+// sku.capacity VMs, each with the network interface configurations of the
+// scale set's network profile. Their backend pool references make each
+// instance a pool member; their inbound NAT pool references give each
+// instance a NAT rule of the pool.
 
 func (im *importer) scaleSet(res *resource) {
 	body := res.eval(im.ev)
@@ -30,7 +22,7 @@ func (im *importer) scaleSet(res *resource) {
 	profile := prop(body, "virtualMachineProfile").Path("networkProfile")
 	confs := (&reader{im: im, obj: profile, node: &schema.Node{}}).list("networkInterfaceConfigurations", "network interface configuration")
 	for i := range n {
-		vm := im.vm(fmt.Sprintf("%s_%d", name, i), body.At)
+		vm := im.vm(build.InstanceName(name, i), body.At)
 		for _, conf := range confs {
 			nic := &schema.NetworkInterface{}
 			base := "vms." + vm.Name + ".networkInterfaces."
@@ -51,21 +43,17 @@ func (im *importer) scaleSet(res *resource) {
 func (im *importer) capacity(body *expr.Value, name string) int {
 	m, ok := body.Get("sku").Member("capacity")
 	if !ok {
-		return assumedCapacity
+		return build.AssumedCapacity
 	}
 	c, isInt := m.Value.AsInt()
 	switch {
 	case !m.Value.Known():
-		im.issue("", m.KeyAt, schema.RuleUnknown, "scale set %s: capacity is only known at deployment (%s); %d instances are checked", name, m.Value.Reason(), assumedCapacity)
-		return assumedCapacity
+		return im.f.UnknownCapacity(pos(m.KeyAt), name, m.Value.Reason())
 	case !isInt:
 		im.issue("", m.KeyAt, schema.RuleSchema, "scale set %s: capacity %s is not an integer; Azure rejects the scale set", name, show(m.Value))
-		return assumedCapacity
-	case c < 0 || c > maxInstances:
-		im.issue("", m.KeyAt, schema.RuleSchema, "scale set %s: capacity %d is outside Azure's range 0-%d", name, c, maxInstances)
-		return int(min(max(c, 0), maxInstances))
+		return build.AssumedCapacity
 	}
-	return int(c)
+	return im.f.Capacity(pos(m.KeyAt), name, c)
 }
 
 // natFromPool gives scale set instance i its NAT rule of an inbound NAT
@@ -78,31 +66,17 @@ func (im *importer) natFromPool(ref membership, i int) {
 		}
 	}
 	if pool == nil {
-		im.f.Issuef(ref.Member.Pos(), schema.RuleUnknown, "%s: inbound NAT pool %s of load balancer %s is in none of the input files; its NAT rules are not checked",
-			ref.Member.Path(), ref.natPool, ref.LB)
+		im.f.MissingNatPool(ref.Member, ref.natPool, ref.LB)
 		return
 	}
-	lb := pool.lb
-	nr := schema.Defaults(&schema.NatRule{})
+	nr := build.PoolNatRule(pool.lb, pool.name, i, pos(pool.v.At))
 	r := &reader{im: im, obj: pool.v, node: &nr.Node}
-	nr.Name = fmt.Sprintf("%s.%d", pool.name, i)
-	nr.SetPos(pos(pool.v.At), "loadBalancers."+lb.Name+".inboundNatRules."+nr.Name)
 	if m, ok := pool.v.Member("name"); ok {
 		nr.SetField("name", pos(m.KeyAt))
 	}
 	natFields(r, nr)
-	var start, end int
-	r.int(&start, "frontendPort", "frontendPortRangeStart")
+	var end int
+	r.int(&nr.FrontendPort, "frontendPort", "frontendPortRangeStart")
 	(&reader{im: im, obj: pool.v, node: &schema.Node{}}).int(&end, "frontendPortRangeEnd", "frontendPortRangeEnd")
-	if nr.Has("frontendPort") {
-		nr.FrontendPort = start + i
-		if nr.FrontendPort > end && end > 0 {
-			im.issue(nr.Path(), pool.v.At, schema.RuleSchema, "inbound NAT pool %s of load balancer %s: instance %d of %s needs frontend port %d, beyond the pool's range %d-%d; Azure rejects the scale set",
-				pool.name, lb.Name, i, ref.Member.VM, nr.FrontendPort, start, end)
-			return
-		}
-	}
-	nr.Target = ref.Member
-	nr.SetField("target", ref.Member.Pos())
-	lb.InboundNatRules = append(lb.InboundNatRules, nr)
+	im.f.AddPoolNatRule(pool.lb, nr, pool.name, i, end, ref.Member, pos(pool.v.At))
 }

@@ -36,16 +36,12 @@ func (rd *reader) block(name string, i int, n *schema.Node, path string) *reader
 // unknown (then marked unknown and reported).
 func (rd *reader) value(field, attr string) (*jsonpos.Value, bool) {
 	v := rd.after.Get(attr)
-	if u := rd.unk.Get(attr); u != nil && u.Kind == jsonpos.Bool && u.Bool {
+	if u := rd.unk.Get(attr); isTrue(u) {
 		at := v
 		if at == nil {
 			at = u
 		}
-		why := u.Text // the reason a configuration reader gives
-		if why == "" {
-			why = "Terraform attribute " + attr + " is known only after apply"
-		}
-		rd.f.Unknown(rd.node, field, at, why)
+		rd.f.Unknown(rd.node, field, at, unknownWhy(u, attr))
 		return nil, false
 	}
 	if v.IsNull() {
@@ -53,6 +49,15 @@ func (rd *reader) value(field, attr string) (*jsonpos.Value, bool) {
 	}
 	rd.node.SetField(field, rd.f.KeyPos(v))
 	return v, true
+}
+
+// unknownWhy is why u, attribute attr's after_unknown value, marks it
+// unknown: the reason a configuration reader gives, else Terraform's.
+func unknownWhy(u *jsonpos.Value, attr string) string {
+	if u.Text != "" {
+		return u.Text
+	}
+	return "Terraform attribute " + attr + " is known only after apply"
 }
 
 func (rd *reader) typeError(field string, v *jsonpos.Value, want string) {
@@ -160,7 +165,11 @@ func (im *importer) loadBalancer(r *res) {
 }
 
 func isUnknown(unk *jsonpos.Value, attr string) bool {
-	u := unk.Get(attr)
+	return isTrue(unk.Get(attr))
+}
+
+// isTrue reports whether an after_unknown value marks its value unknown.
+func isTrue(u *jsonpos.Value) bool {
 	return u != nil && u.Kind == jsonpos.Bool && u.Bool
 }
 
@@ -261,17 +270,23 @@ func (im *importer) natRule(r *res) {
 	nr := schema.Defaults(&schema.NatRule{})
 	rd := im.reader(r, &nr.Node, path)
 	rd.str(&nr.Name, "name", "name")
-	rd.str(&nr.FrontendIPConfiguration, "frontendIPConfiguration", "frontend_ip_configuration_name")
-	typedStr(rd, &nr.Protocol, "protocol", "protocol")
+	natFields(rd, nr, schema.RuleTerraformFloatingIP)
 	rd.int(&nr.FrontendPort, "frontendPort", "frontend_port")
-	rd.int(&nr.BackendPort, "backendPort", "backend_port")
 	rd.int(&nr.FrontendPortRangeStart, "frontendPortRangeStart", "frontend_port_start")
 	rd.int(&nr.FrontendPortRangeEnd, "frontendPortRangeEnd", "frontend_port_end")
 	im.backendPool(r, &nr.Node, &nr.BackendAddressPool)
-	rd.either(&nr.EnableFloatingIP, "enableFloatingIP", "floating_ip_enabled", "enable_floating_ip", schema.RuleTerraformFloatingIP)
+	lb.InboundNatRules = append(lb.InboundNatRules, nr)
+}
+
+// natFields reads what NAT rules and NAT pools share; conflicting Floating
+// IP attributes are reported under floatingRule (unless it is empty).
+func natFields(rd *reader, nr *schema.NatRule, floatingRule string) {
+	rd.str(&nr.FrontendIPConfiguration, "frontendIPConfiguration", "frontend_ip_configuration_name")
+	typedStr(rd, &nr.Protocol, "protocol", "protocol")
+	rd.int(&nr.BackendPort, "backendPort", "backend_port")
+	rd.either(&nr.EnableFloatingIP, "enableFloatingIP", "floating_ip_enabled", "enable_floating_ip", floatingRule)
 	rd.either(&nr.EnableTcpReset, "enableTcpReset", "tcp_reset_enabled", "enable_tcp_reset", "")
 	rd.int(&nr.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idle_timeout_in_minutes")
-	lb.InboundNatRules = append(lb.InboundNatRules, nr)
 }
 
 func (im *importer) outboundRule(r *res) {
@@ -314,20 +329,23 @@ func (im *importer) vmFor(nic *res) (string, *jsonpos.Value) {
 	return nic.name(), nic.v
 }
 
-func (im *importer) nic(r *res) {
-	vmName, vmAt := im.vmFor(r)
+// vm returns the model VM of that name, creating it at v.
+func (im *importer) vm(name string, v *jsonpos.Value) *schema.VM {
 	d := im.f.Result.Deployment
-	var vm *schema.VM
-	for _, v := range d.VMs {
-		if strings.EqualFold(v.Name, vmName) {
-			vm = v
+	for _, vm := range d.VMs {
+		if strings.EqualFold(vm.Name, name) {
+			return vm
 		}
 	}
-	if vm == nil {
-		vm = &schema.VM{Name: vmName}
-		im.f.Object(&vm.Node, vmAt, "vms."+vmName)
-		d.VMs = append(d.VMs, vm)
-	}
+	vm := &schema.VM{Name: name}
+	im.f.Object(&vm.Node, v, "vms."+name)
+	d.VMs = append(d.VMs, vm)
+	return vm
+}
+
+func (im *importer) nic(r *res) {
+	vmName, vmAt := im.vmFor(r)
+	vm := im.vm(vmName, vmAt)
 	nic := &schema.NetworkInterface{Name: r.name()}
 	base := "vms." + vmName + ".networkInterfaces." + nic.Name
 	rd := im.reader(r, &nic.Node, base)

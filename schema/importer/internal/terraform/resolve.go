@@ -13,11 +13,12 @@ type importer struct {
 	f         *build.File
 	resources []*res
 	lbs       map[*res]*schema.LoadBalancer
-	nicVM     map[*res]*res // NIC -> VM resource
+	nicVM     map[*res]*res                 // NIC -> VM resource
+	natPools  map[*res]*schema.LoadBalancer // azurerm_lb_nat_pool -> its load balancer
 }
 
 func newImporter(f *build.File) *importer {
-	return &importer{f: f, lbs: map[*res]*schema.LoadBalancer{}, nicVM: map[*res]*res{}}
+	return &importer{f: f, lbs: map[*res]*schema.LoadBalancer{}, nicVM: map[*res]*res{}, natPools: map[*res]*schema.LoadBalancer{}}
 }
 
 // name is the Azure name of a resource (its name attribute).
@@ -32,13 +33,7 @@ func (r *res) name() string {
 // typ in the plan. The n-th reference of that type is used, so that list
 // attributes (network_interface_ids) resolve element by element.
 func (im *importer) target(from *res, attr, typ string, n int) *res {
-	type key struct{ base, index string }
-	var keys []key // Terraform lists "a.b.id" and "a.b": keep each target once
-	for _, ref := range from.refs[attr] {
-		if base, index, ok := refAddress(ref, typ); ok && !slices.Contains(keys, key{base, index}) {
-			keys = append(keys, key{base, index})
-		}
-	}
+	keys := refKeys(from, attr, typ)
 	if n >= len(keys) {
 		return nil
 	}
@@ -62,6 +57,22 @@ func (im *importer) target(from *res, attr, typ string, n int) *res {
 		return only
 	}
 	return nil
+}
+
+// refKey is a resource a configuration reference names: its address
+// without instance key, and the key ("" when the reference has none).
+type refKey struct{ base, index string }
+
+// refKeys lists, in order, the resources of type typ that attribute attr
+// of from refers to, each once (Terraform lists "a.b.id" and "a.b").
+func refKeys(from *res, attr, typ string) []refKey {
+	var keys []refKey
+	for _, ref := range from.refs[attr] {
+		if base, index, ok := refAddress(ref, typ); ok && !slices.Contains(keys, refKey{base, index}) {
+			keys = append(keys, refKey{base, index})
+		}
+	}
+	return keys
 }
 
 // prefixOf is the module path of a resource address ("module.x." or "").
@@ -141,12 +152,20 @@ func (im *importer) refName(from *res, v *jsonpos.Value, attr, typ, segment stri
 
 // poolRef resolves a backend pool ID attribute to (load balancer, pool).
 func (im *importer) poolRef(from *res, v *jsonpos.Value, attr string, n int) (lb, pool string) {
+	return im.childRef(from, v, attr, "azurerm_lb_backend_address_pool", "backendAddressPools", n)
+}
+
+// childRef resolves the ID of a load balancer's child (value v of
+// attribute attr; resource type typ, segment in the ID) to the names of
+// the load balancer and the child: from the ID when it is known, else from
+// the resource the n-th reference of that type names.
+func (im *importer) childRef(from *res, v *jsonpos.Value, attr, typ, segment string, n int) (lb, name string) {
 	if id, ok := v.Str(); ok {
-		if lb, pool = idSegment(id, "loadBalancers"), idSegment(id, "backendAddressPools"); lb != "" && pool != "" {
-			return lb, pool
+		if lb, name = idSegment(id, "loadBalancers"), idSegment(id, segment); lb != "" && name != "" {
+			return lb, name
 		}
 	}
-	t := im.target(from, attr, "azurerm_lb_backend_address_pool", n)
+	t := im.target(from, attr, typ, n)
 	if t == nil {
 		return "", ""
 	}
@@ -157,7 +176,8 @@ func (im *importer) poolRef(from *res, v *jsonpos.Value, attr string, n int) (lb
 }
 
 // run builds the model: load balancers first, then their sub-resources,
-// then NICs (whose VM comes from the VM resources) and associations.
+// then NICs (whose VM comes from the VM resources), scale sets and
+// associations.
 func (im *importer) run() {
 	for _, r := range im.resources {
 		if r.typ == "azurerm_lb" {
@@ -172,6 +192,8 @@ func (im *importer) run() {
 			im.pool(r)
 		case "azurerm_lb_probe":
 			im.probe(r)
+		case "azurerm_lb_nat_pool":
+			im.natPool(r)
 		}
 	}
 	for _, r := range im.resources {
@@ -184,6 +206,9 @@ func (im *importer) run() {
 			im.outboundRule(r)
 		case "azurerm_network_interface":
 			im.nic(r)
+		}
+		if s, ok := scaleSets[r.typ]; ok {
+			im.scaleSet(r, s)
 		}
 	}
 	for _, r := range im.resources {

@@ -119,6 +119,11 @@ var jsonBlocks = func() map[string]*blockTypes {
 	vm := blocks("os_disk", "source_image_reference", "admin_ssh_key", "identity", "boot_diagnostics")
 	vmss := blocks("os_disk", "source_image_reference", "admin_ssh_key", "identity", "network_interface")
 	vmss.inner["network_interface"] = blocks("ip_configuration")
+	flexible := blocks("os_profile", "os_disk", "source_image_reference", "identity", "network_interface")
+	flexible.inner["network_interface"] = blocks("ip_configuration")
+	legacySS := blocks("sku", "network_profile", "os_profile", "os_profile_linux_config", "os_profile_windows_config",
+		"storage_profile_os_disk", "storage_profile_image_reference")
+	legacySS.inner["network_profile"] = blocks("ip_configuration")
 	return map[string]*blockTypes{
 		"azurerm_lb":                                blocks("frontend_ip_configuration"),
 		"azurerm_lb_outbound_rule":                  blocks("frontend_ip_configuration"),
@@ -129,6 +134,10 @@ var jsonBlocks = func() map[string]*blockTypes {
 		"azurerm_virtual_machine":                   blocks("storage_os_disk", "storage_image_reference", "os_profile", "os_profile_windows_config", "os_profile_linux_config"),
 		"azurerm_linux_virtual_machine_scale_set":   vmss,
 		"azurerm_windows_virtual_machine_scale_set": vmss,
+
+		// Flexible orchestration, and the legacy scale set.
+		"azurerm_orchestrated_virtual_machine_scale_set": flexible,
+		"azurerm_virtual_machine_scale_set":              legacySS,
 	}
 }()
 
