@@ -81,22 +81,29 @@ func typedStr[T ~string](rd *reader, dst *T, field, attr string) {
 	*dst = T(s)
 }
 
-// int reads a number; a string holding one is converted, as Terraform
-// converts a configuration's "80" for a number attribute.
+// int reads a number.
 func (rd *reader) int(dst *int, field, attr string) {
 	if v, ok := rd.value(field, attr); ok {
-		if n, ok := v.Int(); ok {
+		if n, ok := intOf(v); ok {
 			*dst = n
 			return
 		}
-		if s, ok := v.Str(); ok {
-			if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
-				*dst = n
-				return
-			}
-		}
 		rd.typeError(field, v, "an integer")
 	}
+}
+
+// intOf is v's integer; a string holding one is converted, as Terraform
+// converts a configuration's "80" for a number attribute.
+func intOf(v *jsonpos.Value) (int, bool) {
+	if n, ok := v.Int(); ok {
+		return n, true
+	}
+	if s, ok := v.Str(); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+			return n, true
+		}
+	}
+	return 0, false
 }
 
 // bool reads true or false; the strings "true" and "false" are

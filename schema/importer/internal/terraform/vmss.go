@@ -80,7 +80,7 @@ func (im *importer) capacity(r *res, s scaleSet) int {
 	if !ok {
 		return 0
 	}
-	c, isInt := v.Int()
+	c, isInt := intOf(v)
 	if !isInt {
 		rd.typeError(s.capacity, v, "an integer")
 		return build.AssumedCapacity
