@@ -2,6 +2,7 @@ package build
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/lbcheck/lbcheck/schema"
 )
@@ -53,18 +54,20 @@ func PoolNatRule(lb *schema.LoadBalancer, pool string, i int, p schema.Pos) *sch
 	return nr
 }
 
-// AddPoolNatRule adds nr, made by PoolNatRule for instance i, to lb with
-// its frontend port moved from the pool's start to start+i and member as
-// its target. When that port is beyond end (the pool's
-// frontendPortRangeEnd, 0 when unknown) it reports at endAt instead, since
-// Azure rejects the scale set.
+// AddPoolNatRule adds nr, made by PoolNatRule for instance i, to lb with its frontend port moved from the pool's start to
+// start+i and member as its target. When that port is beyond end (the
+// pool's frontendPortRangeEnd, 0 when unknown) the rule is left out, and
+// the first instance beyond is reported at endAt, since Azure rejects the
+// scale set.
 func (f *File) AddPoolNatRule(lb *schema.LoadBalancer, nr *schema.NatRule, pool string, i, end int, member *schema.PoolMember, endAt schema.Pos) {
 	if nr.Has("frontendPort") {
 		start := nr.FrontendPort
 		nr.FrontendPort = start + i
 		if nr.FrontendPort > end && end > 0 {
-			f.IssueOn(nr.Path(), endAt, schema.RuleSchema, "inbound NAT pool %s of load balancer %s: instance %d of %s needs frontend port %d, beyond the pool's range %d-%d; Azure rejects the scale set",
-				pool, lb.Name, i, member.VM, nr.FrontendPort, start, end)
+			if nr.FrontendPort == end+1 || i == 0 {
+				f.IssueOn(nr.Path(), endAt, schema.RuleSchema, "inbound NAT pool %s of load balancer %s: its frontend ports %d-%d are too few for scale set %s: instance %d and every later one need a port beyond %d; Azure rejects the scale set: widen the range or lower the capacity",
+					pool, lb.Name, start, end, strings.TrimSuffix(member.VM, InstanceName("", i)), i, end)
+			}
 			return
 		}
 	}

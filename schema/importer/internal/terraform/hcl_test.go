@@ -147,14 +147,14 @@ func TestScaleSetsFromHCL(t *testing.T) {
 	for _, i := range r.Issues {
 		got = append(got, i.Rule+" "+i.Message)
 		switch {
-		case strings.Contains(i.Message, "beyond the pool's range"):
+		case strings.Contains(i.Message, "are too few"):
 			tu.CheckPos(t, "range issue", i.Pos, tu.PosOf(t, file, src, "frontend_port_end", 1))
 		case strings.Contains(i.Message, "capacity"):
 			tu.CheckPos(t, "capacity issue", i.Pos, tu.PosOf(t, file, src, "instances           = var.batch_instances", 1))
 		}
 	}
 	wantIssues := []string{
-		schema.RuleSchema + " inbound NAT pool ssh of load balancer lb: instance 2 of web_2 needs frontend port 50002, beyond the pool's range 50000-50001; Azure rejects the scale set",
+		schema.RuleSchema + " inbound NAT pool ssh of load balancer lb: its frontend ports 50000-50001 are too few for scale set web: instance 2 and every later one need a port beyond 50001; Azure rejects the scale set",
 		schema.RuleUnknown + " scale set batch: capacity is only known at deployment (variable batch_instances has no default",
 	}
 	if len(got) != len(wantIssues) {

@@ -165,15 +165,15 @@ func TestScaleSets(t *testing.T) {
 		},
 	}, {
 		name: "instances beyond the NAT pool's range",
-		src:  vmssPlan(`, "frontend_port_end": 50001`, web("3"), webConfig),
+		src:  vmssPlan(`, "frontend_port_end": 50001`, web("5"), webConfig),
 		check: func(t *testing.T, src []byte, r *build.Result) {
 			lb := r.Deployment.LoadBalancers[0]
 			if len(lb.InboundNatRules) != 2 || natRule(lb, "ssh.2") != nil {
 				t.Errorf("NAT rules %v, want ssh.0 and ssh.1", lb.InboundNatRules)
 			}
 			is := issuesOf(r, schema.RuleSchema)
-			if len(is) != 1 || !strings.Contains(is[0].Message, "needs frontend port 50002, beyond the pool's range 50000-50001") {
-				t.Fatalf("issues %v, want one: port 50002 beyond the range", r.Issues)
+			if len(is) != 1 || !strings.Contains(is[0].Message, "ports 50000-50001 are too few for scale set web: instance 2 and every later one") {
+				t.Fatalf("issues %v, want one, for instances 2 to 4", r.Issues)
 			}
 			tu.CheckPos(t, "issue", is[0].Pos, tu.PosOf(t, "plan.json", src, `"frontend_port_end": 50001`, 1))
 		},
