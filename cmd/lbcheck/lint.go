@@ -90,8 +90,9 @@ conditionals and local modules are evaluated, resource IDs stand for the
 Azure IDs they would be; --var-file and --var set variables as terraform
 plan does, for every root module read). Data sources and registry modules
 are not read: what depends on them is unknown, and reported as LB0010 where
-a rule needs it. A directory another one calls as a local module is read
-through that call only.
+a rule needs it; each call of a module that is not local is an LB0010 of
+its own, since the resources it declares are not checked. A directory
+another one calls as a local module is read through that call only.
 
 Inputs are bounded: only regular files of at most 64 MiB are read (a FIFO or
 device is an error naming it), YAML aliases may expand to 64 MiB, and a CUE

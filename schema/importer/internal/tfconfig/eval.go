@@ -361,7 +361,7 @@ func (e *evaluator) ctx() *hcl.EvalContext {
 	}
 	vars := map[string]cty.Value{
 		"var":       e.vars,
-		"path":      cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(e.m.dir), "root": cty.StringVal(e.m.dir), "cwd": cty.StringVal(".")}),
+		"path":      cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(e.m.dir), "root": cty.StringVal(e.m.root()), "cwd": cty.StringVal(".")}),
 		"terraform": cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal("default")}),
 		"module":    cty.ObjectVal(mods),
 	}

@@ -81,7 +81,7 @@ func Load(dir string, opts Options) (*Config, error) {
 // load is Load without the budgets.
 func load(dir string, opts Options) (*Config, error) {
 	l := &loader{parser: hclparse.NewParser(), read: map[string]bool{}, cfg: &Config{}}
-	root, err := l.module(filepath.Clean(dir), "", 0)
+	root, err := l.module(filepath.Clean(dir), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -170,13 +170,14 @@ func configFiles(dir string) ([]string, error) {
 }
 
 // module reads the module in dir; prefix is its address prefix
-// ("module.a.module.b.").
-func (l *loader) module(dir, prefix string, depth int) (*module, error) {
+// ("module.a.module.b."), chain the directories of the modules calling it,
+// the root module's first.
+func (l *loader) module(dir, prefix string, chain []string) (*module, error) {
 	files, err := configFiles(dir)
 	if err != nil {
 		return nil, err
 	}
-	m := &module{dir: dir, prefix: prefix, vars: map[string]*variable{}}
+	m := &module{dir: dir, prefix: prefix, chain: chain, vars: map[string]*variable{}}
 	for _, name := range files {
 		f, err := l.parse(name)
 		if err != nil {
@@ -185,7 +186,7 @@ func (l *loader) module(dir, prefix string, depth int) (*module, error) {
 		if f == nil {
 			continue
 		}
-		if err := m.add(l, f, depth); err != nil {
+		if err := m.add(l, f); err != nil {
 			return nil, err
 		}
 	}
@@ -212,7 +213,7 @@ var (
 )
 
 // add reads the declarations of one file into m.
-func (m *module) add(l *loader, f *hcl.File, depth int) error {
+func (m *module) add(l *loader, f *hcl.File) error {
 	content, _, diags := f.Body.PartialContent(rootSchema)
 	l.cfg.Issues = append(l.cfg.Issues, issues(diags, schema.RuleSchema)...)
 	for _, b := range content.Blocks {
@@ -244,7 +245,7 @@ func (m *module) add(l *loader, f *hcl.File, depth int) error {
 		case "module":
 			c, rest, diags := b.Body.PartialContent(callSchema)
 			l.cfg.Issues = append(l.cfg.Issues, issues(diags, schema.RuleSchema)...)
-			if err := m.call(l, b, c, rest, depth); err != nil {
+			if err := m.call(l, b, c, rest); err != nil {
 				return err
 			}
 		}
@@ -253,7 +254,7 @@ func (m *module) add(l *loader, f *hcl.File, depth int) error {
 }
 
 // call records a module call, reading a local module's directory.
-func (m *module) call(l *loader, b *hcl.Block, c *hcl.BodyContent, rest hcl.Body, depth int) error {
+func (m *module) call(l *loader, b *hcl.Block, c *hcl.BodyContent, rest hcl.Body) error {
 	name := b.Labels[0]
 	mc := &call{name: name, block: b, count: c.Attributes["count"], forEach: c.Attributes["for_each"]}
 	if attrs, diags := rest.JustAttributes(); !diags.HasErrors() {
@@ -274,21 +275,36 @@ func (m *module) call(l *loader, b *hcl.Block, c *hcl.BodyContent, rest hcl.Body
 		mc.why = fmt.Sprintf("%s comes from %s: lbcheck reads local modules only", m.prefix+addr, describeSource(src))
 	case slices.Contains(append(slices.Clone(m.chain), m.dir), filepath.Join(m.dir, src)):
 		mc.why = fmt.Sprintf("%s calls a module that calls it", m.prefix+addr)
-	case depth+1 > maxModuleDepth:
+	case len(m.chain)+1 > maxModuleDepth:
 		mc.why = fmt.Sprintf("%s is nested more than %d modules deep", m.prefix+addr, maxModuleDepth)
 	default:
 		dir := filepath.Join(m.dir, src)
-		child, err := l.module(dir, m.prefix+addr+".", depth+1)
+		child, err := l.module(dir, m.prefix+addr+".", append(slices.Clone(m.chain), m.dir))
 		if err != nil {
 			return err
 		}
-		child.chain = append(slices.Clone(m.chain), m.dir)
 		mc.module = child
 		if !slices.Contains(l.cfg.Modules, dir) {
 			l.cfg.Modules = append(l.cfg.Modules, dir)
 		}
 	}
+	if mc.why != "" {
+		at := b.DefRange
+		if a := c.Attributes["source"]; a != nil {
+			at = a.Expr.Range()
+		}
+		l.cfg.Issues = append(l.cfg.Issues, schema.Issue{Rule: schema.RuleUnknown, Pos: schema.Pos{File: at.Filename, Line: at.Start.Line, Column: at.Start.Column},
+			Message: mc.why + "; the resources it declares are not checked, and what depends on its outputs is unknown"})
+	}
 	return nil
+}
+
+// root is the directory of the root module m belongs to (path.root).
+func (m *module) root() string {
+	if len(m.chain) > 0 {
+		return m.chain[0]
+	}
+	return m.dir
 }
 
 // describeSource names where a module that is not local comes from.

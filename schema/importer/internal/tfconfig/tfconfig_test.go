@@ -158,6 +158,12 @@ resource "azurerm_lb_rule" "r" {
 					t.Errorf("%s: unknown %v %q, want %q", field, ok, why, want)
 				}
 			}
+			// The call itself is reported, at its source, since the
+			// resources the module declares are not checked.
+			if len(c.Issues) != 1 || c.Issues[0].Rule != schema.RuleUnknown || c.Issues[0].Pos.Line != 21 ||
+				!strings.HasPrefix(c.Issues[0].Message, "module.ports comes from the registry (Azure/loadbalancer/azurerm): lbcheck reads local modules only; the resources it declares are not checked") {
+				t.Errorf("issues %v, want module.ports reported at its source, line 21", c.Issues)
+			}
 			src, _ := os.ReadFile(filepath.Join(dir, "main.tf"))
 			tu.CheckPos(t, "frontendPort", r.At("frontendPort"), tu.PosOf(t, filepath.Join(dir, "main.tf"), src, "frontend_port ", 1))
 		},
@@ -206,6 +212,27 @@ output "probe_port" { value = 59999 }
 			}
 			if !found {
 				t.Errorf("no module.rules.azurerm_lb_rule.r in %v", c.Resources)
+			}
+		},
+	}, {
+		name: "a cycle of modules is refused where it closes; path.root and path.module in a nested module",
+		files: map[string]string{
+			"main.tf":   lb + `module "a" { source = "./a" }`,
+			"a/main.tf": `module "b" { source = "../b" }`,
+			"b/main.tf": `module "a" { source = "../a" }` + "\n" + `resource "azurerm_lb" "root" { name = path.root }` + "\n" + `resource "azurerm_lb" "module" { name = path.module }`,
+		},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			var names []string
+			for _, lb := range d.LoadBalancers {
+				names = append(names, lb.Name)
+			}
+			slices.Sort(names)
+			if want := []string{dir, filepath.Join(dir, "b"), "ilb"}; !slices.Equal(names, want) {
+				t.Errorf("load balancers %q, want %q", names, want)
+			}
+			if len(c.Issues) != 1 || c.Issues[0].Rule != schema.RuleUnknown || c.Issues[0].Pos.File != filepath.Join(dir, "b", "main.tf") ||
+				!strings.HasPrefix(c.Issues[0].Message, "module.a.module.b.module.a calls a module that calls it; the resources it declares are not checked") {
+				t.Errorf("issues %v, want module.a.module.b.module.a refused, at b/main.tf", c.Issues)
 			}
 		},
 	}, {
