@@ -3,6 +3,7 @@ package lint
 import (
 	"cmp"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -20,24 +21,61 @@ import (
 // rule. Suppressed findings are included with Suppressed set; callers that
 // print findings normally drop them (see Unsuppressed).
 func Run(d *schema.Deployment, issues []schema.Issue, rules []*Rule, sources map[string][]byte) []Finding {
+	return RunUnits([]Unit{{Deployment: d, Issues: issues}}, nil, rules, sources)
+}
+
+// Unit is one deployment and its loader issues, linted on its own: inputs
+// may hold several deployments that may declare the same names (the
+// Terraform root modules of a module's examples).
+type Unit struct {
+	Deployment *schema.Deployment
+	Issues     []schema.Issue
+}
+
+// RunUnits is Run over several deployments: the findings of each, those
+// several report once (files in shared, such as guest declarations, are
+// read into every unit). A reference to a missing object (LB1001) in a
+// shared file is reported only when every unit misses it: one unit's
+// objects are not another's to name. Suppressions apply across all units.
+func RunUnits(units []Unit, shared map[string]bool, rules []*Rule, sources map[string][]byte) []Finding {
 	catalogue := map[string]*Rule{}
 	for _, r := range slices.Concat(Meta, rules) {
 		catalogue[r.ID] = r
 	}
+	type key struct {
+		rule, message, object string
+		pos                   schema.Pos
+	}
+	seen := map[key]int{}
 	var findings []Finding
-	for _, is := range issues {
-		findings = append(findings, issueFinding(is, catalogue[is.Rule]))
+	objects := objectIndex{}
+	for _, u := range units {
+		var fs []Finding
+		for _, is := range u.Issues {
+			fs = append(fs, issueFinding(is, catalogue[is.Rule]))
+		}
+		if u.Deployment != nil {
+			run := &runState{shared: map[any]*sharedValue{}, skips: skipLog{}}
+			fs = append(fs, runRules(rules, u.Deployment, run)...)
+			fs = append(fs, run.skips.findings()...)
+			objects.add(u.Deployment)
+		}
+		for _, f := range fs {
+			k := key{f.Rule, f.Message, f.Object, f.Pos}
+			if seen[k] == 0 {
+				findings = append(findings, f)
+			}
+			seen[k]++
+		}
 	}
-	if d != nil {
-		run := &runState{shared: map[any]*sharedValue{}, skips: skipLog{}}
-		findings = append(findings, runRules(rules, d, run)...)
-		findings = append(findings, run.skips.findings()...)
-	}
+	findings = slices.DeleteFunc(findings, func(f Finding) bool {
+		return f.Rule == schema.RuleReference && shared[filepath.Clean(f.Pos.File)] && seen[key{f.Rule, f.Message, f.Object, f.Pos}] < len(units)
+	})
 	known := map[string]bool{}
 	for id := range catalogue {
 		known[id] = true
 	}
-	findings = applySuppressions(findings, d, sources, known)
+	findings = applySuppressions(findings, objects, sources, known)
 	Sort(findings)
 	return findings
 }

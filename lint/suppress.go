@@ -167,9 +167,10 @@ func suppressible(rule string) bool {
 
 // applySuppressions parses the directives in sources, marks the findings
 // they cover as suppressed, and returns the findings plus LB0002 and LB0003
-// findings for unused and malformed directives. known lists every rule ID,
+// findings for unused and malformed directives; objects are the
+// deployments' objects by file and line. known lists every rule ID,
 // to explain an unused directive that names a rule that does not exist.
-func applySuppressions(findings []Finding, d *schema.Deployment, sources map[string][]byte, known map[string]bool) []Finding {
+func applySuppressions(findings []Finding, objects objectIndex, sources map[string][]byte, known map[string]bool) []Finding {
 	dirs := map[string][]*directive{}
 	var extra []Finding
 	for file, src := range sources {
@@ -180,7 +181,6 @@ func applySuppressions(findings []Finding, d *schema.Deployment, sources map[str
 	if len(dirs) == 0 {
 		return append(findings, extra...)
 	}
-	objects := indexObjects(d)
 	for i := range findings {
 		f := &findings[i]
 		if !suppressible(f.Rule) || !f.Pos.IsValid() {

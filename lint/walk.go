@@ -33,8 +33,8 @@ func Files(d *schema.Deployment, issues []schema.Issue) []string {
 // there, so that a directive above an object covers findings anywhere in it.
 type objectIndex map[string]map[int][]string
 
-func indexObjects(d *schema.Deployment) objectIndex {
-	idx := objectIndex{}
+// add indexes the objects of d.
+func (idx objectIndex) add(d *schema.Deployment) {
 	schema.Walk(d, func(n *schema.Node) {
 		p := n.Pos()
 		if !p.IsValid() || n.Path() == "" {
@@ -46,5 +46,4 @@ func indexObjects(d *schema.Deployment) objectIndex {
 		}
 		idx[f][p.Line] = append(idx[f][p.Line], n.Path())
 	})
-	return idx
 }

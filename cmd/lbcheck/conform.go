@@ -367,6 +367,13 @@ func loadUserDeployments(paths []string, in inputOptions) ([]suite.UserDeploymen
 		if err != nil {
 			return nil, nil, fmt.Errorf("--config %s: %w", p, err)
 		}
+		if len(loaded.Units) > 1 {
+			var roots []string
+			for _, u := range loaded.Units {
+				roots = append(roots, u.Root)
+			}
+			return nil, nil, usagef("--config %s holds %d Terraform root modules (%s), each a deployment of its own: give each as its own --config", p, len(roots), strings.Join(roots, ", "))
+		}
 		var msgs []string
 		for _, is := range loaded.Issues {
 			msgs = append(msgs, fmt.Sprintf("%s: %s %s", is.Pos, is.Rule, is.Message))

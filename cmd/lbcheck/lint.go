@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +94,9 @@ plan does, for every root module read). Data sources and registry modules
 are not read: what depends on them is unknown, and reported as LB0010 where
 a rule needs it; each call of a module that is not local is an LB0010 of
 its own, since the resources it declares are not checked. A directory
-another one calls as a local module is read through that call only.
+another one calls as a local module is read through that call only. Each
+root module is linted as a deployment of its own (a module's examples may
+declare the same names), with the YAML, JSON and CUE files given beside.
 
 Inputs are bounded: only regular files of at most 64 MiB are read (a FIFO or
 device is an error naming it), YAML aliases may expand to 64 MiB, and a CUE
@@ -287,9 +291,19 @@ func runLint(stdout, stderr io.Writer, o *lintOptions, cfg *config.Config) error
 	for _, s := range loaded.Unreadable {
 		fmt.Fprintf(stderr, "lbcheck: %s\n", safetext.Line(s.Why))
 	}
-	d, issues := loaded.Deployment, loaded.Issues
-	files, sources := lint.Files(d, issues), loaded.Sources
-	findings := lint.Run(d, issues, rules.All, sources)
+	sources := loaded.Sources
+	units, shared := make([]lint.Unit, len(loaded.Units)), map[string]bool{}
+	var files []string
+	for i, u := range loaded.Units {
+		units[i] = lint.Unit{Deployment: u.Deployment, Issues: u.Issues}
+		files = append(files, lint.Files(u.Deployment, u.Issues)...)
+	}
+	slices.Sort(files)
+	files = slices.Compact(files)
+	for _, f := range loaded.Shared {
+		shared[filepath.Clean(f)] = true
+	}
+	findings := lint.RunUnits(units, shared, rules.All, sources)
 	if cfg != nil {
 		findings = cfg.Apply(findings, time.Now(), o.wholeConfig)
 	}
@@ -312,7 +326,13 @@ func runLint(stdout, stderr io.Writer, o *lintOptions, cfg *config.Config) error
 	if !o.showSuppressed {
 		shown = lint.Unsuppressed(findings)
 	}
-	coverage := lint.CoverageOf(d, findings, len(loaded.NotDeployed))
+	var coverage lint.Coverage
+	for _, u := range loaded.Units {
+		c := lint.CoverageOf(u.Deployment, findings, len(u.NotDeployed))
+		coverage.LoadBalancers += c.LoadBalancers
+		coverage.Partly += c.Partly
+		coverage.NotDeployed += c.NotDeployed
+	}
 	exit := exitOK
 	switch {
 	case len(loaded.Unreadable) > 0:

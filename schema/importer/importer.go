@@ -281,10 +281,15 @@ func LoadFiles(format Format, paths []string, opts Options) (*schema.Deployment,
 
 // Loaded is what Load read.
 type Loaded struct {
-	Deployment *schema.Deployment
-	Issues     []schema.Issue
-	// NotDeployed are the load balancers templates declare under a
-	// condition that is false, so they are not in Deployment.
+	// Units are the deployments read: one, unless the inputs hold several
+	// Terraform root modules (see Unit). Lint checks each.
+	Units []*Unit
+	// Shared are the files read into every unit when there are several:
+	// the native files.
+	Shared []string
+	// Deployment, Issues and NotDeployed are the first unit's.
+	Deployment  *schema.Deployment
+	Issues      []schema.Issue
 	NotDeployed []Declaration
 	// Unreadable are the files found in directories that could not be read
 	// (not a regular file, over the size limit, no permission), with the
@@ -300,6 +305,22 @@ type Loaded struct {
 	// read once, so findings, excerpts and suppressions see what was
 	// linted even if the file changes meanwhile.
 	Sources map[string][]byte
+}
+
+// Unit is one deployment among the inputs. Every Terraform root module is
+// one, since each is deployed on its own (a module's examples are several
+// roots calling it, declaring the same names); the first holds the other
+// imports too (ARM, az, plans, Windows), and every one the native files,
+// so that guests meet the VMs of each root. Without several roots there is
+// one unit with everything.
+type Unit struct {
+	// Root is the Terraform root module's directory; "" for a single unit.
+	Root       string
+	Deployment *schema.Deployment
+	Issues     []schema.Issue
+	// NotDeployed are the load balancers templates declare under a
+	// condition that is false, so they are not in Deployment.
+	NotDeployed []Declaration
 }
 
 // Skipped is a file Load left out, and why.
@@ -326,6 +347,7 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	nRoots := len(results)
 	for _, r := range results {
 		for _, f := range r.Linked {
 			sources[f.Name] = f.Data
@@ -385,7 +407,44 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 	if len(opts.Parameters) > 0 && templates == 0 {
 		return nil, fmt.Errorf("--parameters %s: none of the inputs is an ARM template to apply it to; name the template too", opts.ParametersFile)
 	}
-	results = dropLinked(results)
+	roots, others := results[:nRoots], dropLinked(results[nRoots:])
+	l := &Loaded{Sources: sources, Skipped: skipped, Unreadable: unreadable}
+	if len(roots) <= 1 {
+		u, err := assemble(native, append(roots, others...))
+		if err != nil {
+			return nil, err
+		}
+		l.Units = []*Unit{u}
+	} else {
+		// Each Terraform root module is a deployment of its own: two of
+		// them (a module's examples) may well declare the same names.
+		// The native files (guests) go with each; the other imports, with
+		// the first.
+		for i, root := range roots {
+			rs := []*build.Result{root}
+			if i == 0 {
+				rs = append(rs, others...)
+			}
+			u, err := assemble(native, rs)
+			if err != nil {
+				return nil, err
+			}
+			u.Root = root.File
+			l.Units = append(l.Units, u)
+		}
+		for _, n := range native {
+			l.Shared = append(l.Shared, n.Name)
+		}
+	}
+	l.Units[0].Issues = append(parseIssues, l.Units[0].Issues...)
+	l.Deployment, l.Issues, l.NotDeployed = l.Units[0].Deployment, l.Units[0].Issues, l.Units[0].NotDeployed
+	return l, nil
+}
+
+// assemble merges the native files and the imports into one deployment,
+// resolving pool memberships and checking names and references across all
+// of them.
+func assemble(native []schema.Source, results []*build.Result) (*Unit, error) {
 	d := &schema.Deployment{}
 	var issues []schema.Issue
 	if len(native) > 0 {
@@ -394,14 +453,14 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 			return nil, err
 		}
 		if len(results) == 0 {
-			return &Loaded{Deployment: nd, Issues: append(parseIssues, nissues...), Sources: sources, Skipped: skipped, Unreadable: unreadable}, nil
+			return &Unit{Deployment: nd, Issues: nissues}, nil
 		}
 		// Names and references are checked again below, across all files.
 		d, issues = nd, slices.DeleteFunc(nissues, func(i schema.Issue) bool {
 			return i.Rule == schema.RuleReference || i.Rule == schema.RuleDuplicate
 		})
 	}
-	l := &Loaded{Sources: sources, Skipped: skipped, Unreadable: unreadable}
+	u := &Unit{}
 	var pending []build.Membership
 	for _, r := range results {
 		Merge(d, r.Deployment)
@@ -409,13 +468,13 @@ func Load(format Format, paths []string, opts Options) (*Loaded, error) {
 		pending = append(pending, r.Pending...)
 		for _, nd := range r.NotDeployed {
 			if nd.Type == "microsoft.network/loadbalancers" {
-				l.NotDeployed = append(l.NotDeployed, nd)
+				u.NotDeployed = append(u.NotDeployed, nd)
 			}
 		}
 	}
 	issues = build.ReportUnresolved(d, issues, build.Resolve(d, pending))
-	l.Deployment, l.Issues = d, append(append(parseIssues, issues...), schema.Resolve(d)...)
-	return l, nil
+	u.Deployment, u.Issues = d, append(issues, schema.Resolve(d)...)
+	return u, nil
 }
 
 // parseIssue turns the error of reading file into the Issue of a file

@@ -42,14 +42,16 @@ func TestTerraformHCLDirectories(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, is := range l.Issues {
-			if is.Rule == schema.RuleParse || is.Rule == schema.RuleSchema {
-				t.Errorf("issue %s at %s: %s", is.Rule, is.Pos, is.Message)
-			}
-		}
 		var got []string
-		for _, lb := range l.Deployment.LoadBalancers {
-			got = append(got, lb.Name+"@"+filepath.ToSlash(must(filepath.Rel(dir, lb.Pos().File))))
+		for _, u := range l.Units {
+			for _, is := range u.Issues {
+				if is.Rule == schema.RuleParse || is.Rule == schema.RuleSchema {
+					t.Errorf("issue %s at %s: %s", is.Rule, is.Pos, is.Message)
+				}
+			}
+			for _, lb := range u.Deployment.LoadBalancers {
+				got = append(got, lb.Name+"@"+filepath.ToSlash(must(filepath.Rel(dir, lb.Pos().File))))
+			}
 		}
 		slices.Sort(got)
 		return got
@@ -62,7 +64,7 @@ func TestTerraformHCLDirectories(t *testing.T) {
 		// The walk finds five directories of configuration files; the
 		// module directory is called by infra and by other, so it is read
 		// only through their calls, with their inputs; mixed's .tf uses a
-		// local its .tf.json declares.
+		// local its .tf.json declares. Each of the four roots is a unit.
 		{"walk", []string{dir}, []string{"j@json/lb.tf.json", "json@infra/modules/ilb/main.tf", "from-json@mixed/a.tf", "web@infra/modules/ilb/main.tf"}},
 		// A named file reads its whole directory (variables.tf too).
 		{"named file", []string{filepath.Join(dir, "infra/main.tf")}, []string{"web@infra/modules/ilb/main.tf"}},
