@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/lbcheck/lbcheck/internal/testtree"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/terraform"
@@ -224,6 +228,51 @@ output "probe_port" { value = 59999 }
 			}
 			tt.check(t, dir, c, r.Deployment)
 		})
+	}
+}
+
+// TestFunctions evaluates the functions lbcheck implements itself, with
+// Terraform's documented results; an error is an unknown value naming it.
+func TestFunctions(t *testing.T) {
+	tests := []struct{ expr, want, err string }{
+		{expr: `cidrhost("10.12.112.0/20", 16)`, want: "10.12.112.16"},
+		{expr: `cidrhost("10.12.112.0/20", 268)`, want: "10.12.113.12"},
+		{expr: `cidrhost("fd00:fd12:3456:7890:00a2::/72", 34)`, want: "fd00:fd12:3456:7890::22"},
+		{expr: `cidrhost("10.0.1.0/24", -1)`, want: "10.0.1.255"},
+		{expr: `cidrhost("10.0.1.0/24", 256)`, err: "prefix 10.0.1.0/24 has no host number 256"},
+		{expr: `cidrhost("10.0.1.0/24", 1.5)`, err: "hostnum must be a whole number"},
+		{expr: `cidrsubnet("172.16.0.0/12", 4, 2)`, want: "172.18.0.0/16"},
+		{expr: `cidrsubnet("10.1.2.0/24", 4, 15)`, want: "10.1.2.240/28"},
+		{expr: `cidrsubnet("fd00:fd12:3456:7890::/56", 16, 162)`, want: "fd00:fd12:3456:7800:a200::/72"},
+		{expr: `cidrsubnet("2001:db8::/32", 64, 1)`, want: "2001:db8::1:0:0/96"},
+		{expr: `cidrsubnet("10.100.7.9/22", 2, 1)`, want: "10.100.5.0/24"}, // host bits ignored
+		{expr: `cidrsubnet("10.0.0.0/8", 0, 0)`, want: "10.0.0.0/8"},
+		{expr: `cidrsubnet("10.0.0.0/30", 3, 0)`, err: "insufficient address space to extend prefix of 30 by 3"},
+		{expr: `cidrsubnet("10.0.0.0/16", -1, 0)`, err: "insufficient address space to extend prefix of 16 by -1"},
+		{expr: `cidrsubnet("10.0.0.0/16", 4, 16)`, err: "prefix extension of 4 does not accommodate a subnet numbered 16"},
+		{expr: `cidrsubnet("10.0.0.0/16", 4, -1)`, err: "prefix extension of 4 does not accommodate a subnet numbered -1"},
+		{expr: `cidrsubnet("10.0.0.0", 8, 1)`, err: "invalid CIDR prefix"},
+		{expr: `cidrnetmask("172.16.0.0/12")`, want: "255.240.0.0"},
+		{expr: `cidrnetmask("10.0.0.1/32")`, want: "255.255.255.255"},
+		{expr: `cidrnetmask("0.0.0.0/0")`, want: "0.0.0.0"},
+		{expr: `cidrnetmask("fd00::/8")`, err: "IPv6 addresses cannot have a netmask: fd00::/8"},
+		{expr: `cidrsubnet(var.unset, 8, 1)`, err: "the reason"},
+	}
+	ctx := &hcl.EvalContext{Functions: functions, Variables: map[string]cty.Value{
+		"var": cty.ObjectVal(map[string]cty.Value{"unset": unknown("the reason")}),
+	}}
+	for _, tt := range tests {
+		expr, diags := hclsyntax.ParseExpression([]byte(tt.expr), "test.tf", hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", tt.expr, diags)
+		}
+		v, marks := value(expr, ctx, "x").Unmark()
+		switch {
+		case tt.err == "" && (!v.IsKnown() || v.AsString() != tt.want):
+			t.Errorf("%s = %#v (%s), want %q", tt.expr, v, reasons(marks), tt.want)
+		case tt.err != "" && (v.IsKnown() || !strings.Contains(reasons(marks), tt.err)):
+			t.Errorf("%s = %#v (%s), want unknown: %s", tt.expr, v, reasons(marks), tt.err)
+		}
 	}
 }
 
