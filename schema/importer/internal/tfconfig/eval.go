@@ -449,11 +449,11 @@ func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *h
 		}
 		return is
 	case forEach != nil:
-		v, marks := value(forEach.Expr, ctx, "for_each").Unmark()
+		// The reasons of a map's unknown elements are marks on them.
+		v, marks := value(forEach.Expr, ctx, "for_each").UnmarkDeep()
 		if !v.IsWhollyKnown() {
 			return bad(forEach, "for_each is unknown (%s)", reasons(marks))
 		}
-		v, _ = v.UnmarkDeep()
 		ty := v.Type()
 		if v.IsNull() || !(ty.IsMapType() || ty.IsObjectType() || ty.IsSetType() && ty.ElementType() == cty.String) {
 			return bad(forEach, "for_each wants a map or a set of strings, got %s", ty.FriendlyName())

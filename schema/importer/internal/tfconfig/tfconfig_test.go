@@ -201,6 +201,29 @@ output "probe_port" { value = 59999 }
 			}
 		},
 	}, {
+		name: "a for_each map with an unknown element is not expanded: the issue gives the element's reason",
+		files: map[string]string{"main.tf": lb + `
+data "azurerm_lb_probe" "shared" {
+  name            = "shared"
+  loadbalancer_id = azurerm_lb.ilb.id
+}
+resource "azurerm_lb_rule" "r" {
+  for_each                       = { sql = data.azurerm_lb_probe.shared.id }
+  name                           = each.key
+  loadbalancer_id                = azurerm_lb.ilb.id
+  frontend_ip_configuration_name = "fe"
+  probe_id                       = each.value
+  protocol                       = "Tcp"
+  frontend_port                  = 1433
+  backend_port                   = 1433
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			want := "azurerm_lb_rule.r: for_each is unknown (data source data.azurerm_lb_probe.shared is read only at plan time); its instances are not checked"
+			if len(c.Issues) != 1 || c.Issues[0].Rule != schema.RuleUnknown || c.Issues[0].Message != want {
+				t.Errorf("issues %v, want one: %s", c.Issues, want)
+			}
+		},
+	}, {
 		name:  "syntax errors are issues at their line",
 		files: map[string]string{"main.tf": lb, "broken.tf": "resource \"azurerm_lb\" {\n  name = \n}\n"},
 		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
