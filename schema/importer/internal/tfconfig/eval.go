@@ -235,7 +235,8 @@ func (m *module) eval(given map[string]cty.Value, l *loader) *output {
 }
 
 // variables are the values of m's variables: given, else the default,
-// else unknown; converted to their declared types.
+// else unknown; with the defaults of their types' optional attributes, and
+// converted to those types, as Terraform does.
 func (m *module) variables(given map[string]cty.Value) cty.Value {
 	vals := map[string]cty.Value{}
 	for name, v := range m.vars {
@@ -250,7 +251,10 @@ func (m *module) variables(given map[string]cty.Value) cty.Value {
 			val = unknown("variable %s of %s has no default and the call passes none", name, strings.TrimSuffix(m.prefix, "."))
 		}
 		if v.typ != nil {
-			if ty, _, diags := typeexpr.TypeConstraintWithDefaults(v.typ.Expr); !diags.HasErrors() {
+			if ty, defaults, diags := typeexpr.TypeConstraintWithDefaults(v.typ.Expr); !diags.HasErrors() {
+				if defaults != nil {
+					val = defaults.Apply(val)
+				}
 				if c, err := convert.Convert(val, ty); err == nil {
 					val = c
 				}

@@ -224,6 +224,59 @@ resource "azurerm_lb_rule" "r" {
 			}
 		},
 	}, {
+		name: "optional object attributes take their type's defaults, in a map and in a module",
+		files: map[string]string{
+			"main.tf": lb + `
+variable "rules" {
+  type = map(object({
+    port     = number
+    protocol = optional(string, "Tcp")
+    floating = optional(bool)
+  }))
+  default = { sql = { port = 1433 } }
+}
+resource "azurerm_lb_rule" "r" {
+  for_each                       = var.rules
+  name                           = each.key
+  loadbalancer_id                = azurerm_lb.ilb.id
+  frontend_ip_configuration_name = "fe"
+  protocol                       = each.value.protocol
+  frontend_port                  = each.value.port
+  backend_port                   = each.value.port
+  floating_ip_enabled            = each.value.floating
+}
+module "probe" {
+  source = "./probe"
+  lb_id  = azurerm_lb.ilb.id
+  probe  = { port = 59999 }
+}`,
+			"probe/main.tf": `
+variable "lb_id" { type = string }
+variable "probe" {
+  type = object({
+    port     = number
+    interval = optional(number, 5)
+  })
+}
+resource "azurerm_lb_probe" "p" {
+  name                = "p"
+  loadbalancer_id     = var.lb_id
+  port                = var.probe.port
+  interval_in_seconds = var.probe.interval
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			l := d.LoadBalancers[0]
+			if len(l.LoadBalancingRules) != 1 || len(l.Probes) != 1 {
+				t.Fatalf("%d rules and %d probes, want 1 and 1", len(l.LoadBalancingRules), len(l.Probes))
+			}
+			if r := l.LoadBalancingRules[0]; r.Protocol != schema.ProtocolTcp || r.Has("enableFloatingIP") {
+				t.Errorf("rule protocol %q, enableFloatingIP set %v; want Tcp, not set", r.Protocol, r.Has("enableFloatingIP"))
+			}
+			if p := l.Probes[0]; p.IntervalInSeconds != 5 || !p.Has("intervalInSeconds") {
+				t.Errorf("probe interval %d (set %v), want 5", p.IntervalInSeconds, p.Has("intervalInSeconds"))
+			}
+		},
+	}, {
 		name:  "syntax errors are issues at their line",
 		files: map[string]string{"main.tf": lb, "broken.tf": "resource \"azurerm_lb\" {\n  name = \n}\n"},
 		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
