@@ -37,6 +37,10 @@ type hclMutation struct {
 //
 //   - sql-ag-listener: a SQL Server availability group listener, Floating IP
 //     spelt either way.
+//   - nva-ha-ports: two firewall appliances with untrust and trust NICs
+//     behind two HA-ports rules with Floating IP (for_each over a map of
+//     appliances, frontends from a dynamic block, addresses from
+//     cidrsubnet and cidrhost).
 func TestTerraformHCL(t *testing.T) {
 	cases := []struct {
 		dir       string
@@ -47,6 +51,25 @@ func TestTerraformHCL(t *testing.T) {
 			{"enable_floating_ip", []hclEdit{{"main.tf", "floating_ip_enabled     ", "enable_floating_ip      "}}, nil},
 			{"no Floating IP", []hclEdit{{"main.tf", "floating_ip_enabled            = true", "floating_ip_enabled            = false"}},
 				[]hclFinding{{"LB2004", "main.tf", "floating_ip_enabled"}}},
+		},
+	}, {
+		dir: "nva-ha-ports",
+		mutations: []hclMutation{
+			{"Floating IP off",
+				[]hclEdit{{"main.tf", "floating_ip_enabled            = true", "floating_ip_enabled            = false"}},
+				[]hclFinding{{"LB1003", "main.tf", "backend_port                   = 0"}, {"LB1007", "main.tf", "floating_ip_enabled"}}},
+			{"Floating IP off on the onprem rule",
+				[]hclEdit{{"main.tf", "floating_ip_enabled            = true", `floating_ip_enabled            = each.key != "onprem"`}},
+				[]hclFinding{{"LB1007", "main.tf", "floating_ip_enabled"}}},
+			{"Basic SKU",
+				[]hclEdit{{"main.tf", "sku                 = \"Standard\"\n  tags", "sku                 = \"Basic\"\n  tags"}},
+				[]hclFinding{{"LB1005", "main.tf", `protocol                       = "All"`}, {"LB1005", "main.tf", `protocol                       = "All"`}}},
+			{"no probe",
+				[]hclEdit{{"main.tf", "probe_id                       = azurerm_lb_probe.nva.id", "probe_id                       = null"}},
+				[]hclFinding{{"LB2003", "main.tf", `resource "azurerm_lb_rule"`}, {"LB2003", "main.tf", `resource "azurerm_lb_rule"`}}},
+			{"number_of_probes without probe_threshold",
+				[]hclEdit{{"main.tf", "probe_threshold     = 2", "number_of_probes    = 2"}},
+				[]hclFinding{{"LB9001", "main.tf", "number_of_probes"}}},
 		},
 	}}
 	base := filepath.Join(fixtures, "import", "terraform-hcl")
