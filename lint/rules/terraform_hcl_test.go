@@ -41,6 +41,10 @@ type hclMutation struct {
 //     behind two HA-ports rules with Floating IP (for_each over a map of
 //     appliances, frontends from a dynamic block, addresses from
 //     cidrsubnet and cidrhost).
+//   - module-layout: a web and a SQL load balancer, each a call of the
+//     local module modules/ilb, whose values land in the module's files;
+//     pool members passed to the module as NIC IDs, or joined in the root
+//     through its backend_pool_id output.
 func TestTerraformHCL(t *testing.T) {
 	cases := []struct {
 		dir       string
@@ -70,6 +74,20 @@ func TestTerraformHCL(t *testing.T) {
 			{"number_of_probes without probe_threshold",
 				[]hclEdit{{"main.tf", "probe_threshold     = 2", "number_of_probes    = 2"}},
 				[]hclFinding{{"LB9001", "main.tf", "number_of_probes"}}},
+		},
+	}, {
+		dir: "module-layout",
+		mutations: []hclMutation{
+			{"SQL listener without Floating IP",
+				[]hclEdit{{"main.tf", "floating_ip         = true", "floating_ip         = false"}},
+				[]hclFinding{{"LB2004", "modules/ilb/main.tf", "floating_ip_enabled"}}},
+			{"web rules share a backend port",
+				[]hclEdit{{"main.tf", "port = 80, backend_port = 8080", "port = 80, backend_port = 8443"}},
+				[]hclFinding{{"LB1003", "modules/ilb/main.tf", "backend_port"}}},
+			{"web NICs joined by an IP configuration they lack",
+				[]hclEdit{{"main.tf", `ip_configuration_name   = "ipconfig1"`, `ip_configuration_name   = "ipconfig2"`}},
+				[]hclFinding{{"LB1001", "main.tf", `"azurerm_network_interface_backend_address_pool_association" "web"`},
+					{"LB1001", "main.tf", `"azurerm_network_interface_backend_address_pool_association" "web"`}}},
 		},
 	}}
 	base := filepath.Join(fixtures, "import", "terraform-hcl")
