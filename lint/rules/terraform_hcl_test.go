@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,65 +13,186 @@ import (
 	"github.com/lbcheck/lbcheck/schema/importer"
 )
 
-// TestTerraformHCL lints fixtures/import/terraform-hcl/sql-ag-listener, a
-// SQL Server availability group listener in Terraform's HCL, with both
-// spellings of Floating IP, and the deployment it describes in lbcheck's
-// YAML: they agree. Without Floating IP, the finding is at the attribute
-// in main.tf.
+// hclEdit replaces the first old in file (a path in the fixture
+// directory) by new, on as many lines, so that the findings of the
+// unedited configuration keep their lines.
+type hclEdit struct{ file, old, new string }
+
+// hclFinding is a finding of rule at the line of file where at first
+// occurs, once the edits are made.
+type hclFinding struct{ rule, file, at string }
+
+// hclMutation is a configuration edited, with the findings the edits add.
+type hclMutation struct {
+	name  string
+	edits []hclEdit
+	extra []hclFinding
+}
+
+// TestTerraformHCL lints each Terraform configuration of
+// fixtures/import/terraform-hcl and the deployment it describes in
+// lbcheck's YAML (the directory's twin, DIR.yaml): both give the same model
+// and the same findings. Each mutation edits a copy of the configuration
+// and must add exactly its findings, at the .tf lines that hold the value.
+//
+//   - sql-ag-listener: a SQL Server availability group listener, Floating IP
+//     spelt either way.
+//   - nva-ha-ports: two firewall appliances with untrust and trust NICs
+//     behind two HA-ports rules with Floating IP (for_each over a map of
+//     appliances, frontends from a dynamic block, addresses from
+//     cidrsubnet and cidrhost).
+//   - module-layout: a web and a SQL load balancer, each a call of the
+//     local module modules/ilb, whose values land in the module's files;
+//     pool members passed to the module as NIC IDs, or joined in the root
+//     through its backend_pool_id output.
 func TestTerraformHCL(t *testing.T) {
-	dir := filepath.Join(fixtures, "import", "terraform-hcl")
-	src, err := os.ReadFile(filepath.Join(dir, "sql-ag-listener", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	findings := func(t *testing.T, paths ...string) []string {
-		t.Helper()
-		l, err := importer.Load(importer.Auto, paths, importer.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, f := range lint.Run(l.Deployment, l.Issues, All, l.Sources) {
-			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, filepath.Base(f.Pos.File), f.Pos.Line))
-		}
-		return got
-	}
-	want := findings(t, filepath.Join(dir, "sql-ag-listener.yaml"))
-	tests := []struct {
-		name, old, new string
-		extra          []string // findings besides the YAML's
-	}{
-		{"floating_ip_enabled", "", "", nil},
-		{"enable_floating_ip", "floating_ip_enabled     ", "enable_floating_ip      ", nil},
-		{"no Floating IP", "floating_ip_enabled            = true", "floating_ip_enabled            = false", []string{"LB2004 main.tf:%d"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tmp := filepath.Join(t.TempDir(), "sql-ag-listener")
-			if err := os.CopyFS(tmp, os.DirFS(filepath.Join(dir, "sql-ag-listener"))); err != nil {
-				t.Fatal(err)
+	cases := []struct {
+		dir       string
+		mutations []hclMutation
+	}{{
+		dir: "sql-ag-listener",
+		mutations: []hclMutation{
+			{"enable_floating_ip", []hclEdit{{"main.tf", "floating_ip_enabled     ", "enable_floating_ip      "}}, nil},
+			{"no Floating IP", []hclEdit{{"main.tf", "floating_ip_enabled            = true", "floating_ip_enabled            = false"}},
+				[]hclFinding{{"LB2004", "main.tf", "floating_ip_enabled"}}},
+		},
+	}, {
+		dir: "nva-ha-ports",
+		mutations: []hclMutation{
+			{"Floating IP off",
+				[]hclEdit{{"main.tf", "floating_ip_enabled            = true", "floating_ip_enabled            = false"}},
+				[]hclFinding{{"LB1003", "main.tf", "backend_port                   = 0"}, {"LB1007", "main.tf", "floating_ip_enabled"}}},
+			{"Floating IP off on the onprem rule",
+				[]hclEdit{{"main.tf", "floating_ip_enabled            = true", `floating_ip_enabled            = each.key != "onprem"`}},
+				[]hclFinding{{"LB1007", "main.tf", "floating_ip_enabled"}}},
+			{"Basic SKU",
+				[]hclEdit{{"main.tf", "sku                 = \"Standard\"\n  tags", "sku                 = \"Basic\"\n  tags"}},
+				[]hclFinding{{"LB1005", "main.tf", `protocol                       = "All"`}, {"LB1005", "main.tf", `protocol                       = "All"`}}},
+			{"no probe",
+				[]hclEdit{{"main.tf", "probe_id                       = azurerm_lb_probe.nva.id", "probe_id                       = null"}},
+				[]hclFinding{{"LB2003", "main.tf", `resource "azurerm_lb_rule"`}, {"LB2003", "main.tf", `resource "azurerm_lb_rule"`}}},
+			{"number_of_probes without probe_threshold",
+				[]hclEdit{{"main.tf", "probe_threshold     = 2", "number_of_probes    = 2"}},
+				[]hclFinding{{"LB9001", "main.tf", "number_of_probes"}}},
+		},
+	}, {
+		dir: "module-layout",
+		mutations: []hclMutation{
+			{"SQL listener without Floating IP",
+				[]hclEdit{{"main.tf", "floating_ip         = true", "floating_ip         = false"}},
+				[]hclFinding{{"LB2004", "modules/ilb/main.tf", "floating_ip_enabled"}}},
+			{"web rules share a backend port",
+				[]hclEdit{{"main.tf", "port = 80, backend_port = 8080", "port = 80, backend_port = 8443"}},
+				[]hclFinding{{"LB1003", "modules/ilb/main.tf", "backend_port"}}},
+			{"web NICs joined by an IP configuration they lack",
+				[]hclEdit{{"main.tf", `ip_configuration_name   = "ipconfig1"`, `ip_configuration_name   = "ipconfig2"`}},
+				[]hclFinding{{"LB1001", "main.tf", `"azurerm_network_interface_backend_address_pool_association" "web"`},
+					{"LB1001", "main.tf", `"azurerm_network_interface_backend_address_pool_association" "web"`}}},
+		},
+	}}
+	base := filepath.Join(fixtures, "import", "terraform-hcl")
+	for _, fx := range cases {
+		t.Run(fx.dir, func(t *testing.T) {
+			dir := filepath.Join(base, fx.dir)
+			tfModel, tfFindings := lintHCL(t, dir)
+			yamlModel, yamlFindings := lintHCL(t, dir+".yaml")
+			if tfModel != yamlModel {
+				t.Errorf("the configuration's model differs from %s.yaml's:\n%s\nwant:\n%s", fx.dir, tfModel, yamlModel)
 			}
-			main := string(src)
-			if tt.old != "" {
-				if !strings.Contains(main, tt.old) {
-					t.Fatalf("%q not in main.tf", tt.old)
-				}
-				main = strings.Replace(main, tt.old, tt.new, 1)
+			if !slices.Equal(unpositioned(tfFindings), unpositioned(yamlFindings)) {
+				t.Errorf("findings %q, want those of %s.yaml: %q", unpositioned(tfFindings), fx.dir, unpositioned(yamlFindings))
 			}
-			if err := os.WriteFile(filepath.Join(tmp, "main.tf"), []byte(main), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			line := strings.Count(main[:strings.Index(main, "floating_ip")], "\n") + 1
-			w := slices.Clone(want)
-			for _, e := range tt.extra {
-				w = append(w, fmt.Sprintf(e, line))
-			}
-			slices.Sort(w)
-			got := findings(t, tmp)
-			slices.Sort(got)
-			if !slices.Equal(got, w) {
-				t.Errorf("findings %q, want %q", got, w)
+			for _, m := range fx.mutations {
+				t.Run(m.name, func(t *testing.T) {
+					tmp := filepath.Join(t.TempDir(), fx.dir)
+					if err := os.CopyFS(tmp, os.DirFS(dir)); err != nil {
+						t.Fatal(err)
+					}
+					for _, e := range m.edits {
+						editFile(t, filepath.Join(tmp, e.file), e.old, e.new)
+					}
+					want := lines(t, dir, tfFindings)
+					for _, f := range m.extra {
+						want = append(want, fmt.Sprintf("%s %s:%d", f.rule, f.file, lineOf(t, filepath.Join(tmp, f.file), f.at)))
+					}
+					slices.Sort(want)
+					_, got := lintHCL(t, tmp)
+					if got := lines(t, tmp, got); !slices.Equal(got, want) {
+						t.Errorf("findings %q, want %q", got, want)
+					}
+				})
 			}
 		})
 	}
+}
+
+// lintHCL loads path as lbcheck lint does and returns the model as JSON
+// and the findings of every rule.
+func lintHCL(t *testing.T, path string) (string, []lint.Finding) {
+	t.Helper()
+	l, err := importer.Load(importer.Auto, []string{path}, importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := json.MarshalIndent(l.Deployment, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(model), lint.Run(l.Deployment, l.Issues, All, l.Sources)
+}
+
+// unpositioned renders findings without their positions: rule, object and
+// message, sorted.
+func unpositioned(fs []lint.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Rule+" "+f.Object+": "+f.Message)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// lines renders findings as "rule file:line", file relative to dir,
+// sorted.
+func lines(t *testing.T, dir string, fs []lint.Finding) []string {
+	t.Helper()
+	var out []string
+	for _, f := range fs {
+		rel, err := filepath.Rel(dir, f.Pos.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %s:%d", f.Rule, filepath.ToSlash(rel), f.Pos.Line))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// editFile replaces the first old in file by new; old must be there.
+func editFile(t *testing.T, file, old, new string) {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), old) {
+		t.Fatalf("%q not in %s", old, file)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(src), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lineOf is the line of file where at first occurs.
+func lineOf(t *testing.T, file, at string) int {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(src), at)
+	if i < 0 {
+		t.Fatalf("%q not in %s", at, file)
+	}
+	return strings.Count(string(src[:i]), "\n") + 1
 }

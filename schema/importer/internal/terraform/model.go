@@ -384,8 +384,13 @@ func (im *importer) association(r *res, nat bool) {
 		nicName = t.name()
 		vmName, _ = im.vmFor(t)
 	} else if id, ok := r.after.Get("network_interface_id").Str(); ok {
+		// A known ID without a reference (each.value, a module input):
+		// the VM is that of the plan's one NIC of that name.
 		nicName = idSegment(id, "networkInterfaces")
 		vmName = nicName
+		if nics := im.nicsOf(id); len(nics) == 1 {
+			vmName, _ = im.vmFor(nics[0])
+		}
 	}
 	cfg, _ := r.after.Get("ip_configuration_name").Str()
 	m := build.Membership{Member: &schema.PoolMember{VM: vmName, NetworkInterface: nicName, IPConfiguration: cfg}}

@@ -232,11 +232,20 @@ func (im *importer) vmNICs(vm *res) {
 		}
 		if i < len(ids) {
 			id, _ := ids[i].Str()
-			for _, r := range im.resources {
-				if r.typ == "azurerm_network_interface" && strings.EqualFold(r.name(), idSegment(id, "networkInterfaces")) {
-					im.nicVM[r] = vm
-				}
+			for _, r := range im.nicsOf(id) {
+				im.nicVM[r] = vm
 			}
 		}
 	}
+}
+
+// nicsOf returns the NIC resources named as the NIC of resource ID id.
+func (im *importer) nicsOf(id string) []*res {
+	var nics []*res
+	for _, r := range im.resources {
+		if r.typ == "azurerm_network_interface" && strings.EqualFold(r.name(), idSegment(id, "networkInterfaces")) {
+			nics = append(nics, r)
+		}
+	}
+	return nics
 }

@@ -107,6 +107,46 @@ func TestModuleInstances(t *testing.T) {
 	}
 }
 
+// TestAssociationByID joins a NIC that an association names only by its
+// known ID, with no reference in the configuration (each.value, a module
+// input): the pool member is the NIC of the VM that owns it.
+func TestAssociationByID(t *testing.T) {
+	const rg = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network"
+	src := `{
+  "format_version": "1.2",
+  "resource_changes": [
+    {"address": "azurerm_lb.x", "type": "azurerm_lb", "name": "x",
+     "change": {"actions": ["create"], "after": {"name": "lb", "sku": "Standard",
+       "frontend_ip_configuration": [{"name": "fe", "private_ip_address": "10.0.0.5"}]}}},
+    {"address": "azurerm_lb_backend_address_pool.p", "type": "azurerm_lb_backend_address_pool", "name": "p",
+     "change": {"actions": ["create"], "after": {"name": "pool", "loadbalancer_id": "` + rg + `/loadBalancers/lb"}}},
+    {"address": "azurerm_network_interface.n[\"sql-1\"]", "type": "azurerm_network_interface", "name": "n", "index": "sql-1",
+     "change": {"actions": ["create"], "after": {"name": "sql-1-nic",
+       "ip_configuration": [{"name": "ipconfig1", "private_ip_address": "10.0.0.4"}]}}},
+    {"address": "azurerm_windows_virtual_machine.v[\"sql-1\"]", "type": "azurerm_windows_virtual_machine", "name": "v", "index": "sql-1",
+     "change": {"actions": ["create"], "after": {"name": "sql-1"}, "after_unknown": {"network_interface_ids": true}}},
+    {"address": "module.ilb.azurerm_network_interface_backend_address_pool_association.this[\"sql-1\"]",
+     "type": "azurerm_network_interface_backend_address_pool_association", "name": "this", "index": "sql-1",
+     "change": {"actions": ["create"], "after": {"network_interface_id": "` + rg + `/networkInterfaces/sql-1-nic",
+       "ip_configuration_name": "ipconfig1", "backend_address_pool_id": "` + rg + `/loadBalancers/lb/backendAddressPools/pool"}}}
+  ],
+  "configuration": {"root_module": {"resources": [
+    {"address": "azurerm_windows_virtual_machine.v", "expressions": {"network_interface_ids": {"references": ["azurerm_network_interface.n", "each.key"]}}}
+  ]}}
+}`
+	r, err := Import("plan.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pools := r.Deployment.LoadBalancers[0].BackendAddressPools
+	if len(pools) != 1 || len(pools[0].Members) != 1 {
+		t.Fatalf("pools %+v, issues %v", pools, r.Issues)
+	}
+	if m := pools[0].Members[0]; m.VM != "sql-1" || m.NetworkInterface != "sql-1-nic" || m.IPConfiguration != "ipconfig1" {
+		t.Errorf("member %s/%s/%s, want sql-1/sql-1-nic/ipconfig1", m.VM, m.NetworkInterface, m.IPConfiguration)
+	}
+}
+
 func TestNotAPlan(t *testing.T) {
 	_, err := Import("x.json", []byte(`{"resources": []}`))
 	if err == nil || !strings.Contains(err.Error(), "terraform show -json") {

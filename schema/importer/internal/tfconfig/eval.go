@@ -261,7 +261,8 @@ func (m *module) eval(given map[string]cty.Value, l *loader) *output {
 }
 
 // variables are the values of m's variables: given, else the default,
-// else unknown; converted to their declared types.
+// else unknown; with the defaults of their types' optional attributes, and
+// converted to those types, as Terraform does.
 func (m *module) variables(given map[string]cty.Value) cty.Value {
 	vals := map[string]cty.Value{}
 	for name, v := range m.vars {
@@ -276,7 +277,10 @@ func (m *module) variables(given map[string]cty.Value) cty.Value {
 			val = unknown("variable %s of %s has no default and the call passes none", name, strings.TrimSuffix(m.prefix, "."))
 		}
 		if v.typ != nil {
-			if ty, _, diags := typeexpr.TypeConstraintWithDefaults(v.typ.Expr); !diags.HasErrors() {
+			if ty, defaults, diags := typeexpr.TypeConstraintWithDefaults(v.typ.Expr); !diags.HasErrors() {
+				if defaults != nil {
+					val = defaults.Apply(val)
+				}
 				if c, err := convert.Convert(val, ty); err == nil {
 					val = c
 				}
@@ -475,11 +479,11 @@ func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *h
 		}
 		return is
 	case forEach != nil:
-		v, marks := value(forEach.Expr, ctx, "for_each").Unmark()
+		// The reasons of a map's unknown elements are marks on them.
+		v, marks := value(forEach.Expr, ctx, "for_each").UnmarkDeep()
 		if !v.IsWhollyKnown() {
 			return bad(forEach, "for_each is unknown (%s)", reasons(marks))
 		}
-		v, _ = v.UnmarkDeep()
 		ty := v.Type()
 		if v.IsNull() || !(ty.IsMapType() || ty.IsObjectType() || ty.IsSetType() && ty.ElementType() == cty.String) {
 			return bad(forEach, "for_each wants a map or a set of strings, got %s", ty.FriendlyName())

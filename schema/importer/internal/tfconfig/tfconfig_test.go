@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/lbcheck/lbcheck/internal/testtree"
 	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer/internal/terraform"
@@ -236,6 +240,82 @@ output "probe_port" { value = 59999 }
 			}
 		},
 	}, {
+		name: "a for_each map with an unknown element is not expanded: the issue gives the element's reason",
+		files: map[string]string{"main.tf": lb + `
+data "azurerm_lb_probe" "shared" {
+  name            = "shared"
+  loadbalancer_id = azurerm_lb.ilb.id
+}
+resource "azurerm_lb_rule" "r" {
+  for_each                       = { sql = data.azurerm_lb_probe.shared.id }
+  name                           = each.key
+  loadbalancer_id                = azurerm_lb.ilb.id
+  frontend_ip_configuration_name = "fe"
+  probe_id                       = each.value
+  protocol                       = "Tcp"
+  frontend_port                  = 1433
+  backend_port                   = 1433
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			want := "azurerm_lb_rule.r: for_each is unknown (data source data.azurerm_lb_probe.shared is read only at plan time); its instances are not checked"
+			if len(c.Issues) != 1 || c.Issues[0].Rule != schema.RuleUnknown || c.Issues[0].Message != want {
+				t.Errorf("issues %v, want one: %s", c.Issues, want)
+			}
+		},
+	}, {
+		name: "optional object attributes take their type's defaults, in a map and in a module",
+		files: map[string]string{
+			"main.tf": lb + `
+variable "rules" {
+  type = map(object({
+    port     = number
+    protocol = optional(string, "Tcp")
+    floating = optional(bool)
+  }))
+  default = { sql = { port = 1433 } }
+}
+resource "azurerm_lb_rule" "r" {
+  for_each                       = var.rules
+  name                           = each.key
+  loadbalancer_id                = azurerm_lb.ilb.id
+  frontend_ip_configuration_name = "fe"
+  protocol                       = each.value.protocol
+  frontend_port                  = each.value.port
+  backend_port                   = each.value.port
+  floating_ip_enabled            = each.value.floating
+}
+module "probe" {
+  source = "./probe"
+  lb_id  = azurerm_lb.ilb.id
+  probe  = { port = 59999 }
+}`,
+			"probe/main.tf": `
+variable "lb_id" { type = string }
+variable "probe" {
+  type = object({
+    port     = number
+    interval = optional(number, 5)
+  })
+}
+resource "azurerm_lb_probe" "p" {
+  name                = "p"
+  loadbalancer_id     = var.lb_id
+  port                = var.probe.port
+  interval_in_seconds = var.probe.interval
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			l := d.LoadBalancers[0]
+			if len(l.LoadBalancingRules) != 1 || len(l.Probes) != 1 {
+				t.Fatalf("%d rules and %d probes, want 1 and 1", len(l.LoadBalancingRules), len(l.Probes))
+			}
+			if r := l.LoadBalancingRules[0]; r.Protocol != schema.ProtocolTcp || r.Has("enableFloatingIP") {
+				t.Errorf("rule protocol %q, enableFloatingIP set %v; want Tcp, not set", r.Protocol, r.Has("enableFloatingIP"))
+			}
+			if p := l.Probes[0]; p.IntervalInSeconds != 5 || !p.Has("intervalInSeconds") {
+				t.Errorf("probe interval %d (set %v), want 5", p.IntervalInSeconds, p.Has("intervalInSeconds"))
+			}
+		},
+	}, {
 		name:  "syntax errors are issues at their line",
 		files: map[string]string{"main.tf": lb, "broken.tf": "resource \"azurerm_lb\" {\n  name = \n}\n"},
 		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
@@ -263,6 +343,51 @@ output "probe_port" { value = 59999 }
 			}
 			tt.check(t, dir, c, r.Deployment)
 		})
+	}
+}
+
+// TestFunctions evaluates the functions lbcheck implements itself, with
+// Terraform's documented results; an error is an unknown value naming it.
+func TestFunctions(t *testing.T) {
+	tests := []struct{ expr, want, err string }{
+		{expr: `cidrhost("10.12.112.0/20", 16)`, want: "10.12.112.16"},
+		{expr: `cidrhost("10.12.112.0/20", 268)`, want: "10.12.113.12"},
+		{expr: `cidrhost("fd00:fd12:3456:7890:00a2::/72", 34)`, want: "fd00:fd12:3456:7890::22"},
+		{expr: `cidrhost("10.0.1.0/24", -1)`, want: "10.0.1.255"},
+		{expr: `cidrhost("10.0.1.0/24", 256)`, err: "prefix 10.0.1.0/24 has no host number 256"},
+		{expr: `cidrhost("10.0.1.0/24", 1.5)`, err: "hostnum must be a whole number"},
+		{expr: `cidrsubnet("172.16.0.0/12", 4, 2)`, want: "172.18.0.0/16"},
+		{expr: `cidrsubnet("10.1.2.0/24", 4, 15)`, want: "10.1.2.240/28"},
+		{expr: `cidrsubnet("fd00:fd12:3456:7890::/56", 16, 162)`, want: "fd00:fd12:3456:7800:a200::/72"},
+		{expr: `cidrsubnet("2001:db8::/32", 64, 1)`, want: "2001:db8::1:0:0/96"},
+		{expr: `cidrsubnet("10.100.7.9/22", 2, 1)`, want: "10.100.5.0/24"}, // host bits ignored
+		{expr: `cidrsubnet("10.0.0.0/8", 0, 0)`, want: "10.0.0.0/8"},
+		{expr: `cidrsubnet("10.0.0.0/30", 3, 0)`, err: "insufficient address space to extend prefix of 30 by 3"},
+		{expr: `cidrsubnet("10.0.0.0/16", -1, 0)`, err: "insufficient address space to extend prefix of 16 by -1"},
+		{expr: `cidrsubnet("10.0.0.0/16", 4, 16)`, err: "prefix extension of 4 does not accommodate a subnet numbered 16"},
+		{expr: `cidrsubnet("10.0.0.0/16", 4, -1)`, err: "prefix extension of 4 does not accommodate a subnet numbered -1"},
+		{expr: `cidrsubnet("10.0.0.0", 8, 1)`, err: "invalid CIDR prefix"},
+		{expr: `cidrnetmask("172.16.0.0/12")`, want: "255.240.0.0"},
+		{expr: `cidrnetmask("10.0.0.1/32")`, want: "255.255.255.255"},
+		{expr: `cidrnetmask("0.0.0.0/0")`, want: "0.0.0.0"},
+		{expr: `cidrnetmask("fd00::/8")`, err: "IPv6 addresses cannot have a netmask: fd00::/8"},
+		{expr: `cidrsubnet(var.unset, 8, 1)`, err: "the reason"},
+	}
+	ctx := &hcl.EvalContext{Functions: functions, Variables: map[string]cty.Value{
+		"var": cty.ObjectVal(map[string]cty.Value{"unset": unknown("the reason")}),
+	}}
+	for _, tt := range tests {
+		expr, diags := hclsyntax.ParseExpression([]byte(tt.expr), "test.tf", hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", tt.expr, diags)
+		}
+		v, marks := value(expr, ctx, "x").Unmark()
+		switch {
+		case tt.err == "" && (!v.IsKnown() || v.AsString() != tt.want):
+			t.Errorf("%s = %#v (%s), want %q", tt.expr, v, reasons(marks), tt.want)
+		case tt.err != "" && (v.IsKnown() || !strings.Contains(reasons(marks), tt.err)):
+			t.Errorf("%s = %#v (%s), want unknown: %s", tt.expr, v, reasons(marks), tt.err)
+		}
 	}
 }
 
