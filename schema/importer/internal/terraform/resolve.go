@@ -175,6 +175,23 @@ func (im *importer) childRef(from *res, v *jsonpos.Value, attr, typ, segment str
 	return "", ""
 }
 
+// modelled are the resource types the model reads, besides the scale
+// sets.
+var modelled = map[string]bool{
+	"azurerm_lb": true, "azurerm_lb_backend_address_pool": true, "azurerm_lb_backend_address_pool_address": true,
+	"azurerm_lb_probe": true, "azurerm_lb_rule": true, "azurerm_lb_nat_rule": true, "azurerm_lb_nat_pool": true,
+	"azurerm_lb_outbound_rule": true, "azurerm_public_ip": true, "azurerm_network_interface": true,
+	"azurerm_network_interface_backend_address_pool_association": true, "azurerm_network_interface_nat_rule_association": true,
+	"azurerm_windows_virtual_machine": true, "azurerm_linux_virtual_machine": true, "azurerm_virtual_machine": true,
+}
+
+// Models reports whether the model reads resources of type typ: when it
+// does not, instances of them that cannot be known matter to no rule.
+func Models(typ string) bool {
+	_, scaleSet := scaleSets[typ]
+	return modelled[typ] || scaleSet
+}
+
 // run builds the model: load balancers first, then their sub-resources,
 // then NICs (whose VM comes from the VM resources), scale sets and
 // associations.
@@ -211,8 +228,11 @@ func (im *importer) run() {
 			im.scaleSet(r, s)
 		}
 	}
+	addressed := map[*schema.BackendPool]bool{}
 	for _, r := range im.resources {
 		switch r.typ {
+		case "azurerm_lb_backend_address_pool_address":
+			im.poolAddress(r, addressed)
 		case "azurerm_network_interface_backend_address_pool_association":
 			im.association(r, false)
 		case "azurerm_network_interface_nat_rule_association":

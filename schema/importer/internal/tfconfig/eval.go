@@ -550,7 +550,11 @@ func withVars(ctx *hcl.EvalContext, vars map[string]cty.Value) *hcl.EvalContext 
 // r's value.
 func (e *evaluator) resource(r *resource, ctx *hcl.EvalContext, out *output) cty.Value {
 	base := e.m.prefix + r.typ + "." + r.name
-	is := e.instances(base, r.count, r.forEach, ctx, out)
+	report := out
+	if !terraform.Models(r.typ) {
+		report = &output{} // no rule misses what cannot be expanded
+	}
+	is := e.instances(base, r.count, r.forEach, ctx, report)
 	vals := make([]cty.Value, len(is))
 	for i, in := range is {
 		ictx := withVars(ctx, in.vars)
@@ -565,6 +569,7 @@ func (e *evaluator) resource(r *resource, ctx *hcl.EvalContext, out *output) cty
 			m["id"] = resourceID(r.typ, in.address(base), obj)
 			obj = cty.ObjectVal(m)
 		}
+		obj = withBlockIDs(r.typ, obj)
 		vals[i] = obj
 		out.resources = append(out.resources, terraform.Resource{Addr: in.address(base), Type: r.typ, Values: jv, Unknown: ju, Refs: b.refs})
 		out.issues = append(out.issues, b.issues...)

@@ -107,3 +107,47 @@ func join(addr string, obj cty.Value, parts ...string) cty.Value {
 	}
 	return cty.StringVal(b.String())
 }
+
+// blockIDs are the nested blocks whose elements the provider gives an
+// id: the child segment of the resource's ID, by block type.
+var blockIDs = map[string]map[string]string{
+	"azurerm_lb": {"frontend_ip_configuration": "frontendIPConfigurations"},
+}
+
+// withBlockIDs adds to each element of obj's nested blocks that have one
+// (blockIDs) the id the provider would report: the resource's id, the
+// segment and the element's name.
+func withBlockIDs(typ string, obj cty.Value) cty.Value {
+	blocks := blockIDs[typ]
+	if len(blocks) == 0 || !obj.Type().IsObjectType() || !obj.IsKnown() || obj.IsNull() {
+		return obj
+	}
+	attrs := obj.AsValueMap()
+	for block, segment := range blocks {
+		list, ok := attrs[block]
+		if !ok || !list.IsKnown() || list.IsNull() || !list.CanIterateElements() {
+			continue
+		}
+		var elems []cty.Value
+		for _, el := range list.AsValueSlice() {
+			if el.Type().IsObjectType() && !el.Type().HasAttribute("id") && el.IsKnown() && !el.IsNull() {
+				m := el.AsValueMap()
+				m["id"] = join("", cty.ObjectVal(map[string]cty.Value{"id": attrs["id"], "name": attrOf(el, "name")}), "id", "=/"+segment+"/", "name")
+				el = cty.ObjectVal(m)
+			}
+			elems = append(elems, el)
+		}
+		if len(elems) > 0 {
+			attrs[block] = cty.TupleVal(elems)
+		}
+	}
+	return cty.ObjectVal(attrs)
+}
+
+// attrOf is obj's attribute name, null when it has none.
+func attrOf(obj cty.Value, name string) cty.Value {
+	if obj.Type().HasAttribute(name) {
+		return obj.GetAttr(name)
+	}
+	return cty.NullVal(cty.String)
+}

@@ -316,6 +316,37 @@ resource "azurerm_lb_probe" "p" {
 			}
 		},
 	}, {
+		name: "frontend ids; members by IP address; unknown for_each of a type the model does not read is no issue",
+		files: map[string]string{"main.tf": lb + `
+data "azurerm_client_config" "me" {}
+resource "azurerm_role_assignment" "readers" {
+  for_each = data.azurerm_client_config.me.object_ids
+  scope    = azurerm_lb.ilb.id
+}
+resource "azurerm_lb_probe" "p" {
+  name            = azurerm_lb.ilb.frontend_ip_configuration[0].id
+  loadbalancer_id = azurerm_lb.ilb.id
+  port            = 80
+}
+resource "azurerm_lb_backend_address_pool_address" "a" {
+  for_each                = toset(["10.0.0.7", "10.0.0.8"])
+  name                    = each.key
+  backend_address_pool_id = azurerm_lb_backend_address_pool.pool.id
+  ip_address              = each.key
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			l := d.LoadBalancers[0]
+			if want := subscription + "/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/ilb/frontendIPConfigurations/fe"; len(l.Probes) != 1 || l.Probes[0].Name != want {
+				t.Errorf("probes %v, want one named %s", l.Probes, want)
+			}
+			if why, ok := l.BackendAddressPools[0].Unknown("members"); !ok || why != "members given by IP address are not imported" {
+				t.Errorf("pool members unknown %v %q, want members given by IP address", ok, why)
+			}
+			if len(c.Issues) != 0 {
+				t.Errorf("issues %v, want none: role assignments are not modelled", c.Issues)
+			}
+		},
+	}, {
 		name:  "syntax errors are issues at their line",
 		files: map[string]string{"main.tf": lb, "broken.tf": "resource \"azurerm_lb\" {\n  name = \n}\n"},
 		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
