@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lbcheck/lbcheck/lint"
+	"github.com/lbcheck/lbcheck/schema"
 	"github.com/lbcheck/lbcheck/schema/importer"
 )
 
@@ -45,6 +46,10 @@ type hclMutation struct {
 //     local module modules/ilb, whose values land in the module's files;
 //     pool members passed to the module as NIC IDs, or joined in the root
 //     through its backend_pool_id output.
+//   - vmss-web: a Linux scale set behind a public load balancer, HTTP and
+//     HTTPS without Floating IP (for_each over a map of ports), an inbound
+//     NAT pool for SSH, an outbound rule; the instances' and the public
+//     IP's addresses are Azure's, stand-ins in the YAML.
 func TestTerraformHCL(t *testing.T) {
 	cases := []struct {
 		dir       string
@@ -89,13 +94,28 @@ func TestTerraformHCL(t *testing.T) {
 				[]hclFinding{{"LB1001", "main.tf", `"azurerm_network_interface_backend_address_pool_association" "web"`},
 					{"LB1001", "main.tf", `"azurerm_network_interface_backend_address_pool_association" "web"`}}},
 		},
+	}, {
+		dir: "vmss-web",
+		mutations: []hclMutation{
+			{"no probe",
+				[]hclEdit{{"main.tf", "probe_id                       = azurerm_lb_probe.healthz.id", "probe_id                       = null"}},
+				[]hclFinding{{"LB2003", "main.tf", `resource "azurerm_lb_rule"`}, {"LB2003", "main.tf", `resource "azurerm_lb_rule"`}}},
+			{"NAT pool too small for the instances",
+				[]hclEdit{{"variables.tf", "last  = 50099", "last  = 50001"}},
+				[]hclFinding{{"LB0001", "main.tf", "frontend_port_end"}}},
+			{"HTTPS on the HTTP port",
+				[]hclEdit{{"variables.tf", "https = 443", "https = 80"}},
+				[]hclFinding{{"LB1004", "main.tf", "frontend_port                  = each.value"}, {"LB1003", "main.tf", "backend_port                   = each.value"}}},
+		},
 	}}
 	base := filepath.Join(fixtures, "import", "terraform-hcl")
 	for _, fx := range cases {
 		t.Run(fx.dir, func(t *testing.T) {
 			dir := filepath.Join(base, fx.dir)
-			tfModel, tfFindings := lintHCL(t, dir)
-			yamlModel, yamlFindings := lintHCL(t, dir+".yaml")
+			tf, tfFindings := lintHCL(t, dir)
+			twin, yamlFindings := lintHCL(t, dir+".yaml")
+			standIns(tf, twin)
+			tfModel, yamlModel := modelJSON(t, tf), modelJSON(t, twin)
 			if tfModel != yamlModel {
 				t.Errorf("the configuration's model differs from %s.yaml's:\n%s\nwant:\n%s", fx.dir, tfModel, yamlModel)
 			}
@@ -126,19 +146,48 @@ func TestTerraformHCL(t *testing.T) {
 	}
 }
 
-// lintHCL loads path as lbcheck lint does and returns the model as JSON
-// and the findings of every rule.
-func lintHCL(t *testing.T, path string) (string, []lint.Finding) {
+// lintHCL loads path as lbcheck lint does and returns the model and the
+// findings of every rule.
+func lintHCL(t *testing.T, path string) (*schema.Deployment, []lint.Finding) {
 	t.Helper()
 	l, err := importer.Load(importer.Auto, []string{path}, importer.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	model, err := json.MarshalIndent(l.Deployment, "", "  ")
+	return l.Deployment, lint.Run(l.Deployment, l.Issues, All, l.Sources)
+}
+
+// modelJSON is d as JSON.
+func modelJSON(t *testing.T, d *schema.Deployment) string {
+	t.Helper()
+	model, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(model), lint.Run(l.Deployment, l.Issues, All, l.Sources)
+	return string(model)
+}
+
+// standIns blanks in twin the addresses that tf leaves unknown (Azure
+// allocates them: scale set instances, public IPs), which the YAML must
+// give as stand-ins.
+func standIns(tf, twin *schema.Deployment) {
+	for i, lb := range tf.LoadBalancers {
+		for j, fe := range lb.FrontendIPConfigurations {
+			if _, unknown := fe.Unknown("ipAddress"); unknown && i < len(twin.LoadBalancers) && j < len(twin.LoadBalancers[i].FrontendIPConfigurations) {
+				twin.LoadBalancers[i].FrontendIPConfigurations[j].IPAddress = ""
+			}
+		}
+	}
+	for i, vm := range tf.VMs {
+		for j, nic := range vm.NetworkInterfaces {
+			for k, c := range nic.IPConfigurations {
+				if _, unknown := c.Unknown("privateIPAddress"); unknown && i < len(twin.VMs) && j < len(twin.VMs[i].NetworkInterfaces) &&
+					k < len(twin.VMs[i].NetworkInterfaces[j].IPConfigurations) {
+					twin.VMs[i].NetworkInterfaces[j].IPConfigurations[k].PrivateIPAddress = ""
+				}
+			}
+		}
+	}
 }
 
 // unpositioned renders findings without their positions: rule, object and
