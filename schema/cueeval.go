@@ -34,24 +34,17 @@ const (
 // cueEval is the child evaluation of one CUE file, read from standard
 // input; its argument is the file's name.
 var cueEval = &childeval.Kind{
-	Env:    "LBCHECK_CUE_PREFLIGHT",
-	Time:   MaxCUETime,
-	Memory: MaxCUEMemory,
-	Eval:   cueChild,
-	Over: func(limit, filename string) string {
-		if limit == "time" {
-			return fmt.Sprintf("%s: evaluating this CUE file takes more than %s, the most lbcheck allows one CUE file (schema.MaxCUETime): %s",
-				filename, MaxCUETime, cueAdvice)
-		}
-		return memoryMessage(filename)
-	},
-	Failed: func(filename, detail string) string {
-		return fmt.Sprintf("%s: the CUE library failed on this file (%s); please report it at https://github.com/lbcheck/lbcheck/issues with the file", filename, detail)
-	},
+	Env:        "LBCHECK_CUE_PREFLIGHT",
+	Time:       MaxCUETime,
+	Memory:     MaxCUEMemory,
+	Eval:       cueChild,
+	What:       "this CUE file",
+	Per:        "one CUE file",
+	Advice:     "compute less (large list.Range, nested comprehensions) or export plain data with cue export",
+	Reader:     "the CUE library",
+	TimeName:   "schema.MaxCUETime",
+	MemoryName: "schema.MaxCUEMemory",
 }
-
-// cueAdvice is what to do about a CUE file over a budget.
-const cueAdvice = "compute less (large list.Range, nested comprehensions) or export plain data with cue export"
 
 func init() { cueEval.Serve() }
 
@@ -72,11 +65,6 @@ func cueChild(filename string, in io.Reader) childeval.Verdict {
 	}
 	_ = cueData(f, v)
 	return childeval.Verdict{}
-}
-
-func memoryMessage(filename string) string {
-	return fmt.Sprintf("%s: evaluating this CUE file needs more than %d GiB of memory, the most lbcheck allows one CUE file (schema.MaxCUEMemory): %s",
-		filename, MaxCUEMemory>>30, cueAdvice)
 }
 
 // tooManyValues counts the values v evaluates to, stopping at

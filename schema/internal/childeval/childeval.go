@@ -38,13 +38,40 @@ type Kind struct {
 	// the parent would and returns an empty Verdict, or one naming a limit
 	// of its own (such as a number of values) that arg exceeds.
 	Eval func(arg string, stdin io.Reader) Verdict
-	// Over says that arg exceeds limit ("time" or "memory"): the error
-	// message, naming arg and what to do.
-	Over func(limit, arg string) string
-	// Failed says that the evaluation of arg failed in the child (a panic,
-	// a crash: detail is the child's exit status and first line of
-	// standard error).
-	Failed func(arg, detail string) string
+	// What names the input in messages ("this CUE file"), Per what the
+	// budgets are for ("one CUE file"), Advice what to do about an input
+	// over them, and Reader what evaluates it ("the CUE library").
+	What, Per, Advice, Reader string
+	// TimeName and MemoryName, when set, name the budgets' constants in
+	// messages ("schema.MaxCUETime").
+	TimeName, MemoryName string
+}
+
+// Over says that arg exceeds limit ("time" or "memory").
+func (k *Kind) Over(limit, arg string) string {
+	if limit == "time" {
+		return fmt.Sprintf("%s: evaluating %s takes more than %s, the most lbcheck allows %s%s: %s", arg, k.What, k.Time, k.Per, paren(k.TimeName), k.Advice)
+	}
+	size := fmt.Sprintf("%d GiB", k.Memory>>30)
+	if k.Memory%(1<<30) != 0 {
+		size = fmt.Sprintf("%d MiB", k.Memory>>20)
+	}
+	return fmt.Sprintf("%s: evaluating %s needs more than %s of memory, the most lbcheck allows %s%s: %s", arg, k.What, size, k.Per, paren(k.MemoryName), k.Advice)
+}
+
+// failed says that the evaluation of arg failed in the child (a panic, a
+// crash: detail is the child's exit status and first line of standard
+// error).
+func (k *Kind) failed(arg, detail string) string {
+	return fmt.Sprintf("%s: %s failed on %s (%s); please report it at https://github.com/lbcheck/lbcheck/issues with the input", arg, k.Reader, k.What, detail)
+}
+
+// paren is " (name)", or "" for no name.
+func paren(name string) string {
+	if name == "" {
+		return ""
+	}
+	return " (" + name + ")"
 }
 
 // Verdict is what a child reports on its standard output.
@@ -154,7 +181,7 @@ func (k *Kind) Run(arg string, stdin []byte) error {
 		return &LimitError{Verdict{Limit: "memory", Message: k.Over("memory", arg)}}
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n")
-	return errors.New(k.Failed(arg, fmt.Sprintf("%v: %s", waitErr, first)))
+	return errors.New(k.failed(arg, fmt.Sprintf("%v: %s", waitErr, first)))
 }
 
 // capped keeps the first 16 KiB written to it and discards the rest.

@@ -10,7 +10,7 @@ import (
 // TestWatchdog: the child's watchdog stops an evaluation that has run for
 // the time budget (a test of the full path would wait that long).
 func TestWatchdog(t *testing.T) {
-	k := &Kind{Time: time.Hour, Memory: 1 << 40, Over: func(limit, arg string) string { return arg + " over " + limit }}
+	k := &Kind{Time: time.Hour, Memory: 1 << 40, What: "this input", Per: "one input", Advice: "shrink it"}
 	got := make(chan Verdict, 1)
 	go k.watch("slow", time.Now().Add(-k.Time), func(v Verdict) {
 		select {
@@ -21,8 +21,8 @@ func TestWatchdog(t *testing.T) {
 	})
 	select {
 	case v := <-got:
-		if v.Limit != "time" || v.Message != "slow over time" {
-			t.Errorf("verdict %+v, want time and %q", v, "slow over time")
+		if want := "slow: evaluating this input takes more than 1h0m0s, the most lbcheck allows one input: shrink it"; v.Limit != "time" || v.Message != want {
+			t.Errorf("verdict %+v, want time and %q", v, want)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the watchdog did not stop an evaluation past its time budget")
@@ -48,8 +48,7 @@ var echo = &Kind{
 		}
 		return Verdict{}
 	},
-	Over:   func(limit, arg string) string { return arg + " over " + limit },
-	Failed: func(arg, detail string) string { return arg + " failed: " + detail },
+	What: "this input", Per: "one input", Advice: "shrink it", Reader: "the reader", MemoryName: "echo.Memory",
 }
 
 func init() { echo.Serve() }
@@ -60,8 +59,8 @@ func TestRun(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"ok", ""},
 		{"values", "x has too many values"},
-		{"grow", "x over memory"},
-		{"panic", "x failed: exit status 2: panic: the evaluation broke"},
+		{"grow", "x: evaluating this input needs more than 256 MiB of memory, the most lbcheck allows one input (echo.Memory): shrink it"},
+		{"panic", "x: the reader failed on this input (exit status 2: panic: the evaluation broke"},
 	} {
 		err := echo.Run("x", []byte(tc.in))
 		if got := ""; err != nil {

@@ -37,15 +37,10 @@ var preflight = &childeval.Kind{
 	Time:   MaxTime,
 	Memory: MaxMemory,
 	Eval:   evalChild,
-	Over: func(limit, dir string) string {
-		if limit == "time" {
-			return fmt.Sprintf("%s: evaluating this Terraform configuration takes more than %s, the most lbcheck allows one root module: %s", dir, MaxTime, budgetAdvice)
-		}
-		return fmt.Sprintf("%s: evaluating this Terraform configuration needs more than %d GiB of memory, the most lbcheck allows one root module: %s", dir, MaxMemory>>30, budgetAdvice)
-	},
-	Failed: func(dir, detail string) string {
-		return fmt.Sprintf("%s: lbcheck's Terraform reader failed on this configuration (%s); please report it at https://github.com/lbcheck/lbcheck/issues with the files", dir, detail)
-	},
+	What:   "this Terraform configuration",
+	Per:    "one root module",
+	Advice: budgetAdvice,
+	Reader: "lbcheck's Terraform reader",
 }
 
 func init() { preflight.Serve() }
