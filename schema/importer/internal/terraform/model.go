@@ -257,6 +257,8 @@ func (im *importer) rule(r *res) {
 	if probe := im.refName(r, r.after.Get("probe_id"), "probe_id", "azurerm_lb_probe", "probes", 0); probe != "" {
 		ru.Probe = probe
 		ru.SetField("probe", im.f.KeyPos(r.after.Get("probe_id")))
+	} else if isUnknown(r.unknown, "probe_id") {
+		rd.value("probe", "probe_id") // marks it unknown
 	}
 	typedStr(rd, &ru.Protocol, "protocol", "protocol")
 	rd.int(&ru.FrontendPort, "frontendPort", "frontend_port")

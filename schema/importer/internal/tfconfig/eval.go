@@ -237,7 +237,7 @@ type output struct {
 // previous, unevaluated ones unknown), at most one round per resource and
 // module call, plus two.
 func (m *module) eval(given map[string]cty.Value, l *loader) *output {
-	e := &evaluator{m: m, l: l, calls: map[string]evaluated{}, funcs: map[string]function.Function{}, state: map[string]cty.Value{}}
+	e := &evaluator{m: m, l: l, calls: map[string]evaluated{}, funcs: map[string]function.Function{}, state: map[string]cty.Value{}, data: map[string]cty.Value{}}
 	e.vars = m.variables(given)
 	for name, f := range functions {
 		e.funcs[name] = f
@@ -335,7 +335,10 @@ type evaluator struct {
 	vars  cty.Value
 	// state holds the values of "type.name" resources and "module.name"
 	// calls from the previous round.
-	state  map[string]cty.Value
+	state map[string]cty.Value
+	// data holds the values of "type.name" data sources: unknown, but
+	// with their instances' keys when count or for_each can be expanded.
+	data   map[string]cty.Value
 	locals cty.Value
 	l      *loader
 	// calls are the last evaluation of each module call instance, by
@@ -377,7 +380,10 @@ func (e *evaluator) ctx() *hcl.EvalContext {
 		if data[d.typ] == nil {
 			data[d.typ] = map[string]cty.Value{}
 		}
-		data[d.typ][d.name] = unknown("data source %sdata.%s.%s is read only at plan time", e.m.prefix, d.typ, d.name)
+		data[d.typ][d.name] = e.data[d.typ+"."+d.name]
+		if data[d.typ][d.name] == cty.NilVal {
+			data[d.typ][d.name] = e.dataSource(d, nil)
+		}
 	}
 	dv := map[string]cty.Value{}
 	for t, names := range data {
@@ -390,12 +396,55 @@ func (e *evaluator) ctx() *hcl.EvalContext {
 	return &hcl.EvalContext{Variables: vars, Functions: e.funcs}
 }
 
+// dataSource is the value of data source d: unknown, since only Terraform
+// reads it, but a tuple or an object of unknown instances when its count
+// or for_each can be expanded in ctx, so that an index it lacks fails (and
+// try() moves on) as in Terraform.
+func (e *evaluator) dataSource(d *resource, ctx *hcl.EvalContext) cty.Value {
+	why := unknown("data source %sdata.%s.%s is read only at plan time", e.m.prefix, d.typ, d.name)
+	if ctx == nil || d.count == nil && d.forEach == nil {
+		return why
+	}
+	is := e.instances("", d.count, d.forEach, ctx, &output{})
+	if is == nil && e.knownEmpty(d, ctx) {
+		return collect(nil, nil, d.count != nil, d.forEach != nil)
+	}
+	if is == nil {
+		return why
+	}
+	vals := make([]cty.Value, len(is))
+	for i := range is {
+		vals[i] = why
+	}
+	return collect(is, vals, d.count != nil, d.forEach != nil)
+}
+
+// knownEmpty reports whether d's count is 0 or its for_each empty.
+func (e *evaluator) knownEmpty(d *resource, ctx *hcl.EvalContext) bool {
+	a := d.count
+	if a == nil {
+		a = d.forEach
+	}
+	v, _ := value(a.Expr, ctx, "").Unmark()
+	if !v.IsKnown() || v.IsNull() {
+		return false
+	}
+	if v.Type() == cty.Number {
+		return v.RawEquals(cty.Zero)
+	}
+	return v.CanIterateElements() && v.LengthInt() == 0
+}
+
 // round evaluates everything once and reports whether a resource's or
 // module's value changed.
 func (e *evaluator) round() (*output, bool) {
 	e.evalLocals()
 	out := &output{}
 	next := map[string]cty.Value{}
+	before := e.ctx()
+	for _, d := range e.m.data {
+		e.data[d.typ+"."+d.name] = e.dataSource(d, before)
+	}
 	ctx := e.ctx()
 	for _, c := range e.m.calls {
 		next["module."+c.name] = e.call(c, ctx, out)
@@ -479,12 +528,19 @@ func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *h
 		}
 		return is
 	case forEach != nil:
-		// The reasons of a map's unknown elements are marks on them.
-		v, marks := value(forEach.Expr, ctx, "for_each").UnmarkDeep()
-		if !v.IsWhollyKnown() {
+		// The keys must be known, as Terraform needs them (a set's
+		// elements are its keys); a map's values may be unknown. The
+		// reasons of unknown elements are marks on them.
+		full := value(forEach.Expr, ctx, "for_each")
+		v, marks := full.Unmark()
+		if !v.IsKnown() {
 			return bad(forEach, "for_each is unknown (%s)", reasons(marks))
 		}
 		ty := v.Type()
+		if ty.IsSetType() && !v.IsWhollyKnown() {
+			_, deep := full.UnmarkDeep()
+			return bad(forEach, "for_each is unknown (%s)", reasons(deep))
+		}
 		if v.IsNull() || !(ty.IsMapType() || ty.IsObjectType() || ty.IsSetType() && ty.ElementType() == cty.String) {
 			return bad(forEach, "for_each wants a map or a set of strings, got %s", ty.FriendlyName())
 		}
@@ -495,8 +551,9 @@ func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *h
 		for it := v.ElementIterator(); it.Next(); {
 			k, ev := it.Element()
 			if ty.IsSetType() {
-				k = ev
+				k, _ = ev.Unmark()
 			}
+			ev = ev.WithMarks(marks)
 			is = append(is, instance{key: k.AsString(), vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": k, "value": ev})}})
 		}
 		return is
@@ -572,7 +629,7 @@ func (e *evaluator) resource(r *resource, ctx *hcl.EvalContext, out *output) cty
 		obj = withBlockIDs(r.typ, obj)
 		vals[i] = obj
 		out.resources = append(out.resources, terraform.Resource{Addr: in.address(base), Type: r.typ, Values: jv, Unknown: ju, Refs: b.refs})
-		out.issues = append(out.issues, b.issues...)
+		report.issues = append(report.issues, b.issues...)
 	}
 	return collect(is, vals, r.count != nil, r.forEach != nil)
 }
@@ -640,8 +697,14 @@ func (b *bodyEval) eval(body hcl.Body, bt *blockTypes, path string, def hcl.Rang
 			bs.Attributes = append(bs.Attributes, hcl.AttributeSchema{Name: name})
 		}
 	}
+	// What fails here is a dynamic block's expansion (its for_each, as
+	// evaluated by dynblock): a value lbcheck cannot know, not a schema
+	// violation.
 	content, _, diags := body.PartialContent(bs)
-	b.issues = append(b.issues, issues(diags, schema.RuleSchema)...)
+	for _, is := range issues(diags, schema.RuleUnknown) {
+		is.Message = "a dynamic block cannot be expanded (" + is.Message + "); its blocks are not checked"
+		b.issues = append(b.issues, is)
+	}
 	for _, a := range sortedAttrs(content.Attributes) {
 		if slices.Contains(skipAttrs, a.Name) {
 			continue

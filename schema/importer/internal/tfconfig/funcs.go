@@ -12,10 +12,10 @@ import (
 )
 
 // functions are the Terraform functions lbcheck evaluates: those cty's
-// library implements under Terraform's names, and cidrhost, cidrsubnet and
-// cidrnetmask. Calls to any other function yield unknown values naming it
-// (see unknownFunc).
-var functions = map[string]function.Function{
+// library implements under Terraform's names, cidrhost, cidrsubnet and
+// cidrnetmask, and terraformFunctions. Calls to any other function yield
+// unknown values naming it (see unknownFunc).
+var functions = withTerraformFunctions(map[string]function.Function{
 	"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "chomp": stdlib.ChompFunc,
 	"chunklist": stdlib.ChunklistFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
 	"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
@@ -26,7 +26,7 @@ var functions = map[string]function.Function{
 	"length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc, "lower": stdlib.LowerFunc,
 	"max": stdlib.MaxFunc, "merge": stdlib.MergeFunc, "min": stdlib.MinFunc,
 	"parseint": stdlib.ParseIntFunc, "regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc,
-	"replace": stdlib.ReplaceFunc, "reverse": stdlib.ReverseListFunc, "setintersection": stdlib.SetIntersectionFunc,
+	"reverse": stdlib.ReverseListFunc, "setintersection": stdlib.SetIntersectionFunc,
 	"setproduct": stdlib.SetProductFunc, "setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc,
 	"signum": stdlib.SignumFunc, "slice": stdlib.SliceFunc, "sort": stdlib.SortFunc,
 	"split": stdlib.SplitFunc, "strrev": stdlib.ReverseFunc, "substr": stdlib.SubstrFunc,
@@ -37,6 +37,15 @@ var functions = map[string]function.Function{
 	"tostring": stdlib.MakeToFunc(cty.String), "tonumber": stdlib.MakeToFunc(cty.Number),
 	"tobool": stdlib.MakeToFunc(cty.Bool), "toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
 	"tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)), "tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+})
+
+// withTerraformFunctions adds terraformFunctions to fs (replacing cty's
+// replace by Terraform's).
+func withTerraformFunctions(fs map[string]function.Function) map[string]function.Function {
+	for name, f := range terraformFunctions {
+		fs[name] = f
+	}
+	return fs
 }
 
 // unknownFunc stands for a function lbcheck does not evaluate: its result

@@ -240,7 +240,7 @@ output "probe_port" { value = 59999 }
 			}
 		},
 	}, {
-		name: "a for_each map with an unknown element is not expanded: the issue gives the element's reason",
+		name: "for_each: a map with an unknown value is expanded (its keys are known), a set with an unknown element is not",
 		files: map[string]string{"main.tf": lb + `
 data "azurerm_lb_probe" "shared" {
   name            = "shared"
@@ -255,9 +255,22 @@ resource "azurerm_lb_rule" "r" {
   protocol                       = "Tcp"
   frontend_port                  = 1433
   backend_port                   = 1433
+}
+resource "azurerm_lb_probe" "p" {
+  for_each        = toset([data.azurerm_lb_probe.shared.name])
+  name            = each.key
+  loadbalancer_id = azurerm_lb.ilb.id
+  port            = 80
 }`},
 		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
-			want := "azurerm_lb_rule.r: for_each is unknown (data source data.azurerm_lb_probe.shared is read only at plan time); its instances are not checked"
+			rules := d.LoadBalancers[0].LoadBalancingRules
+			if len(rules) != 1 || rules[0].Name != "sql" {
+				t.Fatalf("rules %v, want sql", rules)
+			}
+			if why, ok := rules[0].Unknown("probe"); !ok || !strings.Contains(why, "data source data.azurerm_lb_probe.shared is read only at plan time") {
+				t.Errorf("probe unknown %v %q, want the data source's reason", ok, why)
+			}
+			want := "azurerm_lb_probe.p: for_each is unknown (data source data.azurerm_lb_probe.shared is read only at plan time); its instances are not checked"
 			if len(c.Issues) != 1 || c.Issues[0].Rule != schema.RuleUnknown || c.Issues[0].Message != want {
 				t.Errorf("issues %v, want one: %s", c.Issues, want)
 			}
@@ -347,6 +360,63 @@ resource "azurerm_lb_backend_address_pool_address" "a" {
 			}
 		},
 	}, {
+		name: "a data source's instance keys: an index it lacks fails, so try() moves on; a dynamic block that cannot be expanded",
+		files: map[string]string{"main.tf": `
+variable "frontends" {
+  default = {
+    private = { public_ip_name = null, address = "10.0.0.10" }
+  }
+}
+data "azurerm_public_ip" "existing" {
+  for_each            = { for k, v in var.frontends : k => v if v.public_ip_name != null }
+  name                = each.value.public_ip_name
+  resource_group_name = "rg"
+}
+resource "azurerm_lb" "ilb" {
+  name = "ilb"
+  sku  = "Standard"
+  dynamic "frontend_ip_configuration" {
+    for_each = var.frontends
+    content {
+      name                 = frontend_ip_configuration.key
+      public_ip_address_id = try(data.azurerm_public_ip.existing[frontend_ip_configuration.key].id, null)
+      private_ip_address   = frontend_ip_configuration.value.address
+    }
+  }
+}
+resource "azurerm_lb_backend_address_pool" "pool" {
+  name            = "pool"
+  loadbalancer_id = azurerm_lb.ilb.id
+}
+resource "azurerm_lb_outbound_rule" "out" {
+  name                    = "out"
+  loadbalancer_id         = azurerm_lb.ilb.id
+  backend_address_pool_id = azurerm_lb_backend_address_pool.pool.id
+  protocol                = "All"
+  dynamic "frontend_ip_configuration" {
+    for_each = var.frontends.private.public_ip_name
+    content { name = "x" }
+  }
+}
+resource "azurerm_application_gateway" "agw" {
+  name = "agw"
+  dynamic "ssl_profile" {
+    for_each = null
+    content { name = "p" }
+  }
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			l := d.LoadBalancers[0]
+			if l.Type != schema.LBInternal || len(l.FrontendIPConfigurations) != 1 || l.FrontendIPConfigurations[0].IPAddress != "10.0.0.10" {
+				t.Errorf("load balancer %s %+v, want internal with frontend 10.0.0.10", l.Type, l.FrontendIPConfigurations)
+			}
+			// The outbound rule's dynamic block is an LB0010 issue; the
+			// application gateway's, of a type the model does not read, none.
+			if len(c.Issues) != 1 || c.Issues[0].Rule != schema.RuleUnknown || !strings.HasPrefix(c.Issues[0].Message, "a dynamic block cannot be expanded (") || c.Issues[0].Pos.Line != 34 {
+				t.Errorf("issues %v, want one LB0010 for the outbound rule's dynamic block, at its for_each", c.Issues)
+			}
+		},
+	}, {
 		name:  "syntax errors are issues at their line",
 		files: map[string]string{"main.tf": lb, "broken.tf": "resource \"azurerm_lb\" {\n  name = \n}\n"},
 		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
@@ -403,9 +473,28 @@ func TestFunctions(t *testing.T) {
 		{expr: `cidrnetmask("0.0.0.0/0")`, want: "0.0.0.0"},
 		{expr: `cidrnetmask("fd00::/8")`, err: "IPv6 addresses cannot have a netmask: fd00::/8"},
 		{expr: `cidrsubnet(var.unset, 8, 1)`, err: "the reason"},
+		{expr: `try(var.obj.missing, var.obj.a)`, want: "1"},
+		{expr: `tostring(can(var.obj.missing))`, want: "false"},
+		{expr: `base64encode("Floating IP")`, want: "RmxvYXRpbmcgSVA="},
+		{expr: `base64decode("RmxvYXRpbmcgSVA=")`, want: "Floating IP"},
+		{expr: `base64decode("not base64!")`, err: "the string is not base64"},
+		{expr: `replace("web-01-nic", "/[0-9]+/", "N")`, want: "web-N-nic"},
+		{expr: `replace("10.0.0.4", ".", "-")`, want: "10-0-0-4"},
+		{expr: `tostring(sum([1, 2, 3.5]))`, want: "6.5"},
+		{expr: `tostring(alltrue([true, false]))`, want: "false"},
+		{expr: `tostring(anytrue([false, true]))`, want: "true"},
+		{expr: `one(["only"])`, want: "only"},
+		{expr: `tostring(one([]) == null)`, want: "true"},
+		{expr: `one(["a", "b"])`, err: "one wants at most one element, got 2"},
+		{expr: `tostring(startswith("azurerm_lb", "azurerm_"))`, want: "true"},
+		{expr: `tostring(endswith("main.tf", ".json"))`, want: "false"},
+		{expr: `tostring(strcontains("ha-ports", "ports"))`, want: "true"},
+		{expr: `jsonencode(range(3))`, want: "[0,1,2]"},
+		{expr: `basename("modules/ilb/main.tf")`, want: "main.tf"},
+		{expr: `nonsensitive(sensitive("secret"))`, want: "secret"},
 	}
 	ctx := &hcl.EvalContext{Functions: functions, Variables: map[string]cty.Value{
-		"var": cty.ObjectVal(map[string]cty.Value{"unset": unknown("the reason")}),
+		"var": cty.ObjectVal(map[string]cty.Value{"unset": unknown("the reason"), "obj": cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("1")})}),
 	}}
 	for _, tt := range tests {
 		expr, diags := hclsyntax.ParseExpression([]byte(tt.expr), "test.tf", hcl.InitialPos)
