@@ -247,12 +247,9 @@ func (im *importer) rule(r *res) {
 		if items := pools.Items(); len(items) > 0 {
 			first = items[0]
 		}
-		if _, pool := im.poolRef(r, first, "backend_address_pool_ids", 0); pool != "" {
-			ru.BackendAddressPool = pool
-			ru.SetField("backendAddressPool", im.f.KeyPos(pools))
-		} else {
-			rd.value("backendAddressPool", "backend_address_pool_ids")
-		}
+		im.rulePool(r, rd, ru, first, pools, "backend_address_pool_ids")
+	} else if pool := r.after.Get("backend_address_pool_id"); !pool.IsNull() || len(r.refs["backend_address_pool_id"]) > 0 {
+		im.rulePool(r, rd, ru, pool, pool, "backend_address_pool_id") // azurerm before 3.0
 	}
 	if probe := im.refName(r, r.after.Get("probe_id"), "probe_id", "azurerm_lb_probe", "probes", 0); probe != "" {
 		ru.Probe = probe
@@ -269,6 +266,17 @@ func (im *importer) rule(r *res) {
 	rd.int(&ru.IdleTimeoutInMinutes, "idleTimeoutInMinutes", "idle_timeout_in_minutes")
 	typedStr(rd, &ru.LoadDistribution, "loadDistribution", "load_distribution")
 	lb.LoadBalancingRules = append(lb.LoadBalancingRules, ru)
+}
+
+// rulePool sets a rule's pool from the first of its pool IDs (attribute
+// attr, at v), or marks it unknown.
+func (im *importer) rulePool(r *res, rd *reader, ru *schema.Rule, first, at *jsonpos.Value, attr string) {
+	if _, pool := im.poolRef(r, first, attr, 0); pool != "" {
+		ru.BackendAddressPool = pool
+		ru.SetField("backendAddressPool", im.f.KeyPos(at))
+		return
+	}
+	rd.value("backendAddressPool", attr)
 }
 
 func (im *importer) natRule(r *res) {

@@ -277,6 +277,8 @@ func (m *module) call(l *loader, b *hcl.Block, c *hcl.BodyContent, rest hcl.Body
 		mc.why = fmt.Sprintf("%s calls a module that calls it", m.prefix+addr)
 	case len(m.chain)+1 > maxModuleDepth:
 		mc.why = fmt.Sprintf("%s is nested more than %d modules deep", m.prefix+addr, maxModuleDepth)
+	case !isDir(filepath.Join(m.dir, src)):
+		mc.why = fmt.Sprintf("%s comes from %s, which is no directory", m.prefix+addr, filepath.Join(m.dir, src))
 	default:
 		dir := filepath.Join(m.dir, src)
 		child, err := l.module(dir, m.prefix+addr+".", append(slices.Clone(m.chain), m.dir))
@@ -297,6 +299,12 @@ func (m *module) call(l *loader, b *hcl.Block, c *hcl.BodyContent, rest hcl.Body
 			Message: mc.why + "; the resources it declares are not checked, and what depends on its outputs is unknown"})
 	}
 	return nil
+}
+
+// isDir reports whether dir is a directory.
+func isDir(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
 }
 
 // root is the directory of the root module m belongs to (path.root).

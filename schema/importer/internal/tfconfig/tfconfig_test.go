@@ -223,7 +223,7 @@ output "probe_port" { value = 59999 }
 		files: map[string]string{
 			"main.tf":   lb + `module "a" { source = "./a" }`,
 			"a/main.tf": `module "b" { source = "../b" }`,
-			"b/main.tf": `module "a" { source = "../a" }` + "\n" + `resource "azurerm_lb" "root" { name = path.root }` + "\n" + `resource "azurerm_lb" "module" { name = path.module }`,
+			"b/main.tf": `module "a" { source = "../a" }` + "\n" + `resource "azurerm_lb" "root" { name = path.root }` + "\n" + `resource "azurerm_lb" "module" { name = path.module }` + "\n" + `module "gone" { source = "./missing" }`,
 		},
 		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
 			var names []string
@@ -234,9 +234,10 @@ output "probe_port" { value = 59999 }
 			if want := []string{dir, filepath.Join(dir, "b"), "ilb"}; !slices.Equal(names, want) {
 				t.Errorf("load balancers %q, want %q", names, want)
 			}
-			if len(c.Issues) != 1 || c.Issues[0].Rule != schema.RuleUnknown || c.Issues[0].Pos.File != filepath.Join(dir, "b", "main.tf") ||
-				!strings.HasPrefix(c.Issues[0].Message, "module.a.module.b.module.a calls a module that calls it; the resources it declares are not checked") {
-				t.Errorf("issues %v, want module.a.module.b.module.a refused, at b/main.tf", c.Issues)
+			if len(c.Issues) != 2 || c.Issues[0].Rule != schema.RuleUnknown || c.Issues[0].Pos.File != filepath.Join(dir, "b", "main.tf") ||
+				!strings.HasPrefix(c.Issues[0].Message, "module.a.module.b.module.a calls a module that calls it; the resources it declares are not checked") ||
+				c.Issues[1].Message != "module.a.module.b.module.gone comes from "+filepath.Join(dir, "b", "missing")+", which is no directory; the resources it declares are not checked, and what depends on its outputs is unknown" {
+				t.Errorf("issues %v, want module.a.module.b.module.a refused, at b/main.tf, and module.gone missing", c.Issues)
 			}
 		},
 	}, {
@@ -414,6 +415,23 @@ resource "azurerm_application_gateway" "agw" {
 			// application gateway's, of a type the model does not read, none.
 			if len(c.Issues) != 1 || c.Issues[0].Rule != schema.RuleUnknown || !strings.HasPrefix(c.Issues[0].Message, "a dynamic block cannot be expanded (") || c.Issues[0].Pos.Line != 34 {
 				t.Errorf("issues %v, want one LB0010 for the outbound rule's dynamic block, at its for_each", c.Issues)
+			}
+		},
+	}, {
+		name: "azurerm before 3.0: a rule's one backend_address_pool_id, interpolation-only strings",
+		files: map[string]string{"main.tf": lb + `
+resource "azurerm_lb_rule" "r" {
+  name                           = "r"
+  loadbalancer_id                = "${azurerm_lb.ilb.id}"
+  frontend_ip_configuration_name = "fe"
+  backend_address_pool_id        = "${azurerm_lb_backend_address_pool.pool.id}"
+  protocol                       = "Tcp"
+  frontend_port                  = 1433
+  backend_port                   = 1433
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			if r := d.LoadBalancers[0].LoadBalancingRules; len(r) != 1 || r[0].BackendAddressPool != "pool" {
+				t.Errorf("rules %+v, want r on pool", r)
 			}
 		},
 	}, {
