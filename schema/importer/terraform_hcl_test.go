@@ -69,8 +69,8 @@ func TestTerraformHCLDirectories(t *testing.T) {
 		// A named file reads its whole directory (variables.tf too).
 		{"named file", []string{filepath.Join(dir, "infra/main.tf")}, []string{"web@infra/modules/ilb/main.tf"}},
 		// The module directory on its own is a root module: its variable
-		// has no value, so the name is unknown (empty).
-		{"module alone", []string{filepath.Join(dir, "infra/modules/ilb")}, []string{"@infra/modules/ilb/main.tf"}},
+		// has no value, so the name is unknown and the address stands in.
+		{"module alone", []string{filepath.Join(dir, "infra/modules/ilb")}, []string{"azurerm_lb.this@infra/modules/ilb/main.tf"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			slices.Sort(tc.want)

@@ -60,6 +60,13 @@ func unknownWhy(u *jsonpos.Value, attr string) string {
 	return "Terraform attribute " + attr + " is known only after apply"
 }
 
+// name reads a resource's name; while it is unknown, the resource's
+// address stands in (see res.name).
+func (rd *reader) name(dst *string, r *res) {
+	*dst = r.name()
+	rd.str(dst, "name", "name")
+}
+
 func (rd *reader) typeError(field string, v *jsonpos.Value, want string) {
 	rd.f.Issuef(rd.f.KeyPos(v), schema.RuleSchema, "%s.%s: want %s, got %s", rd.node.Path(), field, want, v.Kind)
 }
@@ -212,7 +219,7 @@ func (im *importer) pool(r *res) {
 	}
 	p := &schema.BackendPool{}
 	rd := im.reader(r, &p.Node, path)
-	rd.str(&p.Name, "name", "name")
+	rd.name(&p.Name, r)
 	lb.BackendAddressPools = append(lb.BackendAddressPools, p)
 }
 
@@ -223,7 +230,7 @@ func (im *importer) probe(r *res) {
 	}
 	p := schema.Defaults(&schema.Probe{})
 	rd := im.reader(r, &p.Node, path)
-	rd.str(&p.Name, "name", "name")
+	rd.name(&p.Name, r)
 	typedStr(rd, &p.Protocol, "protocol", "protocol")
 	rd.int(&p.Port, "port", "port")
 	rd.int(&p.IntervalInSeconds, "intervalInSeconds", "interval_in_seconds")
@@ -240,7 +247,7 @@ func (im *importer) rule(r *res) {
 	}
 	ru := schema.Defaults(&schema.Rule{})
 	rd := im.reader(r, &ru.Node, path)
-	rd.str(&ru.Name, "name", "name")
+	rd.name(&ru.Name, r)
 	rd.str(&ru.FrontendIPConfiguration, "frontendIPConfiguration", "frontend_ip_configuration_name")
 	if pools := r.after.Get("backend_address_pool_ids"); len(pools.Items()) > 0 || len(r.refs["backend_address_pool_ids"]) > 0 {
 		var first *jsonpos.Value
@@ -286,7 +293,7 @@ func (im *importer) natRule(r *res) {
 	}
 	nr := schema.Defaults(&schema.NatRule{})
 	rd := im.reader(r, &nr.Node, path)
-	rd.str(&nr.Name, "name", "name")
+	rd.name(&nr.Name, r)
 	natFields(rd, nr, schema.RuleTerraformFloatingIP)
 	rd.int(&nr.FrontendPort, "frontendPort", "frontend_port")
 	rd.int(&nr.FrontendPortRangeStart, "frontendPortRangeStart", "frontend_port_start")
@@ -313,7 +320,7 @@ func (im *importer) outboundRule(r *res) {
 	}
 	or := schema.Defaults(&schema.OutboundRule{})
 	rd := im.reader(r, &or.Node, path)
-	rd.str(&or.Name, "name", "name")
+	rd.name(&or.Name, r)
 	for _, fe := range r.after.Get("frontend_ip_configuration").Items() {
 		if name, ok := fe.Get("name").Str(); ok {
 			or.FrontendIPConfigurations = append(or.FrontendIPConfigurations, name)
@@ -366,7 +373,7 @@ func (im *importer) nic(r *res) {
 	nic := &schema.NetworkInterface{Name: r.name()}
 	base := "vms." + vmName + ".networkInterfaces." + nic.Name
 	rd := im.reader(r, &nic.Node, base)
-	rd.str(&nic.Name, "name", "name")
+	rd.name(&nic.Name, r)
 	blocks := r.after.Get("ip_configuration").Items()
 	for i := range blocks {
 		c := &schema.IPConfig{}

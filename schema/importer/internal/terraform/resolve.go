@@ -21,10 +21,15 @@ func newImporter(f *build.File) *importer {
 	return &importer{f: f, lbs: map[*res]*schema.LoadBalancer{}, nicVM: map[*res]*res{}, natPools: map[*res]*schema.LoadBalancer{}}
 }
 
-// name is the Azure name of a resource (its name attribute).
+// name is the Azure name of a resource (its name attribute); when that is
+// unknown or unset, the resource's address stands in, so that two
+// resources whose names are known only at apply (a module called twice
+// with an unset prefix) stay two objects.
 func (r *res) name() string {
-	s, _ := r.after.Get("name").Str()
-	return s
+	if s, ok := r.after.Get("name").Str(); ok && s != "" {
+		return s
+	}
+	return r.addr
 }
 
 // target resolves the reference held by attribute attr (attr is the

@@ -99,7 +99,11 @@ func (bt *blockTypes) schema() *hcl.BodySchema {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: n})
 	}
 	for _, n := range metaBlocks {
-		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: n})
+		h := hcl.BlockHeaderSchema{Type: n}
+		if n == "provisioner" {
+			h.LabelNames = []string{"type"} // provisioner "remote-exec" {...}
+		}
+		s.Blocks = append(s.Blocks, h)
 	}
 	return s
 }
@@ -697,11 +701,19 @@ func (b *bodyEval) eval(body hcl.Body, bt *blockTypes, path string, def hcl.Rang
 			bs.Attributes = append(bs.Attributes, hcl.AttributeSchema{Name: name})
 		}
 	}
-	// What fails here is a dynamic block's expansion (its for_each, as
-	// evaluated by dynblock): a value lbcheck cannot know, not a schema
-	// violation.
+	// A diagnostic with an expression is a dynamic block's expansion that
+	// failed (its for_each, as dynblock evaluates it): a value lbcheck
+	// cannot know, not a schema violation as the others are.
 	content, _, diags := body.PartialContent(bs)
-	for _, is := range issues(diags, schema.RuleUnknown) {
+	var failed hcl.Diagnostics
+	for _, d := range diags {
+		if d.Expression != nil {
+			failed = append(failed, d)
+		} else {
+			b.issues = append(b.issues, issues(hcl.Diagnostics{d}, schema.RuleSchema)...)
+		}
+	}
+	for _, is := range issues(failed, schema.RuleUnknown) {
 		is.Message = "a dynamic block cannot be expanded (" + is.Message + "); its blocks are not checked"
 		b.issues = append(b.issues, is)
 	}
