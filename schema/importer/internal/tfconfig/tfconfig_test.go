@@ -435,6 +435,47 @@ resource "azurerm_lb_rule" "r" {
 			}
 		},
 	}, {
+		name: "names known only at apply: the addresses stand in, so a module called twice makes two of everything; provisioner blocks",
+		files: map[string]string{
+			"main.tf": lb + `
+module "a" { source = "./region" }
+module "b" { source = "./region" }`,
+			"region/main.tf": `
+variable "prefix" {}
+resource "azurerm_lb" "this" {
+  name = "${var.prefix}-lb"
+  frontend_ip_configuration {
+    name               = "fe"
+    private_ip_address = "10.0.0.4"
+  }
+}
+resource "azurerm_lb_backend_address_pool" "pool" {
+  name            = "${var.prefix}-pool"
+  loadbalancer_id = azurerm_lb.this.id
+}
+resource "azurerm_linux_virtual_machine" "vm" {
+  name = "vm"
+  provisioner "remote-exec" {
+    inline = ["true"]
+  }
+}`},
+		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
+			var got []string
+			for _, l := range d.LoadBalancers {
+				for _, p := range l.BackendAddressPools {
+					got = append(got, l.Name+"/"+p.Name)
+				}
+			}
+			slices.Sort(got)
+			want := []string{"ilb/pool", "module.a.azurerm_lb.this/module.a.azurerm_lb_backend_address_pool.pool", "module.b.azurerm_lb.this/module.b.azurerm_lb_backend_address_pool.pool"}
+			if !slices.Equal(got, want) {
+				t.Errorf("pools %q, want %q", got, want)
+			}
+			if len(c.Issues) != 0 {
+				t.Errorf("issues %v, want none", c.Issues)
+			}
+		},
+	}, {
 		name:  "syntax errors are issues at their line",
 		files: map[string]string{"main.tf": lb, "broken.tf": "resource \"azurerm_lb\" {\n  name = \n}\n"},
 		check: func(t *testing.T, dir string, c *Config, d *schema.Deployment) {
