@@ -516,7 +516,7 @@ func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *h
 	case count != nil:
 		v, marks := value(count.Expr, ctx, "count").Unmark()
 		if !v.IsKnown() {
-			return bad(count, "count is unknown (%s)", reasons(marks))
+			return bad(count, "count is unknown (%s)", because(marks))
 		}
 		n, err := convert.Convert(v, cty.Number)
 		if err != nil || n.IsNull() {
@@ -538,12 +538,12 @@ func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *h
 		full := value(forEach.Expr, ctx, "for_each")
 		v, marks := full.Unmark()
 		if !v.IsKnown() {
-			return bad(forEach, "for_each is unknown (%s)", reasons(marks))
+			return bad(forEach, "for_each is unknown (%s)", because(marks))
 		}
 		ty := v.Type()
 		if ty.IsSetType() && !v.IsWhollyKnown() {
 			_, deep := full.UnmarkDeep()
-			return bad(forEach, "for_each is unknown (%s)", reasons(deep))
+			return bad(forEach, "for_each is unknown (%s)", because(deep))
 		}
 		if v.IsNull() || !(ty.IsMapType() || ty.IsObjectType() || ty.IsSetType() && ty.ElementType() == cty.String) {
 			return bad(forEach, "for_each wants a map or a set of strings, got %s", ty.FriendlyName())

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/customdecode"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -16,11 +17,13 @@ import (
 // terraformFunctions are Terraform's own functions that cty's library
 // lacks, written after Terraform's documentation
 // (developer.hashicorp.com/terraform/language/functions), and try and can
-// from HCL's tryfunc extension, as Terraform uses them.
+// written after HCL's tryfunc extension, which Terraform uses (theirs
+// drop the reason an unknown argument carries).
 var terraformFunctions = map[string]function.Function{
-	"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
+	"try": tryFunc, "can": canFunc,
 	"range":        stdlib.RangeFunc,
 	"replace":      replaceFunc,
+	"length":       lengthFunc,
 	"base64encode": stringFunc(func(s string) (string, error) { return base64.StdEncoding.EncodeToString([]byte(s)), nil }),
 	"base64decode": stringFunc(base64Decode),
 	"basename":     stringFunc(func(s string) (string, error) { return filepath.Base(s), nil }),
@@ -33,6 +36,57 @@ var terraformFunctions = map[string]function.Function{
 	"alltrue": boolsFunc(true), "anytrue": boolsFunc(false),
 	"one": oneFunc,
 }
+
+// tryFunc is Terraform's try: the first argument that evaluates without
+// an error; unknown (with its reasons) if that one is not wholly known,
+// since once known it might fail and another be chosen.
+var tryFunc = function.New(&function.Spec{
+	VarParam: &function.Parameter{Name: "expressions", Type: customdecode.ExpressionClosureType},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		v, err := try(args)
+		return v.Type(), err
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) { return try(args) },
+})
+
+func try(args []cty.Value) (cty.Value, error) {
+	var diags hcl.Diagnostics
+	for _, arg := range args {
+		v, more := customdecode.ExpressionClosureFromVal(arg).Value()
+		diags = append(diags, more...)
+		if more.HasErrors() {
+			continue
+		}
+		if !v.IsWhollyKnown() {
+			_, marks := v.UnmarkDeep()
+			return cty.DynamicVal.WithMarks(marks), nil
+		}
+		return v, nil
+	}
+	if len(diags) == 0 {
+		return cty.NilVal, fmt.Errorf("try wants at least one argument")
+	}
+	return cty.NilVal, fmt.Errorf("no expression succeeded: %s", diags.Error())
+}
+
+// canFunc is Terraform's can: whether its argument evaluates without an
+// error; unknown (with its reasons) while the argument is not wholly
+// known.
+var canFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "expression", Type: customdecode.ExpressionClosureType}},
+	Type:   function.StaticReturnType(cty.Bool),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, diags := customdecode.ExpressionClosureFromVal(args[0]).Value()
+		if diags.HasErrors() {
+			return cty.False, nil
+		}
+		if !v.IsWhollyKnown() {
+			_, marks := v.UnmarkDeep()
+			return cty.UnknownVal(cty.Bool).WithMarks(marks), nil
+		}
+		return cty.True, nil
+	},
+})
 
 // stringFunc is a function of one string to a string.
 func stringFunc(f func(string) (string, error)) function.Function {
@@ -89,6 +143,29 @@ var replaceFunc = function.New(&function.Spec{
 			return stdlib.RegexReplace(args[0], cty.StringVal(sub[1:len(sub)-1]), args[2])
 		}
 		return stdlib.Replace(args[0], args[1], args[2])
+	},
+})
+
+// lengthFunc is Terraform's length: of a collection, an object (its
+// attributes) or a string (its characters, as cty's strlen counts them).
+var lengthFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true, AllowUnknown: true, AllowMarked: true}},
+	Type:   function.StaticReturnType(cty.Number),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		var n cty.Value
+		var err error
+		switch ty := v.Type(); {
+		case !v.IsKnown():
+			n = cty.UnknownVal(cty.Number)
+		case ty == cty.String:
+			n, err = stdlib.Strlen(v)
+		case ty.IsObjectType():
+			n = cty.NumberIntVal(int64(len(ty.AttributeTypes())))
+		default:
+			n, err = stdlib.Length(v)
+		}
+		return n.WithMarks(marks), err
 	},
 })
 

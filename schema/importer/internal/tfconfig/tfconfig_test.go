@@ -534,6 +534,8 @@ func TestFunctions(t *testing.T) {
 		{expr: `cidrsubnet(var.unset, 8, 1)`, err: "the reason"},
 		{expr: `try(var.obj.missing, var.obj.a)`, want: "1"},
 		{expr: `tostring(can(var.obj.missing))`, want: "false"},
+		{expr: `try(var.unset, "x")`, err: "the reason"},
+		{expr: `tostring(can(var.unset))`, err: "the reason"},
 		{expr: `base64encode("Floating IP")`, want: "RmxvYXRpbmcgSVA="},
 		{expr: `base64decode("RmxvYXRpbmcgSVA=")`, want: "Floating IP"},
 		{expr: `base64decode("not base64!")`, err: "the string is not base64"},
@@ -551,6 +553,9 @@ func TestFunctions(t *testing.T) {
 		{expr: `jsonencode(range(3))`, want: "[0,1,2]"},
 		{expr: `basename("modules/ilb/main.tf")`, want: "main.tf"},
 		{expr: `nonsensitive(sensitive("secret"))`, want: "secret"},
+		{expr: `tostring(length("café"))`, want: "4"},
+		{expr: `tostring(length({a = 1, b = 2}))`, want: "2"},
+		{expr: `tostring(length(var.unset))`, err: "the reason"},
 	}
 	ctx := &hcl.EvalContext{Functions: functions, Variables: map[string]cty.Value{
 		"var": cty.ObjectVal(map[string]cty.Value{"unset": unknown("the reason"), "obj": cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("1")})}),

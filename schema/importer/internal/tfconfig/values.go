@@ -31,6 +31,15 @@ func reasons(marks cty.ValueMarks) string {
 	return strings.Join(rs, "; ")
 }
 
+// because is the reasons among marks, or, when no value on the way
+// carried one, what is known of it.
+func because(marks cty.ValueMarks) string {
+	if r := reasons(marks); r != "" {
+		return r
+	}
+	return "it depends on values known only at apply"
+}
+
 // pos converts an HCL position.
 func pos(file string, p hcl.Pos) jsonpos.Pos {
 	return jsonpos.Pos{File: file, Line: p.Line, Col: p.Column}
