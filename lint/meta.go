@@ -120,9 +120,10 @@ var Meta = []*Rule{
 		Severity: Error,
 		Doc: Doc{
 			Title: "reference to a missing object",
-			Text: "A field names a frontend, backend pool, probe, VM, NIC or IP configuration that is not " +
-				"declared. Azure Resource Manager rejects a load balancer whose rules reference resources " +
-				"that do not exist.",
+			Text: "A field names a frontend, backend pool, probe, VM, NIC, IP configuration, network security " +
+				"group or subnet that is not declared (a subnet only in a virtual network whose subnets the " +
+				"deployment declares). Azure Resource Manager rejects a load balancer whose rules reference " +
+				"resources that do not exist, and a NIC or subnet associated with a missing network security group.",
 			Fix:    "Declare the missing object, or correct the name so that it matches an existing one.",
 			Source: "https://learn.microsoft.com/azure/load-balancer/components",
 		},

@@ -60,6 +60,8 @@ func (l *loader) document(filename string, src []byte, data cue.Value, expr ast.
 	l.dep.LoadBalancers = append(l.dep.LoadBalancers, doc.LoadBalancers...)
 	l.dep.VMs = append(l.dep.VMs, doc.VMs...)
 	l.dep.Guests = append(l.dep.Guests, doc.Guests...)
+	l.dep.NetworkSecurityGroups = append(l.dep.NetworkSecurityGroups, doc.NetworkSecurityGroups...)
+	l.dep.Subnets = append(l.dep.Subnets, doc.Subnets...)
 }
 
 // issue records an LB0001 issue, its message prefixed with path.

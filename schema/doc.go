@@ -28,12 +28,15 @@
 //     (at the object), `unknown field "enableFloatingIp" (did you mean
 //     enableFloatingIP?)`.
 //   - LB1001, a reference to a frontend, backend pool, probe, VM, network
-//     interface or IP configuration that does not exist, or a guest for a
-//     VM that does not exist; at the referencing field.
-//   - LB1002, a duplicate name: load balancers, VMs, guests (by VM), and
-//     within their parent frontends, pools, probes, rules, NAT rules,
-//     outbound rules, NICs, IP configurations and guest interfaces; at the
-//     second name.
+//     interface, IP configuration or network security group that does not
+//     exist, a guest for a VM that does not exist, or an IP configuration's
+//     subnet missing from a virtual network whose subnets the deployment
+//     declares; at the referencing field.
+//   - LB1002, a duplicate name: load balancers, VMs, guests (by VM),
+//     network security groups, subnets, and within their parent frontends,
+//     pools, probes, rules, NAT rules, outbound rules, NICs, IP
+//     configurations, security rules and guest interfaces; at the second
+//     name.
 //
 // Issues are sorted by file (in load order), line and column.
 //

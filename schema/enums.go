@@ -118,6 +118,37 @@ const (
 	Block FirewallAction = "block"
 )
 
+// Direction is the traffic a security rule applies to.
+type Direction string
+
+// Security rule directions.
+const (
+	DirectionInbound  Direction = "Inbound"
+	DirectionOutbound Direction = "Outbound"
+)
+
+// Access is what a security rule does with the traffic it matches.
+type Access string
+
+// Security rule accesses.
+const (
+	AccessAllow Access = "Allow"
+	AccessDeny  Access = "Deny"
+)
+
+// SecurityProtocol is the protocol a security rule matches; * is any.
+type SecurityProtocol string
+
+// Security rule protocols.
+const (
+	SecurityTcp  SecurityProtocol = "Tcp"
+	SecurityUdp  SecurityProtocol = "Udp"
+	SecurityIcmp SecurityProtocol = "Icmp"
+	SecurityEsp  SecurityProtocol = "Esp"
+	SecurityAh   SecurityProtocol = "Ah"
+	SecurityAny  SecurityProtocol = "*"
+)
+
 // Each enumeration's values, in the schema's order.
 var (
 	SKUs               = []SKU{SKUStandard, SKUBasic, SKUGateway}
@@ -130,4 +161,7 @@ var (
 	InterfaceKinds     = []InterfaceKind{KindNIC, KindLoopback}
 	SockProtos         = []SockProto{SockTCP, SockUDP, SockAny}
 	FirewallActions    = []FirewallAction{Allow, Block}
+	Directions         = []Direction{DirectionInbound, DirectionOutbound}
+	Accesses           = []Access{AccessAllow, AccessDeny}
+	SecurityProtocols  = []SecurityProtocol{SecurityTcp, SecurityUdp, SecurityIcmp, SecurityEsp, SecurityAh, SecurityAny}
 )

@@ -49,6 +49,9 @@ func TestEnums(t *testing.T) {
 		{reflect.TypeFor[FirewallRule](), "proto", each(SockProtos)},
 		{reflect.TypeFor[FirewallRule](), "action", each(FirewallActions)},
 		{reflect.TypeFor[Firewall](), "defaultInbound", each(FirewallActions)},
+		{reflect.TypeFor[SecurityRule](), "direction", each(Directions)},
+		{reflect.TypeFor[SecurityRule](), "access", each(Accesses)},
+		{reflect.TypeFor[SecurityRule](), "protocol", each(SecurityProtocols)},
 	}
 	c, err := acquire()
 	if err != nil {

@@ -62,3 +62,14 @@ func (g *Guest) Interface(name string) *Interface {
 	}
 	return nil
 }
+
+// NetworkSecurityGroup returns the network security group with the given
+// name.
+func (d *Deployment) NetworkSecurityGroup(name string) *NetworkSecurityGroup {
+	for _, nsg := range d.NetworkSecurityGroups {
+		if nsg.Name == name {
+			return nsg
+		}
+	}
+	return nil
+}

@@ -6,13 +6,16 @@ package schema
 // in the user's file, so that findings point at file:line:col.
 
 // Deployment is everything lbcheck knows about one environment: the load
-// balancers, the VMs with their Azure NIC IP configurations, and the guest
-// operating systems that run on those VMs. Several files (or documents of one
-// multi-document YAML file) are merged into one Deployment.
+// balancers, the VMs with their Azure NIC IP configurations, the guest
+// operating systems that run on those VMs, and the network security groups
+// with the subnets they are associated with. Several files (or documents of
+// one multi-document YAML file) are merged into one Deployment.
 type Deployment struct {
-	LoadBalancers []*LoadBalancer `json:"loadBalancers,omitempty"`
-	VMs           []*VM           `json:"vms,omitempty"`
-	Guests        []*Guest        `json:"guests,omitempty"`
+	LoadBalancers         []*LoadBalancer         `json:"loadBalancers,omitempty"`
+	VMs                   []*VM                   `json:"vms,omitempty"`
+	Guests                []*Guest                `json:"guests,omitempty"`
+	NetworkSecurityGroups []*NetworkSecurityGroup `json:"networkSecurityGroups,omitempty"`
+	Subnets               []*Subnet               `json:"subnets,omitempty"`
 }
 
 // LoadBalancer is an Azure load balancer resource.
@@ -126,19 +129,69 @@ type VM struct {
 	NetworkInterfaces []*NetworkInterface `json:"networkInterfaces"`
 }
 
-// NetworkInterface is an Azure NIC attached to a VM.
+// NetworkInterface is an Azure NIC attached to a VM. NetworkSecurityGroup
+// names the network security group associated with the NIC itself, if any.
 type NetworkInterface struct {
-	Node             `json:"-"`
-	Name             string      `json:"name"`
-	IPConfigurations []*IPConfig `json:"ipConfigurations"`
+	Node                 `json:"-"`
+	Name                 string      `json:"name"`
+	IPConfigurations     []*IPConfig `json:"ipConfigurations"`
+	NetworkSecurityGroup string      `json:"networkSecurityGroup,omitempty"`
 }
 
 // IPConfig is one IP configuration of a NIC. Exactly one per NIC is primary.
+// Subnet names the Subnet (VNET/SUBNET) the configuration's address is in,
+// when the input says.
 type IPConfig struct {
 	Node             `json:"-"`
 	Name             string `json:"name"`
 	PrivateIPAddress string `json:"privateIPAddress"`
 	Primary          bool   `json:"primary"`
+	Subnet           string `json:"subnet,omitempty"`
+}
+
+// NetworkSecurityGroup is an Azure network security group: the security
+// rules Azure applies to the traffic of the NICs and subnets associated with
+// it (inbound traffic must be allowed by the subnet's group, then by the
+// NIC's). Azure's default rules apply after these and are not listed:
+// priorities 65000-65500, inbound the virtual network and AzureLoadBalancer
+// allowed and the rest denied, outbound the virtual network and Internet
+// allowed and the rest denied.
+type NetworkSecurityGroup struct {
+	Node          `json:"-"`
+	Name          string          `json:"name"`
+	SecurityRules []*SecurityRule `json:"securityRules,omitempty"`
+}
+
+// SecurityRule is one rule of a network security group. Rules are
+// evaluated in Priority order (100 first, 4096 last) per Direction, and the
+// first that matches a packet's protocol, addresses and ports decides.
+// Address prefixes are an address, a CIDR prefix, "*" or a service tag
+// (AzureLoadBalancer, VirtualNetwork, Internet, ...); port ranges are "*",
+// a port ("80") or a range ("1000-2000"). Azure's singular properties
+// (sourceAddressPrefix, sourcePortRange, destinationAddressPrefix,
+// destinationPortRange) are one-element lists here: importers fold them
+// into the plural lists.
+type SecurityRule struct {
+	Node                       `json:"-"`
+	Name                       string           `json:"name"`
+	Priority                   int              `json:"priority"`
+	Direction                  Direction        `json:"direction"`
+	Access                     Access           `json:"access"`
+	Protocol                   SecurityProtocol `json:"protocol"`
+	SourceAddressPrefixes      []string         `json:"sourceAddressPrefixes"`
+	SourcePortRanges           []string         `json:"sourcePortRanges"`
+	DestinationAddressPrefixes []string         `json:"destinationAddressPrefixes"`
+	DestinationPortRanges      []string         `json:"destinationPortRanges"`
+}
+
+// Subnet is a subnet of a virtual network, named VNET/SUBNET (the virtual
+// network's and the subnet's names, as the segments of its Azure resource
+// ID give them). NetworkSecurityGroup names the network security group
+// associated with the subnet, if any.
+type Subnet struct {
+	Node                 `json:"-"`
+	Name                 string `json:"name"`
+	NetworkSecurityGroup string `json:"networkSecurityGroup,omitempty"`
 }
 
 // Guest is the operating-system view of a VM: interfaces and addresses, host

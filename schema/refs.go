@@ -10,6 +10,8 @@ import (
 // and references to objects that do not exist (LB1001). Issues point at
 // the repeated name or at the referencing field. Empty names and
 // references were already reported as schema violations and are skipped.
+// An IP configuration's subnet is checked only in the virtual networks
+// whose subnets the deployment declares (see subnet).
 func resolve(d *Deployment) []Issue {
 	r := &resolver{d: d}
 	unique(r, "load balancer %q", d.LoadBalancers, "name")
@@ -22,10 +24,23 @@ func resolve(d *Deployment) []Issue {
 	for _, lb := range d.LoadBalancers {
 		r.loadBalancer(lb)
 	}
+	unique(r, "network security group %q", d.NetworkSecurityGroups, "name")
+	for _, nsg := range d.NetworkSecurityGroups {
+		unique(r, "security rule %q of network security group "+quote(nsg.Name), nsg.SecurityRules, "name")
+	}
+	unique(r, "subnet %q", d.Subnets, "name")
+	for _, s := range d.Subnets {
+		r.securityGroup(s, s.NetworkSecurityGroup)
+	}
+	vnets := virtualNetworks(d)
 	for _, vm := range d.VMs {
 		unique(r, "network interface %q of VM "+quote(vm.Name), vm.NetworkInterfaces, "name")
 		for _, nic := range vm.NetworkInterfaces {
 			unique(r, "IP configuration %q of network interface "+quote(nic.Name), nic.IPConfigurations, "name")
+			r.securityGroup(nic, nic.NetworkSecurityGroup)
+			for _, c := range nic.IPConfigurations {
+				r.subnet(c, vnets)
+			}
 		}
 	}
 	for _, g := range d.Guests {
@@ -54,17 +69,20 @@ type named interface {
 	name() string
 }
 
-func (x *LoadBalancer) name() string     { return x.Name }
-func (x *Frontend) name() string         { return x.Name }
-func (x *BackendPool) name() string      { return x.Name }
-func (x *Probe) name() string            { return x.Name }
-func (x *Rule) name() string             { return x.Name }
-func (x *NatRule) name() string          { return x.Name }
-func (x *OutboundRule) name() string     { return x.Name }
-func (x *VM) name() string               { return x.Name }
-func (x *NetworkInterface) name() string { return x.Name }
-func (x *IPConfig) name() string         { return x.Name }
-func (x *Interface) name() string        { return x.Name }
+func (x *LoadBalancer) name() string         { return x.Name }
+func (x *Frontend) name() string             { return x.Name }
+func (x *BackendPool) name() string          { return x.Name }
+func (x *Probe) name() string                { return x.Name }
+func (x *Rule) name() string                 { return x.Name }
+func (x *NatRule) name() string              { return x.Name }
+func (x *OutboundRule) name() string         { return x.Name }
+func (x *VM) name() string                   { return x.Name }
+func (x *NetworkInterface) name() string     { return x.Name }
+func (x *IPConfig) name() string             { return x.Name }
+func (x *Interface) name() string            { return x.Name }
+func (x *NetworkSecurityGroup) name() string { return x.Name }
+func (x *SecurityRule) name() string         { return x.Name }
+func (x *Subnet) name() string               { return x.Name }
 
 // guestByVM names a guest by the VM it describes.
 type guestByVM struct{ *Guest }
@@ -199,6 +217,40 @@ func (r *resolver) member(m *PoolMember) {
 		where = "network interface " + quote(m.NetworkInterface) + " of " + where
 	}
 	r.missing(m, "ipConfiguration", "IP configuration", m.IPConfiguration, where, have)
+}
+
+// securityGroup checks that the network security group a NIC or subnet
+// (o) names exists.
+func (r *resolver) securityGroup(o object, name string) {
+	if name != "" && r.d.NetworkSecurityGroup(name) == nil {
+		r.missing(o, "networkSecurityGroup", "network security group", name, "the deployment", names(r.d.NetworkSecurityGroups))
+	}
+}
+
+// virtualNetworks lists the subnets the deployment declares by virtual
+// network (the VNET of their VNET/SUBNET names).
+func virtualNetworks(d *Deployment) map[string][]*Subnet {
+	vnets := map[string][]*Subnet{}
+	for _, s := range d.Subnets {
+		vnet, _, _ := strings.Cut(s.Name, "/")
+		vnets[vnet] = append(vnets[vnet], s)
+	}
+	return vnets
+}
+
+// subnet checks the subnet an IP configuration names against the subnets
+// the deployment declares in that virtual network. A virtual network with
+// no subnet declared is not checked: most inputs describe VMs and load
+// balancers without the network they are in, and a Terraform configuration
+// or template often takes its subnets from another one (a data source, a
+// parameter), while those that describe a virtual network list its subnets.
+func (r *resolver) subnet(c *IPConfig, vnets map[string][]*Subnet) {
+	vnet, _, _ := strings.Cut(c.Subnet, "/")
+	have, declared := vnets[vnet]
+	if c.Subnet == "" || !declared || slices.ContainsFunc(have, func(s *Subnet) bool { return s.Name == c.Subnet }) {
+		return
+	}
+	r.missing(c, "subnet", "subnet", c.Subnet, "virtual network "+quote(vnet), names(have))
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

@@ -7,7 +7,8 @@ var nodeType = reflect.TypeFor[Node]()
 // Walk calls visit with the Node of every model object in d: load
 // balancers and their frontends, pools, members, probes and rules, VMs with
 // their NICs and IP configurations, guests with their interfaces,
-// listeners and firewalls. It follows exported struct, pointer and slice
+// listeners and firewalls, network security groups with their security
+// rules, and subnets. It follows exported struct, pointer and slice
 // fields, so new model types are covered without changes here. An object
 // reachable twice (a NAT rule's target that is also a pool member) is
 // visited twice.

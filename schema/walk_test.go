@@ -32,14 +32,20 @@ func positioned() *Deployment {
 	at(&g.Interfaces[0].Node, 11, "guest.if")
 	at(&g.Firewall.Node, 12, "guest.fw")
 	at(&g.Firewall.Rules[0].Node, 13, "guest.fw.rule")
-	return &Deployment{LoadBalancers: []*LoadBalancer{lb}, VMs: []*VM{vm}, Guests: []*Guest{g}}
+	nsg := &NetworkSecurityGroup{SecurityRules: []*SecurityRule{{}}}
+	at(&nsg.Node, 14, "nsg")
+	at(&nsg.SecurityRules[0].Node, 15, "nsg.rule")
+	subnet := &Subnet{}
+	at(&subnet.Node, 16, "subnet")
+	return &Deployment{LoadBalancers: []*LoadBalancer{lb}, VMs: []*VM{vm}, Guests: []*Guest{g},
+		NetworkSecurityGroups: []*NetworkSecurityGroup{nsg}, Subnets: []*Subnet{subnet}}
 }
 
 func TestWalk(t *testing.T) {
 	var got []string
 	Walk(positioned(), func(n *Node) { got = append(got, n.Path()) })
 	want := []string{"lb", "lb.fe", "lb.pool", "lb.pool.m", "lb.rule", "lb.nat", "lb.pool.m",
-		"vm", "vm.nic", "vm.nic.ip", "guest", "guest.if", "guest.fw", "guest.fw.rule"}
+		"vm", "vm.nic", "vm.nic.ip", "guest", "guest.if", "guest.fw", "guest.fw.rule", "nsg", "nsg.rule", "subnet"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Walk visited %v,\nwant %v", got, want)
 	}

@@ -48,8 +48,10 @@ type hclMutation struct {
 //     through its backend_pool_id output.
 //   - vmss-web: a Linux scale set behind a public load balancer, HTTP and
 //     HTTPS without Floating IP (for_each over a map of ports), an inbound
-//     NAT pool for SSH, an outbound rule; the instances' and the public
-//     IP's addresses are Azure's, stand-ins in the YAML.
+//     NAT pool for SSH, an outbound rule, a network security group on the
+//     subnet that lets in the probe and the rules' ports before it denies
+//     the rest; the instances' and the public IP's addresses are Azure's,
+//     stand-ins in the YAML.
 func TestTerraformHCL(t *testing.T) {
 	cases := []struct {
 		dir       string

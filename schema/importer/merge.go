@@ -6,13 +6,23 @@ import (
 	"github.com/lbcheck/lbcheck/schema"
 )
 
-// Merge adds src's objects to dst. Load balancers are appended (the same
-// name twice is a duplicate the loader's rules report). VMs with the same
-// name (case-insensitively) are combined NIC by NIC, and guests of the same
-// VM interface by interface, so that Get-NetIPInterface and Get-NetIPAddress
-// output in two files make one guest.
+// Merge adds src's objects to dst. Load balancers and network security
+// groups are appended (the same name twice is a duplicate the loader's
+// rules report). VMs with the same name (case-insensitively) are combined
+// NIC by NIC, and guests of the same VM interface by interface, so that
+// Get-NetIPInterface and Get-NetIPAddress output in two files make one
+// guest. A subnet declared again (case-insensitively) is one subnet, since
+// templates, az output and Terraform configurations often repeat a virtual
+// network or associate a group with a subnet declared elsewhere (see
+// mergeSubnet).
 func Merge(dst, src *schema.Deployment) {
 	dst.LoadBalancers = append(dst.LoadBalancers, src.LoadBalancers...)
+	dst.NetworkSecurityGroups = append(dst.NetworkSecurityGroups, src.NetworkSecurityGroups...)
+	for _, s := range src.Subnets {
+		if !mergeSubnet(dst, s) {
+			dst.Subnets = append(dst.Subnets, s)
+		}
+	}
 	for _, vm := range src.VMs {
 		if old := findVM(dst, vm.Name); old != nil {
 			old.NetworkInterfaces = append(old.NetworkInterfaces, vm.NetworkInterfaces...)
@@ -36,6 +46,39 @@ func findVM(d *schema.Deployment, name string) *schema.VM {
 		}
 	}
 	return nil
+}
+
+// mergeSubnet combines s with the subnet of its name in d and reports
+// whether it did. Of the two declarations the one that says more of the
+// subnet's network security group stays (a group named, else one marked
+// unknown, else none), the first on a tie. Two that name different groups
+// are not combined, so that the loader reports the name declared twice.
+func mergeSubnet(d *schema.Deployment, s *schema.Subnet) bool {
+	for i, old := range d.Subnets {
+		if !strings.EqualFold(old.Name, s.Name) {
+			continue
+		}
+		switch a, b := groupKnown(old), groupKnown(s); {
+		case a == 2 && b == 2 && !strings.EqualFold(old.NetworkSecurityGroup, s.NetworkSecurityGroup):
+			return false
+		case b > a:
+			d.Subnets[i] = s
+		}
+		return true
+	}
+	return false
+}
+
+// groupKnown says what s says of its network security group: 2 when it
+// names one, 1 when it is unknown, 0 when s does not say.
+func groupKnown(s *schema.Subnet) int {
+	if _, unknown := s.Unknown("networkSecurityGroup"); unknown {
+		return 1
+	}
+	if s.NetworkSecurityGroup != "" {
+		return 2
+	}
+	return 0
 }
 
 func findGuest(d *schema.Deployment, vm string) *schema.Guest {

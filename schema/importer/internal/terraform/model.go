@@ -388,8 +388,10 @@ func (im *importer) nic(r *res) {
 		if len(blocks) == 1 && !c.Has("primary") {
 			c.Primary = true
 		}
+		im.ref(r, cr, subnetRef, &c.Subnet, "subnet", "subnet_id", "ip_configuration.subnet_id", i, len(blocks))
 		nic.IPConfigurations = append(nic.IPConfigurations, c)
 	}
+	im.nics[r] = nic
 	vm.NetworkInterfaces = append(vm.NetworkInterfaces, nic)
 }
 

@@ -1,9 +1,11 @@
 // Package terraform imports the JSON of a Terraform plan (`terraform show
 // -json plan.out`) that uses the azurerm provider: load balancers and their
 // rule, probe, pool, NAT rule, NAT pool and outbound rule resources,
-// network interfaces, pool associations, the VMs that own the NICs, and
-// scale sets (Linux, Windows, orchestrated and the legacy
-// azurerm_virtual_machine_scale_set) as their instances. Values come from
+// network interfaces, pool associations, the VMs that own the NICs, scale
+// sets (Linux, Windows, orchestrated and the legacy
+// azurerm_virtual_machine_scale_set) as their instances, and network
+// security groups with their rules, subnets and the groups' associations
+// with subnets and NICs (nsg.go). Values come from
 // resource_changes[].change.after (or planned_values when a plan has no
 // changes); attributes in after_unknown are reported unknown. References
 // between resources are resolved through their IDs when known, else through

@@ -15,10 +15,13 @@ type importer struct {
 	lbs       map[*res]*schema.LoadBalancer
 	nicVM     map[*res]*res                 // NIC -> VM resource
 	natPools  map[*res]*schema.LoadBalancer // azurerm_lb_nat_pool -> its load balancer
+	nics      map[*res]*schema.NetworkInterface
+	nsgs      map[*res]*schema.NetworkSecurityGroup
 }
 
 func newImporter(f *build.File) *importer {
-	return &importer{f: f, lbs: map[*res]*schema.LoadBalancer{}, nicVM: map[*res]*res{}, natPools: map[*res]*schema.LoadBalancer{}}
+	return &importer{f: f, lbs: map[*res]*schema.LoadBalancer{}, nicVM: map[*res]*res{}, natPools: map[*res]*schema.LoadBalancer{},
+		nics: map[*res]*schema.NetworkInterface{}, nsgs: map[*res]*schema.NetworkSecurityGroup{}}
 }
 
 // name is the Azure name of a resource (its name attribute); when that is
@@ -188,6 +191,8 @@ var modelled = map[string]bool{
 	"azurerm_lb_outbound_rule": true, "azurerm_public_ip": true, "azurerm_network_interface": true,
 	"azurerm_network_interface_backend_address_pool_association": true, "azurerm_network_interface_nat_rule_association": true,
 	"azurerm_windows_virtual_machine": true, "azurerm_linux_virtual_machine": true, "azurerm_virtual_machine": true,
+	"azurerm_network_security_group": true, "azurerm_network_security_rule": true, "azurerm_subnet": true,
+	"azurerm_subnet_network_security_group_association": true, "azurerm_network_interface_security_group_association": true,
 }
 
 // Models reports whether the model reads resources of type typ: when it
@@ -197,13 +202,18 @@ func Models(typ string) bool {
 	return modelled[typ] || scaleSet
 }
 
-// run builds the model: load balancers first, then their sub-resources,
-// then NICs (whose VM comes from the VM resources), scale sets and
-// associations.
+// run builds the model: load balancers, network security groups and
+// subnets first, then their sub-resources, then NICs (whose VM comes from
+// the VM resources), scale sets and associations.
 func (im *importer) run() {
 	for _, r := range im.resources {
-		if r.typ == "azurerm_lb" {
+		switch r.typ {
+		case "azurerm_lb":
 			im.loadBalancer(r)
+		case "azurerm_network_security_group":
+			im.securityGroup(r)
+		case "azurerm_subnet":
+			im.subnet(r)
 		}
 	}
 	for _, r := range im.resources {
@@ -216,8 +226,11 @@ func (im *importer) run() {
 			im.probe(r)
 		case "azurerm_lb_nat_pool":
 			im.natPool(r)
+		case "azurerm_network_security_rule":
+			im.separateRule(r)
 		}
 	}
+	im.rulesUnknown()
 	for _, r := range im.resources {
 		switch r.typ {
 		case "azurerm_lb_rule":
@@ -242,6 +255,10 @@ func (im *importer) run() {
 			im.association(r, false)
 		case "azurerm_network_interface_nat_rule_association":
 			im.association(r, true)
+		case "azurerm_subnet_network_security_group_association":
+			im.subnetAssociation(r)
+		case "azurerm_network_interface_security_group_association":
+			im.nicAssociation(r)
 		}
 	}
 }

@@ -160,6 +160,10 @@ func FuzzImport(f *testing.F) {
 	f.Add([]byte(`{"format_version": "1.0", "planned_values": {"root_module": {"resources": [{"address": "azurerm_network_interface.n[\"a\"]", "type": "azurerm_network_interface", "values": {"name": "n", "ip_configuration": [{"name": "c"}, {"name": "d", "primary": true}]}}], "child_modules": [{"resources": []}]}}}`))
 	f.Add([]byte(`{"format_version": "1.2", "resource_changes": [{"address": "azurerm_network_interface_backend_address_pool_association.a[0]", "type": "azurerm_network_interface_backend_address_pool_association", "change": {"after": {"ip_configuration_name": "c"}, "after_unknown": {"network_interface_id": true}}}], "configuration": {"root_module": {"module_calls": {"m": {"module": {"resources": [{"address": "x", "expressions": {"a": [{"b": {"references": ["azurerm_lb.y[\"k\"]"]}}]}}]}}}}}}`))
 	f.Add([]byte(vmssPlan(ssh99, web("3"), webConfig)))
+	f.Add([]byte(groupsPlan))
+	for _, src := range rulePlans(`"source_address_prefixes": ["10.0.0.0/8", null]`, `"source_address_prefixes": [false, true]`) {
+		f.Add([]byte(src))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		r, err := Import("f.json", src)
 		if err == nil && r.Deployment == nil {

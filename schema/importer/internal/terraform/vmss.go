@@ -8,8 +8,9 @@ import (
 // Scale sets, modelled as the ARM importer models them (build/scaleset.go):
 // `instances` VMs (sku.capacity for azurerm_virtual_machine_scale_set; 0,
 // the provider's default, when unset) named <scale set>_<N>, each with a
-// NIC per network_interface (network_profile) block and its
-// ip_configuration blocks, whose private addresses Azure allocates.
+// NIC per network_interface (network_profile) block, with its
+// network_security_group_id, and its ip_configuration blocks, whose
+// private addresses Azure allocates, in the subnet of their subnet_id.
 // load_balancer_backend_address_pool_ids make every instance a pool
 // member; load_balancer_inbound_nat_rules_ids name azurerm_lb_nat_pool
 // resources, each of which gives instance N the NAT rule <pool>.<N> on
@@ -35,16 +36,22 @@ var scaleSets = map[string]scaleSet{
 func (im *importer) scaleSet(r *res, s scaleSet) {
 	n := im.capacity(r, s)
 	refs := im.scaleSetRefs(r, s)
+	nics := r.after.Get(s.nics).Items()
+	cfgs := 0
+	for _, nic := range nics {
+		cfgs += len(nic.Get("ip_configuration").Items())
+	}
 	for i := range n {
 		vm := im.vm(build.InstanceName(r.name(), i), r.v)
 		rd := &reader{f: im.f, after: r.after, unk: r.unknown, node: &vm.Node}
 		cfg := 0
-		for j := range r.after.Get(s.nics).Items() {
+		for j := range nics {
 			nic := &schema.NetworkInterface{}
 			nr := rd.block(s.nics, j, &nic.Node, "")
 			nr.str(&nic.Name, "name", "name")
 			base := "vms." + vm.Name + ".networkInterfaces." + nic.Name
 			nic.SetPos(nic.Pos(), base)
+			im.ref(r, nr, groupRef, &nic.NetworkSecurityGroup, "networkSecurityGroup", "network_security_group_id", s.nics+".network_security_group_id", j, len(nics))
 			for k := range nr.after.Get("ip_configuration").Items() {
 				c := &schema.IPConfig{}
 				cr := nr.block("ip_configuration", k, &c.Node, "")
@@ -52,6 +59,7 @@ func (im *importer) scaleSet(r *res, s scaleSet) {
 				c.SetPos(c.Pos(), base+".ipConfigurations."+c.Name)
 				im.f.Unknown(&c.Node, "privateIPAddress", cr.after, "the private IP address is allocated by Azure (Dynamic)")
 				cr.bool(&c.Primary, "primary", "primary")
+				im.ref(r, cr, subnetRef, &c.Subnet, "subnet", "subnet_id", s.nics+".ip_configuration.subnet_id", cfg, cfgs)
 				nic.IPConfigurations = append(nic.IPConfigurations, c)
 				im.join(refs[cfg], i, &schema.PoolMember{VM: vm.Name, NetworkInterface: nic.Name, IPConfiguration: c.Name}, c.Path())
 				cfg++

@@ -128,11 +128,14 @@ var jsonBlocks = func() map[string]*blockTypes {
 	legacySS := blocks("sku", "network_profile", "os_profile", "os_profile_linux_config", "os_profile_windows_config",
 		"storage_profile_os_disk", "storage_profile_image_reference")
 	legacySS.inner["network_profile"] = blocks("ip_configuration")
+	subnet := blocks("delegation")
+	subnet.inner["delegation"] = blocks("service_delegation")
 	return map[string]*blockTypes{
 		"azurerm_lb":                                blocks("frontend_ip_configuration"),
 		"azurerm_lb_outbound_rule":                  blocks("frontend_ip_configuration"),
 		"azurerm_network_interface":                 blocks("ip_configuration"),
 		"azurerm_network_security_group":            blocks("security_rule"),
+		"azurerm_subnet":                            subnet,
 		"azurerm_windows_virtual_machine":           vm,
 		"azurerm_linux_virtual_machine":             vm,
 		"azurerm_virtual_machine":                   blocks("storage_os_disk", "storage_image_reference", "os_profile", "os_profile_windows_config", "os_profile_linux_config"),

@@ -23,6 +23,7 @@ var idParts = map[string]struct {
 	"azurerm_network_interface":                      {segments: []string{"Microsoft.Network/networkInterfaces", "name"}},
 	"azurerm_virtual_network":                        {segments: []string{"Microsoft.Network/virtualNetworks", "name"}},
 	"azurerm_network_security_group":                 {segments: []string{"Microsoft.Network/networkSecurityGroups", "name"}},
+	"azurerm_network_security_rule":                  {segments: []string{"Microsoft.Network/networkSecurityGroups", "network_security_group_name", "securityRules", "name"}},
 	"azurerm_subnet":                                 {segments: []string{"Microsoft.Network/virtualNetworks", "virtual_network_name", "subnets", "name"}},
 	"azurerm_windows_virtual_machine":                {segments: []string{"Microsoft.Compute/virtualMachines", "name"}},
 	"azurerm_linux_virtual_machine":                  {segments: []string{"Microsoft.Compute/virtualMachines", "name"}},
@@ -51,6 +52,11 @@ func resourceID(typ, addr string, obj cty.Value) cty.Value {
 		return join(addr, obj, "network_interface_id", "=/ipConfigurations/", "ip_configuration_name", "=|", "backend_address_pool_id")
 	case "azurerm_network_interface_nat_rule_association":
 		return join(addr, obj, "network_interface_id", "=/ipConfigurations/", "ip_configuration_name", "=|", "nat_rule_id")
+	case "azurerm_network_interface_security_group_association":
+		// "<nic id>|<network security group id>".
+		return join(addr, obj, "network_interface_id", "=|", "network_security_group_id")
+	case "azurerm_subnet_network_security_group_association":
+		return join(addr, obj, "subnet_id") // the subnet's ID
 	}
 	p, ok := idParts[typ]
 	if !ok {
