@@ -93,3 +93,53 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestTerraformHCLUnknownNames: a configuration whose names are known only
+// at apply (a prefix variable without a value) resolves its subnets,
+// associations and references by resource, with the addresses standing in
+// for the names: no reference is reported missing.
+func TestTerraformHCLUnknownNames(t *testing.T) {
+	dir := testtree.Write(t, map[string]string{"main.tf": `
+variable "prefix" {}
+resource "azurerm_virtual_network" "net" {
+  name          = "${var.prefix}-vnet"
+  address_space = ["10.6.0.0/16"]
+}
+resource "azurerm_subnet" "hosts" {
+  name                 = "${var.prefix}-hosts"
+  virtual_network_name = azurerm_virtual_network.net.name
+  address_prefixes     = ["10.6.1.0/24"]
+}
+resource "azurerm_network_security_group" "hosts" {
+  name = "${var.prefix}-nsg"
+}
+resource "azurerm_subnet_network_security_group_association" "hosts" {
+  subnet_id                 = azurerm_subnet.hosts.id
+  network_security_group_id = azurerm_network_security_group.hosts.id
+}
+resource "azurerm_network_interface" "nic" {
+  name = "${var.prefix}-nic"
+  ip_configuration {
+    name                          = "internal"
+    subnet_id                     = azurerm_subnet.hosts.id
+    private_ip_address_allocation = "Static"
+    private_ip_address            = "10.6.1.4"
+  }
+}
+`})
+	l, err := Load(Auto, []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, is := range l.Issues {
+		t.Errorf("issue %s at %s: %s", is.Rule, is.Pos, is.Message)
+	}
+	d := l.Deployment
+	const subnet = "azurerm_virtual_network.net/azurerm_subnet.hosts"
+	if len(d.Subnets) != 1 || d.Subnets[0].Name != subnet || d.Subnets[0].NetworkSecurityGroup != "azurerm_network_security_group.hosts" {
+		t.Errorf("subnets %+v, want %s with its group", d.Subnets, subnet)
+	}
+	if len(d.VMs) != 1 || d.VMs[0].NetworkInterfaces[0].IPConfigurations[0].Subnet != subnet {
+		t.Errorf("VMs %+v, want the NIC's IP configuration in %s", d.VMs, subnet)
+	}
+}

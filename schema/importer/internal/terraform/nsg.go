@@ -34,9 +34,18 @@ func subnetOfID(id string) string {
 	return subnetName(idSegment(id, "virtualNetworks"), idSegment(id, "subnets"))
 }
 
-// subnetOf is the VNET/SUBNET name of an azurerm_subnet.
+// subnetOf is the VNET/SUBNET name of an azurerm_subnet. While the
+// virtual network's name is unknown, the address of the virtual network
+// resource it refers to stands in, as a resource's address stands in for
+// its unknown name (see res.name).
 func subnetOf(r *res) string {
 	vnet, _ := r.after.Get("virtual_network_name").Str()
+	if keys := refKeys(r, "virtual_network_name", "azurerm_virtual_network"); vnet == "" && len(keys) == 1 {
+		vnet = prefixOf(r) + keys[0].base
+		if keys[0].index != "" {
+			vnet += "[" + keys[0].index + "]"
+		}
+	}
 	return subnetName(vnet, r.name())
 }
 
@@ -228,9 +237,9 @@ func (im *importer) subnet(r *res) {
 	s := &schema.Subnet{}
 	rd := im.reader(r, &s.Node, "")
 	var vnet, name string
-	rd.str(&vnet, "name", "virtual_network_name")
+	rd.str(&vnet, "name", "virtual_network_name") // positions, and reasons when unknown
 	rd.str(&name, "name", "name")
-	s.Name = subnetName(vnet, name)
+	s.Name = subnetOf(r)
 	s.SetPos(s.Pos(), "subnets."+s.Name)
 	im.f.Result.Deployment.Subnets = append(im.f.Result.Deployment.Subnets, s)
 }
