@@ -389,6 +389,15 @@ func loadUserDeployments(paths []string, in inputOptions) ([]suite.UserDeploymen
 	return out, findings, nil
 }
 
+// giveAValue says how to give a value only known at deployment, by the
+// kind of file that leaves it unknown.
+func giveAValue(file string) string {
+	if strings.HasSuffix(file, ".tf") || strings.HasSuffix(file, ".tf.json") {
+		return "give it a value (--var, --var-file), or describe the deployment as Azure made it in lbcheck's YAML"
+	}
+	return "give it a value (--parameters), or describe the deployment as Azure made it in lbcheck's YAML"
+}
+
 // unknownValues describes every field of d that is only known at
 // deployment (an ARM expression, a Terraform unknown), for conform's
 // refusal: packets need the value.
@@ -397,7 +406,7 @@ func unknownValues(d *schema.Deployment) []string {
 	schema.Walk(d, func(n *schema.Node) {
 		for _, f := range n.UnknownFields() {
 			why, _ := n.Unknown(f)
-			out = append(out, fmt.Sprintf("%s: %s.%s is only known at deployment (%s): give it a value (--parameters)", n.At(f), n.Path(), f, why))
+			out = append(out, fmt.Sprintf("%s: %s.%s is only known at deployment (%s): %s", n.At(f), n.Path(), f, why, giveAValue(n.At(f).File)))
 		}
 	})
 	return out
