@@ -8,7 +8,7 @@ import (
 )
 
 func key(port uint16) packet.Tuple {
-	return packet.Tuple{Src: [4]byte{198, 51, 100, 100}, Dst: [4]byte{203, 0, 113, 10}, SrcPort: port, DstPort: 80, Proto: 6}
+	return packet.Tuple{Src: packet.AddrFrom4([4]byte{198, 51, 100, 100}), Dst: packet.AddrFrom4([4]byte{203, 0, 113, 10}), SrcPort: port, DstPort: 80, Proto: 6}
 }
 
 func TestLookupPutIdle(t *testing.T) {

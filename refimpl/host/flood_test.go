@@ -110,7 +110,7 @@ func TestFlood(t *testing.T) {
 		if rule == 2 {
 			fport = 53
 		}
-		if rr != stats.Reply || to != src || [4]byte(back[12:16]) != fip || binary.BigEndian.Uint16(back[20:22]) != fport {
+		if rr != stats.Reply || to != packet.AddrFrom4(src) || [4]byte(back[12:16]) != fip || binary.BigEndian.Uint16(back[20:22]) != fport {
 			wrong["reply"]++
 		}
 	}

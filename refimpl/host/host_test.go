@@ -3,7 +3,6 @@ package host_test
 import (
 	"bytes"
 	"net"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/lbcheck/lbcheck/refimpl/host"
 	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
 	"github.com/lbcheck/lbcheck/refimpl/internal/pkttest"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/ruleset"
 	"github.com/lbcheck/lbcheck/refimpl/stats"
 	"github.com/lbcheck/lbcheck/schema"
@@ -47,7 +47,7 @@ func newAgent(t testing.TB, vm string) (*host.Agent, *ruleset.Set) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return host.New(set, vm, host.Options{DIPs: [][4]byte{netip.MustParseAddr(fixture.DIP(int(vm[len(vm)-1] - '0'))).As4()}}), set
+	return host.New(set, vm, host.Options{DIPs: []packet.Addr{pkttest.Addr(fixture.DIP(int(vm[len(vm)-1] - '0')))}}), set
 }
 
 // TestInboundAndReply is byte-in/byte-out: what the VM receives and what the
@@ -99,7 +99,7 @@ func TestInboundAndReply(t *testing.T) {
 			if r != stats.Reply {
 				t.Fatalf("Reply: %v", r)
 			}
-			if dst != [4]byte(net.ParseIP(client).To4()) {
+			if dst != pkttest.Addr(client) {
 				t.Errorf("reply sent to %v", dst)
 			}
 			c := pkttest.Decode(t, rep)

@@ -1,7 +1,6 @@
 package host_test
 
 import (
-	"net/netip"
 	"testing"
 	"time"
 
@@ -133,7 +132,7 @@ func TestIdleTCPFlowResetAtBothEnds(t *testing.T) {
 	// Each reset carries the sequence number its receiver expects next.
 	check("reset to the VM", toVM, client, c.cport, fixture.FIP, 8081, c.cseq, c.vseq)
 	check("reset to the client", toClient, fixture.FIP, 81, client, c.cport, c.vseq, c.cseq)
-	if toClient.Dst != netip.MustParseAddr(client).As4() {
+	if toClient.Dst != pkttest.Addr(client) {
 		t.Errorf("reset to the client sent to %v", toClient.Dst)
 	}
 	if _, again := a.ExpireFlows(5 * minute); len(again) != 0 {

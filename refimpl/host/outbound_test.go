@@ -9,6 +9,7 @@ import (
 	"github.com/lbcheck/lbcheck/refimpl/host"
 	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
 	"github.com/lbcheck/lbcheck/refimpl/internal/pkttest"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/ruleset"
 	"github.com/lbcheck/lbcheck/refimpl/stats"
 	"github.com/lbcheck/lbcheck/schema"
@@ -28,7 +29,7 @@ func newSNATAgent(t testing.TB) (*host.Agent, *ruleset.Set) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return host.New(set, "vm1", host.Options{Local: [][4]byte{[4]byte(net.ParseIP("10.1.1.1").To4())}}), set
+	return host.New(set, "vm1", host.Options{Local: []packet.Addr{pkttest.Addr("10.1.1.1")}}), set
 }
 
 // TestOutboundSNAT follows one connection out and its answer back, byte in,
@@ -37,7 +38,7 @@ func TestOutboundSNAT(t *testing.T) {
 	a, _ := newSNATAgent(t)
 	dip := fixture.DIP(1)
 	out, dst, r := a.Outbound(pkttest.TCP(t, dip, 40000, internet, 443, syn, []byte("hello")), 0)
-	if r != stats.SNAT || dst != [4]byte(net.ParseIP(internet).To4()) {
+	if r != stats.SNAT || dst != pkttest.Addr(internet) {
 		t.Fatalf("Outbound = %v to %v, want snat to %s", r, dst, internet)
 	}
 	got := pkttest.Decode(t, out)

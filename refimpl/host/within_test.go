@@ -1,13 +1,13 @@
 package host_test
 
 import (
-	"net/netip"
 	"testing"
 
 	"github.com/lbcheck/lbcheck/refimpl/encap"
 	"github.com/lbcheck/lbcheck/refimpl/host"
 	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
 	"github.com/lbcheck/lbcheck/refimpl/internal/pkttest"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/stats"
 )
 
@@ -16,8 +16,8 @@ import (
 // the VMs (hairpin); the other VM's address is a peer.
 func TestWithin(t *testing.T) {
 	_, set := newAgent(t, "vm1")
-	peer := netip.MustParseAddr(fixture.DIP(0)).As4()
-	a := host.New(set, "vm1", host.Options{DIPs: [][4]byte{netip.MustParseAddr(fixture.DIP(1)).As4()}, Peers: [][4]byte{peer}})
+	peer := pkttest.Addr(fixture.DIP(0))
+	a := host.New(set, "vm1", host.Options{DIPs: []packet.Addr{pkttest.Addr(fixture.DIP(1))}, Peers: []packet.Addr{peer}})
 	dip := fixture.DIP(1)
 	for _, tt := range []struct {
 		name string
@@ -34,8 +34,8 @@ func TestWithin(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dst, r := a.Within(tt.pkt)
-			if r != tt.want || netip.AddrFrom4(dst).String() != tt.dst && tt.want != stats.Malformed {
-				t.Errorf("Within = %v, %v; want %v, %s", netip.AddrFrom4(dst), r, tt.want, tt.dst)
+			if r != tt.want || dst.String() != tt.dst && tt.want != stats.Malformed {
+				t.Errorf("Within = %v, %v; want %v, %s", dst, r, tt.want, tt.dst)
 			}
 		})
 	}
@@ -45,7 +45,7 @@ func TestWithin(t *testing.T) {
 // when it is addressed to one of the VM's DIPs.
 func TestVNetInbound(t *testing.T) {
 	_, set := newAgent(t, "vm1")
-	a := host.New(set, "vm1", host.Options{DIPs: [][4]byte{netip.MustParseAddr(fixture.DIP(1)).As4()}})
+	a := host.New(set, "vm1", host.Options{DIPs: []packet.Addr{pkttest.Addr(fixture.DIP(1))}})
 	in := pkttest.TCP(t, fixture.FIP, 80, fixture.DIP(1), 40000, synack, nil)
 	out, r := a.Inbound(encapsulate(encap.Header{Kind: encap.VNet}, in), 0)
 	if r != stats.Delivered || string(out) != string(in) {

@@ -7,6 +7,7 @@
 package mux
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"sync/atomic"
 
@@ -30,8 +31,8 @@ type Decision struct {
 	Rule    uint16
 	Backend uint16
 	Host    netip.AddrPort
-	// Len is the IPv4 total length: what to encapsulate (link-layer
-	// padding after it is not part of the packet).
+	// Len is the packet's length (packet.Info.Len): what to encapsulate
+	// (link-layer padding after it is not part of the packet).
 	Len int
 }
 
@@ -259,9 +260,7 @@ func (m *Mux) Flows() (n int, evicted uint64) { return m.flows.Len(), m.flows.Ev
 // Hash hashes the fields of t that distribution d selects: Default all five,
 // SourceIP the two addresses, SourceIPProtocol the addresses and protocol.
 func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {
-	a := uint64(t.Src[0])<<24 | uint64(t.Src[1])<<16 | uint64(t.Src[2])<<8 | uint64(t.Src[3])
-	b := uint64(t.Dst[0])<<24 | uint64(t.Dst[1])<<16 | uint64(t.Dst[2])<<8 | uint64(t.Dst[3])
-	h := a<<32 | b
+	h := uint64(binary.BigEndian.Uint32(t.Src[12:]))<<32 | uint64(binary.BigEndian.Uint32(t.Dst[12:]))
 	var x uint64
 	switch d {
 	case ruleset.FiveTuple:

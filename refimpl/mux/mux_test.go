@@ -164,7 +164,7 @@ func TestDistribution(t *testing.T) {
 }
 
 func TestHashFields(t *testing.T) {
-	a := packet.Tuple{Src: [4]byte{198, 51, 100, 100}, Dst: [4]byte{203, 0, 113, 10}, SrcPort: 1, DstPort: 80, Proto: 6}
+	a := packet.Tuple{Src: pkttest.Addr(client), Dst: pkttest.Addr(fixture.FIP), SrcPort: 1, DstPort: 80, Proto: 6}
 	b := a
 	b.SrcPort = 2
 	c := a

@@ -1,13 +1,13 @@
 package ruleset_test
 
 import (
-	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
+	"github.com/lbcheck/lbcheck/refimpl/internal/pkttest"
 	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/ruleset"
 	"github.com/lbcheck/lbcheck/schema"
@@ -39,17 +39,17 @@ func TestCompileAndMatch(t *testing.T) {
 	if s.Rules[1].Idle != ruleset.DefaultIdle || !s.Rules[1].Floating || !s.Rules[2].HAPorts {
 		t.Errorf("dns/ha = %+v / %+v", s.Rules[1], s.Rules[2])
 	}
-	if b := web.Backends[1]; b.Name != "vm1/nic/ipconfig1" || b.DIP != netip.MustParseAddr("10.1.1.4").As4() || b.Probe != 1 {
+	if b := web.Backends[1]; b.Name != "vm1/nic/ipconfig1" || b.DIP != pkttest.Addr("10.1.1.4") || b.Probe != 1 {
 		t.Errorf("backend = %+v", b)
 	}
 	if len(s.Probes) != 2 || s.Probes[0].Key != "lb/p/10.1.0.4" || s.Probes[0].Interval != 5*time.Second || s.Probes[0].Threshold != 2 {
 		t.Errorf("probes = %+v", s.Probes)
 	}
-	fip := netip.MustParseAddr(fixture.FIP).As4()
-	ha := netip.MustParseAddr("203.0.113.20").As4()
+	fip := pkttest.Addr(fixture.FIP)
+	ha := pkttest.Addr("203.0.113.20")
 	for _, tt := range []struct {
 		name      string
-		dst       [4]byte
+		dst       packet.Addr
 		proto     uint8
 		port      uint16
 		rule      int
@@ -62,7 +62,7 @@ func TestCompileAndMatch(t *testing.T) {
 		{"icmp", fip, packet.ProtoICMP, 0, -1, false, true},
 		{"ha ports tcp any port", ha, packet.ProtoTCP, 4444, 2, true, true},
 		{"ha ports udp any port", ha, packet.ProtoUDP, 1, 2, true, true},
-		{"not a frontend", [4]byte{198, 51, 100, 2}, packet.ProtoTCP, 80, -1, false, false},
+		{"not a frontend", pkttest.Addr("198.51.100.2"), packet.ProtoTCP, 80, -1, false, false},
 	} {
 		rule, ok, isFIP := s.Match(tt.dst, tt.proto, tt.port)
 		if rule != tt.rule || ok != tt.ok || isFIP != tt.isFIP {
@@ -140,7 +140,7 @@ func TestInboundNatRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fip := netip.MustParseAddr(fixture.FIP).As4()
+	fip := pkttest.Addr(fixture.FIP)
 	for _, tt := range []struct {
 		port     uint16
 		ok       bool
@@ -192,11 +192,11 @@ func TestSNAT(t *testing.T) {
 	if len(s.SNATs) != 2 || s.SNATs[0].Name != "lb/egress" || s.SNATs[0].Idle != 30*time.Minute || s.SNATs[1].Name != "lb/web" {
 		t.Fatalf("SNATs = %+v", s.SNATs)
 	}
-	dip1 := netip.MustParseAddr(fixture.DIP(1)).As4()
-	fip := netip.MustParseAddr(fixture.FIP).As4()
-	out := netip.MustParseAddr(fixture.OutboundFIP).As4()
+	dip1 := pkttest.Addr(fixture.DIP(1))
+	fip := pkttest.Addr(fixture.FIP)
+	out := pkttest.Addr(fixture.OutboundFIP)
 	for _, tt := range []struct {
-		src          [4]byte
+		src          packet.Addr
 		proto        uint8
 		snat, member int
 		ok           bool
@@ -211,7 +211,7 @@ func TestSNAT(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct {
-		dst          [4]byte
+		dst          packet.Addr
 		proto        uint8
 		port         uint16
 		snat, member int
