@@ -40,7 +40,7 @@ func TestFlood(t *testing.T) {
 		sent  = 100_000
 		limit = 128
 	)
-	_, set := newAgent(t, "vm1")
+	_, set := newAgent(t, fixture.IPv4, "vm1")
 	a := host.New(set, "vm1", host.Options{FlowLimit: limit})
 	fip := netip.MustParseAddr(fixture.FIP).As4()
 	g := flood.New(flood.Config{Seed: 3, Frontend: fip, TCPPort: 80, UDPPort: 53, NoRule: 81,

@@ -138,8 +138,9 @@ func New(set *ruleset.Set, vm string, o Options) *Agent {
 }
 
 // Inbound handles one encapsulated datagram (header and inner packet) at time
-// now (nanoseconds). On stats.Delivered it returns the rewritten inner IPv4
-// packet, a subslice of b, to write to the VM; other reasons mean drop.
+// now (nanoseconds). On stats.Delivered it returns the rewritten inner
+// packet (IPv4 or IPv6), a subslice of b, to write to the VM; other reasons
+// mean drop.
 func (a *Agent) Inbound(b []byte, now int64) ([]byte, stats.Reason) {
 	h, inner, err := encap.Decode(b)
 	switch {
@@ -212,7 +213,7 @@ func (a *Agent) record(b []byte, in *packet.Info, fip packet.Addr, fport, ri uin
 	return stats.Delivered
 }
 
-// Reply handles one IPv4 packet the VM sent at time now. On stats.Reply the
+// Reply handles one IPv4 or IPv6 packet the VM sent at time now. On stats.Reply the
 // packet (a subslice of b) was rewritten in place to come from the frontend
 // and should be sent to dst, the client. stats.VMOther means it is not a
 // reply of a load-balanced flow (probe answers, the VM's own traffic) and
@@ -255,10 +256,22 @@ func (a *Agent) Reply(b []byte, now int64) (out []byte, dst packet.Addr, r stats
 // instance metadata service): the VM's packets to it are never translated.
 var platformAddr = packet.AddrFrom4([4]byte{168, 63, 129, 16})
 
+// stays reports whether the VM's packets to dst stay on its link, never
+// translated: to the local addresses (New), or to an IPv6 link-local or
+// multicast address (its IPv6 gateway, neighbour discovery, the source of
+// the health probes).
+func (a *Agent) stays(dst packet.Addr) bool {
+	if slices.Contains(a.local, dst) {
+		return true
+	}
+	ip := dst.NetIP()
+	return ip.Is6() && (ip.IsLinkLocalUnicast() || ip.IsMulticast())
+}
+
 // snatAttempts bounds the ports Outbound tries for a new connection.
 const snatAttempts = 256
 
-// Outbound handles one IPv4 packet the VM sent that Reply left alone
+// Outbound handles one IPv4 or IPv6 packet the VM sent that Reply left alone
 // (stats.VMOther) at time now. When the deployment translates connections
 // of the packet's protocol from its source address (ruleset.Set.SNATFor),
 // it is rewritten in place (a subslice of b) to come from the outbound
@@ -266,14 +279,14 @@ const snatAttempts = 256
 // whole connection, and should be sent to dst (stats.SNAT). A connection
 // from an address the deployment does not translate, the frontend IP of a
 // Floating IP rule included, is dropped (stats.NotSNATed): Azure "won't
-// rewrite the outbound flow, and the flow fails". Packets to the local
-// addresses (New) and other protocols stay stats.VMOther.
+// rewrite the outbound flow, and the flow fails". Packets that stay on the
+// VM's link (stays) and other protocols stay stats.VMOther.
 func (a *Agent) Outbound(b []byte, now int64) (out []byte, dst packet.Addr, r stats.Reason) {
 	in, r := parse(b)
 	switch {
 	case r != stats.Delivered:
 		return nil, dst, r
-	case in.Proto != packet.ProtoTCP && in.Proto != packet.ProtoUDP, slices.Contains(a.local, in.Dst):
+	case in.Proto != packet.ProtoTCP && in.Proto != packet.ProtoUDP, a.stays(in.Dst):
 		return nil, dst, stats.VMOther
 	}
 	si, mi, ok := a.set.SNATFor(in.Src, in.Proto)
@@ -404,7 +417,7 @@ func (a *Agent) Within(b []byte) (dst packet.Addr, r stats.Reason) {
 	return in.Dst, stats.VMOther
 }
 
-// parse parses an IPv4 packet; a reason other than stats.Delivered says
+// parse parses an IP packet; a reason other than stats.Delivered says
 // why it is dropped (a fragment, or malformed).
 func parse(b []byte) (packet.Info, stats.Reason) {
 	in, err := packet.Parse(b)
@@ -430,7 +443,7 @@ func (a *Agent) Flows() (n int, evicted uint64) {
 // client from the frontend, each with the sequence number the receiver
 // expects next, so its stack accepts it (RFC 5961).
 type Reset struct {
-	Packet []byte // an IPv4 TCP segment with RST and ACK
+	Packet []byte // a TCP segment with RST and ACK, IPv4 or IPv6
 	// ToVM: deliver Packet to the VM; otherwise send it to the client, Dst,
 	// like a reply.
 	ToVM bool
@@ -450,8 +463,8 @@ func (a *Agent) ExpireFlows(now int64) (expired int, resets []Reset) {
 		// k is the reply's 5-tuple: from the VM's address and port to the client.
 		toClient := packet.Tuple{Src: f.fip, SrcPort: f.port, Dst: k.Dst, DstPort: k.DstPort, Proto: k.Proto}
 		resets = append(resets,
-			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen), k.Reverse(), f.clientNext, f.vmNext), ToVM: true},
-			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen), toClient, f.vmNext, f.clientNext), Dst: k.Dst})
+			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen6), k.Reverse(), f.clientNext, f.vmNext), ToVM: true},
+			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen6), toClient, f.vmNext, f.clientNext), Dst: k.Dst})
 	})
 	return expired + a.snat.Expire(now, 1024, nil), resets
 }

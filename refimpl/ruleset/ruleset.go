@@ -107,7 +107,8 @@ type Set struct {
 	Rules  []Rule
 	Probes []Probe
 	SNATs  []SNAT
-	// Warnings lists what was left out (IPv6 frontends, dangling references).
+	// Warnings lists what was left out (members of the other IP version,
+	// dangling references).
 	Warnings []string
 	// UDPIdle is the idle timeout of UDP flows (the constant UDPIdle,
 	// unless ScaleMinute changed it).
@@ -178,14 +179,14 @@ func Compile(d *schema.Deployment) (*Set, error) {
 	return s, nil
 }
 
-// addSNAT compiles one outbound translation. A DIP and protocol an earlier
-// SNAT translates keep that one (view.OutboundFor's order); a member
-// without ports or with an address that is not IPv4 is left out with a
-// warning.
+// addSNAT compiles one outbound translation, IPv4 or IPv6 (its
+// frontend's). A DIP and protocol an earlier SNAT translates keep that one
+// (view.OutboundFor's order); a member without ports or with an address of
+// the other family is left out with a warning.
 func (s *Set) addSNAT(sn *view.SNAT) error {
 	name := sn.LB.Name + "/" + sn.Name
-	if sn.Frontend == nil || !sn.FIP().Is4() {
-		s.warnf("%s: outbound frontend missing or not IPv4; no outbound SNAT", name)
+	if sn.Frontend == nil || !sn.FIP().IsValid() {
+		s.warnf("%s: outbound frontend missing or not an IP address; no outbound SNAT", name)
 		return nil
 	}
 	var protos []uint8
@@ -202,8 +203,8 @@ func (s *Set) addSNAT(sn *view.SNAT) error {
 	c := SNAT{Name: name, FIP: packet.AddrFrom(sn.FIP()), Idle: idleOf(sn.IdleMinutes)}
 	si := uint16(len(s.SNATs))
 	for _, m := range sn.Members {
-		if m.Ports.Hi == 0 || !m.DIP.Is4() {
-			s.warnf("%s: member %s gets no outbound SNAT (no ports left on the frontend, or not IPv4)", name, m)
+		if m.Ports.Hi == 0 || family(m.DIP) != family(sn.FIP()) {
+			s.warnf("%s: member %s gets no outbound SNAT (no ports left on the frontend, or not an %s address)", name, m, family(sn.FIP()))
 			continue
 		}
 		ref := snatRef{si, uint16(len(c.Members))}
@@ -302,15 +303,15 @@ func (s *Set) addNatRule(b *view.Binding) error {
 	return nil
 }
 
-// frontendIP returns the binding's IPv4 frontend address; frontend is the
-// name it gives.
+// frontendIP returns the binding's frontend address, IPv4 or IPv6;
+// frontend is the name it gives.
 func (s *Set) frontendIP(b *view.Binding, rule, frontend string) (packet.Addr, bool) {
 	if b.Frontend == nil {
 		s.warnf("%s: frontend %q not found; rule skipped", rule, frontend)
 		return packet.Addr{}, false
 	}
-	if !b.FIP().Is4() {
-		s.warnf("%s: frontend address %q is not IPv4; rule skipped", rule, b.Frontend.IPAddress)
+	if !b.FIP().IsValid() {
+		s.warnf("%s: frontend address %q is not an IP address; rule skipped", rule, b.Frontend.IPAddress)
 		return packet.Addr{}, false
 	}
 	return packet.AddrFrom(b.FIP()), true
@@ -318,15 +319,16 @@ func (s *Set) frontendIP(b *view.Binding, rule, frontend string) (packet.Addr, b
 
 // deliveries returns the deliveries of b that get flows, in member order,
 // and warns about the rest: members naming no IP configuration, members the
-// view excludes, DIPs that are not IPv4.
+// view excludes, DIPs not of the frontend's family (a rule translates
+// between addresses of one IP version).
 func (s *Set) deliveries(b *view.Binding, rule string) []*view.Delivery {
 	var out []*view.Delivery
 	for _, d := range b.Deliveries {
 		switch {
 		case d.Excluded != "":
 			s.warnf("%s: member %s skipped: %s", rule, d, d.Excluded)
-		case !d.DIP.Is4():
-			s.warnf("%s: member %s address %q is not IPv4; skipped", rule, d, d.IPConfig.PrivateIPAddress)
+		case family(d.DIP) != family(b.FIP()):
+			s.warnf("%s: member %s address %q is not an %s address, as the frontend's is; skipped", rule, d, d.IPConfig.PrivateIPAddress, family(b.FIP()))
 		default:
 			out = append(out, d)
 		}
@@ -335,6 +337,18 @@ func (s *Set) deliveries(b *view.Binding, rule string) []*view.Delivery {
 		s.warnf("%s: pool member %s/%s not found", rule, m.VM, m.IPConfiguration)
 	}
 	return out
+}
+
+// family names the IP version of a: "IPv4", "IPv6", or "" when a is not an
+// address.
+func family(a netip.Addr) string {
+	switch {
+	case a.Is4():
+		return "IPv4"
+	case a.Is6():
+		return "IPv6"
+	}
+	return ""
 }
 
 // backend is the backend of a delivery, without a probe.

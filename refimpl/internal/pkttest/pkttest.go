@@ -152,6 +152,14 @@ func (d Decoded) Dst() netip.Addr {
 	return addr(d.IP.DstIP)
 }
 
+// TTL returns the IPv4 time to live or the IPv6 hop limit.
+func (d Decoded) TTL() uint8 {
+	if d.IP6 != nil {
+		return d.IP6.HopLimit
+	}
+	return d.IP.TTL
+}
+
 func addr(ip net.IP) netip.Addr {
 	a, _ := netip.AddrFromSlice(ip)
 	return a.Unmap()
