@@ -169,7 +169,7 @@ func (s *sniffer) close() {
 	<-s.done
 }
 
-func (s *sniffer) from(src [4]byte) int {
+func (s *sniffer) from(src packet.Addr) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
@@ -295,7 +295,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	muxSniff.close()
-	if k := muxSniff.from(fip.As4()); k != 0 {
+	if k := muxSniff.from(packet.AddrFrom(fip)); k != 0 {
 		t.Errorf("%d packets from the frontend IP reached the mux: replies must go straight to the client", k)
 	}
 	mux.stop(t)

@@ -43,7 +43,7 @@ type HostRole struct {
 	// peers maps the other VMs' DIPs to their hosts' encapsulation
 	// address (virtual-network packets go there); peerHosts holds those
 	// addresses, the senders of such packets.
-	peers     map[[4]byte]netip.AddrPort
+	peers     map[packet.Addr]netip.AddrPort
 	peerHosts map[netip.AddrPort]bool
 }
 
@@ -78,8 +78,8 @@ func NewHost(o Options) (*HostRole, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.peers, h.peerHosts = map[[4]byte]netip.AddrPort{}, map[netip.AddrPort]bool{}
-	var peers [][4]byte
+	h.peers, h.peerHosts = map[packet.Addr]netip.AddrPort{}, map[netip.AddrPort]bool{}
+	var peers []packet.Addr
 	for i, p := range c.Hosts {
 		if i == o.HostIndex {
 			continue
@@ -99,7 +99,7 @@ func NewHost(o Options) (*HostRole, error) {
 			peers = append(peers, d)
 		}
 	}
-	h.agent = host.New(set, hc.VM.Name, host.Options{FlowLimit: o.FlowLimit, Local: [][4]byte{gw.As4()}, DIPs: dips, Peers: peers})
+	h.agent = host.New(set, hc.VM.Name, host.Options{FlowLimit: o.FlowLimit, Local: []packet.Addr{packet.AddrFrom(gw)}, DIPs: dips, Peers: peers})
 	for i, p := range set.Probes {
 		if p.VM == hc.VM.Name {
 			h.probes = append(h.probes, i)
@@ -218,7 +218,7 @@ func (h *HostRole) expire(now int64) {
 	_, resets := h.agent.ExpireFlows(now)
 	for _, r := range resets {
 		if !r.ToVM {
-			if err := h.raw.WriteTo(r.Packet, r.Dst); err != nil {
+			if err := h.raw.WriteTo(r.Packet, r.Dst.As4()); err != nil {
 				h.ctr.Inc(stats.TxError)
 			} else {
 				h.ctr.Inc(stats.TCPReset)
@@ -270,7 +270,7 @@ func (h *HostRole) reply(frame []byte, now int64) {
 		encap.Put(frame, encap.Header{Kind: encap.VNet})
 		_, err = h.encap.WriteToUDPAddrPort(frame[:replyRoom+len(out)], peer)
 	default:
-		err = h.raw.WriteTo(out, dst)
+		err = h.raw.WriteTo(out, dst.As4())
 	}
 	if err != nil {
 		h.ctr.Inc(stats.TxError)
@@ -296,14 +296,14 @@ func (h *HostRole) report(r probe.Result) {
 }
 
 // vmAddrs returns a VM's DIPs from the target config.
-func vmAddrs(vm contract.VM) ([][4]byte, error) {
-	var out [][4]byte
+func vmAddrs(vm contract.VM) ([]packet.Addr, error) {
+	var out []packet.Addr
 	for _, d := range vm.DIPs {
 		a, err := parseAddr("VM "+vm.Name+" DIP", d)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, a.As4())
+		out = append(out, packet.AddrFrom(a))
 	}
 	return out, nil
 }

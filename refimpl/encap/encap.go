@@ -1,17 +1,20 @@
 // Package encap is the mux-to-host encapsulation of the reference forwarder:
-// the client's IPv4 packet, unchanged, as the payload of a UDP datagram to
-// the host's EncapPort (foo-over-UDP style, done in user space because the
-// kernel has no ipip/gre modules), behind an 8-byte header naming the kind
-// of packet, the rule and the backend the mux chose:
+// the client's IPv4 or IPv6 packet, unchanged, as the payload of a UDP
+// datagram to the host's EncapPort (foo-over-UDP style, done in user space
+// because the kernel has no ipip/gre modules), behind an 8-byte header
+// naming the kind of packet, the rule and the backend the mux chose:
 //
 //	0      2      3      4         6          8
-//	+------+------+------+---------+----------+---------------
-//	| "LB" | ver  | kind | rule    | backend  | inner IPv4 ...
-//	+------+------+------+---------+----------+---------------
+//	+------+------+------+---------+----------+-----------------------
+//	| "LB" | ver  | kind | rule    | backend  | inner IPv4 or IPv6 ...
+//	+------+------+------+---------+----------+-----------------------
 //
 // rule and backend are big-endian indexes into the compiled rule set
 // (ruleset.Set.Rules and Rule.Backends), which mux and host compile from the
-// same deployment. ver is Version.
+// same deployment. ver is Version. The outer datagram travels the fabric,
+// whose addresses are IPv4 (the target contract's), whatever the inner
+// packet's family: the inner packet's version field tells which it is, so
+// the header did not change for IPv6.
 package encap
 
 import (

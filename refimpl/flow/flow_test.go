@@ -8,7 +8,35 @@ import (
 )
 
 func key(port uint16) packet.Tuple {
-	return packet.Tuple{Src: [4]byte{198, 51, 100, 100}, Dst: [4]byte{203, 0, 113, 10}, SrcPort: port, DstPort: 80, Proto: 6}
+	return packet.Tuple{Src: packet.AddrFrom4([4]byte{198, 51, 100, 100}), Dst: packet.AddrFrom4([4]byte{203, 0, 113, 10}), SrcPort: port, DstPort: 80, Proto: 6}
+}
+
+// key6 is key in IPv6: the same ports, and addresses whose last four bytes
+// are key's.
+func key6(port uint16) packet.Tuple {
+	k := key(port)
+	k.Src[0], k.Src[1], k.Dst[0], k.Dst[1] = 0x20, 0x01, 0x20, 0x01
+	return k
+}
+
+// keys are key and key6, by family.
+var keys = []struct {
+	name string
+	key  func(uint16) packet.Tuple
+}{{"ipv4", key}, {"ipv6", key6}}
+
+// TestFamiliesApart: an IPv6 flow is not the IPv4 flow with the same ports
+// and last four address bytes.
+func TestFamiliesApart(t *testing.T) {
+	tab := flow.New[int](4)
+	tab.Put(key(1), 4, 0, 100)
+	if _, st := tab.Lookup(key6(1), 0); st != flow.Miss {
+		t.Fatalf("IPv6 flow found the IPv4 one: %v", st)
+	}
+	tab.Put(key6(1), 6, 0, 100)
+	if v, st := tab.Lookup(key(1), 0); st != flow.Hit || *v != 4 || tab.Len() != 2 {
+		t.Errorf("IPv4 flow %v %v, len %d; want hit 4, two flows", v, st, tab.Len())
+	}
 }
 
 func TestLookupPutIdle(t *testing.T) {
@@ -144,22 +172,30 @@ func TestReuseAfterChurn(t *testing.T) {
 }
 
 func BenchmarkLookupHit(b *testing.B) {
-	tab := flow.New[int](1 << 16)
-	for i := range 1 << 16 {
-		tab.Put(key(uint16(i)), i, 0, 1<<40)
-	}
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		tab.Lookup(key(uint16(i)), int64(i))
+	for _, k := range keys {
+		b.Run(k.name, func(b *testing.B) {
+			tab := flow.New[int](1 << 16)
+			for i := range 1 << 16 {
+				tab.Put(k.key(uint16(i)), i, 0, 1<<40)
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				tab.Lookup(k.key(uint16(i)), int64(i))
+			}
+		})
 	}
 }
 
 func BenchmarkPutEvict(b *testing.B) {
-	tab := flow.New[int](1 << 12)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		k := key(uint16(i))
-		k.Src[3] = byte(i >> 16)
-		tab.Put(k, i, int64(i), 1<<40)
+	for _, k := range keys {
+		b.Run(k.name, func(b *testing.B) {
+			tab := flow.New[int](1 << 12)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				t := k.key(uint16(i))
+				t.Src[15] = byte(i >> 16)
+				tab.Put(t, i, int64(i), 1<<40)
+			}
+		})
 	}
 }

@@ -40,7 +40,7 @@ func TestFlood(t *testing.T) {
 		sent  = 100_000
 		limit = 128
 	)
-	_, set := newAgent(t, "vm1")
+	_, set := newAgent(t, fixture.IPv4, "vm1")
 	a := host.New(set, "vm1", host.Options{FlowLimit: limit})
 	fip := netip.MustParseAddr(fixture.FIP).As4()
 	g := flood.New(flood.Config{Seed: 3, Frontend: fip, TCPPort: 80, UDPPort: 53, NoRule: 81,
@@ -110,7 +110,7 @@ func TestFlood(t *testing.T) {
 		if rule == 2 {
 			fport = 53
 		}
-		if rr != stats.Reply || to != src || [4]byte(back[12:16]) != fip || binary.BigEndian.Uint16(back[20:22]) != fport {
+		if rr != stats.Reply || to != packet.AddrFrom4(src) || [4]byte(back[12:16]) != fip || binary.BigEndian.Uint16(back[20:22]) != fport {
 			wrong["reply"]++
 		}
 	}

@@ -26,7 +26,7 @@ import (
 // 5-tuple of the VM's replies: the frontend the replies come from and, for
 // TCP, what each side sent, so the flow can be reset at its idle timeout.
 type inflow struct {
-	fip  [4]byte
+	fip  packet.Addr
 	port uint16
 	rule uint16
 	seen uint8 // tcp* bits
@@ -84,7 +84,7 @@ func later(a, b uint32) uint32 {
 
 // endpoint is one side of a translated connection.
 type endpoint struct {
-	ip   [4]byte
+	ip   packet.Addr
 	port uint16
 }
 
@@ -100,10 +100,10 @@ type Agent struct {
 	// (value: the frontend address and port it leaves from) and by the
 	// answer's 5-tuple to the frontend (value: the VM's DIP and port).
 	snat  *flow.Table[endpoint]
-	next  [][]uint16 // per SNAT, per member: the next port offset to try
-	local [][4]byte  // addresses packets to which are never translated
-	dips  [][4]byte  // the VM's addresses (Options.DIPs)
-	peers [][4]byte  // the other VMs' addresses (Options.Peers)
+	next  [][]uint16    // per SNAT, per member: the next port offset to try
+	local []packet.Addr // addresses packets to which are never translated
+	dips  []packet.Addr // the VM's addresses (Options.DIPs)
+	peers []packet.Addr // the other VMs' addresses (Options.Peers)
 }
 
 // Options configure an Agent.
@@ -115,12 +115,12 @@ type Options struct {
 	// Local are the addresses the VM reaches inside its network without
 	// translation, such as its gateway; Azure's platform address is
 	// always one.
-	Local [][4]byte
+	Local []packet.Addr
 	// DIPs are the VM's own addresses: a packet of the virtual network
 	// (encap.VNet) is delivered only when addressed to one of them.
-	DIPs [][4]byte
+	DIPs []packet.Addr
 	// Peers are the other VMs' addresses (Within).
-	Peers [][4]byte
+	Peers []packet.Addr
 }
 
 // New returns the agent for the named VM.
@@ -130,7 +130,7 @@ func New(set *ruleset.Set, vm string, o Options) *Agent {
 		flowLimit = 1 << 16
 	}
 	a := &Agent{set: set, vm: vm, flows: flow.New[inflow](flowLimit), snat: flow.New[endpoint](2 * flowLimit),
-		local: append([][4]byte{platformAddr}, o.Local...), dips: o.DIPs, peers: o.Peers}
+		local: append([]packet.Addr{platformAddr}, o.Local...), dips: o.DIPs, peers: o.Peers}
 	for _, sn := range set.SNATs {
 		a.next = append(a.next, make([]uint16, len(sn.Members)))
 	}
@@ -138,8 +138,9 @@ func New(set *ruleset.Set, vm string, o Options) *Agent {
 }
 
 // Inbound handles one encapsulated datagram (header and inner packet) at time
-// now (nanoseconds). On stats.Delivered it returns the rewritten inner IPv4
-// packet, a subslice of b, to write to the VM; other reasons mean drop.
+// now (nanoseconds). On stats.Delivered it returns the rewritten inner
+// packet (IPv4 or IPv6), a subslice of b, to write to the VM; other reasons
+// mean drop.
 func (a *Agent) Inbound(b []byte, now int64) ([]byte, stats.Reason) {
 	h, inner, err := encap.Decode(b)
 	switch {
@@ -189,7 +190,7 @@ func (a *Agent) Inbound(b []byte, now int64) ([]byte, stats.Reason) {
 // record notes an inbound packet of rule ri (already rewritten for the VM)
 // in its flow: a TCP SYN or a packet of a flow not known opens one, a
 // non-SYN TCP packet of an expired flow is dropped (stats.FlowExpired).
-func (a *Agent) record(b []byte, in *packet.Info, fip [4]byte, fport, ri uint16, now int64) stats.Reason {
+func (a *Agent) record(b []byte, in *packet.Info, fip packet.Addr, fport, ri uint16, now int64) stats.Reason {
 	tcp := in.Proto == packet.ProtoTCP
 	key := in.Tuple.Reverse()
 	a.mu.Lock()
@@ -212,12 +213,12 @@ func (a *Agent) record(b []byte, in *packet.Info, fip [4]byte, fport, ri uint16,
 	return stats.Delivered
 }
 
-// Reply handles one IPv4 packet the VM sent at time now. On stats.Reply the
+// Reply handles one IPv4 or IPv6 packet the VM sent at time now. On stats.Reply the
 // packet (a subslice of b) was rewritten in place to come from the frontend
 // and should be sent to dst, the client. stats.VMOther means it is not a
 // reply of a load-balanced flow (probe answers, the VM's own traffic) and
 // is left alone.
-func (a *Agent) Reply(b []byte, now int64) (out []byte, dst [4]byte, r stats.Reason) {
+func (a *Agent) Reply(b []byte, now int64) (out []byte, dst packet.Addr, r stats.Reason) {
 	in, r := parse(b)
 	switch {
 	case r != stats.Delivered:
@@ -253,12 +254,24 @@ func (a *Agent) Reply(b []byte, now int64) (out []byte, dst [4]byte, r stats.Rea
 
 // platformAddr is Azure's platform address (health probes, DNS, the
 // instance metadata service): the VM's packets to it are never translated.
-var platformAddr = [4]byte{168, 63, 129, 16}
+var platformAddr = packet.AddrFrom4([4]byte{168, 63, 129, 16})
+
+// stays reports whether the VM's packets to dst stay on its link, never
+// translated: to the local addresses (New), or to an IPv6 link-local or
+// multicast address (its IPv6 gateway, neighbour discovery, the source of
+// the health probes).
+func (a *Agent) stays(dst packet.Addr) bool {
+	if slices.Contains(a.local, dst) {
+		return true
+	}
+	ip := dst.NetIP()
+	return ip.Is6() && (ip.IsLinkLocalUnicast() || ip.IsMulticast())
+}
 
 // snatAttempts bounds the ports Outbound tries for a new connection.
 const snatAttempts = 256
 
-// Outbound handles one IPv4 packet the VM sent that Reply left alone
+// Outbound handles one IPv4 or IPv6 packet the VM sent that Reply left alone
 // (stats.VMOther) at time now. When the deployment translates connections
 // of the packet's protocol from its source address (ruleset.Set.SNATFor),
 // it is rewritten in place (a subslice of b) to come from the outbound
@@ -266,14 +279,14 @@ const snatAttempts = 256
 // whole connection, and should be sent to dst (stats.SNAT). A connection
 // from an address the deployment does not translate, the frontend IP of a
 // Floating IP rule included, is dropped (stats.NotSNATed): Azure "won't
-// rewrite the outbound flow, and the flow fails". Packets to the local
-// addresses (New) and other protocols stay stats.VMOther.
-func (a *Agent) Outbound(b []byte, now int64) (out []byte, dst [4]byte, r stats.Reason) {
+// rewrite the outbound flow, and the flow fails". Packets that stay on the
+// VM's link (stays) and other protocols stay stats.VMOther.
+func (a *Agent) Outbound(b []byte, now int64) (out []byte, dst packet.Addr, r stats.Reason) {
 	in, r := parse(b)
 	switch {
 	case r != stats.Delivered:
 		return nil, dst, r
-	case in.Proto != packet.ProtoTCP && in.Proto != packet.ProtoUDP, slices.Contains(a.local, in.Dst):
+	case in.Proto != packet.ProtoTCP && in.Proto != packet.ProtoUDP, a.stays(in.Dst):
 		return nil, dst, stats.VMOther
 	}
 	si, mi, ok := a.set.SNATFor(in.Src, in.Proto)
@@ -390,7 +403,7 @@ func (a *Agent) vnet(inner []byte) ([]byte, stats.Reason) {
 // VM (Options.Peers; stats.VNet: encapsulated to that VM's host, never
 // translated). dst is the packet's destination. Anything else stays
 // stats.VMOther, for Outbound.
-func (a *Agent) Within(b []byte) (dst [4]byte, r stats.Reason) {
+func (a *Agent) Within(b []byte) (dst packet.Addr, r stats.Reason) {
 	in, r := parse(b)
 	switch {
 	case r != stats.Delivered:
@@ -404,7 +417,7 @@ func (a *Agent) Within(b []byte) (dst [4]byte, r stats.Reason) {
 	return in.Dst, stats.VMOther
 }
 
-// parse parses an IPv4 packet; a reason other than stats.Delivered says
+// parse parses an IP packet; a reason other than stats.Delivered says
 // why it is dropped (a fragment, or malformed).
 func parse(b []byte) (packet.Info, stats.Reason) {
 	in, err := packet.Parse(b)
@@ -430,11 +443,11 @@ func (a *Agent) Flows() (n int, evicted uint64) {
 // client from the frontend, each with the sequence number the receiver
 // expects next, so its stack accepts it (RFC 5961).
 type Reset struct {
-	Packet []byte // an IPv4 TCP segment with RST and ACK
+	Packet []byte // a TCP segment with RST and ACK, IPv4 or IPv6
 	// ToVM: deliver Packet to the VM; otherwise send it to the client, Dst,
 	// like a reply.
 	ToVM bool
-	Dst  [4]byte
+	Dst  packet.Addr
 }
 
 // ExpireFlows expires idle flows (a bounded walk of the oldest) and returns
@@ -450,8 +463,8 @@ func (a *Agent) ExpireFlows(now int64) (expired int, resets []Reset) {
 		// k is the reply's 5-tuple: from the VM's address and port to the client.
 		toClient := packet.Tuple{Src: f.fip, SrcPort: f.port, Dst: k.Dst, DstPort: k.DstPort, Proto: k.Proto}
 		resets = append(resets,
-			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen), k.Reverse(), f.clientNext, f.vmNext), ToVM: true},
-			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen), toClient, f.vmNext, f.clientNext), Dst: k.Dst})
+			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen6), k.Reverse(), f.clientNext, f.vmNext), ToVM: true},
+			Reset{Packet: packet.WriteReset(make([]byte, packet.ResetLen6), toClient, f.vmNext, f.clientNext), Dst: k.Dst})
 	})
 	return expired + a.snat.Expire(now, 1024, nil), resets
 }

@@ -24,7 +24,7 @@ func TestFlood(t *testing.T) {
 		limit = 256
 		flows = 32
 	)
-	m, _ := newMux(t, 4, mux.Options{FlowLimit: limit}, clone(web), clone(dns))
+	m, _ := newMux(t, fixture.IPv4, 4, mux.Options{FlowLimit: limit}, clone(web), clone(dns))
 	g := flood.New(flood.Config{Seed: 7, Frontend: netip.MustParseAddr(fixture.FIP).As4(), TCPPort: 80, UDPPort: 53, NoRule: 81,
 		Client: netip.MustParseAddr(client).As4(), Flows: flows, NewFlowNet: [3]byte{192, 0, 2}})
 	var (

@@ -7,6 +7,7 @@
 package mux
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"sync/atomic"
 
@@ -30,8 +31,8 @@ type Decision struct {
 	Rule    uint16
 	Backend uint16
 	Host    netip.AddrPort
-	// Len is the IPv4 total length: what to encapsulate (link-layer
-	// padding after it is not part of the packet).
+	// Len is the packet's length (packet.Info.Len): what to encapsulate
+	// (link-layer padding after it is not part of the packet).
 	Len int
 }
 
@@ -169,7 +170,7 @@ func (s *state) memberUp(r *ruleset.Rule, bi uint16) bool {
 	return p < 0 || s.up[p]
 }
 
-// Process decides what to do with one IPv4 packet read at time now
+// Process decides what to do with one IPv4 or IPv6 packet read at time now
 // (nanoseconds, monotonic). It never panics and does not allocate.
 func (m *Mux) Process(b []byte, now int64) Decision {
 	in, err := packet.Parse(b)
@@ -231,14 +232,18 @@ func (m *Mux) Process(b []byte, now int64) Decision {
 	return m.forward(ri, bi, in.Len)
 }
 
-// FragNeeded builds in out (at least 96 bytes) the ICMP "fragmentation
-// needed" answering b, a packet Process decided stats.FragNeeded for: from
-// the frontend it was sent to, to its sender, with the virtual network's
-// MTU. It returns nil for any other packet.
+// FragNeeded builds in out (at least packet.PacketTooBigLen bytes) the
+// ICMP error answering b, a packet Process decided stats.FragNeeded for:
+// "fragmentation needed" for IPv4, "packet too big" for IPv6, from the
+// frontend it was sent to, to its sender, with the virtual network's MTU.
+// It returns nil for any other packet.
 func (m *Mux) FragNeeded(b, out []byte) []byte {
 	in, err := packet.Parse(b)
-	if err != nil || in.Len <= m.mtu || !packet.DontFragment(b) {
+	switch {
+	case err != nil || in.Len <= m.mtu || !packet.DontFragment(b):
 		return nil
+	case in.IPv6:
+		return packet.WritePacketTooBig(out, b, &in, in.Dst, uint32(m.mtu))
 	}
 	return packet.WriteFragNeeded(out, b, &in, in.Dst, uint16(m.mtu))
 }
@@ -258,10 +263,10 @@ func (m *Mux) Flows() (n int, evicted uint64) { return m.flows.Len(), m.flows.Ev
 
 // Hash hashes the fields of t that distribution d selects: Default all five,
 // SourceIP the two addresses, SourceIPProtocol the addresses and protocol.
+// Every bit of an IPv6 address counts; IPv4 tuples hash as they did before
+// the forwarder knew IPv6.
 func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {
-	a := uint64(t.Src[0])<<24 | uint64(t.Src[1])<<16 | uint64(t.Src[2])<<8 | uint64(t.Src[3])
-	b := uint64(t.Dst[0])<<24 | uint64(t.Dst[1])<<16 | uint64(t.Dst[2])<<8 | uint64(t.Dst[3])
-	h := a<<32 | b
+	h := addrHash(t)
 	var x uint64
 	switch d {
 	case ruleset.FiveTuple:
@@ -270,4 +275,15 @@ func Hash(t packet.Tuple, d ruleset.Distribution) uint64 {
 		x = uint64(t.Proto)
 	}
 	return maglev.Mix(maglev.Mix(h) ^ x)
+}
+
+// addrHash folds the addresses of t into 64 bits: two IPv4 addresses side
+// by side, or the four 64-bit halves of two IPv6 addresses mixed in turn.
+func addrHash(t packet.Tuple) uint64 {
+	if t.Src.Is4() {
+		return uint64(binary.BigEndian.Uint32(t.Src[12:]))<<32 | uint64(binary.BigEndian.Uint32(t.Dst[12:]))
+	}
+	h := maglev.Mix(binary.BigEndian.Uint64(t.Src[:8])) ^ binary.BigEndian.Uint64(t.Src[8:])
+	h = maglev.Mix(h) ^ binary.BigEndian.Uint64(t.Dst[:8])
+	return maglev.Mix(h) ^ binary.BigEndian.Uint64(t.Dst[8:])
 }

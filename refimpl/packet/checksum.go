@@ -40,13 +40,23 @@ func HeaderChecksum(b []byte) uint16 {
 	return ^fold(s)
 }
 
+// pseudoHeader returns the sum of the pseudo-header of a transport segment
+// of n bytes of protocol proto in packet b (RFC 793, RFC 768; RFC 8200 8.1
+// for IPv6: the 128-bit addresses, a 32-bit length).
+func pseudoHeader(b []byte, ipv6 bool, proto uint8, n int) uint32 {
+	addrs := b[src4 : dst4+4]
+	if ipv6 {
+		addrs = b[src6 : dst6+16]
+	}
+	return sum(addrs, 0) + uint32(proto) + uint32(n)
+}
+
 // TransportChecksum computes the TCP or UDP checksum of a packet Parse
 // accepted (with the checksum field taken as zero). Tests use it to check
 // incremental updates against a full recompute.
 func TransportChecksum(b []byte, in *Info) uint16 {
 	seg := b[in.L4:in.Len]
-	s := sum(b[12:20], 0) // pseudo-header: addresses
-	s += uint32(in.Proto) + uint32(len(seg))
+	s := pseudoHeader(b, in.IPv6, in.Proto, len(seg))
 	csum := 16
 	if in.Proto == ProtoUDP {
 		csum = 6

@@ -24,31 +24,32 @@ func TCPNext(b []byte, in *Info) uint32 {
 	return n
 }
 
-// ResetLen is the length of the packets WriteReset builds.
-const ResetLen = 40
+// The lengths of the packets WriteReset builds: IPv4 and IPv6.
+const (
+	ResetLen  = 20 + 20
+	ResetLen6 = 40 + 20
+)
 
-// WriteReset builds, in the first ResetLen bytes of b, an IPv4 TCP segment
-// of tuple t with RST and ACK set, sequence number seq and acknowledgement
-// ack, with valid checksums, and returns it.
+// WriteReset builds, in the first ResetLen (IPv4 tuple) or ResetLen6 (IPv6
+// tuple) bytes of b, a TCP segment of tuple t with RST and ACK set,
+// sequence number seq and acknowledgement ack, with valid checksums (IPv4:
+// don't fragment), and returns it.
 func WriteReset(b []byte, t Tuple, seq, ack uint32) []byte {
-	p := b[:ResetLen]
-	clear(p)
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:], ResetLen)
-	p[6] = 0x40 // don't fragment
-	p[8] = 64   // TTL
-	p[9] = ProtoTCP
-	copy(p[12:16], t.Src[:])
-	copy(p[16:20], t.Dst[:])
-	binary.BigEndian.PutUint16(p[10:], HeaderChecksum(p))
-	tcp := p[20:]
+	n := ResetLen
+	if !t.Src.Is4() {
+		n = ResetLen6
+	}
+	p := b[:n]
+	in := putHeader(p, t.Src, t.Dst, ProtoTCP, true)
+	in.Tuple = t
+	tcp := p[in.L4:]
+	clear(tcp)
 	binary.BigEndian.PutUint16(tcp[0:], t.SrcPort)
 	binary.BigEndian.PutUint16(tcp[2:], t.DstPort)
 	binary.BigEndian.PutUint32(tcp[4:], seq)
 	binary.BigEndian.PutUint32(tcp[8:], ack)
 	tcp[12] = 5 << 4
 	tcp[13] = TCPRst | TCPAck
-	in := Info{Tuple: t, Len: ResetLen, L4: 20}
 	binary.BigEndian.PutUint16(tcp[16:], TransportChecksum(p, &in))
 	return p
 }

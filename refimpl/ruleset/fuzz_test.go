@@ -38,6 +38,6 @@ func FuzzCompile(f *testing.F) {
 				}
 			}
 		}
-		set.Match([4]byte{203, 0, 113, 10}, packet.ProtoTCP, 80)
+		set.Match(packet.AddrFrom4([4]byte{203, 0, 113, 10}), packet.ProtoTCP, 80)
 	})
 }

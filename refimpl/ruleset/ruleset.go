@@ -42,7 +42,7 @@ type Backend struct {
 	// Name identifies the member across health changes ("vm/nic/ipconfig").
 	Name string
 	VM   string
-	DIP  [4]byte
+	DIP  packet.Addr
 	// Probe indexes Set.Probes, or is -1 when the rule has no probe (the
 	// member is always healthy).
 	Probe int
@@ -51,7 +51,7 @@ type Backend struct {
 // Rule is a compiled load-balancing rule.
 type Rule struct {
 	Name         string // "lb/rule"
-	FIP          [4]byte
+	FIP          packet.Addr
 	FrontendPort uint16
 	BackendPort  uint16
 	HAPorts      bool
@@ -89,7 +89,7 @@ type Probe struct {
 // range.
 type SNAT struct {
 	Name    string // "lb/rule"
-	FIP     [4]byte
+	FIP     packet.Addr
 	Idle    time.Duration
 	Members []SNATMember
 }
@@ -98,7 +98,7 @@ type SNAT struct {
 // the frontend, Lo to Hi inclusive.
 type SNATMember struct {
 	VM     string
-	DIP    [4]byte
+	DIP    packet.Addr
 	Lo, Hi uint16
 }
 
@@ -107,7 +107,8 @@ type Set struct {
 	Rules  []Rule
 	Probes []Probe
 	SNATs  []SNAT
-	// Warnings lists what was left out (IPv6 frontends, dangling references).
+	// Warnings lists what was left out (members of the other IP version,
+	// dangling references).
 	Warnings []string
 	// UDPIdle is the idle timeout of UDP flows (the constant UDPIdle,
 	// unless ScaleMinute changed it).
@@ -115,7 +116,7 @@ type Set struct {
 
 	exact     map[matchKey]uint16
 	ha        map[matchKey]uint16 // port 0
-	frontends map[[4]byte]bool
+	frontends map[packet.Addr]bool
 	snatOf    map[snatSource]snatRef     // a DIP's translation per protocol
 	snatPorts map[snatSource][]snatRange // per frontend and protocol, ranges sorted by Lo
 }
@@ -125,7 +126,7 @@ type snatRef struct{ snat, member uint16 }
 
 // snatSource is an address (a DIP, or a frontend) and a protocol.
 type snatSource struct {
-	addr  [4]byte
+	addr  packet.Addr
 	proto uint8
 }
 
@@ -136,7 +137,7 @@ type snatRange struct {
 }
 
 type matchKey struct {
-	fip   [4]byte
+	fip   packet.Addr
 	proto uint8
 	port  uint16
 }
@@ -152,7 +153,7 @@ type matchKey struct {
 // compiled from the view's SNATs: per DIP and protocol the first that
 // translates it.
 func Compile(d *schema.Deployment) (*Set, error) {
-	s := &Set{UDPIdle: UDPIdle, exact: map[matchKey]uint16{}, ha: map[matchKey]uint16{}, frontends: map[[4]byte]bool{},
+	s := &Set{UDPIdle: UDPIdle, exact: map[matchKey]uint16{}, ha: map[matchKey]uint16{}, frontends: map[packet.Addr]bool{},
 		snatOf: map[snatSource]snatRef{}, snatPorts: map[snatSource][]snatRange{}}
 	probeIndex := map[string]int{}
 	v := view.Resolve(d)
@@ -178,14 +179,14 @@ func Compile(d *schema.Deployment) (*Set, error) {
 	return s, nil
 }
 
-// addSNAT compiles one outbound translation. A DIP and protocol an earlier
-// SNAT translates keep that one (view.OutboundFor's order); a member
-// without ports or with an address that is not IPv4 is left out with a
-// warning.
+// addSNAT compiles one outbound translation, IPv4 or IPv6 (its
+// frontend's). A DIP and protocol an earlier SNAT translates keep that one
+// (view.OutboundFor's order); a member without ports or with an address of
+// the other family is left out with a warning.
 func (s *Set) addSNAT(sn *view.SNAT) error {
 	name := sn.LB.Name + "/" + sn.Name
-	if sn.Frontend == nil || !sn.FIP().Is4() {
-		s.warnf("%s: outbound frontend missing or not IPv4; no outbound SNAT", name)
+	if sn.Frontend == nil || !sn.FIP().IsValid() {
+		s.warnf("%s: outbound frontend missing or not an IP address; no outbound SNAT", name)
 		return nil
 	}
 	var protos []uint8
@@ -199,17 +200,17 @@ func (s *Set) addSNAT(sn *view.SNAT) error {
 	if len(s.SNATs) >= 1<<16 || len(sn.Members) >= 1<<16 {
 		return fmt.Errorf("more than %d SNATs or members", 1<<16)
 	}
-	c := SNAT{Name: name, FIP: sn.FIP().As4(), Idle: idleOf(sn.IdleMinutes)}
+	c := SNAT{Name: name, FIP: packet.AddrFrom(sn.FIP()), Idle: idleOf(sn.IdleMinutes)}
 	si := uint16(len(s.SNATs))
 	for _, m := range sn.Members {
-		if m.Ports.Hi == 0 || !m.DIP.Is4() {
-			s.warnf("%s: member %s gets no outbound SNAT (no ports left on the frontend, or not IPv4)", name, m)
+		if m.Ports.Hi == 0 || family(m.DIP) != family(sn.FIP()) {
+			s.warnf("%s: member %s gets no outbound SNAT (no ports left on the frontend, or not an %s address)", name, m, family(sn.FIP()))
 			continue
 		}
 		ref := snatRef{si, uint16(len(c.Members))}
-		c.Members = append(c.Members, SNATMember{VM: m.VM.Name, DIP: m.DIP.As4(), Lo: uint16(m.Ports.Lo), Hi: uint16(m.Ports.Hi)})
+		c.Members = append(c.Members, SNATMember{VM: m.VM.Name, DIP: packet.AddrFrom(m.DIP), Lo: uint16(m.Ports.Lo), Hi: uint16(m.Ports.Hi)})
 		for _, p := range protos {
-			src := snatSource{m.DIP.As4(), p}
+			src := snatSource{packet.AddrFrom(m.DIP), p}
 			if _, dup := s.snatOf[src]; dup {
 				continue
 			}
@@ -302,31 +303,32 @@ func (s *Set) addNatRule(b *view.Binding) error {
 	return nil
 }
 
-// frontendIP returns the binding's IPv4 frontend address; frontend is the
-// name it gives.
-func (s *Set) frontendIP(b *view.Binding, rule, frontend string) ([4]byte, bool) {
+// frontendIP returns the binding's frontend address, IPv4 or IPv6;
+// frontend is the name it gives.
+func (s *Set) frontendIP(b *view.Binding, rule, frontend string) (packet.Addr, bool) {
 	if b.Frontend == nil {
 		s.warnf("%s: frontend %q not found; rule skipped", rule, frontend)
-		return [4]byte{}, false
+		return packet.Addr{}, false
 	}
-	if !b.FIP().Is4() {
-		s.warnf("%s: frontend address %q is not IPv4; rule skipped", rule, b.Frontend.IPAddress)
-		return [4]byte{}, false
+	if !b.FIP().IsValid() {
+		s.warnf("%s: frontend address %q is not an IP address; rule skipped", rule, b.Frontend.IPAddress)
+		return packet.Addr{}, false
 	}
-	return b.FIP().As4(), true
+	return packet.AddrFrom(b.FIP()), true
 }
 
 // deliveries returns the deliveries of b that get flows, in member order,
 // and warns about the rest: members naming no IP configuration, members the
-// view excludes, DIPs that are not IPv4.
+// view excludes, DIPs not of the frontend's family (a rule translates
+// between addresses of one IP version).
 func (s *Set) deliveries(b *view.Binding, rule string) []*view.Delivery {
 	var out []*view.Delivery
 	for _, d := range b.Deliveries {
 		switch {
 		case d.Excluded != "":
 			s.warnf("%s: member %s skipped: %s", rule, d, d.Excluded)
-		case !d.DIP.Is4():
-			s.warnf("%s: member %s address %q is not IPv4; skipped", rule, d, d.IPConfig.PrivateIPAddress)
+		case family(d.DIP) != family(b.FIP()):
+			s.warnf("%s: member %s address %q is not an %s address, as the frontend's is; skipped", rule, d, d.IPConfig.PrivateIPAddress, family(b.FIP()))
 		default:
 			out = append(out, d)
 		}
@@ -337,9 +339,21 @@ func (s *Set) deliveries(b *view.Binding, rule string) []*view.Delivery {
 	return out
 }
 
+// family names the IP version of a: "IPv4", "IPv6", or "" when a is not an
+// address.
+func family(a netip.Addr) string {
+	switch {
+	case a.Is4():
+		return "IPv4"
+	case a.Is6():
+		return "IPv6"
+	}
+	return ""
+}
+
 // backend is the backend of a delivery, without a probe.
 func backend(d *view.Delivery) Backend {
-	return Backend{Name: d.String(), VM: d.VM.Name, DIP: d.DIP.As4(), Probe: -1}
+	return Backend{Name: d.String(), VM: d.VM.Name, DIP: packet.AddrFrom(d.DIP), Probe: -1}
 }
 
 // protocols maps a rule's protocol to the IP protocols it matches.
@@ -446,7 +460,7 @@ func (s *Set) warnf(format string, args ...any) {
 // proto and destination port port. A rule with that exact frontend, protocol
 // and port wins over an HA-ports rule on the same frontend. isFrontend
 // reports whether dst is a frontend IP at all.
-func (s *Set) Match(dst [4]byte, proto uint8, port uint16) (rule int, ok, isFrontend bool) {
+func (s *Set) Match(dst packet.Addr, proto uint8, port uint16) (rule int, ok, isFrontend bool) {
 	if !s.frontends[dst] {
 		return -1, false, false
 	}
@@ -465,7 +479,7 @@ func (s *Set) Match(dst [4]byte, proto uint8, port uint16) (rule int, ok, isFron
 // SNATFor returns the SNAT member that translates connections of protocol
 // proto the IP configuration with address src opens; ok is false when none
 // does (the frontend IP of a Floating IP rule, a VM without outbound SNAT).
-func (s *Set) SNATFor(src [4]byte, proto uint8) (snat, member int, ok bool) {
+func (s *Set) SNATFor(src packet.Addr, proto uint8) (snat, member int, ok bool) {
 	r, ok := s.snatOf[snatSource{src, proto}]
 	if !ok {
 		return -1, -1, false
@@ -475,7 +489,7 @@ func (s *Set) SNATFor(src [4]byte, proto uint8) (snat, member int, ok bool) {
 
 // SNATReturn returns the SNAT member whose source port range on frontend
 // dst holds port, for packets of protocol proto coming back to it.
-func (s *Set) SNATReturn(dst [4]byte, proto uint8, port uint16) (snat, member int, ok bool) {
+func (s *Set) SNATReturn(dst packet.Addr, proto uint8, port uint16) (snat, member int, ok bool) {
 	rs := s.snatPorts[snatSource{dst, proto}]
 	i, _ := slices.BinarySearchFunc(rs, port, func(r snatRange, port uint16) int { return int(r.hi) - int(port) })
 	if i == len(rs) || rs[i].lo > port {
@@ -485,4 +499,4 @@ func (s *Set) SNATReturn(dst [4]byte, proto uint8, port uint16) (snat, member in
 }
 
 // IsFrontend reports whether ip is the frontend address of some rule.
-func (s *Set) IsFrontend(ip [4]byte) bool { return s.frontends[ip] }
+func (s *Set) IsFrontend(ip packet.Addr) bool { return s.frontends[ip] }

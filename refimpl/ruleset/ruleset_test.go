@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
+	"github.com/lbcheck/lbcheck/refimpl/internal/pkttest"
 	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/ruleset"
 	"github.com/lbcheck/lbcheck/schema"
@@ -29,8 +30,8 @@ func TestCompileAndMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Rules) != 3 || len(s.Warnings) != 1 {
-		t.Fatalf("rules %d warnings %q; want 3 rules and the IPv6 warning", len(s.Rules), s.Warnings)
+	if len(s.Rules) != 4 || len(s.Rules[3].Backends) != 0 || len(s.Warnings) != 2 || !strings.Contains(s.Warnings[0], "not an IPv6 address") {
+		t.Fatalf("rules %d warnings %q; want 4 rules, the IPv6 one without the IPv4 members, with a warning for each", len(s.Rules), s.Warnings)
 	}
 	web := s.Rules[0]
 	if web.Idle != 10*time.Minute || web.Distribution != ruleset.SourceIP || web.Floating || len(web.Backends) != 2 {
@@ -39,17 +40,17 @@ func TestCompileAndMatch(t *testing.T) {
 	if s.Rules[1].Idle != ruleset.DefaultIdle || !s.Rules[1].Floating || !s.Rules[2].HAPorts {
 		t.Errorf("dns/ha = %+v / %+v", s.Rules[1], s.Rules[2])
 	}
-	if b := web.Backends[1]; b.Name != "vm1/nic/ipconfig1" || b.DIP != netip.MustParseAddr("10.1.1.4").As4() || b.Probe != 1 {
+	if b := web.Backends[1]; b.Name != "vm1/nic/ipconfig1" || b.DIP != pkttest.Addr("10.1.1.4") || b.Probe != 1 {
 		t.Errorf("backend = %+v", b)
 	}
 	if len(s.Probes) != 2 || s.Probes[0].Key != "lb/p/10.1.0.4" || s.Probes[0].Interval != 5*time.Second || s.Probes[0].Threshold != 2 {
 		t.Errorf("probes = %+v", s.Probes)
 	}
-	fip := netip.MustParseAddr(fixture.FIP).As4()
-	ha := netip.MustParseAddr("203.0.113.20").As4()
+	fip := pkttest.Addr(fixture.FIP)
+	ha := pkttest.Addr("203.0.113.20")
 	for _, tt := range []struct {
 		name      string
-		dst       [4]byte
+		dst       packet.Addr
 		proto     uint8
 		port      uint16
 		rule      int
@@ -62,7 +63,10 @@ func TestCompileAndMatch(t *testing.T) {
 		{"icmp", fip, packet.ProtoICMP, 0, -1, false, true},
 		{"ha ports tcp any port", ha, packet.ProtoTCP, 4444, 2, true, true},
 		{"ha ports udp any port", ha, packet.ProtoUDP, 1, 2, true, true},
-		{"not a frontend", [4]byte{198, 51, 100, 2}, packet.ProtoTCP, 80, -1, false, false},
+		{"not a frontend", pkttest.Addr("198.51.100.2"), packet.ProtoTCP, 80, -1, false, false},
+		{"ipv6 frontend", pkttest.Addr("2001:db8::1"), packet.ProtoTCP, 80, 3, true, true},
+		{"ipv6 frontend, no rule", pkttest.Addr("2001:db8::1"), packet.ProtoTCP, 81, -1, false, true},
+		{"an ipv4-mapped address is the ipv4 one", pkttest.Addr("::ffff:203.0.113.10"), packet.ProtoTCP, 80, 0, true, true},
 	} {
 		rule, ok, isFIP := s.Match(tt.dst, tt.proto, tt.port)
 		if rule != tt.rule || ok != tt.ok || isFIP != tt.isFIP {
@@ -74,6 +78,52 @@ func TestCompileAndMatch(t *testing.T) {
 // TestFloatingSkipsSecondary: Floating IP rules and NAT rules deliver
 // nothing to a secondary IP configuration (the view's ExcludedSecondary,
 // spec (b) 20), with a warning that says so; without Floating IP they do.
+// TestCompileFamilies: rules of an IPv4 or an IPv6 frontend compile with
+// the members of its family and match packets to it; a rule whose frontend
+// is of the other family gets no member, and a warning for each.
+func TestCompileFamilies(t *testing.T) {
+	for i, f := range fixture.Families {
+		other := fixture.Families[1-i]
+		t.Run(f.Name, func(t *testing.T) {
+			d := f.Deployment(2,
+				&schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 8080},
+				&schema.Rule{Name: "dns", Protocol: "Udp", FrontendPort: 53, BackendPort: 53, EnableFloatingIP: true},
+				&schema.Rule{Name: "ha", FrontendIPConfiguration: "ha", Protocol: "All"},
+				&schema.Rule{Name: "other", FrontendIPConfiguration: "other", Protocol: "Tcp", FrontendPort: 80, BackendPort: 80})
+			d.LoadBalancers[0].FrontendIPConfigurations = append(d.LoadBalancers[0].FrontendIPConfigurations,
+				&schema.Frontend{Name: "ha", IPAddress: f.FIP2}, &schema.Frontend{Name: "other", IPAddress: other.FIP})
+			s, err := ruleset.Compile(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Rules) != 4 || len(s.Rules[3].Backends) != 0 || len(s.Warnings) != 2 {
+				t.Fatalf("%d rules, the other family's with %d members, warnings %q; want 4, 0 and one per member", len(s.Rules), len(s.Rules[3].Backends), s.Warnings)
+			}
+			if b := s.Rules[0].Backends[1]; b.DIP != pkttest.Addr(f.DIP(1)) || s.Probes[b.Probe].DIP != netip.MustParseAddr(f.DIP(1)) {
+				t.Errorf("backend %+v, probe %+v; want DIP %s", b, s.Probes[b.Probe], f.DIP(1))
+			}
+			fip, ha := pkttest.Addr(f.FIP), pkttest.Addr(f.FIP2)
+			for _, tt := range []struct {
+				dst   packet.Addr
+				proto uint8
+				port  uint16
+				rule  int
+				ok    bool
+			}{
+				{fip, packet.ProtoTCP, 80, 0, true},
+				{fip, packet.ProtoUDP, 53, 1, true},
+				{fip, packet.ProtoTCP, 81, -1, false},
+				{ha, packet.ProtoUDP, 4444, 2, true},
+				{pkttest.Addr(other.FIP), packet.ProtoTCP, 80, 3, true},
+			} {
+				if rule, ok, _ := s.Match(tt.dst, tt.proto, tt.port); rule != tt.rule || ok != tt.ok {
+					t.Errorf("Match(%v, %d, %d) = %d %v, want %d %v", tt.dst, tt.proto, tt.port, rule, ok, tt.rule, tt.ok)
+				}
+			}
+		})
+	}
+}
+
 func TestFloatingSkipsSecondary(t *testing.T) {
 	secondary := &schema.PoolMember{VM: "vm0", IPConfiguration: "ipconfig2"}
 	for _, tc := range []struct {
@@ -140,7 +190,7 @@ func TestInboundNatRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fip := netip.MustParseAddr(fixture.FIP).As4()
+	fip := pkttest.Addr(fixture.FIP)
 	for _, tt := range []struct {
 		port     uint16
 		ok       bool
@@ -183,7 +233,13 @@ func TestCompileErrors(t *testing.T) {
 }
 
 func TestSNAT(t *testing.T) {
-	d := fixture.WithOutboundRule(fixture.Deployment(3, &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 443, BackendPort: 443, EnableFloatingIP: true}),
+	for _, f := range fixture.Families {
+		t.Run(f.Name, func(t *testing.T) { testSNAT(t, f) })
+	}
+}
+
+func testSNAT(t *testing.T, f fixture.Family) {
+	d := f.WithOutboundRule(f.Deployment(3, &schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 443, BackendPort: 443, EnableFloatingIP: true}),
 		schema.ProtocolUdp, 100, 30)
 	s, err := ruleset.Compile(d)
 	if err != nil {
@@ -192,11 +248,11 @@ func TestSNAT(t *testing.T) {
 	if len(s.SNATs) != 2 || s.SNATs[0].Name != "lb/egress" || s.SNATs[0].Idle != 30*time.Minute || s.SNATs[1].Name != "lb/web" {
 		t.Fatalf("SNATs = %+v", s.SNATs)
 	}
-	dip1 := netip.MustParseAddr(fixture.DIP(1)).As4()
-	fip := netip.MustParseAddr(fixture.FIP).As4()
-	out := netip.MustParseAddr(fixture.OutboundFIP).As4()
+	dip1 := pkttest.Addr(f.DIP(1))
+	fip := pkttest.Addr(f.FIP)
+	out := pkttest.Addr(f.FIP2)
 	for _, tt := range []struct {
-		src          [4]byte
+		src          packet.Addr
 		proto        uint8
 		snat, member int
 		ok           bool
@@ -211,7 +267,7 @@ func TestSNAT(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct {
-		dst          [4]byte
+		dst          packet.Addr
 		proto        uint8
 		port         uint16
 		snat, member int

@@ -14,11 +14,11 @@ type Reason uint8
 
 // Reasons. The JSON key of each is in names.
 const (
-	Rx               Reason = iota // mux: IPv4 packet read from the fabric interface
+	Rx               Reason = iota // mux: IPv4 or IPv6 packet read from the fabric interface
 	Forwarded                      // mux: encapsulated and sent to a host
 	NotFrontend                    // mux: destination is not a frontend IP (ignored)
 	NoRule                         // mux: frontend IP, but no rule matches protocol and port (dropped)
-	Malformed                      // truncated or invalid IPv4/TCP/UDP packet (dropped)
+	Malformed                      // truncated or invalid IPv4/IPv6/TCP/UDP packet (dropped)
 	Fragment                       // fragmented TCP/UDP packet (dropped)
 	Offload                        // segmentation-offload packet that is not TCP/IPv4 (dropped)
 	NoHealthyBackend               // mux: no healthy member for a new flow (dropped)
@@ -28,7 +28,7 @@ const (
 	EncapError                     // host: bad encapsulation header or inner packet not matching its rule
 	WrongHost                      // host: the backend named in the header is not this host's VM
 	Delivered                      // host: rewritten and written to the VM interface
-	VMRx                           // host: IPv4 packet read from the VM interface
+	VMRx                           // host: IPv4 or IPv6 packet read from the VM interface
 	Reply                          // host: reply reverse-rewritten and sent to the client
 	VMOther                        // host: VM packet that is not a reply of a load-balanced flow (ignored)
 	TxError                        // a send failed
@@ -45,8 +45,8 @@ const (
 	TCPReset                       // host: a TCP reset sent at an idle timeout (enableTcpReset), to the VM or to the client
 	Hairpin                        // host: a VM packet to an internal load balancer's frontend, sent to the mux
 	VNet                           // host: a VM packet to another VM of the virtual network, encapsulated to its host
-	FragNeeded                     // mux: a packet for a rule larger than the virtual network's MTU with DF set, answered with ICMP fragmentation needed
-	TooBig                         // mux: a packet for a rule larger than the virtual network's MTU without DF (dropped: the reference does not fragment)
+	FragNeeded                     // mux: a packet for a rule larger than the virtual network's MTU, IPv4 with DF set or IPv6, answered with ICMP fragmentation needed or ICMPv6 packet too big
+	TooBig                         // mux: an IPv4 packet for a rule larger than the virtual network's MTU without DF (dropped: the reference does not fragment)
 	numReasons
 )
 
