@@ -1,7 +1,9 @@
 // Package agent wires the pure cores to sockets: the mux role (AF_PACKET in,
 // Process, UDP encapsulation out; health reports in) and the host role (UDP
 // encapsulation in, rewrite, AF_PACKET to the VM; AF_PACKET from the VM,
-// reverse-rewrite, raw IPv4 to the client; health probes out). Each role
+// reverse-rewrite, raw IPv4 or IPv6 to the client; health probes out).
+// Packets to and from clients and VMs are IPv4 or IPv6; the fabric between
+// mux and hosts is IPv4 (the target contract's addresses). Each role
 // binds its sockets in New* (in the caller's network namespace) and runs
 // until its context is cancelled, then closes them.
 package agent
@@ -103,12 +105,24 @@ func compile(o Options, logger *log.Logger) (*ruleset.Set, error) {
 	return set, nil
 }
 
+// parseAddr parses an IPv4 address of the target config: the fabric's and
+// the VMs' gateways.
 func parseAddr(what, s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
 	if err != nil || !a.Is4() {
 		return netip.Addr{}, fmt.Errorf("target config: %s %q is not an IPv4 address", what, s)
 	}
 	return a, nil
+}
+
+// parseIP parses an IPv4 or IPv6 address of the target config (a VM's
+// DIPs).
+func parseIP(what, s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, fmt.Errorf("target config: %s %q is not an IP address", what, s)
+	}
+	return a.Unmap(), nil
 }
 
 func parseMAC(what, s string) ([6]byte, error) {

@@ -71,7 +71,7 @@ type echoServer struct {
 func serveEcho(t *testing.T, ns *netlab.NS, addr string) *echoServer {
 	t.Helper()
 	var l net.Listener
-	must(t, ns.Do(func() (err error) { l, err = net.Listen("tcp4", addr); return err }))
+	must(t, ns.Do(func() (err error) { l, err = net.Listen("tcp", addr); return err }))
 	t.Cleanup(func() { l.Close() })
 	e := &echoServer{}
 	go func() {
@@ -93,7 +93,7 @@ func serveEcho(t *testing.T, ns *netlab.NS, addr string) *echoServer {
 func serveUDPEcho(t *testing.T, ns *netlab.NS, addr string) {
 	t.Helper()
 	var c net.PacketConn
-	must(t, ns.Do(func() (err error) { c, err = net.ListenPacket("udp4", addr); return err }))
+	must(t, ns.Do(func() (err error) { c, err = net.ListenPacket("udp", addr); return err }))
 	t.Cleanup(func() { c.Close() })
 	go func() {
 		buf := make([]byte, 2048)
@@ -113,7 +113,7 @@ func (e *echoServer) seen() [][2]netip.AddrPort {
 	return append([][2]netip.AddrPort(nil), e.conns...)
 }
 
-// sniffer records every IPv4 packet an interface receives.
+// sniffer records every IP packet an interface receives.
 type sniffer struct {
 	mu   sync.Mutex
 	pkts []packet.Tuple
@@ -185,7 +185,7 @@ func (s *sniffer) from(src packet.Addr) int {
 func dialEcho(t *testing.T, client *netlab.NS, addr, msg string) (local netip.AddrPort) {
 	t.Helper()
 	var c net.Conn
-	must(t, client.Do(func() (err error) { c, err = net.DialTimeout("tcp4", addr, 3*time.Second); return err }))
+	must(t, client.Do(func() (err error) { c, err = net.DialTimeout("tcp", addr, 3*time.Second); return err }))
 	defer c.Close()
 	must(t, c.SetDeadline(time.Now().Add(10*time.Second)))
 	werr := make(chan error, 1)
@@ -205,19 +205,24 @@ func dialEcho(t *testing.T, client *netlab.NS, addr, msg string) (local netip.Ad
 // and every flow goes to vm0. Real TCP connections to FIP:80 (Floating IP
 // off: the VM sees DIP:8080) and FIP:443 (on: the VM sees FIP:8443 on lo)
 // echo back; replies go host -> client directly, never through the mux.
-func TestEndToEnd(t *testing.T) {
-	d := fixture.Deployment(2,
+// The deployment is IPv4 or IPv6 (frontend, DIPs and client; the fabric
+// between mux and hosts stays IPv4): IPv6 probes come from a link-local
+// address of the host's VM link.
+func TestEndToEnd(t *testing.T) { fixture.Each(t, testEndToEnd) }
+
+func testEndToEnd(t *testing.T, f fixture.Family) {
+	d := f.Deployment(2,
 		&schema.Rule{Name: "web", Protocol: "Tcp", FrontendPort: 80, BackendPort: 8080},
 		&schema.Rule{Name: "fweb", Protocol: "Tcp", FrontendPort: 443, BackendPort: 8443, EnableFloatingIP: true},
 		&schema.Rule{Name: "dns", Protocol: "Udp", FrontendPort: 53, BackendPort: 5353},
 	)
 	d.LoadBalancers[0].Probes[0].IntervalInSeconds = 1
 	tp := buildTopo(t, d)
-	dip0 := fixture.DIP(0)
-	probe := serveEcho(t, tp.vms[0], dip0+":8080") // also the backend of "web"
-	floating := serveEcho(t, tp.vms[0], fixture.FIP+":8443")
-	serveEcho(t, tp.vms[1], fixture.FIP+":8443") // vm1 would serve, but fails its probe
-	serveUDPEcho(t, tp.vms[0], dip0+":5353")
+	dip0 := f.DIP(0)
+	probe := serveEcho(t, tp.vms[0], net.JoinHostPort(dip0, "8080")) // also the backend of "web"
+	floating := serveEcho(t, tp.vms[0], net.JoinHostPort(f.FIP, "8443"))
+	serveEcho(t, tp.vms[1], net.JoinHostPort(f.FIP, "8443")) // vm1 would serve, but fails its probe
+	serveUDPEcho(t, tp.vms[0], net.JoinHostPort(dip0, "5353"))
 	muxSniff := sniff(t, tp.mux, "eth0")
 
 	mux := tp.start(t, tp.mux, contract.EnvRole+"=mux", contract.EnvIface+"=eth0")
@@ -241,18 +246,18 @@ func TestEndToEnd(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	fip := netip.MustParseAddr(fixture.FIP)
+	fip := netip.MustParseAddr(f.FIP)
 	const n = 6
 	for i := range n {
-		local := dialEcho(t, tp.client, fixture.FIP+":80", fmt.Sprintf("hello %d", i))
-		if local.Addr().String() != clientAddr {
+		local := dialEcho(t, tp.client, net.JoinHostPort(f.FIP, "80"), fmt.Sprintf("hello %d", i))
+		if local.Addr().String() != f.Client {
 			t.Fatalf("client used %v", local)
 		}
-		dialEcho(t, tp.client, fixture.FIP+":443", fmt.Sprintf("floating %d", i))
+		dialEcho(t, tp.client, net.JoinHostPort(f.FIP, "443"), fmt.Sprintf("floating %d", i))
 	}
 	// UDP: the reply must come from FIP:53 (a connected socket takes nothing else).
 	var uc net.Conn
-	must(t, tp.client.Do(func() (err error) { uc, err = net.Dial("udp4", fixture.FIP+":53"); return err }))
+	must(t, tp.client.Do(func() (err error) { uc, err = net.Dial("udp", net.JoinHostPort(f.FIP, "53")); return err }))
 	defer uc.Close()
 	must(t, uc.SetDeadline(time.Now().Add(3*time.Second)))
 	if _, err := uc.Write([]byte("query")); err != nil {
@@ -265,16 +270,16 @@ func TestEndToEnd(t *testing.T) {
 	// Bulk data both ways: the kernels hand AF_PACKET TCP segmentation
 	// offload super-packets (up to 64 KiB) that the forwarder must split.
 	bulk := strings.Repeat("0123456789abcdef", 16<<10) // 256 KiB
-	dialEcho(t, tp.client, fixture.FIP+":80", bulk)
-	dialEcho(t, tp.client, fixture.FIP+":443", bulk)
+	dialEcho(t, tp.client, net.JoinHostPort(f.FIP, "80"), bulk)
+	dialEcho(t, tp.client, net.JoinHostPort(f.FIP, "443"), bulk)
 	var fromProbe, fromClient int
 	for _, c := range probe.seen() {
-		switch c[1].Addr().String() {
-		case contract.ProbeSource:
+		switch src := c[1].Addr(); {
+		case src.String() == contract.ProbeSource, src.Is6() && src.IsLinkLocalUnicast():
 			fromProbe++
-		case clientAddr:
+		case src.String() == f.Client:
 			fromClient++
-			if c[0] != netip.MustParseAddrPort(dip0+":8080") {
+			if c[0] != netip.AddrPortFrom(netip.MustParseAddr(dip0), 8080) {
 				t.Errorf("floating off: VM saw the flow on %v, want %s:8080", c[0], dip0)
 			}
 		default:
@@ -282,15 +287,15 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 	if fromClient != n+1 || fromProbe == 0 {
-		t.Errorf("vm0 DIP:8080 saw %d client connections (want %d) and %d probes from %s (want > 0)", fromClient, n, fromProbe, contract.ProbeSource)
+		t.Errorf("vm0 DIP:8080 saw %d client connections (want %d) and %d probes from %s or a link-local address (want > 0)", fromClient, n, fromProbe, contract.ProbeSource)
 	}
 	fl := floating.seen()
 	if len(fl) != n+1 {
 		t.Errorf("vm0 FIP:8443 saw %d connections, want %d (vm1 is probed down)", len(fl), n)
 	}
 	for _, c := range fl {
-		if c[0] != netip.AddrPortFrom(fip, 8443) || c[1].Addr().String() != clientAddr {
-			t.Errorf("floating on: VM saw %v -> %v, want %s -> %s:8443", c[1], c[0], clientAddr, fip)
+		if c[0] != netip.AddrPortFrom(fip, 8443) || c[1].Addr().String() != f.Client {
+			t.Errorf("floating on: VM saw %v -> %v, want %s -> %s:8443", c[1], c[0], f.Client, fip)
 		}
 	}
 

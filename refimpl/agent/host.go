@@ -105,19 +105,35 @@ func NewHost(o Options) (*HostRole, error) {
 			h.probes = append(h.probes, i)
 		}
 	}
-	src := netip.MustParseAddr(contract.ProbeSource)
-	if h.prober.Source = probe.LocalSource(src); !h.prober.Source.IsValid() && len(h.probes) > 0 {
-		h.log.Printf("warning: %s is not a local address here; probes use the kernel's source address", src)
-	}
 	vmIface := o.VMIface
 	if vmIface == "" {
 		vmIface = hc.VMIface
 	}
+	h.probeSources(vmIface)
 	if err := h.open(vmIface, c.EncapPort); err != nil {
 		h.close()
 		return nil, err
 	}
 	return h, nil
+}
+
+// probeSources sets where the probes come from: IPv4 ones from Azure's
+// platform address, IPv6 ones from a link-local address of the VM's link
+// (vmIface), or, where the address is missing, from the kernel's choice,
+// with a warning.
+func (h *HostRole) probeSources(vmIface string) {
+	var v4, v6 bool
+	for _, i := range h.probes {
+		v4 = v4 || h.set.Probes[i].DIP.Is4()
+		v6 = v6 || h.set.Probes[i].DIP.Is6()
+	}
+	src := netip.MustParseAddr(contract.ProbeSource)
+	if h.prober.Source = probe.LocalSource(src); !h.prober.Source.IsValid() && v4 {
+		h.log.Printf("warning: %s is not a local address here; IPv4 probes use the kernel's source address", src)
+	}
+	if h.prober.Source6 = probe.LinkLocalSource(vmIface); !h.prober.Source6.IsValid() && v6 {
+		h.log.Printf("warning: %s has no IPv6 link-local address (is IPv6 enabled on it?); IPv6 probes use the kernel's source address", vmIface)
+	}
 }
 
 func (h *HostRole) open(vmIface string, port int) error {
@@ -141,7 +157,7 @@ func (h *HostRole) open(vmIface string, port int) error {
 	}
 	h.vmIn = newBatch()
 	h.vmOut = h.vm.NewPacketBatch(batchSize, 65536)
-	h.resets = h.vm.NewPacketBatch(batchSize, packet.ResetLen)
+	h.resets = h.vm.NewPacketBatch(batchSize, packet.ResetLen6)
 	return nil
 }
 
@@ -218,7 +234,7 @@ func (h *HostRole) expire(now int64) {
 	_, resets := h.agent.ExpireFlows(now)
 	for _, r := range resets {
 		if !r.ToVM {
-			if err := h.raw.WriteTo(r.Packet, r.Dst.As4()); err != nil {
+			if err := h.raw.WriteTo(r.Packet, r.Dst); err != nil {
 				h.ctr.Inc(stats.TxError)
 			} else {
 				h.ctr.Inc(stats.TCPReset)
@@ -270,7 +286,7 @@ func (h *HostRole) reply(frame []byte, now int64) {
 		encap.Put(frame, encap.Header{Kind: encap.VNet})
 		_, err = h.encap.WriteToUDPAddrPort(frame[:replyRoom+len(out)], peer)
 	default:
-		err = h.raw.WriteTo(out, dst.As4())
+		err = h.raw.WriteTo(out, dst)
 	}
 	if err != nil {
 		h.ctr.Inc(stats.TxError)
@@ -299,7 +315,7 @@ func (h *HostRole) report(r probe.Result) {
 func vmAddrs(vm contract.VM) ([]packet.Addr, error) {
 	var out []packet.Addr
 	for _, d := range vm.DIPs {
-		a, err := parseAddr("VM "+vm.Name+" DIP", d)
+		a, err := parseIP("VM "+vm.Name+" DIP", d)
 		if err != nil {
 			return nil, err
 		}

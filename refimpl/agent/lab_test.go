@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,6 +24,8 @@ import (
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/refimpl/internal/fixture"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 const (
@@ -36,6 +39,23 @@ func hostAddr(i int) string { return fmt.Sprintf("198.51.100.%d", 11+i) }
 func gateway(i int) string  { return fmt.Sprintf("10.1.%d.1", i) }
 func mac(kind, i int) net.HardwareAddr {
 	return net.HardwareAddr{0x02, 0, 0, 0, byte(kind), byte(i)}
+}
+
+// The IPv6 addressing of a deployment with IPv6 addresses: the fabric's
+// subnet is fixture.IPv6's clients' network (client Host(100), mux
+// Host(2), host i Host(11+i)), and each host's end of the VM link has
+// Azure's IPv6 gateway address, which the VM routes through.
+const gateway6 = "fe80::1234:5678:9abc"
+
+// ipv6Sysctls enable IPv6 in a namespace, for the links created after
+// them, without duplicate address detection (addresses are usable at once)
+// and without router advertisements or solicitations, so captures stay
+// quiet.
+var ipv6Sysctls = [][2]string{
+	{"net.ipv6.conf.all.disable_ipv6", "0"}, {"net.ipv6.conf.default.disable_ipv6", "0"},
+	{"net.ipv6.conf.all.accept_dad", "0"}, {"net.ipv6.conf.default.accept_dad", "0"},
+	{"net.ipv6.conf.all.accept_ra", "0"}, {"net.ipv6.conf.default.accept_ra", "0"},
+	{"net.ipv6.conf.all.router_solicitations", "0"}, {"net.ipv6.conf.default.router_solicitations", "0"},
 }
 
 type topo struct {
@@ -55,26 +75,85 @@ func must(t testing.TB, err error) {
 
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
+// host returns a as a single-address prefix (/32 or /128).
+func host(a string) netip.Prefix {
+	ip := netip.MustParseAddr(a)
+	return netip.PrefixFrom(ip, ip.BitLen())
+}
+
+// subnet returns a on its VM subnet: /24 for IPv4, /64 for IPv6.
+func subnet(a string) netip.Prefix {
+	ip := netip.MustParseAddr(a)
+	if ip.Is4() {
+		return netip.PrefixFrom(ip, 24)
+	}
+	return netip.PrefixFrom(ip, 64)
+}
+
+// usesIPv6 reports whether a frontend or an IP configuration of d has an
+// IPv6 address.
+func usesIPv6(d *schema.Deployment) bool {
+	for _, lb := range d.LoadBalancers {
+		for _, fe := range lb.FrontendIPConfigurations {
+			if strings.Contains(fe.IPAddress, ":") {
+				return true
+			}
+		}
+	}
+	for _, vm := range d.VMs {
+		if slices.ContainsFunc(dips(vm), func(a string) bool { return strings.Contains(a, ":") }) {
+			return true
+		}
+	}
+	return false
+}
+
+// dips returns the addresses of vm's IP configurations.
+func dips(vm *schema.VM) []string {
+	var out []string
+	for _, nic := range vm.NetworkInterfaces {
+		for _, c := range nic.IPConfigurations {
+			out = append(out, c.PrivateIPAddress)
+		}
+	}
+	return out
+}
+
 // buildTopo builds the namespaces for d, whose VMs vm0..vm<n-1> each get a
 // host, and writes the target config. Frontend IPs of floating rules are put
-// on every VM's lo.
+// on every VM's lo. When d has IPv6 addresses, the namespaces but the
+// fabric's speak IPv6 too (ipv6Sysctls): the fabric's subnet gets IPv6
+// addresses, the VMs their IPv6 DIPs and a default route through
+// gateway6, and the mux's kernel drops packets to IPv6 frontends silently,
+// as ip_forward=0 does IPv4 ones (routeFrontend).
 func buildTopo(t testing.TB, d *schema.Deployment) *topo {
 	t.Helper()
 	lab := labtest.NewLab(t)
 	tp := &topo{lab: lab}
+	v6 := usesIPv6(d)
+	newNS := func(role string) *netlab.NS {
+		ns, err := lab.NewNS(role)
+		must(t, err)
+		if v6 {
+			must(t, ns.Sysctls(ipv6Sysctls))
+		}
+		return ns
+	}
 	var err error
 	tp.fabric, err = lab.NewNS("fabric")
 	must(t, err)
 	must(t, tp.fabric.AddBridge("br0"))
 	must(t, tp.fabric.Up("br0"))
 	attach := func(role string, i int, addr string) *netlab.NS {
-		ns, err := lab.NewNS(role)
-		must(t, err)
+		ns := newNS(role)
 		must(t, ns.AddVeth("eth0", mac(0, i), tp.fabric, role, nil))
 		must(t, tp.fabric.SetMaster(role, "br0"))
 		must(t, tp.fabric.Up(role))
 		must(t, ns.Up("eth0"))
 		must(t, ns.AddAddr("eth0", pfx(addr+"/24")))
+		if v6 {
+			must(t, ns.AddAddr("eth0", subnet(fixture.IPv6.Host(i))))
+		}
 		must(t, ns.WaitUp(5*time.Second, "eth0"))
 		must(t, tp.fabric.WaitUp(5*time.Second, role))
 		return ns
@@ -92,7 +171,7 @@ func buildTopo(t testing.TB, d *schema.Deployment) *topo {
 			}
 			if !routed[fe.IPAddress] {
 				routed[fe.IPAddress] = true
-				must(t, tp.client.AddRoute(netlab.Route{Dst: pfx(fe.IPAddress + "/32"), Via: netip.MustParseAddr(muxAddr), Dev: "eth0"}))
+				tp.routeFrontend(t, fe.IPAddress)
 			}
 			if r.EnableFloatingIP {
 				floating[fe.IPAddress] = true
@@ -101,8 +180,7 @@ func buildTopo(t testing.TB, d *schema.Deployment) *topo {
 	}
 	for i := range d.VMs {
 		h := attach(fmt.Sprintf("h%d", i), 11+i, hostAddr(i))
-		vm, err := lab.NewNS(fmt.Sprintf("vm%d", i))
-		must(t, err)
+		vm := newNS(fmt.Sprintf("vm%d", i))
 		must(t, h.AddVeth("vm0", mac(2, i), vm, "eth0", mac(1, i)))
 		must(t, h.Up("vm0"))
 		must(t, vm.Up("eth0"))
@@ -110,23 +188,49 @@ func buildTopo(t testing.TB, d *schema.Deployment) *topo {
 		must(t, vm.WaitUp(5*time.Second, "eth0"))
 		must(t, h.AddAddr("vm0", pfx(gateway(i)+"/32")))
 		must(t, h.AddAddr("vm0", pfx(contract.ProbeSource+"/32")))
-		must(t, h.AddRoute(netlab.Route{Dst: pfx(fixture.DIP(i) + "/32"), Dev: "vm0"}))
-		must(t, vm.AddAddr("eth0", pfx(fixture.DIP(i)+"/24")))
+		for _, dip := range dips(d.VMs[i]) {
+			must(t, h.AddRoute(netlab.Route{Dst: host(dip), Dev: "vm0"}))
+			must(t, vm.AddAddr("eth0", subnet(dip)))
+		}
 		must(t, vm.AddRoute(netlab.Route{Dst: pfx("0.0.0.0/0"), Via: netip.MustParseAddr(gateway(i)), Dev: "eth0", OnLink: true}))
+		if v6 {
+			must(t, h.AddAddr("vm0", pfx(gateway6+"/64")))
+			must(t, vm.AddRoute(netlab.Route{Dst: pfx("::/0"), Via: netip.MustParseAddr(gateway6), Dev: "eth0"}))
+		}
 		for fip := range floating {
-			must(t, vm.AddAddr("lo", pfx(fip+"/32")))
+			must(t, vm.AddAddr("lo", host(fip)))
 		}
 		tp.hosts = append(tp.hosts, h)
 		tp.vms = append(tp.vms, vm)
 		tp.cfg.Hosts = append(tp.cfg.Hosts, contract.Host{Index: i, Address: hostAddr(i), MAC: mac(0, 11+i).String(),
 			Iface: "eth0", VMIface: "vm0", VMIfaceMAC: mac(2, i).String(), Gateway: gateway(i),
-			VM: contract.VM{Name: d.VMs[i].Name, MAC: mac(1, i).String(), Iface: "eth0", DIPs: []string{fixture.DIP(i)}}})
+			VM: contract.VM{Name: d.VMs[i].Name, MAC: mac(1, i).String(), Iface: "eth0", DIPs: dips(d.VMs[i])}})
 	}
 	b, err := json.MarshalIndent(tp.cfg, "", "  ")
 	must(t, err)
 	tp.cfgPath = filepath.Join(lab.Dir(), "target.json")
 	must(t, os.WriteFile(tp.cfgPath, b, 0o644))
 	return tp
+}
+
+// routeFrontend routes the frontend address fip from the client to the
+// mux. The mux's kernel drops an IPv6 frontend's packets through a
+// blackhole route: with IPv6 forwarding off but no route, it would answer
+// each with ICMPv6 destination unreachable (no route), which fails the
+// client's connection attempt (measured: connect gives "network is
+// unreachable"); ip_forward=0 drops IPv4 ones silently.
+func (tp *topo) routeFrontend(t testing.TB, fip string) {
+	t.Helper()
+	via := muxAddr
+	if strings.Contains(fip, ":") {
+		via = fixture.IPv6.Host(2)
+		must(t, tp.mux.Netlink().RouteAdd(&netlink.Route{Dst: prefixNet(host(fip)), Type: unix.RTN_BLACKHOLE}))
+	}
+	must(t, tp.client.AddRoute(netlab.Route{Dst: host(fip), Via: netip.MustParseAddr(via), Dev: "eth0"}))
+}
+
+func prefixNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
 // binaryEnv names an lbcheck binary to run the roles with ("lbcheck

@@ -45,7 +45,7 @@ const batchSize = 32
 // created, so its memory use does not grow once it runs).
 func newBatch() *netio.Batch { return netio.NewBatch(batchSize, netio.HeaderRoom+65536) }
 
-// packetLoop reads IPv4 packets from an interface for a forwarding role.
+// packetLoop reads IP packets from an interface for a forwarding role.
 type packetLoop struct {
 	conn  *netio.PacketConn
 	batch *netio.Batch // newBatch()

@@ -13,6 +13,7 @@ import (
 	"github.com/lbcheck/lbcheck/refimpl/encap"
 	"github.com/lbcheck/lbcheck/refimpl/mux"
 	"github.com/lbcheck/lbcheck/refimpl/netio"
+	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"github.com/lbcheck/lbcheck/refimpl/stats"
 )
 
@@ -36,7 +37,7 @@ type MuxRole struct {
 	ctl     *netio.UDPReader // health reports read from udp
 	udp     *net.UDPConn     // ControlPort: health reports in, encapsulated packets out
 	out     *netio.UDPBatch  // encapsulated packets queued on udp
-	raw     *netio.RawConn   // ICMP errors to clients
+	raw     *netio.RawConn   // ICMP and ICMPv6 errors to clients
 	icmp    []byte           // the ICMP error being built
 }
 
@@ -103,7 +104,7 @@ func NewMux(o Options) (*MuxRole, error) {
 		m.udp.Close()
 		return nil, err
 	}
-	m.icmp = make([]byte, 128)
+	m.icmp = make([]byte, packet.PacketTooBigLen)
 	m.batch = newBatch()
 	return m, nil
 }
@@ -158,13 +159,17 @@ func (m *MuxRole) send(frame []byte, now int64) {
 }
 
 // fragNeeded tells the sender of pkt, too large for the virtual network,
-// its MTU (ICMP fragmentation needed).
+// its MTU (ICMP fragmentation needed, ICMPv6 packet too big).
 func (m *MuxRole) fragNeeded(pkt []byte) {
 	icmp := m.mux.FragNeeded(pkt, m.icmp)
 	if icmp == nil {
 		return
 	}
-	if err := m.raw.WriteTo(icmp, [4]byte(icmp[16:20])); err != nil {
+	in, err := packet.Parse(icmp)
+	if err == nil {
+		err = m.raw.WriteTo(icmp, in.Dst)
+	}
+	if err != nil {
 		m.ctr.Inc(stats.TxError)
 	}
 }

@@ -180,9 +180,9 @@ func (q *UDPBatch) Add(b []byte, dst netip.AddrPort) error {
 // error; a full send buffer is waited out in Go's poller, not refused.
 func (q *UDPBatch) Flush() (sent, failed int, err error) { return q.flush(q.callFn) }
 
-// PacketBatch queues IPv4 packets for one PacketConn and sends them in
-// Ethernet frames with one system call (sendmmsg(2)). Only one goroutine
-// may use it.
+// PacketBatch queues IPv4 and IPv6 packets for one PacketConn and sends
+// them in Ethernet frames with one system call (sendmmsg(2)). Only one
+// goroutine may use it.
 type PacketBatch struct {
 	sendQueue
 	addrs  []unix.RawSockaddrLinklayer
@@ -194,7 +194,7 @@ type PacketBatch struct {
 func (c *PacketConn) NewPacketBatch(n, size int) *PacketBatch {
 	q := &PacketBatch{sendQueue: sendQueue{ring: newRing(n, size)}, addrs: make([]unix.RawSockaddrLinklayer, n)}
 	for i := range q.msgs {
-		q.addrs[i] = unix.RawSockaddrLinklayer{Family: unix.AF_PACKET, Protocol: c.sa.Protocol, Ifindex: int32(c.sa.Ifindex), Halen: 6}
+		q.addrs[i] = unix.RawSockaddrLinklayer{Family: unix.AF_PACKET, Ifindex: int32(c.ifindex), Halen: 6}
 		q.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&q.addrs[i]))
 		q.msgs[i].hdr.Namelen = unix.SizeofSockaddrLinklayer
 	}
@@ -205,12 +205,17 @@ func (c *PacketConn) NewPacketBatch(n, size int) *PacketBatch {
 	return q
 }
 
-// Add copies the IPv4 packet b, to be sent to mac, into the queue. It
+// Add copies the IP packet b, to be sent to mac, into the queue; the
+// frame's ethertype is IPv6 when b's version field says 6, else IPv4. It
 // fails if the queue is full or b does not fit a buffer.
 func (q *PacketBatch) Add(b []byte, mac [6]byte) error {
 	i, err := q.add(b)
 	if err != nil {
 		return err
+	}
+	q.addrs[i].Protocol = htons(unix.ETH_P_IP)
+	if len(b) > 0 && b[0]>>4 == 6 {
+		q.addrs[i].Protocol = htons(unix.ETH_P_IPV6)
 	}
 	copy(q.addrs[i].Addr[:6], mac[:])
 	return nil

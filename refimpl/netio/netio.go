@@ -1,7 +1,8 @@
 // Package netio opens the sockets the forwarder's I/O shells use, with
 // golang.org/x/sys/unix and no cgo: AF_PACKET sockets bound to one interface
-// (IPv4 frames, link header stripped, outgoing frames ignored, offload state
-// reported) and a raw IPv4 socket for sending complete packets. Reads time
+// (IPv4 and IPv6 frames, link header stripped, outgoing frames ignored,
+// offload state reported) and raw IPv4 and IPv6 sockets for sending
+// complete packets. Reads time
 // out, so read loops can do periodic work, and Interrupt ends them at once
 // for shutdown. Reads, and UDP
 // writes, move a batch of packets per system call (recvmmsg, sendmmsg);
@@ -15,6 +16,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/lbcheck/lbcheck/refimpl/packet"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,6 +34,7 @@ const (
 	ethHdrLen            = 14
 	vnetNeedsCsum        = 1 // VIRTIO_NET_HDR_F_NEEDS_CSUM
 	vnetGSOTCPv4         = 1 // VIRTIO_NET_HDR_GSO_TCPV4
+	vnetGSOTCPv6         = 4 // VIRTIO_NET_HDR_GSO_TCPV6
 )
 
 // HeaderRoom is how many bytes ReadBatch keeps in front of the packet it
@@ -49,25 +52,27 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 type Meta struct {
 	// NeedsChecksum: complete the TCP/UDP checksum (packet.CompleteChecksum).
 	NeedsChecksum bool
-	// GSOSize > 0: a TCP/IPv4 super-packet to split into segments of this
-	// payload size (packet.Segment).
+	// GSOSize > 0: a TCP super-packet, IPv4 or IPv6, to split into
+	// segments of this payload size (packet.Segment).
 	GSOSize int
-	// GSOOther: a segmentation-offload packet of a kind other than TCP/IPv4.
+	// GSOOther: a segmentation-offload packet of a kind other than TCP
+	// (UDP segmentation offload, say).
 	GSOOther bool
 }
 
 // PacketConn is a pair of AF_PACKET sockets on one interface: ReadBatch
-// returns the IPv4 packets the interface received (ETH_P_IP, not its own
-// outgoing ones; a SOCK_RAW socket, which PACKET_VNET_HDR needs); a
-// PacketBatch sends IPv4 packets in Ethernet frames to MAC addresses (the
-// source MAC is the interface's). One goroutine may read while another
-// writes; Close only after both stopped.
+// returns the IPv4 and IPv6 packets the interface received (an ETH_P_ALL
+// socket whose filter, in the kernel, takes only those ethertypes; not
+// the interface's own outgoing packets; SOCK_RAW, which PACKET_VNET_HDR
+// needs); a PacketBatch sends IPv4 and IPv6 packets in Ethernet frames to
+// MAC addresses (the source MAC is the interface's). One goroutine may
+// read while another writes; Close only after both stopped.
 type PacketConn struct {
 	rfd, wfd int
 	wake     int // an eventfd: readable once Interrupt was called
 	timeout  int // ReadBatch's wait for a packet, milliseconds
 	iface    string
-	sa       unix.SockaddrLinklayer
+	ifindex  int
 }
 
 // ListenPacket opens a PacketConn on the named interface of the current
@@ -78,7 +83,7 @@ func ListenPacket(iface string, readTimeout time.Duration) (*PacketConn, error) 
 		return nil, fmt.Errorf("interface %q: %w (start the role inside the namespace that has it, and check --iface / --vm-iface)", iface, err)
 	}
 	c := &PacketConn{rfd: -1, wfd: -1, wake: -1, timeout: max(int(readTimeout.Milliseconds()), 1), iface: iface,
-		sa: unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: ifi.Index, Halen: 6}}
+		ifindex: ifi.Index}
 	if err := c.open(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("AF_PACKET socket on %s: %w", iface, err)
@@ -95,8 +100,12 @@ func (c *PacketConn) open() error {
 	if c.wfd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err != nil {
 		return fmt.Errorf("%w (needs root or CAP_NET_RAW)", err)
 	}
-	if c.rfd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_IP))); err != nil {
+	// Protocol 0 until the filter is attached: it receives nothing yet.
+	if c.rfd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0); err != nil {
 		return fmt.Errorf("%w (needs root or CAP_NET_RAW)", err)
+	}
+	if err := unix.SetsockoptSockFprog(c.rfd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &ipFilter); err != nil {
+		return fmt.Errorf("SO_ATTACH_FILTER: %w", err)
 	}
 	for _, o := range []struct {
 		name       string
@@ -115,7 +124,7 @@ func (c *PacketConn) open() error {
 			return err
 		}
 	}
-	if err := unix.Bind(c.rfd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: c.sa.Ifindex}); err != nil {
+	if err := unix.Bind(c.rfd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: c.ifindex}); err != nil {
 		return fmt.Errorf("bind: %w", err)
 	}
 	return nil
@@ -157,7 +166,7 @@ func SetUDPBuffers(c *net.UDPConn) error {
 	return serr
 }
 
-// ReadBatch reads the IPv4 packets waiting on the interface into b, at
+// ReadBatch reads the IP packets waiting on the interface into b, at
 // least one and at most b's size, with one system call (recvmmsg(2)) when
 // packets are waiting, and otherwise waits for them (poll(2)); b.Packet
 // returns them. It returns ErrTimeout when the read timeout passed without
@@ -209,7 +218,7 @@ func (b *Batch) Packet(i int) ([]byte, Meta, error) {
 	m.NeedsChecksum = buf[0]&vnetNeedsCsum != 0
 	switch gso := buf[1] &^ 0x80; gso { // 0x80: ECN bit
 	case 0:
-	case vnetGSOTCPv4:
+	case vnetGSOTCPv4, vnetGSOTCPv6:
 		m.GSOSize = int(binary.NativeEndian.Uint16(buf[4:6]))
 	default:
 		m.GSOOther = true
@@ -228,35 +237,63 @@ func (c *PacketConn) Close() error {
 	return errors.Join(errs...)
 }
 
-// RawConn is a raw IPv4 socket (IPPROTO_RAW, so IP_HDRINCL): it sends
-// complete IPv4 packets, whatever their source address, and the kernel
-// routes them (and resolves the next hop's MAC).
+// RawConn is a pair of raw sockets, IPv4 and IPv6 (IPPROTO_RAW, so the
+// packet carries its own header: IP_HDRINCL, and IPV6_HDRINCL, which Linux
+// implies for IPPROTO_RAW): it sends complete packets, whatever their
+// source address, and the kernel routes them (and resolves the next hop's
+// MAC).
 type RawConn struct {
-	fd int
-	sa unix.SockaddrInet4
+	fd4, fd6 int
+	sa4      unix.SockaddrInet4
+	sa6      unix.SockaddrInet6
 }
 
 // ListenRaw opens a RawConn in the current network namespace.
 func ListenRaw() (*RawConn, error) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
-	if err != nil {
-		return nil, fmt.Errorf("raw IPv4 socket: %w (needs root or CAP_NET_RAW)", err)
+	c := &RawConn{fd4: -1, fd6: -1}
+	for _, s := range []struct {
+		fd     *int
+		family int
+		name   string
+	}{{&c.fd4, unix.AF_INET, "IPv4"}, {&c.fd6, unix.AF_INET6, "IPv6"}} {
+		fd, err := unix.Socket(s.family, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("raw %s socket: %w (needs root or CAP_NET_RAW)", s.name, err)
+		}
+		*s.fd = fd
+		if err := SetBuffers(fd); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
-	if err := SetBuffers(fd); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	return &RawConn{fd: fd}, nil
+	return c, nil
 }
 
-// WriteTo sends the IPv4 packet b (header included) towards dst.
-func (c *RawConn) WriteTo(b []byte, dst [4]byte) error {
-	c.sa.Addr = dst
-	if err := unix.Sendto(c.fd, b, 0, &c.sa); err != nil {
-		return fmt.Errorf("raw send to %v: %w", net.IP(dst[:]), err)
+// WriteTo sends the IP packet b (header included) towards dst, an address
+// of its family.
+func (c *RawConn) WriteTo(b []byte, dst packet.Addr) error {
+	var err error
+	if dst.Is4() {
+		c.sa4.Addr = dst.As4()
+		err = unix.Sendto(c.fd4, b, 0, &c.sa4)
+	} else {
+		c.sa6.Addr = dst
+		err = unix.Sendto(c.fd6, b, 0, &c.sa6)
+	}
+	if err != nil {
+		return fmt.Errorf("raw send to %v: %w", dst, err)
 	}
 	return nil
 }
 
-// Close closes the socket.
-func (c *RawConn) Close() error { return unix.Close(c.fd) }
+// Close closes the sockets.
+func (c *RawConn) Close() error {
+	var errs []error
+	for _, fd := range []int{c.fd4, c.fd6} {
+		if fd >= 0 {
+			errs = append(errs, unix.Close(fd))
+		}
+	}
+	return errors.Join(errs...)
+}

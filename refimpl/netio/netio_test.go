@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/conformance/netlab"
 	"github.com/lbcheck/lbcheck/conformance/netlab/labtest"
 	"github.com/lbcheck/lbcheck/refimpl/internal/pkttest"
 	"github.com/lbcheck/lbcheck/refimpl/netio"
@@ -25,9 +26,9 @@ func must(t *testing.T, err error) {
 var macB = net.HardwareAddr{2, 0, 0, 0, 0, 0xb}
 
 // vethPair returns PacketConns, each waiting up to readTimeout, on the two
-// ends a and b of a veth pair in a namespace of its own, closed when the
-// test ends.
-func vethPair(t *testing.T, readTimeout time.Duration) (a, b *netio.PacketConn) {
+// ends a and b of a veth pair in a namespace of its own (ns), closed when
+// the test ends.
+func vethPair(t *testing.T, readTimeout time.Duration) (a, b *netio.PacketConn, ns *netlab.NS) {
 	lab := labtest.NewLab(t)
 	ns, err := lab.NewNS("io")
 	must(t, err)
@@ -42,7 +43,7 @@ func vethPair(t *testing.T, readTimeout time.Duration) (a, b *netio.PacketConn) 
 		return err
 	}))
 	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
+	return a, b, ns
 }
 
 // TestPacketConn sends IPv4 packets from one end of a veth pair to the
@@ -50,7 +51,7 @@ func vethPair(t *testing.T, readTimeout time.Duration) (a, b *netio.PacketConn) 
 // 4: every packet arrives intact and in order,
 // the sender does not see its own packets, and an idle read times out.
 func TestPacketConn(t *testing.T) {
-	a, b := vethPair(t, 50*time.Millisecond)
+	a, b, _ := vethPair(t, 50*time.Millisecond)
 	const n, burst = 500, 7
 	batch := netio.NewBatch(4, 2048)
 	out := a.NewPacketBatch(5, 2048)
@@ -97,7 +98,7 @@ func TestPacketConn(t *testing.T) {
 // ErrInterrupted when another goroutine calls Interrupt, and later reads
 // do once the packets waiting are read.
 func TestInterrupt(t *testing.T) {
-	a, b := vethPair(t, time.Hour)
+	a, b, _ := vethPair(t, time.Hour)
 	batch := netio.NewBatch(4, 2048)
 	done := make(chan error, 1)
 	go func() {

@@ -32,7 +32,9 @@ var (
 	ErrVersion   = errors.New("packet: neither IPv4 nor IPv6")
 	ErrHeader    = errors.New("packet: bad IP or transport header")
 	ErrChecksum  = errors.New("packet: bad IPv4 header checksum")
-	ErrFragment  = errors.New("packet: fragmented TCP/UDP")
+	// ErrFragment: an IPv4 TCP/UDP fragment, or an IPv6 packet with a
+	// Fragment header (whatever it carries).
+	ErrFragment = errors.New("packet: fragment")
 	// ErrExtension: IPv6 extension headers Parse does not walk past (see
 	// Parse).
 	ErrExtension = errors.New("packet: IPv6 extension headers misplaced, too many, or routing still to do")

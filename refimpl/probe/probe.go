@@ -1,7 +1,9 @@
 // Package probe runs Azure-style health probes from the host agent: TCP
 // (connect succeeds) and HTTP/HTTPS (GET requestPath answers 200 within
-// min(interval, 30 s)), every interval, against a DIP:port, sourced from
-// 168.63.129.16 where that address is local. A member changes state after
+// min(interval, 30 s)), every interval, against a DIP:port: an IPv4 DIP
+// from 168.63.129.16 where that address is local, an IPv6 DIP from a
+// link-local address of the VM's link (Azure: "IPv6 probes use a
+// link-local address as their source"). A member changes state after
 // probeThreshold consecutive results that disagree with its current state.
 package probe
 
@@ -59,26 +61,32 @@ type Result struct {
 	Err     error // why this probe failed (nil when it succeeded)
 }
 
-// Prober probes targets from a source address.
+// Prober probes targets from a source address per family.
 type Prober struct {
-	// Source is the local address probes come from; invalid means the
-	// kernel's choice.
+	// Source is the local address probes of IPv4 DIPs come from; invalid
+	// means the kernel's choice.
 	Source netip.Addr
+	// Source6 is the same for IPv6 DIPs: a link-local address with its
+	// zone (LinkLocalSource), as Azure's.
+	Source6 netip.Addr
 }
 
 // Check probes p once and returns nil when it is up.
 func (pr Prober) Check(ctx context.Context, p ruleset.Probe) error {
 	wait := p.Interval
 	d := net.Dialer{Timeout: wait}
+	if p.DIP.Is6() {
+		pr.Source = pr.Source6 // a copy: this probe's source
+	}
 	if pr.Source.IsValid() {
-		d.LocalAddr = &net.TCPAddr{IP: pr.Source.AsSlice()}
+		d.LocalAddr = &net.TCPAddr{IP: pr.Source.AsSlice(), Zone: pr.Source.Zone()}
 	}
 	addr := net.JoinHostPort(p.DIP.String(), strconv.Itoa(p.Port))
 	switch p.Protocol {
 	case "Tcp":
 		ctx, cancel := context.WithTimeout(ctx, wait)
 		defer cancel()
-		c, err := d.DialContext(ctx, "tcp4", addr)
+		c, err := d.DialContext(ctx, "tcp", addr)
 		if err != nil {
 			return err
 		}
@@ -148,10 +156,37 @@ func (pr Prober) Run(ctx context.Context, probes []ruleset.Probe, targets []int,
 // LocalSource returns addr if it can be bound in the current network
 // namespace, else the invalid Addr (probes then use the kernel's choice).
 func LocalSource(addr netip.Addr) netip.Addr {
-	c, err := net.ListenPacket("udp4", netip.AddrPortFrom(addr, 0).String())
+	c, err := net.ListenPacket("udp", netip.AddrPortFrom(addr, 0).String())
 	if err != nil {
 		return netip.Addr{}
 	}
 	c.Close()
 	return addr
+}
+
+// LinkLocalSource returns an IPv6 link-local address of the named
+// interface in the current network namespace, with the interface as its
+// zone, if it has one that can be bound (the kernel gives every interface
+// with IPv6 enabled one), else the invalid Addr.
+func LinkLocalSource(iface string) netip.Addr {
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		return netip.Addr{}
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}
+	}
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap().Is6() && ip.IsLinkLocalUnicast() {
+			if src := LocalSource(ip.WithZone(iface)); src.IsValid() {
+				return src
+			}
+		}
+	}
+	return netip.Addr{}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbcheck/lbcheck/internal/prereq"
 	"github.com/lbcheck/lbcheck/refimpl/probe"
 	"github.com/lbcheck/lbcheck/refimpl/ruleset"
 )
@@ -35,20 +36,29 @@ func TestTracker(t *testing.T) {
 	}
 }
 
-func listen(t *testing.T) (*net.TCPListener, int) {
-	l, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+// listen listens on a free TCP port of the loopback address lo.
+func listen(t *testing.T, lo netip.Addr) (*net.TCPListener, int) {
+	l, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(lo, 0)))
 	if err != nil {
-		t.Fatal(err)
+		prereq.Missing(t, "no loopback %v: %v", lo, err)
 	}
 	t.Cleanup(func() { l.Close() })
 	return l, l.Addr().(*net.TCPAddr).Port
 }
 
+// TestCheck probes listeners on the loopback, IPv4 and IPv6 (an HTTP URL
+// then has the address in brackets), from the loopback address.
 func TestCheck(t *testing.T) {
-	_, tcpPort := listen(t)
-	closed, closedPort := listen(t)
+	for _, lo := range []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback()} {
+		t.Run(lo.String(), func(t *testing.T) { testCheck(t, lo) })
+	}
+}
+
+func testCheck(t *testing.T, lo netip.Addr) {
+	_, tcpPort := listen(t, lo)
+	closed, closedPort := listen(t, lo)
 	closed.Close()
-	hl, httpPort := listen(t)
+	hl, httpPort := listen(t, lo)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/healthz" {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -56,10 +66,12 @@ func TestCheck(t *testing.T) {
 	})}
 	go srv.Serve(hl)
 	t.Cleanup(func() { srv.Close() })
-	lo := netip.MustParseAddr("127.0.0.1")
 	pr := probe.Prober{Source: probe.LocalSource(lo)}
 	if pr.Source != lo {
-		t.Fatalf("LocalSource(127.0.0.1) = %v", pr.Source)
+		t.Fatalf("LocalSource(%v) = %v", lo, pr.Source)
+	}
+	if lo.Is6() {
+		pr.Source, pr.Source6 = netip.Addr{}, pr.Source
 	}
 	if s := probe.LocalSource(netip.MustParseAddr("192.0.2.77")); s.IsValid() {
 		t.Errorf("LocalSource of a non-local address = %v, want invalid", s)
@@ -87,7 +99,7 @@ func TestCheck(t *testing.T) {
 // TestRunReportsAndStops: Run probes at once, repeats every interval,
 // applies the threshold and returns promptly when cancelled.
 func TestRunReportsAndStops(t *testing.T) {
-	closed, port := listen(t)
+	closed, port := listen(t, netip.MustParseAddr("127.0.0.1"))
 	closed.Close()
 	probes := []ruleset.Probe{{Key: "lb/p/127.0.0.1", DIP: netip.MustParseAddr("127.0.0.1"), Protocol: "Tcp",
 		Port: port, Interval: 50 * time.Millisecond, Threshold: 2}}

@@ -20,7 +20,7 @@ const (
 	NoRule                         // mux: frontend IP, but no rule matches protocol and port (dropped)
 	Malformed                      // truncated or invalid IPv4/IPv6/TCP/UDP packet (dropped)
 	Fragment                       // fragmented TCP/UDP packet (dropped)
-	Offload                        // segmentation-offload packet that is not TCP/IPv4 (dropped)
+	Offload                        // segmentation-offload packet that is not TCP (dropped)
 	NoHealthyBackend               // mux: no healthy member for a new flow (dropped)
 	FlowExpired                    // idle-timed-out TCP flow, non-SYN packet (dropped)
 	FlowsEvicted                   // flows pushed out of a full flow table
