@@ -217,7 +217,7 @@ func (v *View) deliver(b *Binding, m *schema.PoolMember, port int) {
 // "Public load balancers with dual-stack configurations"). An IPv6 IP
 // configuration is always a secondary one of a dual-stack NIC: Azure
 // requires every NIC's primary IP configuration to be IPv4 ("IPv6 can't be
-// the primary IP configuration").
+// the primary IP configuration"; lint's LB1011 reports NICs that are not).
 func FloatingReachesSecondary(lb schema.LBType, dip netip.Addr) bool {
 	return lb == schema.LBPublic && dip.Is6()
 }
