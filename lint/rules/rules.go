@@ -36,6 +36,7 @@ var All = []*lint.Rule{
 	FloatingIPSecondaryIPConfig,
 	RuleWithoutProbe,
 	SQLListenerWithoutFloatingIP,
+	InternalIPv6FloatingIP,
 	GuestLacksFrontendIP,
 	WindowsNICWeakHostReceive,
 	WindowsLoopbackWeakHost,
