@@ -31,10 +31,12 @@ var All = []*lint.Rule{
 	HAPortsNotExclusive,
 	SNATConflict,
 	CountLimits,
+	IPv6PrimaryIPConfig,
 	SameFloatingDestination,
 	FloatingIPSecondaryIPConfig,
 	RuleWithoutProbe,
 	SQLListenerWithoutFloatingIP,
+	InternalIPv6FloatingIP,
 	GuestLacksFrontendIP,
 	WindowsNICWeakHostReceive,
 	WindowsLoopbackWeakHost,
@@ -63,4 +65,5 @@ const (
 	docSQLAG      = "https://learn.microsoft.com/azure/azure-sql/virtual-machines/windows/availability-group-load-balancer-portal-configure"
 	docRFC1122    = "https://www.rfc-editor.org/rfc/rfc1122#section-3.3.4.2"
 	docFibLocal   = "https://github.com/torvalds/linux/blob/master/net/ipv4/fib_frontend.c"
+	docIPv6       = "https://learn.microsoft.com/azure/virtual-network/ip-services/ipv6-overview#limitations"
 )

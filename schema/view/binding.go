@@ -109,7 +109,7 @@ func ipConfigName(vm *schema.VM, nic *schema.NetworkInterface, ipc *schema.IPCon
 // Reasons a member gets no flow (Delivery.Excluded).
 const (
 	// ExcludedSecondary: Azure, "Floating IP isn't currently supported on
-	// secondary IP configurations".
+	// secondary IP configurations", except where FloatingReachesSecondary.
 	ExcludedSecondary = "Floating IP is not supported on secondary IP configurations: Azure sends it no flow of this rule"
 	// ExcludedNoPort: a v2 NAT rule's frontend port range is shorter than
 	// its pool.
@@ -201,10 +201,23 @@ func (v *View) deliver(b *Binding, m *schema.PoolMember, port int) {
 		d.Dst = b.FIP()
 	}
 	switch {
-	case b.Floating && !ipc.Primary:
+	case b.Floating && !ipc.Primary && !FloatingReachesSecondary(b.LB.Type, d.DIP):
 		d.Excluded = ExcludedSecondary
 	case port > 0 && port > b.FrontendPorts.Hi:
 		d.Excluded = ExcludedNoPort
 	}
 	b.Deliveries = append(b.Deliveries, d)
+}
+
+// FloatingReachesSecondary reports whether a Floating IP binding of a load
+// balancer of type lb reaches a secondary IP configuration whose address is
+// dip. Azure's Floating IP limitation "doesn't apply to Public load
+// balancers where the secondary IP configuration is IPv6 and part of a
+// dual-stack configuration" (load-balancer-floating-ip, 06/11/2024; 2021:
+// "Public load balancers with dual-stack configurations"). An IPv6 IP
+// configuration is always a secondary one of a dual-stack NIC: Azure
+// requires every NIC's primary IP configuration to be IPv4 ("IPv6 can't be
+// the primary IP configuration"; lint's LB1011 reports NICs that are not).
+func FloatingReachesSecondary(lb schema.LBType, dip netip.Addr) bool {
+	return lb == schema.LBPublic && dip.Is6()
 }

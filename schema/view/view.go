@@ -3,8 +3,9 @@
 // and inbound NAT rule reaches, with which destination address and port
 // the guest sees the packet (the frontend IP with Floating IP, the DIP
 // without), which members Azure sends nothing (a secondary IP
-// configuration behind a Floating IP rule), and what each guest holds and
-// serves. Lint rules, the reference forwarder's rule set, the topology
+// configuration behind a Floating IP rule, but for an IPv6 one behind a
+// public load balancer), and what each guest holds and serves, for IPv4
+// and IPv6 alike. Lint rules, the reference forwarder's rule set, the topology
 // builder and the generic conformance cases all read a View, so they
 // cannot disagree; Resolve parses every address once.
 //

@@ -184,3 +184,167 @@ func TestGuests(t *testing.T) {
 		t.Errorf("Loopback() = %v", lo)
 	}
 }
+
+// dualStack: a public load balancer with an IPv4 and an IPv6 frontend and an
+// internal one with an IPv6 frontend, in front of dual-stack NICs (a primary
+// IPv4 IP configuration, a secondary IPv4 one and a secondary IPv6 one) and
+// their guests.
+const dualStack = `
+loadBalancers:
+- name: web
+  type: public
+  frontendIPConfigurations:
+  - {name: v4, ipAddress: 203.0.113.10}
+  - {name: v6, ipAddress: "2001:db8:1::10"}
+  - {name: mapped, ipAddress: "::ffff:203.0.113.11"}
+  backendAddressPools:
+  - name: v4
+    members: [{vm: vm1, ipConfiguration: ipconfig1}, {vm: vm1, ipConfiguration: ipconfig2}]
+  - name: v6
+    members: [{vm: vm1, ipConfiguration: ipconfig-v6}, {vm: vm2, ipConfiguration: ipconfig-v6}]
+  loadBalancingRules:
+  - {name: https-v4, protocol: Tcp, frontendIPConfiguration: v4, backendAddressPool: v4, frontendPort: 443, backendPort: 443, enableFloatingIP: true}
+  - {name: https-v6, protocol: Tcp, frontendIPConfiguration: v6, backendAddressPool: v6, frontendPort: 443, backendPort: 443, enableFloatingIP: true}
+  - {name: http-v6, protocol: Tcp, frontendIPConfiguration: v6, backendAddressPool: v6, frontendPort: 80, backendPort: 8080}
+  - {name: mapped, protocol: Tcp, frontendIPConfiguration: mapped, backendAddressPool: v4, frontendPort: 443, backendPort: 443}
+  inboundNatRules:
+  - {name: ssh-v6, protocol: Tcp, frontendIPConfiguration: v6, frontendPort: 2201, backendPort: 22, enableFloatingIP: true, target: {vm: vm1, ipConfiguration: ipconfig-v6}}
+- name: ilb
+  type: internal
+  frontendIPConfigurations:
+  - {name: v6, ipAddress: "fd00:db8::10"}
+  backendAddressPools:
+  - name: v6
+    members: [{vm: vm1, ipConfiguration: ipconfig-v6}]
+  loadBalancingRules:
+  - {name: app-v6, protocol: Udp, frontendIPConfiguration: v6, backendAddressPool: v6, frontendPort: 53, backendPort: 53, enableFloatingIP: true}
+vms:
+- name: vm1
+  networkInterfaces:
+  - name: nic
+    ipConfigurations:
+    - {name: ipconfig1, privateIPAddress: 10.0.0.4, primary: true}
+    - {name: ipconfig2, privateIPAddress: 10.0.0.6}
+    - {name: ipconfig-v6, privateIPAddress: "fd00:db8::4"}
+- name: vm2
+  networkInterfaces:
+  - name: nic
+    ipConfigurations:
+    - {name: ipconfig1, privateIPAddress: 10.0.0.5, primary: true}
+    - {name: ipconfig-v6, privateIPAddress: "FD00:DB8::5"}
+guests:
+- vm: vm1
+  os: linux
+  interfaces:
+  - {name: eth0, kind: nic, addresses: [10.0.0.4/24, "fd00:db8::4/64"]}
+  - {name: lo, kind: loopback, addresses: [127.0.0.1/8, "::1/128", 203.0.113.10/32, "2001:db8:1::10/128", "fd00:db8:0:1::/64"]}
+  listeners:
+  - {proto: tcp, address: "2001:db8:1::10", port: 443}
+  - {proto: tcp, address: 0.0.0.0, port: 8080}
+  - {proto: udp, address: "::", port: 53}
+- vm: vm2
+  os: windows
+  interfaces:
+  - {name: Ethernet, kind: nic, addresses: [10.0.0.5/24, "fd00:db8::5/64"]}
+  - {name: Loopback, kind: loopback, addresses: ["2001:db8:1::10/128", "fd00:db8:0:1::/64"]}
+`
+
+func TestDualStack(t *testing.T) {
+	d, issues, err := schema.LoadBytes("dual.yaml", []byte(dualStack))
+	if err != nil || len(issues) > 0 {
+		t.Fatalf("%v %v", err, issues)
+	}
+	v := Resolve(d)
+	for _, tc := range []struct {
+		lb, name, fip string
+		want          []string
+	}{
+		{"web", "https-v4", "203.0.113.10", []string{
+			"vm1/nic/ipconfig1 203.0.113.10:443",
+			"vm1/nic/ipconfig2 203.0.113.10:443 excluded: Floating IP is not supported on secondary IP configurations",
+		}},
+		// A public load balancer's Floating IP reaches secondary IPv6
+		// configurations (dual stack), written in any case.
+		{"web", "https-v6", "2001:db8:1::10", []string{"vm1/nic/ipconfig-v6 [2001:db8:1::10]:443", "vm2/nic/ipconfig-v6 [2001:db8:1::10]:443"}},
+		{"web", "http-v6", "2001:db8:1::10", []string{"vm1/nic/ipconfig-v6 [fd00:db8::4]:8080", "vm2/nic/ipconfig-v6 [fd00:db8::5]:8080"}},
+		{"web", "mapped", "203.0.113.11", []string{"vm1/nic/ipconfig1 10.0.0.4:443", "vm1/nic/ipconfig2 10.0.0.6:443"}},
+		{"web", "ssh-v6", "2001:db8:1::10", []string{"vm1/nic/ipconfig-v6 [2001:db8:1::10]:22"}},
+		// An internal load balancer's does not.
+		{"ilb", "app-v6", "fd00:db8::10", []string{
+			"vm1/nic/ipconfig-v6 [fd00:db8::10]:53 excluded: Floating IP is not supported on secondary IP configurations",
+		}},
+	} {
+		var b *Binding
+		for _, x := range v.Bindings {
+			if x.LB.Name == tc.lb && x.Name == tc.name {
+				b = x
+			}
+		}
+		if got := deliveries(b); b.FIP().String() != tc.fip || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s/%s: fip %s, deliveries\n got %q\nwant %q", tc.lb, tc.name, b.FIP(), got, tc.want)
+		}
+	}
+
+	linux, windows := v.Guest("vm1"), v.Guest("vm2")
+	for _, tc := range []struct {
+		g     *Guest
+		addr  string
+		iface string // "" when not local
+	}{
+		{linux, "fd00:db8::4", "eth0"},
+		{linux, "2001:db8:1::10", "lo"},
+		{linux, "fd00:db8:0:1::99", "lo"}, // the whole loopback /64 is local on Linux
+		{linux, "2001:db8:1::11", ""},
+		{windows, "2001:db8:1::10", "Loopback"},
+		{windows, "fd00:db8:0:1::99", ""}, // Windows: only the address itself
+		{windows, "fd00:db8::5", "Ethernet"},
+	} {
+		x, ok := tc.g.Holder(netip.MustParseAddr(tc.addr))
+		if ok && x.Iface.Name != tc.iface || !ok && tc.iface != "" {
+			t.Errorf("%s Holder(%s) = %v %v, want %q", tc.g.VM, tc.addr, x.Iface, ok, tc.iface)
+		}
+	}
+	if n := windows.NIC(netip.MustParseAddr("fd00:db8::5")); n == nil || n.Name != "Ethernet" {
+		t.Errorf("NIC of the IPv6 DIP: %v", n)
+	}
+	fip6 := netip.MustParseAddr("2001:db8:1::10")
+	for _, tc := range []struct {
+		proto schema.SockProto
+		dst   string
+		port  int
+		want  bool
+	}{
+		{"tcp", "2001:db8:1::10", 443, true},
+		{"tcp", "203.0.113.10", 443, false}, // bound to the IPv6 frontend only
+		{"tcp", "fd00:db8::4", 8080, false}, // 0.0.0.0 is IPv4 only
+		{"tcp", "10.0.0.4", 8080, true},
+		{"udp", "2001:db8:1::10", 53, true}, // :: serves both families
+		{"udp", "203.0.113.10", 53, true},
+	} {
+		if ok, _ := linux.Serves(tc.proto, netip.MustParseAddr(tc.dst), tc.port); ok != tc.want {
+			t.Errorf("Serves(%s %s:%d) = %v, want %v", tc.proto, tc.dst, tc.port, ok, tc.want)
+		}
+	}
+	if _, other := linux.Serves("tcp", fip6, 8080); other == nil || other.Address != "0.0.0.0" {
+		t.Errorf("the IPv4 wildcard listener on 8080 is not named for the IPv6 FIP: %v", other)
+	}
+}
+
+func TestFloatingReachesSecondary(t *testing.T) {
+	for _, tc := range []struct {
+		lb   schema.LBType
+		dip  string
+		want bool
+	}{
+		{schema.LBPublic, "fd00:db8::4", true},
+		{schema.LBPublic, "10.0.0.6", false},
+		{schema.LBPublic, "::ffff:10.0.0.6", false}, // an IPv4 address, however written
+		{schema.LBInternal, "fd00:db8::4", false},
+		{schema.LBInternal, "10.0.0.6", false},
+		{schema.LBPublic, "", false}, // not an address
+	} {
+		if got := FloatingReachesSecondary(tc.lb, ParseAddr(tc.dip)); got != tc.want {
+			t.Errorf("FloatingReachesSecondary(%s, %q) = %v, want %v", tc.lb, tc.dip, got, tc.want)
+		}
+	}
+}
