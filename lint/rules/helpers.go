@@ -314,6 +314,15 @@ func once() func(key any) bool {
 // hostPrefix is the single-address prefix length for a's family (32 or 128).
 func hostPrefix(a netip.Addr) int { return a.BitLen() }
 
+// ipCommand is the iproute2 command for a's family: "ip" for IPv4, "ip -6"
+// for IPv6.
+func ipCommand(a netip.Addr) string {
+	if a.Is6() {
+		return "ip -6"
+	}
+	return "ip"
+}
+
 // hostPort renders addr:port, bracketing IPv6.
 func hostPort(a netip.Addr, port int) string {
 	return netip.AddrPortFrom(a, uint16(port)).String()

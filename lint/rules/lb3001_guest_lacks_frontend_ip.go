@@ -18,8 +18,10 @@ var GuestLacksFrontendIP = &lint.Rule{
 		Text: "With Floating IP on, Azure delivers packets with destination FrontendIP:backendPort, so every backend " +
 			"guest must own the frontend IP, normally on a loopback interface (or on the NIC for cluster-managed " +
 			"addresses). Probes target the DIP, so the backend still looks healthy while the service is a black hole.",
-		Fix: "Linux: ip addr add <FIP>/32 dev lo. Windows: netsh interface ipv4 add address \"Loopback\" <FIP> 255.255.255.255 " +
-			"(then enable weakhostreceive/weakhostsend on it). Make it persistent (netplan, systemd-networkd, a scheduled task).",
+		Fix: "Linux: ip addr add <FIP>/32 dev lo (IPv6: ip -6 addr add <FIP>/128 dev lo). Windows: netsh interface ipv4 add " +
+			"address \"Loopback\" <FIP> 255.255.255.255 (IPv6: netsh interface ipv6 add address \"Loopback\" <FIP>/128), then " +
+			"enable weakhostreceive/weakhostsend on it for the same family (netsh interface ipv4|ipv6 set interface). Make it " +
+			"persistent (netplan, systemd-networkd, a scheduled task).",
 		Source: docFloatingIP,
 	},
 	Run: runGuestLacksFrontendIP,
@@ -49,7 +51,7 @@ func runGuestLacksFrontendIP(pass *lint.Pass) {
 func addressFix(g *view.Guest, fip netip.Addr) string {
 	lo := loopbackName(g)
 	if !g.IsWindows() {
-		return fmt.Sprintf("ip addr add %s/%d dev %s", fip, hostPrefix(fip), shArg(lo, "loopback name"))
+		return fmt.Sprintf("%s addr add %s/%d dev %s", ipCommand(fip), fip, hostPrefix(fip), shArg(lo, "loopback name"))
 	}
 	if fip.Is6() {
 		return fmt.Sprintf(`netsh interface ipv6 add address %s %s/128`, netshArg(lo, "loopback name"), fip) + "\n" + weakHostFix(lo, fip, true, true)

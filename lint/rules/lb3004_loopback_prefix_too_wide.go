@@ -19,8 +19,11 @@ var LoopbackPrefixTooWide = &lint.Rule{
 		Text: "Linux installs the prefix route of an address on a loopback device as type local " +
 			"(fib_add_ifaddr: RTN_LOCAL for IFF_LOOPBACK), so every address in the prefix becomes local. Azure's " +
 			"own example adds the frontend IP as /24; for an internal load balancer whose frontend shares the VM's " +
-			"subnet the VM can then no longer reach its subnet peers or gateway.",
-		Fix:    "ip addr del <FIP>/<len> dev lo && ip addr add <FIP>/32 dev lo (/128 for IPv6)",
+			"subnet the VM can then no longer reach its subnet peers or gateway. An IPv6 prefix on lo gets a unicast " +
+			"route to lo instead (only the address itself is local): packets to the other addresses of the prefix go " +
+			"to the loopback and are lost, those to the VM's own /64 subnet too whenever that route was installed before " +
+			"the NIC's (both have metric 256; verified on Linux 6.x).",
+		Fix:    "ip addr del <FIP>/<len> dev lo && ip addr add <FIP>/32 dev lo; IPv6: ip -6 addr del <FIP>/<len> dev lo && ip -6 addr add <FIP>/128 dev lo",
 		Source: docFibLocal,
 	},
 	Run: runLoopbackPrefixTooWide,
@@ -65,10 +68,12 @@ func runLoopbackPrefixTooWide(pass *lint.Pass) {
 			unmatched = true
 			continue
 		}
-		lo := shArg(c.x.Iface.Name, "loopback name")
-		fix := fmt.Sprintf("ip addr del %s dev %s && ip addr add %s/%d dev %s", c.x.Prefix, lo, a, hostPrefix(a), lo)
-		pass.Report(c.x.Iface.At("addresses"), c.x.Iface.Path(), fix,
-			fmt.Sprintf("guest %q has frontend IP %s on loopback %q as %s; Linux makes all of %s local, cutting the VM off from those addresses: use /%d",
+		effect := "makes all of %s local"
+		if a.Is6() {
+			effect = "routes all of %s to the loopback"
+		}
+		pass.Report(c.x.Iface.At("addresses"), c.x.Iface.Path(), hostPrefixFix(c.x),
+			fmt.Sprintf("guest %q has frontend IP %s on loopback %q as %s; Linux "+effect+", cutting the VM off from those addresses: use /%d",
 				c.g.VM, a, c.x.Iface.Name, c.x.Prefix, c.x.Prefix.Masked(), hostPrefix(a)))
 	}
 	if unmatched {
@@ -78,4 +83,13 @@ func runLoopbackPrefixTooWide(pass *lint.Pass) {
 			known(pass, f, frontendIPAddress)
 		}
 	}
+}
+
+// hostPrefixFix is the command that replaces x, a loopback address with a
+// prefix wider than a host's, with its address alone (the interface name
+// quoted: quote.go).
+func hostPrefixFix(x view.IfaceAddr) string {
+	a := x.Prefix.Addr()
+	lo, ip := shArg(x.Iface.Name, "loopback name"), ipCommand(a)
+	return fmt.Sprintf("%s addr del %s dev %s && %s addr add %s/%d dev %s", ip, x.Prefix, lo, ip, a, hostPrefix(a), lo)
 }

@@ -18,7 +18,8 @@ var FirewallBlocksService = &lint.Rule{
 			"Defender Firewall lets a matching block rule win; Linux takes the first matching rule. Rules limited " +
 			"to some remote addresses do not count as allowing every client. HA-ports rules (any port) are not checked.",
 		Fix: "Windows: netsh advfirewall firewall add rule name=... dir=in action=allow protocol=TCP localip=<FIP> localport=<port>. " +
-			"Linux: nft add rule inet filter input ip daddr <FIP> tcp dport <port> accept (or ufw allow to <FIP> port <port> proto tcp).",
+			"Linux: nft add rule inet filter input ip daddr <FIP> tcp dport <port> accept (ip6 daddr for an IPv6 address; or " +
+			"ufw allow to <FIP> port <port> proto tcp).",
 		Source: docFloatingIP,
 	},
 	Run: runFirewallBlocksService,

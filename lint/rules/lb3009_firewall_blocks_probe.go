@@ -14,7 +14,8 @@ var FirewallBlocksProbe = &lint.Rule{
 	Doc: lint.Doc{
 		Title: "Guest firewall blocks the health probe",
 		Text: "IPv4 health probes come from 168.63.129.16 (service tag AzureLoadBalancer) to DIP:probePort over TCP " +
-			"(Tcp, Http and Https probes). If the guest firewall drops them the backend is marked down and receives no flows.",
+			"(Tcp, Http and Https probes). If the guest firewall drops them the backend is marked down and receives no flows. " +
+			"IPv6 DIPs are not judged: Azure says only that IPv6 probes come from a link-local address, not which one.",
 		Fix: "Windows: netsh advfirewall firewall add rule name=\"Azure LB probe\" dir=in action=allow protocol=TCP localport=<port> remoteip=168.63.129.16. " +
 			"Linux: nft add rule inet filter input ip saddr 168.63.129.16 tcp dport <port> accept.",
 		Source: docProbes,

@@ -106,6 +106,7 @@ func TestNetshArg(t *testing.T) {
 // argument or as a placeholder.
 func TestFixesQuoteNames(t *testing.T) {
 	fip, src := netip.MustParseAddr("203.0.113.10"), netip.MustParseAddr("168.63.129.16")
+	fip6 := netip.MustParseAddr("2001:db8:1::10")
 	lo := func(os schema.OS, name string) *view.Guest {
 		return guestOf(&schema.Guest{OS: os, Interfaces: []*schema.Interface{{Name: name, Kind: "loopback"}}})
 	}
@@ -114,6 +115,12 @@ func TestFixesQuoteNames(t *testing.T) {
 		addressFix(lo("windows", `Ethernet" & calc & "`), fip): `netsh interface ipv4 add address "<loopback name>" 203.0.113.10 255.255.255.255` + "\n" +
 			`netsh interface ipv4 set interface "<interface name>" weakhostreceive=enabled weakhostsend=enabled`,
 		weakHostFix("Ethernet 2 & calc", fip, true, false): `netsh interface ipv4 set interface "Ethernet 2 & calc" weakhostreceive=enabled`,
+		addressFix(lo("linux", "lo"), fip6):                "ip -6 addr add 2001:db8:1::10/128 dev lo",
+		addressFix(lo("windows", "Loopback"), fip6): `netsh interface ipv6 add address "Loopback" 2001:db8:1::10/128` + "\n" +
+			`netsh interface ipv6 set interface "Loopback" weakhostreceive=enabled weakhostsend=enabled`,
+		weakHostFix("Ethernet", fip6, true, false): `netsh interface ipv6 set interface "Ethernet" weakhostreceive=enabled`,
+		hostPrefixFix(view.IfaceAddr{Iface: &schema.Interface{Name: "lo"}, Prefix: netip.MustParsePrefix("10.0.0.10/24")}):        "ip addr del 10.0.0.10/24 dev lo && ip addr add 10.0.0.10/32 dev lo",
+		hostPrefixFix(view.IfaceAddr{Iface: &schema.Interface{Name: "lo:0"}, Prefix: netip.MustParsePrefix("2001:db8:1::10/64")}): "ip -6 addr del 2001:db8:1::10/64 dev lo:0 && ip -6 addr add 2001:db8:1::10/128 dev lo:0",
 	} {
 		if got != want {
 			t.Errorf("fix\n%s\nwant\n%s", got, want)
@@ -124,6 +131,11 @@ func TestFixesQuoteNames(t *testing.T) {
 		sh, netsh := shArg(name, "loopback name"), netshArg(name, "loopback name")
 		for _, tt := range []struct{ fix, want string }{
 			{addressFix(linux, fip), "ip addr add 203.0.113.10/32 dev " + sh},
+			{addressFix(linux, fip6), "ip -6 addr add 2001:db8:1::10/128 dev " + sh},
+			{hostPrefixFix(view.IfaceAddr{Iface: linux.Loopback(), Prefix: netip.MustParsePrefix("2001:db8:1::10/64")}),
+				"ip -6 addr del 2001:db8:1::10/64 dev " + sh + " && ip -6 addr add 2001:db8:1::10/128 dev " + sh},
+			{addressFix(windows, fip6), "netsh interface ipv6 add address " + netsh + " 2001:db8:1::10/128\n" +
+				"netsh interface ipv6 set interface " + netshArg(name, "interface name") + " weakhostreceive=enabled weakhostsend=enabled"},
 			{allowFix(linux, "lbcheck "+name, schema.SockProto(name), src, fip, 80), "nft add rule inet filter input ip saddr 168.63.129.16 ip daddr 203.0.113.10 " + shArg(name, "protocol") + " dport 80 accept"},
 			{addressFix(windows, fip), "netsh interface ipv4 add address " + netsh + " 203.0.113.10 255.255.255.255\n" +
 				"netsh interface ipv4 set interface " + netshArg(name, "interface name") + " weakhostreceive=enabled weakhostsend=enabled"},

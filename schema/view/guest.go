@@ -18,7 +18,7 @@ type Guest struct {
 	NICs int
 
 	byAddr     map[netip.Addr]IfaceAddr // first interface holding each address
-	loopbacks  []IfaceAddr              // loopback prefixes wider than one address
+	loopbacks  []IfaceAddr              // IPv4 loopback prefixes wider than one address
 	listeners  map[listenKey][]*schema.Listener
 	firstNIC   *schema.Interface
 	loopbackIf *schema.Interface
@@ -63,7 +63,7 @@ func newGuest(g *schema.Guest) *Guest {
 			if _, dup := v.byAddr[x.Prefix.Addr()]; !dup {
 				v.byAddr[x.Prefix.Addr()] = x
 			}
-			if i.Kind == schema.KindLoopback && x.Prefix.Bits() < x.Prefix.Addr().BitLen() {
+			if i.Kind == schema.KindLoopback && x.Prefix.Addr().Is4() && x.Prefix.Bits() < 32 {
 				v.loopbacks = append(v.loopbacks, x)
 			}
 		}
@@ -79,8 +79,11 @@ func newGuest(g *schema.Guest) *Guest {
 func (v *Guest) IsWindows() bool { return v.OS == schema.OSWindows }
 
 // Holder returns the guest address that makes a local: the same address
-// on any interface or, on Linux, a loopback prefix that contains it (Linux
-// makes a whole loopback prefix local; Windows only its addresses).
+// on any interface or, on Linux, an IPv4 loopback prefix that contains it.
+// Linux makes a whole IPv4 loopback prefix local (fib_add_ifaddr installs
+// "local PREFIX dev lo"); an IPv6 prefix on lo gets a unicast route to lo,
+// and only its address is local ("local ADDR dev lo table local"). Windows
+// makes only the addresses local.
 func (v *Guest) Holder(a netip.Addr) (IfaceAddr, bool) {
 	if x, ok := v.byAddr[a]; ok {
 		return x, true

@@ -293,7 +293,7 @@ func TestDualStack(t *testing.T) {
 	}{
 		{linux, "fd00:db8::4", "eth0"},
 		{linux, "2001:db8:1::10", "lo"},
-		{linux, "fd00:db8:0:1::99", "lo"}, // the whole loopback /64 is local on Linux
+		{linux, "fd00:db8:0:1::99", ""}, // an IPv6 loopback prefix is routed to lo, not local
 		{linux, "2001:db8:1::11", ""},
 		{windows, "2001:db8:1::10", "Loopback"},
 		{windows, "fd00:db8:0:1::99", ""}, // Windows: only the address itself
