@@ -412,11 +412,8 @@ func (e *evaluator) dataSource(d *resource, ctx *hcl.EvalContext) cty.Value {
 	if ctx == nil || d.count == nil && d.forEach == nil {
 		return why
 	}
-	is := e.instances("", d.count, d.forEach, ctx, &output{})
-	if is == nil && e.knownEmpty(d, ctx) {
-		return collect(nil, nil, d.count != nil, d.forEach != nil)
-	}
-	if is == nil {
+	is, expanded := e.instances("", d.count, d.forEach, ctx, &output{})
+	if !expanded {
 		return why
 	}
 	vals := make([]cty.Value, len(is))
@@ -424,22 +421,6 @@ func (e *evaluator) dataSource(d *resource, ctx *hcl.EvalContext) cty.Value {
 		vals[i] = why
 	}
 	return collect(is, vals, d.count != nil, d.forEach != nil)
-}
-
-// knownEmpty reports whether d's count is 0 or its for_each empty.
-func (e *evaluator) knownEmpty(d *resource, ctx *hcl.EvalContext) bool {
-	a := d.count
-	if a == nil {
-		a = d.forEach
-	}
-	v, _ := value(a.Expr, ctx, "").Unmark()
-	if !v.IsKnown() || v.IsNull() {
-		return false
-	}
-	if v.Type() == cty.Number {
-		return v.RawEquals(cty.Zero)
-	}
-	return v.CanIterateElements() && v.LengthInt() == 0
 }
 
 // round evaluates everything once and reports whether a resource's or
@@ -507,13 +488,13 @@ type instance struct {
 	isInt bool
 }
 
-// instances expands count and for_each; what cannot be expanded is an
-// issue and no instance.
-func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *hcl.EvalContext, out *output) []instance {
-	bad := func(a *hcl.Attribute, format string, args ...any) []instance {
+// instances expands count and for_each, and reports whether it could:
+// what cannot be expanded is an issue and no instance.
+func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *hcl.EvalContext, out *output) ([]instance, bool) {
+	bad := func(a *hcl.Attribute, format string, args ...any) ([]instance, bool) {
 		out.issues = append(out.issues, schema.Issue{Pos: schema.Pos{File: a.NameRange.Filename, Line: a.NameRange.Start.Line, Column: a.NameRange.Start.Column},
 			Rule: schema.RuleUnknown, Message: fmt.Sprintf("%s: %s; its instances are not checked", what, fmt.Sprintf(format, args...))})
-		return nil
+		return nil, false
 	}
 	switch {
 	case count != nil:
@@ -533,7 +514,7 @@ func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *h
 		for k := range i {
 			is = append(is, instance{key: fmt.Sprint(k), isInt: true, vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(k)})}})
 		}
-		return is
+		return is, true
 	case forEach != nil:
 		// The keys must be known, as Terraform needs them (a set's
 		// elements are its keys); a map's values may be unknown. The
@@ -563,9 +544,9 @@ func (e *evaluator) instances(what string, count, forEach *hcl.Attribute, ctx *h
 			ev = ev.WithMarks(marks)
 			is = append(is, instance{key: k.AsString(), vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": k, "value": ev})}})
 		}
-		return is
+		return is, true
 	}
-	return []instance{{}}
+	return []instance{{}}, true
 }
 
 // address is the address of an instance of base.
@@ -618,7 +599,7 @@ func (e *evaluator) resource(r *resource, ctx *hcl.EvalContext, out *output) cty
 	if !terraform.Models(r.typ) {
 		report = &output{} // no rule misses what cannot be expanded
 	}
-	is := e.instances(base, r.count, r.forEach, ctx, report)
+	is, _ := e.instances(base, r.count, r.forEach, ctx, report)
 	vals := make([]cty.Value, len(is))
 	for i, in := range is {
 		ictx := withVars(ctx, in.vars)
@@ -649,7 +630,7 @@ func (e *evaluator) call(c *call, ctx *hcl.EvalContext, out *output) cty.Value {
 		return unknown("%s", c.why)
 	}
 	base := e.m.prefix + "module." + c.name
-	is := e.instances(base, c.count, c.forEach, ctx, out)
+	is, _ := e.instances(base, c.count, c.forEach, ctx, out)
 	vals := make([]cty.Value, len(is))
 	for i, in := range is {
 		ictx := withVars(ctx, in.vars)
