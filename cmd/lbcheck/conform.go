@@ -29,6 +29,7 @@ import (
 	"github.com/lbcheck/lbcheck/lint"
 	"github.com/lbcheck/lbcheck/reports"
 	"github.com/lbcheck/lbcheck/schema"
+	"github.com/lbcheck/lbcheck/schema/importer"
 )
 
 // conformOptions are the parsed flags of `lbcheck conform`.
@@ -392,7 +393,7 @@ func loadUserDeployments(paths []string, in inputOptions) ([]suite.UserDeploymen
 // giveAValue says how to give a value only known at deployment, by the
 // kind of file that leaves it unknown.
 func giveAValue(file string) string {
-	if strings.HasSuffix(file, ".tf") || strings.HasSuffix(file, ".tf.json") {
+	if importer.Detect(file, nil) == importer.TerraformHCL {
 		return "give it a value (--var, --var-file), or describe the deployment as Azure made it in lbcheck's YAML"
 	}
 	return "give it a value (--parameters), or describe the deployment as Azure made it in lbcheck's YAML"
